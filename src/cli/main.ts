@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// The portcullis command. Each subcommand lives in its own file and registers itself here.
+import { Command, CommanderError } from 'commander';
+import { register as check } from './check.ts';
+import { register as schema } from './schema.ts';
+import { register as serve } from './serve.ts';
+
+const program = new Command('portcullis')
+  .description('API security gateway and toolkit driven by your OpenAPI document')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const register of [serve, check, schema]) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // help and version exit 0; every other usage problem exits 2
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  }
+  throw error;
+}

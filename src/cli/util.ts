@@ -1,0 +1,27 @@
+// What every command shares: argument parsers and turning errors into one clear paragraph and an
+// exit code (1 for invalid input or failure, 2 for usage), never a stack trace.
+import { InvalidArgumentError } from 'commander';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/load.ts';
+import { SpecError } from '../openapi/load.ts';
+import { StartupError } from '../server/gateway.ts';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of 1 or more');
+  return n;
+}
+
+/** The message users see for an error; internal errors are summarized, not dumped. */
+export function describe(error: unknown): string {
+  if (error instanceof ConfigError) return `The configuration is invalid:\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}`;
+  if (error instanceof SpecError || error instanceof StartupError) return error.message;
+  return `Unexpected error: ${(error as Error)?.message ?? String(error)}`;
+}
+
+export function exitWith(error: unknown, logger?: Logger): never {
+  const message = describe(error);
+  logger?.flush();
+  process.stderr.write(`portcullis: ${message}\n`);
+  process.exit(1);
+}

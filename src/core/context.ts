@@ -1,0 +1,64 @@
+// Per-request state shared by the phases. One object per request with every field set in the
+// constructor, so V8 keeps a single shape for it on the hot path.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorCode } from './errors.ts';
+
+export type Verdict = 'allow' | 'deny' | 'report';
+
+export interface Decision {
+  readonly policy: string;
+  readonly verdict: Verdict;
+  readonly code?: ErrorCode;
+}
+
+/** Who is calling, filled in by the authenticate phase. */
+export interface Identity {
+  readonly consumerId?: string;
+  readonly subject?: string;
+  readonly scopes: readonly string[];
+  readonly roles: readonly string[];
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly method: string;
+}
+
+export class RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly startedAt: number;
+  id = '';
+  clientIp = '';
+  /** Normalized path as routed and forwarded (percent-encoded, no query). */
+  path = '';
+  /** Raw query string without the leading "?" ("" when absent). */
+  query = '';
+  api: string | undefined = undefined;
+  operationId: string | undefined = undefined;
+  params: Record<string, string> | undefined = undefined;
+  identity: Identity | undefined = undefined;
+  /** Denials and report-mode findings; policies that allowed are derived when logging. */
+  decisions: Decision[] | undefined = undefined;
+  /** Names of the policies that ran, in order. */
+  ran: string[] | undefined = undefined;
+  upstreamMs = -1;
+  /** Largest request body accepted; set from the listener limits, raised or lowered by request-size. */
+  bodyLimit = 0;
+  /** Socket byte counters when the request began, for per-request wire byte counts. */
+  readonly readAtStart: number;
+  readonly writtenAtStart: number;
+  errorCode: ErrorCode | undefined = undefined;
+  /** Free slots for policies (parsed body, limits...), keyed by policy name. */
+  state: Record<string, unknown> | undefined = undefined;
+
+  constructor(req: IncomingMessage, res: ServerResponse, startedAt: number) {
+    this.req = req;
+    this.res = res;
+    this.startedAt = startedAt;
+    this.readAtStart = req.socket.bytesRead;
+    this.writtenAtStart = req.socket.bytesWritten;
+  }
+
+  record(policy: string, verdict: Verdict, code?: ErrorCode): void {
+    const decision: Decision = code === undefined ? { policy, verdict } : { policy, verdict, code };
+    (this.decisions ??= []).push(decision);
+  }
+}

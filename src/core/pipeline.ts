@@ -1,0 +1,76 @@
+// The policy chain of one operation: instances sorted by lifecycle phase, each request hook wrapped
+// once (at compile time) for its mode. Running it stays synchronous until a hook returns a promise,
+// so the common path costs no promise per policy.
+import type { RequestContext } from './context.ts';
+import { GatewayError } from './errors.ts';
+import { PHASE_ORDER } from './phases.ts';
+import type { PolicyInstance, ResponseHead } from './policy.ts';
+
+export interface RequestHook {
+  readonly policy: string;
+  readonly run: (ctx: RequestContext) => void | Promise<void>;
+  /** Turns a refusal into the outcome of the mode: rethrow (enforce) or record and go on (report). */
+  readonly refused: (ctx: RequestContext, error: unknown) => void;
+}
+
+export interface Chain {
+  readonly policies: readonly PolicyInstance[];
+  readonly requestHooks: readonly RequestHook[];
+  readonly onResponseHead: (ctx: RequestContext, head: ResponseHead) => void;
+  readonly interceptors: readonly PolicyInstance[];
+}
+
+export function buildChain(instances: readonly PolicyInstance[]): Chain {
+  const policies = [...instances].sort((a, b) => PHASE_ORDER[a.phase] - PHASE_ORDER[b.phase]);
+  const requestHooks: RequestHook[] = [];
+  for (const p of policies) {
+    if (!p.onRequest) continue;
+    const run = p.onRequest.bind(p);
+    requestHooks.push({
+      policy: p.name,
+      run,
+      refused:
+        p.mode === 'enforce'
+          ? (ctx, error) => {
+              if (error instanceof GatewayError) ctx.record(p.name, 'deny', error.code);
+              throw error;
+            }
+          : (ctx, error) => {
+              if (!(error instanceof GatewayError)) throw error;
+              ctx.record(p.name, 'report', error.code);
+            },
+    });
+  }
+  const headHooks = policies.filter((p) => p.onResponseHead && p.mode === 'enforce');
+  const onResponseHead =
+    headHooks.length === 0
+      ? () => {}
+      : (ctx: RequestContext, head: ResponseHead) => {
+          for (const p of headHooks) p.onResponseHead!(ctx, head);
+        };
+  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept) };
+}
+
+/** Runs hooks from index `i`; returns a promise only if one of them did. Refusals are thrown. */
+export function runHooks(ctx: RequestContext, hooks: readonly RequestHook[], i = 0): void | Promise<void> {
+  for (; i < hooks.length; i++) {
+    const hook = hooks[i]!;
+    let pending: void | Promise<void>;
+    try {
+      pending = hook.run(ctx);
+    } catch (error) {
+      hook.refused(ctx, error);
+      continue;
+    }
+    if (pending !== undefined) {
+      const next = i + 1;
+      return pending.then(
+        () => runHooks(ctx, hooks, next),
+        (error: unknown) => {
+          hook.refused(ctx, error);
+          return runHooks(ctx, hooks, next);
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// The contract every policy implements: a factory with a schema, validated once at load, that returns
+// an instance with request and/or response hooks.
+import type { Logger } from 'pino';
+import type { RequestContext } from './context.ts';
+import type { Phase } from './phases.ts';
+
+export type Mode = 'enforce' | 'report';
+
+/** Where a policy instance is attached. */
+export interface PolicyScope {
+  readonly api: string | undefined;
+  readonly operationId: string | undefined;
+}
+
+export interface PolicyEnv {
+  readonly logger: Logger;
+  readonly scope: PolicyScope;
+  /** Directory of the config file, to resolve relative file paths. */
+  readonly baseDir: string;
+}
+
+/** Response head as the client will get it; hooks may edit `headers` in place. */
+export interface ResponseHead {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface PolicyInstance {
+  readonly name: string;
+  readonly phase: Phase;
+  readonly mode: Mode;
+  /** Runs before proxying. Throw a GatewayError to refuse. Return a promise only when it must wait. */
+  onRequest?(ctx: RequestContext): void | Promise<void>;
+  /** Runs on every response head before it is written, gateway errors included. Synchronous. */
+  onResponseHead?(ctx: RequestContext, head: ResponseHead): void;
+  /** Answers the request itself (e.g. a CORS preflight) instead of routing it; true when it did. */
+  intercept?(ctx: RequestContext): boolean;
+  close?(): void | Promise<void>;
+}
+
+export interface PolicyFactory<Config = Record<string, unknown>> {
+  readonly name: string;
+  readonly phase: Phase;
+  readonly description: string;
+  /** On for every request unless the config turns it off with `false` (safe defaults). */
+  readonly defaultOn?: boolean;
+  /** JSON Schema of the policy's options (without the common `mode`). */
+  readonly schema: Record<string, unknown>;
+  create(config: Config & { mode: Mode }, env: PolicyEnv): Omit<PolicyInstance, 'name' | 'phase' | 'mode'>;
+}

@@ -1,0 +1,79 @@
+// Loads an OpenAPI 3.0 / 3.1 (or Swagger 2.0) document from a YAML or JSON file, resolves its $refs
+// (local and relative files; never URLs) and keeps source positions of the root file for messages.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import $RefParser from '@apidevtools/json-schema-ref-parser';
+import { parseSource, SourceError, type ParsedSource } from '../config/source.ts';
+
+export type SpecVersion = '2.0' | '3.0' | '3.1';
+
+export interface LoadedSpec {
+  readonly file: string;
+  readonly version: SpecVersion;
+  /** The root document as written, $refs untouched. */
+  readonly raw: Record<string, unknown>;
+  /** $refs resolved into one object graph (shared and possibly cyclic: do not serialize). */
+  readonly doc: Record<string, any>;
+  readonly source: ParsedSource;
+}
+
+export class SpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpecError';
+  }
+}
+
+export async function loadSpec(path: string): Promise<LoadedSpec> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new SpecError(`${file}: cannot read the OpenAPI document (${(error as NodeJS.ErrnoException).code}).`);
+  }
+  let source: ParsedSource;
+  try {
+    source = parseSource(text, file);
+  } catch (error) {
+    if (error instanceof SourceError) throw new SpecError(error.message);
+    throw error;
+  }
+  const raw = source.value;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new SpecError(`${file}: an OpenAPI document must be an object.`);
+  }
+  const version = detectVersion(raw as Record<string, unknown>, file);
+  let doc: Record<string, any>;
+  try {
+    doc = (await $RefParser.dereference(file, structuredClone(raw), {
+      resolve: { http: false, external: true },
+      dereference: { circular: true },
+    })) as Record<string, any>;
+  } catch (error) {
+    throw new SpecError(`${file}: a $ref cannot be resolved: ${refMessage(error)}`);
+  }
+  if (typeof doc.paths !== 'object' || doc.paths === null) {
+    if (version !== '3.1' || doc.webhooks === undefined) throw new SpecError(`${file}: the document has no "paths" object.`);
+  }
+  return { file, version, raw: raw as Record<string, unknown>, doc, source };
+}
+
+function detectVersion(doc: Record<string, unknown>, file: string): SpecVersion {
+  if (typeof doc.openapi === 'string') {
+    if (/^3\.0\.\d+/.test(doc.openapi)) return '3.0';
+    if (/^3\.1\.\d+/.test(doc.openapi)) return '3.1';
+    throw new SpecError(`${file}: OpenAPI version ${doc.openapi} is not supported (3.0.x and 3.1.x are).`);
+  }
+  if (doc.swagger === '2.0') return '2.0';
+  throw new SpecError(`${file}: not an OpenAPI document: it needs an "openapi: 3.x.y" or "swagger: '2.0'" field.`);
+}
+
+function refMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.replace(/\s+/g, ' ').slice(0, 300);
+}
+
+export function specDir(spec: LoadedSpec): string {
+  return dirname(spec.file);
+}

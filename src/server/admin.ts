@@ -1,0 +1,37 @@
+// The admin listener (127.0.0.1 by default): health and readiness now; later features add routes.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { GatewayError } from '../core/errors.ts';
+import { renderProblem } from '../core/problem.ts';
+
+export type AdminRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface AdminStatus {
+  ready(): boolean;
+}
+
+export function createAdminServer(status: AdminStatus, extra: ReadonlyMap<string, AdminRoute> = new Map()): Server {
+  const routes = new Map<string, AdminRoute>([
+    ['/healthz', (_req, res) => json(res, 200, { status: 'ok' })],
+    ['/readyz', (_req, res) => (status.ready() ? json(res, 200, { status: 'ready' }) : json(res, 503, { status: 'not ready' }))],
+    ...extra,
+  ]);
+  return createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = routes.get(path);
+    if (!route) return problem(res, new GatewayError('PCL_ERR_ROUTE_NOT_FOUND'));
+    Promise.resolve(route(req, res)).catch(() => problem(res, new GatewayError('PCL_ERR_INTERNAL')));
+  });
+}
+
+export function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function problem(res: ServerResponse, error: GatewayError): void {
+  if (res.headersSent) return void res.destroy();
+  const p = renderProblem(error, '');
+  res.writeHead(p.status, p.headers);
+  res.end(p.body);
+}

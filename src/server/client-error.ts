@@ -1,0 +1,42 @@
+// Requests Node's parser refuses never reach a handler; they are answered here, on the raw socket,
+// with a problem+json body and the connection closed. Nothing about the request is echoed.
+import type { Socket } from 'node:net';
+import { ERRORS, problemType, type ErrorCode } from '../core/errors.ts';
+import { PROBLEM_CONTENT_TYPE } from '../core/problem.ts';
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' };
+
+export function classifyParseError(code: string | undefined): ErrorCode {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return 'PCL_ERR_HEADERS_TOO_LARGE';
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'ERR_HTTP_HEADERS_TIMEOUT':
+      return 'PCL_ERR_REQUEST_TIMEOUT';
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+    case 'HPE_INVALID_CHUNK_SIZE':
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return 'PCL_ERR_AMBIGUOUS_FRAMING';
+    default:
+      return 'PCL_ERR_BAD_REQUEST';
+  }
+}
+
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  const code = classifyParseError(error.code);
+  const { status, title } = ERRORS[code];
+  const body = JSON.stringify({ type: problemType(code), title, status, code });
+  socket.end(
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
+  // A client that stops reading must not keep the socket alive.
+  socket.setTimeout(5000, () => socket.destroy());
+}

@@ -1,0 +1,106 @@
+// `serve --workers N`: a primary process that validates the config, runs the admin listener, and
+// keeps N workers serving the same ports (SO_REUSEPORT, the kernel spreads connections). A worker
+// that dies is replaced without touching the others; reloads are validated by the primary first and
+// then applied by every worker; SIGTERM drains every worker.
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/load.ts';
+import { toMs } from '../config/units.ts';
+import { createAdminServer } from './admin.ts';
+import { compileRuntime } from './runtime.ts';
+import { startGateway, StartupError } from './gateway.ts';
+
+type WorkerMessage = { type: 'ready' } | { type: 'fatal'; message: string } | { type: 'reloaded'; ok: boolean };
+type PrimaryMessage = { type: 'reload' } | { type: 'shutdown' };
+
+export async function runPrimary(configPath: string, workers: number, logger: Logger): Promise<void> {
+  const loaded = await loadConfig(configPath);
+  await (await compileRuntime(loaded, logger)).close(); // fail fast, before any worker starts
+  const config = loaded.config;
+  const ready = new Set<number>();
+  let stopping = false;
+  const restarts: number[] = [];
+
+  const fork = (): Worker => {
+    const worker = cluster.fork({ PORTCULLIS_WORKER: '1' });
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') ready.add(worker.id);
+      if (message.type === 'fatal') {
+        logger.fatal(message.message);
+        stopping = true;
+        process.exitCode = 1;
+        for (const w of Object.values(cluster.workers ?? {})) w?.kill();
+      }
+    });
+    return worker;
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    ready.delete(worker.id);
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
+      return;
+    }
+    const now = Date.now();
+    restarts.push(now);
+    while (restarts.length && restarts[0]! < now - 60_000) restarts.shift();
+    if (restarts.length > 10) {
+      logger.fatal('workers keep crashing (more than 10 restarts in a minute); giving up');
+      process.exit(1);
+    }
+    logger.error({ worker: worker.process.pid, code, signal }, 'worker exited; starting a replacement');
+    fork();
+  });
+
+  for (let i = 0; i < workers; i++) fork();
+
+  const admin = config.admin.enabled ? createAdminServer({ ready: () => !stopping && ready.size === workers }) : undefined;
+  admin?.listen(config.admin.port, config.admin.host);
+  admin?.on('error', (error) => {
+    logger.fatal(`Cannot start the admin listener: ${error.message}`);
+    process.exit(1);
+  });
+
+  const broadcast = (message: PrimaryMessage) => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.send(message);
+  };
+  const reload = async () => {
+    try {
+      await (await compileRuntime(await loadConfig(configPath), logger)).close();
+      broadcast({ type: 'reload' });
+    } catch (error) {
+      logger.error({ errors: String((error as Error).message).split('\n') }, 'config reload rejected; workers keep the running config');
+    }
+  };
+  process.on('SIGHUP', () => void reload());
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    admin?.close();
+    broadcast({ type: 'shutdown' });
+    setTimeout(() => process.exit(0), toMs(config.limits.drainTimeout) + 5000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+export async function runWorker(configPath: string, logger: Logger): Promise<void> {
+  try {
+    const gateway = await startGateway({ configPath, logger, admin: false, reusePort: true });
+    process.send?.({ type: 'ready' } satisfies WorkerMessage);
+    process.on('message', async (message: PrimaryMessage) => {
+      if (message.type === 'reload') process.send?.({ type: 'reloaded', ok: await gateway.reload() } satisfies WorkerMessage);
+      if (message.type === 'shutdown') {
+        await gateway.shutdown();
+        process.exit(0);
+      }
+    });
+    // The primary owns the signals; a worker only follows its messages.
+    process.on('SIGINT', () => {});
+    process.on('SIGHUP', () => {});
+  } catch (error) {
+    const message = error instanceof StartupError ? error.message : (error as Error).message;
+    process.send?.({ type: 'fatal', message } satisfies WorkerMessage);
+    process.exit(1);
+  }
+}

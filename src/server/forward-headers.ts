@@ -1,0 +1,82 @@
+// The request head sent upstream: the client's headers minus hop-by-hop ones (RFC 9110 §7.6.1) and
+// the ones the gateway owns, plus X-Forwarded-*, Forwarded and the request id. Built as a flat
+// [name, value, ...] array straight from rawHeaders (no header object is materialized).
+import type { RequestContext } from '../core/context.ts';
+
+/** Dropped from every request: hop-by-hop fields, fields the gateway sets itself, and Expect (answered here). */
+const DROPPED = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'proxy-authorization', 'proxy-authenticate', 'expect', 'host',
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded', 'x-real-ip',
+]);
+
+export interface ForwardOptions {
+  readonly requestIdHeader: string;
+  readonly xForwarded: boolean;
+  readonly forwarded: boolean;
+  /** Extra lower-case names a policy reserved (identity headers); always stripped from the client. */
+  readonly reserved: ReadonlySet<string>;
+}
+
+export function upstreamHeaders(
+  ctx: RequestContext,
+  options: ForwardOptions,
+  peerTrusted: boolean,
+  tls: boolean,
+  host: string | undefined,
+): string[] {
+  const raw = ctx.req.rawHeaders;
+  const out: string[] = [];
+  let connection: string | undefined;
+  let xff: string | undefined;
+  let forwarded: string | undefined;
+  let xfProto: string | undefined;
+  let xfHost: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (DROPPED.has(lower) || lower === options.requestIdHeader || options.reserved.has(lower)) {
+      if (lower === 'connection') connection = raw[i + 1];
+      else if (peerTrusted) {
+        if (lower === 'x-forwarded-for') xff = xff === undefined ? raw[i + 1] : `${xff}, ${raw[i + 1]}`;
+        else if (lower === 'forwarded') forwarded = forwarded === undefined ? raw[i + 1] : `${forwarded}, ${raw[i + 1]}`;
+        else if (lower === 'x-forwarded-proto') xfProto = raw[i + 1];
+        else if (lower === 'x-forwarded-host') xfHost = raw[i + 1];
+      }
+      continue;
+    }
+    out.push(name, raw[i + 1]!);
+  }
+  if (connection !== undefined) dropConnectionOptions(out, connection);
+  const peer = ctx.req.socket.remoteAddress ?? '';
+  const proto = tls ? 'https' : 'http';
+  const originalHost = ctx.req.headers.host ?? '';
+  if (options.xForwarded) {
+    out.push('x-forwarded-for', xff === undefined ? peer : `${xff}, ${peer}`);
+    out.push('x-forwarded-proto', xfProto ?? proto);
+    out.push('x-forwarded-host', xfHost ?? originalHost);
+  }
+  if (options.forwarded) {
+    const element = `for=${forwardedNode(peer)};proto=${proto};host=${quoteIfNeeded(originalHost)}`;
+    out.push('forwarded', forwarded === undefined ? element : `${forwarded}, ${element}`);
+  }
+  out.push(options.requestIdHeader, ctx.id);
+  if (host !== undefined) out.push('host', host);
+  return out;
+}
+
+/** Fields named in Connection are hop-by-hop too (RFC 9110 §7.6.1). */
+function dropConnectionOptions(out: string[], connection: string): void {
+  const names = new Set(connection.split(',').map((t) => t.trim().toLowerCase()));
+  for (let i = out.length - 2; i >= 0; i -= 2) {
+    if (names.has(out[i]!.toLowerCase())) out.splice(i, 2);
+  }
+}
+
+function forwardedNode(address: string): string {
+  return address.includes(':') ? `"[${address}]"` : address;
+}
+
+function quoteIfNeeded(value: string): string {
+  return /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}

@@ -1,0 +1,180 @@
+// The request lifecycle: admit (framing, limits, client address, request id, path) → global
+// listen-phase policies → route (404 / 405 / preflight) → the operation's chain → proxy. Every
+// refusal on the way is a GatewayError rendered once, as problem+json, by `fail`.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestContext } from '../core/context.ts';
+import { GatewayError } from '../core/errors.ts';
+import { runHooks, type Chain } from '../core/pipeline.ts';
+import type { ResponseHead } from '../core/policy.ts';
+import { asGatewayError, renderProblem } from '../core/problem.ts';
+import type { AccessLog } from '../observe/access-log.ts';
+import { clientAddress, requestId } from './client-address.ts';
+import { upstreamHeaders } from './forward-headers.ts';
+import { normalizePath } from './normalize-path.ts';
+import { proxy } from './proxy.ts';
+import type { CompiledRoute, Runtime } from './runtime.ts';
+
+export interface ListenerInfo {
+  readonly tls: boolean;
+  /** Strict-Transport-Security value for TLS listeners. */
+  readonly hsts: string | undefined;
+}
+
+export interface Gateway {
+  runtime: Runtime;
+  draining: boolean;
+  accessLog: AccessLog;
+  onInternalError: (error: unknown, ctx: RequestContext) => void;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createHandler(gateway: Gateway, listener: ListenerInfo): Handler {
+  return (req, res) => {
+    const rt = gateway.runtime;
+    const ctx = new RequestContext(req, res, performance.now());
+    try {
+      admit(ctx, rt);
+      const pending = runHooks(ctx, rt.preRoute.requestHooks);
+      if (pending === undefined) route(ctx, rt, gateway, listener);
+      else pending.then(() => route(ctx, rt, gateway, listener)).catch((error: unknown) => fail(ctx, rt, gateway, listener, undefined, error));
+    } catch (error) {
+      fail(ctx, rt, gateway, listener, undefined, error);
+    }
+  };
+}
+
+function admit(ctx: RequestContext, rt: Runtime): void {
+  const req = ctx.req;
+  const peer = req.socket.remoteAddress ?? '';
+  const peerTrusted = rt.trustedProxies.size > 0 && rt.trustedProxies.has(peer);
+  ctx.id = requestId(req.headers[rt.config.forwarding.requestIdHeader] as string | undefined, peerTrusted);
+  ctx.clientIp = clientAddress(peer, req.headers['x-forwarded-for'] as string | undefined, rt.trustedProxies);
+  ctx.bodyLimit = rt.limits.maxBody;
+  if (req.rawHeaders.length > rt.limits.maxHeaderCount * 2) {
+    throw new GatewayError('PCL_ERR_HEADERS_TOO_LARGE', `At most ${rt.limits.maxHeaderCount} header fields are accepted.`);
+  }
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && te.toLowerCase() !== 'chunked') {
+    throw new GatewayError('PCL_ERR_AMBIGUOUS_FRAMING', 'Only the chunked transfer coding is accepted.');
+  }
+  let url = req.url ?? '';
+  if (url.length > rt.limits.maxUrlLength) throw new GatewayError('PCL_ERR_URI_TOO_LONG');
+  if (url.charCodeAt(0) !== 0x2f) url = originForm(url, req.method);
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  ctx.query = q === -1 ? '' : url.slice(q + 1);
+  if (ctx.query.includes('#')) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'A fragment is not allowed in the request target.');
+  ctx.path = normalizePath(rawPath, rt.config.forwarding.mergeSlashes);
+}
+
+/** Absolute-form targets ("GET http://host/path") are accepted as their path; anything else is 400. */
+function originForm(url: string, method: string | undefined): string {
+  if (/^https?:\/\//i.test(url)) {
+    try {
+      const parsed = new URL(url);
+      return `${parsed.pathname}${parsed.search}`;
+    } catch {
+      // falls through to the refusal
+    }
+  }
+  if (url === '*' && method === 'OPTIONS') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', undefined, { headers: { allow: '' } });
+  throw new GatewayError('PCL_ERR_BAD_REQUEST', 'The request target must be a path.');
+}
+
+function route(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo): void {
+  const method = ctx.req.method ?? '';
+  const preflightFor = method === 'OPTIONS' ? ctx.req.headers['access-control-request-method'] : undefined;
+  let found = rt.router.lookup(preflightFor ?? method, ctx.path);
+  if (preflightFor !== undefined && found.kind === 'match') {
+    // A CORS preflight is answered by the cors policy of the operation it asks about.
+    const target = found.match.value;
+    enter(ctx, target, found.match.params);
+    try {
+      for (const p of target.chain.interceptors) {
+        if (p.intercept!(ctx)) {
+          gateway.accessLog(ctx, ctx.res.statusCode, [rt.preRoute, target.chain]);
+          return;
+        }
+      }
+    } catch (error) {
+      fail(ctx, rt, gateway, listener, target, error);
+      return;
+    }
+    found = rt.router.lookup(method, ctx.path);
+  }
+  if (found.kind === 'not-found') throw new GatewayError('PCL_ERR_ROUTE_NOT_FOUND');
+  if (found.kind === 'method-not-allowed') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', undefined, { headers: { allow: found.allow } });
+  const compiled = found.match.value;
+  enter(ctx, compiled, found.match.params);
+  try {
+    const pending = runHooks(ctx, compiled.chain.requestHooks);
+    if (pending === undefined) forward(ctx, rt, gateway, listener, compiled);
+    else pending.then(() => forward(ctx, rt, gateway, listener, compiled)).catch((error: unknown) => fail(ctx, rt, gateway, listener, compiled, error));
+  } catch (error) {
+    fail(ctx, rt, gateway, listener, compiled, error);
+  }
+}
+
+function enter(ctx: RequestContext, compiled: CompiledRoute, params: Record<string, string>): void {
+  ctx.api = compiled.api;
+  ctx.operationId = compiled.operationId;
+  ctx.params = params;
+}
+
+function forward(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo, compiled: CompiledRoute): void {
+  const upstream = compiled.upstream;
+  const peerTrusted = rt.trustedProxies.size > 0 && rt.trustedProxies.has(ctx.req.socket.remoteAddress ?? '');
+  const fwd = rt.config.forwarding;
+  let hostHeaders = 0;
+  for (let i = 0; i < ctx.req.rawHeaders.length; i += 2) if (ctx.req.rawHeaders[i]!.length === 4 && ctx.req.rawHeaders[i]!.toLowerCase() === 'host') hostHeaders++;
+  if (hostHeaders > 1) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'More than one Host header.');
+  const headers = upstreamHeaders(
+    ctx,
+    { requestIdHeader: fwd.requestIdHeader, xForwarded: fwd.xForwarded, forwarded: fwd.forwarded, reserved: rt.reservedHeaders },
+    peerTrusted,
+    listener.tls,
+    upstream.preserveHost ? ctx.req.headers.host : undefined,
+  );
+  const path = upstream.basePath + (compiled.strip ? ctx.path.slice(compiled.strip) || '/' : ctx.path) + (ctx.query ? `?${ctx.query}` : '');
+  proxy({
+    ctx,
+    upstream,
+    path,
+    headers,
+    onHead: (c, head) => finishHead(c, head, gateway, listener, compiled.chain),
+    done: (c, error) => {
+      if (error) fail(c, rt, gateway, listener, compiled, error);
+      else gateway.accessLog(c, c.res.statusCode, [rt.preRoute, compiled.chain]);
+    },
+  });
+}
+
+function finishHead(ctx: RequestContext, head: ResponseHead, gateway: Gateway, listener: ListenerInfo, chain: Chain | undefined): void {
+  chain?.onResponseHead(ctx, head);
+  head.headers[gateway.runtime.config.forwarding.requestIdHeader] = ctx.id;
+  if (listener.hsts) head.headers['strict-transport-security'] = listener.hsts;
+  if (gateway.draining) head.headers.connection = 'close';
+}
+
+function fail(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo, compiled: CompiledRoute | undefined, thrown: unknown): void {
+  const error = asGatewayError(thrown);
+  if (!(thrown instanceof GatewayError)) gateway.onInternalError(thrown, ctx);
+  ctx.errorCode = error.code;
+  const res = ctx.res;
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const problem = renderProblem(error, ctx.id);
+  const head: ResponseHead = { statusCode: problem.status, headers: { ...problem.headers, 'content-length': String(Buffer.byteLength(problem.body)) } };
+  // Responses sent before the body was read close the connection: the unread body is never parsed
+  // as a next request, and a client cannot make the gateway read a large body it refused.
+  if (!ctx.req.complete && (ctx.req.headers['content-length'] !== undefined || ctx.req.headers['transfer-encoding'] !== undefined)) {
+    head.headers.connection = 'close';
+  }
+  finishHead(ctx, head, gateway, listener, compiled?.chain ?? rt.globalHead);
+  res.writeHead(head.statusCode, head.headers as Record<string, string>);
+  res.end(ctx.req.method === 'HEAD' ? undefined : problem.body);
+  gateway.accessLog(ctx, head.statusCode, [rt.preRoute, compiled?.chain]);
+}

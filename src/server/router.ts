@@ -1,0 +1,164 @@
+// A segment trie compiled once per config. Static segments win over templated ones, which win over
+// a trailing "*" catch-all; the lookup backtracks so "/users/me" and "/users/{id}" can coexist.
+// Parameter names live at the leaves, so two templates may name the same position differently.
+
+export interface RouteMatch<T> {
+  readonly value: T;
+  readonly params: Record<string, string>;
+}
+
+export type LookupResult<T> =
+  | { readonly kind: 'match'; readonly match: RouteMatch<T> }
+  | { readonly kind: 'method-not-allowed'; readonly allow: string }
+  | { readonly kind: 'not-found' };
+
+interface Leaf<T> {
+  readonly value: T;
+  readonly names: readonly string[];
+}
+
+interface SegmentPattern<T> {
+  readonly source: string;
+  readonly regex: RegExp;
+  readonly node: TrieNode<T>;
+}
+
+class TrieNode<T> {
+  statics: Map<string, TrieNode<T>> | undefined = undefined;
+  patterns: SegmentPattern<T>[] | undefined = undefined;
+  param: TrieNode<T> | undefined = undefined;
+  /** Leaves of a trailing "*": they match the rest of the path, zero or more segments. */
+  rest: Map<string, Leaf<T>> | undefined = undefined;
+  methods: Map<string, Leaf<T>> | undefined = undefined;
+  allow = '';
+  restAllow = '';
+}
+
+const ANY = '*';
+const NOT_FOUND = { kind: 'not-found' } as const;
+
+export class RouteConflictError extends Error {}
+
+export class Router<T> {
+  readonly #root = new TrieNode<T>();
+
+  /** `template` is an OpenAPI-style path ("/users/{id}", "/files/{name}.{ext}", "/proxy/*"). */
+  add(method: string, template: string, value: T): void {
+    const segments = template.split('/').slice(1);
+    const names: string[] = [];
+    let node = this.#root;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      if (seg === '*' && i === segments.length - 1) {
+        node.rest ??= new Map();
+        this.#put(node.rest, method, { value, names: [...names, '*'] }, template);
+        node.restAllow = allowOf(node.rest);
+        return;
+      }
+      node = this.#child(node, seg, names);
+    }
+    node.methods ??= new Map();
+    this.#put(node.methods, method, { value, names }, template);
+    node.allow = allowOf(node.methods);
+  }
+
+  lookup(method: string, path: string): LookupResult<T> {
+    const segments = path.split('/');
+    const captured: string[] = [];
+    const node = this.#find(this.#root, segments, 1, captured);
+    if (node === undefined) return NOT_FOUND;
+    const leaves = node.kind === 'rest' ? node.node.rest! : node.node.methods!;
+    const leaf = leaves.get(method) ?? (method === 'HEAD' ? leaves.get('GET') : undefined) ?? leaves.get(ANY);
+    if (leaf === undefined) {
+      return { kind: 'method-not-allowed', allow: node.kind === 'rest' ? node.node.restAllow : node.node.allow };
+    }
+    if (node.kind === 'rest') captured.push(segments.slice(node.index).join('/'));
+    const params: Record<string, string> = {};
+    for (let i = 0; i < leaf.names.length; i++) params[leaf.names[i]!] = captured[i]!;
+    return { kind: 'match', match: { value: leaf.value, params } };
+  }
+
+  #find(
+    node: TrieNode<T>,
+    segs: string[],
+    i: number,
+    captured: string[],
+  ): { kind: 'exact' | 'rest'; node: TrieNode<T>; index: number } | undefined {
+    if (i === segs.length) {
+      if (node.methods) return { kind: 'exact', node, index: i };
+      return node.rest ? { kind: 'rest', node, index: i } : undefined;
+    }
+    const seg = segs[i]!;
+    const next = node.statics?.get(seg);
+    if (next) {
+      const found = this.#find(next, segs, i + 1, captured);
+      if (found) return found;
+    }
+    if (node.patterns && seg !== '') {
+      for (const pattern of node.patterns) {
+        const m = pattern.regex.exec(seg);
+        if (!m) continue;
+        const before = captured.length;
+        for (let g = 1; g < m.length; g++) captured.push(m[g]!);
+        const found = this.#find(pattern.node, segs, i + 1, captured);
+        if (found) return found;
+        captured.length = before;
+      }
+    }
+    if (node.param && seg !== '') {
+      captured.push(seg);
+      const found = this.#find(node.param, segs, i + 1, captured);
+      if (found) return found;
+      captured.pop();
+    }
+    return node.rest ? { kind: 'rest', node, index: i } : undefined;
+  }
+
+  #child(node: TrieNode<T>, seg: string, names: string[]): TrieNode<T> {
+    const whole = /^\{([^{}]+)\}$/.exec(seg);
+    if (whole) {
+      names.push(whole[1]!);
+      return (node.param ??= new TrieNode());
+    }
+    if (seg.includes('{')) {
+      const { regex, params } = compileSegment(seg);
+      names.push(...params);
+      node.patterns ??= [];
+      let pattern = node.patterns.find((p) => p.source === regex.source);
+      if (!pattern) node.patterns.push((pattern = { source: regex.source, regex, node: new TrieNode() }));
+      return pattern.node;
+    }
+    node.statics ??= new Map();
+    let next = node.statics.get(seg);
+    if (!next) node.statics.set(seg, (next = new TrieNode()));
+    return next;
+  }
+
+  #put(map: Map<string, Leaf<T>>, method: string, leaf: Leaf<T>, template: string): void {
+    if (map.has(method)) throw new RouteConflictError(`${method === ANY ? 'a catch-all method' : method} ${template} is defined twice`);
+    map.set(method, leaf);
+  }
+}
+
+function allowOf(methods: Map<string, unknown>): string {
+  const list = [...methods.keys()].filter((m) => m !== ANY);
+  if (list.includes('GET') && !list.includes('HEAD')) list.push('HEAD');
+  return list.sort().join(', ');
+}
+
+/** "{name}.{ext}" → /^([^/]+?)\.([^/]+?)$/ with the names in order. Literal parts are escaped. */
+function compileSegment(seg: string): { regex: RegExp; params: string[] } {
+  const params: string[] = [];
+  let source = '';
+  for (const part of seg.split(/(\{[^{}]+\})/)) {
+    if (part === '') continue;
+    const m = /^\{([^{}]+)\}$/.exec(part);
+    if (m) {
+      params.push(m[1]!);
+      source += '(.+?)';
+    } else {
+      source += part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return { regex: new RegExp(`^${source}$`), params };
+}

@@ -1,0 +1,191 @@
+// Everything a config compiles into, built once at load: upstream pools, the route trie, and the
+// policy chain of every operation. A request reads one Runtime from start to end, so a reload never
+// changes the rules under a request in flight.
+import type { Logger } from 'pino';
+import { ConfigError, jsonPath, type ConfigIssue, type LoadedConfig } from '../config/load.ts';
+import type { JsonPath } from '../config/source.ts';
+import type { GatewayConfig, PolicyConfigs } from '../config/types.ts';
+import { toBytes, toMs } from '../config/units.ts';
+import { buildChain, type Chain } from '../core/pipeline.ts';
+import type { PolicyInstance, PolicyScope } from '../core/policy.ts';
+import { listOperations, specBasePath } from '../openapi/operations.ts';
+import { loadSpec, SpecError } from '../openapi/load.ts';
+import { AddressList } from '../policies/ip-filter/cidr.ts';
+import { POLICIES_BY_NAME } from '../policies/index.ts';
+import { RouteConflictError, Router } from './router.ts';
+import { createUpstream, type Upstream } from './upstream.ts';
+
+export interface CompiledRoute {
+  readonly api: string;
+  readonly operationId: string;
+  readonly upstream: Upstream;
+  /** Length of the API base path to remove before forwarding (0 to keep it). */
+  readonly strip: number;
+  readonly chain: Chain;
+  readonly deprecated: boolean;
+}
+
+export interface Runtime {
+  readonly config: GatewayConfig;
+  readonly file: string;
+  readonly router: Router<CompiledRoute>;
+  /** Global listen-phase policies, run before routing. */
+  readonly preRoute: Chain;
+  /** Global policies of later phases: their response hooks dress 404s and early refusals too. */
+  readonly globalHead: Chain;
+  readonly trustedProxies: AddressList;
+  readonly limits: {
+    readonly maxBody: number;
+    readonly maxHeaderCount: number;
+    readonly maxUrlLength: number;
+  };
+  readonly reservedHeaders: ReadonlySet<string>;
+  close(): Promise<void>;
+}
+
+export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Promise<Runtime> {
+  const { config, baseDir, source, file } = loaded;
+  const issues: ConfigIssue[] = [];
+  const issue = (path: JsonPath, message: string) => issues.push({ file, ...source.locate(path), path: jsonPath(path), message });
+
+  let trustedProxies = new AddressList([]);
+  try {
+    trustedProxies = new AddressList(config.forwarding.trustedProxies);
+  } catch (error) {
+    issue(['forwarding', 'trustedProxies'], (error as Error).message);
+  }
+
+  const upstreams = new Map<string, Upstream>();
+  for (const [name, u] of Object.entries(config.upstreams)) {
+    try {
+      upstreams.set(name, createUpstream(name, u, baseDir));
+      if (u.tls?.rejectUnauthorized === false) logger.warn({ upstream: name }, 'upstream TLS certificate verification is OFF');
+    } catch (error) {
+      issue(['upstreams', name], `cannot set up the upstream: ${(error as Error).message}`);
+    }
+  }
+
+  const instantiate = (name: string, options: PolicyConfigs[string], scope: PolicyScope, path: JsonPath): PolicyInstance | undefined => {
+    if (options === false) return undefined;
+    const factory = POLICIES_BY_NAME.get(name)!;
+    try {
+      const hooks = factory.create(options, { logger: logger.child({ policy: name }), scope, baseDir });
+      return { ...hooks, name, phase: factory.phase, mode: options.mode };
+    } catch (error) {
+      issue(path, (error as Error).message);
+      return undefined;
+    }
+  };
+
+  const globalScope: PolicyScope = { api: undefined, operationId: undefined };
+  const globalInstances = new Map<string, PolicyInstance>();
+  for (const [name, options] of Object.entries(config.policies ?? {})) {
+    const instance = instantiate(name, options, globalScope, ['policies', name]);
+    if (instance) globalInstances.set(name, instance);
+  }
+  const preRoute = buildChain([...globalInstances.values()].filter((p) => p.phase === 'listen'));
+  const inherited = [...globalInstances.values()].filter((p) => p.phase !== 'listen');
+
+  const router = new Router<CompiledRoute>();
+  for (const [i, api] of config.apis.entries()) {
+    const apiPath: JsonPath = ['apis', i];
+    const apiInstances = new Map(inherited.map((p) => [p.name, p] as const));
+    for (const [name, options] of Object.entries(api.policies ?? {})) {
+      apiInstances.delete(name);
+      const instance = instantiate(name, options, { api: api.name, operationId: undefined }, [...apiPath, 'policies', name]);
+      if (instance) apiInstances.set(name, instance);
+    }
+    const apiChain = buildChain([...apiInstances.values()]);
+    const chainFor = (operationId: string, overrides: PolicyConfigs | undefined, at: JsonPath): Chain => {
+      if (!overrides) return apiChain;
+      const instances = new Map(apiInstances);
+      for (const [name, options] of Object.entries(overrides)) {
+        instances.delete(name);
+        const instance = instantiate(name, options, { api: api.name, operationId }, [...at, name]);
+        if (instance) instances.set(name, instance);
+      }
+      return buildChain([...instances.values()]);
+    };
+
+    let basePath = api.basePath ?? '';
+    const entries: { method: string; template: string; operationId: string; upstream?: string; policies?: PolicyConfigs; at: JsonPath; deprecated: boolean }[] = [];
+    if (api.spec) {
+      try {
+        const spec = await loadSpec(resolvePath(baseDir, api.spec));
+        if (api.basePath === undefined) basePath = specBasePath(spec);
+        for (const op of listOperations(spec)) {
+          const settings = api.operations?.[op.operationId];
+          entries.push({ method: op.method, template: op.path, operationId: op.operationId, upstream: settings?.upstream, policies: settings?.policies, at: [...apiPath, 'operations', op.operationId, 'policies'], deprecated: op.deprecated });
+        }
+      } catch (error) {
+        issue([...apiPath, 'spec'], error instanceof SpecError ? error.message : `cannot load the OpenAPI document: ${(error as Error).message}`);
+        continue;
+      }
+    }
+    for (const [j, route] of (api.routes ?? []).entries()) {
+      const operationId = route.operationId ?? `${route.methods?.join(',') ?? '*'} ${route.path}`;
+      const settings = api.operations?.[operationId];
+      for (const method of route.methods ?? ['*']) {
+        entries.push({ method, template: route.path, operationId, upstream: route.upstream ?? settings?.upstream, policies: { ...settings?.policies, ...route.policies }, at: [...apiPath, 'routes', j, 'policies'], deprecated: false });
+      }
+    }
+    const known = new Set(entries.map((e) => e.operationId));
+    for (const op of Object.keys(api.operations ?? {})) {
+      if (!known.has(op)) issue([...apiPath, 'operations', op], `no operation "${op}" in this API's document or routes`);
+    }
+    for (const e of entries) {
+      const upstream = upstreams.get(e.upstream ?? api.upstream);
+      if (!upstream) continue; // reported by the loader or above
+      const compiled: CompiledRoute = {
+        api: api.name,
+        operationId: e.operationId,
+        upstream,
+        strip: api.stripBasePath ? basePath.length : 0,
+        chain: chainFor(e.operationId, e.policies && Object.keys(e.policies).length ? e.policies : undefined, e.at),
+        deprecated: e.deprecated,
+      };
+      try {
+        router.add(e.method, `${basePath}${e.template === '/' && basePath ? '' : e.template}` || '/', compiled);
+      } catch (error) {
+        if (!(error instanceof RouteConflictError)) throw error;
+        issue(apiPath, `route conflict: ${error.message}`);
+      }
+    }
+  }
+
+  const close = async () => {
+    await Promise.allSettled([...upstreams.values()].map((u) => u.pool.close()));
+  };
+  if (issues.length) {
+    await close();
+    throw new ConfigError(issues);
+  }
+  return {
+    config,
+    file,
+    router,
+    preRoute,
+    globalHead: buildChain(inherited),
+    trustedProxies,
+    limits: {
+      maxBody: toBytes(config.limits.maxBodySize),
+      maxHeaderCount: config.limits.maxHeaderCount,
+      maxUrlLength: toBytes(config.limits.maxUrlLength),
+    },
+    reservedHeaders: new Set(),
+    close,
+  };
+}
+
+export function listenerTimeouts(config: GatewayConfig) {
+  return {
+    headersTimeout: toMs(config.limits.headersTimeout),
+    requestTimeout: toMs(config.limits.requestTimeout),
+    keepAliveTimeout: toMs(config.limits.keepAliveTimeout),
+    maxHeaderSize: toBytes(config.limits.maxHeaderSize),
+  };
+}
+
+function resolvePath(baseDir: string, path: string): string {
+  return path.startsWith('/') ? path : `${baseDir}/${path}`;
+}
