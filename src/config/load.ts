@@ -36,7 +36,7 @@ export interface LoadedConfig {
 }
 
 export const CONFIG_SCHEMA = buildConfigSchema(POLICY_FACTORIES);
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true });
 const validate = ajv.compile(CONFIG_SCHEMA);
 
 export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
@@ -93,7 +93,7 @@ function crossReferenceIssues(config: GatewayConfig): InterpolationIssue[] {
     if (names.has(api.name)) issues.push({ path: ['apis', i, 'name'], message: `the API name "${api.name}" is used twice` });
     names.add(api.name);
     checkUpstream(api.upstream, ['apis', i, 'upstream']);
-    api.routes?.forEach((r, j) => checkUpstream(r.upstream, ['apis', i, 'routes', j, 'upstream']));
+    for (const [j, r] of (api.routes ?? []).entries()) checkUpstream(r.upstream, ['apis', i, 'routes', j, 'upstream']);
     for (const [op, settings] of Object.entries(api.operations ?? {})) checkUpstream(settings.upstream, ['apis', i, 'operations', op, 'upstream']);
     if (!api.spec && !api.routes?.length) issues.push({ path: ['apis', i], message: 'an API needs a spec, routes, or both' });
   });

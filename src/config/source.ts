@@ -41,13 +41,15 @@ export function parseSource(text: string, file: string): ParsedSource {
     file,
     value,
     locate(path) {
+      // Points at the key of the last map entry reached ("upstrem: x" → the "u"), else at the value.
       let node: unknown = doc.contents;
       let found: Node | undefined = isNode(node) ? node : undefined;
       for (const key of path) {
         const next = child(node, key);
         if (next === undefined) break;
-        node = next;
-        if (isNode(next)) found = next;
+        node = next.value;
+        const at = next.key ?? next.value;
+        if (isNode(at)) found = at;
       }
       const offset = found?.range?.[0];
       if (offset === undefined) return undefined;
@@ -57,14 +59,14 @@ export function parseSource(text: string, file: string): ParsedSource {
   };
 }
 
-function child(node: unknown, key: string | number): unknown {
+function child(node: unknown, key: string | number): { key?: unknown; value: unknown } | undefined {
   if (isMap(node)) {
     for (const item of node.items) {
-      if (isPair(item) && isScalar(item.key) && String(item.key.value) === String(key)) return item.value ?? item.key;
+      if (isPair(item) && isScalar(item.key) && String(item.key.value) === String(key)) return { key: item.key, value: item.value };
     }
     return undefined;
   }
-  if (isSeq(node) && typeof key === 'number') return node.items[key];
+  if (isSeq(node) && typeof key === 'number' && key < node.items.length) return { value: node.items[key] };
   return undefined;
 }
 

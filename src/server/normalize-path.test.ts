@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GatewayError } from '../core/errors.ts';
+import { normalizePath } from './normalize-path.ts';
+
+const refused = (path: string, merge = true) =>
+  assert.throws(() => normalizePath(path, merge), (e: unknown) => e instanceof GatewayError && e.code === 'PCL_ERR_BAD_PATH', path);
+
+test('canonical paths come back unchanged', () => {
+  for (const p of ['/', '/users', '/users/42/orders', '/a-b_c~d.e', '/.well-known/jwks.json', '/users/'])
+    assert.equal(normalizePath(p, true), p);
+});
+
+test('percent-escapes of unreserved characters are decoded, others upper-cased', () => {
+  assert.equal(normalizePath('/%75sers/%7e', true), '/users/~');
+  assert.equal(normalizePath('/caf%c3%a9', true), '/caf%C3%A9');
+  assert.equal(normalizePath('/a%20b', true), '/a%20b');
+});
+
+test('duplicate slashes are merged, or refused when merging is off', () => {
+  assert.equal(normalizePath('//users///42', true), '/users/42');
+  refused('//users', false);
+  refused('/users//42', false);
+});
+
+test('ambiguous forms are refused', () => {
+  for (const p of [
+    '/a/../b', '/a/./b', '/..', '/.', '/a/%2e%2e/b', '/a/%2E/b', '/a/.%2e/b',
+    '/a%2fb', '/a%2Fb', '/a%5cb', '/a\\b', '/a%00b', '/a%0d%0ab', '/a%zz', '/a%', '/a%4',
+    '/a%c0%af', '/a%ff', '/a%c3', '/caf\u00e9', '/a b', 'users',
+  ])
+    refused(p);
+});
+
+test('escapes split by ASCII are not taken as one UTF-8 sequence', () => {
+  refused('/%c3a%a9');
+});

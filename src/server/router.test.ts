@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RouteConflictError, Router } from './router.ts';
+
+function router() {
+  const r = new Router<string>();
+  r.add('GET', '/users', 'listUsers');
+  r.add('POST', '/users', 'createUser');
+  r.add('GET', '/users/me', 'me');
+  r.add('GET', '/users/{id}', 'getUser');
+  r.add('DELETE', '/users/{userId}', 'deleteUser');
+  r.add('GET', '/users/{id}/orders/{orderId}', 'getOrder');
+  r.add('GET', '/files/{name}.{ext}', 'file');
+  r.add('*', '/proxy/*', 'proxy');
+  return r;
+}
+
+test('static segments win over parameters', () => {
+  const r = router().lookup('GET', '/users/me');
+  assert.equal(r.kind === 'match' && r.match.value, 'me');
+});
+
+test('parameters are captured with the names of their own template', () => {
+  const r = router();
+  const get = r.lookup('GET', '/users/42/orders/7');
+  assert.deepEqual(get.kind === 'match' && get.match.params, { id: '42', orderId: '7' });
+  const del = r.lookup('DELETE', '/users/42');
+  assert.deepEqual(del.kind === 'match' && del.match.params, { userId: '42' });
+});
+
+test('mixed segments and catch-alls', () => {
+  const r = router();
+  const f = r.lookup('GET', '/files/report.pdf');
+  assert.deepEqual(f.kind === 'match' && f.match.params, { name: 'report', ext: 'pdf' });
+  const p = r.lookup('PATCH', '/proxy/a/b/c');
+  assert.deepEqual(p.kind === 'match' && p.match.params, { '*': 'a/b/c' });
+});
+
+test('405 lists the allowed methods, HEAD follows GET', () => {
+  const r = router();
+  assert.deepEqual(r.lookup('PUT', '/users'), { kind: 'method-not-allowed', allow: 'GET, HEAD, POST' });
+  const head = r.lookup('HEAD', '/users/9');
+  assert.equal(head.kind === 'match' && head.match.value, 'getUser');
+});
+
+test('unknown paths, empty parameters and trailing slashes are not found', () => {
+  const r = router();
+  for (const p of ['/nope', '/users/42/orders', '/users//orders/1', '/users/42/', '/'])
+    assert.equal(r.lookup('GET', p).kind, 'not-found', p);
+});
+
+test('a route defined twice is a conflict', () => {
+  const r = router();
+  assert.throws(() => r.add('GET', '/users/{other}', 'x'), RouteConflictError);
+});
