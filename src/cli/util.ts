@@ -1,5 +1,8 @@
 // What every command shares: argument parsers and turning errors into one clear paragraph and an
 // exit code (1 for invalid input or failure, 2 for usage), never a stack trace.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.ts';
@@ -24,4 +27,16 @@ export function exitWith(error: unknown, logger?: Logger): never {
   logger?.flush();
   process.stderr.write(`portcullis: ${message}\n`);
   process.exit(1);
+}
+
+/** The folder holding the package.json of portcullis, from the sources or from dist/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'portcullis') return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the portcullis package folder');
+    dir = parent;
+  }
 }
