@@ -1,0 +1,5 @@
+// Every detector, one module per attack class.
+
+import type { Detector } from '../detector.ts';
+
+export const ALL_DETECTORS: readonly Detector[] = [];

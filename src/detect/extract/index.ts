@@ -1,0 +1,90 @@
+// From a request to the list of decoded inputs the detectors inspect.
+
+import type { Input, RequestLike } from '../types.ts';
+import { cookieInputs } from './cookies.ts';
+import { jsonInputs } from './json.ts';
+import { boundaryOf, multipartInputs } from './multipart.ts';
+import { pathInputs } from './path.ts';
+import { looksLikeForm, parsePairs } from './query.ts';
+import { xmlInputs } from './xml.ts';
+
+export interface ExtractOptions {
+  /** Header names to inspect (lower case), or 'all' minus `ignoreHeaders`. */
+  headers: 'all' | readonly string[];
+  /** Headers never inspected when `headers` is 'all' (credentials, framing, content negotiation). */
+  ignoreHeaders: readonly string[];
+  /** Bodies longer than this are inspected up to this many characters. */
+  maxBodyLength: number;
+  maxParams: number;
+  maxJsonDepth: number;
+  maxJsonItems: number;
+}
+
+export const DEFAULT_IGNORED_HEADERS: readonly string[] = [
+  'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'proxy-connection', 'te',
+  'upgrade', 'accept', 'accept-encoding', 'accept-language', 'accept-charset', 'authorization',
+  'proxy-authorization', 'cookie', 'cache-control', 'pragma', 'if-none-match', 'if-match',
+  'if-modified-since', 'if-unmodified-since', 'etag', 'traceparent', 'tracestate', 'x-request-id',
+  'x-correlation-id', 'x-amzn-trace-id', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest',
+  'sec-fetch-user', 'sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform', 'dnt', 'priority',
+];
+
+export const DEFAULT_EXTRACT: ExtractOptions = {
+  headers: 'all',
+  ignoreHeaders: DEFAULT_IGNORED_HEADERS,
+  maxBodyLength: 1 << 20,
+  maxParams: 1000,
+  maxJsonDepth: 32,
+  maxJsonItems: 10000,
+};
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+export function bodyInputs(body: string, contentType: string, out: Input[], o: ExtractOptions): void {
+  const ct = contentType.toLowerCase();
+  const trimmed = body.trimStart();
+  if (ct.includes('json') || (ct === '' || ct.startsWith('text/plain')) && /^[[{]/.test(trimmed)) {
+    if (jsonInputs(body, out, { maxDepth: o.maxJsonDepth, maxItems: o.maxJsonItems })) return;
+  }
+  if (ct.startsWith('multipart/')) {
+    const b = boundaryOf(contentType);
+    if (b) return multipartInputs(body, b, out, o.maxParams);
+  }
+  if (ct.includes('xml') || (!ct.includes('x-www-form-urlencoded') && trimmed.startsWith('<'))) {
+    return xmlInputs(body, out, o.maxParams * 4);
+  }
+  if (ct.includes('x-www-form-urlencoded') || ((ct === '' || ct.startsWith('text/plain')) && looksLikeForm(body))) {
+    return parsePairs(body, 'form', out, o.maxParams);
+  }
+  out.push({ location: 'body', name: '', value: body });
+}
+
+export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAULT_EXTRACT): Input[] {
+  const out: Input[] = [];
+  pathInputs(req.path, out, 64);
+  if (req.rawQuery) parsePairs(req.rawQuery, 'query', out, options.maxParams);
+  const ignored = new Set(options.ignoreHeaders);
+  const wanted = options.headers === 'all' ? null : new Set(options.headers);
+  let contentType = req.contentType;
+  for (const [rawName, rawValue] of Object.entries(req.headers)) {
+    const name = rawName.toLowerCase();
+    const value = headerValue(rawValue);
+    if (value === undefined) continue;
+    if (name === 'cookie') cookieInputs(value, out, options.maxParams);
+    else if (wanted ? wanted.has(name) : !ignored.has(name)) out.push({ location: 'header', name, value });
+    if (name === 'content-type' && contentType === undefined) contentType = value;
+  }
+  if (req.body !== undefined && req.body.length > 0) {
+    let text = typeof req.body === 'string' ? req.body : req.body.toString('latin1');
+    if (text.length > options.maxBodyLength) text = text.slice(0, options.maxBodyLength);
+    // Bytes as Latin-1 keep binary intact; UTF-8 text is re-read as such when valid.
+    if (typeof req.body !== 'string') {
+      const utf8 = req.body.subarray(0, options.maxBodyLength).toString('utf8');
+      if (!utf8.includes('\ufffd')) text = utf8;
+    }
+    bodyInputs(text, contentType ?? '', out, options);
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+// Shared types of the detection engine. The engine is a pure library: no I/O, no globals.
+
+export type InputLocation =
+  | 'path'
+  | 'query'
+  | 'header'
+  | 'cookie'
+  | 'body'
+  | 'json-key'
+  | 'form'
+  | 'multipart'
+  | 'xml';
+
+/** One decoded value taken from a request (a query value, a JSON leaf, a header...). */
+export interface Input {
+  location: InputLocation;
+  /** Parameter, header, cookie or field name; a JSON path (`$.a.b[0]`) for JSON leaves and keys. */
+  name: string;
+  value: string;
+}
+
+export const ATTACK_CLASSES = [
+  'sqli',
+  'xss',
+  'cmdi',
+  'traversal',
+  'ssrf',
+  'nosqli',
+  'ssti',
+  'jndi',
+  'xxe',
+  'ldap',
+  'crlf',
+  'shellshock',
+  'java',
+  'code-injection',
+  'proto-pollution',
+] as const;
+
+export type AttackClass = (typeof ATTACK_CLASSES)[number];
+
+export type Paranoia = 1 | 2 | 3 | 4;
+
+/** What one detector reports about one value. */
+export interface Hit {
+  /** Stable rule id inside the class, e.g. `sqli-fingerprint`. */
+  rule: string;
+  /** Anomaly points: 5 critical, 4 error, 3 warning, 2 notice (the CRS scale). */
+  score: number;
+  /** Lowest paranoia level at which the hit counts. */
+  paranoia: Paranoia;
+  /** The matched part of the value (truncated by the engine). */
+  evidence: string;
+}
+
+export interface Match {
+  class: AttackClass;
+  rule: string;
+  location: InputLocation;
+  name: string;
+  score: number;
+  evidence: string;
+}
+
+export interface Verdict {
+  blocked: boolean;
+  score: number;
+  matches: Match[];
+}
+
+/** The request shape `inspectRequest` and `extractInputs` accept. */
+export interface RequestLike {
+  method: string;
+  /** Path without the query, still percent-encoded. */
+  path: string;
+  /** Query string without the leading `?`, still percent-encoded. */
+  rawQuery?: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: string | Buffer;
+  contentType?: string;
+}
