@@ -32,7 +32,7 @@ test('a minimal config gets every default', () => {
   assert.equal(config.limits.maxBodySize, '1mb');
   assert.equal(config.upstreams.backend!.timeouts.connect, '5s');
   assert.equal(config.forwarding.mergeSlashes, true);
-  assert.equal((config.policies!['security-headers'] as { contentTypeOptions: string }).contentTypeOptions, 'nosniff');
+  assert.equal((config.policies!['security-headers'] as unknown as { contentTypeOptions: string }).contentTypeOptions, 'nosniff');
   assert.ok(Object.isFrozen(config.upstreams.backend));
 });
 
@@ -66,7 +66,7 @@ test('${VAR}, ${VAR:-default} and ${file:...} are interpolated; a missing variab
   assert.equal(missing[0]!.path, 'listeners[0].port');
   assert.match(missing[0]!.message, /environment variable PORT is not set/);
   const withFile = parseConfig(`${base}policies:\n  cors:\n    allowOrigins: ["\${file:secret.txt}"]\n`, join(dir, 'p.yaml'), {});
-  assert.deepEqual((withFile.config.policies!.cors as { allowOrigins: string[] }).allowOrigins, ['s3cret']);
+  assert.deepEqual((withFile.config.policies!.cors as unknown as { allowOrigins: string[] }).allowOrigins, ['s3cret']);
 });
 
 test('malformed YAML is one positioned error', () => {

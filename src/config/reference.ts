@@ -25,7 +25,7 @@ export function renderReference(schema: Schema, policies: readonly PolicyFactory
   lines.push('## Policies', '', 'Policies can be set globally (`policies`), per API (`apis[].policies`) and per operation', '(`apis[].operations.<operationId>.policies` or `apis[].routes[].policies`). An inner level replaces', 'an outer one policy by policy; `false` turns an inherited policy off. Every policy takes', '`mode: enforce | report` (report decides and logs but lets the request through). The lifecycle phase', 'fixes the order in which they run.', '');
   for (const p of policies) {
     lines.push(`### \`${p.name}\` (phase: ${p.phase}${p.defaultOn ? ', on by default' : ''})`, '', p.description, '');
-    table({ properties: { mode: { type: 'string', enum: ['enforce', 'report'], default: 'enforce', description: 'report: decide and log, but let the request through.' }, ...p.schema.properties } }, '', lines, false);
+    table({ properties: { mode: { type: 'string', enum: ['enforce', 'report'], default: 'enforce', description: 'report: decide and log, but let the request through.' }, ...(p.schema.properties as Record<string, unknown>) } }, '', lines, false);
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -1,6 +1,7 @@
 // One JSON line per request: who, what, how it ended, how long it took, and each policy's decision.
-// Only headers named in `log.headers` are included, and credentials among them are always redacted.
-import type { Logger } from 'pino';
+// It is written on every request, so the line is assembled by hand (no generic serializer) and handed
+// to a buffered destination. Only headers named in `log.headers` are included, and credentials among
+// them are always redacted.
 import type { RequestContext } from '../core/context.ts';
 import type { Chain } from '../core/pipeline.ts';
 
@@ -8,38 +9,57 @@ const ALWAYS_REDACTED = ['authorization', 'proxy-authorization', 'cookie', 'set-
 
 export type AccessLog = (ctx: RequestContext, status: number, chains: readonly (Chain | undefined)[]) => void;
 
-export function createAccessLog(logger: Logger, options: { enabled: boolean; headers: readonly string[]; redact: readonly string[] }): AccessLog {
+export interface LineSink {
+  write(line: string): unknown;
+}
+
+export function createAccessLog(sink: LineSink, options: { enabled: boolean; headers: readonly string[]; redact: readonly string[] }): AccessLog {
   if (!options.enabled) return () => {};
   const redacted = new Set([...ALWAYS_REDACTED, ...options.redact.map((h) => h.toLowerCase())]);
   const headers = options.headers.map((h) => h.toLowerCase());
-  const log = logger.child({ type: 'access' });
+  const prefix = `{"level":"info","pid":${process.pid},"type":"access","time":"`;
   return (ctx, status, chains) => {
     const socket = ctx.req.socket;
-    const entry: Record<string, unknown> = {
-      reqId: ctx.id,
-      method: ctx.req.method,
-      path: ctx.path || undefined,
-      api: ctx.api,
-      op: ctx.operationId,
-      status,
-      ms: round(performance.now() - ctx.startedAt),
-      upstreamMs: ctx.upstreamMs >= 0 ? round(ctx.upstreamMs) : undefined,
-      bytesIn: socket.bytesRead - ctx.readAtStart,
-      bytesOut: socket.bytesWritten - ctx.writtenAtStart,
-      ip: ctx.clientIp,
-      policies: decisions(ctx, chains),
-      error: ctx.errorCode,
-    };
+    let line = `${prefix}${isoNow()}","reqId":${str(ctx.id)},"method":${str(ctx.req.method ?? '')},"status":${status}`;
+    if (ctx.path) line += `,"path":${str(ctx.path)}`;
+    if (ctx.api !== undefined) line += `,"api":${str(ctx.api)},"op":${str(ctx.operationId ?? '')}`;
+    line += `,"ms":${round(performance.now() - ctx.startedAt)}`;
+    if (ctx.upstreamMs >= 0) line += `,"upstreamMs":${round(ctx.upstreamMs)}`;
+    line += `,"bytesIn":${socket.bytesRead - ctx.readAtStart},"bytesOut":${socket.bytesWritten - ctx.writtenAtStart},"ip":${str(ctx.clientIp)}`;
+    const policies = decisions(ctx, chains);
+    if (policies) line += `,"policies":${JSON.stringify(policies)}`;
+    if (ctx.errorCode) line += `,"error":"${ctx.errorCode}"`;
     if (headers.length) {
       const picked: Record<string, string | string[]> = {};
       for (const h of headers) {
         const v = ctx.req.headers[h];
         if (v !== undefined) picked[h] = redacted.has(h) ? '[REDACTED]' : v;
       }
-      entry.headers = picked;
+      line += `,"headers":${JSON.stringify(picked)}`;
     }
-    log.info(entry);
+    sink.write(`${line}}\n`);
   };
+}
+
+let lastMs = 0;
+let lastIso = '';
+/** ISO time, formatted at most once per millisecond. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
+/** JSON string; the common case (printable ASCII without quote or backslash) skips JSON.stringify. */
+function str(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(value);
+  }
+  return `"${value}"`;
 }
 
 function decisions(ctx: RequestContext, chains: readonly (Chain | undefined)[]): Record<string, string> | undefined {

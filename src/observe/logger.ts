@@ -1,9 +1,17 @@
-// The gateway's log: pino writing JSON lines to stdout, buffered (flushed on exit). Secrets are never
-// passed to it; the redact paths are a second net for anything that carries headers.
+// The gateway's log: pino writing JSON lines through the same buffered sink as the access log, so
+// lines from both never interleave; flushed on exit. Secrets are never passed to it; the redact paths
+// are a second net for anything that carries headers.
+import { openSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
+import { BufferedLineSink } from './line-sink.ts';
 
-export function createLogger(level: string, destination: number | string = 1): Logger {
-  const stream = pino.destination({ dest: destination, sync: false, minLength: 4096 });
+export interface GatewayLogger extends Logger {
+  readonly sink: BufferedLineSink;
+}
+
+export function createLogger(level: string, destination: number | string = 1): GatewayLogger {
+  const fd = typeof destination === 'number' ? destination : openSync(destination, 'a');
+  const sink = new BufferedLineSink(fd);
   const logger = pino(
     {
       level,
@@ -12,15 +20,8 @@ export function createLogger(level: string, destination: number | string = 1): L
       redact: { paths: ['headers.authorization', 'headers.cookie', 'headers["x-api-key"]', 'headers["proxy-authorization"]'], censor: '[REDACTED]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    stream,
+    sink,
   );
-  const flush = () => {
-    try {
-      stream.flushSync();
-    } catch {
-      // nothing more can be done with a closed stdout
-    }
-  };
-  process.once('exit', flush);
-  return logger;
+  process.once('exit', () => sink.flushSync());
+  return Object.assign(logger, { sink });
 }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { GatewayConfig, ListenerConfig } from '../config/types.ts';
 import { toMs } from '../config/units.ts';
-import { createAccessLog } from '../observe/access-log.ts';
+import { createAccessLog, type LineSink } from '../observe/access-log.ts';
 import { createAdminServer } from './admin.ts';
 import { createHandler, type Gateway } from './handler.ts';
 import { createListener, type ApiListener, type ListenerLimits } from './listener.ts';
@@ -18,7 +18,9 @@ export class StartupError extends Error {}
 
 export interface StartOptions {
   readonly configPath: string;
-  readonly logger: Logger;
+  readonly logger: Logger & { sink?: LineSink };
+  /** Where access-log lines go; defaults to the logger's destination (none: no access log). */
+  readonly accessSink?: LineSink;
   /** Run the admin listener in this process (false in cluster workers: the primary runs it). */
   readonly admin?: boolean;
   /** Bind with SO_REUSEPORT so several worker processes share each port. */
@@ -42,7 +44,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const gateway: Gateway = {
     runtime,
     draining: false,
-    accessLog: createAccessLog(logger, { enabled: config.log.access, headers: config.log.headers, redact: config.log.redact }),
+    accessLog: createAccessLog(options.accessSink ?? logger.sink ?? { write: () => true }, {
+      enabled: config.log.access && (options.accessSink ?? logger.sink) !== undefined,
+      headers: config.log.headers,
+      redact: config.log.redact,
+    }),
     onInternalError: (error, ctx) => logger.error({ reqId: ctx.id, err: error }, 'internal error while handling a request'),
   };
   const handler = createHandler(gateway, { tls: false, hsts: undefined });
