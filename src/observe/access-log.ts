@@ -25,7 +25,9 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
     if (ctx.api !== undefined) line += `,"api":${str(ctx.api)},"op":${str(ctx.operationId ?? '')}`;
     line += `,"ms":${round(performance.now() - ctx.startedAt)}`;
     if (ctx.upstreamMs >= 0) line += `,"upstreamMs":${round(ctx.upstreamMs)}`;
-    line += `,"bytesIn":${socket.bytesRead - ctx.readAtStart},"bytesOut":${socket.bytesWritten - ctx.writtenAtStart},"ip":${str(ctx.clientIp)}`;
+    // The socket is gone when the client disconnected; its counters went with it.
+    if (socket) line += `,"bytesIn":${socket.bytesRead - ctx.readAtStart},"bytesOut":${socket.bytesWritten - ctx.writtenAtStart}`;
+    line += `,"ip":${str(ctx.clientIp)}`;
     const policies = decisions(ctx, chains);
     if (policies) line += `,"policies":${JSON.stringify(policies)}`;
     if (ctx.errorCode) line += `,"error":"${ctx.errorCode}"`;

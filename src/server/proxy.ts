@@ -1,7 +1,9 @@
-// Forwards a request that passed its policy chain: streams the body up (counted against the body
-// limit when chunked), streams the response straight into the client response (undici Pool.stream),
-// and maps upstream failures to 502 / 504. Idempotent requests without a body are retried on
-// connect failures only: nothing else can be known not to have reached the upstream.
+// Forwards a request that passed its policy chain through the upstream's undici Pool with a
+// dispatch handler of its own: the response head is written as soon as it arrives and body chunks
+// go straight to the client socket with backpressure (pause / resume), without a stream pipeline
+// per request. Failures map to 502 / 504; a failure after the head was sent cuts the connection so
+// a truncated body is never taken for a whole one. Idempotent requests without a body are retried
+// on connect failures only: nothing else can be known not to have reached the upstream.
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -12,8 +14,8 @@ import type { Upstream } from './upstream.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-const BAD_RESPONSES = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INFO', 'HPE_INVALID_CONSTANT', 'UND_ERR_RESPONSE_STATUS_CODE']);
+const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'PCL_TOTAL_TIMEOUT']);
+const BAD_RESPONSES = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INFO', 'UND_ERR_RESPONSE_STATUS_CODE']);
 const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'te', 'proxy-authenticate'];
 
 export interface ProxyCall {
@@ -23,14 +25,19 @@ export interface ProxyCall {
   readonly headers: string[];
   /** Edits the response head (policies, request id) just before it is written. */
   readonly onHead: (ctx: RequestContext, head: ResponseHead) => void;
-  /** Called once when the exchange is over; `error` is set when nothing could be sent upstream or back. */
+  /** Called once when the exchange is over; `error` is set when the client still needs an answer. */
   readonly done: (ctx: RequestContext, error: GatewayError | undefined) => void;
 }
 
-class BodyTooLarge extends Error {}
+class BodyTooLarge extends Error {
+  readonly code = 'PCL_BODY_TOO_LARGE';
+}
+
+const totalTimeout = () => Object.assign(new Error('total upstream timeout'), { code: 'PCL_TOTAL_TIMEOUT' });
+const clientGone = () => Object.assign(new Error('client closed the connection'), { code: 'PCL_CLIENT_GONE' });
 
 export function proxy(call: ProxyCall): void {
-  const { ctx, upstream } = call;
+  const { ctx } = call;
   const req = ctx.req;
   const declared = req.headers['content-length'];
   const chunked = req.headers['transfer-encoding'] !== undefined;
@@ -39,67 +46,134 @@ export function proxy(call: ProxyCall): void {
     return;
   }
   const hasBody = chunked || (declared !== undefined && declared !== '0');
-  const body: Dispatcher.DispatchOptions['body'] = hasBody ? (chunked ? Readable.from(limited(req, ctx.bodyLimit), { objectMode: false }) : req) : null;
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(timeoutReason), upstream.totalTimeoutMs);
-  send(call, body, abort, timer, hasBody ? 0 : upstream.retries);
+  const body = hasBody ? (chunked ? Readable.from(limited(req, ctx.bodyLimit), { objectMode: false }) : req) : null;
+  new Exchange(call, body, hasBody ? 0 : call.upstream.retries).start();
 }
 
-const timeoutReason = Object.assign(new Error('total upstream timeout'), { code: 'PCL_TOTAL_TIMEOUT' });
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly #call: ProxyCall;
+  readonly #body: Readable | IncomingMessage | null;
+  #retriesLeft: number;
+  #controller: Dispatcher.DispatchController | undefined = undefined;
+  #timer: NodeJS.Timeout | undefined = undefined;
+  #sentAt = 0;
+  #finished = false;
+  /** Set when the exchange was given up before undici handed over its controller. */
+  #abortReason: Error | undefined = undefined;
 
-function send(
-  call: ProxyCall,
-  body: Dispatcher.DispatchOptions['body'],
-  abort: AbortController,
-  timer: NodeJS.Timeout,
-  retriesLeft: number,
-): void {
-  const { ctx, upstream } = call;
-  const res = ctx.res;
-  const sentAt = performance.now();
-  upstream.pool.stream(
-    { path: call.path, method: ctx.req.method as Dispatcher.HttpMethod, headers: call.headers, body, signal: abort.signal, opaque: call },
-    ({ statusCode, headers }) => {
-      ctx.upstreamMs = performance.now() - sentAt;
-      for (const name of HOP_BY_HOP_RESPONSE) if (headers[name] !== undefined) delete headers[name];
-      const head: ResponseHead = { statusCode, headers };
-      call.onHead(ctx, head);
-      res.writeHead(head.statusCode, head.headers as Record<string, string | string[]>);
-      return res;
-    },
-    (error) => {
-      if (error === null) {
-        clearTimeout(timer);
-        call.done(ctx, undefined);
-        return;
-      }
-      const code = errorCode(error, abort);
-      if (!res.headersSent && retriesLeft > 0 && CONNECT_FAILURES.has(code) && IDEMPOTENT.has(ctx.req.method ?? '')) {
-        send(call, body, abort, timer, retriesLeft - 1);
-        return;
-      }
-      clearTimeout(timer);
-      if (res.headersSent || res.destroyed) {
-        // Mid-stream failure: the status is already out; cut the connection so the client sees it.
-        res.destroy();
-        call.done(ctx, undefined);
-        return;
-      }
-      call.done(ctx, toGatewayError(code, error));
-    },
-  );
+  constructor(call: ProxyCall, body: Readable | IncomingMessage | null, retries: number) {
+    this.#call = call;
+    this.#body = body;
+    this.#retriesLeft = retries;
+  }
+
+  start(): void {
+    const { ctx, upstream } = this.#call;
+    this.#timer = setTimeout(this.#onTimeout, upstream.totalTimeoutMs);
+    ctx.res.once('close', this.#onClientClose);
+    this.#dispatch();
+  }
+
+  #dispatch(): void {
+    const { ctx, upstream, path, headers } = this.#call;
+    this.#sentAt = performance.now();
+    upstream.pool.dispatch({ path, method: ctx.req.method as Dispatcher.HttpMethod, headers, body: this.#body }, this);
+  }
+
+  readonly #onTimeout = () => this.#giveUp(totalTimeout());
+  readonly #onClientClose = () => {
+    if (!this.#finished) this.#giveUp(clientGone());
+  };
+  readonly #onDrain = () => this.#controller?.resume();
+
+  #giveUp(reason: Error): void {
+    if (this.#controller) this.#controller.abort(reason);
+    else {
+      // Still queued for a connection: answer now, abort as soon as undici starts it.
+      this.#abortReason = reason;
+      this.onResponseError(undefined, reason);
+    }
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#abortReason) controller.abort(this.#abortReason);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200 || this.#finished) return; // 1xx are the upstream's business
+    const { ctx } = this.#call;
+    ctx.upstreamMs = performance.now() - this.#sentAt;
+    for (const name of HOP_BY_HOP_RESPONSE) if (headers[name] !== undefined) delete headers[name];
+    const head: ResponseHead = { statusCode, headers };
+    try {
+      this.#call.onHead(ctx, head);
+      ctx.res.writeHead(head.statusCode, head.headers as Record<string, string | string[]>);
+    } catch (error) {
+      // A response policy failed or the upstream sent a header Node refuses to write: fail closed.
+      controller.abort(Object.assign(new Error('response head rejected', { cause: error }), { code: 'PCL_BAD_HEAD' }));
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const res = this.#call.ctx.res;
+    if (!res.write(chunk)) {
+      controller.pause();
+      res.once('drain', this.#onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#finished) return;
+    this.#finish();
+    this.#call.ctx.res.end();
+    this.#report(undefined);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (this.#finished) return;
+    const { ctx } = this.#call;
+    const res = ctx.res;
+    const code = errorCode(error);
+    if (!res.headersSent && this.#retriesLeft > 0 && CONNECT_FAILURES.has(code) && IDEMPOTENT.has(ctx.req.method ?? '')) {
+      this.#retriesLeft--;
+      this.#controller = undefined;
+      this.#dispatch();
+      return;
+    }
+    this.#finish();
+    if (code === 'PCL_CLIENT_GONE' || res.headersSent || res.destroyed) {
+      res.destroy();
+      this.#report(undefined);
+      return;
+    }
+    this.#report(toGatewayError(code, error));
+  }
+
+  /** Hands the outcome back; nothing thrown past this point may reach undici (it would crash the pool). */
+  #report(error: GatewayError | undefined): void {
+    try {
+      this.#call.done(this.#call.ctx, error);
+    } catch {
+      this.#call.ctx.res.destroy();
+    }
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    clearTimeout(this.#timer);
+  }
 }
 
-function errorCode(error: Error, abort: AbortController): string {
-  if (abort.signal.aborted) return 'PCL_TOTAL_TIMEOUT';
+function errorCode(error: Error): string {
   const withCode = error as Error & { code?: string; cause?: { code?: string } };
-  return withCode.code ?? withCode.cause?.code ?? (error instanceof BodyTooLarge ? 'PCL_BODY_TOO_LARGE' : '');
+  return withCode.code ?? withCode.cause?.code ?? '';
 }
 
 function toGatewayError(code: string, error: Error): GatewayError {
   if (error instanceof BodyTooLarge || code === 'PCL_BODY_TOO_LARGE') return new GatewayError('PCL_ERR_BODY_TOO_LARGE', error.message);
-  if (code === 'PCL_TOTAL_TIMEOUT' || TIMEOUTS.has(code)) return new GatewayError('PCL_ERR_UPSTREAM_TIMEOUT', undefined, { cause: error });
-  if (BAD_RESPONSES.has(code) || code.startsWith('HPE_')) return new GatewayError('PCL_ERR_UPSTREAM_BAD_RESPONSE', undefined, { cause: error });
+  if (TIMEOUTS.has(code)) return new GatewayError('PCL_ERR_UPSTREAM_TIMEOUT', undefined, { cause: error });
+  if (BAD_RESPONSES.has(code) || code.startsWith('HPE_') || code === 'PCL_BAD_HEAD') return new GatewayError('PCL_ERR_UPSTREAM_BAD_RESPONSE', undefined, { cause: error });
   return new GatewayError('PCL_ERR_UPSTREAM_UNAVAILABLE', undefined, { cause: error });
 }
 
