@@ -2,6 +2,7 @@
 // The portcullis command. Each subcommand lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 import { register as check } from './check.ts';
+import { register as demo } from './demo.ts';
 import { register as schema } from './schema.ts';
 import { register as serve } from './serve.ts';
 
@@ -11,7 +12,7 @@ const program = new Command('portcullis')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [serve, check, schema]) register(program);
+for (const register of [serve, check, schema, demo]) register(program);
 
 try {
   await program.parseAsync(process.argv);
