@@ -1,0 +1,63 @@
+// End to end, as a new user runs it: `portcullis demo` as a child process, then real HTTP calls.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { test } from 'node:test';
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+test('portcullis demo serves the documented API, refuses the rest, and stops on SIGTERM', async () => {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'demo', '--port', String(port), '--admin-port', String(adminPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  child.stdout.on('data', (c: Buffer) => (stdout += c));
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!stderr.includes('Ctrl-C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.match(stderr, /gateway \(protected\)\s+http:\/\/127\.0\.0\.1:\d+\/api\/v2/);
+    const key = /alice\s+\S+\s+user\s+(\S+)/.exec(stderr)?.[1];
+    const bare = /bare API\s+(http:\/\/\S+)\/api\/v2/.exec(stderr)?.[1];
+    assert.ok(key && bare, stderr);
+    const base = `http://127.0.0.1:${port}`;
+
+    const products = await fetch(`${base}/api/v2/products`);
+    assert.equal(products.status, 200);
+    assert.ok(Array.isArray(((await products.json()) as { items: unknown[] }).items));
+    assert.equal(products.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(products.headers.get('x-powered-by'), null);
+    assert.match(products.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+
+    const me = await fetch(`${base}/api/v2/me`, { headers: { 'x-api-key': key } });
+    assert.equal(me.status, 200);
+
+    // Undocumented on the gateway, but there on the bare API: the positive model at work.
+    const debug = await fetch(`${base}/api/v2/debug/config`);
+    assert.equal(debug.status, 404);
+    assert.equal(debug.headers.get('content-type'), 'application/problem+json');
+    assert.equal(((await debug.json()) as { code: string }).code, 'PCL_ERR_ROUTE_NOT_FOUND');
+    assert.notEqual((await fetch(`${bare}/api/v2/debug/config`)).status, 404);
+
+    const wrongMethod = await fetch(`${base}/api/v2/products`, { method: 'DELETE' });
+    assert.equal(wrongMethod.status, 405);
+    assert.match(wrongMethod.headers.get('allow') ?? '', /GET/);
+
+    assert.equal((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status, 200);
+    // The log is buffered (at most 100 ms) so it never slows requests down.
+    for (let i = 0; i < 30 && !/"op":"getMe"/.test(stdout); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(stdout, /"type":"access".*"op":"getMe"/);
+    assert.doesNotMatch(stdout, new RegExp(key));
+  } finally {
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, stderr);
+  }
+});
