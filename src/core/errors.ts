@@ -15,6 +15,7 @@ export const ERRORS = {
   PCL_ERR_URI_TOO_LONG: { status: 414, title: 'URI too long' },
   PCL_ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   PCL_ERR_REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time' },
+  PCL_ERR_EXPECTATION_FAILED: { status: 417, title: 'Expectation not supported' },
   PCL_ERR_IP_DENIED: { status: 403, title: 'Client address not allowed' },
   PCL_ERR_HTTPS_REQUIRED: { status: 403, title: 'HTTPS required' },
   // route

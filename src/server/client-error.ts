@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { ERRORS, problemType, type ErrorCode } from '../core/errors.ts';
 import { PROBLEM_CONTENT_TYPE } from '../core/problem.ts';
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = { 400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 417: 'Expectation Failed', 431: 'Request Header Fields Too Large' };
 
 export function classifyParseError(code: string | undefined): ErrorCode {
   switch (code) {
@@ -13,6 +13,10 @@ export function classifyParseError(code: string | undefined): ErrorCode {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
     case 'ERR_HTTP_HEADERS_TIMEOUT':
       return 'PCL_ERR_REQUEST_TIMEOUT';
+    case 'PCL_CONNECT':
+      return 'PCL_ERR_METHOD_NOT_ALLOWED';
+    case 'PCL_EXPECTATION':
+      return 'PCL_ERR_EXPECTATION_FAILED';
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
     case 'HPE_INVALID_CONTENT_LENGTH':
     case 'HPE_INVALID_TRANSFER_ENCODING':

@@ -3,7 +3,7 @@
 // refusal on the way is a GatewayError rendered once, as problem+json, by `fail`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext } from '../core/context.ts';
-import { GatewayError } from '../core/errors.ts';
+import { GatewayError, type ErrorCode } from '../core/errors.ts';
 import { runHooks, type Chain } from '../core/pipeline.ts';
 import type { ResponseHead } from '../core/policy.ts';
 import { asGatewayError, renderProblem } from '../core/problem.ts';
@@ -29,6 +29,8 @@ export interface Gateway {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+const CLOSE_AFTER: ReadonlySet<ErrorCode> = new Set(['PCL_ERR_BAD_REQUEST', 'PCL_ERR_AMBIGUOUS_FRAMING', 'PCL_ERR_HEADERS_TOO_LARGE', 'PCL_ERR_URI_TOO_LONG']);
+
 export function createHandler(gateway: Gateway, listener: ListenerInfo): Handler {
   return (req, res) => {
     const rt = gateway.runtime;
@@ -51,6 +53,8 @@ function admit(ctx: RequestContext, rt: Runtime): void {
   ctx.id = requestId(req.headers[rt.config.forwarding.requestIdHeader] as string | undefined, peerTrusted);
   ctx.clientIp = clientAddress(peer, req.headers['x-forwarded-for'] as string | undefined, rt.trustedProxies);
   ctx.bodyLimit = rt.limits.maxBody;
+  if (req.httpVersionMajor !== 1) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Only HTTP/1.0 and HTTP/1.1 are accepted.');
+  if (req.httpVersionMinor === 1 && req.headers.host === undefined) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.');
   if (req.rawHeaders.length > rt.limits.maxHeaderCount * 2) {
     throw new GatewayError('PCL_ERR_HEADERS_TOO_LARGE', `At most ${rt.limits.maxHeaderCount} header fields are accepted.`);
   }
@@ -170,7 +174,11 @@ function fail(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: List
   const head: ResponseHead = { statusCode: problem.status, headers: { ...problem.headers, 'content-length': String(Buffer.byteLength(problem.body)) } };
   // Responses sent before the body was read close the connection: the unread body is never parsed
   // as a next request, and a client cannot make the gateway read a large body it refused.
-  if (!ctx.req.complete && (ctx.req.headers['content-length'] !== undefined || ctx.req.headers['transfer-encoding'] !== undefined)) {
+  // So do refusals of malformed requests: what follows them on the connection cannot be trusted.
+  if (
+    CLOSE_AFTER.has(error.code) ||
+    (!ctx.req.complete && (ctx.req.headers['content-length'] !== undefined || ctx.req.headers['transfer-encoding'] !== undefined))
+  ) {
     head.headers.connection = 'close';
   }
   finishHead(ctx, head, gateway, listener, compiled?.chain ?? rt.globalHead);

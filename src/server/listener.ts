@@ -40,7 +40,7 @@ export function createListener(config: ListenerConfig, limits: ListenerLimits, b
     headersTimeout: limits.headersTimeout,
     requestTimeout: limits.requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeout,
-    requireHostHeader: true,
+    requireHostHeader: false, // checked in the handler, to answer with a problem document
     joinDuplicateHeaders: false,
     insecureHTTPParser: false,
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeout),
@@ -67,7 +67,14 @@ export function createListener(config: ListenerConfig, limits: ListenerLimits, b
   });
   server.on('clientError', answerClientError);
   // WebSocket and other upgrades are not proxied: refuse them clearly instead of hanging.
-  server.on('upgrade', (_req: IncomingMessage, socket: Socket) => answerClientError(Object.assign(new Error('upgrade'), { code: 'PCL_UPGRADE' }), socket));
+  const refuse = (code: string) => (_req: IncomingMessage, socket: Socket) => answerClientError(Object.assign(new Error(code), { code }), socket);
+  server.on('upgrade', refuse('PCL_UPGRADE'));
+  server.on('connect', refuse('PCL_CONNECT'));
+  // Expect: 100-continue is answered by Node; any other expectation cannot be met.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    res.shouldKeepAlive = false;
+    answerClientError(Object.assign(new Error('expectation'), { code: 'PCL_EXPECTATION' }), req.socket);
+  });
   if (tls) server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
 
   const applyLimits = (l: ListenerLimits) => {
