@@ -33,6 +33,8 @@ export interface PolicyInstance {
   onRequest?(ctx: RequestContext): void | Promise<void>;
   /** Runs on every response head before it is written, gateway errors included. Synchronous. */
   onResponseHead?(ctx: RequestContext, head: ResponseHead): void;
+  /** Request headers this policy sets for the upstream (identity headers): always stripped from clients. */
+  readonly reservedHeaders?: readonly string[];
   /** Answers the request itself (e.g. a CORS preflight) instead of routing it; true when it did. */
   intercept?(ctx: RequestContext): boolean;
   close?(): void | Promise<void>;

@@ -65,11 +65,13 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
     }
   }
 
+  const reservedHeaders = new Set<string>();
   const instantiate = (name: string, options: PolicyConfigs[string], scope: PolicyScope, path: JsonPath): PolicyInstance | undefined => {
     if (options === false) return undefined;
     const factory = POLICIES_BY_NAME.get(name)!;
     try {
       const hooks = factory.create(options, { logger: logger.child({ policy: name }), scope, baseDir });
+      for (const h of hooks.reservedHeaders ?? []) reservedHeaders.add(h.toLowerCase());
       return { ...hooks, name, phase: factory.phase, mode: options.mode };
     } catch (error) {
       issue(path, (error as Error).message);
@@ -172,7 +174,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
       maxHeaderCount: config.limits.maxHeaderCount,
       maxUrlLength: toBytes(config.limits.maxUrlLength),
     },
-    reservedHeaders: new Set(),
+    reservedHeaders,
     close,
   };
 }
