@@ -46,6 +46,8 @@ export class RequestContext {
   readonly readAtStart: number;
   readonly writtenAtStart: number;
   errorCode: ErrorCode | undefined = undefined;
+  /** Headers policies add to the upstream request, flat [name, value, ...] (identity headers...). */
+  upstreamHeaders: string[] | undefined = undefined;
   /** Free slots for policies (parsed body, limits...), keyed by policy name. */
   state: Record<string, unknown> | undefined = undefined;
 

@@ -61,6 +61,7 @@ export function upstreamHeaders(
     out.push('forwarded', forwarded === undefined ? element : `${forwarded}, ${element}`);
   }
   out.push(options.requestIdHeader, ctx.id);
+  if (ctx.upstreamHeaders) for (const v of ctx.upstreamHeaders) out.push(v);
   if (host !== undefined) out.push('host', host);
   return out;
 }
