@@ -259,7 +259,8 @@ describe('authentication', () => {
     const { privateKey } = await generateKeyPair('RS256');
     const forged = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'RS256' }).setIssuer(api.url).setAudience(api.audience)
       .setSubject('3').setExpirationTime('5m').sign(privateKey);
-    for (const headers of [{}, { 'x-api-key': 'pcl_demo_nobody_0000' }, { authorization: `Bearer ${forged}` }, { authorization: 'Basic YWxpY2U6eA==' }]) {
+    const attempts: Record<string, string>[] = [{}, { 'x-api-key': 'pcl_demo_nobody_0000' }, { authorization: `Bearer ${forged}` }, { authorization: 'Basic YWxpY2U6eA==' }];
+    for (const headers of attempts) {
       const res = await client.call('GET', '/api/v2/me', { headers });
       assert.equal(res.status, 401, JSON.stringify(headers));
       assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);

@@ -79,7 +79,9 @@ export function seed(db: Db, hashes: ReadonlyMap<number, string>): void {
       const category = CATEGORIES[id % CATEGORIES.length]!;
       db.run(insertProduct, id, name, `Popular in ${category}.`, category, 5 + ((id * 37) % 200) + 0.99, (id * 13) % 50, 0);
     }
-    HIDDEN_PRODUCTS.forEach((name, i) => db.run(insertProduct, VISIBLE_PRODUCTS + 1 + i, name, 'Internal only.', 'internal', 0, 0, 1));
+    for (const [i, name] of HIDDEN_PRODUCTS.entries()) {
+      db.run(insertProduct, VISIBLE_PRODUCTS + 1 + i, name, 'Internal only.', 'internal', 0, 0, 1);
+    }
     for (const o of ORDERS) {
       const price = Number(db.get('SELECT price FROM products WHERE id = ?', o.product)?.price ?? 0);
       db.run(
