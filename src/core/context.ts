@@ -46,6 +46,9 @@ export class RequestContext {
   readonly readAtStart: number;
   readonly writtenAtStart: number;
   errorCode: ErrorCode | undefined = undefined;
+  /** The request body once a policy has read it (see core/body.ts); then forwarded from memory. */
+  body: Buffer | undefined = undefined;
+  bodyReading: Promise<Buffer> | undefined = undefined;
   /** Headers policies add to the upstream request, flat [name, value, ...] (identity headers...). */
   upstreamHeaders: string[] | undefined = undefined;
   /** Free slots for policies (parsed body, limits...), keyed by policy name. */

@@ -46,13 +46,14 @@ export function proxy(call: ProxyCall): void {
     return;
   }
   const hasBody = chunked || (declared !== undefined && declared !== '0');
-  const body = hasBody ? (chunked ? Readable.from(limited(req, ctx.bodyLimit), { objectMode: false }) : req) : null;
-  new Exchange(call, body, hasBody ? 0 : call.upstream.retries).start();
+  const body = ctx.body !== undefined ? (ctx.body.length ? ctx.body : null) : hasBody ? (chunked ? Readable.from(limited(req, ctx.bodyLimit), { objectMode: false }) : req) : null;
+  // A body already in memory can be sent again, so those requests may be retried like bodiless ones.
+  new Exchange(call, body, hasBody && ctx.body === undefined ? 0 : call.upstream.retries).start();
 }
 
 class Exchange implements Dispatcher.DispatchHandler {
   readonly #call: ProxyCall;
-  readonly #body: Readable | IncomingMessage | null;
+  readonly #body: Readable | IncomingMessage | Buffer | null;
   #retriesLeft: number;
   #controller: Dispatcher.DispatchController | undefined = undefined;
   #timer: NodeJS.Timeout | undefined = undefined;
@@ -61,7 +62,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** Set when the exchange was given up before undici handed over its controller. */
   #abortReason: Error | undefined = undefined;
 
-  constructor(call: ProxyCall, body: Readable | IncomingMessage | null, retries: number) {
+  constructor(call: ProxyCall, body: Readable | IncomingMessage | Buffer | null, retries: number) {
     this.#call = call;
     this.#body = body;
     this.#retriesLeft = retries;
