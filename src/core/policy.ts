@@ -1,6 +1,8 @@
 // The contract every policy implements: a factory with a schema, validated once at load, that returns
 // an instance with request and/or response hooks.
 import type { Logger } from 'pino';
+import type { LoadedSpec } from '../openapi/load.ts';
+import type { SpecOperation } from '../openapi/operations.ts';
 import type { RequestContext } from './context.ts';
 import type { Phase } from './phases.ts';
 
@@ -17,6 +19,9 @@ export interface PolicyEnv {
   readonly scope: PolicyScope;
   /** Directory of the config file, to resolve relative file paths. */
   readonly baseDir: string;
+  /** The API's OpenAPI document and its operations by operationId (absent for global policies and APIs without one). */
+  readonly spec?: LoadedSpec;
+  readonly operations?: ReadonlyMap<string, SpecOperation>;
 }
 
 /** Response head as the client will get it; hooks may edit `headers` in place. */

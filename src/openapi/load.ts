@@ -14,6 +14,8 @@ export interface LoadedSpec {
   readonly raw: Record<string, unknown>;
   /** $refs resolved into one object graph (shared and possibly cyclic: do not serialize). */
   readonly doc: Record<string, any>;
+  /** External files pulled in, internal $refs kept: a plain tree that schema validators can compile. */
+  readonly bundled: Record<string, any>;
   readonly source: ParsedSource;
 }
 
@@ -45,18 +47,18 @@ export async function loadSpec(path: string): Promise<LoadedSpec> {
   }
   const version = detectVersion(raw as Record<string, unknown>, file);
   let doc: Record<string, any>;
+  let bundled: Record<string, any>;
   try {
-    doc = (await $RefParser.dereference(file, structuredClone(raw), {
-      resolve: { http: false, external: true },
-      dereference: { circular: true },
-    })) as Record<string, any>;
+    const options = { resolve: { http: false, external: true }, dereference: { circular: true } } as const;
+    bundled = (await $RefParser.bundle(file, structuredClone(raw), options)) as Record<string, any>;
+    doc = (await $RefParser.dereference(file, structuredClone(bundled), options)) as Record<string, any>;
   } catch (error) {
     throw new SpecError(`${file}: a $ref cannot be resolved: ${refMessage(error)}`);
   }
   if (typeof doc.paths !== 'object' || doc.paths === null) {
     if (version !== '3.1' || doc.webhooks === undefined) throw new SpecError(`${file}: the document has no "paths" object.`);
   }
-  return { file, version, raw: raw as Record<string, unknown>, doc, source };
+  return { file, version, raw: raw as Record<string, unknown>, doc, bundled, source };
 }
 
 function detectVersion(doc: Record<string, unknown>, file: string): SpecVersion {

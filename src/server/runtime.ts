@@ -8,8 +8,8 @@ import type { GatewayConfig, PolicyConfigs } from '../config/types.ts';
 import { toBytes, toMs } from '../config/units.ts';
 import { buildChain, type Chain } from '../core/pipeline.ts';
 import type { PolicyInstance, PolicyScope } from '../core/policy.ts';
-import { listOperations, specBasePath } from '../openapi/operations.ts';
-import { loadSpec, SpecError } from '../openapi/load.ts';
+import { listOperations, specBasePath, type SpecOperation } from '../openapi/operations.ts';
+import { loadSpec, SpecError, type LoadedSpec } from '../openapi/load.ts';
 import { AddressList } from '../policies/ip-filter/cidr.ts';
 import { POLICIES_BY_NAME } from '../policies/index.ts';
 import { RouteConflictError, Router } from './router.ts';
@@ -23,6 +23,11 @@ export interface CompiledRoute {
   readonly strip: number;
   readonly chain: Chain;
   readonly deprecated: boolean;
+}
+
+interface ApiDocument {
+  readonly spec: LoadedSpec;
+  readonly operations: ReadonlyMap<string, SpecOperation>;
 }
 
 export interface Runtime {
@@ -66,11 +71,11 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
   }
 
   const reservedHeaders = new Set<string>();
-  const instantiate = (name: string, options: PolicyConfigs[string], scope: PolicyScope, path: JsonPath): PolicyInstance | undefined => {
+  const instantiate = (name: string, options: PolicyConfigs[string], scope: PolicyScope, path: JsonPath, api?: ApiDocument): PolicyInstance | undefined => {
     if (options === false) return undefined;
     const factory = POLICIES_BY_NAME.get(name)!;
     try {
-      const hooks = factory.create(options, { logger: logger.child({ policy: name }), scope, baseDir });
+      const hooks = factory.create(options, { logger: logger.child({ policy: name }), scope, baseDir, ...api });
       for (const h of hooks.reservedHeaders ?? []) reservedHeaders.add(h.toLowerCase());
       return { ...hooks, name, phase: factory.phase, mode: options.mode };
     } catch (error) {
@@ -91,10 +96,22 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
   const router = new Router<CompiledRoute>();
   for (const [i, api] of config.apis.entries()) {
     const apiPath: JsonPath = ['apis', i];
+    let spec: LoadedSpec | undefined;
+    let specOperations: SpecOperation[] = [];
+    if (api.spec) {
+      try {
+        spec = await loadSpec(resolvePath(baseDir, api.spec));
+        specOperations = listOperations(spec);
+      } catch (error) {
+        issue([...apiPath, 'spec'], error instanceof SpecError ? error.message : `cannot load the OpenAPI document: ${(error as Error).message}`);
+        continue;
+      }
+    }
+    const document: ApiDocument | undefined = spec ? { spec, operations: new Map(specOperations.map((o) => [o.operationId, o])) } : undefined;
     const apiInstances = new Map(inherited.map((p) => [p.name, p] as const));
     for (const [name, options] of Object.entries(api.policies ?? {})) {
       apiInstances.delete(name);
-      const instance = instantiate(name, options, { api: api.name, operationId: undefined }, [...apiPath, 'policies', name]);
+      const instance = instantiate(name, options, { api: api.name, operationId: undefined }, [...apiPath, 'policies', name], document);
       if (instance) apiInstances.set(name, instance);
     }
     const apiChain = buildChain([...apiInstances.values()]);
@@ -103,7 +120,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
       const instances = new Map(apiInstances);
       for (const [name, options] of Object.entries(overrides)) {
         instances.delete(name);
-        const instance = instantiate(name, options, { api: api.name, operationId }, [...at, name]);
+        const instance = instantiate(name, options, { api: api.name, operationId }, [...at, name], document);
         if (instance) instances.set(name, instance);
       }
       return buildChain([...instances.values()]);
@@ -111,17 +128,11 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
 
     let basePath = api.basePath ?? '';
     const entries: { method: string; template: string; operationId: string; upstream?: string; policies?: PolicyConfigs; at: JsonPath; deprecated: boolean }[] = [];
-    if (api.spec) {
-      try {
-        const spec = await loadSpec(resolvePath(baseDir, api.spec));
-        if (api.basePath === undefined) basePath = specBasePath(spec);
-        for (const op of listOperations(spec)) {
-          const settings = api.operations?.[op.operationId];
-          entries.push({ method: op.method, template: op.path, operationId: op.operationId, upstream: settings?.upstream, policies: settings?.policies, at: [...apiPath, 'operations', op.operationId, 'policies'], deprecated: op.deprecated });
-        }
-      } catch (error) {
-        issue([...apiPath, 'spec'], error instanceof SpecError ? error.message : `cannot load the OpenAPI document: ${(error as Error).message}`);
-        continue;
+    if (spec) {
+      if (api.basePath === undefined) basePath = specBasePath(spec);
+      for (const op of specOperations) {
+        const settings = api.operations?.[op.operationId];
+        entries.push({ method: op.method, template: op.path, operationId: op.operationId, upstream: settings?.upstream, policies: settings?.policies, at: [...apiPath, 'operations', op.operationId, 'policies'], deprecated: op.deprecated });
       }
     }
     for (const [j, route] of (api.routes ?? []).entries()) {
