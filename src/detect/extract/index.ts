@@ -55,7 +55,8 @@ export function bodyInputs(body: string, contentType: string, out: Input[], o: E
   if (ct.includes('xml') || (!ct.includes('x-www-form-urlencoded') && trimmed.startsWith('<'))) {
     return xmlInputs(body, out, o.maxParams * 4);
   }
-  if (ct.includes('x-www-form-urlencoded') || ((ct === '' || ct.startsWith('text/plain')) && looksLikeForm(body))) {
+  // Without a content type, servers and frameworks read bodies as forms; so do we.
+  if (ct.includes('x-www-form-urlencoded') || ct === '' || (ct.startsWith('text/plain') && looksLikeForm(body))) {
     return parsePairs(body, 'form', out, o.maxParams);
   }
   out.push({ location: 'body', name: '', value: body });

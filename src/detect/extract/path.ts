@@ -1,7 +1,7 @@
 // The path as a whole (traversal needs the sequence) and each segment (a path parameter is a value
 // like any other). Both are percent-decoded once; further layers are the normalizer's job.
 
-import { percentDecode } from '../normalize/url.ts';
+import { formDecode, percentDecode } from '../normalize/url.ts';
 import type { Input } from '../types.ts';
 
 export function pathInputs(path: string, out: Input[], maxSegments: number): void {
@@ -13,8 +13,8 @@ export function pathInputs(path: string, out: Input[], maxSegments: number): voi
     const seg = segments[i]!;
     if (seg === '') continue;
     n++;
-    // A segment equal to the whole path adds nothing.
-    const value = percentDecode(seg);
+    // A segment equal to the whole path adds nothing. `+` reads as a space, as many servers do.
+    const value = formDecode(seg);
     if (value !== decoded.slice(1)) out.push({ location: 'path', name: String(i), value });
   }
 }

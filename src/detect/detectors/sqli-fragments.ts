@@ -1,0 +1,68 @@
+// Pieces of SQL that carry no complete injection but are typical of probing and of payloads cut by
+// length limits: a lone operator, a function call, a clause keyword, a catalog name, PostgreSQL JSON
+// operators. They are what CRS's paranoia-level-2 SQL rules look for; too noisy for level 1.
+
+import { excerpt } from '../evidence.ts';
+import { re } from '../regex.ts';
+import type { Hit, Paranoia } from '../types.ts';
+
+interface Fragment {
+  id: string;
+  re: RegExp;
+  paranoia: Paranoia;
+  /** Only in short values (a parameter that is nothing but this is code, a sentence may not be). */
+  maxLength?: number;
+}
+
+const FRAGMENTS: Fragment[] = [
+  // A value that is only an SQL operator or a comparison with NULL / a list.
+  { id: 'sqli-operator', re: re('^\\s{0,8}(?:>>|<<|&&|\\|\\||!=|==|->>?|<=>|<=|>=|<>|!<|!>|xor|regexp|rlike|sounds\\s{1,4}like|not\\s{1,4}between)\\s{0,8}$'), paranoia: 2 },
+  { id: 'sqli-operator', re: re('(?<![\'"`])\\blike\\s{0,8}[\'"]\\s{0,8}$'), paranoia: 2 },
+  // Numbers that crash or overflow database drivers (PHP's 2.2250738585072011e-308, 2^32).
+  { id: 'sqli-magic-number', re: re('^\\s{0,8}(?:4294967296|2\\.2250738585072011e-308)\\s{0,8}$'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('\\bvalues\\s{0,8}\\(\\s{0,8}[\'"\\d]'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('\\binto\\s{1,8}(?:out|dump)file\\b'), paranoia: 1 },
+  { id: 'sqli-clause', re: re('\\bwhen\\s{1,8}[\\w\'"]{1,64}\\s{1,8}then\\b'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('\\bselect\\s{1,8}(?:pg_sleep|sleep|benchmark|version|user|database|current_user|load_file|@@[\\w.]{1,64})\\b'), paranoia: 1 },
+  { id: 'sqli-operator', re: re('\\b(?:is|like)\\s{1,8}(?:not\\s{1,8})?null\\b'), paranoia: 2 },
+  { id: 'sqli-operator', re: re('(?:^|\\s)in\\s{0,8}\\(\\s{0,8}-?\\d{1,20}\\s{0,8}(?:,\\s{0,8}-?\\d{1,20}\\s{0,8}){0,32}\\)'), paranoia: 2, maxLength: 64 },
+  { id: 'sqli-operator', re: re('\\)\\s{0,8}(?:like|regexp|rlike|glob|between|sounds)\\s{0,8}\\('), paranoia: 2 },
+  // Chained conditions: `and id=`, `|| langCode ==`, `&&(e===`.
+  { id: 'sqli-chained', re: re('(?:^|[\\s()\'"`;/]|^\\w{1,32}=)(?:and|or|xor|div|&&|\\|\\|)[\\s(]{0,8}[\\w.@`\'"]{1,64}[\\s)]{0,8}(?:[=<>!]=?(?![|&])|\\b(?:like|regexp|rlike)\\b)'), paranoia: 2 },
+  { id: 'sqli-chained', re: re('(?:^|[\\s()\'"`;/]|^\\w{1,32}=)(?:and|or|xor|&&|\\|\\|)[\\s(]{0,8}\\d{1,20}[\\s)]{0,8}[=<>!]'), paranoia: 2 },
+  { id: 'sqli-chained', re: re('(?:^|[;>])\\s{0,8}(?:insert\\s{1,8}into|update\\s{1,8}[\\w`."]{1,64}|delete\\s{1,8}from|drop\\s{1,8}[\\w`."]{1,64}|set\\s{1,8}@|declare\\s{0,8}@)'), paranoia: 2 },
+  { id: 'sqli-chained', re: re('(?:^|[;>\\s])set\\s{1,8}@@?[\\w.]{1,64}'), paranoia: 2 },
+  { id: 'sqli-chained', re: re('(?:^|[\\s(=])\\(\\s{0,8}select\\s{0,8}$'), paranoia: 2 },
+  // Clause keywords: `order by` alone, `having 1=`, `from x where`, `) as y from`.
+  { id: 'sqli-clause', re: re('^\\s{0,8}(?:order|group)\\s{1,8}by\\s{0,8}$'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('\\bhaving\\s{1,8}[\\w()]{1,64}\\s{0,8}[=<>]'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('\\bfrom\\s{1,8}[\\w`."\\[\\]]{1,64}\\s{1,8}(?:where\\s{1,8}[\\w`."]{1,64}\\s{0,8}[=<>!]|group\\s{1,8}by|order\\s{1,8}by|limit\\s{0,8}\\d?)'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('[)`\'"\\w]\\s{0,8}\\bas\\s{0,8}[`\'"]?[\\w]{1,64}[`\'"]?\\s{0,8}\\bfrom\\b'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('[)`]\\s{0,8}\\bas\\s{0,8}[`\'"]?[\\w]{1,64}[`\'"]?\\s{0,8}$'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('\\bselect\\s{0,8}\\(\\s{0,8}case\\b'), paranoia: 1 },
+  { id: 'sqli-clause', re: re('\\bprocedure\\s{1,8}analyse\\b'), paranoia: 1 },
+  { id: 'sqli-clause', re: re('^\\s{0,8}(?:exec|execute)\\s{1,8}[\\w.]{1,64}'), paranoia: 2, maxLength: 64 },
+  { id: 'sqli-clause', re: re('\\bexec(?:ute)?\\s{1,8}(?:master\\.|xp_|sp_)'), paranoia: 1 },
+  { id: 'sqli-clause', re: re('\\bcreate\\s{1,8}(?:table|database|function|procedure|user|view|trigger)\\s{1,8}\\w'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('^\\s{0,8}[\'"`]\\s{0,8}(?:alter|union|select|insert|delete|drop|truncate)\\b(?![\'"`])'), paranoia: 2 },
+  // `waitfor delay '0:0:5'` cut anywhere after `delay`.
+  { id: 'sqli-time-delay', re: re('\\bwaitfor\\s{1,8}(?:delay|time)\\s{0,8}[\'"]'), paranoia: 1 },
+  // Stored procedures and packages that only attackers call from a web parameter.
+  { id: 'sqli-procedure', re: re('\\b(?:xp_cmdshell|xp_dirtree|xp_regread|xp_fileexist|xp_availablemedia|sp_password|sp_executesql|sp_oacreate|sp_addextendedproc|sp_makewebtask|utl_http|utl_inaddr|utl_file|dbms_pipe|dbms_ldap|dbms_java|openrowset|opendatasource|nvarchar|varchar|msdb|northwind|schema_name)\\b'), paranoia: 2 },
+  // PostgreSQL casts and JSON operators around a literal: `'{"a":1}'::jsonb <@`, `password::int`.
+  { id: 'sqli-postgres', re: re('::\\s{0,4}(?:jsonb?|int|integer|bigint|text|varchar|regclass|bytea|numeric|bool(?:ean)?)\\b'), paranoia: 2 },
+  { id: 'sqli-postgres', re: re('(?:<@|@>|\\?\\||\\?&|#>>?)\\s{0,8}[\'"]?[\\[{]'), paranoia: 2 },
+  { id: 'sqli-postgres', re: re('\\b(?:json_extract|json_each|jsonb_each|json_array_elements|jsonb_path_query|jsonb_pretty|json_build_object|starts_with|lo_get|lo_import|pg_read_file)\\s{0,8}\\('), paranoia: 2 },
+  // `x'-email--`: an operator right after a quote and a comment at the end.
+  { id: 'sqli-breakout-comment', re: re('[\'"`][-+*/%^|&<>=][^\'"`\\s]{0,64}(?:--|#|/\\*)\\s{0,8}$'), paranoia: 2 },
+  { id: 'sqli-breakout-comment', re: re('[\'"`]\\s{0,8}(?:not|is|like|glob|notnull|collate)\\b[^\'"`]{0,64}(?:--|#|/\\*)\\s{0,8}$'), paranoia: 2 },
+];
+
+export function fragmentHit(lower: string, pl: Paranoia): Hit | null {
+  for (const f of FRAGMENTS) {
+    if (f.paranoia > pl || (f.maxLength !== undefined && lower.length > f.maxLength)) continue;
+    const m = f.re.exec(lower);
+    if (m) return { rule: f.id, score: 5, paranoia: f.paranoia, evidence: excerpt(lower, m.index, m.index + m[0].length) };
+  }
+  return null;
+}
