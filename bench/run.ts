@@ -1,0 +1,270 @@
+// npm run bench: throughput and latency of Portcullis and its peers, same load generator, same upstream,
+// one target at a time. See bench/README.md.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runLoad, type LoadResult, type LoadSpec, type Tool } from './lib/load.ts';
+import {
+  clockTicksPerSecond, groupTicks, installCleanup, machineBusyTicks, start, stop, stopAll, tail, tasksetAvailable, waitReady, freePort, type Proc,
+} from './lib/procs.ts';
+import { table, yardstickLine, type Measured, type ScenarioResult, type TargetResult } from './lib/report.ts';
+import { has, root, startTarget, Unavailable, type TargetSpec } from './lib/targets.ts';
+import { ensureTools } from './lib/tools.ts';
+import { defaultScenario, scenarios, type Scenario } from './scenarios.ts';
+
+const usage = `usage: node bench/run.ts [options]
+  --scenario <names>    comma-separated scenario names, or "all" (default: ${defaultScenario})
+  --only <targets>      only these targets, comma-separated (e.g. minimal-proxy,portcullis)
+  --duration <s>        measured seconds per target (default 10)
+  --warmup <s>          warm-up seconds per target, not measured (default 3)
+  --connections <n>     concurrent keep-alive connections (default 50)
+  --runs <n>            measured runs per target; the median by req/s is reported (default 1)
+  --tool wrk|autocannon load generator (default: wrk when installed, else autocannon)
+  --no-pin              do not pin processes to CPUs with taskset
+  --no-install          do not apt-get install missing wrk/nginx
+  --list                list scenarios and their targets, then exit
+scenarios: ${scenarios.map((s) => s.name).join(', ')}`;
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: defaultScenario },
+    only: { type: 'string' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    runs: { type: 'string', default: '1' },
+    tool: { type: 'string' },
+    'no-pin': { type: 'boolean', default: false },
+    'no-install': { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${usage}\n`);
+  process.exit(2);
+}
+
+function seconds(text: string, name: string, min: number): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(text.trim());
+  if (!m) fail(`--${name}: expected seconds like 10 or 10s or 1m, got "${text}"`);
+  const value = Number(m[1]) * (m[2] === 'm' ? 60 : 1);
+  if (value < min) fail(`--${name}: at least ${min}`);
+  return value;
+}
+
+function positive(text: string, name: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) fail(`--${name}: expected a positive integer, got "${text}"`);
+  return value;
+}
+
+if (values.help) { process.stdout.write(`${usage}\n`); process.exit(0); }
+if (values.list) {
+  for (const s of scenarios) process.stdout.write(`${s.name.padEnd(12)} ${s.method} ${s.path}  ${s.description}\n${' '.repeat(13)}targets: ${s.targets.map((t) => t.name).join(', ')}\n`);
+  process.exit(0);
+}
+
+const duration = seconds(values.duration, 'duration', 1);
+const warmup = seconds(values.warmup, 'warmup', 0);
+const connections = positive(values.connections, 'connections');
+const runs = positive(values.runs, 'runs');
+const wanted = values.scenario === 'all' ? scenarios : values.scenario.split(',').map((name) => scenarios.find((s) => s.name === name.trim()) ?? fail(`unknown scenario "${name}"`));
+const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : null;
+if (only) {
+  const known = new Set(wanted.flatMap((s) => s.targets.map((t) => t.name)));
+  for (const name of only) if (!known.has(name)) fail(`--only: no target "${name}" in the chosen scenarios (${[...known].join(', ')})`);
+}
+if (values.tool !== undefined && values.tool !== 'wrk' && values.tool !== 'autocannon') fail(`--tool: wrk or autocannon, got "${values.tool}"`);
+
+// ---- setup ---------------------------------------------------------------------------------------
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+const resultsDir = join(root, 'bench', 'results');
+const runDir = join(resultsDir, stamp);
+mkdirSync(runDir, { recursive: true });
+const tmpDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+let interrupted = false;
+installCleanup(() => { interrupted = true; });
+process.on('exit', () => rmSync(tmpDir, { recursive: true, force: true }));
+
+const notes: string[] = [];
+const needNginx = wanted.some((s) => s.targets.some((t) => t.kind === 'nginx' && (!only || only.has(t.name))));
+const needWrk = values.tool !== 'autocannon';
+notes.push(...ensureTools([...(needWrk ? ['wrk'] : []), ...(needNginx ? ['nginx'] : [])], !values['no-install']));
+const tool: Tool = (values.tool as Tool | undefined) ?? (has('wrk') ? 'wrk' : 'autocannon');
+if (tool === 'wrk' && !has('wrk')) fail('--tool wrk: wrk is not installed and could not be installed');
+const toolVersion = tool === 'wrk'
+  ? (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout || '').split('\n')[0]!.trim()
+  : `autocannon ${(await import('autocannon/package.json', { with: { type: 'json' } })).default.version}`;
+
+// CPU layout: the target alone on the last CPU; load generator and upstream share the others.
+const ncpu = cpus().length;
+const pin = !values['no-pin'] && ncpu >= 2 && tasksetAvailable();
+const targetCpus = pin ? String(ncpu - 1) : null;
+const auxCpus = pin ? (ncpu === 2 ? '0' : `0-${ncpu - 2}`) : null;
+if (!values['no-pin'] && !pin) notes.push(ncpu < 2 ? 'one CPU: processes not pinned' : 'taskset not found: processes not pinned');
+const layout = pin ? `target on CPU ${targetCpus}; ${tool} and upstream on CPU ${auxCpus}` : 'not pinned';
+
+const ticksPerSecond = clockTicksPerSecond();
+const machineLoad = loadavg();
+if (machineLoad[0]! > 0.5) notes.push(`machine not idle before the run: load average ${machineLoad.map((l) => l.toFixed(2)).join(' ')}; see the "cpu other" column`);
+
+function say(text: string): void { process.stdout.write(`${text}\n`); }
+say(`Portcullis benchmark: ${wanted.map((s) => s.name).join(', ')}; ${tool} (${toolVersion}), ${connections} connections, ${warmup} s warm-up + ${duration} s${runs > 1 ? ` × ${runs} runs` : ''} per target`);
+say(`node ${process.version}, ${ncpu} × ${cpus()[0]?.model ?? 'cpu'}; ${layout}`);
+for (const note of notes) say(`note: ${note}`);
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+function firstRequest(port: number, scenario: Scenario, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: scenario.path, method: scenario.method, headers, agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(scenario.body);
+  });
+}
+
+async function load(spec: LoadSpec, name: string): Promise<LoadResult> {
+  const run = runLoad(tool, spec, { cpus: auxCpus, tmpDir, log: join(runDir, `${name}.${tool}.log`) });
+  return run.result;
+}
+
+async function measure(spec: LoadSpec, name: string, target: Proc, upstream: Proc): Promise<Measured> {
+  const run = runLoad(tool, spec, { cpus: auxCpus, tmpDir, log: join(runDir, `${name}.${tool}.log`) });
+  const groups = { target: [target.pid], upstream: [upstream.pid], loadgen: [run.proc.pid] };
+  const before = { target: groupTicks(groups.target), upstream: groupTicks(groups.upstream), loadgen: groupTicks(groups.loadgen), machine: machineBusyTicks(), self: process.cpuUsage() };
+  // sample just before the load generator exits: it is gone (and its ticks with it) afterwards
+  let late = before;
+  const sampler = setInterval(() => {
+    late = { target: groupTicks(groups.target), upstream: groupTicks(groups.upstream), loadgen: groupTicks(groups.loadgen), machine: machineBusyTicks(), self: process.cpuUsage() };
+  }, 250);
+  const started = Date.now();
+  try {
+    const result = await run.result;
+    const window = Math.max(0.001, Math.min((Date.now() - started) / 1000, result.seconds + 0.25));
+    const used = (k: 'target' | 'upstream' | 'loadgen') => (late[k] - before[k]) / ticksPerSecond / window;
+    const self = (late.self.user + late.self.system - before.self.user - before.self.system) / 1e6 / window;
+    const machine = (late.machine - before.machine) / ticksPerSecond / window;
+    const cpu = { target: used('target'), upstream: used('upstream'), loadgen: used('loadgen'), other: 0 };
+    cpu.other = Math.max(0, machine - cpu.target - cpu.upstream - cpu.loadgen - self);
+    if (target.exitCode !== undefined) throw new Error(`target exited with code ${target.exitCode} during the load${tail(target.log)}`);
+    return { ...result, cpu };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function benchTarget(scenario: Scenario, spec: TargetSpec, upstreamUrl: string, upstream: Proc): Promise<TargetResult> {
+  const logFile = join(runDir, `${scenario.name}.${spec.name}.log`);
+  const out: TargetResult = { name: spec.name, kind: spec.kind, ...(spec.config ? { config: spec.config } : {}), status: 'ok', log: relative(root, logFile), runs: [] };
+  let started;
+  try {
+    started = await startTarget(spec, { upstreamUrl, cpus: targetCpus, logFile, tmpDir });
+  } catch (error) {
+    out.status = error instanceof Unavailable ? 'unavailable' : 'failed to start';
+    out.reason = (error as Error).message;
+    return out;
+  }
+  try {
+    try {
+      await waitReady(started.proc, started.port, scenario.path, started.readyTimeoutMs);
+    } catch (error) {
+      out.status = 'failed to start';
+      out.reason = (error as Error).message;
+      return out;
+    }
+    const headers = { ...scenario.headers, ...spec.headers };
+    const expected = scenario.expectStatus ?? 200;
+    try {
+      out.firstStatus = await firstRequest(started.port, scenario, headers);
+    } catch (error) {
+      out.status = 'unexpected response';
+      out.reason = `first request failed: ${(error as Error).message}`;
+      return out;
+    }
+    if (out.firstStatus !== expected) {
+      out.status = 'unexpected response';
+      out.reason = `first ${scenario.method} ${scenario.path} answered ${out.firstStatus}, expected ${expected}`;
+      return out;
+    }
+    const loadSpec: LoadSpec = {
+      url: `http://127.0.0.1:${started.port}${scenario.path}`,
+      method: scenario.method,
+      ...(scenario.body !== undefined ? { body: scenario.body } : {}),
+      headers,
+      connections,
+      seconds: duration,
+    };
+    try {
+      if (warmup > 0) await load({ ...loadSpec, seconds: warmup }, `${scenario.name}.${spec.name}.warmup`);
+      for (let i = 0; i < runs && !interrupted; i++) out.runs.push(await measure(loadSpec, `${scenario.name}.${spec.name}`, started.proc, upstream));
+    } catch (error) {
+      out.status = 'load failed';
+      out.reason = (error as Error).message;
+      return out;
+    }
+    const sorted = [...out.runs].sort((a, b) => a.rps - b.rps);
+    out.result = sorted[Math.floor((sorted.length - 1) / 2)];
+    return out;
+  } finally {
+    await stop(started.proc);
+  }
+}
+
+// ---- run -----------------------------------------------------------------------------------------
+
+const results: ScenarioResult[] = [];
+let exitCode = 0;
+try {
+  const upstreamPort = await freePort();
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+  const upstream = start('upstream', process.execPath, [join(root, 'bench', 'upstream.ts'), '--port', String(upstreamPort)], { cpus: auxCpus, log: join(runDir, 'upstream.log'), cwd: root });
+  await waitReady(upstream, upstreamPort, '/small', 15_000);
+
+  for (const scenario of wanted) {
+    if (interrupted) break;
+    const { targets, ...described } = scenario;
+    const reference = scenario.reference ?? 'portcullis';
+    const result: ScenarioResult = { scenario: described, reference, targets: [] };
+    results.push(result);
+    say(`\n[${scenario.name}] ${scenario.method} ${scenario.path}: ${scenario.description}`);
+    for (const spec of targets) {
+      if (interrupted) break;
+      if (only && !only.has(spec.name)) continue;
+      process.stdout.write(`  ${spec.name}... `);
+      const t = await benchTarget(scenario, spec, upstreamUrl, upstream);
+      result.targets.push(t);
+      say(t.result ? `${Math.round(t.result.rps).toLocaleString('en-US')} req/s` : `${t.status}${t.reason ? `: ${t.reason}` : ''}`);
+      if (upstream.exitCode !== undefined) throw new Error(`the upstream exited (code ${upstream.exitCode})${tail(upstream.log)}`);
+    }
+    say(`\n${table(result)}`);
+    const goal = yardstickLine(result);
+    if (goal) say(`  ${goal}`);
+  }
+  await stop(upstream);
+} catch (error) {
+  process.stderr.write(`benchmark failed: ${(error as Error).stack ?? error}\n`);
+  exitCode = 1;
+} finally {
+  await stopAll();
+}
+
+const file = join(resultsDir, `${stamp}.json`);
+writeFileSync(file, `${JSON.stringify({
+  date: new Date().toISOString(),
+  command: `node bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  machine: { cpus: ncpu, model: cpus()[0]?.model, loadavgBefore: machineLoad, node: process.version },
+  tool, toolVersion, layout, connections, durationSeconds: duration, warmupSeconds: warmup, runs,
+  notes, interrupted, scenarios: results,
+}, null, 2)}\n`);
+say(`\nresults: ${relative(process.cwd(), file)}   logs: ${relative(process.cwd(), runDir)}/`);
+process.exit(interrupted ? 130 : exitCode);

@@ -1,0 +1,68 @@
+// Benchmark scenarios: one request shape, sent by the same load generator to every target in turn.
+// To benchmark a Portcullis policy, add a scenario whose targets include the passthrough gateway and
+// the gateway with that policy's example config (see portcullis() below), so both run in the same run.
+import type { TargetSpec } from './lib/targets.ts';
+
+export interface Scenario {
+  name: string; // --scenario <name>
+  description: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  path: string; // requested on every target; the upstream answers /small, /2kb and /echo
+  body?: string;
+  headers?: Record<string, string>;
+  expectStatus?: number; // status the first request must get before load starts (default 200)
+  targets: TargetSpec[]; // measured one after another, in this order
+  reference?: string; // name of the target the others are compared with (default "portcullis")
+  yardstick?: { target: string; min: number }; // goal: reference req/s ÷ target req/s >= min
+}
+
+export const direct: TargetSpec = { name: 'direct', kind: 'direct' };
+export const minimal: TargetSpec = { name: 'minimal-proxy', kind: 'minimal' };
+export const fastify: TargetSpec = { name: 'fastify-proxy', kind: 'fastify' };
+export const nginx: TargetSpec = { name: 'nginx', kind: 'nginx' };
+
+// Portcullis with one of the example configs; UPSTREAM_URL, PORT and ADMIN_PORT are set by the harness.
+export function portcullis(name = 'portcullis', config = 'examples/passthrough.yaml', extra: Partial<TargetSpec> = {}): TargetSpec {
+  return { name, kind: 'portcullis', config, ...extra };
+}
+
+const peers = [direct, minimal, fastify, nginx];
+const yardstick = { target: 'minimal-proxy', min: 0.9 };
+
+const jsonBody = JSON.stringify({
+  id: 'c0ffee',
+  customer: { name: 'Ada Lovelace', email: 'ada@example.com', country: 'GB' },
+  items: Array.from({ length: 8 }, (_, i) => ({ sku: `SKU-${1000 + i}`, qty: i + 1, price: 12.5 + i })),
+  note: 'x'.repeat(300),
+});
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'small-get',
+    description: 'GET a ~100-byte JSON body (the core scenario)',
+    method: 'GET',
+    path: '/small',
+    targets: [...peers, portcullis()],
+    yardstick,
+  },
+  {
+    name: '2kb-get',
+    description: 'GET a 2 KB JSON body',
+    method: 'GET',
+    path: '/2kb',
+    targets: [...peers, portcullis()],
+    yardstick,
+  },
+  {
+    name: 'echo-post',
+    description: `POST a ${Buffer.byteLength(jsonBody)}-byte JSON body, echoed back by the upstream`,
+    method: 'POST',
+    path: '/echo',
+    body: jsonBody,
+    headers: { 'content-type': 'application/json' },
+    targets: [...peers, portcullis()],
+    yardstick,
+  },
+];
+
+export const defaultScenario = 'small-get';
