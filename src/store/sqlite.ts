@@ -1,0 +1,135 @@
+// The embedded Store: one SQLite file through node:sqlite (WAL, so the CLI can write while gateway
+// workers read). Calls are synchronous underneath and indexed by primary key: microseconds.
+import { DatabaseSync } from 'node:sqlite';
+import {
+  checkIdentifier,
+  consumerFromRow,
+  DEFAULT_TABLE_PREFIX,
+  DuplicateKeyError,
+  keyFromRow,
+  type ApiKeyRecord,
+  type Consumer,
+  type Store,
+} from './types.ts';
+
+export interface SqliteStoreOptions {
+  readonly tablePrefix?: string;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly #db: DatabaseSync;
+  readonly #consumers: string;
+  readonly #keys: string;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    const prefix = checkIdentifier(options.tablePrefix ?? DEFAULT_TABLE_PREFIX, 'the table prefix');
+    this.#consumers = `${prefix}consumers`;
+    this.#keys = `${prefix}api_keys`;
+    this.#db = new DatabaseSync(path);
+    this.#db.exec('PRAGMA busy_timeout = 5000');
+    if (path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
+  }
+
+  async migrate(): Promise<void> {
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS ${this.#consumers} (
+        id TEXT PRIMARY KEY, name TEXT, roles TEXT NOT NULL DEFAULT '[]', scopes TEXT NOT NULL DEFAULT '[]',
+        metadata TEXT NOT NULL DEFAULT '{}', tier TEXT);
+      CREATE TABLE IF NOT EXISTS ${this.#keys} (
+        id TEXT PRIMARY KEY, consumer_id TEXT NOT NULL, hash TEXT NOT NULL, scopes TEXT NOT NULL DEFAULT '[]',
+        created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER, rotated_from TEXT);
+      CREATE INDEX IF NOT EXISTS ${this.#keys}_consumer ON ${this.#keys} (consumer_id);`);
+  }
+
+  async upsertConsumer(c: Consumer): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT INTO ${this.#consumers} (id, name, roles, scopes, metadata, tier) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, roles = excluded.roles, scopes = excluded.scopes,
+           metadata = excluded.metadata, tier = excluded.tier`,
+      )
+      .run(c.id, c.name ?? null, JSON.stringify(c.roles), JSON.stringify(c.scopes), JSON.stringify(c.metadata), c.tier ?? null);
+  }
+
+  async getConsumer(id: string): Promise<Consumer | undefined> {
+    const row = this.#db.prepare(`SELECT * FROM ${this.#consumers} WHERE id = ?`).get(id);
+    return row ? consumerFromRow(row) : undefined;
+  }
+
+  async listConsumers(): Promise<Consumer[]> {
+    return this.#db.prepare(`SELECT * FROM ${this.#consumers} ORDER BY id`).all().map(consumerFromRow);
+  }
+
+  async deleteConsumer(id: string, at: number): Promise<boolean> {
+    return this.#transaction(() => {
+      this.#db.prepare(`UPDATE ${this.#keys} SET revoked_at = ? WHERE consumer_id = ? AND revoked_at IS NULL`).run(at, id);
+      return Number(this.#db.prepare(`DELETE FROM ${this.#consumers} WHERE id = ?`).run(id).changes) > 0;
+    });
+  }
+
+  async insertKey(k: ApiKeyRecord): Promise<void> {
+    this.#insertKey(k);
+  }
+
+  #insertKey(k: ApiKeyRecord): void {
+    try {
+      this.#db
+        .prepare(
+          `INSERT INTO ${this.#keys} (id, consumer_id, hash, scopes, created_at, expires_at, revoked_at, rotated_from)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(k.id, k.consumerId, k.hash, JSON.stringify(k.scopes), k.createdAt, k.expiresAt ?? null, k.revokedAt ?? null, k.rotatedFrom ?? null);
+    } catch (error) {
+      if ((error as { errcode?: number }).errcode === 1555 /* SQLITE_CONSTRAINT_PRIMARYKEY */) throw new DuplicateKeyError(k.id);
+      throw error;
+    }
+  }
+
+  async getKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.#db.prepare(`SELECT * FROM ${this.#keys} WHERE id = ?`).get(id);
+    return row ? keyFromRow(row) : undefined;
+  }
+
+  async listKeys(consumerId?: string): Promise<ApiKeyRecord[]> {
+    const rows =
+      consumerId === undefined
+        ? this.#db.prepare(`SELECT * FROM ${this.#keys} ORDER BY created_at, id`).all()
+        : this.#db.prepare(`SELECT * FROM ${this.#keys} WHERE consumer_id = ? ORDER BY created_at, id`).all(consumerId);
+    return rows.map(keyFromRow);
+  }
+
+  async revokeKey(id: string, at: number): Promise<boolean> {
+    return Number(this.#db.prepare(`UPDATE ${this.#keys} SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`).run(at, id).changes) > 0;
+  }
+
+  async rotateKey(oldId: string, next: ApiKeyRecord, oldExpiresAt: number): Promise<boolean> {
+    return this.#transaction(() => {
+      const changed = this.#db
+        .prepare(
+          `UPDATE ${this.#keys} SET expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < ? THEN expires_at ELSE ? END
+           WHERE id = ? AND revoked_at IS NULL`,
+        )
+        .run(oldExpiresAt, oldExpiresAt, oldId).changes;
+      if (Number(changed) === 0) return false;
+      this.#insertKey({ ...next, rotatedFrom: oldId });
+      return true;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #transaction<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
