@@ -1,0 +1,46 @@
+// Code injection into server-side interpreters: Node.js (`require('child_process')`, serialized
+// functions `_$$ND_FUNC$$_`, `process.mainModule`), JavaScript denial-of-service loops, Perl
+// interpolation `@{[ ... ]}`, Ruby and Python process calls, PHP openers and execution functions.
+
+import { C, type Detector } from '../detector.ts';
+import { excerpt } from '../evidence.ts';
+import { re } from '../regex.ts';
+import type { Hit, Paranoia } from '../types.ts';
+
+interface Rule {
+  id: string;
+  re: RegExp;
+  paranoia: Paranoia;
+}
+
+const RULES: Rule[] = [
+  // Node.js
+  { id: 'code-node', re: re('_\\$\\$nd_func\\$\\$_|\\b__js_function\\b|\\brequire\\s{0,8}(?:\\(\\s{0,8}[\'"`](?:child_process|fs|net|vm|os|http|module|process|worker_threads)\\b|\\[)|\\bchild_process\\b|\\bprocess\\s{0,4}(?:\\.\\s{0,4}(?:env|binding|mainmodule|kill|exit|dlopen|_linkedbinding)\\b|\\[\\s{0,4}[\'"`]?(?:env|binding|mainmodule|\\w{1,32}\\.)|\\.\\s{0,4}\\w{1,32}\\s{0,4}\\.\\s{0,4}(?:spawn|exec))|\\bmodule\\s{0,4}\\.\\s{0,4}exports\\s{0,4}=|\\bthis\\s{0,4}\\.\\s{0,4}constructor\\s{0,4}\\.\\s{0,4}constructor\\b|\\bconstructor\\s{0,4}\\.\\s{0,4}constructor\\s{0,4}\\(|\\bnew\\s{1,8}function\\s{0,8}\\(|\\beval\\s{0,8}\\(\\s{0,8}(?:string\\.fromcharcode|atob|buffer)|\\bconsole\\s{0,4}(?:\\.\\s{0,4}\\w{2,16}|\\[\\s{0,4}[\'"`]\\w{2,16}[\'"`]\\s{0,4}\\])\\s{0,4}(?:\\.\\s{0,4}(?:call|apply)\\s{0,4})?\\(|\\bfunction\\s{0,8}\\(\\s{0,8}\\)\\s{0,8}\\{|\\.\\s{0,4}(?:readdirsync|readfilesync|writefilesync|execsync|spawnsync)\\s{0,4}\\(|\\$\\d{1,3}:(?:constructor|__proto__|prototype)|"\\$\\d{0,3}:[\\w]{1,32}:[\\w]{1,32}"'), paranoia: 1 },
+  // Infinite loops sent to be evaluated (`while(true)`, `while(!0)`, `for(;;)`).
+  { id: 'code-dos-loop', re: re('\\bwhile\\s{0,8}\\(\\s{0,8}(?:!{1,2}\\s{0,4}(?:false|0|-0|\\+0|""|\'\'|``|null|undefined|nan|\\{\\}|\\[\\])|true|infinity|-infinity|\\+infinity|-?\\+?[1-9]\\d{0,8}|new\\s{1,8}\\w{1,32}|this|string|\\(\\s{0,4}true\\s{0,4}\\)|!!\\s{0,4}(?:\\{\\}|\\[\\]|""|\'\'|``))\\s{0,8}\\)|\\bfor\\s{0,8}\\(\\s{0,8};\\s{0,8};\\s{0,8}\\)'), paranoia: 1 },
+  // Perl `@{[ code ]}` interpolation, Ruby and Python process APIs.
+  { id: 'code-perl', re: re('@{1,4}\\{\\s{0,16}\\['), paranoia: 1 },
+  { id: 'code-ruby', re: re('\\b(?:process\\s{0,4}\\.\\s{0,4}spawn|kernel\\s{0,4}\\.\\s{0,4}(?:exec|system|spawn)|io\\s{0,4}\\.\\s{0,4}popen|open3\\s{0,4}\\.\\s{0,4}\\w{1,16})\\s{0,4}\\(|%x\\{|\\bsyscall\\s{0,4}\\('), paranoia: 1 },
+  { id: 'code-python', re: re('__import__\\s{0,8}\\(|\\bos\\s{0,4}\\.\\s{0,4}(?:system|popen|exec\\w{0,3})\\s{0,4}\\(|\\bsubprocess\\s{0,4}\\.\\s{0,4}\\w{2,16}\\s{0,4}\\(|\\b(?:pickle|cpickle|marshal)\\s{0,4}\\.\\s{0,4}loads\\s{0,4}\\(|__(?:globals|builtins|subclasses|mro|class|bases)__'), paranoia: 1 },
+  // PHP
+  { id: 'code-php', re: re('<\\?(?:php\\b|=)|(?<![.\\w$])(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|create_function|show_source|highlight_file|phpinfo)\\s{0,8}\\(\\s{0,8}(?:\\$|[\'"]|base64_decode|gzinflate|str_rot13|\\$_)|\\$_(?:get|post|request|cookie|server|files|env|session)\\s{0,4}\\[|\\bphp://(?:input|filter|memory)|[oa]:\\d{1,6}:"[\\w\\\\]{1,128}":\\d{1,6}:\\{'), paranoia: 1 },
+  { id: 'code-php', re: re('(?<![.\\w$])(?:phpinfo|system|passthru|shell_exec|proc_open|popen|pcntl_exec|eval)\\s{0,8}\\('), paranoia: 2 },
+];
+
+export const codeInjection: Detector = {
+  class: 'code-injection',
+  gate: (v) => (v.chars & (C.paren | C.brace | C.dollar | C.lt | C.bracket | C.dot | C.at | C.colon)) !== 0 || v.lower.includes('_function'),
+  scan(v, pl) {
+    const t = v.lower;
+    const hits: Hit[] = [];
+    for (const r of RULES) {
+      if (r.paranoia > pl) continue;
+      const m = r.re.exec(t);
+      if (m) {
+        hits.push({ rule: r.id, score: 5, paranoia: r.paranoia, evidence: excerpt(v.text, m.index, m.index + 80) });
+        break;
+      }
+    }
+    return hits;
+  },
+};

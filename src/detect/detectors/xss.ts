@@ -1,0 +1,111 @@
+// Cross-site scripting: HTML tags are scanned like a browser would (see tokenizers/html.ts) and
+// judged by what runs code: script-capable elements, event-handler attributes, `javascript:` URLs,
+// CSS expressions. Values that break out of an attribute (`" onmouseover="...`) are parsed as the
+// rest of a tag. Without any tag, script URLs and JavaScript sinks are checked.
+
+import { C, type Detector } from '../detector.ts';
+import { excerpt } from '../evidence.ts';
+import { re } from '../regex.ts';
+import { type HtmlAttr, readAttributes, scanTags } from '../tokenizers/html.ts';
+import type { Hit, Paranoia } from '../types.ts';
+
+const CODE_TAGS = new Set([
+  'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'import', 'xss',
+  'isindex', 'vmlframe', 'xml', 'handler', 'listener', 'eval', 'portal', 'fencedframe',
+]);
+// Tags that are harmless unless an attribute makes them run code.
+const PLAIN_TAGS = new Set([
+  'a', 'abbr', 'b', 'blockquote', 'br', 'caption', 'cite', 'code', 'col', 'dd', 'del', 'div', 'dl',
+  'dt', 'em', 'figcaption', 'figure', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'i', 'img', 'ins',
+  'kbd', 'li', 'mark', 'ol', 'p', 'pre', 'q', 's', 'small', 'span', 'strong', 'sub', 'sup', 'table',
+  'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'u', 'ul', 'section', 'article', 'header', 'footer',
+  'nav', 'main', 'aside', 'time', 'label', 'font', 'center', 'tt', 'big', 'strike', 'wbr',
+]);
+const URL_ATTRS = new Set([
+  'href', 'src', 'action', 'formaction', 'data', 'xlink:href', 'background', 'dynsrc', 'lowsrc',
+  'poster', 'codebase', 'srcdoc', 'to', 'from', 'values', 'by', 'content', 'lang', 'xmlns', 'ping',
+  'icon', 'manifest', 'cite', 'longdesc', 'usemap', 'profile', 'classid', 'archive', 'folder',
+  'datasrc', 'srcset', 'imagesrcset', 'attributename', 'begin', 'filter', 'style',
+]);
+
+// Scheme of a URL once control characters and spaces browsers ignore are removed.
+const SCRIPT_URL = re('^(?:javascript|vbscript|livescript|mocha|data\\s{0,4}:\\s{0,4}(?:text/html|image/svg|application/(?:x-)?(?:javascript|ecmascript|xhtml))|jar:|view-source:)', 'i');
+const SCRIPT_SCHEME = re('(?:^|[\\s"\'`=(<>])(?:javascript|vbscript|livescript)\\s{0,4}:', 'i');
+const CSS_CODE = re('expression\\s{0,8}\\(|-moz-binding|behavior\\s{0,8}:|javascript:|@import|url\\s{0,8}\\(\\s{0,8}[\'"]?\\s{0,8}(?:javascript|vbscript|data):', 'i');
+const EVENT_ATTR = re('^on[a-z]{3,40}$');
+// JavaScript that reaches for the page: sinks and dialog functions called directly.
+const JS_SINKS = re(
+  '(?:\\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|fetch|execscript|msgbox)\\s{0,8}(?:\\(|`)|\\bdocument\\s{0,4}\\.\\s{0,4}(?:cookie|domain|write|location|body)|\\bwindow\\s{0,4}\\.\\s{0,4}(?:location|open|name)|\\.innerhtml\\b|\\bstring\\.fromcharcode\\b|\\bfunction\\s{0,8}\\(\\s{0,8}\\)\\s{0,8}\\{|\\b(?:top|self|parent|frames)\\s{0,4}\\[\\s{0,4}[\'"`]|\\bconstructor\\s{0,4}\\.\\s{0,4}constructor\\b|\\bimport\\s{0,8}\\()',
+);
+// Characters browsers drop inside a scheme name: `java\tscript:`, `java&#0;script:`.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters
+const IGNORED_IN_URL = re('[\\u0000-\\u0020\\u007f]', 'g');
+
+function attrHit(tag: string, a: HtmlAttr, s: string, start: number, tagIsReal: boolean): Hit | null {
+  const ev = () => excerpt(s, start, start + 80);
+  if (EVENT_ATTR.test(a.name) && (a.value !== null || tagIsReal)) {
+    return { rule: 'xss-event-handler', score: 5, paranoia: 1, evidence: ev() };
+  }
+  if (a.value === null) return null;
+  const compact = a.value.replace(IGNORED_IN_URL, '');
+  if ((URL_ATTRS.has(a.name) || tag === 'meta') && SCRIPT_URL.test(compact)) {
+    return { rule: 'xss-script-url', score: 5, paranoia: 1, evidence: ev() };
+  }
+  if (tag === 'meta' && /url\s{0,4}=\s{0,4}(?:javascript|data|vbscript):/i.test(compact)) {
+    return { rule: 'xss-script-url', score: 5, paranoia: 1, evidence: ev() };
+  }
+  if (a.name === 'style' && CSS_CODE.test(a.value)) return { rule: 'xss-css-code', score: 5, paranoia: 1, evidence: ev() };
+  return null;
+}
+
+function scan(s: string, pl: Paranoia): Hit | null {
+  if (s.indexOf('<') >= 0) {
+    for (const t of scanTags(s)) {
+      const ev = () => excerpt(s, t.start, t.end);
+      if (CODE_TAGS.has(t.name)) return { rule: 'xss-script-tag', score: 5, paranoia: 1, evidence: ev() };
+      for (const a of t.attrs) {
+        const h = attrHit(t.name, a, s, t.start, true);
+        if (h) return h;
+      }
+      if ((t.name === 'svg' || t.name === 'math' || t.name === 'style' || t.name === 'link' || t.name === 'meta' || t.name === 'form' || t.name === 'template' || t.name === 'animate' || t.name === 'set') && pl >= 2) {
+        return { rule: 'xss-active-tag', score: 5, paranoia: 2, evidence: ev() };
+      }
+      if (pl >= 3 && !PLAIN_TAGS.has(t.name) && t.name.length < 16) return { rule: 'xss-html-tag', score: 3, paranoia: 3, evidence: ev() };
+    }
+  }
+  // Breaking out of an attribute value: `" autofocus onfocus="alert(1)`, `x onmouseover=alert(1)`.
+  for (const q of ['"', "'", '`', ' ']) {
+    const at = q === ' ' ? -1 : s.indexOf(q);
+    if (q !== ' ' && at < 0) continue;
+    const from = q === ' ' ? s.search(/[\s/]/) : at + 1;
+    if (from < 0) continue;
+    const attrs: HtmlAttr[] = [];
+    readAttributes(s, from, attrs, 16);
+    for (const a of attrs) {
+      if (a.value === null) continue;
+      const h = attrHit('', a, s, from, false);
+      if (h && h.rule !== 'xss-script-url') return h;
+    }
+  }
+  const compact = s.replace(IGNORED_IN_URL, '');
+  if (SCRIPT_URL.test(compact)) return { rule: 'xss-script-url', score: 5, paranoia: 1, evidence: excerpt(s, 0, 80) };
+  const m = SCRIPT_SCHEME.exec(s);
+  if (m) return { rule: 'xss-script-url', score: 5, paranoia: 1, evidence: excerpt(s, m.index, m.index + 80) };
+  if (pl >= 2) {
+    const j = JS_SINKS.exec(s.toLowerCase());
+    // In long prose or code samples these names are ordinary; in a short parameter they are a probe.
+    if (j && (s.length <= 256 || pl >= 3)) return { rule: 'xss-js-sink', score: 5, paranoia: 2, evidence: excerpt(s, j.index, j.index + 60) };
+  }
+  return null;
+}
+
+export const xss: Detector = {
+  class: 'xss',
+  gate(v) {
+    return (v.chars & (C.lt | C.colon | C.paren | C.quote | C.eq | C.dot | C.bracket)) !== 0;
+  },
+  scan(v, pl) {
+    const h = scan(v.text, pl);
+    return h ? [h] : [];
+  },
+};
