@@ -123,6 +123,24 @@ export function childPids(pid: number): number[] {
   return out.sort((a, b) => a - b);
 }
 
+/** Number of TCP sockets in LISTEN state on `port` (any address), from /proc/net/tcp{,6}; Linux. */
+export function listenSockets(port: number): number {
+  let n = 0;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 3 && Number.parseInt(cols[1]!.split(':')[1]!, 16) === port && cols[3] === '0A') n++;
+    }
+  }
+  return n;
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
