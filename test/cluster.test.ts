@@ -199,9 +199,6 @@ describe('serve --workers 2', () => {
 describe('serve --workers 2: SIGTERM while workers are starting', () => {
   test(
     'SIGTERM before the workers are ready still stops the whole cluster promptly',
-    {
-      todo: 'cluster.ts runWorker() attaches process.on("message") only after startGateway() resolves: a "shutdown" broadcast that arrives while a worker starts (boot, or a replacement after a crash) is dropped, that worker keeps serving, and the primary exits only at its drainTimeout + 5 s fallback timer',
-    },
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'portcullis-early-term-'));
       const port = await freePort();

@@ -53,7 +53,10 @@ export async function loadSpec(path: string): Promise<LoadedSpec> {
     bundled = (await $RefParser.bundle(file, structuredClone(raw), options)) as Record<string, any>;
     doc = (await $RefParser.dereference(file, structuredClone(bundled), options)) as Record<string, any>;
   } catch (error) {
-    throw new SpecError(`${file}: a $ref cannot be resolved: ${refMessage(error)}`);
+    const message = refMessage(error);
+    const at = findRef(raw, message);
+    const position = at ? source.locate(at) : undefined;
+    throw new SpecError(`${file}${position ? `:${position.line}:${position.column}` : ''}: a $ref cannot be resolved: ${message}`);
   }
   if (typeof doc.paths !== 'object' || doc.paths === null) {
     if (version !== '3.1' || doc.webhooks === undefined) throw new SpecError(`${file}: the document has no "paths" object.`);
@@ -69,6 +72,19 @@ function detectVersion(doc: Record<string, unknown>, file: string): SpecVersion 
   }
   if (doc.swagger === '2.0') return '2.0';
   throw new SpecError(`${file}: not an OpenAPI document: it needs an "openapi: 3.x.y" or "swagger: '2.0'" field.`);
+}
+
+/** JSON path of the first $ref whose target the resolver's message names. */
+function findRef(root: unknown, message: string): (string | number)[] | undefined {
+  const stack: [unknown, (string | number)[]][] = [[root, []]];
+  while (stack.length) {
+    const [node, path] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    const ref = (node as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && message.includes(ref)) return [...path, '$ref'];
+    for (const [k, v] of Object.entries(node)) stack.push([v, [...path, Array.isArray(node) ? Number(k) : k]]);
+  }
+  return undefined;
 }
 
 function refMessage(error: unknown): string {

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.ts';
 import { toMs } from '../config/units.ts';
 import { createAdminServer } from './admin.ts';
 import { compileRuntime } from './runtime.ts';
-import { startGateway, StartupError } from './gateway.ts';
+import { startGateway, StartupError, type RunningGateway } from './gateway.ts';
 
 type WorkerMessage = { type: 'ready' } | { type: 'fatal'; message: string } | { type: 'reloaded'; ok: boolean };
 type PrimaryMessage = { type: 'reload' } | { type: 'shutdown' };
@@ -27,6 +27,7 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
       if (message.type === 'ready') ready.add(worker.id);
       if (message.type === 'fatal') {
         logger.fatal(message.message);
+        process.stderr.write(`portcullis: ${message.message}\n`);
         stopping = true;
         process.exitCode = 1;
         for (const w of Object.values(cluster.workers ?? {})) w?.kill();
@@ -52,14 +53,21 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
     fork();
   });
 
-  for (let i = 0; i < workers; i++) fork();
-
+  // The admin port is bound before any worker starts, so a busy port fails alone and cleanly.
   const admin = config.admin.enabled ? createAdminServer({ ready: () => !stopping && ready.size === workers }) : undefined;
-  admin?.listen(config.admin.port, config.admin.host);
-  admin?.on('error', (error) => {
-    logger.fatal(`Cannot start the admin listener: ${error.message}`);
-    process.exit(1);
-  });
+  if (admin) {
+    const failure = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      admin.once('error', resolve);
+      admin.listen(config.admin.port, config.admin.host, () => resolve(undefined));
+    });
+    if (failure) {
+      throw new StartupError(
+        `Cannot start the admin listener: ${failure.code === 'EADDRINUSE' ? `port ${config.admin.port} on ${config.admin.host} is already in use` : failure.message}.`,
+      );
+    }
+  }
+
+  for (let i = 0; i < workers; i++) fork();
 
   const broadcast = (message: PrimaryMessage) => {
     for (const w of Object.values(cluster.workers ?? {})) w?.send(message);
@@ -85,22 +93,29 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
 }
 
 export async function runWorker(configPath: string, logger: Logger): Promise<void> {
+  // Listen to the primary before starting: a shutdown sent while this worker boots must not be lost.
+  let gateway: RunningGateway | undefined;
+  let stopRequested = false;
+  const stop = async () => {
+    stopRequested = true;
+    if (!gateway) return; // handled once the gateway is up
+    await gateway.shutdown();
+    process.exit(0);
+  };
+  process.on('message', async (message: PrimaryMessage) => {
+    if (message.type === 'reload' && gateway) process.send?.({ type: 'reloaded', ok: await gateway.reload() } satisfies WorkerMessage);
+    if (message.type === 'shutdown') await stop();
+  });
+  // The primary owns the signals; a worker only follows its messages.
+  process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
   try {
-    const gateway = await startGateway({ configPath, logger, admin: false, reusePort: true });
-    process.send?.({ type: 'ready' } satisfies WorkerMessage);
-    process.on('message', async (message: PrimaryMessage) => {
-      if (message.type === 'reload') process.send?.({ type: 'reloaded', ok: await gateway.reload() } satisfies WorkerMessage);
-      if (message.type === 'shutdown') {
-        await gateway.shutdown();
-        process.exit(0);
-      }
-    });
-    // The primary owns the signals; a worker only follows its messages.
-    process.on('SIGINT', () => {});
-    process.on('SIGHUP', () => {});
+    gateway = await startGateway({ configPath, logger, admin: false, reusePort: true });
   } catch (error) {
     const message = error instanceof StartupError ? error.message : (error as Error).message;
     process.send?.({ type: 'fatal', message } satisfies WorkerMessage);
     process.exit(1);
   }
+  if (stopRequested) return stop();
+  process.send?.({ type: 'ready' } satisfies WorkerMessage);
 }

@@ -36,7 +36,7 @@ export function upstreamHeaders(
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (DROPPED.has(lower) || lower === options.requestIdHeader || options.reserved.has(lower)) {
-      if (lower === 'connection') connection = raw[i + 1];
+      if (lower === 'connection') connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
       else if (peerTrusted) {
         if (lower === 'x-forwarded-for') xff = xff === undefined ? raw[i + 1] : `${xff}, ${raw[i + 1]}`;
         else if (lower === 'forwarded') forwarded = forwarded === undefined ? raw[i + 1] : `${forwarded}, ${raw[i + 1]}`;
@@ -67,7 +67,7 @@ export function upstreamHeaders(
 }
 
 /** Fields named in Connection are hop-by-hop too (RFC 9110 §7.6.1). */
-function dropConnectionOptions(out: string[], connection: string): void {
+export function dropConnectionOptions(out: string[], connection: string): void {
   const names = new Set(connection.split(',').map((t) => t.trim().toLowerCase()));
   for (let i = out.length - 2; i >= 0; i -= 2) {
     if (names.has(out[i]!.toLowerCase())) out.splice(i, 2);

@@ -134,8 +134,19 @@ function limitsOf(config: GatewayConfig): ListenerLimits {
 }
 
 async function listen(server: Server, host: string, port: number, reusePort: boolean, what: string): Promise<void> {
-  server.listen({ host, port, exclusive: reusePort, reusePort });
-  const outcome = await Promise.race([once(server, 'listening').then(() => undefined), once(server, 'error').then(([e]) => e as NodeJS.ErrnoException)]);
+  const outcome = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      resolve(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(undefined);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ host, port, exclusive: reusePort, reusePort });
+  });
   if (outcome === undefined) return;
   const reason =
     outcome.code === 'EADDRINUSE'

@@ -105,6 +105,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200 || this.#finished) return; // 1xx are the upstream's business
     const { ctx } = this.#call;
     ctx.upstreamMs = performance.now() - this.#sentAt;
+    const connection = headers.connection;
+    if (connection !== undefined) {
+      // Fields the upstream names in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+      for (const name of String(connection).split(',')) delete headers[name.trim().toLowerCase()];
+    }
     for (const name of HOP_BY_HOP_RESPONSE) if (headers[name] !== undefined) delete headers[name];
     const head: ResponseHead = { statusCode, headers };
     try {

@@ -17,7 +17,8 @@ export const requestSize: PolicyFactory<RequestSizeConfig> = {
     return {
       onRequest(ctx) {
         if (maxBody !== undefined) {
-          ctx.bodyLimit = maxBody;
+          // In report mode the limit is only evaluated: the listener's limit keeps applying.
+          if (config.mode === 'enforce') ctx.bodyLimit = maxBody;
           const declared = ctx.req.headers['content-length'];
           if (declared !== undefined && Number(declared) > maxBody) {
             throw new GatewayError('PCL_ERR_BODY_TOO_LARGE', `The body may be at most ${maxBody} bytes.`);
