@@ -61,6 +61,20 @@ export function charMask(s: string): number {
   return m;
 }
 
+/** Long text with several words or lines (comments, markdown, descriptions): some shapes that are
+ *  telling in a short parameter (a command in backticks, a `../` link) are ordinary there. */
+export function isProse(text: string): boolean {
+  if (text.length < 24) return false;
+  let spaces = 0;
+  let lines = 0;
+  for (let i = 0; i < text.length && i < 4096; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) spaces++;
+    else if (c === 10) lines++;
+  }
+  return (spaces >= 8 && text.length >= 64) || lines >= 2;
+}
+
 /** One value as detectors see it. */
 export interface ScanValue {
   /** The value as extracted (decoded once by its carrier: query, JSON...). */

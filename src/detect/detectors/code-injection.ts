@@ -2,7 +2,7 @@
 // functions `_$$ND_FUNC$$_`, `process.mainModule`), JavaScript denial-of-service loops, Perl
 // interpolation `@{[ ... ]}`, Ruby and Python process calls, PHP openers and execution functions.
 
-import { C, type Detector } from '../detector.ts';
+import { C, type Detector, isProse } from '../detector.ts';
 import { excerpt } from '../evidence.ts';
 import { re } from '../regex.ts';
 import type { Hit, Paranoia } from '../types.ts';
@@ -11,11 +11,15 @@ interface Rule {
   id: string;
   re: RegExp;
   paranoia: Paranoia;
+  /** In prose and code samples this rule only counts from paranoia 3. */
+  notInProse?: boolean;
 }
 
 const RULES: Rule[] = [
-  // Node.js
-  { id: 'code-node', re: re('_\\$\\$nd_func\\$\\$_|\\b__js_function\\b|\\brequire\\s{0,8}(?:\\(\\s{0,8}[\'"`](?:child_process|fs|net|vm|os|http|module|process|worker_threads)\\b|\\[)|\\bchild_process\\b|\\bprocess\\s{0,4}(?:\\.\\s{0,4}(?:env|binding|mainmodule|kill|exit|dlopen|_linkedbinding)\\b|\\[\\s{0,4}[\'"`]?(?:env|binding|mainmodule|\\w{1,32}\\.)|\\.\\s{0,4}\\w{1,32}\\s{0,4}\\.\\s{0,4}(?:spawn|exec))|\\bmodule\\s{0,4}\\.\\s{0,4}exports\\s{0,4}=|\\bthis\\s{0,4}\\.\\s{0,4}constructor\\s{0,4}\\.\\s{0,4}constructor\\b|\\bconstructor\\s{0,4}\\.\\s{0,4}constructor\\s{0,4}\\(|\\bnew\\s{1,8}function\\s{0,8}\\(|\\beval\\s{0,8}\\(\\s{0,8}(?:string\\.fromcharcode|atob|buffer)|\\bconsole\\s{0,4}(?:\\.\\s{0,4}\\w{2,16}|\\[\\s{0,4}[\'"`]\\w{2,16}[\'"`]\\s{0,4}\\])\\s{0,4}(?:\\.\\s{0,4}(?:call|apply)\\s{0,4})?\\(|\\bfunction\\s{0,8}\\(\\s{0,8}\\)\\s{0,8}\\{|\\.\\s{0,4}(?:readdirsync|readfilesync|writefilesync|execsync|spawnsync)\\s{0,4}\\(|\\$\\d{1,3}:(?:constructor|__proto__|prototype)|"\\$\\d{0,3}:[\\w]{1,32}:[\\w]{1,32}"'), paranoia: 1 },
+  // Node.js: module loading, serialized functions, process internals.
+  { id: 'code-node', re: re('_\\$\\$nd_func\\$\\$_|\\b__js_function\\b|\\brequire\\s{0,8}(?:\\(\\s{0,8}[\'"`](?:child_process|fs|net|vm|os|http|module|process|worker_threads)\\b|\\[)|\\bchild_process\\b|\\bprocess\\s{0,4}(?:\\.\\s{0,4}(?:binding|mainmodule|dlopen|_linkedbinding)\\b|\\[\\s{0,4}[\'"`]?(?:env|binding|mainmodule|\\w{1,32}\\.)|\\.\\s{0,4}\\w{1,32}\\s{0,4}\\.\\s{0,4}(?:spawn|exec))|\\bthis\\s{0,4}\\.\\s{0,4}constructor\\s{0,4}\\.\\s{0,4}constructor\\b|\\bconstructor\\s{0,4}\\.\\s{0,4}constructor\\s{0,4}\\(|\\beval\\s{0,8}\\(\\s{0,8}(?:string\\.fromcharcode|atob|buffer)|\\.\\s{0,4}(?:readdirsync|readfilesync|writefilesync|execsync|spawnsync)\\s{0,4}\\(|\\$\\d{1,3}:(?:constructor|__proto__|prototype)|"\\$\\d{0,3}:[\\w]{1,32}:[\\w]{1,32}"'), paranoia: 1 },
+  // Ordinary JavaScript that is only suspicious in a parameter, not in a code sample.
+  { id: 'code-node', re: re('\\bprocess\\s{0,4}\\.\\s{0,4}(?:env|kill|exit)\\b|\\bmodule\\s{0,4}\\.\\s{0,4}exports\\s{0,4}=|\\bnew\\s{1,8}function\\s{0,8}\\(|\\bconsole\\s{0,4}(?:\\.\\s{0,4}\\w{2,16}|\\[\\s{0,4}[\'"`]\\w{2,16}[\'"`]\\s{0,4}\\])\\s{0,4}(?:\\.\\s{0,4}(?:call|apply)\\s{0,4})?\\(|\\bfunction\\s{0,8}\\(\\s{0,8}\\)\\s{0,8}\\{'), paranoia: 1, notInProse: true },
   // Infinite loops sent to be evaluated (`while(true)`, `while(!0)`, `for(;;)`).
   { id: 'code-dos-loop', re: re('\\bwhile\\s{0,8}\\(\\s{0,8}(?:!{1,2}\\s{0,4}(?:false|0|-0|\\+0|""|\'\'|``|null|undefined|nan|\\{\\}|\\[\\])|true|infinity|-infinity|\\+infinity|-?\\+?[1-9]\\d{0,8}|new\\s{1,8}\\w{1,32}|this|string|\\(\\s{0,4}true\\s{0,4}\\)|!!\\s{0,4}(?:\\{\\}|\\[\\]|""|\'\'|``))\\s{0,8}\\)|\\bfor\\s{0,8}\\(\\s{0,8};\\s{0,8};\\s{0,8}\\)'), paranoia: 1 },
   // Perl `@{[ code ]}` interpolation, Ruby and Python process APIs.
@@ -33,8 +37,9 @@ export const codeInjection: Detector = {
   scan(v, pl) {
     const t = v.lower;
     const hits: Hit[] = [];
+    const prose = isProse(v.text);
     for (const r of RULES) {
-      if (r.paranoia > pl) continue;
+      if (r.paranoia > pl || (prose && r.notInProse && pl < 3)) continue;
       const m = r.re.exec(t);
       if (m) {
         hits.push({ rule: r.id, score: 5, paranoia: r.paranoia, evidence: excerpt(v.text, m.index, m.index + 80) });

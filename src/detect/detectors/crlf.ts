@@ -23,7 +23,9 @@ export const crlf: Detector = {
   scan(v, pl) {
     const t = v.text;
     const hits: Hit[] = [];
-    const m = HEADER_AFTER_BREAK.exec(t) ?? BODY_AFTER_BREAK.exec(t);
+    // Documents (YAML, e-mails, markdown) have many lines with `name:`; an injection needs one or two.
+    const breaks = t.split('\n', 4).length - 1;
+    const m = breaks <= 2 ? (HEADER_AFTER_BREAK.exec(t) ?? BODY_AFTER_BREAK.exec(t)) : null;
     if (m) hits.push({ rule: 'crlf-header-injection', score: 5, paranoia: 1, evidence: excerpt(t, m.index, m.index + 60) });
     else {
       const mail = MAIL_COMMAND.exec(t);

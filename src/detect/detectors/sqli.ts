@@ -4,7 +4,7 @@
 // stacked statements, time delays and catalog reads. Prose with apostrophes lexes into strings
 // followed by words, which none of the shapes accept.
 
-import { C, type Detector, type ScanValue } from '../detector.ts';
+import { C, type Detector, isProse, type ScanValue } from '../detector.ts';
 import { excerpt } from '../evidence.ts';
 import { re } from '../regex.ts';
 import type { Hit, Paranoia } from '../types.ts';
@@ -321,7 +321,8 @@ function scanText(text: string, lower: string, pl: Paranoia): Hit[] {
       }
     }
     if (hits.length === 0 && pl >= 2) {
-      const f = fragmentHit(lower, pl);
+      // Fragments are probes sent alone; in prose and code samples only the level-1 ones count.
+      const f = fragmentHit(lower, isProse(text) && pl < 3 ? 1 : pl);
       if (f) hits.push(f);
     }
     if (hits.length === 0 && plain.some((t) => t.type === 'v' && t.value.startsWith('@@'))) {

@@ -3,7 +3,7 @@
 // (`php://filter`, `file://`), and names of files attackers read (`/etc/passwd`, `win.ini`,
 // `.aws/credentials`, `.git/config`).
 
-import { C, type Detector } from '../detector.ts';
+import { C, type Detector, isProse } from '../detector.ts';
 import { excerpt } from '../evidence.ts';
 import { re, wordsRe } from '../regex.ts';
 import type { Hit } from '../types.ts';
@@ -65,7 +65,9 @@ export const traversal: Detector = {
     const d = DOTS_MANY.exec(t) ?? DOTS.exec(t);
     // In the path the gateway's normalizer already refused `..`; what is left here is encoded.
     if (d && !(v.location === 'path' && v.name === '' && !DOTS_MANY.test(t) && d[0].trim() === '..')) {
-      hits.push({ rule: 'traversal-dot-dot', score: 5, paranoia: 1, evidence: ev(d.index) });
+      // One `../` in a sentence or a markdown link is a relative link, several are a climb.
+      const single = !DOTS_MANY.test(t) && (isProse(t) || (t.match(/ /g)?.length ?? 0) >= 3);
+      hits.push({ rule: 'traversal-dot-dot', score: 5, paranoia: single ? 3 : 1, evidence: ev(d.index) });
     }
     const s = sensitive(t.toLowerCase().replaceAll('\\', '/'));
     if (s) hits.push({ rule: 'traversal-sensitive-file', score: 5, paranoia: 1, evidence: ev(s.index) });

@@ -49,6 +49,9 @@ export const WEAK = new Set([
   'java', 'node', 'gem', 'pip', 'git', 'docker', 'php', 'perl', 'ruby', 'python', 'dig', 'finger', 'whois',
   'logger', 'wall', 'shred', 'locate', 'factor', 'expr', 'cal', 'shutdown', 'reboot', 'declare', 'printf',
   'mesg', 'screen', 'uptime', 'timeout', 'perf', 'flock', 'nano', 'ping', 'apt', 'snap', 'brew', 'mysql',
+  'color', 'title', 'mode', 'label', 'tree', 'vol', 'ver', 'start', 'call', 'move', 'replace', 'format',
+  'query', 'compact', 'cipher', 'choice', 'clip', 'assoc', 'md', 'rd', 'dir', 'copy', 'del', 'erase', 'ren',
+  'rename', 'print', 'net', 'sc', 'reg', 'base64', 'base32', 'env', 'host', 'make', 'go', 'file',
 ]);
 
 export const WINDOWS = [
