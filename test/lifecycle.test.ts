@@ -6,10 +6,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
 import { ConfigError } from '../src/config/load.ts';
+import { startGateway } from '../src/server/gateway.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { startUpstream, type TestUpstream, type UpstreamHandler } from './helpers/upstream.ts';
@@ -786,15 +791,17 @@ describe('built-in policies through the proxy', () => {
 
   test('cors: allowOrigins ["*"] with allowCredentials is a config error', async () => {
     const up = await r.upstream();
-    await assert.rejects(
-      startTestGateway(yaml(up.url, { top: 'policies:\n  cors:\n    allowOrigins: ["*"]\n    allowCredentials: true\n' })),
-      (error: unknown) => {
-        assert.ok(error instanceof ConfigError, String(error));
-        assert.match(error.message, /allowCredentials/);
-        assert.match(error.message, /portcullis\.yaml:\d+:\d+/);
-        return true;
-      },
-    );
+    // Straight through startGateway (startTestGateway would leave its temp dir behind on failure).
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-cors-'));
+    r.add(() => rm(dir, { recursive: true, force: true }));
+    const configPath = join(dir, 'portcullis.yaml');
+    await writeFile(configPath, yaml(up.url, { top: 'policies:\n  cors:\n    allowOrigins: ["*"]\n    allowCredentials: true\n' }));
+    await assert.rejects(startGateway({ configPath, logger: pino({ level: 'silent' }) }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.match(error.message, /allowCredentials/);
+      assert.match(error.message, /portcullis\.yaml:\d+:\d+/);
+      return true;
+    });
   });
 
   test('ip-filter denies a CIDR with 403; mode: report lets it through', async () => {
