@@ -140,24 +140,25 @@ async function load(spec: LoadSpec, name: string): Promise<LoadResult> {
 
 async function measure(spec: LoadSpec, name: string, target: Proc, upstream: Proc): Promise<Measured> {
   const run = runLoad(tool, spec, { cpus: auxCpus, tmpDir, log: join(runDir, `${name}.${tool}.log`) });
-  const groups = { target: [target.pid], upstream: [upstream.pid], loadgen: [run.proc.pid] };
-  const before = { target: groupTicks(groups.target), upstream: groupTicks(groups.upstream), loadgen: groupTicks(groups.loadgen), machine: machineBusyTicks(), self: process.cpuUsage() };
-  // sample just before the load generator exits: it is gone (and its ticks with it) afterwards
+  const groups = [target.pid, upstream.pid, run.proc.pid];
+  const snapshot = () => {
+    const [t, u, l] = groupTicks(groups);
+    return { at: performance.now(), target: t!, upstream: u!, loadgen: l!, machine: machineBusyTicks(), self: process.cpuUsage() };
+  };
+  const before = snapshot();
+  // sampled until the load generator exits: once it is gone, so are its CPU ticks
   let late = before;
-  const sampler = setInterval(() => {
-    late = { target: groupTicks(groups.target), upstream: groupTicks(groups.upstream), loadgen: groupTicks(groups.loadgen), machine: machineBusyTicks(), self: process.cpuUsage() };
-  }, 250);
-  const started = Date.now();
+  const sampler = setInterval(() => { if (run.proc.exitCode === undefined) late = snapshot(); }, 500);
   try {
     const result = await run.result;
-    const window = Math.max(0.001, Math.min((Date.now() - started) / 1000, result.seconds + 0.25));
+    const window = Math.max(0.001, (late.at - before.at) / 1000);
     const used = (k: 'target' | 'upstream' | 'loadgen') => (late[k] - before[k]) / ticksPerSecond / window;
     const self = (late.self.user + late.self.system - before.self.user - before.self.system) / 1e6 / window;
     const machine = (late.machine - before.machine) / ticksPerSecond / window;
     const cpu = { target: used('target'), upstream: used('upstream'), loadgen: used('loadgen'), other: 0 };
     cpu.other = Math.max(0, machine - cpu.target - cpu.upstream - cpu.loadgen - self);
     if (target.exitCode !== undefined) throw new Error(`target exited with code ${target.exitCode} during the load${tail(target.log)}`);
-    return { ...result, cpu };
+    return { ...result, cpu, cpuUsPerRequest: (cpu.target * 1e6) / Math.max(1, result.rps) };
   } finally {
     clearInterval(sampler);
   }
@@ -209,7 +210,7 @@ async function benchTarget(scenario: Scenario, spec: TargetSpec, upstreamUrl: st
       for (let i = 0; i < runs && !interrupted; i++) out.runs.push(await measure(loadSpec, `${scenario.name}.${spec.name}`, started.proc, upstream));
     } catch (error) {
       out.status = 'load failed';
-      out.reason = (error as Error).message;
+      out.reason = interrupted ? 'interrupted' : (error as Error).message;
       return out;
     }
     const sorted = [...out.runs].sort((a, b) => a.rps - b.rps);

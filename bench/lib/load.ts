@@ -38,7 +38,7 @@ function luaString(text: string): string {
   for (const byte of Buffer.from(text)) {
     out += (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte === 32
       ? String.fromCharCode(byte)
-      : `\\${byte}`;
+      : `\\${String(byte).padStart(3, "0")}`;
   }
   return `${out}"`;
 }

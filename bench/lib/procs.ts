@@ -76,15 +76,21 @@ export function killAllSync(): void {
 }
 
 let cleanupInstalled = false;
+// First signal: stop every child (so running loads end at once) and give the caller 5 s to write its
+// results; a second signal, or the deadline, exits at once. 'exit' always SIGKILLs what is left.
 export function installCleanup(onSignal?: () => void): void {
   if (cleanupInstalled) return;
   cleanupInstalled = true;
   process.on('exit', killAllSync);
+  let signalled = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      onSignal?.();
+      if (signalled) process.exit(130);
+      signalled = true;
       process.stderr.write(`\n${signal}: stopping every benchmark process\n`);
-      void stopAll().finally(() => process.exit(130));
+      onSignal?.();
+      void stopAll();
+      setTimeout(() => process.exit(130), 5000);
     });
   }
 }
@@ -135,21 +141,21 @@ export function tail(file: string | null, lines = 8): string {
   }
 }
 
-// CPU time (in clock ticks) used so far by every process of the given process groups, read from /proc.
-export function groupTicks(pgids: readonly number[]): number {
-  let total = 0;
+// CPU time (in clock ticks) used so far by every process of each given process group, in one pass over /proc.
+export function groupTicks(pgids: readonly number[]): number[] {
+  const totals = pgids.map(() => 0);
   let entries: string[];
-  try { entries = readdirSync('/proc'); } catch { return NaN; }
+  try { entries = readdirSync('/proc'); } catch { return pgids.map(() => NaN); }
   for (const entry of entries) {
     if (entry.charCodeAt(0) > 57) continue; // not a pid
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-      if (!pgids.includes(Number(fields[2]))) continue; // pgrp
-      total += Number(fields[11]) + Number(fields[12]); // utime + stime
+      const i = pgids.indexOf(Number(fields[2])); // pgrp
+      if (i !== -1) totals[i]! += Number(fields[11]) + Number(fields[12]); // utime + stime
     } catch { /* process ended meanwhile */ }
   }
-  return total;
+  return totals;
 }
 
 // Busy ticks of the whole machine (all CPUs), from /proc/stat.

@@ -6,6 +6,7 @@ import type { Scenario } from '../scenarios.ts';
 export interface Measured extends LoadResult {
   // CPU used during the measured window, in cores (1.00 = one core busy all the time)
   cpu: { target: number; upstream: number; loadgen: number; other: number };
+  cpuUsPerRequest: number; // target CPU time per request, in microseconds (less sensitive to noise than req/s)
 }
 
 export interface TargetResult {
@@ -33,11 +34,11 @@ const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a 
 
 export function table(result: ScenarioResult): string {
   const ref = result.targets.find((t) => t.name === result.reference)?.result;
-  const head = ['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'cpu target', 'cpu other', `${result.reference} ÷ row req/s`, `${result.reference} ÷ row p99`];
+  const head = ['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'cpu target', 'µs cpu/req', 'cpu other', `${result.reference} ÷ row req/s`, `${result.reference} ÷ row p99`];
   const rows: string[][] = result.targets.map((t) => {
     const r = t.result;
     if (!r) return [t.name, t.status + (t.reason ? `: ${t.reason.split('\n')[0]}` : '')];
-    return [t.name, int(r.rps), ms(r.latencyMs.p50), ms(r.latencyMs.p99), int(r.non2xx), int(r.errors), cores(r.cpu.target), cores(r.cpu.other), ratio(ref?.rps, r.rps), ratio(ref?.latencyMs.p99, r.latencyMs.p99)];
+    return [t.name, int(r.rps), ms(r.latencyMs.p50), ms(r.latencyMs.p99), int(r.non2xx), int(r.errors), cores(r.cpu.target), Number.isFinite(r.cpuUsPerRequest) ? r.cpuUsPerRequest.toFixed(1) : '?', cores(r.cpu.other), ratio(ref?.rps, r.rps), ratio(ref?.latencyMs.p99, r.latencyMs.p99)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.filter((r) => r.length > 2).map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.length === 2
