@@ -1,7 +1,7 @@
 // npm run bench: throughput and latency of Portcullis and its peers, same load generator, same upstream,
 // one target at a time. See bench/README.md.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -258,6 +258,8 @@ try {
 } finally {
   await stopAll();
 }
+
+for (const name of readdirSync(runDir)) if (statSync(join(runDir, name)).size === 0) rmSync(join(runDir, name)); // empty logs
 
 const file = join(resultsDir, `${stamp}.json`);
 writeFileSync(file, `${JSON.stringify({
