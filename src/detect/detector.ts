@@ -72,7 +72,7 @@ export function isProse(text: string): boolean {
     if (c === 32) spaces++;
     else if (c === 10) lines++;
   }
-  return (spaces >= 8 && text.length >= 64) || lines >= 2;
+  return (spaces >= 6 && text.length >= 40) || lines >= 2;
 }
 
 /** One value as detectors see it. */

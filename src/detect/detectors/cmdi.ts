@@ -89,7 +89,7 @@ function commandHit(s: string, pl: Paranoia, prose = false): Hit | null {
       // Start of the value: a command line only when its arguments say so.
       if (sep === '' && shellish && !weak && args.trim() !== '') paranoia = 2;
       else if (sep === '' && !weak && args.trim() === '' && s.trim() === word) paranoia = 3;
-    } else if (prose && (sep === '\n' || sep === '\r' || sep === '`')) {
+    } else if ((prose || (sep === '`' && (s.match(/ /g)?.length ?? 0) > 4)) && (sep === '\n' || sep === '\r' || sep === '`')) {
       if (!weak || shellish) paranoia = 3;
     } else if (sep === '\n' || sep === '\r') {
       // Line starts in long text are prose or code samples more often than injections.

@@ -13,6 +13,7 @@ import { CATALOGS, DANGEROUS_FUNCTIONS, FUNCTIONS } from '../tokenizers/sql-word
 import { fragmentHit } from './sqli-fragments.ts';
 
 const COMPARISONS = new Set(['=', '==', '<', '>', '<=', '>=', '<>', '!=', '<=>', '!<', '!>', 'like', 'ilike', 'rlike', 'regexp', 'glob', 'sounds', 'is', 'in', 'between', 'match', 'similar', 'notnull', 'isnull', 'member']);
+const RELATIONAL = new Set(['<', '>', '<=', '>=']);
 const TIME_FUNCTIONS = new Set(['sleep', 'benchmark', 'pg_sleep']);
 // Function names that are SQL and rarely anything else.
 const SQL_ONLY_FUNCTIONS = new Set([
@@ -39,7 +40,7 @@ const WEAK_CATALOG_RE = re('\\b(?:table_name|column_name|schema_name|table_schem
 /** One character per token; the rules below are regular expressions over this short string.
  *  `quote` is the breakout context: an unterminated string of that quote at the end is the victim's
  *  own closing quote, `z` when it holds a short token (`'1`), `y` otherwise. */
-function shape(tokens: SqlToken[], quote: string, text: string): string {
+function shape(tokens: SqlToken[], quote: string, text: string, relationalApart = false): string {
   let out = '';
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -71,7 +72,7 @@ function shape(tokens: SqlToken[], quote: string, text: string): string {
         out += v === 'not' ? '!' : '&';
         break;
       case 'o':
-        out += COMPARISONS.has(v) ? 'q' : 'o';
+        out += relationalApart && RELATIONAL.has(v) ? 'r' : COMPARISONS.has(v) ? 'q' : 'o';
         break;
       case 'f': {
         const base = v.slice(v.lastIndexOf('.') + 1);
@@ -95,6 +96,8 @@ interface Rule {
   score: number;
   /** Match the shape before folding (rules about single literals). */
   unfolded?: boolean;
+  /** Only `=`-like comparisons count (`and 2 < 4` is prose math, `and 2=2` is not). */
+  equality?: boolean;
 }
 
 // Folding turns expressions into one operand, so `1+2=3*1` and `(pi())=3` read like `n=n`.
@@ -138,13 +141,13 @@ const AS_IS: Rule[] = [
   { id: 'sqli-union-select', re: re('U[k(]{0,3}S'), paranoia: 1, score: 5 },
   { id: 'sqli-tautology', re: re('^[(]*[nv][)]*&[(!]*[nsvbk][)]*q[(]*[nsvbk]'), paranoia: 1, score: 5 },
   { id: 'sqli-tautology', re: re('^[(]*b[)]*&[(!]*[nsv][)]*q[(]*[nsvb]'), paranoia: 1, score: 5 },
-  { id: 'sqli-tautology', re: re('&[(!]*[nsv][)]*q[(]*[nsvz]'), paranoia: 1, score: 5 },
+  { id: 'sqli-tautology', re: re('&[(!]*[nsv][)]*q[(]*[nsvz]'), paranoia: 1, score: 5, equality: true },
   { id: 'sqli-logic-comment', re: re('[snv][)]*&[(!]*[snvb][)]*c'), paranoia: 1, score: 5 },
   { id: 'sqli-logic-function', re: re('^[(]*[nvb][)]*&[(!]*(?:D|f|\\(S)'), paranoia: 1, score: 5 },
   { id: 'sqli-logic-function', re: re('^[(]*[nv][)]*&[(!]*[nv][)]*(?:c|;|$)'), paranoia: 3, score: 5 },
   { id: 'sqli-arith-function', re: re('^[(]*[nvs][)]*o[(]*(?:D|S|\\(S)'), paranoia: 1, score: 5 },
   { id: 'sqli-numeric-clause', re: re('^[(]*[nv][)]*[OL][(]*[nbvf]'), paranoia: 1, score: 5 },
-  { id: 'sqli-numeric-clause', re: re('^[OL][(]*n(?:,n)*c'), paranoia: 1, score: 5 },
+  { id: 'sqli-numeric-clause', re: re('^[OL][(]*n(?:,n){0,32}c'), paranoia: 1, score: 5 },
   { id: 'sqli-into-outfile', re: re('[snb)]LD'), paranoia: 1, score: 5 },
   { id: 'sqli-comparison', re: re('^[(]*[ns][)]*!?q!?[(]*[ns][)]*$'), paranoia: 2, score: 5, unfolded: true },
   { id: 'sqli-comparison', re: re('^b,[(]*n[)]*q[(]*n'), paranoia: 2, score: 5 },
@@ -164,9 +167,11 @@ function analyse(tokens: SqlToken[], rules: Rule[], pl: Paranoia, quote: string,
   if (tokens.length === 0) return false;
   const raw = shape(tokens, quote, text);
   const t = fold(raw, quote === '');
+  let eq: string | null = null;
   for (const r of rules) {
     if (r.paranoia > pl) continue;
-    const m = r.re.exec(r.unfolded ? raw : t);
+    if (r.equality) eq ??= fold(shape(tokens, quote, text, true), quote === '');
+    const m = r.re.exec(r.unfolded ? raw : r.equality ? eq! : t);
     if (!m || (guard && !guard(r, m[0]))) continue;
     // Folding loses the token positions; the evidence starts where the analysed tokens start.
     const from = quote === '' ? tokens[0]!.start : Math.max(0, tokens[0]!.start - 1);

@@ -1,0 +1,51 @@
+// Detection and false-positive targets at the default paranoia level (2), on the shared corpora
+// (OWASP CRS regression tests, libinjection data) and our own benign API traffic. `npm run corpus`
+// prints the full table; this test fails when a rate drops below its bound.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { compileDetector } from '../../src/detect/index.ts';
+import { BENIGN_DIR, CORPORA, evaluate, type Results, rate } from './evaluate.ts';
+
+const available = existsSync(join(CORPORA, 'crs-regression')) && existsSync(join(CORPORA, 'libinjection'));
+let results: Results | undefined;
+const r = (): Results => (results ??= evaluate(compileDetector()));
+
+const tpr = (group: string) => rate(r().byClass.get(group)!.blocked, r().byClass.get(group)!.attacks)!;
+const tnr = (group: string) => rate(r().byClass.get(group)!.passed, r().byClass.get(group)!.benign)!;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+// Families that meet the 95% target: asserted at the target.
+for (const group of ['crs-930 lfi/traversal', 'crs-934 generic/node/ssrf', 'crs-944 java']) {
+  test(`${group}: at least 95% of attacks blocked`, { skip: !available && 'corpora not found' }, () => {
+    assert.ok(tpr(group) >= 0.95, `${group}: ${pct(tpr(group))}`);
+  });
+}
+
+// Families still short of the 95% target: the target is reported as a todo, and the level reached
+// is asserted so that it cannot silently regress.
+for (const [group, floor] of [['crs-932 rce', 0.5], ['crs-941 xss', 0.65], ['crs-942 sqli', 0.75]] as const) {
+  test(`${group}: at least 95% of attacks blocked`, { skip: !available && 'corpora not found', todo: 'below target, see the corpus table' }, () => {
+    assert.ok(tpr(group) >= 0.95, `${group}: ${pct(tpr(group))}`);
+  });
+  test(`${group}: no regression below ${pct(floor)}`, { skip: !available && 'corpora not found' }, () => {
+    assert.ok(tpr(group) >= floor, `${group}: ${pct(tpr(group))}`);
+  });
+}
+
+test('libinjection: at least 95% of SQLi and XSS lines blocked as query values', { skip: !available && 'corpora not found' }, () => {
+  assert.ok(tpr('libinjection sqli') >= 0.95, `sqli ${pct(tpr('libinjection sqli'))}`);
+  assert.ok(tpr('libinjection xss') >= 0.95, `xss ${pct(tpr('libinjection xss'))}`);
+});
+
+test('libinjection: at least 98% of false_positives.txt passed', { skip: !available && 'corpora not found' }, () => {
+  assert.ok(tnr('libinjection false_positives') >= 0.98, pct(tnr('libinjection false_positives')));
+});
+
+test('our benign API corpus: every request passes', { skip: !existsSync(BENIGN_DIR) && 'benign corpus not found' }, () => {
+  const fps = r().misses.filter((m) => m.group === 'portcullis benign');
+  assert.ok((r().byClass.get('portcullis benign')?.benign ?? 0) >= 300, 'benign corpus has fewer than 300 requests');
+  assert.deepEqual(fps.map((m) => `${m.id}: ${m.detail}`), []);
+});
