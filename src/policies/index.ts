@@ -1,11 +1,12 @@
 // Every policy the gateway knows, by name. Adding a policy = one folder + one line here.
 import type { PolicyFactory } from '../core/policy.ts';
 import { cors } from './cors/index.ts';
+import { inspect } from './inspect/index.ts';
 import { ipFilter } from './ip-filter/index.ts';
 import { requestSize } from './request-size/index.ts';
 import { securityHeaders } from './security-headers/index.ts';
 import { validate } from './validate/index.ts';
 
-export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate];
+export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect];
 
 export const POLICIES_BY_NAME: ReadonlyMap<string, PolicyFactory<any>> = new Map(POLICY_FACTORIES.map((f) => [f.name, f]));

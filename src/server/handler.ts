@@ -55,9 +55,13 @@ function admit(ctx: RequestContext, rt: Runtime): void {
   ctx.bodyLimit = rt.limits.maxBody;
   if (req.httpVersionMajor !== 1) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Only HTTP/1.0 and HTTP/1.1 are accepted.');
   if (req.httpVersionMinor === 1 && req.headers.host === undefined) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.');
-  if (req.rawHeaders.length > rt.limits.maxHeaderCount * 2) {
+  const raw = req.rawHeaders;
+  if (raw.length > rt.limits.maxHeaderCount * 2) {
     throw new GatewayError('PCL_ERR_HEADERS_TOO_LARGE', `At most ${rt.limits.maxHeaderCount} header fields are accepted.`);
   }
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
+  if (hosts > 1) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'More than one Host header.');
   const te = req.headers['transfer-encoding'];
   if (te !== undefined && te.toLowerCase() !== 'chunked') {
     throw new GatewayError('PCL_ERR_AMBIGUOUS_FRAMING', 'Only the chunked transfer coding is accepted.');
@@ -94,6 +98,7 @@ function route(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: Lis
     // A CORS preflight is answered by the cors policy of the operation it asks about.
     const target = found.match.value;
     enter(ctx, target, found.match.params);
+    ctx.res.setHeader(rt.config.forwarding.requestIdHeader, ctx.id);
     try {
       for (const p of target.chain.interceptors) {
         if (p.intercept!(ctx)) {
@@ -130,9 +135,6 @@ function forward(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: L
   const upstream = compiled.upstream;
   const peerTrusted = rt.trustedProxies.size > 0 && rt.trustedProxies.has(ctx.req.socket.remoteAddress ?? '');
   const fwd = rt.config.forwarding;
-  let hostHeaders = 0;
-  for (let i = 0; i < ctx.req.rawHeaders.length; i += 2) if (ctx.req.rawHeaders[i]!.length === 4 && ctx.req.rawHeaders[i]!.toLowerCase() === 'host') hostHeaders++;
-  if (hostHeaders > 1) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'More than one Host header.');
   const headers = upstreamHeaders(
     ctx,
     { requestIdHeader: fwd.requestIdHeader, xForwarded: fwd.xForwarded, forwarded: fwd.forwarded, reserved: rt.reservedHeaders },

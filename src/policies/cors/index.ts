@@ -61,7 +61,6 @@ export const cors: PolicyFactory<CorsConfig> = {
           'access-control-max-age': maxAge,
           ...(config.allowCredentials ? { 'access-control-allow-credentials': 'true' } : {}),
           vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
-          'x-request-id': ctx.id,
         });
         res.end();
         return true;

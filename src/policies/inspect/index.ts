@@ -1,0 +1,50 @@
+// The negative security model: every decoded input (path, query, headers, cookies, body) goes through
+// the attack-detection engine (src/detect); a request at or above the anomaly threshold is refused.
+// The refusal names no payload; the matched classes and places go to the log and the access log.
+import { readBody } from '../../core/body.ts';
+import type { RequestContext } from '../../core/context.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { PolicyFactory } from '../../core/policy.ts';
+import { compileDetector, type AttackClass, type CompiledDetector, type EngineVerdict, type InputLocation } from '../../detect/index.ts';
+import { inspectSchema, type InspectConfig } from './schema.ts';
+
+export const inspect: PolicyFactory<InspectConfig> = {
+  name: 'inspect',
+  phase: 'inspect',
+  description: 'Attack detection (SQLi, XSS, command injection, traversal, SSRF, NoSQL, SSTI, JNDI, XXE...) on every decoded input (403).',
+  schema: inspectSchema,
+  create(config, env) {
+    const detector = compileDetector({
+      paranoia: config.paranoia,
+      threshold: config.threshold,
+      classes: Object.fromEntries(config.disable.map((c) => [c, false])) as Partial<Record<AttackClass, boolean>>,
+      exclusions: config.exclusions.map((e) => ({ name: e.name, allow: e.allow as AttackClass[], ...(e.location ? { location: e.location as InputLocation } : {}) })),
+    });
+    const decide = (ctx: RequestContext, verdict: EngineVerdict) => {
+      if (!verdict.blocked) return;
+      env.logger.warn(
+        { reqId: ctx.id, score: verdict.score, matches: verdict.matches.slice(0, 5).map((m) => ({ class: m.class, location: m.location, name: m.name.slice(0, 64) })) },
+        'attack detected',
+      );
+      throw new GatewayError('PCL_ERR_ATTACK_DETECTED');
+    };
+    return {
+      onRequest(ctx) {
+        const req = ctx.req;
+        const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+        if (!config.body || !hasBody) return decide(ctx, check(detector, ctx, undefined));
+        return readBody(ctx).then((body) => decide(ctx, check(detector, ctx, body)));
+      },
+    };
+  },
+};
+
+function check(detector: CompiledDetector, ctx: RequestContext, body: Buffer | undefined): EngineVerdict {
+  return detector.inspectRequest({
+    method: ctx.req.method ?? 'GET',
+    path: ctx.path,
+    rawQuery: ctx.query,
+    headers: ctx.req.headers,
+    ...(body ? { body, contentType: ctx.req.headers['content-type'] ?? '' } : {}),
+  });
+}

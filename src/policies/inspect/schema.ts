@@ -1,0 +1,35 @@
+import { ATTACK_CLASSES } from '../../detect/index.ts';
+
+const classList = { type: 'array', items: { type: 'string', enum: [...ATTACK_CLASSES] } } as const;
+
+export const inspectSchema = {
+  properties: {
+    paranoia: { type: 'integer', enum: [1, 2, 3, 4], default: 2, description: '1 (fewest false positives) to 4 (most detections).' },
+    threshold: { type: 'number', exclusiveMinimum: 0, default: 5, description: 'Anomaly score at which a request is blocked (5 = one critical match).' },
+    disable: { ...classList, default: [], description: 'Attack classes not looked for.' },
+    exclusions: {
+      type: 'array',
+      default: [],
+      description: 'Inputs that may legitimately look like an attack (a field that holds SQL or HTML).',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'allow'],
+        properties: {
+          name: { type: 'string', description: 'Input name (query parameter, header, cookie, JSON key path, form field).' },
+          location: { type: 'string', enum: ['path', 'query', 'header', 'cookie', 'body', 'json-key', 'form', 'multipart', 'xml'] },
+          allow: { ...classList, description: 'Classes not reported for this input.' },
+        },
+      },
+    },
+    body: { type: 'boolean', default: true, description: 'Inspect request bodies (read into memory, within the body size limit).' },
+  },
+} as const;
+
+export interface InspectConfig {
+  paranoia: 1 | 2 | 3 | 4;
+  threshold: number;
+  disable: string[];
+  exclusions: { name: string; location?: string; allow: string[] }[];
+  body: boolean;
+}
