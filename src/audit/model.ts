@@ -79,9 +79,9 @@ export interface AuditModel {
   /** Where the schemes are declared: components.securitySchemes or securityDefinitions. */
   readonly securitySchemesAt: JsonPath;
   readonly servers: readonly Located[];
-  /** Schemas of parameters and request bodies, each once. Admin operations are walked last. */
+  /** Schemas of parameters and request bodies, each once, readOnly ones left out. Admin operations are walked last. */
   readonly requestSchemas: readonly SchemaVisit[];
-  /** Schemas of responses, each once. Operations that may issue credentials are walked last. */
+  /** Schemas of responses, each once, writeOnly ones left out. Operations that may issue credentials are walked last. */
   readonly responseSchemas: readonly SchemaVisit[];
   /** Follows local $refs; undefined for a missing target or a ref loop. */
   resolve(node: unknown, path: JsonPath): Located | undefined;
@@ -178,14 +178,14 @@ export function buildModel(spec: LoadedSpec): AuditModel {
     const starts: Start[] = [];
     for (const p of op.parameters) if (p.schema) starts.push({ ...p.schema, name: p.name, composed: false });
     for (const m of op.body) if (m.schema) starts.push({ ...m.schema, name: undefined, composed: false });
-    walkSchemas(starts, op, requestVisited, requestSchemas, resolve);
+    walkSchemas(starts, op, requestVisited, requestSchemas, resolve, 'readOnly');
   }
   const responseSchemas: SchemaVisit[] = [];
   const responseVisited = new Set<object>();
   for (const op of [...operations].sort(byFlag(mayIssueCredentials))) {
     const starts: Start[] = [];
     for (const r of op.responses) for (const m of r.media) if (m.schema) starts.push({ ...m.schema, name: undefined, composed: false });
-    walkSchemas(starts, op, responseVisited, responseSchemas, resolve);
+    walkSchemas(starts, op, responseVisited, responseSchemas, resolve, 'writeOnly');
   }
 
   return {
@@ -278,12 +278,17 @@ const SUBSCHEMA_MAPS = ['properties', 'patternProperties', 'dependentSchemas', '
 const SUBSCHEMA_ONE = ['additionalProperties', 'unevaluatedProperties', 'items', 'additionalItems', 'unevaluatedItems', 'contains', 'propertyNames', 'not', 'if', 'then', 'else'] as const;
 const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'] as const;
 
-function walkSchemas(starts: Start[], operation: AuditOperation, visited: Set<object>, out: SchemaVisit[], resolve: Resolve): void {
+/**
+ * Depth-first walk of the schemas reachable from `starts`, each visited once. Schemas marked `skip`
+ * (readOnly ones in requests, writeOnly ones in responses) are not part of that direction and are left out.
+ */
+function walkSchemas(starts: Start[], operation: AuditOperation, visited: Set<object>, out: SchemaVisit[], resolve: Resolve, skip: 'readOnly' | 'writeOnly'): void {
   const stack: Start[] = starts.reverse();
   while (stack.length > 0) {
     const item = stack.pop()!;
+    if (item.node[skip] === true) continue; // a $ref with a sibling readOnly (3.1)
     const r = resolve(item.node, item.path);
-    if (!r || Array.isArray(r.node) || visited.has(r.node)) continue;
+    if (!r || Array.isArray(r.node) || visited.has(r.node) || r.node[skip] === true) continue;
     visited.add(r.node);
     const schema = r.node;
     out.push({ schema, path: r.path, name: item.name, operation, composed: item.composed });
@@ -298,7 +303,7 @@ function walkSchemas(starts: Start[], operation: AuditOperation, visited: Set<ob
     }
     for (const key of SUBSCHEMA_ONE) {
       const sub = schema[key];
-      if (isObject(sub)) children.push({ node: sub, path: [...r.path, key], name: key === 'items' ? item.name : undefined, composed: false });
+      if (isObject(sub)) children.push({ node: sub, path: [...r.path, key], name: key === 'items' && item.name ? `${item.name}[]` : undefined, composed: false });
       else if (key === 'items' && Array.isArray(sub)) sub.forEach((s, i) => isObject(s) && children.push({ node: s, path: [...r.path, key, i], name: undefined, composed: false }));
     }
     for (const key of SUBSCHEMA_LISTS) {

@@ -1,6 +1,6 @@
 // API2: operations nobody has to authenticate for, and requirements naming schemes that do not exist.
 import type { AuditModel, AuditOperation } from '../model.ts';
-import { isAuthOperation, isProbeOperation } from '../names.ts';
+import { isAdminOperation, isAuthOperation, isProbeOperation } from '../names.ts';
 import type { Report, Rule } from '../types.ts';
 
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -22,7 +22,7 @@ export function intentionallyPublic(op: AuditOperation): boolean {
 function checkAccess(methods: Set<string>) {
   return (model: AuditModel, report: Report): void => {
     for (const op of model.operations) {
-      if (!methods.has(op.method) || intentionallyPublic(op)) continue;
+      if (!methods.has(op.method) || intentionallyPublic(op) || isAdminOperation(op)) continue; // admin-unprotected reports those
       const why = anonymousAccess(op);
       if (why) report(op.explicitSecurity ? op.securityAt : op.at, `${op.label} ${why}.`, op.label);
     }
@@ -35,7 +35,7 @@ export const writeUnprotected: Rule = {
   severity: 'high',
   category: 'API2:2023',
   cwe: 306,
-  why: 'A POST, PUT, PATCH or DELETE that anyone can call lets anonymous clients create, change or delete data. Operations that set `security: []` explicitly and look like log in, sign up, token or password-reset endpoints are left out.',
+  why: 'A POST, PUT, PATCH or DELETE that anyone can call lets anonymous clients create, change or delete data. Operations that set `security: []` explicitly and look like log in, sign up, token or password-reset endpoints are left out, and admin operations are reported by admin-unprotected.',
   fix: 'Add a `security` requirement to the operation or to the document (`security: [{ bearerAuth: [] }]`), and do not list an empty requirement `{}`.',
   check: checkAccess(WRITE),
 };
@@ -46,7 +46,7 @@ export const readUnprotected: Rule = {
   severity: 'medium',
   category: 'API2:2023',
   cwe: 306,
-  why: 'A GET or HEAD that anyone can call exposes its data to anonymous clients and scrapers. Health, readiness and discovery endpoints that set `security: []` explicitly are left out.',
+  why: 'A GET or HEAD that anyone can call exposes its data to anonymous clients and scrapers. Health, readiness and discovery endpoints that set `security: []` explicitly are left out, and admin operations are reported by admin-unprotected.',
   fix: 'Add a `security` requirement; when the data is public on purpose, say so with an explicit `security: []` on the operation and accept the finding in a baseline.',
   check: checkAccess(READ),
 };

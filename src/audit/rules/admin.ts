@@ -2,6 +2,7 @@
 import type { AuditOperation } from '../model.ts';
 import { isAdminOperation } from '../names.ts';
 import type { Rule } from '../types.ts';
+import { anonymousAccess } from './access.ts';
 
 /** One alternative of a security requirement as a comparable string: "bearer[admin,write]+apiKey[]". */
 function alternatives(op: AuditOperation): string[] {
@@ -27,10 +28,26 @@ export const adminSecurityShared: Rule = {
     for (const op of model.operations) if (!isAdminOperation(op)) for (const a of alternatives(op)) ordinary.add(a);
     for (const op of model.operations) {
       if (!isAdminOperation(op)) continue;
-      const shared = alternatives(op).filter((a) => ordinary.has(a) || a === '(none)');
+      const shared = alternatives(op).filter((a) => ordinary.has(a) && a !== '(none)');
       if (shared.length === 0) continue;
-      const what = shared.includes('(none)') ? 'requires no credentials' : `accepts the same credentials as ordinary operations (${shared.join(' | ')})`;
-      report(op.explicitSecurity ? op.securityAt : op.at, `Admin operation ${op.label} ${what}.`, op.label);
+      report(op.explicitSecurity ? op.securityAt : op.at, `Admin operation ${op.label} accepts the same credentials as ordinary operations (${shared.join(' | ')}).`, op.label);
+    }
+  },
+};
+
+export const adminUnprotected: Rule = {
+  id: 'admin-unprotected',
+  title: 'Admin operation without authentication',
+  severity: 'critical',
+  category: 'API5:2023',
+  cwe: 306,
+  why: 'An administrative operation (an admin, internal or management path or tag) that anonymous callers may use hands the keys of the API to anyone who finds the path; these paths are the first ones scanners try.',
+  fix: 'Require authentication and an administrative scope or role (`security: [{ bearerAuth: [admin] }]`), or do not expose the operation on the public API at all.',
+  check(model, report) {
+    for (const op of model.operations) {
+      if (!isAdminOperation(op)) continue;
+      const why = anonymousAccess(op);
+      if (why) report(op.explicitSecurity ? op.securityAt : op.at, `Admin operation ${op.label} ${why}.`, op.label);
     }
   },
 };

@@ -1,5 +1,5 @@
 // Every audit rule, in the order of the documentation (by OWASP category, then severity).
-import { adminSecurityShared } from './admin.ts';
+import { adminSecurityShared, adminUnprotected } from './admin.ts';
 import { readUnprotected, securitySchemeUndefined, writeUnprotected } from './access.ts';
 import { apiKeyInUrl, httpBasic, insecureAuthScheme, jwtBestPractices, oauth2DeprecatedFlow, shortLivedTokens } from './auth-schemes.ts';
 import { corsUndefined, corsWildcardCredentials } from './cors.ts';
@@ -50,6 +50,7 @@ export const RULES: readonly Rule[] = Object.freeze([
   stringUnrestricted,
   integerFormatMissing,
   // API5 Broken Function Level Authorization
+  adminUnprotected,
   adminSecurityShared,
   // API7 Server Side Request Forgery
   urlParameter,

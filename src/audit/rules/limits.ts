@@ -26,8 +26,9 @@ function patternBound(schema: Node): boolean {
   }
 }
 
-function describe(visit: SchemaVisit): string {
-  return visit.name ? `"${visit.name}"` : 'a value';
+/** `string "name"`, or `a string value` when the schema has no name (a body, a map value). */
+function describe(visit: SchemaVisit, type: string): string {
+  return visit.name ? `${type} "${visit.name}"` : `a ${type} value`;
 }
 
 export const stringUnbounded: Rule = {
@@ -43,7 +44,7 @@ export const stringUnbounded: Rule = {
       const s = visit.schema;
       if (!isValueSchema(visit) || !typesOf(s).includes('string')) continue;
       if (has(s, 'maxLength') || has(s, 'enum') || has(s, 'const') || BOUNDED_FORMATS.has(String(s.format)) || patternBound(s)) continue;
-      report(visit.path, `${visit.operation.label}: string ${describe(visit)} has no maxLength.`, visit.operation.label);
+      report(visit.path, `${visit.operation.label}: ${describe(visit, 'string')} has no maxLength.`, visit.operation.label);
     }
   },
 };
@@ -61,7 +62,7 @@ export const stringUnrestricted: Rule = {
       const s = visit.schema;
       if (!isValueSchema(visit) || !typesOf(s).includes('string')) continue;
       if (has(s, 'format') || has(s, 'pattern') || has(s, 'enum') || has(s, 'const')) continue;
-      report(visit.path, `${visit.operation.label}: string ${describe(visit)} has no format, pattern or enum.`, visit.operation.label);
+      report(visit.path, `${visit.operation.label}: ${describe(visit, 'string')} has no format, pattern or enum.`, visit.operation.label);
     }
   },
 };
@@ -78,7 +79,7 @@ export const arrayUnbounded: Rule = {
     for (const visit of model.requestSchemas) {
       const s = visit.schema;
       if (!isValueSchema(visit) || !typesOf(s).includes('array') || has(s, 'maxItems')) continue;
-      report(visit.path, `${visit.operation.label}: array ${describe(visit)} has no maxItems.`, visit.operation.label);
+      report(visit.path, `${visit.operation.label}: ${describe(visit, 'array')} has no maxItems.`, visit.operation.label);
     }
   },
 };
@@ -104,7 +105,7 @@ export const integerUnbounded: Rule = {
       const s = visit.schema;
       if (!isValueSchema(visit) || !typesOf(s).includes('integer')) continue;
       const missing = [hasMinimum(s) ? '' : 'minimum', hasMaximum(s) ? '' : 'maximum'].filter(Boolean);
-      if (missing.length > 0) report(visit.path, `${visit.operation.label}: integer ${describe(visit)} has no ${missing.join(' or ')}.`, visit.operation.label);
+      if (missing.length > 0) report(visit.path, `${visit.operation.label}: ${describe(visit, 'integer')} has no ${missing.join(' or ')}.`, visit.operation.label);
     }
   },
 };
@@ -121,7 +122,7 @@ export const integerFormatMissing: Rule = {
     for (const visit of model.requestSchemas) {
       const s = visit.schema;
       if (!isValueSchema(visit) || !typesOf(s).includes('integer') || has(s, 'format')) continue;
-      report(visit.path, `${visit.operation.label}: integer ${describe(visit)} has no format (int32 or int64).`, visit.operation.label);
+      report(visit.path, `${visit.operation.label}: ${describe(visit, 'integer')} has no format (int32 or int64).`, visit.operation.label);
     }
   },
 };

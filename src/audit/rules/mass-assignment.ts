@@ -63,7 +63,12 @@ export const readOnlyWriteOnlyConflict: Rule = {
   check(model, report) {
     for (const list of [model.requestSchemas, model.responseSchemas]) {
       for (const v of list) {
-        if (v.schema.readOnly === true && v.schema.writeOnly === true) report(v.path, `${v.name ? `"${v.name}"` : 'A schema'} is both readOnly and writeOnly.`, v.operation.label);
+        if (!isObject(v.schema.properties)) continue;
+        for (const [name, raw] of Object.entries(v.schema.properties)) {
+          const at: JsonPath = [...v.path, 'properties', name];
+          const schema = model.resolve(raw, at);
+          if (schema?.node.readOnly === true && schema.node.writeOnly === true) report(schema.path, `"${name}" is both readOnly and writeOnly.`, v.operation.label);
+        }
       }
     }
   },
