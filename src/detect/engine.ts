@@ -3,6 +3,7 @@
 import type { Detector, ScanValue } from './detector.ts';
 import { charMask } from './detector.ts';
 import { excerpt } from './evidence.ts';
+import { XML_DOCUMENT } from './extract/xml.ts';
 import { decodeBase64Text, normalize } from './normalize/index.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { AttackClass, Input, InputLocation, Match, Verdict } from './types.ts';
@@ -92,8 +93,11 @@ export class Engine {
   }
 
   #run(v: ScanValue, allowed: ReadonlySet<AttackClass> | null, best: Map<string, Match>): void {
+    // A raw XML document is markup by definition; its names and values are separate inputs, so only
+    // document-level checks (entities) look at it.
+    const document = v.location === 'xml' && v.name === XML_DOCUMENT;
     for (const d of this.#detectors) {
-      if (allowed?.has(d.class)) continue;
+      if (allowed?.has(d.class) || (document && d.class !== 'xxe')) continue;
       if (!d.gate(v)) continue;
       const pl = this.#o.classParanoia.get(d.class)!;
       for (const h of d.scan(v, pl)) {

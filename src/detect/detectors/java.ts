@@ -50,16 +50,19 @@ const BASE64_KEYWORDS = [
   'rO0AB', 'KztAAU', 'Cs7QAF',
 ];
 
+const CODE_CHARS = C.dot | C.hash | C.at | C.backslash | C.paren;
+const BASE64_LIKE = re('^[A-Za-z0-9+/=_-]{5,}$');
+
 export const java: Detector = {
   class: 'java',
-  gate: (v) => (v.chars & (C.dot | C.hash | C.at | C.backslash)) !== 0 || /^[\w+/=-]{5,}$/.test(v.text.slice(0, 64)) || v.fromBase64 || v.text.length > 64,
+  gate: (v) => (v.chars & CODE_CHARS) !== 0 || v.fromBase64 || BASE64_LIKE.test(v.raw),
   scan(v) {
     const t = v.text;
     const hits: Hit[] = [];
     const add = (rule: string, i: number) => hits.push({ rule, score: 5, paranoia: 1, evidence: excerpt(t, i, i + 80) });
-    const e = EXECUTION.exec(t);
+    const e = (v.chars & CODE_CHARS) !== 0 || v.fromBase64 ? EXECUTION.exec(t) : null;
     if (e) add('java-code-execution', e.index);
-    else {
+    else if ((v.chars & CODE_CHARS) !== 0 || v.fromBase64) {
       const c = CLASS_NAMES.exec(t);
       if (c) add('java-class', c.index);
       else {
@@ -72,7 +75,7 @@ export const java: Detector = {
     if (hits.length === 0) {
       const m = MAGIC_HEX.exec(t);
       if (m) add('java-serialized-object', m.index);
-      else if (v.text.length >= 5) {
+      else if (BASE64_LIKE.test(v.raw) || v.raw.length > 1024) {
         // Long base64 (images, files) contains any 5 characters by chance; there only a leading
         // serialization header counts.
         const long = v.raw.length > 1024;

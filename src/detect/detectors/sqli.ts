@@ -29,9 +29,12 @@ const SQL_ONLY_FUNCTIONS = new Set([
 const NULLARY = new Set(['version', 'database', 'user', 'current_user', 'system_user', 'session_user', 'schema', 'now', 'connection_id', 'last_insert_id', 'found_rows', 'row_count', 'uuid', 'pi', 'rand', 'sysdate']);
 const STRONG_CATALOGS = CATALOGS.filter((c) => !['table_name', 'column_name', 'schema_name', 'table_schema', 'current_user', 'session_user', 'system_user', 'northwind'].includes(c));
 
-const GATE_CHARS = C.quote | C.paren | C.semi | C.eq | C.lt | C.gt | C.hash | C.dash | C.at | C.pipe | C.amp | C.star | C.excl | C.underscore;
+// Dashes, underscores and `@` are everywhere in ordinary values (dates, SKUs, e-mails); they only
+// matter as `--` comments and `@@` variables, checked in the word test.
+const GATE_CHARS = C.quote | C.paren | C.semi | C.eq | C.lt | C.gt | C.hash | C.pipe | C.amp | C.star | C.excl;
 // Values without any of those characters can still be keyword-only probes (`XOR`, `case when`).
-const GATE_WORDS = re('\\b(?:union|select|or|and|xor|regexp|rlike|like|having|order|group|limit|exec|execute|waitfor|declare|drop|insert|delete|update|values|when|into|null|msdb|northwind|tempdb|nvarchar|varchar|openrowset|information_schema|sysobjects|4294967296)\\b');
+const GATE_UNDERSCORE = re('\\b(?:xp|sp|utl|dbms|sys)_\\w|schema_name|current_user|session_user|system_user|table_name|column_name');
+const GATE_WORDS = re('--|@@|/\\*|2\\.2250738585072011e-308|\\b(?:union|select|or|and|xor|regexp|rlike|like|having|order|group|limit|exec|execute|waitfor|declare|drop|insert|delete|update|values|when|into|null|msdb|northwind|tempdb|nvarchar|varchar|openrowset|information_schema|sysobjects|4294967296)\\b');
 const MYSQL_EXEC_COMMENT = re('/\\*!\\d{0,5}\\s{0,10}(?:and|or|union|select|xor|not|having|order|from|where|concat)\\b', 'i');
 const CASE_WHEN = re('\\bcase\\b[^;]{0,40}\\bwhen\\b[^;]{0,80}\\bthen\\b', 'i');
 const CATALOG_RE = re(`(?:${STRONG_CATALOGS.map((c) => c.replace(/[.*+?^${}()|[\]\\$]/g, '\\$&')).join('|')})`, 'i');
@@ -161,15 +164,27 @@ const AS_IS: Rule[] = [
   { id: 'sqli-subselect', re: re('\\(S[(]*[nvfDs*ob]'), paranoia: 1, score: 5 },
 ];
 
+// Shapes of token lists already computed (a list is analysed against several rule sets).
+const SHAPES = new WeakMap<SqlToken[], { raw: string; t: string }>();
+const USEFUL = re('[&qocm;SUEFOLWDfvVKzy,]');
+
 const AS_IS_ANYWHERE = AS_IS.filter((r) => !r.re.source.startsWith('^'));
 
 function analyse(tokens: SqlToken[], rules: Rule[], pl: Paranoia, quote: string, text: string, hits: Hit[], guard?: (rule: Rule, matched: string) => boolean): boolean {
   if (tokens.length === 0) return false;
-  const raw = shape(tokens, quote, text);
-  const t = fold(raw, quote === '');
+  let cached = SHAPES.get(tokens);
+  if (!cached) {
+    const raw = shape(tokens, quote, text);
+    cached = { raw, t: fold(raw, quote === '') };
+    SHAPES.set(tokens, cached);
+  }
+  const { raw, t } = cached;
+  // Every rule needs one of these; most ordinary values have none after folding.
+  if (!USEFUL.test(t) && !USEFUL.test(raw)) return false;
   let eq: string | null = null;
   for (const r of rules) {
     if (r.paranoia > pl) continue;
+    if (r.equality && !r.re.test(t)) continue;
     if (r.equality) eq ??= fold(shape(tokens, quote, text, true), quote === '');
     const m = r.re.exec(r.unfolded ? raw : r.equality ? eq! : t);
     if (!m || (guard && !guard(r, m[0]))) continue;
@@ -265,7 +280,7 @@ function functionHit(tokens: SqlToken[], text: string, pl: Paranoia): Hit | null
 export const sqli: Detector = {
   class: 'sqli',
   gate(v: ScanValue) {
-    return (v.chars & GATE_CHARS) !== 0 || GATE_WORDS.test(v.lower);
+    return (v.chars & GATE_CHARS) !== 0 || GATE_WORDS.test(v.lower) || ((v.chars & C.underscore) !== 0 && (CATALOG_RE.test(v.lower) || GATE_UNDERSCORE.test(v.lower)));
   },
   scan(v, pl) {
     const hits = scanText(v.text, v.lower, pl);

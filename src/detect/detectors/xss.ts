@@ -13,6 +13,15 @@ const CODE_TAGS = new Set([
   'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'import', 'xss',
   'isindex', 'vmlframe', 'xml', 'handler', 'listener', 'eval', 'portal', 'fencedframe',
 ]);
+// Tags that run code through the right attribute or by their nature; flagged from paranoia 2.
+const ACTIVE_TAGS = new Set([
+  'svg', 'math', 'style', 'link', 'meta', 'form', 'template', 'animate', 'set', 'input', 'button',
+  'textarea', 'select', 'option', 'details', 'dialog', 'marquee', 'keygen', 'video', 'audio', 'source',
+  'track', 'body', 'html', 'head', 'title', 'noscript', 'noembed', 'noframes', 'plaintext', 'xmp',
+  'listing', 'layer', 'ilayer', 'bgsound', 'image', 'animatetransform', 'animatemotion', 'foreignobject',
+  'use', 'feimage', 'object', 'param', 'area', 'map', 'isindex', 'menu', 'command', 'slot', 'shadow',
+]);
+
 // Tags that are harmless unless an attribute makes them run code.
 const PLAIN_TAGS = new Set([
   'a', 'abbr', 'b', 'blockquote', 'br', 'caption', 'cite', 'code', 'col', 'dd', 'del', 'div', 'dl',
@@ -35,7 +44,7 @@ const CSS_CODE = re('expression\\s{0,8}\\(|-moz-binding|behavior\\s{0,8}:|javasc
 const EVENT_ATTR = re('^on[a-z]{3,40}$');
 // JavaScript that reaches for the page: sinks and dialog functions called directly.
 const JS_SINKS = re(
-  '(?:\\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|fetch|execscript|msgbox)\\s{0,8}(?:\\(|`)|\\bdocument\\s{0,4}\\.\\s{0,4}(?:cookie|domain|write|location|body)|\\bwindow\\s{0,4}\\.\\s{0,4}(?:location|open|name)|\\.innerhtml\\b|\\bstring\\.fromcharcode\\b|\\bfunction\\s{0,8}\\(\\s{0,8}\\)\\s{0,8}\\{|\\b(?:top|self|parent|frames)\\s{0,4}\\[\\s{0,4}[\'"`]|\\bconstructor\\s{0,4}\\.\\s{0,4}constructor\\b|\\bimport\\s{0,8}\\()',
+  '(?:\\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|btoa|fetch|execscript|msgbox)\\s{0,8}(?:\\(|`)|\\bdocument\\s{0,4}\\.\\s{0,4}(?:cookie|domain|write|location|body)|\\bwindow\\s{0,4}\\.\\s{0,4}(?:location|open|name)|\\.innerhtml\\b|\\bstring\\.fromcharcode\\b|\\bfunction\\s{0,8}\\(\\s{0,8}\\)\\s{0,8}\\{|\\b(?:top|self|parent|frames)\\s{0,4}\\[\\s{0,4}[\'"`]|\\bconstructor\\s{0,4}\\.\\s{0,4}constructor\\b|\\bimport\\s{0,8}\\(|\\b(?:window|self|top|parent|globalthis|document)\\s{0,4}\\)?\\s{0,4}\\[\\s{0,4}[\'"`]|\\.\\s{0,4}(?:call|apply|bind)\\s{0,4}`|\\$\\{\\s{0,4}(?:alert|prompt|confirm|eval)\\b|\\bdocument\\s{0,4}\\.\\s{0,4}(?:queryselector|getelementbyid|createelement)\\s{0,4}\\()',
 );
 // Characters browsers drop inside a scheme name: `java\tscript:`, `java&#0;script:`.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters
@@ -58,7 +67,37 @@ function attrHit(tag: string, a: HtmlAttr, s: string, start: number, tagIsReal: 
   return null;
 }
 
+const JS_COMMENT = re('/\\*[^*]{0,256}\\*/', 'g');
+// Legacy encodings that smuggle `<` and `>`: UTF-7 (`+ADw-`) and bytes whose high bit a filter
+// strips (`\xbc` is `<` once 0x80 is removed).
+const UTF7 = re('\\+AD[w4IA]-?', 'gi');
+const UTF7_MAP: Record<string, string> = { adw: '<', ad4: '>', adi: '"', ada: "'" };
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Latin-1 range
+const HIGH_BIT = re('[\\u0080-\\u00ff]', 'g');
+const UNQUOTED_HANDLER = re('[\\s"\'`;/=,(]on[a-z]{3,25}\\s{0,8}=[^=]');
+const JSFUCK = re('!\\s{0,4}!?\\s{0,4}\\[\\s{0,4}\\]|\\+\\s{0,4}\\[\\s{0,4}\\]');
+const CSS_URL_SCRIPT = re('url\\s{0,8}\\(\\s{0,8}[\'"]?\\s{0,8}(?:javascript|vbscript)|-moz-binding\\s{0,8}:|\\bexpression\\s{0,8}\\(', 'i');
+
 function scan(s: string, pl: Paranoia): Hit | null {
+  const direct = scanOnce(s, pl);
+  if (direct) return direct;
+  if (UTF7.test(s)) {
+    const t = s.replace(UTF7, (m) => UTF7_MAP[m.slice(1, 4).toLowerCase()] ?? m);
+    const h = scanOnce(t, pl);
+    if (h) return h;
+  }
+  if (/[\u00a0-\u00ff]/.test(s)) {
+    const h = scanOnce(s.replace(HIGH_BIT, (c) => String.fromCharCode(c.charCodeAt(0) & 0x7f)), pl);
+    if (h) return h;
+  }
+  if (pl >= 2) {
+    const m = UNQUOTED_HANDLER.exec(s) ?? JSFUCK.exec(s) ?? CSS_URL_SCRIPT.exec(s);
+    if (m) return { rule: 'xss-script-fragment', score: 5, paranoia: 2, evidence: excerpt(s, m.index, m.index + 60) };
+  }
+  return null;
+}
+
+function scanOnce(s: string, pl: Paranoia): Hit | null {
   if (s.indexOf('<') >= 0) {
     for (const t of scanTags(s)) {
       const ev = () => excerpt(s, t.start, t.end);
@@ -67,7 +106,7 @@ function scan(s: string, pl: Paranoia): Hit | null {
         const h = attrHit(t.name, a, s, t.start, true);
         if (h) return h;
       }
-      if ((t.name === 'svg' || t.name === 'math' || t.name === 'style' || t.name === 'link' || t.name === 'meta' || t.name === 'form' || t.name === 'template' || t.name === 'animate' || t.name === 'set') && pl >= 2) {
+      if (ACTIVE_TAGS.has(t.name) && pl >= 2) {
         return { rule: 'xss-active-tag', score: 5, paranoia: 2, evidence: ev() };
       }
       if (pl >= 3 && !PLAIN_TAGS.has(t.name) && t.name.length < 16) return { rule: 'xss-html-tag', score: 3, paranoia: 3, evidence: ev() };
@@ -92,7 +131,7 @@ function scan(s: string, pl: Paranoia): Hit | null {
   const m = SCRIPT_SCHEME.exec(s);
   if (m) return { rule: 'xss-script-url', score: 5, paranoia: 1, evidence: excerpt(s, m.index, m.index + 80) };
   if (pl >= 2) {
-    const j = JS_SINKS.exec(s.toLowerCase());
+    const j = JS_SINKS.exec(s.includes('/*') ? s.toLowerCase().replace(JS_COMMENT, '') : s.toLowerCase());
     // In long prose or code samples these names are ordinary; in a short parameter they are a probe.
     if (j && (s.length <= 256 || pl >= 3)) return { rule: 'xss-js-sink', score: 5, paranoia: 2, evidence: excerpt(s, j.index, j.index + 60) };
   }

@@ -9,6 +9,20 @@ export const XML_DOCUMENT = '#document';
 
 const ATTR = /([^\s=/>]{1,256})\s{0,16}=\s{0,16}(?:"([^"]{0,4096})"|'([^']{0,4096})')/g;
 
+/** The `>` closing a tag, skipping quoted attribute values (which may hold a raw `>`). */
+function tagEnd(body: string, from: number): number {
+  let quote = '';
+  const limit = Math.min(body.length, from + 65536);
+  for (let i = from; i < limit; i++) {
+    const c = body[i];
+    if (quote !== '') {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '>') return i;
+  }
+  return body.indexOf('>', from);
+}
+
 export function xmlInputs(body: string, out: Input[], maxNodes: number): void {
   out.push({ location: 'xml', name: XML_DOCUMENT, value: body });
   let i = 0;
@@ -37,7 +51,7 @@ export function xmlInputs(body: string, out: Input[], maxNodes: number): void {
       i = end < 0 ? body.length : end + 3;
       continue;
     }
-    const gt = body.indexOf('>', lt + 1);
+    const gt = tagEnd(body, lt + 1);
     if (gt < 0) break;
     // Attribute scanning is bounded per tag; an absurd tag is cut, not skipped.
     const tag = body.slice(lt + 1, Math.min(gt, lt + 1 + 16384));

@@ -69,13 +69,17 @@ export function scanTags(s: string, maxTags = 256): HtmlTag[] {
     }
     let j = i + 1;
     if (s[j] === '/') j++;
+    // Processing instructions are markup only for IE's `<?import>`.
+    else if (s[j] === '?' && s.slice(j + 1, j + 7).toLowerCase() === 'import') j++;
     if (!isAlpha(s[j])) {
       i = s.indexOf('<', i + 1);
       continue;
     }
     const nameStart = j;
     while (j < s.length && !isSpace(s[j]) && s[j] !== '/' && s[j] !== '>' && s[j] !== '<') j++;
-    const tag: HtmlTag = { name: s.slice(nameStart, j).toLowerCase(), attrs: [], start: i, end: j };
+    // `<v:vmlframe>`, `<x:script>`: the local name decides what the element is.
+    const qualified = s.slice(nameStart, j).toLowerCase();
+    const tag: HtmlTag = { name: qualified.slice(qualified.indexOf(':') + 1), attrs: [], start: i, end: j };
     tag.end = s[j] === '<' ? j : readAttributes(s, j, tag.attrs);
     tags.push(tag);
     i = s.indexOf('<', Math.max(tag.end, i + 1));
