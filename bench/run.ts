@@ -23,6 +23,7 @@ const usage = `usage: node bench/run.ts [options]
   --connections <n>     concurrent keep-alive connections (default 50)
   --runs <n>            measured runs per target; the median by req/s is reported (default 1)
   --tool wrk|autocannon load generator (default: wrk when installed, else autocannon)
+  --wait-idle <s>       before each target, wait up to this long for the machine to be idle (default 0)
   --no-pin              do not pin processes to CPUs with taskset
   --no-install          do not apt-get install missing wrk/nginx
   --list                list scenarios and their targets, then exit
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     runs: { type: 'string', default: '1' },
     tool: { type: 'string' },
+    'wait-idle': { type: 'string', default: '0' },
     'no-pin': { type: 'boolean', default: false },
     'no-install': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
@@ -73,6 +75,7 @@ const duration = seconds(values.duration, 'duration', 1);
 const warmup = seconds(values.warmup, 'warmup', 0);
 const connections = positive(values.connections, 'connections');
 const runs = positive(values.runs, 'runs');
+const waitIdle = seconds(values['wait-idle'], 'wait-idle', 0);
 const wanted = values.scenario === 'all' ? scenarios : values.scenario.split(',').map((name) => scenarios.find((s) => s.name === name.trim()) ?? fail(`unknown scenario "${name}"`));
 const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : null;
 if (only) {
@@ -133,6 +136,20 @@ function firstRequest(port: number, scenario: Scenario, headers: Record<string, 
   });
 }
 
+// Cores busy on the whole machine over one second (nothing of ours is busy between targets).
+async function busyCores(): Promise<number> {
+  const before = machineBusyTicks();
+  await new Promise((r) => setTimeout(r, 1000));
+  return (machineBusyTicks() - before) / ticksPerSecond;
+}
+
+async function waitForIdle(maxSeconds: number, threshold = 0.15): Promise<number> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  let busy = await busyCores();
+  while (busy > threshold && Date.now() < deadline && !interrupted) busy = await busyCores();
+  return busy;
+}
+
 async function load(spec: LoadSpec, name: string): Promise<LoadResult> {
   const run = runLoad(tool, spec, { cpus: auxCpus, tmpDir, log: join(runDir, `${name}.${tool}.log`) });
   return run.result;
@@ -164,61 +181,101 @@ async function measure(spec: LoadSpec, name: string, target: Proc, upstream: Pro
   }
 }
 
-async function benchTarget(scenario: Scenario, spec: TargetSpec, upstreamUrl: string, upstream: Proc): Promise<TargetResult> {
-  const logFile = join(runDir, `${scenario.name}.${spec.name}.log`);
-  const out: TargetResult = { name: spec.name, kind: spec.kind, ...(spec.config ? { config: spec.config } : {}), status: 'ok', log: relative(root, logFile), runs: [] };
+interface Live { proc: Proc; loadSpec: LoadSpec }
+
+// Start a target, wait until it answers, check the scenario's first answer. On failure the process is stopped.
+async function prepare(scenario: Scenario, spec: TargetSpec, out: TargetResult, upstreamUrl: string): Promise<Live | null> {
   let started;
   try {
-    started = await startTarget(spec, { upstreamUrl, cpus: targetCpus, logFile, tmpDir });
+    started = await startTarget(spec, { upstreamUrl, cpus: targetCpus, logFile: join(root, out.log!), tmpDir });
   } catch (error) {
     out.status = error instanceof Unavailable ? 'unavailable' : 'failed to start';
     out.reason = (error as Error).message;
-    return out;
+    return null;
   }
+  const failed = async (status: TargetResult['status'], reason: string) => {
+    out.status = status;
+    out.reason = reason;
+    await stop(started.proc);
+    return null;
+  };
   try {
-    try {
-      await waitReady(started.proc, started.port, scenario.path, started.readyTimeoutMs);
-    } catch (error) {
-      out.status = 'failed to start';
-      out.reason = (error as Error).message;
-      return out;
+    await waitReady(started.proc, started.port, scenario.path, started.readyTimeoutMs);
+  } catch (error) {
+    return failed('failed to start', (error as Error).message);
+  }
+  const headers = { ...scenario.headers, ...spec.headers };
+  const expected = scenario.expectStatus ?? 200;
+  try {
+    out.firstStatus = await firstRequest(started.port, scenario, headers);
+  } catch (error) {
+    return failed('unexpected response', `first request failed: ${(error as Error).message}`);
+  }
+  if (out.firstStatus !== expected) return failed('unexpected response', `first ${scenario.method} ${scenario.path} answered ${out.firstStatus}, expected ${expected}`);
+  const loadSpec: LoadSpec = {
+    url: `http://127.0.0.1:${started.port}${scenario.path}`,
+    method: scenario.method,
+    ...(scenario.body !== undefined ? { body: scenario.body } : {}),
+    headers,
+    connections,
+    seconds: duration,
+  };
+  return { proc: started.proc, loadSpec };
+}
+
+// Targets are measured one at a time. With --runs 1 each target runs alone: started, warmed up, measured,
+// stopped. With --runs N they stay up (idle) and are measured round-robin, so that outside noise spreads
+// over all of them instead of hitting one; the first round warms up fully, later ones for 1 s.
+async function runScenario(scenario: Scenario, upstreamUrl: string, upstream: Proc): Promise<TargetResult[]> {
+  const specs = scenario.targets.filter((t) => !only || only.has(t.name));
+  const outs: TargetResult[] = specs.map((spec) => ({
+    name: spec.name, kind: spec.kind, ...(spec.config ? { config: spec.config } : {}), status: 'ok', log: relative(root, join(runDir, `${scenario.name}.${spec.name}.log`)), runs: [],
+  }));
+  const live = new Map<number, Live>();
+  try {
+    for (let round = 0; round < runs && !interrupted; round++) {
+      for (const [i, spec] of specs.entries()) {
+        if (interrupted) break;
+        const out = outs[i]!;
+        if (out.status !== 'ok') continue;
+        process.stdout.write(`  ${spec.name}${runs > 1 ? ` (run ${round + 1}/${runs})` : ''}... `);
+        if (round === 0) {
+          const prepared = await prepare(scenario, spec, out, upstreamUrl);
+          if (!prepared) { say(`${out.status}: ${out.reason}`); continue; }
+          live.set(i, prepared);
+        }
+        const target = live.get(i)!;
+        try {
+          if (waitIdle > 0) {
+            const busy = await waitForIdle(waitIdle);
+            if (busy > 0.15) process.stdout.write(`(machine still busy after ${waitIdle} s: ${busy.toFixed(2)} cores) `);
+          }
+          const warm = round === 0 ? warmup : Math.min(warmup, 1);
+          if (warm > 0) await load({ ...target.loadSpec, seconds: warm }, `${scenario.name}.${spec.name}.warmup`);
+          const measured = await measure(target.loadSpec, `${scenario.name}.${spec.name}`, target.proc, upstream);
+          out.runs.push(measured);
+          say(`${Math.round(measured.rps).toLocaleString('en-US')} req/s`);
+        } catch (error) {
+          out.status = 'load failed';
+          out.reason = interrupted ? 'interrupted' : (error as Error).message;
+          say(`${out.status}: ${out.reason}`);
+        }
+        if (out.status !== 'ok' || runs === 1 || round === runs - 1) {
+          await stop(target.proc);
+          live.delete(i);
+        }
+        if (upstream.exitCode !== undefined) throw new Error(`the upstream exited (code ${upstream.exitCode})${tail(upstream.log)}`);
+      }
     }
-    const headers = { ...scenario.headers, ...spec.headers };
-    const expected = scenario.expectStatus ?? 200;
-    try {
-      out.firstStatus = await firstRequest(started.port, scenario, headers);
-    } catch (error) {
-      out.status = 'unexpected response';
-      out.reason = `first request failed: ${(error as Error).message}`;
-      return out;
-    }
-    if (out.firstStatus !== expected) {
-      out.status = 'unexpected response';
-      out.reason = `first ${scenario.method} ${scenario.path} answered ${out.firstStatus}, expected ${expected}`;
-      return out;
-    }
-    const loadSpec: LoadSpec = {
-      url: `http://127.0.0.1:${started.port}${scenario.path}`,
-      method: scenario.method,
-      ...(scenario.body !== undefined ? { body: scenario.body } : {}),
-      headers,
-      connections,
-      seconds: duration,
-    };
-    try {
-      if (warmup > 0) await load({ ...loadSpec, seconds: warmup }, `${scenario.name}.${spec.name}.warmup`);
-      for (let i = 0; i < runs && !interrupted; i++) out.runs.push(await measure(loadSpec, `${scenario.name}.${spec.name}`, started.proc, upstream));
-    } catch (error) {
-      out.status = 'load failed';
-      out.reason = interrupted ? 'interrupted' : (error as Error).message;
-      return out;
-    }
+  } finally {
+    await Promise.all([...live.values()].map((t) => stop(t.proc)));
+  }
+  for (const out of outs) {
+    if (out.status !== 'ok' || out.runs.length === 0) continue;
     const sorted = [...out.runs].sort((a, b) => a.rps - b.rps);
     out.result = sorted[Math.floor((sorted.length - 1) / 2)];
-    return out;
-  } finally {
-    await stop(started.proc);
   }
+  return outs;
 }
 
 // ---- run -----------------------------------------------------------------------------------------
@@ -233,20 +290,12 @@ try {
 
   for (const scenario of wanted) {
     if (interrupted) break;
-    const { targets, ...described } = scenario;
+    const { targets: _targets, ...described } = scenario;
     const reference = scenario.reference ?? 'portcullis';
     const result: ScenarioResult = { scenario: described, reference, targets: [] };
     results.push(result);
     say(`\n[${scenario.name}] ${scenario.method} ${scenario.path}: ${scenario.description}`);
-    for (const spec of targets) {
-      if (interrupted) break;
-      if (only && !only.has(spec.name)) continue;
-      process.stdout.write(`  ${spec.name}... `);
-      const t = await benchTarget(scenario, spec, upstreamUrl, upstream);
-      result.targets.push(t);
-      say(t.result ? `${Math.round(t.result.rps).toLocaleString('en-US')} req/s` : `${t.status}${t.reason ? `: ${t.reason}` : ''}`);
-      if (upstream.exitCode !== undefined) throw new Error(`the upstream exited (code ${upstream.exitCode})${tail(upstream.log)}`);
-    }
+    result.targets = await runScenario(scenario, upstreamUrl, upstream);
     say(`\n${table(result)}`);
     const goal = yardstickLine(result);
     if (goal) say(`  ${goal}`);
@@ -266,7 +315,7 @@ writeFileSync(file, `${JSON.stringify({
   date: new Date().toISOString(),
   command: `node bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
   machine: { cpus: ncpu, model: cpus()[0]?.model, loadavgBefore: machineLoad, node: process.version },
-  tool, toolVersion, layout, connections, durationSeconds: duration, warmupSeconds: warmup, runs,
+  tool, toolVersion, layout, connections, durationSeconds: duration, warmupSeconds: warmup, runs, waitIdleSeconds: waitIdle,
   notes, interrupted, scenarios: results,
 }, null, 2)}\n`);
 say(`\nresults: ${relative(process.cwd(), file)}   logs: ${relative(process.cwd(), runDir)}/`);
