@@ -54,7 +54,7 @@ describe('inspect policy', () => {
     assert.equal(upstream.received.at(-1)!.body.toString(), body);
   });
 
-  test('markdown with inline code passes', { todo: 'the cmdi detector takes `inline code` for backtick command substitution' }, async () => {
+  test('markdown with inline code passes', async () => {
     const body = JSON.stringify({ note: 'Use `SELECT` sparingly, or run `npm test`.' });
     const res = await fetch(`${gw.url}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     assert.equal(res.status, 200);
