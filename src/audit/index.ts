@@ -100,6 +100,7 @@ function audit(spec: LoadedSpec, active: readonly ActiveRule[], profile: Profile
   const model = buildModel(spec);
   const all: Finding[] = [];
   const seen = new Set<string>();
+  const positions = new Map<string, { line: number; column: number }>(); // several rules often share a place
   for (const { rule, severity } of active) {
     if (rule.versions && !rule.versions.includes(spec.version)) continue;
     const report = (at: JsonPath, message: string, operation?: string): void => {
@@ -107,7 +108,8 @@ function audit(spec: LoadedSpec, active: readonly ActiveRule[], profile: Profile
       const key = `${rule.id}\u0000${pointer}`;
       if (seen.has(key)) return;
       seen.add(key);
-      const position = spec.source.locate(at) ?? { line: 1, column: 1 };
+      let position = positions.get(pointer);
+      if (!position) positions.set(pointer, (position = spec.source.locate(at) ?? { line: 1, column: 1 }));
       all.push({
         rule: rule.id,
         severity,

@@ -2,14 +2,31 @@
 // snake_case and kebab-case are split into lower-case words.
 import type { AuditOperation } from './model.ts';
 
+const wordCache = new Map<string, readonly string[]>();
+
 /** "redirect_URI" → ["redirect", "uri"]; "passwordHash" → ["password", "hash"]. */
-export function words(name: string): string[] {
-  return name
+export function words(name: string): readonly string[] {
+  let cached = wordCache.get(name);
+  if (cached) return cached;
+  cached = name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((w) => w.toLowerCase());
+  if (wordCache.size > 50_000) wordCache.clear(); // names repeat a lot within a document; keep memory bounded
+  wordCache.set(name, cached);
+  return cached;
+}
+
+/** Caches a per-operation answer: rules ask the same question for every schema an operation reaches. */
+function perOperation(fn: (op: AuditOperation) => boolean): (op: AuditOperation) => boolean {
+  const cache = new WeakMap<AuditOperation, boolean>();
+  return (op) => {
+    let v = cache.get(op);
+    if (v === undefined) cache.set(op, (v = fn(op)));
+    return v;
+  };
 }
 
 /** "redirect_URI" → "redirecturi" */
@@ -20,21 +37,21 @@ export function squash(name: string): string {
 const ADMIN_SEGMENTS = new Set(['admin', 'admins', 'administration', 'administrator', 'internal', 'management', 'manage', 'backoffice', 'sudo', 'superuser', 'staff', 'ops']);
 
 /** Operations of an administrative surface: a path segment or a tag such as admin, internal, management. */
-export function isAdminOperation(op: AuditOperation): boolean {
+export const isAdminOperation = perOperation((op: AuditOperation): boolean => {
   for (const segment of op.path.split('/')) if (ADMIN_SEGMENTS.has(segment.toLowerCase())) return true;
   const tags: unknown = op.node.tags;
   return Array.isArray(tags) && tags.some((t) => typeof t === 'string' && ADMIN_SEGMENTS.has(t.toLowerCase()));
-}
+});
 
 const AUTH_WORDS = new Set(['login', 'logon', 'signin', 'signup', 'register', 'registration', 'token', 'tokens', 'oauth', 'oauth2', 'auth', 'authenticate', 'authorize', 'session', 'sessions', 'password', 'passwords', 'reset', 'forgot', 'refresh', 'otp', 'mfa', 'verify', 'callback', 'sso', 'saml', 'oidc', 'jwks', 'openid']);
 
 /** Operations of the authentication flow (log in, sign up, tokens, password reset): public by nature. */
-export function isAuthOperation(op: AuditOperation): boolean {
+export const isAuthOperation = perOperation((op: AuditOperation): boolean => {
   const segments = op.path.split('/').flatMap((s) => words(s.replace(/[{}]/g, '')));
   if (segments.some((w) => AUTH_WORDS.has(w)) || /sign-?(in|up)|log-?in/i.test(op.path)) return true;
   const idWords = words(op.operationId);
   return idWords[0] !== undefined && ['login', 'logon', 'signin', 'signup', 'register', 'authenticate', 'logout'].includes(idWords.join('').replace(/^(post|create)/, ''));
-}
+});
 
 const PROBE_SEGMENTS = new Set(['health', 'healthz', 'healthcheck', 'livez', 'readyz', 'live', 'ready', 'liveness', 'readiness', 'ping', '.well-known', 'status', 'version']);
 
@@ -60,11 +77,11 @@ export function secretKind(name: string): SecretKind | undefined {
 }
 
 /** Responses that may carry an issued credential: the authentication flow and creation of keys/tokens/clients. */
-export function mayIssueCredentials(op: AuditOperation): boolean {
+export const mayIssueCredentials = perOperation((op: AuditOperation): boolean => {
   if (isAuthOperation(op)) return true;
   const last = op.path.split('/').filter(Boolean).at(-1) ?? '';
   return op.method === 'POST' && /^(keys?|api-?keys?|tokens?|credentials?|secrets?|clients?|apps?|applications?|webhooks?|sessions?)$/i.test(last);
-}
+});
 
 /** Credentials in a URL (query or path parameter names); page tokens are not credentials. */
 export function isCredentialName(name: string): boolean {

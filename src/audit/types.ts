@@ -57,5 +57,10 @@ export function severityRank(severity: Severity): number {
 }
 
 export function toPointer(path: JsonPath): string {
-  return path.map((key) => `/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  let out = '';
+  for (const key of path) {
+    const k = String(key);
+    out += k.includes('~') || k.includes('/') ? `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}` : `/${k}`;
+  }
+  return out;
 }
