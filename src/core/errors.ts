@@ -24,6 +24,8 @@ export const ERRORS = {
   PCL_ERR_CORS_ORIGIN: { status: 403, title: 'Origin not allowed' },
   // authenticate / authorize / limit / validate / inspect (filled in by their policies)
   PCL_ERR_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  PCL_ERR_TOO_MANY_AUTH_FAILURES: { status: 429, title: 'Too many failed authentication attempts' },
+  PCL_ERR_AUTH_UNAVAILABLE: { status: 503, title: 'Authentication temporarily unavailable' },
   PCL_ERR_FORBIDDEN: { status: 403, title: 'Access denied' },
   PCL_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   PCL_ERR_VALIDATION: { status: 400, title: 'Request does not match the API description' },

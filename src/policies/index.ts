@@ -1,5 +1,8 @@
 // Every policy the gateway knows, by name. Adding a policy = one folder + one line here.
 import type { PolicyFactory } from '../core/policy.ts';
+import { authApiKey } from './auth-apikey/index.ts';
+import { authJwt } from './auth-jwt/index.ts';
+import { authSchemes } from './auth-schemes/index.ts';
 import { cors } from './cors/index.ts';
 import { inspect } from './inspect/index.ts';
 import { ipFilter } from './ip-filter/index.ts';
@@ -7,6 +10,6 @@ import { requestSize } from './request-size/index.ts';
 import { securityHeaders } from './security-headers/index.ts';
 import { validate } from './validate/index.ts';
 
-export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect];
+export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey];
 
 export const POLICIES_BY_NAME: ReadonlyMap<string, PolicyFactory<any>> = new Map(POLICY_FACTORIES.map((f) => [f.name, f]));

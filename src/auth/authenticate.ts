@@ -1,0 +1,127 @@
+// Running an authentication plan on a request: OpenAPI security semantics (a list of alternatives,
+// OR; each alternative a set of schemes, AND; an empty one lets anonymous calls through). Every
+// credential present is verified (one bad credential refuses the request); the first alternative
+// whose schemes all verified gives the identity. Synchronous when every answer was cached.
+import type { Logger } from 'pino';
+import type { Identity, RequestContext } from '../core/context.ts';
+import { GatewayError } from '../core/errors.ts';
+import { AuthFailure, AuthUnavailable } from './failure.ts';
+import { applyIdentity, mergeIdentities, type IdentityHeaderNames } from './identity.ts';
+import type { FailureLimiter } from './limiter.ts';
+
+export interface Authenticator {
+  /** Scheme name (the OpenAPI securitySchemes key, or the policy's). */
+  readonly name: string;
+  readonly kind: 'jwt' | 'apiKey';
+  /** The credential of this scheme in the request; undefined when there is none. */
+  extract(ctx: RequestContext): string | undefined;
+  /** Throws AuthFailure (refused) or AuthUnavailable (cannot tell now). */
+  verify(credential: string): Identity | Promise<Identity>;
+  /** A WWW-Authenticate challenge; `invalid` when a credential of this scheme was refused. */
+  challenge(realm: string, invalid: boolean): string;
+}
+
+export interface Plan {
+  readonly alternatives: readonly (readonly Authenticator[])[];
+  /** An empty requirement is among the alternatives: no credentials is fine. */
+  readonly anonymous: boolean;
+  /** Every scheme of the alternatives, once, in order. */
+  readonly schemes: readonly Authenticator[];
+}
+
+export interface RunOptions {
+  readonly policy: string;
+  readonly realm: string;
+  readonly headers: IdentityHeaderNames;
+  readonly limiter: FailureLimiter | undefined;
+  readonly logger: Logger;
+}
+
+export function makePlan(alternatives: readonly (readonly Authenticator[])[]): Plan {
+  const nonEmpty = alternatives.filter((a) => a.length > 0);
+  return { alternatives: nonEmpty, anonymous: nonEmpty.length < alternatives.length, schemes: [...new Set(nonEmpty.flat())] };
+}
+
+const DETAIL = 'Send valid credentials for this operation (see WWW-Authenticate).';
+
+export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | Promise<void> {
+  if (plan.schemes.length === 0) return;
+  let present: [Authenticator, string][] | undefined;
+  for (const a of plan.schemes) {
+    const credential = a.extract(ctx);
+    if (credential !== undefined) (present ??= []).push([a, credential]);
+  }
+  if (present === undefined) {
+    if (plan.anonymous) return;
+    throw unauthenticated(plan, o, undefined);
+  }
+  if (o.limiter) {
+    const wait = o.limiter.lockedFor(ctx.clientIp);
+    if (wait > 0) {
+      (ctx.state ??= {})[o.policy] = { reason: 'locked_out' };
+      throw new GatewayError('PCL_ERR_TOO_MANY_AUTH_FAILURES', 'Too many failed authentication attempts from this address.', {
+        headers: { 'retry-after': String(Math.ceil(wait / 1000)) },
+      });
+    }
+  }
+  const verified = new Map<Authenticator, Identity>();
+  let pending: Promise<void>[] | undefined;
+  for (const [a, credential] of present) {
+    let result: Identity | Promise<Identity>;
+    try {
+      result = a.verify(credential);
+    } catch (error) {
+      if (pending) void Promise.allSettled(pending); // already refused: their outcome no longer matters
+      throw refused(ctx, plan, o, a, error);
+    }
+    if (result instanceof Promise) {
+      (pending ??= []).push(
+        result.then(
+          (identity) => void verified.set(a, identity),
+          (error: unknown) => {
+            throw refused(ctx, plan, o, a, error);
+          },
+        ),
+      );
+    } else verified.set(a, result);
+  }
+  if (pending === undefined) return finish(ctx, plan, o, verified);
+  return Promise.all(pending).then(() => finish(ctx, plan, o, verified));
+}
+
+function finish(ctx: RequestContext, plan: Plan, o: RunOptions, verified: Map<Authenticator, Identity>): void {
+  for (const alternative of plan.alternatives) {
+    if (!alternative.every((a) => verified.has(a))) continue;
+    let identity = verified.get(alternative[0]!)!;
+    for (let i = 1; i < alternative.length; i++) identity = mergeIdentities(identity, verified.get(alternative[i]!)!);
+    applyIdentity(ctx, identity, o.headers);
+    return;
+  }
+  if (plan.anonymous) return;
+  // Valid credentials, but not all the schemes one alternative needs (an AND requirement).
+  record(ctx, o, undefined, new AuthFailure('incomplete'));
+  throw unauthenticated(plan, o, undefined);
+}
+
+function refused(ctx: RequestContext, plan: Plan, o: RunOptions, a: Authenticator, error: unknown): GatewayError {
+  if (error instanceof AuthUnavailable) {
+    (ctx.state ??= {})[o.policy] = { reason: 'unavailable', scheme: a.name };
+    o.logger.error({ reqId: ctx.id, scheme: a.name, err: (error.cause as Error | undefined)?.message ?? error.message }, 'authentication unavailable');
+    return new GatewayError('PCL_ERR_AUTH_UNAVAILABLE');
+  }
+  const failure = error instanceof AuthFailure ? error : new AuthFailure('malformed', undefined, { cause: error });
+  if (!(error instanceof AuthFailure)) o.logger.error({ reqId: ctx.id, scheme: a.name, err: error }, 'unexpected error while verifying a credential');
+  record(ctx, o, a, failure);
+  if (o.limiter?.fail(ctx.clientIp)) o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp }, 'too many failed authentications: client address locked out');
+  return unauthenticated(plan, o, a);
+}
+
+function record(ctx: RequestContext, o: RunOptions, a: Authenticator | undefined, failure: AuthFailure): void {
+  (ctx.state ??= {})[o.policy] = { reason: failure.reason, ...(failure.about ? { claim: failure.about } : {}), ...(a ? { scheme: a.name } : {}) };
+  o.logger.info({ reqId: ctx.id, ip: ctx.clientIp, scheme: a?.name, reason: failure.reason, claim: failure.about }, 'authentication failed');
+}
+
+function unauthenticated(plan: Plan, o: RunOptions, failed: Authenticator | undefined): GatewayError {
+  const challenges = [...new Set(plan.schemes.map((a) => a.challenge(o.realm, failed !== undefined && a.kind === failed.kind)))];
+  return new GatewayError('PCL_ERR_UNAUTHENTICATED', DETAIL, { headers: { 'www-authenticate': challenges.join(', ') } });
+}

@@ -1,0 +1,34 @@
+// Which schemes an operation needs, from its OpenAPI `security` (or the document's): a list of
+// requirement objects, any one of which is enough (OR), each naming schemes that are all needed (AND).
+// `[]` or `{}` among them: the operation is public. Swagger 2.0 uses the same shape.
+import type { LoadedSpec } from '../openapi/load.ts';
+import type { SpecOperation } from '../openapi/operations.ts';
+
+/** Alternatives of scheme-name sets; an empty set means "no credentials needed". */
+export type Requirement = readonly (readonly string[])[];
+
+export function documentRequirement(spec: LoadedSpec): Requirement {
+  return toRequirement(spec.doc.security);
+}
+
+export function operationRequirement(spec: LoadedSpec, op: SpecOperation): Requirement {
+  return Array.isArray(op.operation.security) ? toRequirement(op.operation.security) : documentRequirement(spec);
+}
+
+function toRequirement(security: unknown): Requirement {
+  if (!Array.isArray(security) || security.length === 0) return [[]];
+  return security.map((r) => (r !== null && typeof r === 'object' ? Object.keys(r as object) : []));
+}
+
+/** The document's security schemes by name (components.securitySchemes, or securityDefinitions in 2.0). */
+export function securitySchemes(spec: LoadedSpec): Record<string, Record<string, unknown>> {
+  const schemes = spec.doc.components?.securitySchemes ?? spec.doc.securityDefinitions ?? {};
+  return schemes !== null && typeof schemes === 'object' ? (schemes as Record<string, Record<string, unknown>>) : {};
+}
+
+/** Whether a configured scheme kind can serve an OpenAPI scheme of this type. */
+export function compatible(kind: 'jwt' | 'apiKey', def: Record<string, unknown>): boolean {
+  if (kind === 'apiKey') return def.type === 'apiKey';
+  if (def.type === 'http') return String(def.scheme).toLowerCase() === 'bearer';
+  return def.type === 'oauth2' || def.type === 'openIdConnect';
+}

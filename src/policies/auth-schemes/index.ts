@@ -1,0 +1,71 @@
+// Authentication by named schemes with OpenAPI semantics: each operation's `security` requirement
+// (OR of ANDs) decides which schemes it needs, or none; config can override per operation. The
+// schemes are configured once per API (JWT issuers, API key sources) and shared by every operation.
+import { makePlan, runPlan, type Authenticator, type Plan } from '../../auth/authenticate.ts';
+import { identityHeaderNames, reservedIdentityHeaders } from '../../auth/identity.ts';
+import { compatible, documentRequirement, operationRequirement, securitySchemes, type Requirement } from '../../auth/requirements.ts';
+import { apiKeyAuthenticator, jwtAuthenticator, limiterFor, type ApiKeyLocation } from '../../auth/schemes.ts';
+import type { PolicyEnv, PolicyFactory } from '../../core/policy.ts';
+import { authSchemesSchema, type AuthSchemesConfig } from './schema.ts';
+
+export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
+  name: 'auth-schemes',
+  phase: 'authenticate',
+  description: 'Named authentication schemes (JWT, API key) required per operation as its OpenAPI `security` says (OR of ANDs, public when empty), or as configured (401).',
+  schema: authSchemesSchema,
+  create(config, env) {
+    const authenticators = buildSchemes(config, env);
+    const require = config.require ?? (env.spec ? 'spec' : [...authenticators.keys()].map((n) => [n]));
+    if (require === 'spec' && !env.spec) throw new Error('require: "spec" needs an API with an OpenAPI document (apis[].spec)');
+    const problems: string[] = [];
+    const dropped = new Set<string>();
+    const planOf = (operationId: string | undefined, requirement: Requirement): Plan => {
+      const usable = requirement.filter((alternative) => {
+        const missing = alternative.filter((n) => !authenticators.has(n));
+        for (const n of missing) dropped.add(n);
+        return missing.length === 0;
+      });
+      if (usable.length === 0) problems.push(`operation "${operationId ?? '(document)'}" requires scheme(s) ${[...new Set(requirement.flat())].map((n) => `"${n}"`).join(', ')}, none of which is configured in schemes`);
+      return makePlan(usable.map((alternative) => alternative.map((n) => authenticators.get(n)!)));
+    };
+    const requirementOf = (operationId: string | undefined): Requirement => {
+      if (operationId !== undefined && config.operations[operationId]) return config.operations[operationId];
+      if (require !== 'spec') return require;
+      const op = operationId === undefined ? undefined : env.operations?.get(operationId);
+      return op ? operationRequirement(env.spec!, op) : documentRequirement(env.spec!);
+    };
+    const plans = new Map<string, Plan>();
+    const single = env.scope.operationId;
+    if (single !== undefined) plans.set(single, planOf(single, requirementOf(single)));
+    else {
+      for (const id of env.operations?.keys() ?? []) plans.set(id, planOf(id, requirementOf(id)));
+      for (const id of Object.keys(config.operations)) if (!plans.has(id)) plans.set(id, planOf(id, requirementOf(id)));
+    }
+    const fallback = planOf(undefined, requirementOf(undefined));
+    if (problems.length) throw new Error(`${problems.join('; ')} (add them to schemes, or override with operations)`);
+    if (dropped.size) env.logger.warn({ schemes: [...dropped] }, 'alternatives naming unconfigured security schemes are ignored');
+    const headers = identityHeaderNames(config.identityHeaders);
+    const options = { policy: 'auth-schemes', realm: config.realm ?? env.scope.api ?? 'portcullis', headers, limiter: limiterFor(config.bruteForce), logger: env.logger };
+    return {
+      reservedHeaders: reservedIdentityHeaders(headers),
+      onRequest(ctx) {
+        const plan = (ctx.operationId === undefined ? undefined : plans.get(ctx.operationId)) ?? fallback;
+        return runPlan(ctx, plan, options);
+      },
+    };
+  },
+};
+
+function buildSchemes(config: AuthSchemesConfig, env: PolicyEnv): Map<string, Authenticator> {
+  const defs = env.spec ? securitySchemes(env.spec) : {};
+  const out = new Map<string, Authenticator>();
+  for (const [name, scheme] of Object.entries(config.schemes)) {
+    const kind = scheme.jwt ? 'jwt' : 'apiKey';
+    const def = defs[name];
+    if (def && !compatible(kind, def)) throw new Error(`schemes.${name}: the OpenAPI document declares it as ${String(def.type)}${def.scheme ? ` ${String(def.scheme)}` : ''}, which a ${kind} scheme cannot serve`);
+    const where = `schemes.${name}.${kind}.`;
+    if (scheme.jwt) out.set(name, jwtAuthenticator(name, scheme.jwt, env, where));
+    else out.set(name, apiKeyAuthenticator(name, scheme.apiKey!, env, where, def ? { in: def.in as ApiKeyLocation['in'], name: def.name as string } : {}));
+  }
+  return out;
+}
