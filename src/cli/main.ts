@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { register as check } from './check.ts';
 import { register as demo } from './demo.ts';
+import { register as keys } from './keys.ts';
 import { register as schema } from './schema.ts';
 import { register as serve } from './serve.ts';
 
@@ -12,7 +13,7 @@ const program = new Command('portcullis')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [serve, check, schema, demo]) register(program);
+for (const register of [serve, check, schema, demo, keys]) register(program);
 
 try {
   await program.parseAsync(process.argv);
