@@ -76,11 +76,15 @@ export function secretKind(name: string): SecretKind | undefined {
   return undefined;
 }
 
-/** Responses that may carry an issued credential: the authentication flow and creation of keys/tokens/clients. */
+/**
+ * Responses that may carry an issued credential: POSTs of the authentication flow (log in, token) and
+ * creation of keys, tokens, clients or webhooks, which show a secret once.
+ */
 export const mayIssueCredentials = perOperation((op: AuditOperation): boolean => {
+  if (op.method !== 'POST') return false;
   if (isAuthOperation(op)) return true;
   const last = op.path.split('/').filter(Boolean).at(-1) ?? '';
-  return op.method === 'POST' && /^(keys?|api-?keys?|tokens?|credentials?|secrets?|clients?|apps?|applications?|webhooks?|sessions?)$/i.test(last);
+  return /^(keys?|api-?keys?|tokens?|credentials?|secrets?|clients?|apps?|applications?|webhooks?|sessions?)$/i.test(last);
 });
 
 /** Credentials in a URL (query or path parameter names); page tokens are not credentials. */
