@@ -385,7 +385,6 @@ function hasExponentialAmbiguity(sets: Ranges[], follow: Map<number, number>[]):
   };
 
   const componentOf = new Map<number, number>();
-  const found = { exponential: false };
   const divergingEdges: [number, number][] = [];
 
   function strongConnect(start: number): void {
@@ -436,11 +435,10 @@ function hasExponentialAmbiguity(sets: Ranges[], follow: Map<number, number>[]):
   // state and come back to it.
   const hasDiagonal = new Set<number>();
   for (const [state, id] of componentOf) if (Math.floor(state / n) === state % n) hasDiagonal.add(id);
-  for (const [from, to] of divergingEdges) {
+  return divergingEdges.some(([from, to]) => {
     const id = componentOf.get(from);
-    if (id !== undefined && id === componentOf.get(to) && hasDiagonal.has(id)) found.exponential = true;
-  }
-  return found.exponential;
+    return id !== undefined && id === componentOf.get(to) && hasDiagonal.has(id);
+  });
 }
 
 function single(code: number): Ranges {

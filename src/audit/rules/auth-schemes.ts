@@ -3,7 +3,7 @@
 import type { JsonPath } from '../../config/source.ts';
 import type { AuditModel, Node } from '../model.ts';
 import { isObject } from '../model.ts';
-import type { Report, Rule } from '../types.ts';
+import type { Rule } from '../types.ts';
 
 function eachScheme(model: AuditModel, visit: (name: string, scheme: Node, at: JsonPath) => void): void {
   for (const [name, { node, path }] of model.securitySchemes) visit(name, node, path);
