@@ -1,4 +1,4 @@
-// Opens a Store from the one string users write: a PostgreSQL URL ("postgres://..."), or a SQLite
+// Opens a Store from the one string users write: a PostgreSQL URL ("postgres://...[?schema=name]"), or a SQLite
 // file path ("./portcullis.db", "sqlite:./portcullis.db", ":memory:"). Relative paths are resolved
 // against `baseDir` (the config file's folder).
 import { isAbsolute, resolve } from 'node:path';
@@ -11,7 +11,13 @@ export function isPostgresUrl(location: string): boolean {
 }
 
 export function openStore(location: string, baseDir = process.cwd()): Store {
-  if (isPostgresUrl(location)) return new PostgresStore(location);
+  if (isPostgresUrl(location)) {
+    // "?schema=name" picks the PostgreSQL schema of the tables (default public); it is not sent to the server.
+    const url = new URL(location);
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    return new PostgresStore(url.toString(), { schema });
+  }
   const path = location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location;
   if (path === '') throw new Error('the store location is empty');
   return new SqliteStore(path === ':memory:' || isAbsolute(path) ? path : resolve(baseDir, path));
