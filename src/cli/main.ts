@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The portcullis command. Each subcommand lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
+import { register as audit } from './audit.ts';
 import { register as check } from './check.ts';
 import { register as demo } from './demo.ts';
 import { register as keys } from './keys.ts';
