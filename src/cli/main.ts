@@ -14,7 +14,7 @@ const program = new Command('portcullis')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [serve, check, schema, demo, keys]) register(program);
+for (const register of [serve, check, schema, demo, audit, keys]) register(program);
 
 try {
   await program.parseAsync(process.argv);
