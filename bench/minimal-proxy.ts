@@ -23,12 +23,13 @@ function strip(raw: string[], connection: string | string[] | undefined): string
   return out;
 }
 
+// Copy rather than delete: deleting keys turns the object into a slow dictionary for writeHead.
 function factory({ statusCode, headers, opaque }: { statusCode: number; headers: Record<string, string | string[] | undefined>; opaque: unknown }): ServerResponse {
   const res = opaque as ServerResponse;
-  const named = headers.connection;
-  for (const name of HOP) if (headers[name] !== undefined) delete headers[name];
-  if (named) for (const name of String(named).toLowerCase().split(',')) delete headers[name.trim()];
-  res.writeHead(statusCode, headers);
+  const named = headers.connection ? String(headers.connection).toLowerCase().split(',').map((s) => s.trim()) : null;
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const name in headers) if (!HOP.has(name) && (named === null || !named.includes(name))) out[name] = headers[name];
+  res.writeHead(statusCode, out);
   return res;
 }
 
