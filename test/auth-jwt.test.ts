@@ -446,3 +446,28 @@ describe('brute force', () => {
     }
   });
 });
+
+describe('the JWT benchmark config', () => {
+  test('examples/bench-jwt.yaml accepts the token of bench/make-jwt.ts and refuses others', async () => {
+    const { startGateway } = await import('../src/server/gateway.ts');
+    const { makeBenchJwt } = await import('../bench/make-jwt.ts');
+    const pino = (await import('pino')).default;
+    const upstream = await startUpstream();
+    const gateway = await startGateway({
+      configPath: new URL('../examples/bench-jwt.yaml', import.meta.url).pathname,
+      logger: pino({ level: 'silent' }),
+      env: { ...process.env, UPSTREAM_URL: upstream.url, PORT: '0', ADMIN_PORT: '0' },
+    });
+    try {
+      const url = `${gateway.urls[0]!.url}/small`;
+      const res = await fetch(url, bearer(await makeBenchJwt(60)));
+      assert.equal(res.status, 200);
+      assert.equal(upstream.received.at(-1)!.headers['x-auth-subject'], 'bench-user');
+      await refused(upstream, fetch(url), 401);
+      await refused(upstream, fetch(url, bearer(await makeBenchJwt(-120))), 401);
+    } finally {
+      await gateway.shutdown();
+      await upstream.close();
+    }
+  });
+});
