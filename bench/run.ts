@@ -22,6 +22,8 @@ const usage = `usage: node bench/run.ts [options]
   --warmup <s>          warm-up seconds per target, not measured (default 3)
   --connections <n>     concurrent keep-alive connections (default 50)
   --runs <n>            measured runs per target; the median by req/s is reported (default 1)
+  --pick median|quietest which run the table shows with --runs N: the median by req/s, or the run with
+                        the least CPU used by processes outside the benchmark (default median)
   --tool wrk|autocannon load generator (default: wrk when installed, else autocannon)
   --wait-idle <s>       before each target, wait up to this long for the machine to be idle (default 0)
   --no-pin              do not pin processes to CPUs with taskset
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     runs: { type: 'string', default: '1' },
     tool: { type: 'string' },
+    pick: { type: 'string', default: 'median' },
     'wait-idle': { type: 'string', default: '0' },
     'no-pin': { type: 'boolean', default: false },
     'no-install': { type: 'boolean', default: false },
@@ -82,6 +85,7 @@ if (only) {
   const known = new Set(wanted.flatMap((s) => s.targets.map((t) => t.name)));
   for (const name of only) if (!known.has(name)) fail(`--only: no target "${name}" in the chosen scenarios (${[...known].join(', ')})`);
 }
+if (values.pick !== 'median' && values.pick !== 'quietest') fail(`--pick: median or quietest, got "${values.pick}"`);
 if (values.tool !== undefined && values.tool !== 'wrk' && values.tool !== 'autocannon') fail(`--tool: wrk or autocannon, got "${values.tool}"`);
 
 // ---- setup ---------------------------------------------------------------------------------------
@@ -118,7 +122,7 @@ const machineLoad = loadavg();
 if (machineLoad[0]! > 0.5) notes.push(`machine not idle before the run: load average ${machineLoad.map((l) => l.toFixed(2)).join(' ')}; see the "cpu other" column`);
 
 function say(text: string): void { process.stdout.write(`${text}\n`); }
-say(`Portcullis benchmark: ${wanted.map((s) => s.name).join(', ')}; ${tool} (${toolVersion}), ${connections} connections, ${warmup} s warm-up + ${duration} s${runs > 1 ? ` × ${runs} runs` : ''} per target`);
+say(`Portcullis benchmark: ${wanted.map((s) => s.name).join(', ')}; ${tool} (${toolVersion}), ${connections} connections, ${warmup} s warm-up + ${duration} s${runs > 1 ? ` × ${runs} runs (${values.pick} shown)` : ''} per target`);
 say(`node ${process.version}, ${ncpu} × ${cpus()[0]?.model ?? 'cpu'}; ${layout}`);
 for (const note of notes) say(`note: ${note}`);
 
@@ -272,8 +276,12 @@ async function runScenario(scenario: Scenario, upstreamUrl: string, upstream: Pr
   }
   for (const out of outs) {
     if (out.status !== 'ok' || out.runs.length === 0) continue;
-    const sorted = [...out.runs].sort((a, b) => a.rps - b.rps);
-    out.result = sorted[Math.floor((sorted.length - 1) / 2)];
+    if (values.pick === 'quietest') {
+      out.result = out.runs.reduce((best, run) => (run.cpu.other < best.cpu.other ? run : best));
+    } else {
+      const sorted = [...out.runs].sort((a, b) => a.rps - b.rps);
+      out.result = sorted[Math.floor((sorted.length - 1) / 2)]; // the lower middle one for an even count
+    }
   }
   return outs;
 }
@@ -315,7 +323,7 @@ writeFileSync(file, `${JSON.stringify({
   date: new Date().toISOString(),
   command: `node bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
   machine: { cpus: ncpu, model: cpus()[0]?.model, loadavgBefore: machineLoad, node: process.version },
-  tool, toolVersion, layout, connections, durationSeconds: duration, warmupSeconds: warmup, runs, waitIdleSeconds: waitIdle,
+  tool, toolVersion, layout, connections, durationSeconds: duration, warmupSeconds: warmup, runs, pick: values.pick, waitIdleSeconds: waitIdle,
   notes, interrupted, scenarios: results,
 }, null, 2)}\n`);
 say(`\nresults: ${relative(process.cwd(), file)}   logs: ${relative(process.cwd(), runDir)}/`);
