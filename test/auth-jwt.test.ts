@@ -32,9 +32,15 @@ async function startJwks(keys: JWK[]): Promise<Jwks> {
   const state = { hits: [] as string[], keys, mode: 'ok' as Jwks['mode'], delayMs: 0, maxAge: undefined as number | undefined };
   const server: Server = createServer((req, res) => {
     state.hits.push(req.url ?? '');
-    const answer = () => {
-      if (state.mode === 'down') return res.destroy();
-      if (state.mode === 'error') return res.writeHead(500).end('oops');
+    const answer = (): void => {
+      if (state.mode === 'down') {
+        res.destroy();
+        return;
+      }
+      if (state.mode === 'error') {
+        res.writeHead(500).end('oops');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json', ...(state.maxAge === undefined ? {} : { 'cache-control': `max-age=${state.maxAge}` }) });
       res.end(JSON.stringify({ keys: state.keys }));
     };

@@ -48,7 +48,7 @@ function fail(error: unknown): never {
 }
 
 /** A fresh key with an unused id (ids are 8 random characters: a clash is rare but possible). */
-async function insertNew(store: Store, make: (key: ReturnType<typeof generateApiKey>) => ApiKeyRecord, env: string, insert: (record: ApiKeyRecord) => Promise<boolean>) {
+async function insertNew(make: (key: ReturnType<typeof generateApiKey>) => ApiKeyRecord, env: string, insert: (record: ApiKeyRecord) => Promise<boolean>) {
   for (let attempt = 0; attempt < 5; attempt++) {
     const generated = generateApiKey(env);
     try {
@@ -85,7 +85,6 @@ export function register(program: Command): void {
           }
           const now = Date.now();
           const made = await insertNew(
-            store,
             (g) => ({ id: g.id, consumerId: o.consumer, hash: g.hash, scopes: o.scopes, createdAt: now, expiresAt: o.expires === undefined ? undefined : now + o.expires }),
             o.env,
             async (r) => (await store.insertKey(r), true),
@@ -141,7 +140,6 @@ export function register(program: Command): void {
           const now = Date.now();
           const env = /^pcl_([a-z0-9]+)_/.exec(id)?.[1] ?? 'live';
           const made = await insertNew(
-            store,
             (g) => ({ id: g.id, consumerId: old.consumerId, hash: g.hash, scopes: old.scopes, createdAt: now, expiresAt: o.expires === undefined ? undefined : now + o.expires }),
             env,
             (r) => store.rotateKey(id, r, now + o.grace),
