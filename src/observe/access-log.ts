@@ -7,7 +7,7 @@ import type { Chain } from '../core/pipeline.ts';
 
 const ALWAYS_REDACTED = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token'];
 
-export type AccessLog = (ctx: RequestContext, status: number, chains: readonly (Chain | undefined)[]) => void;
+export type AccessLog = (ctx: RequestContext, status: number, preRoute: Chain, chain: Chain | undefined) => void;
 
 export interface LineSink {
   write(line: string): unknown;
@@ -18,7 +18,7 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
   const redacted = new Set([...ALWAYS_REDACTED, ...options.redact.map((h) => h.toLowerCase())]);
   const headers = options.headers.map((h) => h.toLowerCase());
   const prefix = `{"level":"info","pid":${process.pid},"type":"access","time":"`;
-  return (ctx, status, chains) => {
+  return (ctx, status, preRoute, chain) => {
     const socket = ctx.req.socket;
     let line = `${prefix}${isoNow()}","reqId":${str(ctx.id)},"method":${str(ctx.req.method ?? '')},"status":${status}`;
     if (ctx.path) line += `,"path":${str(ctx.path)}`;
@@ -28,7 +28,7 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
     // The socket is gone when the client disconnected; its counters went with it.
     if (socket) line += `,"bytesIn":${socket.bytesRead - ctx.readAtStart},"bytesOut":${socket.bytesWritten - ctx.writtenAtStart}`;
     line += `,"ip":${str(ctx.clientIp)}`;
-    const policies = decisions(ctx, chains);
+    const policies = decisions(ctx, preRoute, chain);
     if (policies) line += `,"policies":${JSON.stringify(policies)}`;
     if (ctx.errorCode) line += `,"error":"${ctx.errorCode}"`;
     if (headers.length) {
@@ -64,10 +64,11 @@ function str(value: string): string {
   return `"${value}"`;
 }
 
-function decisions(ctx: RequestContext, chains: readonly (Chain | undefined)[]): Record<string, string> | undefined {
+function decisions(ctx: RequestContext, preRoute: Chain, route: Chain | undefined): Record<string, string> | undefined {
+  if (preRoute.policies.length === 0 && (route === undefined || route.policies.length === 0)) return undefined;
   let out: Record<string, string> | undefined;
   let stopped = false;
-  for (const chain of chains) {
+  for (const chain of [preRoute, route]) {
     if (!chain) continue;
     for (const p of chain.policies) {
       if (stopped) return out;

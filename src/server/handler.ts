@@ -11,7 +11,7 @@ import type { AccessLog } from '../observe/access-log.ts';
 import { clientAddress, requestId } from './client-address.ts';
 import { upstreamHeaders } from './forward-headers.ts';
 import { normalizePath } from './normalize-path.ts';
-import { proxy } from './proxy.ts';
+import { proxy, type ProxyCall } from './proxy.ts';
 import type { CompiledRoute, Runtime } from './runtime.ts';
 
 export interface ListenerInfo {
@@ -102,7 +102,7 @@ function route(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: Lis
     try {
       for (const p of target.chain.interceptors) {
         if (p.intercept!(ctx)) {
-          gateway.accessLog(ctx, ctx.res.statusCode, [rt.preRoute, target.chain]);
+          gateway.accessLog(ctx, ctx.res.statusCode, rt.preRoute, target.chain);
           return;
         }
       }
@@ -134,26 +134,41 @@ function enter(ctx: RequestContext, compiled: CompiledRoute, params: Record<stri
 function forward(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo, compiled: CompiledRoute): void {
   const upstream = compiled.upstream;
   const peerTrusted = rt.trustedProxies.size > 0 && rt.trustedProxies.has(ctx.req.socket.remoteAddress ?? '');
-  const fwd = rt.config.forwarding;
-  const headers = upstreamHeaders(
-    ctx,
-    { requestIdHeader: fwd.requestIdHeader, xForwarded: fwd.xForwarded, forwarded: fwd.forwarded, reserved: rt.reservedHeaders },
-    peerTrusted,
-    listener.tls,
-    upstream.preserveHost ? ctx.req.headers.host : undefined,
-  );
+  const headers = upstreamHeaders(ctx, rt.forwardOptions, peerTrusted, listener.tls, upstream.preserveHost ? ctx.req.headers.host : undefined);
   const path = upstream.basePath + (compiled.strip ? ctx.path.slice(compiled.strip) || '/' : ctx.path) + (ctx.query ? `?${ctx.query}` : '');
-  proxy({
-    ctx,
-    upstream,
-    path,
-    headers,
-    onHead: (c, head) => finishHead(c, head, gateway, listener, compiled.chain),
-    done: (c, error) => {
-      if (error) fail(c, rt, gateway, listener, compiled, error);
-      else gateway.accessLog(c, c.res.statusCode, [rt.preRoute, compiled.chain]);
-    },
-  });
+  proxy(new Forwarding(ctx, rt, gateway, listener, compiled, path, headers));
+}
+
+/** One proxied exchange's context and callbacks, in one object (no closures per request). */
+class Forwarding implements ProxyCall {
+  readonly ctx: RequestContext;
+  readonly upstream: CompiledRoute['upstream'];
+  readonly path: string;
+  readonly headers: string[];
+  readonly #rt: Runtime;
+  readonly #gateway: Gateway;
+  readonly #listener: ListenerInfo;
+  readonly #compiled: CompiledRoute;
+
+  constructor(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo, compiled: CompiledRoute, path: string, headers: string[]) {
+    this.ctx = ctx;
+    this.upstream = compiled.upstream;
+    this.path = path;
+    this.headers = headers;
+    this.#rt = rt;
+    this.#gateway = gateway;
+    this.#listener = listener;
+    this.#compiled = compiled;
+  }
+
+  onHead(ctx: RequestContext, head: ResponseHead): void {
+    finishHead(ctx, head, this.#gateway, this.#listener, this.#compiled.chain);
+  }
+
+  done(ctx: RequestContext, error: GatewayError | undefined): void {
+    if (error) fail(ctx, this.#rt, this.#gateway, this.#listener, this.#compiled, error);
+    else this.#gateway.accessLog(ctx, ctx.res.statusCode, this.#rt.preRoute, this.#compiled.chain);
+  }
 }
 
 function finishHead(ctx: RequestContext, head: ResponseHead, gateway: Gateway, listener: ListenerInfo, chain: Chain | undefined): void {
@@ -186,5 +201,5 @@ function fail(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: List
   finishHead(ctx, head, gateway, listener, compiled?.chain ?? rt.globalHead);
   res.writeHead(head.statusCode, head.headers as Record<string, string>);
   res.end(ctx.req.method === 'HEAD' ? undefined : problem.body);
-  gateway.accessLog(ctx, head.statusCode, [rt.preRoute, compiled?.chain]);
+  gateway.accessLog(ctx, head.statusCode, rt.preRoute, compiled?.chain);
 }

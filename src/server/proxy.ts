@@ -24,9 +24,9 @@ export interface ProxyCall {
   readonly path: string;
   readonly headers: string[];
   /** Edits the response head (policies, request id) just before it is written. */
-  readonly onHead: (ctx: RequestContext, head: ResponseHead) => void;
+  onHead(ctx: RequestContext, head: ResponseHead): void;
   /** Called once when the exchange is over; `error` is set when the client still needs an answer. */
-  readonly done: (ctx: RequestContext, error: GatewayError | undefined) => void;
+  done(ctx: RequestContext, error: GatewayError | undefined): void;
 }
 
 class BodyTooLarge extends Error {

@@ -12,6 +12,7 @@ import { listOperations, specBasePath, type SpecOperation } from '../openapi/ope
 import { loadSpec, SpecError, type LoadedSpec } from '../openapi/load.ts';
 import { AddressList } from '../policies/ip-filter/cidr.ts';
 import { POLICIES_BY_NAME } from '../policies/index.ts';
+import type { ForwardOptions } from './forward-headers.ts';
 import { RouteConflictError, Router } from './router.ts';
 import { createUpstream, type Upstream } from './upstream.ts';
 
@@ -45,6 +46,7 @@ export interface Runtime {
     readonly maxUrlLength: number;
   };
   readonly reservedHeaders: ReadonlySet<string>;
+  readonly forwardOptions: ForwardOptions;
   close(): Promise<void>;
 }
 
@@ -186,6 +188,12 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
       maxUrlLength: toBytes(config.limits.maxUrlLength),
     },
     reservedHeaders,
+    forwardOptions: {
+      requestIdHeader: config.forwarding.requestIdHeader,
+      xForwarded: config.forwarding.xForwarded,
+      forwarded: config.forwarding.forwarded,
+      reserved: reservedHeaders,
+    },
     close,
   };
 }
