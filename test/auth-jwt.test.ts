@@ -24,15 +24,21 @@ interface Jwks {
   mode: 'ok' | 'down' | 'error';
   delayMs: number;
   maxAge: number | undefined;
+  discoveryIssuer: string;
   close(): Promise<void>;
 }
 
 /** A JWKS endpoint under test control; records every path requested. */
 async function startJwks(keys: JWK[]): Promise<Jwks> {
-  const state = { hits: [] as string[], keys, mode: 'ok' as Jwks['mode'], delayMs: 0, maxAge: undefined as number | undefined };
+  const state = { hits: [] as string[], keys, mode: 'ok' as Jwks['mode'], delayMs: 0, maxAge: undefined as number | undefined, discoveryIssuer: ISS };
   const server: Server = createServer((req, res) => {
     state.hits.push(req.url ?? '');
     const answer = (): void => {
+      if (req.url === '/.well-known/openid-configuration') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ issuer: state.discoveryIssuer, jwks_uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json` }));
+        return;
+      }
       if (state.mode === 'down') {
         res.destroy();
         return;
@@ -425,6 +431,35 @@ describe('JWKS availability', () => {
     } finally {
       await gw.close();
       await jwks.close();
+    }
+  });
+});
+
+describe('OpenID Connect discovery', () => {
+  test('the JWKS URL comes from the discovery document, which must name the issuer', async () => {
+    const upstream = await startUpstream();
+    const k = await keyPair('k1');
+    const jwks = await startJwks([k.jwk]);
+    const yaml = (url: string) => jwtYaml(url).replace(`jwksUrl: ${url}`, `discovery: ${url.replace('/jwks.json', '/.well-known/openid-configuration')}`);
+    const gw = await gatewayFor(upstream, yaml(jwks.url));
+    try {
+      assert.equal((await fetch(`${gw.url}/d`, bearer(await sign(k.pair, 'k1')))).status, 200);
+      assert.deepEqual(jwks.hits.slice(0, 2), ['/.well-known/openid-configuration', '/jwks.json']);
+    } finally {
+      await gw.close();
+    }
+    // A discovery document for another issuer is not believed.
+    const other = await startJwks([k.jwk]);
+    other.discoveryIssuer = 'https://impostor.test';
+    const gw2 = await gatewayFor(upstream, yaml(other.url));
+    try {
+      await refused(upstream, fetch(`${gw2.url}/d`, bearer(await sign(k.pair, 'k1'))), 401);
+      assert.ok(!other.hits.includes('/jwks.json'));
+    } finally {
+      await gw2.close();
+      await jwks.close();
+      await other.close();
+      await upstream.close();
     }
   });
 });
