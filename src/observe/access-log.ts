@@ -20,10 +20,11 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
   const prefix = `{"level":"info","pid":${process.pid},"type":"access","time":"`;
   return (ctx, status, preRoute, chain) => {
     const socket = ctx.req.socket;
-    let line = `${prefix}${isoNow()}","reqId":${str(ctx.id)},"method":${str(ctx.req.method ?? '')},"status":${status}`;
+    const now = performance.now();
+    let line = `${prefix}${isoAt(now)}","reqId":${str(ctx.id)},"method":${str(ctx.req.method ?? '')},"status":${status}`;
     if (ctx.path) line += `,"path":${str(ctx.path)}`;
     if (ctx.api !== undefined) line += `,"api":${str(ctx.api)},"op":${str(ctx.operationId ?? '')}`;
-    line += `,"ms":${round(performance.now() - ctx.startedAt)}`;
+    line += `,"ms":${round(now - ctx.startedAt)}`;
     if (ctx.upstreamMs >= 0) line += `,"upstreamMs":${round(ctx.upstreamMs)}`;
     // The socket is gone when the client disconnected; its counters went with it.
     if (socket) line += `,"bytesIn":${socket.bytesRead - ctx.readAtStart},"bytesOut":${socket.bytesWritten - ctx.writtenAtStart}`;
@@ -45,12 +46,12 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
 
 let lastMs = 0;
 let lastIso = '';
-/** ISO time, formatted at most once per millisecond. */
-function isoNow(): string {
-  const now = Date.now();
-  if (now !== lastMs) {
-    lastMs = now;
-    lastIso = new Date(now).toISOString();
+/** ISO time of a performance.now() reading (no second clock read), formatted at most once per millisecond. */
+function isoAt(perfNow: number): string {
+  const ms = Math.floor(performance.timeOrigin + perfNow);
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
   }
   return lastIso;
 }

@@ -1,65 +1,92 @@
 // A buffered, non-blocking writer of whole JSON lines to a file descriptor, shared by the gateway log
-// and the access log so their lines never interleave. Lines are joined and written by one fs.write at
-// a time (at most `flushBytes` of latency, or 100 ms); if the destination cannot keep up, lines beyond
-// `maxBuffered` are dropped and counted rather than growing memory or blocking requests.
+// and the access log so their lines never interleave. Each line is encoded at once into a block of
+// memory (no long strings to flatten later); full blocks are written by one fs.write at a time, the
+// last one at most 100 ms after its first line. If the destination cannot keep up, lines beyond
+// `maxBuffered` bytes are dropped and counted rather than growing memory or blocking requests.
 import { write, writeSync } from 'node:fs';
+
+const BLOCK = 64 * 1024;
 
 export class BufferedLineSink {
   readonly #fd: number;
-  readonly #flushBytes: number;
   readonly #maxBuffered: number;
-  #lines: string[] = [];
-  #size = 0;
+  #block = Buffer.allocUnsafe(BLOCK);
+  #used = 0;
+  /** Blocks waiting for their turn to be written. */
+  #queue: Buffer[] = [];
+  #queued = 0;
   #writing = false;
   #timer: NodeJS.Timeout | undefined;
   dropped = 0;
 
-  constructor(fd: number, options: { flushBytes?: number; maxBuffered?: number } = {}) {
+  constructor(fd: number, options: { maxBuffered?: number } = {}) {
     this.#fd = fd;
-    this.#flushBytes = options.flushBytes ?? 16 * 1024;
     this.#maxBuffered = options.maxBuffered ?? 8 * 1024 * 1024;
   }
 
   write(line: string): boolean {
-    if (this.#size > this.#maxBuffered) {
+    if (this.#queued > this.#maxBuffered) {
       this.dropped++;
       return false;
     }
-    this.#lines.push(line);
-    this.#size += line.length;
-    if (this.#size >= this.#flushBytes) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), 100).unref();
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    if (this.#used + line.length * 3 > BLOCK) {
+      this.#seal();
+      if (line.length * 3 > BLOCK) {
+        this.#enqueue(Buffer.from(line, 'utf8'));
+        this.#pump();
+        return true;
+      }
+    }
+    this.#used += this.#block.write(line, this.#used, 'utf8');
+    if (this.#used >= BLOCK / 2) {
+      this.#seal();
+      this.#pump();
+    } else this.#timer ??= setTimeout(() => this.flush(), 100).unref();
     return true;
   }
 
   flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#writing || this.#size === 0) return;
-    const data = this.#take();
-    this.#writing = true;
-    write(this.#fd, data, (error) => {
-      this.#writing = false;
-      if (error) this.dropped++;
-      if (this.#size >= this.#flushBytes) this.flush();
-      else if (this.#size > 0) this.#timer ??= setTimeout(() => this.flush(), 100).unref();
-    });
+    this.#seal();
+    this.#pump();
   }
 
   /** On exit: whatever is buffered, written now. */
   flushSync(): void {
-    if (this.#size === 0) return;
+    this.#seal();
     try {
-      writeSync(this.#fd, this.#take());
+      for (const block of this.#queue) writeSync(this.#fd, block);
     } catch {
       // nothing more can be done with a closed descriptor
     }
+    this.#queue = [];
+    this.#queued = 0;
   }
 
-  #take(): string {
-    const data = this.#lines.join('');
-    this.#lines = [];
-    this.#size = 0;
-    return data;
+  #seal(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#used === 0) return;
+    this.#enqueue(this.#block.subarray(0, this.#used));
+    this.#block = Buffer.allocUnsafe(BLOCK);
+    this.#used = 0;
+  }
+
+  #enqueue(block: Buffer): void {
+    this.#queue.push(block);
+    this.#queued += block.length;
+  }
+
+  #pump(): void {
+    if (this.#writing || this.#queue.length === 0) return;
+    const block = this.#queue.shift()!;
+    this.#writing = true;
+    write(this.#fd, block, (error, written) => {
+      this.#writing = false;
+      this.#queued -= block.length;
+      if (error) this.dropped++;
+      else if (written < block.length) this.#queue.unshift(block.subarray(written)), (this.#queued += block.length - written);
+      this.#pump();
+    });
   }
 }

@@ -78,6 +78,12 @@ function forwardedNode(address: string): string {
   return address.includes(':') ? `"[${address}]"` : address;
 }
 
+let lastHost = '';
+let lastQuoted = '';
+/** A Forwarded host value; clients send the same Host again and again, so the last answer is kept. */
 function quoteIfNeeded(value: string): string {
-  return /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+  if (value === lastHost) return lastQuoted;
+  lastHost = value;
+  lastQuoted = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+  return lastQuoted;
 }

@@ -16,7 +16,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'PCL_TOTAL_TIMEOUT']);
 const BAD_RESPONSES = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INFO', 'UND_ERR_RESPONSE_STATUS_CODE']);
-const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'te', 'proxy-authenticate'];
+const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'te', 'proxy-authenticate']);
 
 export interface ProxyCall {
   readonly ctx: RequestContext;
@@ -105,13 +105,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200 || this.#finished) return; // 1xx are the upstream's business
     const { ctx } = this.#call;
     ctx.upstreamMs = performance.now() - this.#sentAt;
+    // Copied rather than deleted from: deleting keys turns the object into a slow dictionary.
     const connection = headers.connection;
-    if (connection !== undefined) {
-      // Fields the upstream names in Connection are hop-by-hop too (RFC 9110 §7.6.1).
-      for (const name of String(connection).split(',')) delete headers[name.trim().toLowerCase()];
+    const named = connection === undefined ? undefined : String(connection).toLowerCase().split(',').map((n) => n.trim());
+    const kept: Record<string, string | string[] | undefined> = {};
+    for (const name in headers) {
+      if (HOP_BY_HOP_RESPONSE.has(name) || (named !== undefined && named.includes(name))) continue;
+      kept[name] = headers[name];
     }
-    for (const name of HOP_BY_HOP_RESPONSE) if (headers[name] !== undefined) delete headers[name];
-    const head: ResponseHead = { statusCode, headers };
+    const head: ResponseHead = { statusCode, headers: kept };
     try {
       this.#call.onHead(ctx, head);
       ctx.res.writeHead(head.statusCode, head.headers as Record<string, string | string[]>);
