@@ -73,13 +73,16 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
   }
 
   const reservedHeaders = new Set<string>();
+  const created: PolicyInstance[] = [];
   const instantiate = (name: string, options: PolicyConfigs[string], scope: PolicyScope, path: JsonPath, api?: ApiDocument): PolicyInstance | undefined => {
     if (options === false) return undefined;
     const factory = POLICIES_BY_NAME.get(name)!;
     try {
       const hooks = factory.create(options, { logger: logger.child({ policy: name }), scope, baseDir, ...api });
       for (const h of hooks.reservedHeaders ?? []) reservedHeaders.add(h.toLowerCase());
-      return { ...hooks, name, phase: factory.phase, mode: options.mode };
+      const instance: PolicyInstance = { ...hooks, name, phase: factory.phase, mode: options.mode };
+      created.push(instance);
+      return instance;
     } catch (error) {
       issue(path, (error as Error).message);
       return undefined;
@@ -168,8 +171,10 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
     }
   }
 
+  // Pools close once their in-flight requests are done; then the policies release what they hold.
   const close = async () => {
     await Promise.allSettled([...upstreams.values()].map((u) => u.pool.close()));
+    await Promise.allSettled(created.map(async (p) => p.close?.()));
   };
   if (issues.length) {
     await close();
