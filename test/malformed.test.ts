@@ -3,11 +3,11 @@
 // and echoes nothing of the request, that the upstream never saw the request, and that the gateway
 // still serves a normal request afterwards.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { passthroughYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { socketStates } from './helpers/process.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
 /** A unique string placed in every bad input; no gateway answer may contain it. */
@@ -109,28 +109,9 @@ function parseResponse(raw: string): { status: number; headers: Record<string, s
   }
 }
 
-/**
- * TCP states (hex, as in /proc/net/tcp) of the sockets whose local port is `port` and that are
- * ESTABLISHED (01) or CLOSE_WAIT (08): connections the server side still holds. Linux only.
- */
+/** Connections the server side still holds on `port`: ESTABLISHED (01) or CLOSE_WAIT (08). */
 function serverSideSockets(port: number): number[] {
-  const out: number[] = [];
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length < 4) continue;
-      const localPort = Number.parseInt(cols[1]!.split(':')[1]!, 16);
-      const state = Number.parseInt(cols[3]!, 16);
-      if (localPort === port && (state === 0x01 || state === 0x08)) out.push(state);
-    }
-  }
-  return out;
+  return socketStates(port).filter((state) => state === 0x01 || state === 0x08);
 }
 
 interface Case {

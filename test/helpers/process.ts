@@ -123,9 +123,9 @@ export function childPids(pid: number): number[] {
   return out.sort((a, b) => a - b);
 }
 
-/** Number of TCP sockets in LISTEN state on `port` (any address), from /proc/net/tcp{,6}; Linux. */
-export function listenSockets(port: number): number {
-  let n = 0;
+/** TCP states (as in /proc/net/tcp: 0x01 ESTABLISHED, 0x08 CLOSE_WAIT, 0x0A LISTEN...) of the sockets whose local port is `port`; Linux. */
+export function socketStates(port: number): number[] {
+  const out: number[] = [];
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
@@ -135,10 +135,15 @@ export function listenSockets(port: number): number {
     }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols.length > 3 && Number.parseInt(cols[1]!.split(':')[1]!, 16) === port && cols[3] === '0A') n++;
+      if (cols.length > 3 && Number.parseInt(cols[1]!.split(':')[1]!, 16) === port) out.push(Number.parseInt(cols[3]!, 16));
     }
   }
-  return n;
+  return out;
+}
+
+/** Number of TCP sockets in LISTEN state on `port` (any address). */
+export function listenSockets(port: number): number {
+  return socketStates(port).filter((s) => s === 0x0a).length;
 }
 
 export function isAlive(pid: number): boolean {
