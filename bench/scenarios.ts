@@ -2,6 +2,7 @@
 // To benchmark a Portcullis policy, add a scenario whose targets include the passthrough gateway and
 // the gateway with that policy's example config (see portcullis() below), so both run in the same run.
 import type { TargetSpec } from './lib/targets.ts';
+import { makeBenchJwt } from './make-jwt.ts';
 
 export interface Scenario {
   name: string; // --scenario <name>
@@ -62,6 +63,27 @@ export const scenarios: Scenario[] = [
     headers: { 'content-type': 'application/json' },
     targets: [...peers, portcullis()],
     yardstick,
+  },
+  {
+    name: 'jwt-get',
+    description: 'GET /small with an RS256 bearer token: JWT authentication (verified-token cache) vs passthrough',
+    method: 'GET',
+    path: '/small',
+    headers: { authorization: `Bearer ${await makeBenchJwt()}` },
+    targets: [portcullis(), portcullis('portcullis-jwt', 'examples/bench-jwt.yaml')],
+    reference: 'portcullis-jwt',
+    yardstick: { target: 'portcullis', min: 0.9 },
+  },
+  {
+    name: 'waf-post',
+    description: `POST the ${Buffer.byteLength(jsonBody)}-byte JSON body: attack detection (examples/waf-only.yaml) vs passthrough`,
+    method: 'POST',
+    path: '/echo',
+    body: jsonBody,
+    headers: { 'content-type': 'application/json' },
+    targets: [portcullis(), portcullis('portcullis-waf', 'examples/waf-only.yaml')],
+    reference: 'portcullis-waf',
+    yardstick: { target: 'portcullis', min: 0.85 },
   },
 ];
 
