@@ -27,6 +27,8 @@ export class RequestContext {
   readonly startedAt: number;
   id = '';
   clientIp = '';
+  /** The direct peer is one of forwarding.trustedProxies (its forwarding headers are believed). */
+  peerTrusted = false;
   /** Normalized path as routed and forwarded (percent-encoded, no query). */
   path = '';
   /** Raw query string without the leading "?" ("" when absent). */

@@ -50,6 +50,7 @@ function admit(ctx: RequestContext, rt: Runtime): void {
   const req = ctx.req;
   const peer = req.socket.remoteAddress ?? '';
   const peerTrusted = rt.trustedProxies.size > 0 && rt.trustedProxies.has(peer);
+  ctx.peerTrusted = peerTrusted;
   ctx.id = requestId(req.headers[rt.config.forwarding.requestIdHeader] as string | undefined, peerTrusted);
   ctx.clientIp = clientAddress(peer, req.headers['x-forwarded-for'] as string | undefined, rt.trustedProxies);
   ctx.bodyLimit = rt.limits.maxBody;
@@ -133,8 +134,7 @@ function enter(ctx: RequestContext, compiled: CompiledRoute, params: Record<stri
 
 function forward(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo, compiled: CompiledRoute): void {
   const upstream = compiled.upstream;
-  const peerTrusted = rt.trustedProxies.size > 0 && rt.trustedProxies.has(ctx.req.socket.remoteAddress ?? '');
-  const headers = upstreamHeaders(ctx, rt.forwardOptions, peerTrusted, listener.tls, upstream.preserveHost ? ctx.req.headers.host : undefined);
+  const headers = upstreamHeaders(ctx, rt.forwardOptions, ctx.peerTrusted, listener.tls, upstream.preserveHost ? ctx.req.headers.host : undefined);
   const path = upstream.basePath + (compiled.strip ? ctx.path.slice(compiled.strip) || '/' : ctx.path) + (ctx.query ? `?${ctx.query}` : '');
   proxy(new Forwarding(ctx, rt, gateway, listener, compiled, path, headers));
 }
