@@ -71,7 +71,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   start(): void {
     const { ctx, upstream } = this.#call;
     this.#timer = setTimeout(this.#onTimeout, upstream.totalTimeoutMs);
-    ctx.res.once('close', this.#onClientClose);
+    ctx.res.on('close', this.#onClientClose); // `on`, not `once`: no wrapper per request; the handler ignores a late call
     this.#dispatch();
   }
 
