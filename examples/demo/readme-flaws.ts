@@ -5,11 +5,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 export const START = '<!-- flaws:start (generated from flaws.json by readme-flaws.ts) -->';
 export const END = '<!-- flaws:end -->';
 
-interface Op {
+/** The shape of flaws.json entries (shared with spec.test.ts). */
+export interface Op {
   method: string;
   path: string;
 }
-interface Flaw {
+export interface Flaw {
   id: string;
   category: string;
   severity: string;
@@ -17,6 +18,7 @@ interface Flaw {
   operation: Op;
   alsoAffects: Op[];
   documented: boolean;
+  scope?: 'global';
   description: string;
   reproduce: string[];
   protection: { phase: string; policy: string; how: string }[];

@@ -14,26 +14,9 @@ import { type LoadedSpec, loadSpec } from '../../src/openapi/load.ts';
 import { listOperations, type SpecOperation, specBasePath } from '../../src/openapi/operations.ts';
 import { type DemoApi, startDemoApi } from './api.ts';
 import { DemoClient } from './client.ts';
-import { readmeWithFlaws, renderFlaws } from './readme-flaws.ts';
+import { readmeWithFlaws, renderFlaws, type Flaw, type Op } from './readme-flaws.ts';
 import { allRoutes } from './routes/index.ts';
 
-interface Op {
-  method: string;
-  path: string;
-}
-interface Flaw {
-  id: string;
-  category: string;
-  severity: string;
-  title: string;
-  operation: Op;
-  alsoAffects: Op[];
-  documented: boolean;
-  scope?: 'global';
-  description: string;
-  reproduce: string[];
-  protection: { phase: string; policy: string; how: string }[];
-}
 interface FlawFile {
   basePath: string;
   categories: Record<string, string>;
