@@ -3,6 +3,7 @@ import type { PolicyFactory } from '../core/policy.ts';
 import { authApiKey } from './auth-apikey/index.ts';
 import { authJwt } from './auth-jwt/index.ts';
 import { authSchemes } from './auth-schemes/index.ts';
+import { authorize } from './authorize/index.ts';
 import { cors } from './cors/index.ts';
 import { inspect } from './inspect/index.ts';
 import { ipFilter } from './ip-filter/index.ts';
@@ -10,6 +11,6 @@ import { requestSize } from './request-size/index.ts';
 import { securityHeaders } from './security-headers/index.ts';
 import { validate } from './validate/index.ts';
 
-export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey];
+export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize];
 
 export const POLICIES_BY_NAME: ReadonlyMap<string, PolicyFactory<any>> = new Map(POLICY_FACTORIES.map((f) => [f.name, f]));
