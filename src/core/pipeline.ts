@@ -18,7 +18,12 @@ export interface Chain {
   readonly requestHooks: readonly RequestHook[];
   readonly onResponseHead: (ctx: RequestContext, head: ResponseHead) => void;
   readonly interceptors: readonly PolicyInstance[];
+  /** Largest response body buffered for the body hooks; 0 when no policy needs the body (streamed). */
+  readonly responseBodyLimit: number;
+  readonly onResponseBody: (ctx: RequestContext, head: ResponseHead, body: Buffer) => Buffer;
 }
+
+const DEFAULT_RESPONSE_BODY_LIMIT = 1024 * 1024;
 
 export function buildChain(instances: readonly PolicyInstance[]): Chain {
   const policies = [...instances].sort((a, b) => PHASE_ORDER[a.phase] - PHASE_ORDER[b.phase]);
@@ -48,7 +53,28 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
       : (ctx: RequestContext, head: ResponseHead) => {
           for (const p of headHooks) p.onResponseHead!(ctx, head);
         };
-  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept) };
+  const bodyHooks = policies.filter((p) => p.onResponseBody);
+  const onResponseBody = (ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer => {
+    for (const p of bodyHooks) {
+      try {
+        const replaced = p.onResponseBody!(ctx, head, body);
+        // A report-mode policy decides and records, but the client gets the body unchanged.
+        if (replaced !== undefined && replaced !== body) {
+          if (p.mode === 'enforce') body = replaced;
+          else ctx.record(p.name, 'report');
+        }
+      } catch (error) {
+        if (p.mode === 'enforce' || !(error instanceof GatewayError)) {
+          if (error instanceof GatewayError) ctx.record(p.name, 'deny', error.code);
+          throw error;
+        }
+        ctx.record(p.name, 'report', error.code);
+      }
+    }
+    return body;
+  };
+  const responseBodyLimit = bodyHooks.length ? Math.min(...bodyHooks.map((p) => p.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT)) : 0;
+  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody };
 }
 
 /** Runs hooks from index `i`; returns a promise only if one of them did. Refusals are thrown. */

@@ -40,6 +40,13 @@ export interface PolicyInstance {
   onResponseHead?(ctx: RequestContext, head: ResponseHead): void;
   /** Request headers this policy sets for the upstream (identity headers): always stripped from clients. */
   readonly reservedHeaders?: readonly string[];
+  /**
+   * Sees (and may replace) the whole response body before any of it reaches the client. Declaring it
+   * makes the gateway buffer responses of the operations this policy is on, up to `responseBodyLimit`
+   * bytes (above: 502, fail closed). Throw a GatewayError to refuse the response. Synchronous.
+   */
+  onResponseBody?(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer | undefined;
+  readonly responseBodyLimit?: number;
   /** Answers the request itself (e.g. a CORS preflight) instead of routing it; true when it did. */
   intercept?(ctx: RequestContext): boolean;
   close?(): void | Promise<void>;

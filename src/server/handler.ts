@@ -135,6 +135,8 @@ function enter(ctx: RequestContext, compiled: CompiledRoute, params: Record<stri
 function forward(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo, compiled: CompiledRoute): void {
   const upstream = compiled.upstream;
   const headers = upstreamHeaders(ctx, rt.forwardOptions, ctx.peerTrusted, listener.tls, upstream.preserveHost ? ctx.req.headers.host : undefined);
+  // Body policies read the response: ask for it unencoded.
+  if (compiled.chain.responseBodyLimit > 0) dropHeader(headers, 'accept-encoding');
   const path = upstream.basePath + (compiled.strip ? ctx.path.slice(compiled.strip) || '/' : ctx.path) + (ctx.query ? `?${ctx.query}` : '');
   proxy(new Forwarding(ctx, rt, gateway, listener, compiled, path, headers));
 }
@@ -145,6 +147,7 @@ class Forwarding implements ProxyCall {
   readonly upstream: CompiledRoute['upstream'];
   readonly path: string;
   readonly headers: string[];
+  readonly bufferLimit: number;
   readonly #rt: Runtime;
   readonly #gateway: Gateway;
   readonly #listener: ListenerInfo;
@@ -155,6 +158,7 @@ class Forwarding implements ProxyCall {
     this.upstream = compiled.upstream;
     this.path = path;
     this.headers = headers;
+    this.bufferLimit = compiled.chain.responseBodyLimit;
     this.#rt = rt;
     this.#gateway = gateway;
     this.#listener = listener;
@@ -165,10 +169,18 @@ class Forwarding implements ProxyCall {
     finishHead(ctx, head, this.#gateway, this.#listener, this.#compiled.chain);
   }
 
+  onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer {
+    return this.#compiled.chain.onResponseBody(ctx, head, body);
+  }
+
   done(ctx: RequestContext, error: GatewayError | undefined): void {
     if (error) fail(ctx, this.#rt, this.#gateway, this.#listener, this.#compiled, error);
     else this.#gateway.accessLog(ctx, ctx.res.statusCode, this.#rt.preRoute, this.#compiled.chain);
   }
+}
+
+function dropHeader(flat: string[], lowerName: string): void {
+  for (let i = flat.length - 2; i >= 0; i -= 2) if (flat[i]!.toLowerCase() === lowerName) flat.splice(i, 2);
 }
 
 function finishHead(ctx: RequestContext, head: ResponseHead, gateway: Gateway, listener: ListenerInfo, chain: Chain | undefined): void {

@@ -27,6 +27,9 @@ export interface ProxyCall {
   onHead(ctx: RequestContext, head: ResponseHead): void;
   /** Called once when the exchange is over; `error` is set when the client still needs an answer. */
   done(ctx: RequestContext, error: GatewayError | undefined): void;
+  /** > 0: buffer response bodies up to this many bytes and pass them through `onBody` before sending. */
+  readonly bufferLimit: number;
+  onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer;
 }
 
 class BodyTooLarge extends Error {
@@ -61,6 +64,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   #finished = false;
   /** Set when the exchange was given up before undici handed over its controller. */
   #abortReason: Error | undefined = undefined;
+  /** The held response head and body chunks, when a policy needs the whole body. */
+  #held: ResponseHead | undefined = undefined;
+  #chunks: Buffer[] = [];
+  #size = 0;
 
   constructor(call: ProxyCall, body: Readable | IncomingMessage | Buffer | null, retries: number) {
     this.#call = call;
@@ -116,6 +123,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     const head: ResponseHead = { statusCode, headers: kept };
     try {
       this.#call.onHead(ctx, head);
+      if (this.#call.bufferLimit > 0 && statusCode !== 204 && statusCode !== 304 && ctx.req.method !== 'HEAD') {
+        this.#held = head; // written once the body policies have seen the whole body
+        return;
+      }
       ctx.res.writeHead(head.statusCode, head.headers as Record<string, string | string[]>);
     } catch (error) {
       // A response policy failed or the upstream sent a header Node refuses to write: fail closed.
@@ -124,6 +135,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#held) {
+      this.#size += chunk.length;
+      if (this.#size > this.#call.bufferLimit) controller.abort(Object.assign(new Error('response body over the inspection limit'), { code: 'PCL_UNINSPECTABLE' }));
+      else this.#chunks.push(chunk);
+      return;
+    }
     const res = this.#call.ctx.res;
     if (!res.write(chunk)) {
       controller.pause();
@@ -134,7 +151,34 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.#finished) return;
     this.#finish();
+    if (this.#held) return this.#sendHeld(this.#held);
     this.#call.ctx.res.end();
+    this.#report(undefined);
+  }
+
+  /** Runs the body policies on the whole body, then sends head and (possibly rewritten) body at once. */
+  #sendHeld(head: ResponseHead): void {
+    const { ctx } = this.#call;
+    const encoding = head.headers['content-encoding'];
+    if (encoding !== undefined && encoding !== 'identity') {
+      this.#report(new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is encoded and cannot be checked.'));
+      return;
+    }
+    let body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size);
+    this.#chunks = [];
+    try {
+      body = this.#call.onBody(ctx, head, body);
+    } catch (error) {
+      this.#report(error instanceof GatewayError ? error : new GatewayError('PCL_ERR_INTERNAL'));
+      return;
+    }
+    head.headers['content-length'] = String(body.length);
+    try {
+      ctx.res.writeHead(head.statusCode, head.headers as Record<string, string | string[]>);
+      ctx.res.end(body);
+    } catch {
+      ctx.res.destroy();
+    }
     this.#report(undefined);
   }
 
@@ -180,6 +224,7 @@ function errorCode(error: Error): string {
 
 function toGatewayError(code: string, error: Error): GatewayError {
   if (error instanceof BodyTooLarge || code === 'PCL_BODY_TOO_LARGE') return new GatewayError('PCL_ERR_BODY_TOO_LARGE', error.message);
+  if (code === 'PCL_UNINSPECTABLE') return new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is larger than the response policies may read.');
   if (TIMEOUTS.has(code)) return new GatewayError('PCL_ERR_UPSTREAM_TIMEOUT', undefined, { cause: error });
   if (BAD_RESPONSES.has(code) || code.startsWith('HPE_') || code === 'PCL_BAD_HEAD') return new GatewayError('PCL_ERR_UPSTREAM_BAD_RESPONSE', undefined, { cause: error });
   return new GatewayError('PCL_ERR_UPSTREAM_UNAVAILABLE', undefined, { cause: error });

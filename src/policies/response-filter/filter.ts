@@ -1,0 +1,96 @@
+// Removes from a JSON value what its response schema does not let the client see: undeclared
+// properties (unless additionalProperties allows them), writeOnly and x-portcullis-sensitive ones, and
+// configured names. allOf/oneOf/anyOf contribute the union of their properties. The schema graph may
+// be cyclic; the walk follows the data, which is finite, and stops at a fixed depth.
+
+const MAX_DEPTH = 64;
+
+export interface FilterOptions {
+  readonly removeUndeclared: boolean;
+  readonly sensitive: ReadonlySet<string>;
+}
+
+interface ObjectView {
+  readonly properties: Map<string, any>;
+  /** undefined: nothing said (free-form); true/false; or a schema for the extra properties. */
+  readonly additional: boolean | Record<string, any> | undefined;
+  readonly declaresShape: boolean;
+}
+
+/** Returns the filtered value and whether anything was removed. */
+export function filterValue(value: unknown, schema: any, options: FilterOptions, removed: string[], depth = 0): unknown {
+  if (schema === null || typeof schema !== 'object' || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) {
+    const items = itemsOf(schema);
+    if (!items) return value;
+    let changed = false;
+    const out = value.map((v) => {
+      const f = filterValue(v, items, options, removed, depth + 1);
+      if (f !== v) changed = true;
+      return f;
+    });
+    return changed ? out : value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const view = objectView(schema);
+  if (!view.declaresShape && options.sensitive.size === 0) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const prop = view.properties.get(key);
+    let keep: boolean;
+    let childSchema: any;
+    if (options.sensitive.has(key)) keep = false;
+    else if (prop !== undefined) {
+      keep = !(prop?.writeOnly === true || prop?.['x-portcullis-sensitive'] === true);
+      childSchema = prop;
+    } else if (view.additional === false) keep = false;
+    else if (typeof view.additional === 'object') {
+      keep = true;
+      childSchema = view.additional;
+    } else keep = view.additional === true || !view.declaresShape || !options.removeUndeclared;
+    if (!keep) {
+      removed.push(key);
+      out ??= { ...(value as Record<string, unknown>) };
+      delete out[key];
+      continue;
+    }
+    const filtered = childSchema ? filterValue(child, childSchema, options, removed, depth + 1) : child;
+    if (filtered !== child) (out ??= { ...(value as Record<string, unknown>) })[key] = filtered;
+  }
+  return out ?? value;
+}
+
+function itemsOf(schema: any): any {
+  if (schema.items && typeof schema.items === 'object') return schema.items;
+  for (const k of ['allOf', 'oneOf', 'anyOf']) {
+    for (const sub of Array.isArray(schema[k]) ? schema[k] : []) {
+      const items = itemsOf(sub ?? {});
+      if (items) return items;
+    }
+  }
+  return undefined;
+}
+
+function objectView(schema: any, seen = new Set<object>()): ObjectView {
+  const properties = new Map<string, any>();
+  let additional: ObjectView['additional'];
+  let declaresShape = false;
+  const visit = (s: any) => {
+    if (s === null || typeof s !== 'object' || seen.has(s)) return;
+    seen.add(s);
+    if (s.properties && typeof s.properties === 'object') {
+      declaresShape = true;
+      for (const [k, v] of Object.entries(s.properties)) if (!properties.has(k)) properties.set(k, v);
+    }
+    if (s.additionalProperties !== undefined) {
+      const a = s.additionalProperties;
+      // The most permissive statement wins across combined schemas.
+      if (a === true || (typeof a === 'object' && additional !== true)) additional = a;
+      else if (a === false && additional === undefined) additional = false;
+      declaresShape = true;
+    }
+    for (const k of ['allOf', 'oneOf', 'anyOf']) for (const sub of Array.isArray(s[k]) ? s[k] : []) visit(sub);
+  };
+  visit(schema);
+  return { properties, additional, declaresShape };
+}

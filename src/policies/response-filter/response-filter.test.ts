@@ -1,0 +1,105 @@
+// Through a real gateway and upstream: what the response schema does not let the client see is
+// removed before a byte is sent; untouched bodies stay byte-identical; what cannot be checked is withheld.
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, test } from 'node:test';
+import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+
+const spec = `openapi: 3.1.0
+info: { title: t, version: '1' }
+paths:
+  /user:
+    get:
+      operationId: user
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - { $ref: '#/components/schemas/Base' }
+                  - type: object
+                    properties:
+                      name: { type: string }
+                      password: { type: string, writeOnly: true }
+                      friends: { type: array, items: { $ref: '#/components/schemas/Base' } }
+                      prefs: { type: object, additionalProperties: true }
+  /raw:
+    get: { operationId: raw, responses: { '200': { description: ok } } }
+components:
+  schemas:
+    Base:
+      type: object
+      properties:
+        id: { type: integer }
+        ssn: { type: string, x-portcullis-sensitive: true }
+`;
+
+const bodies: Record<string, { type: string; body: string | Buffer; headers?: Record<string, string> }> = {
+  '/user': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'a', password: 'p', ssn: '123', secretHash: 'h', friends: [{ id: 2, ssn: 'x', token: 't' }], prefs: { theme: 'dark', anything: 1 } }) },
+  '/user?clean': { type: 'application/json', body: '{"id":1,  "name":"spaces kept"}' },
+  '/user?text': { type: 'text/plain', body: 'secretHash: not json' },
+  '/user?broken': { type: 'application/json', body: '{"id":1,' },
+  '/user?big': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'x'.repeat(5000) }) },
+  '/user?gzip': { type: 'application/json', body: gzipSync('{"id":1,"secretHash":"h"}'), headers: { 'content-encoding': 'gzip' } },
+};
+
+describe('response-filter policy', () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+
+  before(async () => {
+    upstream = await startUpstream((req, res) => {
+      const r = bodies[req.url ?? ''] ?? bodies['/user']!;
+      res.writeHead(200, { 'content-type': r.type, ...r.headers });
+      res.end(r.body);
+    });
+    gw = await startTestGateway(
+      `listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+  - name: api
+    spec: ./spec.yaml
+    upstream: backend
+    policies:
+      validate: { unknownQueryParams: allow }
+      response-filter: { maxBodySize: 4kb, sensitive: [token] }
+`,
+      { 'spec.yaml': spec },
+    );
+  });
+  after(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  test('removes undeclared, writeOnly, sensitive and configured properties, nested and in arrays', async () => {
+    const res = await fetch(`${gw.url}/user`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { id: 1, name: 'a', friends: [{ id: 2 }], prefs: { theme: 'dark', anything: 1 } });
+    assert.equal(upstream.received.at(-1)!.headers['accept-encoding'], undefined, 'asked for an unencoded body');
+  });
+
+  test('a body nothing is removed from is sent byte for byte; non-JSON passes', async () => {
+    assert.equal(await (await fetch(`${gw.url}/user?clean`)).text(), '{"id":1,  "name":"spaces kept"}');
+    assert.equal(await (await fetch(`${gw.url}/user?text`)).text(), 'secretHash: not json');
+  });
+
+  test('fails closed on what it cannot check: invalid JSON, over the size limit, encoded bodies', async () => {
+    for (const q of ['broken', 'big', 'gzip']) {
+      const res = await fetch(`${gw.url}/user?${q}`);
+      assert.equal(res.status, 502, q);
+      const text = await res.text();
+      assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE', q);
+      assert.ok(!text.includes('secretHash'), q);
+    }
+  });
+
+  test('HEAD is answered without a body', async () => {
+    const res = await fetch(`${gw.url}/user`, { method: 'HEAD' });
+    assert.equal(res.status, 200);
+  });
+});
