@@ -7,11 +7,12 @@ import { authorize } from './authorize/index.ts';
 import { cors } from './cors/index.ts';
 import { inspect } from './inspect/index.ts';
 import { ipFilter } from './ip-filter/index.ts';
+import { ownership } from './ownership/index.ts';
 import { requestSize } from './request-size/index.ts';
 import { responseFilter } from './response-filter/index.ts';
 import { securityHeaders } from './security-headers/index.ts';
 import { validate } from './validate/index.ts';
 
-export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, responseFilter];
+export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, responseFilter];
 
 export const POLICIES_BY_NAME: ReadonlyMap<string, PolicyFactory<any>> = new Map(POLICY_FACTORIES.map((f) => [f.name, f]));

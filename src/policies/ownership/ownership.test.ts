@@ -1,0 +1,106 @@
+// Through a real gateway with API-key authentication: path rules before the upstream is called,
+// response rules before a byte reaches the client, arrays filtered, override roles, load-time errors.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+
+const spec = `openapi: 3.1.0
+info: { title: t, version: '1' }
+components:
+  securitySchemes:
+    key: { type: apiKey, in: header, name: X-API-Key }
+security: [{ key: [] }]
+paths:
+  /users/{userId}/notes:
+    get:
+      operationId: notes
+      parameters: [{ name: userId, in: path, required: true, schema: { type: string } }]
+      x-portcullis-owner: { path: userId, claim: sub }
+      responses: { '200': { description: ok } }
+  /orders/{id}:
+    get:
+      operationId: order
+      parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
+      x-portcullis-owner: { response: $.ownerId, claim: sub }
+      responses: { '200': { description: ok } }
+  /orders:
+    get:
+      operationId: orders
+      x-portcullis-owner: { response: '$.items[*].ownerId', claim: sub }
+      responses: { '200': { description: ok } }
+`;
+
+const sha = (k: string) => createHash('sha256').update(k).digest('hex');
+const orders: Record<string, unknown> = { '/orders/1': { id: 1, ownerId: 1 }, '/orders/2': { id: 2, ownerId: 2 }, '/orders': { items: [{ id: 1, ownerId: 1 }, { id: 2, ownerId: 2 }, { id: 3, ownerId: 1 }], total: 3 } };
+const config = (upstream: string, extra = '') => `listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+upstreams: { backend: { url: ${upstream} } }
+apis:
+  - name: api
+    spec: ./spec.yaml
+    upstream: backend
+    policies:
+      auth-schemes:
+        schemes:
+          key:
+            apiKey:
+              format: any
+              consumers:
+                - { id: alice, roles: [user], metadata: { sub: '1' }, keys: [{ sha256: ${sha('alice-key')} }] }
+                - { id: bob, roles: [user], metadata: { sub: '2' }, keys: [{ sha256: ${sha('bob-key')} }] }
+                - { id: root, roles: [admin], keys: [{ sha256: ${sha('root-key')} }] }
+      ownership:
+        overrideRoles: [admin]
+${extra}`;
+
+describe('ownership policy', () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+
+  before(async () => {
+    upstream = await startUpstream((req, res) => {
+      const body = JSON.stringify(orders[req.url ?? ''] ?? { notes: [] });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    gw = await startTestGateway(config(upstream.url), { 'spec.yaml': spec });
+  });
+  after(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  const get = (path: string, key: string) => fetch(`${gw.url}${path}`, { headers: { 'x-api-key': key } });
+
+  test('a path rule refuses another user before the upstream is called', async () => {
+    assert.equal((await get('/users/1/notes', 'alice-key')).status, 200);
+    const before = upstream.received.length;
+    const res = await get('/users/1/notes', 'bob-key');
+    assert.equal(res.status, 403);
+    assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_FORBIDDEN');
+    assert.equal(upstream.received.length, before);
+    assert.equal((await get('/users/%31/notes', 'bob-key')).status, 403, 'encoded forms are compared decoded');
+  });
+
+  test('a response rule refuses an object the caller does not own, without leaking it', async () => {
+    assert.deepEqual(await (await get('/orders/1', 'alice-key')).json(), { id: 1, ownerId: 1 });
+    const res = await get('/orders/2', 'alice-key');
+    assert.equal(res.status, 403);
+    assert.ok(!(await res.text()).includes('ownerId'));
+  });
+
+  test('arrays keep only the caller\'s items; override roles see everything', async () => {
+    const mine = (await (await get('/orders', 'alice-key')).json()) as { items: { id: number }[] };
+    assert.deepEqual(mine.items.map((o) => o.id), [1, 3]);
+    const all = (await (await get('/orders', 'root-key')).json()) as { items: unknown[] };
+    assert.equal(all.items.length, 3);
+    assert.equal((await get('/orders/2', 'root-key')).status, 200);
+    assert.equal((await get('/users/1/notes', 'root-key')).status, 200);
+  });
+
+  test('a rule naming a path parameter the operation lacks is refused at load', async () => {
+    await assert.rejects(startTestGateway(config(upstream.url, '        operations:\n          notes: [{ path: nope, claim: sub }]\n'), { 'spec.yaml': spec }), /no path parameter "nope"/);
+  });
+});

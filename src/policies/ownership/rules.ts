@@ -1,0 +1,49 @@
+// Ownership rules compiled at load: where the object's owner is read (a request parameter or a field
+// of the response), which identity claim it must equal, and which roles may pass anyway.
+import type { Identity } from '../../core/context.ts';
+import type { OwnerRule } from './schema.ts';
+
+export interface CompiledOwnerRule {
+  readonly source: 'path' | 'query' | 'header' | 'response';
+  readonly name: string;
+  /** Response rules: the field path, split at the one optional "[*]". */
+  readonly before: readonly string[];
+  readonly after: readonly string[] | undefined;
+  readonly claim: string;
+  readonly overrideRoles: readonly string[];
+}
+
+export function compileRule(rule: OwnerRule, globalOverride: readonly string[], pathParams: ReadonlySet<string> | undefined): CompiledOwnerRule {
+  const sources = (['path', 'query', 'header', 'response'] as const).filter((k) => rule[k] !== undefined);
+  if (sources.length !== 1) throw new Error('an ownership rule names exactly one of path, query, header or response');
+  const source = sources[0]!;
+  const name = rule[source]!;
+  if (source === 'path' && pathParams && !pathParams.has(name)) throw new Error(`the operation has no path parameter "${name}"`);
+  let before: string[] = [];
+  let after: string[] | undefined;
+  if (source === 'response') {
+    const parts = name.slice(1).split(/(?=\.|\[\*\])/).map((p) => (p === '[*]' ? '*' : p.slice(1)));
+    const star = parts.indexOf('*');
+    if (parts.lastIndexOf('*') !== star) throw new Error(`"${name}": at most one [*]`);
+    before = star === -1 ? parts : parts.slice(0, star);
+    after = star === -1 ? undefined : parts.slice(star + 1);
+  }
+  return { source, name, before, after, claim: rule.claim, overrideRoles: [...globalOverride, ...(rule.overrideRoles ?? [])] };
+}
+
+/** The claim's value as a string, from the token claims, an API-key consumer's metadata, or the subject. */
+export function claimOf(identity: Identity, claim: string): string | undefined {
+  const claims = identity.claims as Record<string, unknown>;
+  const metadata = claims.metadata as Record<string, unknown> | undefined;
+  const value = claims[claim] ?? metadata?.[claim] ?? (claim === 'sub' ? identity.subject : undefined);
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+export function get(value: unknown, path: readonly string[]): unknown {
+  let node = value;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}

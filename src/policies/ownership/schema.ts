@@ -1,0 +1,36 @@
+const rule = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['claim'],
+  properties: {
+    path: { type: 'string', description: 'Path parameter that must equal the claim.' },
+    query: { type: 'string', description: 'Query parameter that must equal the claim.' },
+    header: { type: 'string', description: 'Request header that must equal the claim.' },
+    response: { type: 'string', pattern: '^\\$(\\.[A-Za-z_][A-Za-z0-9_-]*|\\[\\*\\])+$', description: 'Field of the JSON response that must equal the claim: "$.ownerId", "$.owner.id", or "$.items[*].ownerId" (items the caller does not own are removed).' },
+    claim: { type: 'string', description: 'Identity claim compared with ("sub" is the subject; API-key consumers use their metadata).' },
+    overrideRoles: { type: 'array', items: { type: 'string' }, description: 'Roles that may access any object.' },
+  },
+} as const;
+
+export const ownershipSchema = {
+  properties: {
+    operations: { type: 'object', default: {}, additionalProperties: { type: 'array', items: rule }, description: 'Rules by operationId, in addition to the document\'s x-portcullis-owner.' },
+    overrideRoles: { type: 'array', items: { type: 'string' }, default: [], description: 'Roles that may access any object, for every rule.' },
+    maxBodySize: { type: ['integer', 'string'], pattern: '^[0-9]+(\\.[0-9]+)?(b|kb|mb|gb)$', default: '1mb', description: 'Largest response checked by a response rule; larger ones are withheld (502, fail closed).' },
+  },
+} as const;
+
+export interface OwnerRule {
+  path?: string;
+  query?: string;
+  header?: string;
+  response?: string;
+  claim: string;
+  overrideRoles?: string[];
+}
+
+export interface OwnershipConfig {
+  operations: Record<string, OwnerRule[]>;
+  overrideRoles: string[];
+  maxBodySize: number | string;
+}
