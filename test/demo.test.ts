@@ -50,6 +50,22 @@ test('portcullis demo serves the documented API, refuses the rest, and stops on 
     assert.equal(wrongMethod.status, 405);
     assert.match(wrongMethod.headers.get('allow') ?? '', /GET/);
 
+    // The documented flaws the gateway closes already (the scanner will prove the rest).
+    const bob = /bob\s+\S+\s+user\s+(\S+)/.exec(stderr)?.[1]!;
+    const as = (k: string, path: string, init: RequestInit = {}) => fetch(`${base}/api/v2${path}`, { ...init, headers: { 'x-api-key': k, ...(init.headers as Record<string, string>) } });
+    const mine = (await (await as(key, '/me')).json()) as Record<string, unknown>;
+    assert.equal(mine.username, 'alice');
+    for (const field of ['passwordHash', 'mfaSecret', 'internalNotes']) assert.ok(!(field in mine), `exposure: ${field}`);
+    assert.equal((await as(key, '/admin/stats')).status, 403, 'BFLA');
+    assert.equal((await as(bob, '/users/1/notes')).status, 403, 'BOLA on notes');
+    const aliceOrder = (((await (await as(key, '/me/orders')).json()) as { items: { id: number }[] }).items[0]!).id;
+    assert.equal((await as(key, `/orders/${aliceOrder}`)).status, 200);
+    assert.equal((await as(bob, `/orders/${aliceOrder}`)).status, 403, 'BOLA on orders');
+    const patch = await as(key, '/me', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"role":"admin"}' });
+    assert.equal(patch.status, 400, 'mass assignment');
+    assert.equal((await fetch(`${base}/api/v2/products?limit=1000000`)).status, 400, 'unbounded page size');
+    assert.equal((await fetch(`${base}/api/v2/products/search?q=${encodeURIComponent("' OR 1=1--")}`)).status, 400, 'SQL injection');
+
     assert.equal((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status, 200);
     // The log is buffered (at most 100 ms) so it never slows requests down.
     for (let i = 0; i < 30 && !/"op":"getMe"/.test(stdout); i++) await new Promise((r) => setTimeout(r, 100));
