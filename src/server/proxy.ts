@@ -4,7 +4,7 @@
 // per request. Failures map to 502 / 504; a failure after the head was sent cuts the connection so
 // a truncated body is never taken for a whole one. Idempotent requests without a body are retried
 // on connect failures only: nothing else can be known not to have reached the upstream.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { RequestContext } from '../core/context.ts';
@@ -66,7 +66,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #abortReason: Error | undefined = undefined;
   /** The held response head and body chunks, when a policy needs the whole body. */
   #held: ResponseHead | undefined = undefined;
-  #chunks: Buffer[] = [];
+  #chunks: Buffer[] | undefined = undefined;
   #size = 0;
 
   constructor(call: ProxyCall, body: Readable | IncomingMessage | Buffer | null, retries: number) {
@@ -77,8 +77,10 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   start(): void {
     const { ctx, upstream } = this.#call;
-    this.#timer = setTimeout(this.#onTimeout, upstream.totalTimeoutMs);
-    ctx.res.on('close', this.#onClientClose); // `on`, not `once`: no wrapper per request; the handler ignores a late call
+    // Module-level callbacks with the exchange as argument or property: no closures per request.
+    this.#timer = setTimeout(onTimeout, upstream.totalTimeoutMs, this);
+    (ctx.res as ExchangeResponse)[EXCHANGE] = this;
+    ctx.res.on('close', onClientClose);
     this.#dispatch();
   }
 
@@ -88,11 +90,17 @@ class Exchange implements Dispatcher.DispatchHandler {
     upstream.pool.dispatch({ path, method: ctx.req.method as Dispatcher.HttpMethod, headers, body: this.#body }, this);
   }
 
-  readonly #onTimeout = () => this.#giveUp(totalTimeout());
-  readonly #onClientClose = () => {
+  timedOut(): void {
+    this.#giveUp(totalTimeout());
+  }
+
+  clientClosed(): void {
     if (!this.#finished) this.#giveUp(clientGone());
-  };
-  readonly #onDrain = () => this.#controller?.resume();
+  }
+
+  drained(): void {
+    this.#controller?.resume();
+  }
 
   #giveUp(reason: Error): void {
     if (this.#controller) this.#controller.abort(reason);
@@ -138,13 +146,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.#held) {
       this.#size += chunk.length;
       if (this.#size > this.#call.bufferLimit) controller.abort(Object.assign(new Error('response body over the inspection limit'), { code: 'PCL_UNINSPECTABLE' }));
-      else this.#chunks.push(chunk);
+      else (this.#chunks ??= []).push(chunk);
       return;
     }
     const res = this.#call.ctx.res;
     if (!res.write(chunk)) {
       controller.pause();
-      res.once('drain', this.#onDrain);
+      res.once('drain', onDrain);
     }
   }
 
@@ -164,8 +172,9 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.#report(new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is encoded and cannot be checked.'));
       return;
     }
-    let body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size);
-    this.#chunks = [];
+    const chunks = this.#chunks ?? [];
+    let body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
+    this.#chunks = undefined;
     try {
       body = this.#call.onBody(ctx, head, body);
     } catch (error) {
@@ -215,6 +224,21 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#finished = true;
     clearTimeout(this.#timer);
   }
+}
+
+const EXCHANGE = Symbol('exchange');
+type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
+
+function onTimeout(exchange: Exchange): void {
+  exchange.timedOut();
+}
+
+function onClientClose(this: ExchangeResponse): void {
+  this[EXCHANGE]?.clientClosed();
+}
+
+function onDrain(this: ExchangeResponse): void {
+  this[EXCHANGE]?.drained();
 }
 
 function errorCode(error: Error): string {
