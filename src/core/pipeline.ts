@@ -21,6 +21,10 @@ export interface Chain {
   /** Largest response body buffered for the body hooks; 0 when no policy needs the body (streamed). */
   readonly responseBodyLimit: number;
   readonly onResponseBody: (ctx: RequestContext, head: ResponseHead, body: Buffer) => Buffer;
+  /** Whether this response must be buffered for the body hooks (checked on its head). */
+  readonly wantsResponseBody: (ctx: RequestContext, head: ResponseHead) => boolean;
+  /** Some body hook reads every response: upstream responses are asked for unencoded. */
+  readonly readsEveryBody: boolean;
 }
 
 const DEFAULT_RESPONSE_BODY_LIMIT = 1024 * 1024;
@@ -54,8 +58,13 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
           for (const p of headHooks) p.onResponseHead!(ctx, head);
         };
   const bodyHooks = policies.filter((p) => p.onResponseBody);
+  const readsEveryBody = bodyHooks.some((p) => !p.wantsResponseBody);
+  const wantsResponseBody = readsEveryBody
+    ? () => true
+    : (ctx: RequestContext, head: ResponseHead) => bodyHooks.some((p) => p.wantsResponseBody!(ctx, head));
   const onResponseBody = (ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer => {
     for (const p of bodyHooks) {
+      if (p.wantsResponseBody && !p.wantsResponseBody(ctx, head)) continue;
       try {
         const replaced = p.onResponseBody!(ctx, head, body);
         // A report-mode policy decides and records, but the client gets the body unchanged.
@@ -74,7 +83,7 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
     return body;
   };
   const responseBodyLimit = bodyHooks.length ? Math.min(...bodyHooks.map((p) => p.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT)) : 0;
-  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody };
+  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody, wantsResponseBody, readsEveryBody };
 }
 
 /** Runs hooks from index `i`; returns a promise only if one of them did. Refusals are thrown. */

@@ -47,6 +47,11 @@ export interface PolicyInstance {
    */
   onResponseBody?(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer | undefined;
   readonly responseBodyLimit?: number;
+  /**
+   * With `onResponseBody`: buffer only the responses this returns true for (e.g. upstream errors);
+   * the others stream untouched. Such a policy may see encoded bodies (`content-encoding` in the head).
+   */
+  wantsResponseBody?(ctx: RequestContext, head: ResponseHead): boolean;
   /** Answers the request itself (e.g. a CORS preflight) instead of routing it; true when it did. */
   intercept?(ctx: RequestContext): boolean;
   close?(): void | Promise<void>;

@@ -5,6 +5,8 @@ import { authJwt } from './auth-jwt/index.ts';
 import { authSchemes } from './auth-schemes/index.ts';
 import { authorize } from './authorize/index.ts';
 import { cors } from './cors/index.ts';
+import { dataLeak } from './data-leak/index.ts';
+import { errorSanitizer } from './error-sanitizer/index.ts';
 import { inspect } from './inspect/index.ts';
 import { ipFilter } from './ip-filter/index.ts';
 import { ownership } from './ownership/index.ts';
@@ -13,6 +15,6 @@ import { responseFilter } from './response-filter/index.ts';
 import { securityHeaders } from './security-headers/index.ts';
 import { validate } from './validate/index.ts';
 
-export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, responseFilter];
+export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, errorSanitizer, responseFilter, dataLeak];
 
 export const POLICIES_BY_NAME: ReadonlyMap<string, PolicyFactory<any>> = new Map(POLICY_FACTORIES.map((f) => [f.name, f]));

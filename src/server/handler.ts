@@ -136,7 +136,7 @@ function forward(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: L
   const upstream = compiled.upstream;
   const headers = upstreamHeaders(ctx, rt.forwardOptions, ctx.peerTrusted, listener.tls, upstream.preserveHost ? ctx.req.headers.host : undefined);
   // Body policies read the response: ask for it unencoded.
-  if (compiled.chain.responseBodyLimit > 0) dropHeader(headers, 'accept-encoding');
+  if (compiled.chain.readsEveryBody) dropHeader(headers, 'accept-encoding');
   const path = upstream.basePath + (compiled.strip ? ctx.path.slice(compiled.strip) || '/' : ctx.path) + (ctx.query ? `?${ctx.query}` : '');
   proxy(new Forwarding(ctx, rt, gateway, listener, compiled, path, headers));
 }
@@ -148,6 +148,7 @@ class Forwarding implements ProxyCall {
   readonly path: string;
   readonly headers: string[];
   readonly bufferLimit: number;
+  readonly identityBodies: boolean;
   readonly #rt: Runtime;
   readonly #gateway: Gateway;
   readonly #listener: ListenerInfo;
@@ -159,6 +160,7 @@ class Forwarding implements ProxyCall {
     this.path = path;
     this.headers = headers;
     this.bufferLimit = compiled.chain.responseBodyLimit;
+    this.identityBodies = compiled.chain.readsEveryBody;
     this.#rt = rt;
     this.#gateway = gateway;
     this.#listener = listener;
@@ -167,6 +169,10 @@ class Forwarding implements ProxyCall {
 
   onHead(ctx: RequestContext, head: ResponseHead): void {
     finishHead(ctx, head, this.#gateway, this.#listener, this.#compiled.chain);
+  }
+
+  wantsBody(ctx: RequestContext, head: ResponseHead): boolean {
+    return this.#compiled.chain.wantsResponseBody(ctx, head);
   }
 
   onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer {

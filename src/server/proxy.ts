@@ -29,6 +29,10 @@ export interface ProxyCall {
   done(ctx: RequestContext, error: GatewayError | undefined): void;
   /** > 0: buffer response bodies up to this many bytes and pass them through `onBody` before sending. */
   readonly bufferLimit: number;
+  /** Some body policy reads every body: an encoded one cannot be checked and is refused. */
+  readonly identityBodies: boolean;
+  /** Whether this response (seen by its head) is one the body policies need whole. */
+  wantsBody(ctx: RequestContext, head: ResponseHead): boolean;
   onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer;
 }
 
@@ -131,7 +135,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     const head: ResponseHead = { statusCode, headers: kept };
     try {
       this.#call.onHead(ctx, head);
-      if (this.#call.bufferLimit > 0 && statusCode !== 204 && statusCode !== 304 && ctx.req.method !== 'HEAD') {
+      if (this.#call.bufferLimit > 0 && statusCode !== 204 && statusCode !== 304 && ctx.req.method !== 'HEAD' && this.#call.wantsBody(ctx, head)) {
         this.#held = head; // written once the body policies have seen the whole body
         return;
       }
@@ -168,7 +172,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #sendHeld(head: ResponseHead): void {
     const { ctx } = this.#call;
     const encoding = head.headers['content-encoding'];
-    if (encoding !== undefined && encoding !== 'identity') {
+    if (this.#call.identityBodies && encoding !== undefined && encoding !== 'identity') {
       this.#report(new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is encoded and cannot be checked.'));
       return;
     }

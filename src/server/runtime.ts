@@ -11,7 +11,7 @@ import type { PolicyInstance, PolicyScope } from '../core/policy.ts';
 import { listOperations, specBasePath, type SpecOperation } from '../openapi/operations.ts';
 import { loadSpec, SpecError, type LoadedSpec } from '../openapi/load.ts';
 import { AddressList } from '../policies/ip-filter/cidr.ts';
-import { POLICIES_BY_NAME } from '../policies/index.ts';
+import { POLICIES_BY_NAME, POLICY_FACTORIES } from '../policies/index.ts';
 import type { ForwardOptions } from './forward-headers.ts';
 import { RouteConflictError, Router } from './router.ts';
 import { createUpstream, type Upstream } from './upstream.ts';
@@ -95,7 +95,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
     const instance = instantiate(name, options, globalScope, ['policies', name]);
     if (instance) globalInstances.set(name, instance);
   }
-  const preRoute = buildChain([...globalInstances.values()].filter((p) => p.phase === 'listen'));
+  const preRoute = chainOf([...globalInstances.values()].filter((p) => p.phase === 'listen'));
   const inherited = [...globalInstances.values()].filter((p) => p.phase !== 'listen');
 
   const router = new Router<CompiledRoute>();
@@ -119,7 +119,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
       const instance = instantiate(name, options, { api: api.name, operationId: undefined }, [...apiPath, 'policies', name], document);
       if (instance) apiInstances.set(name, instance);
     }
-    const apiChain = buildChain([...apiInstances.values()]);
+    const apiChain = chainOf([...apiInstances.values()]);
     const chainFor = (operationId: string, overrides: PolicyConfigs | undefined, at: JsonPath): Chain => {
       if (!overrides) return apiChain;
       const instances = new Map(apiInstances);
@@ -128,7 +128,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
         const instance = instantiate(name, options, { api: api.name, operationId }, [...at, name], document);
         if (instance) instances.set(name, instance);
       }
-      return buildChain([...instances.values()]);
+      return chainOf([...instances.values()]);
     };
 
     let basePath = api.basePath ?? '';
@@ -185,7 +185,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
     file,
     router,
     preRoute,
-    globalHead: buildChain(inherited),
+    globalHead: chainOf(inherited),
     trustedProxies,
     limits: {
       maxBody: toBytes(config.limits.maxBodySize),
@@ -214,4 +214,11 @@ export function listenerTimeouts(config: GatewayConfig) {
 
 function resolvePath(baseDir: string, path: string): string {
   return path.startsWith('/') ? path : `${baseDir}/${path}`;
+}
+
+const REGISTRY_RANK = new Map(POLICY_FACTORIES.map((f, i) => [f.name, i]));
+
+/** A chain in lifecycle order; within a phase, in registry order (never the config's key order). */
+function chainOf(instances: readonly PolicyInstance[]): Chain {
+  return buildChain([...instances].sort((a, b) => REGISTRY_RANK.get(a.name)! - REGISTRY_RANK.get(b.name)!));
 }

@@ -1,0 +1,112 @@
+// Detectors on their own (true and false positives), then the policy through a real gateway:
+// masked JSON stays valid JSON, blocked responses never leave, clean bodies are byte-identical.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { passthroughYaml, startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { ibanValid, luhnValid } from './checksums.ts';
+import { scanText, type LeakFindings, type LeakRules } from './scan.ts';
+
+const MASK_ALL: LeakRules = { actions: { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'mask', cloudKey: 'mask', jwt: 'mask', password: 'mask' }, ignoreFields: new Set() };
+const scan = (text: string) => {
+  const findings: LeakFindings = { found: {}, masked: false };
+  return { text: scanText(text, MASK_ALL, findings), found: findings.found };
+};
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+
+test('checksums: Luhn and IBAN mod 97', () => {
+  assert.ok(luhnValid('4111111111111111'));
+  assert.ok(!luhnValid('4111111111111112'));
+  assert.ok(ibanValid('GB82WEST12345698765432'));
+  assert.ok(ibanValid('DE89370400440532013000'));
+  assert.ok(!ibanValid('GB82WEST12345698765433'));
+});
+
+test('detectors find and mask each type, keeping what identifies it', () => {
+  assert.deepEqual(scan('card 4111 1111 1111 1111 ok'), { text: 'card ************1111 ok', found: { card: 1 } });
+  assert.deepEqual(scan('5500-0000-0000-0004').found, { card: 1 });
+  assert.deepEqual(scan('IBAN GB82 WEST 1234 5698 7654 32.').text, 'IBAN GB****************5432.');
+  assert.deepEqual(scan('ssn 078-05-1120').text, 'ssn ***-**-1120');
+  assert.deepEqual(scan(`key ${PEM} end`).text, 'key [REDACTED PRIVATE KEY] end');
+  assert.deepEqual(scan('AKIAIOSFODNN7EXAMPLE').text, 'AKIA[REDACTED]');
+  assert.deepEqual(scan(`ghp_${'a'.repeat(36)}`).found, { cloudKey: 1 });
+  assert.deepEqual(scan(`Bearer ${JWT}`).text, 'Bearer [REDACTED JWT]');
+});
+
+test('no false positives on order numbers, timestamps, phone numbers, UUIDs, ordinary words', () => {
+  const ordinary = [
+    'order 4111111111111112 shipped', // fails Luhn
+    '2026-12-01T13:08:09.123Z',
+    '1733058489123',
+    '+1 415-555-0100',
+    '000-12-3456',
+    '123e4567-e89b-12d3-a456-426614174000',
+    'GB82WEST12345698765433',
+    'The DE89 team',
+    'tracking 1Z999AA10123456784',
+  ];
+  for (const text of ordinary) assert.deepEqual(scan(text).found, {}, text);
+});
+
+const bodies: Record<string, { type: string; body: string }> = {
+  '/card': { type: 'application/json', body: JSON.stringify({ id: 7, payment: { card: '4111111111111111', holder: 'A B' }, notes: ['iban DE89370400440532013000'] }) },
+  '/user': { type: 'application/json', body: JSON.stringify({ id: 1, username: 'alice', passwordHash: '$2b$10$abc', password: '', login: { token: JWT } }) },
+  '/key': { type: 'application/json', body: JSON.stringify({ id: 1, config: { aws: 'AKIAIOSFODNN7EXAMPLE' } }) },
+  '/pem': { type: 'text/plain', body: `here:\n${PEM}\n` },
+  '/text': { type: 'text/html', body: '<p>SSN 078-05-1120</p>' },
+  '/clean': { type: 'application/json', body: '{"id":1,   "total": 41.5}' },
+  '/binary': { type: 'application/octet-stream', body: '4111111111111111' },
+};
+
+describe('data-leak policy through the gateway', () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  let report: TestGateway;
+
+  before(async () => {
+    upstream = await startUpstream((req, res) => {
+      const b = bodies[req.url ?? ''] ?? bodies['/clean']!;
+      res.writeHead(200, { 'content-type': b.type });
+      res.end(b.body);
+    });
+    gw = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: {}\n'));
+    report = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { mode: report }\n'));
+  });
+  after(async () => {
+    await gw.close();
+    await report.close();
+    await upstream.close();
+  });
+
+  test('cards and IBANs are masked, the JSON stays valid and keeps its shape', async () => {
+    const res = await fetch(`${gw.url}/card`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { id: 7, payment: { card: '************1111', holder: 'A B' }, notes: ['iban DE****************3000'] });
+  });
+
+  test('password fields are masked, empty ones and tokens in ignored fields are left', async () => {
+    assert.deepEqual(await (await fetch(`${gw.url}/user`)).json(), { id: 1, username: 'alice', passwordHash: '[REDACTED]', password: '', login: { token: JWT } });
+  });
+
+  test('cloud keys and private keys block the response (502), whatever the content type', async () => {
+    for (const path of ['/key', '/pem']) {
+      const res = await fetch(`${gw.url}${path}`);
+      assert.equal(res.status, 502, path);
+      const text = await res.text();
+      assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_DATA_LEAK');
+      assert.doesNotMatch(text, /AKIA|PRIVATE KEY/);
+    }
+  });
+
+  test('text bodies are masked; clean and binary bodies are byte-identical', async () => {
+    assert.equal(await (await fetch(`${gw.url}/text`)).text(), '<p>SSN ***-**-1120</p>');
+    assert.equal(await (await fetch(`${gw.url}/clean`)).text(), bodies['/clean']!.body);
+    assert.equal(await (await fetch(`${gw.url}/binary`)).text(), '4111111111111111');
+  });
+
+  test('report mode changes nothing the client sees', async () => {
+    assert.equal(await (await fetch(`${report.url}/card`)).text(), bodies['/card']!.body);
+    assert.equal((await fetch(`${report.url}/key`)).status, 200);
+  });
+});

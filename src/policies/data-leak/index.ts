@@ -1,0 +1,53 @@
+// Data-leak filtering: payment cards, IBANs, SSNs, private keys, cloud keys, JWTs and password
+// fields in response bodies, each type with its action: mask (JSON and text bodies are rewritten,
+// JSON stays valid), block (502, the body never leaves), or report. Binary bodies are not read.
+import { GatewayError } from '../../core/errors.ts';
+import type { PolicyFactory } from '../../core/policy.ts';
+import { toBytes } from '../../config/units.ts';
+import { LEAK_TYPES, type LeakType } from './detectors.ts';
+import { scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
+import { dataLeakSchema, type DataLeakConfig, type LeakAction } from './schema.ts';
+
+const DEFAULT_ACTIONS: Record<LeakType, LeakAction> = { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'block', cloudKey: 'block', jwt: 'report', password: 'mask' };
+
+export const dataLeak: PolicyFactory<DataLeakConfig> = {
+  name: 'data-leak',
+  phase: 'proxy',
+  description: 'Finds card numbers, IBANs, SSNs, private keys, cloud keys, JWTs and password fields in responses: masks, blocks or reports them.',
+  schema: dataLeakSchema,
+  create(config, env) {
+    const rules: LeakRules = { actions: { ...DEFAULT_ACTIONS, ...config.actions }, ignoreFields: new Set(config.ignoreFields) };
+    const blocking = LEAK_TYPES.filter((t) => rules.actions[t] === 'block');
+    return {
+      responseBodyLimit: toBytes(config.maxBodySize),
+      onResponseBody(ctx, head, body) {
+        const type = String(head.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        const json = type === 'application/json' || type.endsWith('+json');
+        if (!json && !type.startsWith('text/') && !type.endsWith('+xml') && type !== 'application/xml') return undefined;
+        const findings: LeakFindings = { found: {}, masked: false };
+        const text = body.toString('utf8');
+        let out: string | undefined;
+        if (json) {
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            value = undefined;
+          }
+          // A body that claims JSON but is not is still scanned as text: a leak is a leak.
+          if (value === undefined) out = scanText(text, rules, findings);
+          else {
+            const scanned = scanJson(value, rules, findings);
+            if (scanned !== value) out = JSON.stringify(scanned);
+          }
+        } else out = scanText(text, rules, findings);
+        const types = Object.keys(findings.found) as LeakType[];
+        if (types.length === 0) return undefined;
+        env.logger.warn({ reqId: ctx.id, op: ctx.operationId, found: findings.found }, 'data leak in upstream response');
+        if (blocking.some((t) => findings.found[t])) throw new GatewayError('PCL_ERR_RESPONSE_DATA_LEAK');
+        ctx.record('data-leak', 'report');
+        return findings.masked ? Buffer.from(out ?? text) : undefined;
+      },
+    };
+  },
+};

@@ -1,0 +1,107 @@
+// Through a real gateway and upstream: error bodies that show internals never reach the client,
+// 5xx bodies are replaced by default, successful responses stream untouched and stay compressed.
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, test } from 'node:test';
+import { passthroughYaml, startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { findInternals } from './internals.ts';
+
+const nodeStack = `TypeError: Cannot read properties of undefined (reading 'id')\n    at getOrder (/srv/app/routes/orders.js:42:17)\n    at async Layer.handle (file:///srv/app/node_modules/express/lib/router/layer.js:95:5)`;
+
+const answers: Record<string, { status: number; type: string; body: string | Buffer; headers?: Record<string, string> }> = {
+  '/ok': { status: 200, type: 'application/json', body: '{"id":1,"note":"at home (see /srv/a.js:1:2)"}' },
+  '/ok-gzip': { status: 200, type: 'application/json', body: gzipSync('{"id":1}'), headers: { 'content-encoding': 'gzip' } },
+  '/crash': { status: 500, type: 'application/json', body: JSON.stringify({ error: 'boom', stack: nodeStack.split('\n') }), headers: { etag: '"x"', 'x-debug': nodeStack.replace(/\n/g, ' ') } },
+  '/plain500': { status: 500, type: 'text/plain', body: 'Internal Server Error' },
+  '/busy': { status: 503, type: 'text/plain', body: 'maintenance', headers: { 'retry-after': '120' } },
+  '/sql400': { status: 400, type: 'application/json', body: '{"error":"SQLITE_ERROR: near \\"\'\\": syntax error","query":"SELECT * FROM t WHERE q = \'\'\'"}' },
+  '/clean404': { status: 404, type: 'application/json', body: '{"error":"no such order"}' },
+  '/gzip500': { status: 500, type: 'text/html', body: gzipSync('<pre>TypeError: x<br> &nbsp; &nbsp;at f (/a.js:1:1)</pre>'), headers: { 'content-encoding': 'gzip' } },
+};
+
+describe('error-sanitizer policy', () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  let detected: TestGateway;
+
+  before(async () => {
+    upstream = await startUpstream((req, res) => {
+      const a = answers[req.url ?? ''] ?? answers['/ok']!;
+      res.writeHead(a.status, { 'content-type': a.type, ...a.headers });
+      res.end(a.body);
+    });
+    gw = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      error-sanitizer: {}\n'));
+    detected = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      error-sanitizer: { serverErrors: detected }\n'));
+  });
+  after(async () => {
+    await gw.close();
+    await detected.close();
+    await upstream.close();
+  });
+
+  test('a 5xx body with a stack trace is replaced by a generic problem; status and request id stay', async () => {
+    const res = await fetch(`${gw.url}/crash`);
+    assert.equal(res.status, 500);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    assert.equal(res.headers.get('etag'), null);
+    assert.equal(res.headers.get('x-debug'), null, 'a header carrying the stack is dropped too');
+    const text = await res.text();
+    assert.doesNotMatch(text, /orders\.js|boom|stack/);
+    const body = JSON.parse(text);
+    assert.equal(body.code, 'PCL_ERR_UPSTREAM_ERROR');
+    assert.equal(body.status, 500);
+    assert.equal(body.requestId, res.headers.get('x-request-id'));
+  });
+
+  test('every 5xx body is replaced by default, Retry-After kept; encoded ones too', async () => {
+    const plain = await fetch(`${gw.url}/plain500`);
+    assert.equal((await plain.json()).code, 'PCL_ERR_UPSTREAM_ERROR');
+    const busy = await fetch(`${gw.url}/busy`);
+    assert.equal(busy.status, 503);
+    assert.equal(busy.headers.get('retry-after'), '120');
+    assert.equal((await busy.json()).status, 503);
+    const gz = await fetch(`${gw.url}/gzip500`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers.get('content-encoding'), null);
+    assert.equal((await gz.json()).code, 'PCL_ERR_UPSTREAM_ERROR');
+  });
+
+  test('4xx bodies are replaced only when they leak internals', async () => {
+    const sql = await fetch(`${gw.url}/sql400`);
+    assert.equal(sql.status, 400);
+    assert.equal((await sql.json()).code, 'PCL_ERR_UPSTREAM_ERROR');
+    const clean = await fetch(`${gw.url}/clean404`);
+    assert.equal(clean.status, 404);
+    assert.equal(await clean.text(), '{"error":"no such order"}');
+  });
+
+  test('successful responses are not buffered: byte-identical and still compressed', async () => {
+    assert.equal(await (await fetch(`${gw.url}/ok`)).text(), answers['/ok']!.body);
+    await fetch(`${gw.url}/ok-gzip`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(upstream.received.at(-1)!.headers['accept-encoding'], 'gzip', 'the client encoding preference reaches the upstream');
+  });
+
+  test('serverErrors: detected keeps a 5xx body that shows nothing internal', async () => {
+    assert.equal(await (await fetch(`${detected.url}/plain500`)).text(), 'Internal Server Error');
+    assert.equal((await (await fetch(`${detected.url}/crash`)).json()).code, 'PCL_ERR_UPSTREAM_ERROR');
+  });
+});
+
+test('internals: stack traces of common runtimes, SQL errors and framework pages; ordinary messages are not', () => {
+  const leaking = [
+    nodeStack,
+    'java.lang.NullPointerException\n\tat com.shop.OrderService.find(OrderService.java:42)',
+    'Traceback (most recent call last):\n  File "/app/views.py", line 12, in get',
+    '   at Shop.Orders.Get(Int32 id) in C:\\src\\Orders.cs:line 17',
+    "/app/controllers/orders_controller.rb:12:in `show'",
+    'panic: runtime error: index out of range\n\ngoroutine 1 [running]:',
+    '<b>Fatal error</b>:  Uncaught Error in /var/www/index.php:3 on line <b>3</b>',
+    'ERROR: syntax error at or near "\'" at character 37',
+    'You have an error in your SQL syntax; check the manual',
+    'ORA-00933: SQL command not properly ended',
+    '<html><body><h1>Whitelabel Error Page</h1>',
+  ];
+  for (const text of leaking) assert.ok(findInternals(text).length > 0, text);
+  const ordinary = ['no such order', 'The field "email" must be an email address', 'Meet at 10:30 (room 4)', 'Quantity must be at most 5', '{"error":"Not found","path":"/api/v2/orders/9"}'];
+  for (const text of ordinary) assert.deepEqual(findInternals(text), [], text);
+});

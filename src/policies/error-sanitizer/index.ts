@@ -1,0 +1,54 @@
+// Upstream error bodies that show internals (stack traces, SQL errors with their query, framework
+// debug pages) are replaced by a generic problem before the client sees them; by default every 5xx
+// body is. The upstream's status code and Retry-After stay, so clients still know what happened.
+// Only error responses are buffered: successful ones stream untouched.
+import { ERRORS, problemType } from '../../core/errors.ts';
+import type { PolicyFactory, ResponseHead } from '../../core/policy.ts';
+import { PROBLEM_CONTENT_TYPE } from '../../core/problem.ts';
+import { toBytes } from '../../config/units.ts';
+import { findInternals } from './internals.ts';
+import { errorSanitizerSchema, type ErrorSanitizerConfig } from './schema.ts';
+
+const CODE = 'PCL_ERR_UPSTREAM_ERROR';
+const DESCRIBES_BODY = new Set(['etag', 'last-modified', 'digest', 'repr-digest', 'content-digest']);
+
+export const errorSanitizer: PolicyFactory<ErrorSanitizerConfig> = {
+  name: 'error-sanitizer',
+  phase: 'proxy',
+  description: 'Replaces upstream error bodies that leak internals (stack traces, SQL errors, framework pages), and by default every 5xx body, with a generic problem.',
+  schema: errorSanitizerSchema,
+  create(config, env) {
+    const inspectServer = config.serverErrors !== 'keep';
+    const inspectClient = config.clientErrors !== 'keep';
+    return {
+      responseBodyLimit: toBytes(config.maxBodySize),
+      wantsResponseBody(_ctx, head) {
+        const s = head.statusCode;
+        return s >= 500 ? inspectServer : s >= 400 && inspectClient;
+      },
+      onResponseBody(ctx, head, body) {
+        const encoded = head.headers['content-encoding'] !== undefined && head.headers['content-encoding'] !== 'identity';
+        const leaks = encoded ? ['encoded'] : findInternals(body.toString('latin1'));
+        const replaceAll = head.statusCode >= 500 && config.serverErrors === 'replace';
+        if (!replaceAll && (encoded || leaks.length === 0)) return undefined;
+        env.logger.debug({ reqId: ctx.id, op: ctx.operationId, status: head.statusCode, leaks }, 'upstream error body replaced');
+        ctx.record('error-sanitizer', 'deny', CODE);
+        return replaceBody(ctx.id, head);
+      },
+    };
+  },
+};
+
+function replaceBody(requestId: string, head: ResponseHead): Buffer {
+  const headers = head.headers;
+  for (const name in headers) {
+    // What described the old body goes; so does any header that itself carries internals.
+    const value = headers[name];
+    if (DESCRIBES_BODY.has(name) || name.startsWith('content-') || (value !== undefined && findInternals(String(value)).length > 0)) delete headers[name];
+  }
+  headers['content-type'] = PROBLEM_CONTENT_TYPE;
+  headers['cache-control'] = 'no-store';
+  const status = head.statusCode;
+  const doc = { type: problemType(CODE), title: ERRORS[CODE].title, status, code: CODE, detail: status >= 500 ? 'The upstream failed to handle the request.' : 'The upstream refused the request.', requestId };
+  return Buffer.from(JSON.stringify(doc));
+}
