@@ -7,6 +7,7 @@ import { passthroughYaml, startTestGateway, type TestGateway } from '../../../te
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { findInternals } from './internals.ts';
 
+const problemOf = async (res: Response) => (await res.json()) as { code: string; status: number; requestId: string };
 const nodeStack = `TypeError: Cannot read properties of undefined (reading 'id')\n    at getOrder (/srv/app/routes/orders.js:42:17)\n    at async Layer.handle (file:///srv/app/node_modules/express/lib/router/layer.js:95:5)`;
 
 const answers: Record<string, { status: number; type: string; body: string | Buffer; headers?: Record<string, string> }> = {
@@ -56,20 +57,20 @@ describe('error-sanitizer policy', () => {
 
   test('every 5xx body is replaced by default, Retry-After kept; encoded ones too', async () => {
     const plain = await fetch(`${gw.url}/plain500`);
-    assert.equal((await plain.json()).code, 'PCL_ERR_UPSTREAM_ERROR');
+    assert.equal((await problemOf(plain)).code, 'PCL_ERR_UPSTREAM_ERROR');
     const busy = await fetch(`${gw.url}/busy`);
     assert.equal(busy.status, 503);
     assert.equal(busy.headers.get('retry-after'), '120');
-    assert.equal((await busy.json()).status, 503);
+    assert.equal((await problemOf(busy)).status, 503);
     const gz = await fetch(`${gw.url}/gzip500`, { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(gz.headers.get('content-encoding'), null);
-    assert.equal((await gz.json()).code, 'PCL_ERR_UPSTREAM_ERROR');
+    assert.equal((await problemOf(gz)).code, 'PCL_ERR_UPSTREAM_ERROR');
   });
 
   test('4xx bodies are replaced only when they leak internals', async () => {
     const sql = await fetch(`${gw.url}/sql400`);
     assert.equal(sql.status, 400);
-    assert.equal((await sql.json()).code, 'PCL_ERR_UPSTREAM_ERROR');
+    assert.equal((await problemOf(sql)).code, 'PCL_ERR_UPSTREAM_ERROR');
     const clean = await fetch(`${gw.url}/clean404`);
     assert.equal(clean.status, 404);
     assert.equal(await clean.text(), '{"error":"no such order"}');
@@ -83,7 +84,7 @@ describe('error-sanitizer policy', () => {
 
   test('serverErrors: detected keeps a 5xx body that shows nothing internal', async () => {
     assert.equal(await (await fetch(`${detected.url}/plain500`)).text(), 'Internal Server Error');
-    assert.equal((await (await fetch(`${detected.url}/crash`)).json()).code, 'PCL_ERR_UPSTREAM_ERROR');
+    assert.equal((await problemOf(await fetch(`${detected.url}/crash`))).code, 'PCL_ERR_UPSTREAM_ERROR');
   });
 });
 
