@@ -9,12 +9,13 @@ import { dataLeak } from './data-leak/index.ts';
 import { errorSanitizer } from './error-sanitizer/index.ts';
 import { inspect } from './inspect/index.ts';
 import { ipFilter } from './ip-filter/index.ts';
+import { massAssignment } from './mass-assignment/index.ts';
 import { ownership } from './ownership/index.ts';
 import { requestSize } from './request-size/index.ts';
 import { responseFilter } from './response-filter/index.ts';
 import { securityHeaders } from './security-headers/index.ts';
 import { validate } from './validate/index.ts';
 
-export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, errorSanitizer, responseFilter, dataLeak];
+export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, massAssignment, errorSanitizer, responseFilter, dataLeak];
 
 export const POLICIES_BY_NAME: ReadonlyMap<string, PolicyFactory<any>> = new Map(POLICY_FACTORIES.map((f) => [f.name, f]));

@@ -137,6 +137,11 @@ function forward(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: L
   const headers = upstreamHeaders(ctx, rt.forwardOptions, ctx.peerTrusted, listener.tls, upstream.preserveHost ? ctx.req.headers.host : undefined);
   // Body policies read the response: ask for it unencoded.
   if (compiled.chain.readsEveryBody) dropHeader(headers, 'accept-encoding');
+  // A body read by the policies is sent from memory, possibly rewritten (stripped properties).
+  if (ctx.body !== undefined) {
+    dropHeader(headers, 'content-length');
+    headers.push('content-length', String(ctx.body.length));
+  }
   const path = upstream.basePath + (compiled.strip ? ctx.path.slice(compiled.strip) || '/' : ctx.path) + (ctx.query ? `?${ctx.query}` : '');
   proxy(new Forwarding(ctx, rt, gateway, listener, compiled, path, headers));
 }

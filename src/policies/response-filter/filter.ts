@@ -3,18 +3,13 @@
 // configured names. allOf/oneOf/anyOf contribute the union of their properties. The schema graph may
 // be cyclic; the walk follows the data, which is finite, and stops at a fixed depth.
 
+import { itemsOf, objectView } from '../../openapi/schema-view.ts';
+
 const MAX_DEPTH = 64;
 
 export interface FilterOptions {
   readonly removeUndeclared: boolean;
   readonly sensitive: ReadonlySet<string>;
-}
-
-interface ObjectView {
-  readonly properties: Map<string, any>;
-  /** undefined: nothing said (free-form); true/false; or a schema for the extra properties. */
-  readonly additional: boolean | Record<string, any> | undefined;
-  readonly declaresShape: boolean;
 }
 
 /** Returns the filtered value and whether anything was removed. */
@@ -58,39 +53,4 @@ export function filterValue(value: unknown, schema: any, options: FilterOptions,
     if (filtered !== child) (out ??= { ...(value as Record<string, unknown>) })[key] = filtered;
   }
   return out ?? value;
-}
-
-function itemsOf(schema: any): any {
-  if (schema.items && typeof schema.items === 'object') return schema.items;
-  for (const k of ['allOf', 'oneOf', 'anyOf']) {
-    for (const sub of Array.isArray(schema[k]) ? schema[k] : []) {
-      const items = itemsOf(sub ?? {});
-      if (items) return items;
-    }
-  }
-  return undefined;
-}
-
-function objectView(schema: any, seen = new Set<object>()): ObjectView {
-  const properties = new Map<string, any>();
-  let additional: ObjectView['additional'];
-  let declaresShape = false;
-  const visit = (s: any) => {
-    if (s === null || typeof s !== 'object' || seen.has(s)) return;
-    seen.add(s);
-    if (s.properties && typeof s.properties === 'object') {
-      declaresShape = true;
-      for (const [k, v] of Object.entries(s.properties)) if (!properties.has(k)) properties.set(k, v);
-    }
-    if (s.additionalProperties !== undefined) {
-      const a = s.additionalProperties;
-      // The most permissive statement wins across combined schemas.
-      if (a === true || (typeof a === 'object' && additional !== true)) additional = a;
-      else if (a === false && additional === undefined) additional = false;
-      declaresShape = true;
-    }
-    for (const k of ['allOf', 'oneOf', 'anyOf']) for (const sub of Array.isArray(s[k]) ? s[k] : []) visit(sub);
-  };
-  visit(schema);
-  return { properties, additional, declaresShape };
 }

@@ -1,0 +1,70 @@
+// Mass assignment (OWASP API3, property level, write side): a JSON body may not set readOnly
+// properties, properties reserved to other roles, or properties its closed schema does not declare.
+// Refused with 400 (naming each property by JSON pointer, never echoing values) or stripped before
+// the body goes upstream. Runs before validation, which then sees the stripped body.
+import { readBody } from '../../core/body.ts';
+import type { RequestContext } from '../../core/context.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { PolicyFactory } from '../../core/policy.ts';
+import { walkBody, type Finding } from './walk.ts';
+import { massAssignmentSchema, type MassAssignmentConfig } from './schema.ts';
+
+const NO_ROLES: readonly string[] = [];
+
+export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
+  name: 'mass-assignment',
+  phase: 'authorize',
+  description: 'Refuses or strips request properties the caller may not write: readOnly, role-protected (x-portcullis-write-roles), undeclared in closed schemas.',
+  schema: massAssignmentSchema,
+  create(config, env) {
+    if (!env.operations) throw new Error('mass-assignment needs an API with an OpenAPI document (spec)');
+    const protectedNames = new Map(config.protected.map((p) => [p.property, p.roles] as const));
+    /** operationId → media type → body schema, for operations with a JSON request body. */
+    const schemas = new Map<string, Map<string, unknown>>();
+    for (const [id, op] of env.operations) {
+      const content = op.operation.requestBody?.content ?? {};
+      const json = new Map<string, unknown>();
+      for (const [type, media] of Object.entries<any>(content)) {
+        const t = type.toLowerCase();
+        if ((t === 'application/json' || t.endsWith('+json')) && media?.schema) json.set(t, media.schema);
+      }
+      if (json.size) schemas.set(id, json);
+    }
+    const check = (ctx: RequestContext, schema: unknown, raw: Buffer) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return; // not JSON: validation answers that
+      }
+      const findings: Finding[] = [];
+      const walked = walkBody(value, schema, { strip: config.action === 'strip', closedSchemas: config.closedSchemas, protectedNames, roles: ctx.identity?.roles ?? NO_ROLES }, findings);
+      if (findings.length === 0) return;
+      if (config.action === 'reject' || config.mode === 'report') {
+        const errors = findings.slice(0, 20).map((f) => ({ in: 'body', pointer: f.pointer.replace(/[^A-Za-z0-9_./~-]/g, '_').slice(0, 120), message: MESSAGES[f.reason] }));
+        throw new GatewayError('PCL_ERR_MASS_ASSIGNMENT', `${findings.length} propert${findings.length === 1 ? 'y' : 'ies'} may not be set by this request.`, { extensions: { errors } });
+      }
+      ctx.body = Buffer.from(JSON.stringify(walked));
+      ctx.record('mass-assignment', 'report');
+      env.logger.debug({ reqId: ctx.id, op: ctx.operationId, stripped: findings.map((f) => f.pointer).slice(0, 20) }, 'request properties stripped');
+    };
+    return {
+      onRequest(ctx) {
+        const byType = ctx.operationId === undefined ? undefined : schemas.get(ctx.operationId);
+        if (!byType) return undefined;
+        const type = String(ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        const schema = byType.get(type);
+        if (schema === undefined) return undefined;
+        const h = ctx.req.headers;
+        if (h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) return undefined;
+        return readBody(ctx).then((raw) => check(ctx, schema, raw));
+      },
+    };
+  },
+};
+
+const MESSAGES = {
+  readOnly: 'is read-only',
+  protected: 'may not be set by the caller',
+  undeclared: 'is not a property of this request body',
+} as const;

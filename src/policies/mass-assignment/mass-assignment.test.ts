@@ -1,0 +1,127 @@
+// Through a real gateway and upstream: bodies that set readOnly, role-protected or undeclared
+// properties are refused (or stripped) before the upstream sees them; admins may write what they own.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { hashApiKey } from '../../auth/api-key.ts';
+import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+
+const USER_KEY = 'mass-assignment-user-key-0123456789';
+const ADMIN_KEY = 'mass-assignment-admin-key-0123456789';
+
+const spec = `openapi: 3.0.3
+info: { title: t, version: '1' }
+paths:
+  /accounts/{id}:
+    patch:
+      operationId: updateAccount
+      parameters: [{ name: id, in: path, required: true, schema: { type: integer } }]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: '#/components/schemas/Account' }
+      responses: { '200': { description: ok } }
+  /orders:
+    post:
+      operationId: createOrder
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                items:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      sku: { type: string }
+                      price: { type: number, readOnly: true }
+      responses: { '201': { description: ok } }
+components:
+  schemas:
+    Account:
+      type: object
+      properties:
+        id: { type: integer, readOnly: true }
+        name: { type: string }
+        role: { type: string, x-portcullis-write-roles: [admin] }
+        balance: { type: number }
+`;
+
+const config = (action: string) => `listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+upstreams: { backend: { url: "\${UPSTREAM}" } }
+apis:
+  - name: api
+    spec: ./spec.yaml
+    upstream: backend
+    policies:
+      auth-apikey:
+        format: any
+        consumers:
+          - { id: user, roles: [user], keys: [{ sha256: ${hashApiKey(USER_KEY)} }] }
+          - { id: root, roles: [admin], keys: [{ sha256: ${hashApiKey(ADMIN_KEY)} }] }
+      mass-assignment:
+        action: ${action}
+        protected: [{ property: balance, roles: [admin] }]
+`;
+
+describe('mass-assignment policy', () => {
+  let upstream: TestUpstream;
+  let reject: TestGateway;
+  let strip: TestGateway;
+  const send = (gw: TestGateway, path: string, body: unknown, key = USER_KEY, method = 'PATCH') =>
+    fetch(`${gw.url}${path}`, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  before(async () => {
+    upstream = await startUpstream();
+    const env = { ...process.env, UPSTREAM: upstream.url };
+    reject = await startTestGateway(config('reject'), { 'spec.yaml': spec }, env);
+    strip = await startTestGateway(config('strip'), { 'spec.yaml': spec }, env);
+  });
+  after(async () => {
+    await reject.close();
+    await strip.close();
+    await upstream.close();
+  });
+
+  test('readOnly, role-protected and closed-schema properties are refused with 400, naming each by pointer', async () => {
+    const before = upstream.received.length;
+    const res = await send(reject, '/accounts/1', { name: 'x', id: 9, role: 'admin', balance: 1e6 });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { code: string; errors: { pointer: string; message: string }[] };
+    assert.equal(body.code, 'PCL_ERR_MASS_ASSIGNMENT');
+    assert.deepEqual(body.errors.map((e) => e.pointer).sort(), ['/balance', '/id', '/role']);
+    assert.doesNotMatch(JSON.stringify(body), /1000000|admin"/);
+    const nested = await send(reject, '/orders', { items: [{ sku: 'a', price: 0 }], discount: 100 }, USER_KEY, 'POST');
+    assert.deepEqual(((await nested.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer).sort(), ['/discount', '/items/0/price']);
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+  });
+
+  test('callers with the role may write what it protects; readOnly stays refused for everyone', async () => {
+    assert.equal((await send(reject, '/accounts/1', { role: 'admin', balance: 5 }, ADMIN_KEY)).status, 200);
+    assert.equal((await send(reject, '/accounts/1', { id: 2 }, ADMIN_KEY)).status, 400);
+    assert.equal((await send(reject, '/accounts/1', { name: 'ok' })).status, 200);
+  });
+
+  test('strip mode forwards the body without them, with a correct Content-Length', async () => {
+    const res = await send(strip, '/accounts/1', { name: 'x', id: 9, role: 'admin', balance: 1e6 });
+    assert.equal(res.status, 200);
+    const got = upstream.received.at(-1)!;
+    assert.deepEqual(JSON.parse(got.body.toString()), { name: 'x' });
+    assert.equal(got.headers['content-length'], String(got.body.length));
+    await send(strip, '/orders', { items: [{ sku: 'a', price: 0 }, { sku: 'b' }] }, USER_KEY, 'POST');
+    assert.deepEqual(JSON.parse(upstream.received.at(-1)!.body.toString()), { items: [{ sku: 'a' }, { sku: 'b' }] });
+  });
+
+  test('a body that is not JSON is left to validation; an unchanged body is forwarded byte for byte', async () => {
+    const raw = '{"name":  "spaces"}';
+    await fetch(`${strip.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json' }, body: raw });
+    assert.equal(upstream.received.at(-1)!.body.toString(), raw);
+    const broken = await fetch(`${reject.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json' }, body: '{"name":' });
+    assert.equal(broken.status, 200, 'no validate policy here: the upstream decides');
+  });
+});
