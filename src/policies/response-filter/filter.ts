@@ -1,6 +1,6 @@
 // Removes from a JSON value what its response schema does not let the client see: undeclared
 // properties (unless additionalProperties allows them), writeOnly and x-portcullis-sensitive ones, and
-// configured names. allOf/oneOf/anyOf contribute the union of their properties. The schema graph may
+// configured names; role-gated ones (x-portcullis-read-roles, `visibleTo`) unless the caller has the role. allOf/oneOf/anyOf contribute the union of their properties. The schema graph may
 // be cyclic; the walk follows the data, which is finite, and stops at a fixed depth.
 
 import { itemsOf, objectView } from '../../openapi/schema-view.ts';
@@ -10,6 +10,10 @@ const MAX_DEPTH = 64;
 export interface FilterOptions {
   readonly removeUndeclared: boolean;
   readonly sensitive: ReadonlySet<string>;
+  /** Property name → roles that may see it (config `visibleTo`), besides x-portcullis-read-roles. */
+  readonly roleGated: ReadonlyMap<string, readonly string[]>;
+  /** The caller's roles. */
+  readonly roles: readonly string[];
 }
 
 /** Returns the filtered value and whether anything was removed. */
@@ -28,13 +32,14 @@ export function filterValue(value: unknown, schema: any, options: FilterOptions,
   }
   if (value === null || typeof value !== 'object') return value;
   const view = objectView(schema);
-  if (!view.declaresShape && options.sensitive.size === 0) return value;
+  if (!view.declaresShape && options.sensitive.size === 0 && options.roleGated.size === 0) return value;
   let out: Record<string, unknown> | undefined;
   for (const [key, child] of Object.entries(value)) {
     const prop = view.properties.get(key);
     let keep: boolean;
     let childSchema: any;
-    if (options.sensitive.has(key)) keep = false;
+    const gate = options.roleGated.get(key) ?? (Array.isArray(prop?.['x-portcullis-read-roles']) ? prop['x-portcullis-read-roles'] : undefined);
+    if (options.sensitive.has(key) || (gate !== undefined && !gate.some((r: string) => options.roles.includes(r)))) keep = false;
     else if (prop !== undefined) {
       keep = !(prop?.writeOnly === true || prop?.['x-portcullis-sensitive'] === true);
       childSchema = prop;

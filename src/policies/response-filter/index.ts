@@ -15,7 +15,7 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
   schema: responseFilterSchema,
   create(config, env) {
     if (!env.operations) throw new Error('response-filter needs an API with an OpenAPI document (spec)');
-    const options: FilterOptions = { removeUndeclared: config.undeclared === 'remove', sensitive: new Set(config.sensitive) };
+    const base = { removeUndeclared: config.undeclared === 'remove', sensitive: new Set(config.sensitive), roleGated: new Map(config.visibleTo.map((v) => [v.property, v.roles] as const)) };
     const operations = env.operations;
     return {
       responseBodyLimit: toBytes(config.maxBodySize),
@@ -24,7 +24,8 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
         if (type !== 'application/json' && !type.endsWith('+json')) return undefined;
         const op = ctx.operationId === undefined ? undefined : operations.get(ctx.operationId);
         const schema = op ? responseSchema(op, head.statusCode, type) : undefined;
-        if (!schema && options.sensitive.size === 0) return undefined;
+        if (!schema && base.sensitive.size === 0 && base.roleGated.size === 0) return undefined;
+        const options: FilterOptions = { ...base, roles: ctx.identity?.roles ?? [] };
         let value: unknown;
         try {
           value = JSON.parse(body.toString('utf8'));

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { filterValue } from './filter.ts';
 
 const spec = `openapi: 3.1.0
 info: { title: t, version: '1' }
@@ -23,6 +24,7 @@ paths:
                   - type: object
                     properties:
                       name: { type: string }
+                      salary: { type: number, x-portcullis-read-roles: [hr] }
                       password: { type: string, writeOnly: true }
                       friends: { type: array, items: { $ref: '#/components/schemas/Base' } }
                       prefs: { type: object, additionalProperties: true }
@@ -38,7 +40,7 @@ components:
 `;
 
 const bodies: Record<string, { type: string; body: string | Buffer; headers?: Record<string, string> }> = {
-  '/user': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'a', password: 'p', ssn: '123', secretHash: 'h', friends: [{ id: 2, ssn: 'x', token: 't' }], prefs: { theme: 'dark', anything: 1 } }) },
+  '/user': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'a', salary: 1, password: 'p', ssn: '123', secretHash: 'h', friends: [{ id: 2, ssn: 'x', token: 't' }], prefs: { theme: 'dark', anything: 1 } }) },
   '/user?clean': { type: 'application/json', body: '{"id":1,  "name":"spaces kept"}' },
   '/user?text': { type: 'text/plain', body: 'secretHash: not json' },
   '/user?broken': { type: 'application/json', body: '{"id":1,' },
@@ -102,4 +104,13 @@ apis:
     const res = await fetch(`${gw.url}/user`, { method: 'HEAD' });
     assert.equal(res.status, 200);
   });
+});
+
+test('role-gated properties: x-portcullis-read-roles and visibleTo keep a property only for callers with the role', () => {
+  const schema = { type: 'object', properties: { id: { type: 'integer' }, salary: { type: 'number', 'x-portcullis-read-roles': ['hr'] }, email: { type: 'string' } } };
+  const options = (roles: string[]) => ({ removeUndeclared: true, sensitive: new Set<string>(), roleGated: new Map([['email', ['support']]]), roles });
+  const value = { id: 1, salary: 10, email: 'a@b.c' };
+  assert.deepEqual(filterValue(value, schema, options([]), []), { id: 1 });
+  assert.deepEqual(filterValue(value, schema, options(['hr']), []), { id: 1, salary: 10 });
+  assert.equal(filterValue(value, schema, options(['hr', 'support']), []), value, 'nothing removed: the same object');
 });
