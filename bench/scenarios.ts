@@ -85,6 +85,16 @@ export const scenarios: Scenario[] = [
     reference: 'portcullis-waf',
     yardstick: { target: 'portcullis', min: 0.85 },
   },
+  {
+    name: 'filter-2kb-get',
+    description: 'GET the 2 KB JSON list with a bearer token: ownership filtering of $.items[*] and response-filter (examples/bench-filter.yaml) vs passthrough',
+    method: 'GET',
+    path: '/2kb',
+    headers: { authorization: `Bearer ${await makeBenchJwt()}` },
+    targets: [portcullis(), portcullis('portcullis-filter', 'examples/bench-filter.yaml')],
+    reference: 'portcullis-filter',
+    yardstick: { target: 'portcullis', min: 0.75 },
+  },
 ];
 
 export const defaultScenario = 'small-get';

@@ -12,7 +12,8 @@ function json(value: unknown): Buffer {
 }
 
 const small = json({ id: 42, name: 'portcullis', kind: 'bench', ok: true, tags: ['small', 'json'], score: 0.75, v: 1 });
-const items = Array.from({ length: 18 }, (_, i) => ({ id: i + 1, name: `item-${String(i + 1).padStart(3, '0')}`, price: 9.99 + i, inStock: i % 3 !== 0, sku: `SKU-${1000 + i}` }));
+// Owned by the subject of bench/make-jwt.ts's token, except one item (the ownership scenario filters it).
+const items = Array.from({ length: 18 }, (_, i) => ({ id: i + 1, name: `item-${String(i + 1).padStart(3, '0')}`, price: 9.99 + i, inStock: i % 3 !== 0, sku: `SKU-${1000 + i}`, ownerId: i === 17 ? 'someone-else' : 'bench-user' }));
 let twoKb = json({ items, total: items.length, page: 1 });
 twoKb = json({ items, total: items.length, page: 1, pad: 'x'.repeat(Math.max(0, 2048 - twoKb.length - 9)) });
 const notFound = json({ error: 'not found' });
