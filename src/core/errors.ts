@@ -36,6 +36,7 @@ export const ERRORS = {
   PCL_ERR_UPSTREAM_UNAVAILABLE: { status: 502, title: 'Upstream unavailable' },
   PCL_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Upstream sent an invalid response' },
   PCL_ERR_RESPONSE_UNINSPECTABLE: { status: 502, title: 'Upstream response could not be checked' },
+  PCL_ERR_RESPONSE_INVALID: { status: 502, title: 'Upstream response does not match the API description' },
   PCL_ERR_UPSTREAM_ERROR: { status: 502, title: 'Upstream error' },
   PCL_ERR_RESPONSE_DATA_LEAK: { status: 502, title: 'Upstream response withheld: it contains secrets or personal data' },
   PCL_ERR_UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream did not answer in time' },

@@ -21,8 +21,8 @@ export interface Chain {
   /** Largest response body buffered for the body hooks; 0 when no policy needs the body (streamed). */
   readonly responseBodyLimit: number;
   readonly onResponseBody: (ctx: RequestContext, head: ResponseHead, body: Buffer) => Buffer;
-  /** Whether this response must be buffered for the body hooks (checked on its head). */
-  readonly wantsResponseBody: (ctx: RequestContext, head: ResponseHead) => boolean;
+  /** How many bytes of this response to buffer for the body hooks that want it (0: stream it). */
+  readonly bodyLimitFor: (ctx: RequestContext, head: ResponseHead) => number;
   /** Some body hook reads every response: upstream responses are asked for unencoded. */
   readonly readsEveryBody: boolean;
 }
@@ -59,9 +59,16 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
         };
   const bodyHooks = policies.filter((p) => p.onResponseBody);
   const readsEveryBody = bodyHooks.some((p) => !p.wantsResponseBody);
-  const wantsResponseBody = readsEveryBody
-    ? () => true
-    : (ctx: RequestContext, head: ResponseHead) => bodyHooks.some((p) => p.wantsResponseBody!(ctx, head));
+  const limitOf = (p: PolicyInstance) => p.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT;
+  const everyBodyLimit = Math.min(...bodyHooks.filter((p) => !p.wantsResponseBody).map(limitOf));
+  const selective = bodyHooks.filter((p) => p.wantsResponseBody);
+  // The smallest limit among the hooks that will read this response: a hook that does not want it
+  // cannot make it fail.
+  const bodyLimitFor = (ctx: RequestContext, head: ResponseHead): number => {
+    let limit = everyBodyLimit;
+    for (const p of selective) if (p.wantsResponseBody!(ctx, head)) limit = Math.min(limit, limitOf(p));
+    return limit === Infinity ? 0 : limit;
+  };
   const onResponseBody = (ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer => {
     for (const p of bodyHooks) {
       if (p.wantsResponseBody && !p.wantsResponseBody(ctx, head)) continue;
@@ -83,7 +90,7 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
     return body;
   };
   const responseBodyLimit = bodyHooks.length ? Math.min(...bodyHooks.map((p) => p.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT)) : 0;
-  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody, wantsResponseBody, readsEveryBody };
+  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody, bodyLimitFor, readsEveryBody };
 }
 
 /** Runs hooks from index `i`; returns a promise only if one of them did. Refusals are thrown. */

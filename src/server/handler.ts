@@ -176,8 +176,8 @@ class Forwarding implements ProxyCall {
     finishHead(ctx, head, this.#gateway, this.#listener, this.#compiled.chain);
   }
 
-  wantsBody(ctx: RequestContext, head: ResponseHead): boolean {
-    return this.#compiled.chain.wantsResponseBody(ctx, head);
+  bodyLimitFor(ctx: RequestContext, head: ResponseHead): number {
+    return this.#compiled.chain.bodyLimitFor(ctx, head);
   }
 
   onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer {

@@ -27,12 +27,12 @@ export interface ProxyCall {
   onHead(ctx: RequestContext, head: ResponseHead): void;
   /** Called once when the exchange is over; `error` is set when the client still needs an answer. */
   done(ctx: RequestContext, error: GatewayError | undefined): void;
-  /** > 0: buffer response bodies up to this many bytes and pass them through `onBody` before sending. */
+  /** > 0: some body policy is on this operation (responses may be buffered, see bodyLimitFor). */
   readonly bufferLimit: number;
   /** Some body policy reads every body: an encoded one cannot be checked and is refused. */
   readonly identityBodies: boolean;
-  /** Whether this response (seen by its head) is one the body policies need whole. */
-  wantsBody(ctx: RequestContext, head: ResponseHead): boolean;
+  /** > 0: this response (seen by its head) is needed whole by body policies, up to that many bytes. */
+  bodyLimitFor(ctx: RequestContext, head: ResponseHead): number;
   onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer;
 }
 
@@ -72,6 +72,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #held: ResponseHead | undefined = undefined;
   #chunks: Buffer[] | undefined = undefined;
   #size = 0;
+  #limit = 0;
 
   constructor(call: ProxyCall, body: Readable | IncomingMessage | Buffer | null, retries: number) {
     this.#call = call;
@@ -135,9 +136,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     const head: ResponseHead = { statusCode, headers: kept };
     try {
       this.#call.onHead(ctx, head);
-      if (this.#call.bufferLimit > 0 && statusCode !== 204 && statusCode !== 304 && ctx.req.method !== 'HEAD' && this.#call.wantsBody(ctx, head)) {
-        this.#held = head; // written once the body policies have seen the whole body
-        return;
+      if (this.#call.bufferLimit > 0 && statusCode !== 204 && statusCode !== 304 && ctx.req.method !== 'HEAD') {
+        this.#limit = this.#call.bodyLimitFor(ctx, head);
+        if (this.#limit > 0) {
+          this.#held = head; // written once the body policies have seen the whole body
+          return;
+        }
       }
       ctx.res.writeHead(head.statusCode, head.headers as Record<string, string | string[]>);
     } catch (error) {
@@ -149,7 +153,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#held) {
       this.#size += chunk.length;
-      if (this.#size > this.#call.bufferLimit) controller.abort(Object.assign(new Error('response body over the inspection limit'), { code: 'PCL_UNINSPECTABLE' }));
+      if (this.#size > this.#limit) controller.abort(Object.assign(new Error('response body over the inspection limit'), { code: 'PCL_UNINSPECTABLE' }));
       else (this.#chunks ??= []).push(chunk);
       return;
     }

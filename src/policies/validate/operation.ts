@@ -10,7 +10,7 @@ import { DUPLICATE, parseCookies, parseQuery, queryValue, simpleValue, type Para
 import type { ValidateConfig } from './schema.ts';
 
 export interface Violation {
-  readonly in: 'path' | 'query' | 'header' | 'cookie' | 'body';
+  readonly in: 'path' | 'query' | 'header' | 'cookie' | 'body' | 'response';
   readonly name?: string;
   readonly pointer?: string | undefined;
   readonly message: string;
