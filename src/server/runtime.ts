@@ -10,6 +10,7 @@ import { buildChain, type Chain } from '../core/pipeline.ts';
 import type { PolicyInstance, PolicyScope } from '../core/policy.ts';
 import { listOperations, specBasePath, type SpecOperation } from '../openapi/operations.ts';
 import { loadSpec, SpecError, type LoadedSpec } from '../openapi/load.ts';
+import { convertSwagger2 } from '../openapi/swagger2.ts';
 import { AddressList } from '../policies/ip-filter/cidr.ts';
 import { POLICIES_BY_NAME, POLICY_FACTORIES } from '../policies/index.ts';
 import type { ForwardOptions } from './forward-headers.ts';
@@ -106,6 +107,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
     if (api.spec) {
       try {
         spec = await loadSpec(resolvePath(baseDir, api.spec));
+        if (spec.version === '2.0') spec = await convertSwagger2(spec);
         specOperations = listOperations(spec);
       } catch (error) {
         issue([...apiPath, 'spec'], error instanceof SpecError ? error.message : `cannot load the OpenAPI document: ${(error as Error).message}`);
