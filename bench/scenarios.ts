@@ -3,6 +3,7 @@
 // the gateway with that policy's example config (see portcullis() below), so both run in the same run.
 import type { TargetSpec } from './lib/targets.ts';
 import { makeBenchJwt } from './make-jwt.ts';
+import { writeOpsSpec } from './ops-spec.ts';
 
 export interface Scenario {
   name: string; // --scenario <name>
@@ -94,6 +95,18 @@ export const scenarios: Scenario[] = [
     targets: [portcullis(), portcullis('portcullis-filter', 'examples/bench-filter.yaml')],
     reference: 'portcullis-filter',
     yardstick: { target: 'portcullis', min: 0.75 },
+  },
+  {
+    name: 'ops-get',
+    description: 'GET /ops/r2/items/42?fields=name with validation: a 10-operation document vs a 1,000-operation one (routing and validation must stay flat)',
+    method: 'GET',
+    path: '/ops/r2/items/42?fields=name',
+    targets: [
+      portcullis('portcullis-10-ops', 'examples/bench-ops.yaml', { env: { OPS_SPEC: writeOpsSpec(10) } }),
+      portcullis('portcullis-1000-ops', 'examples/bench-ops.yaml', { env: { OPS_SPEC: writeOpsSpec(1000) } }),
+    ],
+    reference: 'portcullis-1000-ops',
+    yardstick: { target: 'portcullis-10-ops', min: 0.95 },
   },
 ];
 

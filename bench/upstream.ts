@@ -1,6 +1,7 @@
 // Benchmark upstream: a bare node:http server with precomputed answers, run as its own process.
 //   node bench/upstream.ts --port 3000 [--host 127.0.0.1]
 // GET /small  ~100-byte JSON      GET /2kb  ~2 KB JSON      POST|PUT /echo  the request body back
+// GET /ops/...  the small body (for the generated documents of the ops-get scenario)
 // Anything else: 404 JSON. Prints "listening <port>" once it accepts connections.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -40,6 +41,7 @@ const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, 
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, json({ error: 'method not allowed' }));
   if (path === '/small' || path === '/') return send(res, 200, small);
   if (path === '/2kb') return send(res, 200, twoKb);
+  if (path.startsWith('/ops/')) return send(res, 200, small); // the generated many-operation documents
   send(res, 404, notFound);
 });
 
