@@ -23,6 +23,11 @@ export interface Chain {
   readonly onResponseBody: (ctx: RequestContext, head: ResponseHead, body: Buffer) => Buffer;
   /** How many bytes of this response to buffer for the body hooks that want it (0: stream it). */
   readonly bodyLimitFor: (ctx: RequestContext, head: ResponseHead) => number;
+  /**
+   * A body over its limit: true when every hook that wanted it lets it pass unchecked (each records
+   * a report); false to withhold it.
+   */
+  readonly passOversize: (ctx: RequestContext, head: ResponseHead) => boolean;
   /** Some body hook reads every response: upstream responses are asked for unencoded. */
   readonly readsEveryBody: boolean;
 }
@@ -69,6 +74,12 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
     for (const p of selective) if (p.wantsResponseBody!(ctx, head)) limit = Math.min(limit, limitOf(p));
     return limit === Infinity ? 0 : limit;
   };
+  const passOversize = (ctx: RequestContext, head: ResponseHead): boolean => {
+    const wanting = bodyHooks.filter((p) => !p.wantsResponseBody || p.wantsResponseBody(ctx, head));
+    if (wanting.some((p) => p.oversize !== 'pass')) return false;
+    for (const p of wanting) ctx.record(p.name, 'report', 'PCL_ERR_RESPONSE_UNINSPECTABLE');
+    return true;
+  };
   const onResponseBody = (ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer => {
     for (const p of bodyHooks) {
       if (p.wantsResponseBody && !p.wantsResponseBody(ctx, head)) continue;
@@ -90,7 +101,7 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
     return body;
   };
   const responseBodyLimit = bodyHooks.length ? Math.min(...bodyHooks.map((p) => p.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT)) : 0;
-  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody, bodyLimitFor, readsEveryBody };
+  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody, bodyLimitFor, passOversize, readsEveryBody };
 }
 
 /** Runs hooks from index `i`; returns a promise only if one of them did. Refusals are thrown. */

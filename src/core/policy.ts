@@ -47,6 +47,8 @@ export interface PolicyInstance {
    */
   onResponseBody?(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer | undefined;
   readonly responseBodyLimit?: number;
+  /** A body over `responseBodyLimit`: withheld with 502 (`block`, the default: fail closed) or sent unchecked (`pass`). */
+  readonly oversize?: 'block' | 'pass';
   /**
    * With `onResponseBody`: buffer only the responses this returns true for (e.g. upstream errors);
    * the others stream untouched. Such a policy may see encoded bodies (`content-encoding` in the head).

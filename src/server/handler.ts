@@ -180,6 +180,10 @@ class Forwarding implements ProxyCall {
     return this.#compiled.chain.bodyLimitFor(ctx, head);
   }
 
+  passOversize(ctx: RequestContext, head: ResponseHead): boolean {
+    return this.#compiled.chain.passOversize(ctx, head);
+  }
+
   onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer {
     return this.#compiled.chain.onResponseBody(ctx, head, body);
   }

@@ -33,6 +33,8 @@ export interface ProxyCall {
   readonly identityBodies: boolean;
   /** > 0: this response (seen by its head) is needed whole by body policies, up to that many bytes. */
   bodyLimitFor(ctx: RequestContext, head: ResponseHead): number;
+  /** A held body went over its limit: true to send it unchecked (the policies allow it), false to withhold it. */
+  passOversize(ctx: RequestContext, head: ResponseHead): boolean;
   onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer;
 }
 
@@ -151,13 +153,28 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const res = this.#call.ctx.res;
     if (this.#held) {
       this.#size += chunk.length;
-      if (this.#size > this.#limit) controller.abort(Object.assign(new Error('response body over the inspection limit'), { code: 'PCL_UNINSPECTABLE' }));
-      else (this.#chunks ??= []).push(chunk);
-      return;
+      if (this.#size <= this.#limit) {
+        (this.#chunks ??= []).push(chunk);
+        return;
+      }
+      if (!this.#call.passOversize(this.#call.ctx, this.#held)) {
+        controller.abort(Object.assign(new Error('response body over the inspection limit'), { code: 'PCL_UNINSPECTABLE' }));
+        return;
+      }
+      // Fail open: what was held goes out as it came, and the rest streams.
+      try {
+        res.writeHead(this.#held.statusCode, this.#held.headers as Record<string, string | string[]>);
+      } catch (error) {
+        controller.abort(Object.assign(new Error('response head rejected', { cause: error }), { code: 'PCL_BAD_HEAD' }));
+        return;
+      }
+      this.#held = undefined;
+      for (const held of this.#chunks ?? []) res.write(held);
+      this.#chunks = undefined;
     }
-    const res = this.#call.ctx.res;
     if (!res.write(chunk)) {
       controller.pause();
       res.once('drain', onDrain);

@@ -57,12 +57,15 @@ const bodies: Record<string, { type: string; body: string }> = {
   '/text': { type: 'text/html', body: '<p>SSN 078-05-1120</p>' },
   '/clean': { type: 'application/json', body: '{"id":1,   "total": 41.5}' },
   '/binary': { type: 'application/octet-stream', body: '4111111111111111' },
+  '/huge': { type: 'text/plain', body: `4111111111111111 ${'x'.repeat(300_000)}` },
 };
 
 describe('data-leak policy through the gateway', () => {
   let upstream: TestUpstream;
   let gw: TestGateway;
   let report: TestGateway;
+  let failOpen: TestGateway;
+  let failClosed: TestGateway;
 
   before(async () => {
     upstream = await startUpstream((req, res) => {
@@ -72,10 +75,14 @@ describe('data-leak policy through the gateway', () => {
     });
     gw = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: {}\n'));
     report = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { mode: report }\n'));
+    failOpen = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { maxBodySize: 64kb, onOversize: pass }\n'));
+    failClosed = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { maxBodySize: 64kb }\n'));
   });
   after(async () => {
     await gw.close();
     await report.close();
+    await failOpen.close();
+    await failClosed.close();
     await upstream.close();
   });
 
@@ -108,5 +115,15 @@ describe('data-leak policy through the gateway', () => {
   test('report mode changes nothing the client sees', async () => {
     assert.equal(await (await fetch(`${report.url}/card`)).text(), bodies['/card']!.body);
     assert.equal((await fetch(`${report.url}/key`)).status, 200);
+  });
+
+  test('a body over maxBodySize is withheld (502) by default, or sent whole and unchecked with onOversize: pass', async () => {
+    const closed = await fetch(`${failClosed.url}/huge`);
+    assert.equal(closed.status, 502);
+    assert.equal(((await closed.json()) as { code: string }).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE');
+    const open = await fetch(`${failOpen.url}/huge`);
+    assert.equal(open.status, 200);
+    assert.equal(await open.text(), bodies['/huge']!.body);
+    assert.equal((await (await fetch(`${failOpen.url}/card`)).json() as { payment: { card: string } }).payment.card, '************1111', 'small bodies are still checked');
   });
 });

@@ -20,6 +20,7 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
     const blocking = LEAK_TYPES.filter((t) => rules.actions[t] === 'block');
     return {
       responseBodyLimit: toBytes(config.maxBodySize),
+      oversize: config.onOversize,
       onResponseBody(ctx, head, body) {
         const type = String(head.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         const json = type === 'application/json' || type.endsWith('+json');

@@ -1,3 +1,4 @@
+import { onOversizeSchema, type OnOversize } from '../shared/oversize.ts';
 import { sizeSchema } from '../../config/units.ts';
 
 const action = { type: 'string', enum: ['mask', 'block', 'report', 'off'] } as const;
@@ -26,6 +27,7 @@ export const dataLeakSchema = {
       description: 'JSON property names whose values are never inspected (tokens an operation is meant to return).',
     },
     maxBodySize: { ...sizeSchema, default: '1mb', description: `Largest response body inspected; a larger one is withheld (502, fail closed). ${sizeSchema.description}` },
+    onOversize: onOversizeSchema,
   },
 } as const;
 
@@ -35,4 +37,5 @@ export interface DataLeakConfig {
   actions: Partial<Record<'card' | 'iban' | 'ssn' | 'privateKey' | 'cloudKey' | 'jwt' | 'password', LeakAction>>;
   ignoreFields: string[];
   maxBodySize: number | string;
+  onOversize: OnOversize;
 }

@@ -59,6 +59,7 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
       ...(hasResponseRules
         ? {
             responseBodyLimit: toBytes(config.maxBodySize),
+            oversize: config.onOversize,
             onResponseBody(ctx, head, body) {
               if (head.statusCode < 200 || head.statusCode >= 300) return undefined;
               const rules = applicable(ctx, 'response');

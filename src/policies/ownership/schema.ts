@@ -1,3 +1,5 @@
+import { onOversizeSchema, type OnOversize } from '../shared/oversize.ts';
+
 const rule = {
   type: 'object',
   additionalProperties: false,
@@ -17,6 +19,7 @@ export const ownershipSchema = {
     operations: { type: 'object', default: {}, additionalProperties: { type: 'array', items: rule }, description: 'Rules by operationId, in addition to the document\'s x-portcullis-owner.' },
     overrideRoles: { type: 'array', items: { type: 'string' }, default: [], description: 'Roles that may access any object, for every rule.' },
     maxBodySize: { type: ['integer', 'string'], pattern: '^[0-9]+(\\.[0-9]+)?(b|kb|mb|gb)$', default: '1mb', description: 'Largest response checked by a response rule; larger ones are withheld (502, fail closed).' },
+    onOversize: onOversizeSchema,
   },
 } as const;
 
@@ -33,4 +36,5 @@ export interface OwnershipConfig {
   operations: Record<string, OwnerRule[]>;
   overrideRoles: string[];
   maxBodySize: number | string;
+  onOversize: OnOversize;
 }

@@ -19,6 +19,7 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
     const operations = env.operations;
     return {
       responseBodyLimit: toBytes(config.maxBodySize),
+      oversize: config.onOversize,
       onResponseBody(ctx, head, body) {
         const type = String(head.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (type !== 'application/json' && !type.endsWith('+json')) return undefined;

@@ -1,3 +1,4 @@
+import { onOversizeSchema, type OnOversize } from '../shared/oversize.ts';
 import { sizeSchema } from '../../config/units.ts';
 
 export const responseFilterSchema = {
@@ -16,6 +17,7 @@ export const responseFilterSchema = {
       },
     },
     maxBodySize: { ...sizeSchema, default: '1mb', description: `Largest response body filtered; a larger one is withheld (502, fail closed). ${sizeSchema.description}` },
+    onOversize: onOversizeSchema,
   },
 } as const;
 
@@ -24,4 +26,5 @@ export interface ResponseFilterConfig {
   sensitive: string[];
   visibleTo: { property: string; roles: string[] }[];
   maxBodySize: number | string;
+  onOversize: OnOversize;
 }
