@@ -28,8 +28,10 @@ export async function explore(ctx: ScanContext): Promise<void> {
     if (op === plan.self) continue;
     const resolved = ctx.resolve(op, owner);
     if (!resolved) continue;
-    const res = await ctx.send(owner, 'GET', resolved.path + ctx.query(op), {}, `${owner.name} reads`);
-    ctx.seen.push({ op, who: owner, path: resolved.path, res });
+    // Public operations anonymously: what anyone gets (and evidence that reproduces without credentials).
+    const who = op.secured ? owner : undefined;
+    const res = await ctx.send(who, 'GET', resolved.path + ctx.query(op), {}, who ? `${who.name} reads` : 'an anonymous read');
+    ctx.seen.push({ op, who, path: resolved.path, res });
     if (!isSuccess(res) || op.path.endsWith('}')) continue;
     const ids = (itemsOf(res.json) ?? []).map((item) => idOf(item)).filter((id): id is string => id !== undefined);
     if (ids.length > 0) {

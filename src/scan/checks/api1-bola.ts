@@ -47,10 +47,10 @@ export const bolaCheck: Check = {
 };
 
 async function readAs(ctx: ScanContext, op: ScanOperation, path: string, owner: Identity, other: Identity): Promise<void> {
-  ctx.test(BOLA_READ.id, op.label);
   const url = path + ctx.query(op);
   const mine = await ctx.send(owner, 'GET', url, {}, `${owner.name} reads its own object`);
   if (!isSuccess(mine)) return;
+  ctx.test(BOLA_READ.id, op.label);
   const theirs = await ctx.send(other, 'GET', url, {}, `${other.name} reads ${owner.name}'s object`);
   if (sameObject(mine, theirs, ctx.runId)) {
     ctx.report(BOLA_READ, op.label, `${other.name} got ${owner.name}'s object from ${op.method} ${path} (${theirs.status}).`, [theirs.exchange, mine.exchange]);

@@ -91,8 +91,10 @@ async function massAssignment(ctx: ScanContext, op: ScanOperation, who: Identity
     const v = otherValue(schema, current[name], ctx.marker());
     if (v !== undefined) extra[name] = v;
   }
-  const base = bodyFor(op.requestSchema, op.requestExample, () => ctx.marker());
-  const body = { ...(base && typeof base === 'object' ? base : {}), ...extra };
+  // The allowed properties keep their current values: only the forbidden ones would change anything.
+  const example = bodyFor(op.requestSchema, op.requestExample, () => ctx.marker());
+  const base = Object.fromEntries(Object.entries(example && typeof example === 'object' ? example : {}).map(([k, v]) => [k, current[k] ?? v]));
+  const body = { ...base, ...extra };
   const write = await ctx.send(who, op.method, resolved.path, { body }, `${who.name} sends properties it must not set`);
   if (!isSuccess(write)) return;
   const after = await ctx.send(who, 'GET', resolved.path, {}, `${who.name} reads the object again`);
@@ -103,7 +105,7 @@ async function massAssignment(ctx: ScanContext, op: ScanOperation, who: Identity
   ctx.report(MASS_ASSIGNMENT, op.label, `${op.label} stored properties the caller must not set (${list}).`, [write.exchange, after.exchange]);
   // Put the identity back as it was, so the rest of the scan (and the next one) sees it unchanged.
   const restore = Object.fromEntries(stuck.map((k) => [k, current[k]]));
-  await ctx.send(who, op.method, resolved.path, { body: { ...(base && typeof base === 'object' ? base : {}), ...restore } }, 'restores the original values');
+  await ctx.send(who, op.method, resolved.path, { body: { ...base, ...restore } }, 'restores the original values');
 }
 
 function exposure(ctx: ScanContext): void {
