@@ -46,6 +46,9 @@ export class TargetUnreachable extends Error {
   }
 }
 
+/** Errors that mean the target cannot be reached at all (not just this request): the scan stops. */
+const UNREACHABLE = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|CERT_|ERR_TLS_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|ERR_SSL_)/;
+
 /** Bodies are read up to this size; the rest is dropped (evidence needs little, and the scan stays bounded). */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -56,6 +59,7 @@ export class ScanClient {
   readonly #interval: number;
   #next = 0;
   #count = 0;
+  #down: string | undefined;
 
   constructor(options: ClientOptions) {
     this.#options = options;
@@ -74,8 +78,9 @@ export class ScanClient {
 
   /** Sends `method pathAndQuery` to the target origin. Throws BudgetExhausted or TargetUnreachable. */
   async send(method: string, pathAndQuery: string, options: SendOptions = {}, note?: string): Promise<HttpResponse> {
-    if (!pathAndQuery.startsWith('/')) throw new Error(`not a path on the target: ${pathAndQuery}`);
     if (this.#count >= this.#options.maxRequests) throw new BudgetExhausted(this.#options.maxRequests);
+    if (this.#down) throw new TargetUnreachable(this.origin, this.#down);
+    if (!pathAndQuery.startsWith('/')) throw new Error(`not a path on the target: ${pathAndQuery}`);
     this.#count++;
     await this.#slot();
     const headers: Record<string, string> = { 'user-agent': 'portcullis-scan', accept: 'application/json, */*;q=0.5', ...options.headers };
@@ -102,7 +107,16 @@ export class ScanClient {
       text = await readLimited(res.body);
     } catch (error) {
       const err = error as Error & { code?: string; cause?: { code?: string } };
-      throw new TargetUnreachable(this.origin, err.code ?? err.cause?.code ?? err.name);
+      const code = err.code ?? err.cause?.code ?? err.name;
+      if (UNREACHABLE.test(code)) {
+        this.#down = code;
+        throw new TargetUnreachable(this.origin, code);
+      }
+      // The connection broke or timed out on this request only: an answer with status 0, the scan goes on.
+      status = 0;
+      responseHeaders = {};
+      text = '';
+      note = `${note ? `${note}; ` : ''}no answer: ${code}`;
     } finally {
       this.#options.onRequest?.(this.#count);
     }

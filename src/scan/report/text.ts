@@ -23,10 +23,14 @@ export function renderText(result: ScanResult, options: { verbose?: boolean } = 
     }
   }
   if (result.findings.length === 0) lines.push('', 'No findings.');
-  const skipped = result.checks.filter((c) => c.status !== 'ran');
-  if (skipped.length > 0) {
+  const byReason = new Map<string, string[]>();
+  for (const c of result.checks.filter((x) => x.status !== 'ran')) {
+    const reason = `${c.status === 'error' ? 'error: ' : ''}${c.reason ?? 'nothing to test'}`;
+    byReason.set(reason, [...(byReason.get(reason) ?? []), c.check]);
+  }
+  if (byReason.size > 0) {
     lines.push('', 'Not run:');
-    for (const c of skipped) lines.push(`  ${c.check}: ${c.status === 'error' ? 'error: ' : ''}${c.reason ?? 'nothing to test'}`);
+    for (const [reason, checks] of byReason) lines.push(`  ${checks.length === result.checks.length ? 'every check' : checks.join(', ')}: ${reason}`);
   }
   for (const e of result.errors) lines.push('', `Stopped early: ${e}`);
   lines.push('', summaryLine(result));

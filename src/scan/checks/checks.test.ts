@@ -1,0 +1,70 @@
+// Each check the demo does not exercise, against a purpose-built API: found on the vulnerable build,
+// not on the fixed one (real servers, real requests).
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
+import { runScan } from '../index.ts';
+import type { ScanResult } from '../types.ts';
+import { FIXTURE_SECRET, FIXTURE_SPEC, startFixtureApi } from './fixture.test-api.ts';
+
+// The vulnerable build checks the owner on reads but not on deletes: no bola-read, a bola-write.
+const EXPECTED = ['auth-junk-credentials GET /v1/me', 'auth-missing GET /v1/reports', 'bola-write DELETE /v1/items/{itemId}', 'rate-limit-missing GET /v1/limited', 'sql-injection GET /v1/search', 'trace-enabled TRACE /v1/me'];
+
+describe('checks on a purpose-built API', () => {
+  let dir: string;
+  let spec: string;
+  let token: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'portcullis-scan-fixture-'));
+    spec = join(dir, 'openapi.json');
+    await writeFile(spec, JSON.stringify(FIXTURE_SPEC));
+    token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setExpirationTime('10m').sign(FIXTURE_SECRET);
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  async function scan(vulnerable: boolean): Promise<ScanResult> {
+    const api = await startFixtureApi(vulnerable);
+    try {
+      return await runScan({
+        spec,
+        target: api.url,
+        identities: [
+          { name: 'one', role: 'user', headers: { Authorization: `Bearer ${token}` }, query: {} },
+          { name: 'two', role: 'user', headers: { 'X-Key': 'key-user-two-0123456789' }, query: {} },
+        ],
+        rate: 0,
+        burst: 10,
+        skip: ['shadow-endpoint', 'zombie-version'],
+      });
+    } finally {
+      await api.close();
+    }
+  }
+
+  const keyed = (r: ScanResult) => r.findings.map((f) => `${f.check} ${f.operation}`).sort();
+
+  test('the vulnerable build: each flaw found, with evidence', async () => {
+    const result = await scan(true);
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(keyed(result), EXPECTED);
+    const junk = result.findings.find((f) => f.check === 'auth-junk-credentials')!;
+    assert.match(junk.message, /alg.*none|without its signature|re-signed/);
+    assert.ok(!JSON.stringify(result).includes(token), 'the token is redacted');
+    const sqli = result.findings.find((f) => f.check === 'sql-injection')!;
+    assert.match(sqli.message, /true condition/);
+  });
+
+  test('the fixed build: nothing', async () => {
+    const result = await scan(false);
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(keyed(result), []);
+    const tested = (id: string) => result.checks.find((c) => c.check === id)!.tested;
+    assert.deepEqual(tested('bola-read'), ['GET /v1/items/{itemId}']);
+    assert.deepEqual(tested('bola-write'), ['DELETE /v1/items/{itemId}']);
+    assert.deepEqual(tested('rate-limit-missing'), ['GET /v1/limited']);
+  });
+});

@@ -1,0 +1,132 @@
+// A purpose-built API for the check tests, in two builds: `vulnerable` (each flaw the demo lacks: no
+// owner check on delete, an operation open to anonymous callers, JWTs decoded without verification,
+// no rate limit where 429 is documented, TRACE echoing, blind SQL injection) and `fixed`.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DatabaseSync } from 'node:sqlite';
+import { decodeJwt, jwtVerify } from 'jose';
+
+export const FIXTURE_SECRET = new TextEncoder().encode('fixture-secret-of-at-least-32-bytes!!');
+export const KEYS: Record<string, number> = { 'key-user-two-0123456789': 2 };
+
+export const FIXTURE_SPEC = {
+  openapi: '3.0.3',
+  info: { title: 'fixture', version: '1' },
+  servers: [{ url: '/v1' }],
+  security: [{ key: [] }, { jwt: [] }],
+  components: {
+    securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'X-Key' }, jwt: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      Item: { type: 'object', properties: { id: { type: 'integer', readOnly: true }, ownerId: { type: 'integer', readOnly: true }, name: { type: 'string', maxLength: 40 } } },
+      Me: { type: 'object', properties: { id: { type: 'integer' } } },
+    },
+  },
+  paths: {
+    '/me': { get: { responses: { '200': { description: 'me', content: { 'application/json': { schema: { $ref: '#/components/schemas/Me' } } } } } } },
+    '/items': { post: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } }, responses: { '201': { description: 'created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } } } } },
+    '/items/{itemId}': {
+      parameters: [{ name: 'itemId', in: 'path', required: true, schema: { type: 'integer' } }],
+      get: { responses: { '200': { description: 'item', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } } } },
+      delete: { responses: { '204': { description: 'deleted' } } },
+    },
+    '/reports': { get: { responses: { '200': { description: 'reports', content: { 'application/json': { schema: { type: 'object', properties: { total: { type: 'integer' } } } } } } } } },
+    '/limited': { get: { security: [], responses: { '200': { description: 'ok' }, '429': { description: 'slow down' } } } },
+    '/search': {
+      get: {
+        security: [],
+        parameters: [{ name: 'q', in: 'query', required: true, schema: { type: 'string', maxLength: 20 }, example: 'lamp' }],
+        responses: { '200': { description: 'hits', content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } } } } } } } },
+      },
+    },
+  },
+};
+
+export interface FixtureApi {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> {
+  const db = new DatabaseSync(':memory:');
+  db.exec("CREATE TABLE products (name TEXT); INSERT INTO products VALUES ('desk lamp'), ('lamp shade'), ('chair')");
+  const items = new Map<number, { id: number; ownerId: number; name: string }>();
+  let nextId = 1;
+  let limitedCalls = 0;
+
+  async function caller(req: IncomingMessage): Promise<number | undefined> {
+    const key = req.headers['x-key'];
+    if (typeof key === 'string') return KEYS[key];
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) return undefined;
+    try {
+      const claims = vulnerable ? decodeJwt(token) : (await jwtVerify(token, FIXTURE_SECRET, { algorithms: ['HS256'] })).payload;
+      return Number(claims.sub) || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    const send = (status: number, value?: unknown) => {
+      const text = value === undefined ? '' : JSON.stringify(value);
+      res.writeHead(status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+      res.end(text);
+    };
+    const url = new URL(req.url ?? '/', 'http://fixture');
+    if (req.method === 'TRACE') {
+      if (!vulnerable) return send(405);
+      res.writeHead(200, { 'content-type': 'message/http' });
+      return void res.end(`TRACE ${url.pathname} HTTP/1.1\r\n${Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n`);
+    }
+    if (url.pathname === '/v1/limited') return ++limitedCalls > 5 && !vulnerable ? send(429, { error: 'slow down' }) : send(200, { ok: true });
+    if (url.pathname === '/v1/search') {
+      const q = url.searchParams.get('q') ?? '';
+      try {
+        const rows = vulnerable ? db.prepare(`SELECT name FROM products WHERE name LIKE '%${q}%'`).all() : db.prepare('SELECT name FROM products WHERE name LIKE ?').all(`%${q}%`);
+        return send(200, { items: rows });
+      } catch {
+        return send(400, { error: 'bad query' }); // blind: no database message
+      }
+    }
+    const who = await caller(req);
+    if (url.pathname === '/v1/reports' && req.method === 'GET') return who !== undefined || vulnerable ? send(200, { total: 7 }) : send(401);
+    if (who === undefined) return send(401, { error: 'unauthenticated' });
+    if (url.pathname === '/v1/me') return send(200, { id: who });
+    if (url.pathname === '/v1/items' && req.method === 'POST') {
+      let name: unknown;
+      try {
+        name = (JSON.parse(body || '{}') as { name?: unknown }).name;
+      } catch {
+        return send(400, { error: 'malformed JSON' });
+      }
+      const item = { id: nextId++, ownerId: who, name: String(name ?? '') };
+      items.set(item.id, item);
+      return send(201, item);
+    }
+    const m = /^\/v1\/items\/(\d+)$/.exec(url.pathname);
+    const item = m ? items.get(Number(m[1])) : undefined;
+    if (!item || item.ownerId !== who && !(vulnerable && req.method === 'DELETE')) return send(404, { error: 'not found' });
+    if (req.method === 'GET') return send(200, item);
+    if (req.method === 'DELETE') {
+      items.delete(item.id);
+      return send(204);
+    }
+    return send(405);
+  }
+
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c));
+    req.on('end', () => void handle(req, res, body).catch(() => res.destroy()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        db.close();
+      }),
+  };
+}
