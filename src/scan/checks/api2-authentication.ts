@@ -28,6 +28,16 @@ export const AUTH_JUNK: CheckInfo = {
   fix: 'Verify every credential: look keys up in constant time, verify JWT signatures with an allow-list of algorithms (never none) and keys, and check exp, iss and aud.',
 };
 
+export const CREDENTIALS_IN_QUERY: CheckInfo = {
+  id: 'credentials-in-query',
+  title: 'Credentials are accepted in the query string',
+  category: 'API2:2023',
+  severity: 'medium',
+  cwe: 598,
+  why: 'The API takes an API key or token as a query parameter: URLs end up in access logs, proxies, browser histories and Referer headers, and the credential with them.',
+  fix: 'Accept credentials only in headers (Authorization, or the documented API key header).',
+};
+
 export const LOGIN_NO_LIMIT: CheckInfo = {
   id: 'login-no-rate-limit',
   title: 'Unlimited log-in attempts',
@@ -39,10 +49,11 @@ export const LOGIN_NO_LIMIT: CheckInfo = {
 };
 
 export const authenticationCheck: Check = {
-  infos: [AUTH_MISSING, AUTH_JUNK],
+  infos: [AUTH_MISSING, AUTH_JUNK, CREDENTIALS_IN_QUERY],
   async run(ctx) {
     await missing(ctx);
     await junk(ctx);
+    await inQuery(ctx);
   },
 };
 
@@ -97,6 +108,30 @@ async function junk(ctx: ScanContext): Promise<void> {
     const res = await ctx.client.send('GET', url + credentialQuery(who.query()), { headers: h }, `${who.name}'s request with ${what}`);
     if (isSuccess(res) && sameObject(target.res, res, ctx.runId)) {
       ctx.report(AUTH_JUNK, target.op.label, `${target.op.label} accepted ${what} (${res.status}).`, [res.exchange]);
+    }
+  }
+}
+
+const QUERY_NAMES = ['api_key', 'apikey', 'key', 'access_token', 'token'];
+
+/** The first user's credential as a query parameter, without any header, on an operation it can call. */
+async function inQuery(ctx: ScanContext): Promise<void> {
+  const who = ctx.users[0] ?? ctx.identities[0];
+  const target = ctx.seen.find((s) => s.who === who && s.op === ctx.plan.self && isSuccess(s.res)) ?? ctx.seen.find((s) => s.who === who && s.op.method === 'GET' && s.op.secured && isSuccess(s.res));
+  if (!who || !target) return;
+  const headers = await who.headers();
+  const entries = Object.entries(headers);
+  if (entries.length !== 1) return; // one credential, or nothing clear to move
+  const [name, raw] = entries[0]!;
+  const value = /^authorization$/i.test(name) ? raw.replace(/^bearer\s+/i, '') : raw;
+  const names = [...new Set([name.toLowerCase(), name.toLowerCase().replace(/-/g, '_'), ...QUERY_NAMES])].filter((n) => !/^authorization$/.test(n));
+  ctx.test(CREDENTIALS_IN_QUERY.id, target.op.label);
+  const url = target.path + ctx.query(target.op);
+  for (const q of names) {
+    const res = await ctx.client.send('GET', `${url}${url.includes('?') ? '&' : '?'}${q}=${encodeURIComponent(value)}`, {}, `${who.name}'s credential in the query parameter ${q}`);
+    if (isSuccess(res) && sameObject(target.res, res, ctx.runId)) {
+      ctx.report(CREDENTIALS_IN_QUERY, target.op.label, `${target.op.label} accepted ${who.name}'s credential as the query parameter "${q}" (${res.status}).`, [res.exchange]);
+      return;
     }
   }
 }

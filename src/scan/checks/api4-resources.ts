@@ -3,7 +3,8 @@
 import { LIMIT_PARAMS, squash } from '../../audit/names.ts';
 import { isSuccess, type ScanContext } from '../context.ts';
 import type { ScanOperation } from '../operations.ts';
-import { isLogin, itemsOf } from '../plan.ts';
+import { bodyFor, freeText } from '../examples.ts';
+import { idOf, isLogin, itemsOf } from '../plan.ts';
 import type { CheckInfo } from '../types.ts';
 import type { Check } from './check.ts';
 
@@ -27,9 +28,23 @@ export const NO_RATE_LIMIT: CheckInfo = {
   fix: 'Rate-limit the operation per client (and per consumer once authenticated), answering 429 with Retry-After.',
 };
 
+export const OVERSIZED: CheckInfo = {
+  id: 'oversized-input',
+  title: 'Strings far above their documented maxLength are accepted',
+  category: 'API4:2023',
+  severity: 'low',
+  cwe: 770,
+  why: 'A create operation stores a string ten times longer than its schema allows: storage, memory and every later read grow without bound.',
+  fix: 'Enforce maxLength (and maxItems, maxProperties) on input; at the gateway, request validation refuses oversized values.',
+};
+
+/** The longest string sent (the scan stays light on the target). */
+const OVERSIZED_MAX = 65_536;
+
 export const resourcesCheck: Check = {
-  infos: [PAGE_SIZE, NO_RATE_LIMIT],
+  infos: [PAGE_SIZE, NO_RATE_LIMIT, OVERSIZED],
   async run(ctx) {
+    for (const op of ctx.plan.creates) await oversized(ctx, op);
     for (const op of ctx.plan.reads) await pageSize(ctx, op);
     for (const op of ctx.plan.reads) if (Object.hasOwn(op.responses, '429') && !isLogin(op)) await burst(ctx, op);
   },
@@ -59,6 +74,27 @@ async function pageSize(ctx: ScanContext, op: ScanOperation): Promise<void> {
     const got = items > param.maximum ? `${items} items` : `"${param.name}": ${echoed}`;
     ctx.report(PAGE_SIZE, op.label, `${op.label}?${param.name}=${asked} answered ${res.status} with ${got}; the documented maximum is ${param.maximum}.`, [res.exchange]);
   }
+}
+
+/** One free-text property of a create operation, ten times its maxLength; a 2xx means it was stored. */
+async function oversized(ctx: ScanContext, op: ScanOperation): Promise<void> {
+  const who = ctx.users[0] ?? ctx.identities[0];
+  const resolved = ctx.resolve(op, who);
+  if (!resolved || (op.pathParams.length > 0 && !resolved.owned)) return;
+  const props = Object.entries((op.requestSchema?.properties ?? {}) as Record<string, any>);
+  const target = props.find(([, s]) => freeText(s) && typeof s.maxLength === 'number' && s.maxLength > 0 && s.maxLength * 10 <= OVERSIZED_MAX);
+  if (!target) return;
+  const [name, schema] = target;
+  ctx.test(OVERSIZED.id, op.label);
+  const base = bodyFor(op.requestSchema, op.requestExample, () => ctx.marker());
+  const size = schema.maxLength * 10;
+  const value = `${ctx.marker()}-`.padEnd(size, 'A');
+  const res = await ctx.send(who, 'POST', resolved.path, { body: { ...(base && typeof base === 'object' ? base : {}), [name]: value } }, `"${name}" of ${size} characters (maxLength ${schema.maxLength})`);
+  if (!isSuccess(res)) return;
+  const item = ctx.plan.consumers.get(op)?.[0];
+  const id = idOf(res.json, item?.pathParams.at(-1));
+  if (item && who && id !== undefined) ctx.remember(who, item.path, `${resolved.path.slice(ctx.plan.spec.basePath.length)}/${encodeURIComponent(id)}`);
+  ctx.report(OVERSIZED, op.label, `${op.label} accepted "${name}" of ${size} characters (maxLength ${schema.maxLength}) with ${res.status}.`, [res.exchange]);
 }
 
 async function burst(ctx: ScanContext, op: ScanOperation): Promise<void> {

@@ -4,7 +4,7 @@
 import { isSuccess, type ScanContext, type Seen } from '../context.ts';
 import { mainType } from '../examples.ts';
 import type { HttpResponse } from '../http.ts';
-import { itemsOf } from '../plan.ts';
+import { itemsOf, loginFields } from '../plan.ts';
 import type { CheckInfo } from '../types.ts';
 import { sqlErrorIn, type Check } from './check.ts';
 
@@ -25,8 +25,18 @@ const BOOLEAN_PAIRS: readonly [string, string][] = [
   [' AND 1=1', ' AND 1=2'],
 ];
 
+export const NOSQLI: CheckInfo = {
+  id: 'nosql-injection',
+  title: 'NoSQL operator injection in the log-in',
+  category: 'API8:2023',
+  severity: 'critical',
+  cwe: 943,
+  why: 'The log-in passes a JSON object from the body to the database query: {"$ne": null} as the password matches any password.',
+  fix: 'Accept only strings for credentials (validate the body against its schema) and never pass request objects into queries.',
+};
+
 export const injectionCheck: Check = {
-  infos: [SQLI],
+  infos: [SQLI, NOSQLI],
   async run(ctx) {
     const done = new Set<unknown>();
     for (const seen of ctx.seen) {
@@ -37,12 +47,28 @@ export const injectionCheck: Check = {
         await probe(ctx, seen, String(p.name));
       }
     }
+    await nosqlLogin(ctx);
   },
 };
 
 /** A string the server may paste into a query: no enum, no format that a parser would refuse first. A pattern is no protection until the server enforces it. */
 export function injectable(schema: Record<string, any> | undefined): boolean {
   return schema !== undefined && mainType(schema) === 'string' && !schema.enum && schema.const === undefined && !['date', 'date-time', 'uuid', 'email', 'uri', 'ipv4', 'ipv6', 'binary', 'byte'].includes(schema.format);
+}
+
+/** The log-in with {"$ne": null} as the password: a token for a user whose password the scan does not send. */
+async function nosqlLogin(ctx: ScanContext): Promise<void> {
+  const op = ctx.plan.login;
+  const fields = op ? loginFields(op) : {};
+  if (!op || !fields.user || !fields.password) return;
+  const example = (op.requestExample ?? {}) as Record<string, unknown>;
+  const user = ctx.identities.map((i) => i.credentials.user).find(Boolean) ?? example[fields.user] ?? ctx.users[0]?.username;
+  if (typeof user !== 'string') return;
+  ctx.test(NOSQLI.id, op.label);
+  const res = await ctx.send(undefined, 'POST', op.fullPath, { body: { ...example, [fields.user]: user, [fields.password]: { $ne: null } } }, 'the password as {"$ne": null}');
+  if (isSuccess(res) && /token|session/i.test(res.text)) {
+    ctx.report(NOSQLI, op.label, `${op.label} logged in "${user}" with the password {"$ne": null} (${res.status}).`, [res.exchange]);
+  }
 }
 
 function shape(res: HttpResponse): string {

@@ -11,7 +11,10 @@ import type { ScanResult } from '../types.ts';
 import { FIXTURE_SECRET, FIXTURE_SPEC, startFixtureApi } from './fixture.test-api.ts';
 
 // The vulnerable build checks the owner on reads but not on deletes: no bola-read, a bola-write.
-const EXPECTED = ['auth-junk-credentials GET /v1/me', 'auth-missing GET /v1/reports', 'bola-write DELETE /v1/items/{itemId}', 'rate-limit-missing GET /v1/limited', 'sql-injection GET /v1/search', 'trace-enabled TRACE /v1/me'];
+const EXPECTED = [
+  'auth-junk-credentials GET /v1/me', 'auth-missing GET /v1/reports', 'bola-write DELETE /v1/items/{itemId}', 'credentials-in-query GET /v1/me',
+  'nosql-injection POST /v1/login', 'oversized-input POST /v1/items', 'rate-limit-missing GET /v1/limited', 'sql-injection GET /v1/search', 'trace-enabled TRACE /v1/me',
+];
 
 describe('checks on a purpose-built API', () => {
   let dir: string;
@@ -38,7 +41,7 @@ describe('checks on a purpose-built API', () => {
         ],
         rate: 0,
         burst: 10,
-        skip: ['shadow-endpoint', 'zombie-version'],
+        skip: ['shadow-endpoint', 'zombie-version', 'login-no-rate-limit'],
       });
     } finally {
       await api.close();
@@ -66,5 +69,8 @@ describe('checks on a purpose-built API', () => {
     assert.deepEqual(tested('bola-read'), ['GET /v1/items/{itemId}']);
     assert.deepEqual(tested('bola-write'), ['DELETE /v1/items/{itemId}']);
     assert.deepEqual(tested('rate-limit-missing'), ['GET /v1/limited']);
+    assert.deepEqual(tested('credentials-in-query'), ['GET /v1/me']);
+    assert.deepEqual(tested('oversized-input'), ['POST /v1/items']);
+    assert.deepEqual(tested('nosql-injection'), ['POST /v1/login']);
   });
 });

@@ -1,6 +1,7 @@
 // A purpose-built API for the check tests, in two builds: `vulnerable` (each flaw the demo lacks: no
 // owner check on delete, an operation open to anonymous callers, JWTs decoded without verification,
-// no rate limit where 429 is documented, TRACE echoing, blind SQL injection) and `fixed`.
+// no rate limit where 429 is documented, TRACE echoing, blind SQL injection, keys taken from the query
+// string, no maxLength enforced, a log-in that matches queries like a document database) and `fixed`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DatabaseSync } from 'node:sqlite';
@@ -18,6 +19,7 @@ export const FIXTURE_SPEC = {
     securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'X-Key' }, jwt: { type: 'http', scheme: 'bearer' } },
     schemas: {
       Item: { type: 'object', properties: { id: { type: 'integer', readOnly: true }, ownerId: { type: 'integer', readOnly: true }, name: { type: 'string', maxLength: 40 } } },
+      Login: { type: 'object', properties: { username: { type: 'string' }, password: { type: 'string' } } },
       Me: { type: 'object', properties: { id: { type: 'integer' } } },
     },
   },
@@ -30,6 +32,13 @@ export const FIXTURE_SPEC = {
       delete: { responses: { '204': { description: 'deleted' } } },
     },
     '/reports': { get: { responses: { '200': { description: 'reports', content: { 'application/json': { schema: { type: 'object', properties: { total: { type: 'integer' } } } } } } } } },
+    '/login': {
+      post: {
+        security: [],
+        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Login' }, example: { username: 'one', password: 'x' } } } },
+        responses: { '200': { description: 'token', content: { 'application/json': { schema: { type: 'object', properties: { token: { type: 'string' } } } } } }, '401': { description: 'no' } },
+      },
+    },
     '/limited': { get: { security: [], responses: { '200': { description: 'ok' }, '429': { description: 'slow down' } } } },
     '/search': {
       get: {
@@ -40,6 +49,10 @@ export const FIXTURE_SPEC = {
     },
   },
 };
+
+function body0(text: string): string {
+  return text || '{}';
+}
 
 export interface FixtureApi {
   readonly url: string;
@@ -53,10 +66,10 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
   let nextId = 1;
   let limitedCalls = 0;
 
-  async function caller(req: IncomingMessage): Promise<number | undefined> {
-    const key = req.headers['x-key'];
+  async function caller(req: IncomingMessage, url: URL): Promise<number | undefined> {
+    const key = req.headers['x-key'] ?? (vulnerable ? url.searchParams.get('api_key') ?? undefined : undefined);
     if (typeof key === 'string') return KEYS[key];
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (vulnerable ? url.searchParams.get('access_token') ?? undefined : undefined);
     if (!token) return undefined;
     try {
       const claims = vulnerable ? decodeJwt(token) : (await jwtVerify(token, FIXTURE_SECRET, { algorithms: ['HS256'] })).payload;
@@ -66,7 +79,8 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
     }
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, bodyText: string): Promise<void> {
+    const body = bodyText;
     const send = (status: number, value?: unknown) => {
       const text = value === undefined ? '' : JSON.stringify(value);
       res.writeHead(status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
@@ -88,7 +102,13 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
         return send(400, { error: 'bad query' }); // blind: no database message
       }
     }
-    const who = await caller(req);
+    if (url.pathname === '/v1/login') {
+      const body = JSON.parse(body0(bodyText)) as { username?: unknown; password?: unknown };
+      // Like a document database query: {"$ne": null} matches any stored value (when not validated).
+      const matches = (stored: string, given: unknown) => (vulnerable && given && typeof given === 'object' && '$ne' in given ? stored !== (given as { $ne: unknown }).$ne : stored === given);
+      return body.username === 'one' && matches('right-password', body.password) ? send(200, { token: 'session-token-for-one' }) : send(401, { error: 'no' });
+    }
+    const who = await caller(req, url);
     if (url.pathname === '/v1/reports' && req.method === 'GET') return who !== undefined || vulnerable ? send(200, { total: 7 }) : send(401);
     if (who === undefined) return send(401, { error: 'unauthenticated' });
     if (url.pathname === '/v1/me') return send(200, { id: who });
@@ -99,6 +119,7 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
       } catch {
         return send(400, { error: 'malformed JSON' });
       }
+      if (!vulnerable && typeof name === 'string' && name.length > 40) return send(400, { error: 'name too long' });
       const item = { id: nextId++, ownerId: who, name: String(name ?? '') };
       items.set(item.id, item);
       return send(201, item);
