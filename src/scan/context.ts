@@ -4,7 +4,7 @@ import type { Canary } from './canary.ts';
 import { curlFor } from './curl.ts';
 import { parameterExample } from './examples.ts';
 import type { HttpResponse, ScanClient, SendOptions } from './http.ts';
-import type { Identity } from './identities.ts';
+import type { Identity } from './identity.ts';
 import type { ScanOperation } from './operations.ts';
 import { type Plan } from './plan.ts';
 import type { Redactor } from './redact.ts';

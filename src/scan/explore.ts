@@ -3,7 +3,7 @@
 // to compare attacks with (and for the passive checks).
 import { bodyFor } from './examples.ts';
 import { isSuccess, type ScanContext } from './context.ts';
-import type { Identity } from './identities.ts';
+import type { Identity } from './identity.ts';
 import { idOf, itemsOf } from './plan.ts';
 
 export async function explore(ctx: ScanContext): Promise<void> {

@@ -2,7 +2,7 @@
 // own account) are read, changed and deleted as the second user and anonymously.
 import { bodyFor } from '../examples.ts';
 import { isSuccess, type ScanContext } from '../context.ts';
-import type { Identity } from '../identities.ts';
+import type { Identity } from '../identity.ts';
 import type { ScanOperation } from '../operations.ts';
 import type { CheckInfo } from '../types.ts';
 import { sameObject, type Check } from './check.ts';

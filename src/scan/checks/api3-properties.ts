@@ -4,7 +4,7 @@
 import { isPrivilegedField, isServerAssignedField, secretKind } from '../../audit/names.ts';
 import { bodyFor, mainType } from '../examples.ts';
 import { isSuccess, type ScanContext } from '../context.ts';
-import type { Identity } from '../identities.ts';
+import type { Identity } from '../identity.ts';
 import type { ScanOperation } from '../operations.ts';
 import type { CheckInfo } from '../types.ts';
 import type { Check } from './check.ts';

@@ -5,7 +5,7 @@
 import { secretKind } from '../../audit/names.ts';
 import { isSuccess, type ScanContext } from '../context.ts';
 import type { HttpResponse } from '../http.ts';
-import type { Identity } from '../identities.ts';
+import type { Identity } from '../identity.ts';
 import type { CheckInfo } from '../types.ts';
 import type { Check } from './check.ts';
 
