@@ -105,7 +105,7 @@ async function junk(ctx: ScanContext): Promise<void> {
   }
   ctx.test(AUTH_JUNK.id, target.op.label);
   for (const [what, h] of variants.slice(0, 5)) {
-    const res = await ctx.client.send('GET', url + credentialQuery(who.query()), { headers: h }, `${who.name}'s request with ${what}`);
+    const res = await ctx.client.send('GET', withQuery(url, who.query()), { headers: h }, `${who.name}'s request with ${what}`);
     if (isSuccess(res) && sameObject(target.res, res, ctx.runId)) {
       ctx.report(AUTH_JUNK, target.op.label, `${target.op.label} accepted ${what} (${res.status}).`, [res.exchange]);
     }
@@ -141,8 +141,8 @@ function bearer(headers: Record<string, string>, token: string): Record<string, 
   return { ...headers, [name]: `Bearer ${token}` };
 }
 
-function credentialQuery(q: string): string {
-  return q ? `&${q}` : '';
+function withQuery(url: string, q: string): string {
+  return q ? `${url}${url.includes('?') ? '&' : '?'}${q}` : url;
 }
 
 /** A value of the same shape (prefix kept, the rest random): passes format checks, fails verification. */

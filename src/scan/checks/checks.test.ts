@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
+import type { IdentitySpec } from '../identities.ts';
 import { runScan } from '../index.ts';
 import type { ScanResult } from '../types.ts';
-import { FIXTURE_SECRET, FIXTURE_SPEC, startFixtureApi } from './fixture.test-api.ts';
+import { FIXTURE_SECRET, FIXTURE_SPEC, startFixtureApi, type FixtureApi } from './fixture.test-api.ts';
 
 // The vulnerable build checks the owner on reads but not on deletes: no bola-read, a bola-write.
 const EXPECTED = [
@@ -29,14 +30,18 @@ describe('checks on a purpose-built API', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  async function scan(vulnerable: boolean): Promise<ScanResult> {
+  async function scan(vulnerable: boolean, onDone?: (api: FixtureApi) => void): Promise<ScanResult> {
     const api = await startFixtureApi(vulnerable);
+    // The vulnerable build: a static bearer token; the fixed one: OAuth2 client credentials (refreshed on 401).
+    const one: IdentitySpec = vulnerable
+      ? { name: 'one', role: 'user' as const, headers: { Authorization: `Bearer ${token}` }, query: {} }
+      : { name: 'one', role: 'user' as const, headers: {}, query: {}, oauth2: { tokenUrl: '/oauth/token', grant: 'client_credentials' as const, clientId: 'svc', clientSecret: 'svc-secret-value' } };
     try {
       return await runScan({
         spec,
         target: api.url,
         identities: [
-          { name: 'one', role: 'user', headers: { Authorization: `Bearer ${token}` }, query: {} },
+          one,
           { name: 'two', role: 'user', headers: { 'X-Key': 'key-user-two-0123456789' }, query: {} },
         ],
         rate: 0,
@@ -44,6 +49,7 @@ describe('checks on a purpose-built API', () => {
         skip: ['shadow-endpoint', 'zombie-version', 'login-no-rate-limit'],
       });
     } finally {
+      onDone?.(api);
       await api.close();
     }
   }
@@ -61,9 +67,13 @@ describe('checks on a purpose-built API', () => {
     assert.match(sqli.message, /true condition/);
   });
 
-  test('the fixed build: nothing', async () => {
-    const result = await scan(false);
+  test('the fixed build: nothing (and an OAuth2 identity whose token is refreshed on a 401)', async () => {
+    let tokens = 0;
+    const result = await scan(false, (api) => (tokens = api.tokensIssued()));
     assert.deepEqual(result.errors, []);
+    assert.equal(result.identities[0]!.userId, '1', 'the OAuth2 token worked');
+    assert.ok(tokens >= 2, `the expired token was refreshed (${tokens} issued)`);
+    assert.ok(!JSON.stringify(result).includes('svc-secret-value'), 'the client secret is redacted');
     assert.deepEqual(keyed(result), []);
     const tested = (id: string) => result.checks.find((c) => c.check === id)!.tested;
     assert.deepEqual(tested('bola-read'), ['GET /v1/items/{itemId}']);

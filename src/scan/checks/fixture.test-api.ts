@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DatabaseSync } from 'node:sqlite';
-import { decodeJwt, jwtVerify } from 'jose';
+import { decodeJwt, jwtVerify, SignJWT } from 'jose';
 
 export const FIXTURE_SECRET = new TextEncoder().encode('fixture-secret-of-at-least-32-bytes!!');
 export const KEYS: Record<string, number> = { 'key-user-two-0123456789': 2 };
@@ -56,6 +56,8 @@ function body0(text: string): string {
 
 export interface FixtureApi {
   readonly url: string;
+  /** Access tokens the OAuth2 token endpoint issued. */
+  tokensIssued(): number;
   close(): Promise<void>;
 }
 
@@ -65,12 +67,17 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
   const items = new Map<number, { id: number; ownerId: number; name: string }>();
   let nextId = 1;
   let limitedCalls = 0;
+  const issued: string[] = [];
+  const uses = new Map<string, number>();
 
   async function caller(req: IncomingMessage, url: URL): Promise<number | undefined> {
     const key = req.headers['x-key'] ?? (vulnerable ? url.searchParams.get('api_key') ?? undefined : undefined);
     if (typeof key === 'string') return KEYS[key];
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (vulnerable ? url.searchParams.get('access_token') ?? undefined : undefined);
     if (!token) return undefined;
+    // The first token the OAuth2 endpoint issued "expires" after 3 uses: clients must refresh on a 401.
+    uses.set(token, (uses.get(token) ?? 0) + 1);
+    if (token === issued[0] && uses.get(token)! > 3) return undefined;
     try {
       const claims = vulnerable ? decodeJwt(token) : (await jwtVerify(token, FIXTURE_SECRET, { algorithms: ['HS256'] })).payload;
       return Number(claims.sub) || undefined;
@@ -101,6 +108,13 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
       } catch {
         return send(400, { error: 'bad query' }); // blind: no database message
       }
+    }
+    if (url.pathname === '/oauth/token' && req.method === 'POST') {
+      const form = new URLSearchParams(bodyText);
+      if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== 'svc' || form.get('client_secret') !== 'svc-secret-value') return send(401, { error: 'invalid_client' });
+      const accessToken = await new SignJWT({ n: issued.length }).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setExpirationTime('10m').sign(FIXTURE_SECRET);
+      issued.push(accessToken);
+      return send(200, { access_token: accessToken, token_type: 'Bearer', expires_in: 600 });
     }
     if (url.pathname === '/v1/login') {
       const body = JSON.parse(body0(bodyText)) as { username?: unknown; password?: unknown };
@@ -143,6 +157,7 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tokensIssued: () => issued.length,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
