@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startDemoApi, type DemoApi } from '../examples/demo/api.ts';
-import { identitiesFrom, scanCommand } from '../src/cli/scan.ts';
+import { identitiesFrom, scanCommand } from '../src/cli/scan-run.ts';
 import { parseIdentityArg, type IdentitySpec } from '../src/scan/identities.ts';
 import { runScan } from '../src/scan/index.ts';
 import type { Finding, ScanResult } from '../src/scan/types.ts';
@@ -181,6 +181,7 @@ describe('portcullis scan on the demo', () => {
       const options = { spec: SPEC, target: api.url, identity: [] as string[], admin: [], format: 'json' as const, maxRequests: 100, rate: 500, timeout: 5, burst: 5, skip: [], canary: false, output: join(dir, 'partial.json') };
       await assert.rejects(async () => identitiesFrom({ identity: ['no-colon'], admin: [] }), /expected name:Header=value/);
       assert.equal(await scanCommand({ ...options, identity: ['no-colon'] }), 2);
+      assert.equal(await scanCommand({ ...options, skip: ['no-such-check'] }), 2, 'an unknown check id');
       assert.equal(await scanCommand({ ...options, identity: ['alice:login=alice:wrong'] }), 2, 'a log-in that fails');
       const partial = JSON.parse(await readFile(options.output, 'utf8'));
       assert.match(partial.errors[0], /identity alice: the log-in \(POST \/api\/v2\/auth\/login\) answered 401/);

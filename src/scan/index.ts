@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSpec, type LoadedSpec } from '../openapi/load.ts';
 import { Canary } from './canary.ts';
+import { DEFAULTS } from './defaults.ts';
 import { CHECK_INFOS, CHECKS } from './checks/index.ts';
 import { ScanContext } from './context.ts';
 import { cleanUp, explore } from './explore.ts';
@@ -45,7 +46,7 @@ export class ScanUsageError extends Error {
   }
 }
 
-export const DEFAULTS = { maxRequests: 1000, rate: 50, timeoutMs: 10_000, burst: 20 } as const;
+export { DEFAULTS } from './defaults.ts';
 
 export function parseTarget(target: string): URL {
   let url: URL;
