@@ -29,6 +29,16 @@ export const ZOMBIE: CheckInfo = {
   fix: 'Retire old versions (410 Gone), or keep them documented, patched and behind the same gateway rules.',
 };
 
+export const UNDOCUMENTED_METHOD: CheckInfo = {
+  id: 'undocumented-method',
+  title: 'A documented path answers a method the document does not list',
+  category: 'API9:2023',
+  severity: 'medium',
+  cwe: 1059,
+  why: 'GET on a path documented only for POST (or the like) answers: an operation nobody reviews, often a listing of everything.',
+  fix: 'Answer 405 for methods that are not documented; at the gateway, the router does.',
+};
+
 /** Common undocumented paths; tried at the root and under the base path. */
 export const SHADOW_PATHS = [
   'debug', 'debug/config', 'debug/vars', 'debug/pprof/', 'config', 'env', '.env', 'admin', 'console', 'internal', 'status', 'metrics',
@@ -60,7 +70,7 @@ function sensitive(json: unknown, depth = 0): string[] {
 }
 
 export const inventoryCheck: Check = {
-  infos: [SHADOW, ZOMBIE],
+  infos: [SHADOW, ZOMBIE, UNDOCUMENTED_METHOD],
   async run(ctx) {
     const documented = ctx.plan.spec.operations.filter((o) => o.method === 'GET').map((o) => templateRegex(o.fullPath));
     const base = ctx.plan.spec.basePath;
@@ -79,8 +89,28 @@ export const inventoryCheck: Check = {
       }
     }
     await zombies(ctx);
+    await undocumentedMethods(ctx);
   },
 };
+
+/** GET (the only method that is safe to try) on documented paths that do not document it. */
+async function undocumentedMethods(ctx: ScanContext): Promise<void> {
+  const ops = ctx.plan.spec.operations;
+  const who = ctx.users[0];
+  const paths = [...new Set(ops.map((o) => o.path))].filter((p) => !ops.some((o) => o.path === p && o.method === 'GET'));
+  for (const path of paths) {
+    const op = ops.find((o) => o.path === path)!;
+    const resolved = ctx.resolve(op, who);
+    if (!resolved) continue;
+    const label = `GET ${op.fullPath}`;
+    ctx.test(UNDOCUMENTED_METHOD.id, label);
+    const res = await ctx.send(op.secured ? who : undefined, 'GET', resolved.path, {}, 'a method the document does not list');
+    if (!isSuccess(res)) continue;
+    const secrets = [...new Set(sensitive(res.json))];
+    const what = secrets.length ? `, with ${secrets.slice(0, 6).join(', ')}` : '';
+    ctx.report(UNDOCUMENTED_METHOD, label, `${label} is not in the document (only ${ops.filter((o) => o.path === path).map((o) => o.method).join(', ')}) but answers ${res.status}${what}.`, [res.exchange], 'confirmed', secrets.length ? 'high' : UNDOCUMENTED_METHOD.severity);
+  }
+}
 
 /** /api/v2 → /api/v1 (and v0): the documented reads at the older base paths. */
 export function olderBasePaths(base: string): string[] {

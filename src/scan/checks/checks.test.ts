@@ -15,6 +15,7 @@ import { FIXTURE_SECRET, FIXTURE_SPEC, startFixtureApi, type FixtureApi } from '
 const EXPECTED = [
   'auth-junk-credentials GET /v1/me', 'auth-missing GET /v1/reports', 'bola-write DELETE /v1/items/{itemId}', 'credentials-in-query GET /v1/me',
   'nosql-injection POST /v1/login', 'oversized-input POST /v1/items', 'rate-limit-missing GET /v1/limited', 'sql-injection GET /v1/search', 'trace-enabled TRACE /v1/me',
+  'undocumented-method GET /v1/items',
 ];
 
 describe('checks on a purpose-built API', () => {
@@ -82,5 +83,6 @@ describe('checks on a purpose-built API', () => {
     assert.deepEqual(tested('credentials-in-query'), ['GET /v1/me']);
     assert.deepEqual(tested('oversized-input'), ['POST /v1/items']);
     assert.deepEqual(tested('nosql-injection'), ['POST /v1/login']);
+    assert.deepEqual(tested('undocumented-method'), ['GET /v1/items', 'GET /v1/login']);
   });
 });

@@ -1,7 +1,8 @@
 // A purpose-built API for the check tests, in two builds: `vulnerable` (each flaw the demo lacks: no
 // owner check on delete, an operation open to anonymous callers, JWTs decoded without verification,
 // no rate limit where 429 is documented, TRACE echoing, blind SQL injection, keys taken from the query
-// string, no maxLength enforced, a log-in that matches queries like a document database) and `fixed`.
+// string, no maxLength enforced, a log-in that matches queries like a document database, an undocumented
+// GET listing every item) and `fixed`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DatabaseSync } from 'node:sqlite';
@@ -126,6 +127,7 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
     if (url.pathname === '/v1/reports' && req.method === 'GET') return who !== undefined || vulnerable ? send(200, { total: 7 }) : send(401);
     if (who === undefined) return send(401, { error: 'unauthenticated' });
     if (url.pathname === '/v1/me') return send(200, { id: who });
+    if (url.pathname === '/v1/items' && req.method === 'GET') return vulnerable ? send(200, [...items.values()]) : send(405);
     if (url.pathname === '/v1/items' && req.method === 'POST') {
       let name: unknown;
       try {
