@@ -26,7 +26,7 @@ export interface Seen {
 
 export interface ResolvedPath {
   readonly path: string;
-  /** Every id in the path is the caller's: an object it created, or its own account. */
+  /** Every id in the path is the caller's: an object it created, its own account, or an item of a list under it (GET /me/orders). */
   readonly owned: boolean;
   /** The object at the end of the path was created by this scan (it may be changed or deleted). */
   readonly created: boolean;
@@ -135,7 +135,7 @@ export class ScanContext {
         }
         if (value !== undefined) {
           lastKind = source.kind;
-          if (source.kind !== 'self' && source.kind !== 'created') owned = false;
+          if (source.kind === 'example' || (source.kind === 'listed' && !this.#isOwnList(source.producer))) owned = false;
           break;
         }
       }
@@ -144,6 +144,12 @@ export class ScanContext {
     }
     const endsWithSelf = lastKind === 'self' && op.path.endsWith('}');
     return { path: `${this.plan.spec.basePath}${path}`, owned, created: false, endsWithSelf };
+  }
+
+  /** A list under the caller's own account (GET /me/orders): its items are the caller's. */
+  #isOwnList(op: ScanOperation): boolean {
+    const self = this.plan.self;
+    return self !== undefined && op.path.startsWith(`${self.path}/`);
   }
 
   /** The query string of the required query parameters (and the paging ones) with example values. */

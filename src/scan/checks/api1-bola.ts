@@ -38,7 +38,7 @@ export const bolaCheck: Check = {
     for (const op of [...ops].sort((a, b) => order(a) - order(b))) {
       const resolved = ctx.resolve(op, owner);
       if (!resolved || !resolved.owned || resolved.endsWithSelf) continue;
-      if (op.method === 'GET') await readAs(ctx, op, resolved.path, owner, other);
+      if (op.method === 'GET' && op.secured) await readAs(ctx, op, resolved.path, owner, other); // public reads are public by design
       else if (op.method === 'DELETE' && resolved.created) await deleteAs(ctx, op, resolved.path, owner, other);
       else if (['PATCH', 'PUT', 'POST'].includes(op.method) && (resolved.created || op.method === 'POST')) await writeAs(ctx, op, resolved.path, owner, other);
     }
