@@ -63,3 +63,34 @@ describe('plan helpers', () => {
     assert.equal(idOf([{ id: 1 }]), undefined);
   });
 });
+
+describe('Swagger 2.0', () => {
+  test('base path, body parameters, responses and security definitions', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-scan-plan-'));
+    try {
+      const file = join(dir, 'swagger.json');
+      await writeFile(file, JSON.stringify({
+        swagger: '2.0', info: { title: 't', version: '1' }, basePath: '/v1',
+        securityDefinitions: { key: { type: 'apiKey', in: 'header', name: 'X-Key' } }, security: [{ key: [] }],
+        paths: {
+          '/pets': { post: { parameters: [{ in: 'body', name: 'pet', schema: { type: 'object', properties: { name: { type: 'string' } }, example: { name: 'rex' } } }], responses: { '201': { description: 'ok', schema: { type: 'object', properties: { id: { type: 'integer' } } } } } } },
+          '/pets/{petId}': { get: { parameters: [{ in: 'path', name: 'petId', required: true, type: 'integer' }], responses: { '200': { description: 'ok' } } } },
+        },
+      }));
+      const spec = scanSpec(await loadSpec(file));
+      const plan = buildPlan(spec);
+      assert.equal(spec.basePath, '/v1');
+      assert.ok(spec.securitySchemes.key);
+      const create = spec.operations.find((o) => o.label === 'POST /v1/pets')!;
+      assert.deepEqual(create.requestExample, { name: 'rex' });
+      assert.ok(create.secured);
+      assert.ok(create.responseSchema?.properties.id);
+      assert.deepEqual(plan.creates, [create]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
