@@ -12,6 +12,8 @@ import type { CheckInfo, Confidence, Exchange, Finding } from './types.ts';
 
 export interface ScanSettings {
   readonly allowDestructive: boolean;
+  /** Check ids not to run. */
+  readonly skip: ReadonlySet<string>;
   /** Requests of a burst (rate-limit checks) and failed log-ins tried. */
   readonly burst: number;
 }
@@ -62,6 +64,11 @@ export class ScanContext {
     this.admin = init.identities.find((i) => i.role === 'admin');
     this.settings = init.settings;
     this.canary = init.canary;
+  }
+
+  /** False for a check skipped with --skip (modules with several checks ask before each one). */
+  enabled(check: string): boolean {
+    return !this.settings.skip.has(check);
   }
 
   /** A unique string the scan writes into free-text fields and recognizes later. */

@@ -92,10 +92,40 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const client = new ScanClient({ origin: target.origin, maxRequests, rate: options.rate ?? DEFAULTS.rate, timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs, redactor, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
   const identities = options.identities.map((s) => new Identity(s, client, redactor, findLogin(s, spec.operations, plan.login)));
   const canary = options.canary === false ? undefined : await Canary.start('127.0.0.1', options.canaryHost);
-  const ctx = new ScanContext({ plan, client, redactor, identities, settings: { allowDestructive: options.allowDestructive === true, burst: options.burst ?? DEFAULTS.burst }, ...(canary ? { canary } : {}) });
+  const skip = new Set(options.skip ?? []);
+  const ctx = new ScanContext({ plan, client, redactor, identities, settings: { allowDestructive: options.allowDestructive === true, burst: options.burst ?? DEFAULTS.burst, skip }, ...(canary ? { canary } : {}) });
+  let outcome: { runs: CheckRun[]; errors: string[] };
+  try {
+    outcome = await runChecks(ctx, identities, skip);
+  } finally {
+    await canary?.close();
+    await client.close();
+  }
+  const { runs, errors } = outcome;
+  const findings = ctx.findings.filter((f) => !skip.has(f.check));
+  return {
+    target: target.href,
+    spec: loaded.file,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    requests: client.count,
+    budget: maxRequests,
+    identities: identities.map((i) => ({ name: i.name, role: i.role, ...(i.userId ? { userId: i.userId } : {}) })),
+    findings,
+    checks: CHECK_INFOS.map((info) =>
+      skip.has(info.id)
+        ? { check: info.id, status: 'skipped' as const, tested: [], reason: 'skipped with --skip' }
+        : { check: info.id, status: statusOf(info.id, runs), tested: [...(ctx.tested.get(info.id) ?? [])], ...reasonOf(info.id, runs) },
+    ),
+    infos: CHECK_INFOS,
+    errors,
+  };
+}
+
+/** Log-ins and exploration, then every check in order; what stops the scan is reported, not thrown. */
+async function runChecks(ctx: ScanContext, identities: readonly Identity[], skip: ReadonlySet<string>): Promise<{ runs: CheckRun[]; errors: string[] }> {
   const errors: string[] = [];
   const runs: CheckRun[] = [];
-  const skip = new Set(options.skip ?? []);
   let stop: string | undefined;
   try {
     for (const who of identities) if (who.refreshable) await who.refresh();
@@ -106,12 +136,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   }
   for (const check of CHECKS) {
     const ids = check.infos.map((i) => i.id).join(', ');
-    if (stop) {
-      runs.push({ check: ids, status: 'skipped', tested: [], reason: stop });
-      continue;
-    }
-    if (check.infos.every((i) => skip.has(i.id))) {
-      runs.push({ check: ids, status: 'skipped', tested: [], reason: 'skipped with --skip' });
+    if (stop || check.infos.every((i) => skip.has(i.id))) {
+      runs.push({ check: ids, status: 'skipped', tested: [], reason: stop ?? 'skipped with --skip' });
       continue;
     }
     try {
@@ -126,23 +152,9 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       }
     }
   }
-  if (!(stop && !(stop.includes('budget')))) await cleanUp(ctx).catch(() => undefined);
-  await canary?.close();
-  await client.close();
-  const findings = ctx.findings.filter((f) => !skip.has(f.check));
-  return {
-    target: target.href,
-    spec: loaded.file,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    requests: client.count,
-    budget: maxRequests,
-    identities: identities.map((i) => ({ name: i.name, role: i.role, ...(i.userId ? { userId: i.userId } : {}) })),
-    findings,
-    checks: CHECK_INFOS.map((info) => ({ check: info.id, status: statusOf(info.id, runs), tested: [...(ctx.tested.get(info.id) ?? [])], ...reasonOf(info.id, runs) })),
-    infos: CHECK_INFOS,
-    errors,
-  };
+  // Within the same budget: once it is spent (or the target is gone) the deletes are refused at once.
+  await cleanUp(ctx).catch(() => undefined);
+  return { runs, errors };
 }
 
 function findLogin(spec: IdentitySpec, ops: ReturnType<typeof scanSpec>['operations'], fallback: ReturnType<typeof buildPlan>['login']) {

@@ -51,9 +51,9 @@ export const LOGIN_NO_LIMIT: CheckInfo = {
 export const authenticationCheck: Check = {
   infos: [AUTH_MISSING, AUTH_JUNK, CREDENTIALS_IN_QUERY],
   async run(ctx) {
-    await missing(ctx);
-    await junk(ctx);
-    await inQuery(ctx);
+    if (ctx.enabled(AUTH_MISSING.id)) await missing(ctx);
+    if (ctx.enabled(AUTH_JUNK.id)) await junk(ctx);
+    if (ctx.enabled(CREDENTIALS_IN_QUERY.id)) await inQuery(ctx);
   },
 };
 

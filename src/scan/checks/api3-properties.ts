@@ -32,7 +32,8 @@ export const EXPOSURE: CheckInfo = {
 export const propertiesCheck: Check = {
   infos: [MASS_ASSIGNMENT, EXPOSURE],
   async run(ctx) {
-    exposure(ctx);
+    if (ctx.enabled(EXPOSURE.id)) exposure(ctx);
+    if (!ctx.enabled(MASS_ASSIGNMENT.id)) return undefined;
     const people = [ctx.users.at(-1), ctx.users[0], ctx.identities[0]].filter((i): i is Identity => i !== undefined);
     if (people.length === 0) return 'needs an identity';
     for (const op of ctx.plan.spec.operations) {

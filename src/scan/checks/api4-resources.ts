@@ -44,9 +44,9 @@ const OVERSIZED_MAX = 65_536;
 export const resourcesCheck: Check = {
   infos: [PAGE_SIZE, NO_RATE_LIMIT, OVERSIZED],
   async run(ctx) {
-    for (const op of ctx.plan.creates) await oversized(ctx, op);
-    for (const op of ctx.plan.reads) await pageSize(ctx, op);
-    for (const op of ctx.plan.reads) if (Object.hasOwn(op.responses, '429') && !isLogin(op)) await burst(ctx, op);
+    if (ctx.enabled(OVERSIZED.id)) for (const op of ctx.plan.creates) await oversized(ctx, op);
+    if (ctx.enabled(PAGE_SIZE.id)) for (const op of ctx.plan.reads) await pageSize(ctx, op);
+    if (ctx.enabled(NO_RATE_LIMIT.id)) for (const op of ctx.plan.reads) if (Object.hasOwn(op.responses, '429') && !isLogin(op)) await burst(ctx, op);
   },
 };
 

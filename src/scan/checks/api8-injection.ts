@@ -39,7 +39,7 @@ export const injectionCheck: Check = {
   infos: [SQLI, NOSQLI],
   async run(ctx) {
     const done = new Set<unknown>();
-    for (const seen of ctx.seen) {
+    for (const seen of ctx.enabled(SQLI.id) ? ctx.seen : []) {
       if (seen.op.method !== 'GET' || done.has(seen.op) || !isSuccess(seen.res)) continue;
       done.add(seen.op);
       for (const p of seen.op.parameters) {
@@ -47,7 +47,7 @@ export const injectionCheck: Check = {
         await probe(ctx, seen, String(p.name));
       }
     }
-    await nosqlLogin(ctx);
+    if (ctx.enabled(NOSQLI.id)) await nosqlLogin(ctx);
   },
 };
 

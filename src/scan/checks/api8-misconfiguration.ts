@@ -62,11 +62,11 @@ export const misconfigurationCheck: Check = {
   async run(ctx) {
     const sample = ctx.seen.find((s) => s.who && s.op.secured && s.op.method === 'GET' && isSuccess(s.res)) ?? ctx.seen.find((s) => isSuccess(s.res));
     if (sample) {
-      await cors(ctx, sample);
+      if (ctx.enabled(CORS.id)) await cors(ctx, sample);
       headers(ctx, sample);
-      await trace(ctx, sample);
+      if (ctx.enabled(TRACE.id)) await trace(ctx, sample);
     }
-    await verboseErrors(ctx);
+    if (ctx.enabled(VERBOSE_ERRORS.id)) await verboseErrors(ctx);
   },
 };
 

@@ -75,7 +75,7 @@ export const inventoryCheck: Check = {
     const documented = ctx.plan.spec.operations.filter((o) => o.method === 'GET').map((o) => templateRegex(o.fullPath));
     const base = ctx.plan.spec.basePath;
     const prefixes = base ? ['', base] : [''];
-    for (const prefix of prefixes) {
+    for (const prefix of ctx.enabled(SHADOW.id) ? prefixes : []) {
       const notFound = await fingerprint(ctx, prefix);
       for (const word of SHADOW_PATHS) {
         const path = `${prefix}/${word}`;
@@ -88,8 +88,8 @@ export const inventoryCheck: Check = {
         ctx.report(SHADOW, `GET ${path}`, `GET ${path} is in no document but answers ${res.status} without credentials${what}.`, [res.exchange], 'confirmed', secrets.length ? 'critical' : SHADOW.severity);
       }
     }
-    await zombies(ctx);
-    await undocumentedMethods(ctx);
+    if (ctx.enabled(ZOMBIE.id)) await zombies(ctx);
+    if (ctx.enabled(UNDOCUMENTED_METHOD.id)) await undocumentedMethods(ctx);
   },
 };
 
