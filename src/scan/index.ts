@@ -105,7 +105,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const findings = ctx.findings.filter((f) => !skip.has(f.check));
   return {
     target: target.href,
-    spec: loaded.file,
+    spec: /^https?:\/\//i.test(options.spec) ? options.spec : loaded.file,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     requests: client.count,

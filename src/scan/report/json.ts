@@ -1,4 +1,5 @@
 // The machine report: the whole result as one JSON object.
+import { displayPath } from '../../audit/report/paths.ts';
 import { countsByCategory, countsBySeverity } from './summary.ts';
 import type { ScanResult } from '../types.ts';
 
@@ -9,7 +10,7 @@ export function renderJson(result: ScanResult, toolVersion: string): string {
     reportVersion: REPORT_VERSION,
     tool: { name: 'portcullis scan', version: toolVersion },
     target: result.target,
-    spec: result.spec,
+    spec: displayPath(result.spec),
     startedAt: result.startedAt,
     durationMs: result.durationMs,
     requests: result.requests,

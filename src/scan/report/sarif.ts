@@ -11,7 +11,7 @@ const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.
 
 export function renderSarif(result: ScanResult, toolVersion: string): string {
   const index = new Map(result.infos.map((r, i) => [r.id, i]));
-  const uri = artifactUri(result.spec);
+  const uri = /^https?:\/\//i.test(result.spec) ? result.spec : artifactUri(result.spec);
   const log = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
