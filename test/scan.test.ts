@@ -160,14 +160,18 @@ describe('portcullis scan on the demo', () => {
       const base = ['--spec', SPEC, '--identity', `alice:X-API-Key=${alice.apiKey}`, '--identity', `bob:X-API-Key=${bob.apiKey}`, '--rate', '500', '--skip', 'login-no-rate-limit,shadow-endpoint'];
       api.reset();
       const out = join(dir, 'scan.sarif');
-      const bare = await run([...base, '--target', api.url, '--format', 'sarif', '--output', out, '--fail-on', 'high']);
+      // The shipped identities file: alice logs in, bob and carol (admin) use API keys.
+      const fileBased = ['--spec', SPEC, '--identities', `${DEMO_DIR}scan-identities.yaml`, '--rate', '500', '--skip', 'login-no-rate-limit,shadow-endpoint'];
+      const bare = await run([...fileBased, '--target', api.url, '--format', 'sarif', '--output', out, '--fail-on', 'high']);
       assert.equal(bare.code, 1, bare.stderr);
       assert.match(bare.stderr, /finding\(s\) at high or above/);
       const sarif = JSON.parse(await readFile(out, 'utf8'));
       assert.equal(sarif.version, '2.1.0');
       assert.ok(sarif.runs[0].results.some((r: { ruleId: string }) => r.ruleId === 'bola-read'));
-      assert.ok(!JSON.stringify(sarif).includes(alice.apiKey));
+      assert.ok(sarif.runs[0].results.some((r: { ruleId: string }) => r.ruleId === 'bfla'), 'carol is the admin of the file');
+      assert.ok(!JSON.stringify(sarif).includes(alice.password) && !JSON.stringify(sarif).includes(bob.apiKey));
       api.reset();
+      // API keys only through the gateway: its log-in limits (once configured) cannot lock this run out.
       const protectedRun = await run([...base, '--target', gw.url, '--format', 'junit', '--fail-on', 'high']);
       assert.equal(protectedRun.code, 0, protectedRun.stderr);
       assert.match(protectedRun.stdout, /^<\?xml version="1.0"/);

@@ -7,6 +7,9 @@ import type { ScanOperation } from './operations.ts';
 import { loginFields } from './plan.ts';
 import type { Redactor } from './redact.ts';
 
+/** Longest Retry-After a log-in waits for before trying once more. */
+const MAX_LOGIN_WAIT_S = 10;
+
 /** A live identity: its credentials now, refreshed when a token runs out. */
 export class Identity {
   readonly spec: IdentitySpec;
@@ -94,7 +97,13 @@ export class Identity {
       if (!fields.user || !fields.password) throw new IdentityError(`identity ${this.name}: cannot tell the user and password fields of ${op.label}; use an identities file with login.body.`);
       body = { [fields.user]: body.$user, [fields.password]: body.$password };
     }
-    const res = await this.#client.send('POST', op.fullPath, { body }, `${this.name} logs in`);
+    let res = await this.#client.send('POST', op.fullPath, { body }, `${this.name} logs in`);
+    const wait = Number(res.headers['retry-after']);
+    if (res.status === 429 && wait >= 0 && wait <= MAX_LOGIN_WAIT_S) {
+      // A log-in limit (perhaps tripped by the scan's own log-in check): wait as asked, once.
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      res = await this.#client.send('POST', op.fullPath, { body }, `${this.name} logs in again after ${wait} s`);
+    }
     this.#accept(res, flow.token ?? '$.access_token', `${op.label}`);
   }
 
