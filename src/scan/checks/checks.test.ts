@@ -9,7 +9,7 @@ import { SignJWT } from 'jose';
 import type { IdentitySpec } from '../identities.ts';
 import { runScan } from '../index.ts';
 import type { ScanResult } from '../types.ts';
-import { FIXTURE_SECRET, FIXTURE_SPEC, startFixtureApi, type FixtureApi } from './fixture.test-api.ts';
+import { FIXTURE_SECRET, FIXTURE_SPEC, startFixtureApi, type FixtureApi } from '../../../test/helpers/scan-fixture.ts';
 
 // The vulnerable build checks the owner on reads but not on deletes: no bola-read, a bola-write.
 const EXPECTED = [
