@@ -6,6 +6,7 @@ import { register as check } from './check.ts';
 import { register as demo } from './demo.ts';
 import { register as inspect } from './inspect.ts';
 import { register as keys } from './keys.ts';
+import { register as scan } from './scan.ts';
 import { register as schema } from './schema.ts';
 import { register as serve } from './serve.ts';
 
@@ -15,7 +16,7 @@ const program = new Command('portcullis')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [serve, check, schema, demo, audit, keys, inspect]) register(program);
+for (const register of [serve, check, schema, demo, audit, keys, inspect, scan]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,65 @@
+// The vocabulary of the scanner: findings with reproducible evidence, checks, and what a scan returns.
+import type { OwaspCategory, Severity } from '../audit/types.ts';
+
+export type { OwaspCategory, Severity } from '../audit/types.ts';
+export { OWASP_CATEGORIES, SEVERITIES, severityRank } from '../audit/types.ts';
+
+export type Confidence = 'confirmed' | 'firm' | 'tentative';
+
+/** One request and its answer, credentials already replaced by ${NAME} placeholders. */
+export interface Exchange {
+  readonly request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  readonly response?: { status: number; headers: Record<string, string>; body: string };
+  /** Why this exchange is shown ("bob reads alice's object"). */
+  readonly note?: string;
+}
+
+export interface Finding {
+  /** The check that found it (stable: reports and baselines match on it). */
+  readonly check: string;
+  readonly title: string;
+  readonly category: OwaspCategory;
+  readonly severity: Severity;
+  readonly confidence: Confidence;
+  readonly cwe: number;
+  /** "GET /api/v2/orders/{orderId}": the full path template (base path included). */
+  readonly operation: string;
+  readonly message: string;
+  readonly evidence: readonly Exchange[];
+  /** A curl command reproducing the first exchange (credentials as environment variables). */
+  readonly curl: string;
+}
+
+/** A check's static description, shown once per check in reports. */
+export interface CheckInfo {
+  readonly id: string;
+  readonly title: string;
+  readonly category: OwaspCategory;
+  readonly severity: Severity;
+  readonly cwe: number;
+  readonly why: string;
+  readonly fix: string;
+}
+
+/** What happened to each check: ran (with the operations it tested), skipped (why), or failed. */
+export interface CheckRun {
+  readonly check: string;
+  readonly status: 'ran' | 'skipped' | 'error';
+  readonly tested: readonly string[];
+  readonly reason?: string;
+}
+
+export interface ScanResult {
+  readonly target: string;
+  readonly spec: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly requests: number;
+  readonly budget: number;
+  readonly identities: readonly { name: string; role: string; userId?: string }[];
+  readonly findings: readonly Finding[];
+  readonly checks: readonly CheckRun[];
+  readonly infos: readonly CheckInfo[];
+  /** Problems that stopped part of the scan (a login that failed, the budget spent). */
+  readonly errors: readonly string[];
+}
