@@ -6,6 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.ts';
 import { toMs } from '../config/units.ts';
+import { serveCounters } from '../store/counters/ipc-server.ts';
 import { createAdminServer } from './admin.ts';
 import { compileRuntime } from './runtime.ts';
 import { startGateway, StartupError, type RunningGateway } from './gateway.ts';
@@ -23,6 +24,7 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
 
   const fork = (): Worker => {
     const worker = cluster.fork({ PORTCULLIS_WORKER: '1' });
+    serveCounters(worker); // rate-limit counters live here, so N workers share one limit
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') ready.add(worker.id);
       if (message.type === 'fatal') {
