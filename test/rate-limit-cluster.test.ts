@@ -16,12 +16,13 @@ import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
 const KEY = 'cluster-key-0123456789abcdef0123';
+const KEY2 = 'cluster-key-2-0123456789abcdef01';
 
 /** GET on a fresh connection (SO_REUSEPORT spreads them over the workers): status and time taken. */
-function get(url: string, timeoutMs = 5000): Promise<{ status: number; ms: number }> {
+function get(url: string, timeoutMs = 5000, key = KEY): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { agent: false, timeout: timeoutMs, headers: { 'x-api-key': KEY } }, (res) => {
+    const req = httpRequest(url, { agent: false, timeout: timeoutMs, headers: { 'x-api-key': key } }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
     });
@@ -32,14 +33,14 @@ function get(url: string, timeoutMs = 5000): Promise<{ status: number; ms: numbe
 }
 
 /** `n` requests with at most `clients` in flight, spread round-robin over the gateways. */
-async function load(bases: readonly string[], n: number, clients: number): Promise<{ status: number; ms: number; gateway: number }[]> {
+async function load(bases: readonly string[], n: number, clients: number, key = KEY): Promise<{ status: number; ms: number; gateway: number }[]> {
   const out: { status: number; ms: number; gateway: number }[] = [];
   let next = 0;
   const client = async () => {
     while (next < n) {
       const i = next++;
       const gateway = i % bases.length;
-      out.push({ ...(await get(`${bases[gateway]}/x`)), gateway });
+      out.push({ ...(await get(`${bases[gateway]}/x`, 5000, key)), gateway });
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
@@ -74,6 +75,8 @@ apis:
         consumers:
           - id: c1
             keys: [{ sha256: ${hashApiKey(KEY)} }]
+          - id: c2
+            keys: [{ sha256: ${hashApiKey(KEY2)} }]
       rate-limit:
 ${o.store}        limits:
           - name: per-consumer
@@ -151,7 +154,7 @@ describe('three gateways sharing Redis', { skip: REDIS_URL === undefined ? 'REDI
     const url = new URL(REDIS_URL!);
     url.host = `127.0.0.1:${proxy.port}`;
     const prefix = `t${randomBytes(6).toString('hex')}`;
-    const store = `        store: { redis: "${url.toString()}", prefix: ${prefix}, instances: 3, timeout: 200ms }\n        onStoreError: local\n`;
+    const store = `        store: { redis: "${url.toString()}", prefix: ${prefix}, instances: 3, timeout: 500ms }\n        onStoreError: local\n`;
     gws = await startGateways(3, 1, upstream.url, store, L);
   });
   after(async () => {
@@ -163,9 +166,51 @@ describe('three gateways sharing Redis', { skip: REDIS_URL === undefined ? 'REDI
   test(`200 concurrent clients on one consumer, limit ${L}: exactly ${L} admitted over the three gateways`, async () => {
     const replies = await load(gws.bases, 3 * L, 200);
     const admitted = count(replies, 200);
-    assert.ok(admitted <= L, `admitted ${admitted} > ${L}`);
+    const fellBack = gws.procs.some((p) => p.stdout().includes('counter store unavailable'));
+    assert.ok(admitted <= L, `admitted ${admitted} > ${L}${fellBack ? ' (a gateway fell back to local counters: the store did not answer in time)' : ''}`);
     assert.ok(admitted >= Math.ceil(0.99 * L), `admitted ${admitted} < 0.99 × ${L}`);
     assert.equal(count(replies, 429), replies.length - admitted, 'every other answer is 429');
     for (let g = 0; g < 3; g++) assert.ok(replies.some((r) => r.gateway === g && r.status === 200), `gateway ${g} admitted some`);
+  });
+
+  test('Redis cut mid-run: each gateway counts alone (L / 3), no 5xx, nothing stuck; shared again within 2 s of its return', async () => {
+    assert.equal(count(await load(gws.bases, L / 2, 20, KEY2), 200), L / 2, 'half of the budget used through Redis');
+    await proxy.cut();
+    const during = await load(gws.bases, 3 * (L / 3 + 20), 30, KEY2);
+    assert.deepEqual([...new Set(during.map((r) => r.status))].sort(), [200, 429], 'only admissions and 429s');
+    for (let g = 0; g < 3; g++) {
+      assert.equal(count(during.filter((r) => r.gateway === g), 200), L / 3, `gateway ${g} admits its share L / 3 on its own`);
+    }
+    const slowest = Math.max(...during.map((r) => r.ms));
+    assert.ok(slowest < 1500, `slowest answer ${Math.round(slowest)} ms`);
+
+    // Every local budget is spent; Redis still has L / 2 left. A 200 means the shared counter is back.
+    await proxy.restore();
+    const restored = performance.now();
+    let sharedAdmitted = 0;
+    for (const base of gws.bases) {
+      await waitUntil('a shared decision', async () => {
+        const r = await get(`${base}/x`, 5000, KEY2);
+        if (r.status === 200) sharedAdmitted++;
+        return r.status === 200;
+      }, 5000, 50);
+    }
+    const backAfter = performance.now() - restored;
+    assert.ok(backAfter < 2000, `shared limits back after ${Math.round(backAfter)} ms`);
+    const rest = await load(gws.bases, L, 30, KEY2);
+    assert.equal(sharedAdmitted + count(rest, 200), L / 2, 'exactly the rest of the shared budget');
+  });
+
+  test('a Redis that accepts connections but never answers: every request is answered within the store timeout', async () => {
+    proxy.silent(true);
+    try {
+      const replies = await load(gws.bases, 30, 10, KEY2);
+      assert.ok(replies.every((r) => r.status === 429 || r.status === 200), JSON.stringify(replies.map((r) => r.status)));
+      const times = replies.map((r) => r.ms);
+      assert.ok(Math.max(...times) < 2000, `slowest answer ${Math.round(Math.max(...times))} ms`);
+      assert.ok(Math.min(...times) >= 490, 'the gateways waited for the store timeout (500 ms) before falling back');
+    } finally {
+      proxy.silent(false);
+    }
   });
 });

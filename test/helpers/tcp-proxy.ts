@@ -10,7 +10,7 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
-  /** Accepts connections and data but never answers (a hung server), or back to relaying. */
+  /** Open connections stay up but nothing is answered (a hung server); off: those connections are reset. */
   silent(on: boolean): void;
   close(): Promise<void>;
 }
@@ -34,7 +34,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       }
       const upstream = createConnection(targetPort, targetHost);
       track(upstream);
-      client.pipe(upstream).pipe(client);
+      // Bytes are dropped while silent: the client's connection stays up but gets no answer.
+      client.on('data', (d: Buffer) => void (silent || upstream.write(d)));
+      upstream.on('data', (d: Buffer) => void (silent || client.write(d)));
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -55,8 +57,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     restore: listen,
     silent(on) {
       silent = on;
-      // Connections that exist keep relaying unless cut: drop them so new ones see the mode.
-      if (on) for (const s of sockets) s.destroy();
+      // Bytes were dropped: the streams are out of step, so the clients must reconnect.
+      if (!on) for (const s of sockets) s.destroy();
     },
     close: async () => {
       if (server.listening) await cut();

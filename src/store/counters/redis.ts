@@ -27,6 +27,9 @@ export class RedisCounters implements Counters {
   readonly #tag: string;
   readonly #leasePrefix = `${process.pid}.${randomBytes(6).toString('base64url')}.`;
   #leases = 0;
+  readonly #timeoutMs: number;
+  /** Until the first connection, decisions wait for it (bounded by the timeout) instead of failing at once. */
+  #connecting: Promise<void> | undefined;
 
   constructor(o: RedisCountersOptions) {
     const options = {
@@ -48,6 +51,8 @@ export class RedisCounters implements Counters {
     this.#client.on('error', () => {});
     this.#client.defineCommand('pclDecide', { lua: DECIDE_LUA });
     this.#tag = `{${o.prefix}}:`;
+    this.#timeoutMs = o.timeoutMs;
+    this.#connecting = this.ready().then(() => void (this.#connecting = undefined));
   }
 
   /** Resolves once connected (for tests and startup checks). */
@@ -69,6 +74,7 @@ export class RedisCounters implements Counters {
     }
     let reply: number[];
     try {
+      if (this.#connecting !== undefined) await this.#firstConnection();
       reply = await this.#client.pclDecide!(takes.length, ...args);
     } catch (error) {
       throw new CounterStoreError(`Redis: ${(error as Error).message}`, { cause: error });
@@ -79,6 +85,14 @@ export class RedisCounters implements Counters {
       states[i] = { allowed: retryAfterMs === 0, remaining: reply[1 + i * 3]!, resetMs: reply[2 + i * 3]!, retryAfterMs };
     }
     return { allowed: reply[0] === 1, states, lease: lease || undefined };
+  }
+
+  #firstConnection(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not connected within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    });
+    return Promise.race([this.#connecting!, timeout]).finally(() => clearTimeout(timer));
   }
 
   release(takes: readonly Take[], lease: string | undefined): void {
