@@ -66,6 +66,26 @@ test('portcullis demo serves the documented API, refuses the rest, and stops on 
     assert.equal((await fetch(`${base}/api/v2/products?limit=1000000`)).status, 400, 'unbounded page size');
     assert.equal((await fetch(`${base}/api/v2/products/search?q=${encodeURIComponent("' OR 1=1--")}`)).status, 400, 'SQL injection');
 
+    // Unlimited login attempts (login-no-rate-limit): the bare API answers 401 for ever, the gateway
+    // refuses the 11th attempt in a minute from one address with 429 before the API sees it.
+    const guess = (origin: string, i: number) =>
+      fetch(`${origin}/api/v2/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: `guess${i}` }) });
+    const bareAttempts: number[] = [];
+    for (let i = 0; i < 15; i++) bareAttempts.push((await guess(bare, i)).status);
+    assert.deepEqual(bareAttempts, Array(15).fill(401), 'the bare API never limits');
+    const attempts: number[] = [];
+    let limited: Response | undefined;
+    for (let i = 0; i < 15; i++) {
+      const res = await guess(base, i);
+      attempts.push(res.status);
+      if (res.status === 429) limited ??= res;
+      await res.arrayBuffer().catch(() => {});
+    }
+    assert.deepEqual(attempts, [...Array(10).fill(401), ...Array(5).fill(429)], 'login-no-rate-limit');
+    assert.ok(Number(limited!.headers.get('retry-after')) >= 1);
+    assert.equal(limited!.headers.get('ratelimit-policy'), '"login-per-ip";q=10;w=60');
+    assert.match(limited!.headers.get('ratelimit') ?? '', /^"login-per-ip";r=0;t=\d+$/);
+
     assert.equal((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status, 200);
     // The log is buffered (at most 100 ms) so it never slows requests down.
     for (let i = 0; i < 30 && !/"op":"getMe"/.test(stdout); i++) await new Promise((r) => setTimeout(r, 100));
