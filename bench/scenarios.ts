@@ -85,6 +85,15 @@ export const scenarios: Scenario[] = [
     reference: 'portcullis-waf',
     yardstick: { target: 'portcullis', min: 0.85 },
   },
+  {
+    name: 'rate-limit-get',
+    description: 'GET /small under a per-consumer rate limit on every route: in-process counters and Redis counters vs passthrough',
+    method: 'GET',
+    path: '/small',
+    targets: [portcullis(), portcullis('portcullis-ratelimit', 'examples/bench-rate-limit.yaml'), portcullis('portcullis-ratelimit-redis', 'examples/bench-rate-limit-redis.yaml')],
+    reference: 'portcullis-ratelimit',
+    yardstick: { target: 'portcullis', min: 0.95 },
+  },
 ];
 
 export const defaultScenario = 'small-get';

@@ -19,47 +19,47 @@ export interface Entry {
 }
 
 /**
- * Decides one take against `entry` (undefined = fresh). Fills `out`; returns the state to store when
- * allowed (not yet stored: the caller writes only when every limit of the request allows).
+ * Decides one take against `entry` (undefined = fresh). Fills `out`; when allowed, writes the state
+ * to store into `next` (not stored yet: the caller writes only when every limit of the request allows).
  */
-export function evaluate(rule: Rule, entry: Entry | undefined, cost: number, now: number, out: LimitState): Entry | undefined {
+export function evaluate(rule: Rule, entry: Entry | undefined, cost: number, now: number, out: LimitState, next: Entry): void {
   switch (rule.algorithm) {
     case 'gcra':
-      return gcra(rule, entry, cost, now, out);
+      return gcra(rule, entry, cost, now, out, next);
     case 'fixed-window':
-      return fixedWindow(rule, entry, cost, now, out);
+      return fixedWindow(rule, entry, cost, now, out, next);
     case 'sliding-window':
-      return slidingWindow(rule, entry, cost, now, out);
+      return slidingWindow(rule, entry, cost, now, out, next);
     case 'concurrency':
-      return concurrency(rule, entry, cost, out);
+      return concurrency(rule, entry, cost, out, next);
   }
 }
 
-function gcra(rule: Rule, entry: Entry | undefined, cost: number, now: number, out: LimitState): Entry | undefined {
+function gcra(rule: Rule, entry: Entry | undefined, cost: number, now: number, out: LimitState, next: Entry): void {
   const t = rule.periodMs;
   const capacity = rule.limit * t;
   const tat = entry === undefined || entry.a < now ? now : entry.a;
-  const next = tat + cost * t;
-  if (next - now > capacity) {
-    set(out, false, Math.floor((capacity - (tat - now)) / t), tat - now, next - now - capacity);
-    return undefined;
+  const tatNext = tat + cost * t;
+  if (tatNext - now > capacity) {
+    set(out, false, Math.floor((capacity - (tat - now)) / t), tat - now, tatNext - now - capacity);
+    return;
   }
-  set(out, true, Math.floor((capacity - (next - now)) / t), next - now, 0);
-  return { a: next, b: 0, c: 0, expiresAt: next };
+  set(out, true, Math.floor((capacity - (tatNext - now)) / t), tatNext - now, 0);
+  store(next, tatNext, 0, 0, tatNext);
 }
 
-function fixedWindow(rule: Rule, entry: Entry | undefined, cost: number, now: number, out: LimitState): Entry | undefined {
+function fixedWindow(rule: Rule, entry: Entry | undefined, cost: number, now: number, out: LimitState, next: Entry): void {
   const w = windowOf(rule, now);
   const used = entry !== undefined && entry.a === w.start ? entry.b : 0;
   if (used + cost > rule.limit) {
     set(out, false, rule.limit - used, w.end - now, w.end - now);
-    return undefined;
+    return;
   }
   set(out, true, rule.limit - used - cost, w.end - now, 0);
-  return { a: w.start, b: used + cost, c: 0, expiresAt: w.end };
+  store(next, w.start, used + cost, 0, w.end);
 }
 
-function slidingWindow(rule: Rule, entry: Entry | undefined, cost: number, now: number, out: LimitState): Entry | undefined {
+function slidingWindow(rule: Rule, entry: Entry | undefined, cost: number, now: number, out: LimitState, next: Entry): void {
   const size = rule.periodMs;
   const start = Math.floor(now / size) * size;
   let current = 0;
@@ -74,10 +74,10 @@ function slidingWindow(rule: Rule, entry: Entry | undefined, cost: number, now: 
   const estimate = (previous * (size - elapsed)) / size + current;
   if (estimate + cost > rule.limit) {
     set(out, false, Math.max(0, Math.floor(rule.limit - estimate)), start + size - now, slidingRetry(rule.limit, size, elapsed, previous, current, cost));
-    return undefined;
+    return;
   }
   set(out, true, Math.floor(rule.limit - estimate - cost), start + size - now, 0);
-  return { a: start, b: current + cost, c: previous, expiresAt: start + 2 * size };
+  store(next, start, current + cost, previous, start + 2 * size);
 }
 
 /** Time until previous·(size − x)/size + current + cost ≤ limit, in this window or the next. */
@@ -91,14 +91,21 @@ function slidingRetry(limit: number, size: number, elapsed: number, previous: nu
   return Math.max(1, Math.ceil(size - elapsed + Math.max(0, x)));
 }
 
-function concurrency(rule: Rule, entry: Entry | undefined, cost: number, out: LimitState): Entry | undefined {
+function concurrency(rule: Rule, entry: Entry | undefined, cost: number, out: LimitState, next: Entry): void {
   const inFlight = entry === undefined ? 0 : entry.b;
   if (inFlight + cost > rule.limit) {
     set(out, false, rule.limit - inFlight, 0, 1000);
-    return undefined;
+    return;
   }
   set(out, true, rule.limit - inFlight - cost, 0, 0);
-  return { a: 0, b: inFlight + cost, c: 0, expiresAt: Number.POSITIVE_INFINITY };
+  store(next, 0, inFlight + cost, 0, Number.POSITIVE_INFINITY);
+}
+
+function store(next: Entry, a: number, b: number, c: number, expiresAt: number): void {
+  next.a = a;
+  next.b = b;
+  next.c = c;
+  next.expiresAt = expiresAt;
 }
 
 function set(out: LimitState, allowed: boolean, remaining: number, resetMs: number, retryAfterMs: number): void {

@@ -21,6 +21,10 @@ export class MemoryCounters implements Counters {
   readonly #now: () => number;
   readonly #timer: NodeJS.Timeout | undefined;
   #lastFullSweep = Number.NEGATIVE_INFINITY;
+  // Scratch space of one decision (consume is synchronous, so one set per table is enough).
+  readonly #scratch: Entry[] = [];
+  readonly #keys: string[] = [];
+  readonly #found: (Entry | undefined)[] = [];
   /** New keys refused because the table was full of live counters. */
   overflows = 0;
 
@@ -39,18 +43,21 @@ export class MemoryCounters implements Counters {
   }
 
   consume(takes: readonly Take[], now = this.#now()): Decision {
-    const states: LimitState[] = new Array(takes.length);
-    const next: (Entry | undefined)[] = new Array(takes.length);
-    const keys: string[] = new Array(takes.length);
+    const n = takes.length;
+    const states: LimitState[] = new Array(n);
+    const next = this.#scratch;
+    while (next.length < n) next.push({ a: 0, b: 0, c: 0, expiresAt: 0 });
+    const keys = this.#keys;
+    const found = this.#found;
     let allowed = true;
     let added = 0;
-    for (let i = 0; i < takes.length; i++) {
+    for (let i = 0; i < n; i++) {
       const take = takes[i]!;
       const key = (keys[i] = counterKey(take));
-      const entry = this.#entries.get(key);
+      const entry = (found[i] = this.#entries.get(key));
       const state: LimitState = { allowed: true, remaining: 0, resetMs: 0, retryAfterMs: 0 };
       states[i] = state;
-      next[i] = evaluate(take.rule, entry, take.cost, now, state);
+      evaluate(take.rule, entry, take.cost, now, state, next[i]!);
       if (!state.allowed) allowed = false;
       if (entry === undefined) added++;
     }
@@ -59,7 +66,20 @@ export class MemoryCounters implements Counters {
       for (const s of states) refuse(s);
       return { allowed: false, states };
     }
-    if (allowed) for (let i = 0; i < takes.length; i++) this.#entries.set(keys[i]!, next[i]!);
+    if (allowed) {
+      // Existing states are updated in place; only a new key allocates.
+      for (let i = 0; i < n; i++) {
+        const entry = found[i];
+        const s = next[i]!;
+        if (entry === undefined) this.#entries.set(keys[i]!, { a: s.a, b: s.b, c: s.c, expiresAt: s.expiresAt });
+        else {
+          entry.a = s.a;
+          entry.b = s.b;
+          entry.c = s.c;
+          entry.expiresAt = s.expiresAt;
+        }
+      }
+    }
     return { allowed, states };
   }
 
