@@ -152,6 +152,12 @@ describe('rate-limit behind a trusted proxy', () => {
       const from = (ip: string) => ({ headers: { 'x-forwarded-for': `${ip}, 127.0.0.1` } });
       assert.deepEqual(await statuses(`${gw.url}/login`, from('203.0.113.1'), 4), [401, 401, 401, 429]);
       assert.deepEqual(await statuses(`${gw.url}/login`, from('203.0.113.2'), 4), [401, 401, 401, 429]);
+      // A huge chain: only the last hops are looked at, so it costs bounded time and one key.
+      const chain = Array.from({ length: 1200 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`).join(', ');
+      const started = performance.now();
+      const huge = await statuses(`${gw.url}/login`, { headers: { 'x-forwarded-for': `${chain}, 203.0.113.3` } }, 4);
+      assert.deepEqual(huge, [401, 401, 401, 429]);
+      assert.ok(performance.now() - started < 2000);
     } finally {
       await gw.close();
       await upstream.close();

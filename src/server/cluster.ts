@@ -23,7 +23,7 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
   const restarts: number[] = [];
 
   const fork = (): Worker => {
-    const worker = cluster.fork({ PORTCULLIS_WORKER: '1' });
+    const worker = cluster.fork({ PORTCULLIS_WORKER: '1', PORTCULLIS_WORKERS: String(workers) });
     serveCounters(worker); // rate-limit counters live here, so N workers share one limit
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') ready.add(worker.id);

@@ -1,7 +1,7 @@
 // Shared factory body of rate-limit and pre-auth-rate-limit: compile the limits, pick the counters.
 import { toMs } from '../../config/units.ts';
 import type { PolicyEnv, PolicyInstance } from '../../core/policy.ts';
-import { sharedCounters } from '../../store/counters/shared.ts';
+import { localShare, sharedCounters } from '../../store/counters/shared.ts';
 import { compileLimits } from './compile.ts';
 import { createLimiter } from './limiter.ts';
 import type { RateLimitConfig } from './schema.ts';
@@ -10,7 +10,8 @@ const DEFAULT_TIMEOUT = '200ms';
 
 export function createRateLimit(policy: string, preAuth: boolean, config: RateLimitConfig, env: PolicyEnv): Omit<PolicyInstance, 'name' | 'phase' | 'mode'> {
   const store = config.store;
-  const instances = store?.instances ?? 1;
+  // onStoreError local: each gateway instance, and each worker process of it, counts its share alone.
+  const instances = (store?.instances ?? 1) * localShare();
   const limits = compileLimits(config.limits, { policy, scope: env.scope, onStoreError: config.onStoreError, instances, preAuth });
   for (const op of Object.keys(config.costs ?? {})) {
     if (env.operations && !env.operations.has(op)) throw new Error(`costs: no operation "${op}" in the API's document`);

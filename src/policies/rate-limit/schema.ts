@@ -66,8 +66,8 @@ export const rateLimitSchema = {
       properties: {
         redis: { type: 'string', pattern: '^rediss?://', description: 'Redis URL (redis:// or rediss://). Use ${ENV} or ${file:...} for passwords.' },
         cluster: { type: 'boolean', default: false, description: 'The URL is one node of a Redis Cluster (every key of the gateway shares one hash slot).' },
-        timeout: dur('Longest wait for the store before onStoreError applies.', '100ms'),
-        instances: { type: 'integer', minimum: 1, default: 1, description: 'Gateway instances sharing the store; onStoreError local divides each limit by it.' },
+        timeout: dur('Longest wait for the store (Redis, or the cluster primary) before onStoreError applies.', '200ms'),
+        instances: { type: 'integer', minimum: 1, default: 1, description: 'Gateway instances sharing the store; onStoreError local divides each limit by it (and by the number of --workers).' },
         prefix: { type: 'string', pattern: '^[A-Za-z0-9_:.-]{1,32}$', default: 'pcl', description: 'Redis key prefix (a hash tag is added for Redis Cluster).' },
         maxKeys: { type: 'integer', minimum: 100, default: 1000000, description: 'In-process counters kept at most (new keys are refused while it is full of live ones).' },
       },

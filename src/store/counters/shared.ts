@@ -29,6 +29,12 @@ export function isClusterWorker(): boolean {
   return process.env.PORTCULLIS_WORKER === '1' && typeof process.send === 'function';
 }
 
+/** Processes of this gateway that count on their own when the shared store is down (its workers). */
+export function localShare(): number {
+  const workers = Number(process.env.PORTCULLIS_WORKERS);
+  return isClusterWorker() && Number.isInteger(workers) && workers > 1 ? workers : 1;
+}
+
 export function sharedCounters(spec: CountersSpec): SharedCounters {
   const mem = (local ??= new MemoryCounters({ maxKeys: spec.maxKeys }));
   const id = spec.redis !== undefined ? `redis\0${spec.redis}\0${spec.prefix}\0${spec.timeoutMs}\0${spec.cluster === true}` : isClusterWorker() ? `ipc\0${spec.timeoutMs}` : undefined;
