@@ -8,6 +8,7 @@ import { cors } from './cors/index.ts';
 import { inspect } from './inspect/index.ts';
 import { ipFilter } from './ip-filter/index.ts';
 import { ownership } from './ownership/index.ts';
+import { pagination } from './pagination/index.ts';
 import { preAuthRateLimit } from './pre-auth-rate-limit/index.ts';
 import { rateLimit } from './rate-limit/index.ts';
 import { requestSize } from './request-size/index.ts';
@@ -15,6 +16,6 @@ import { responseFilter } from './response-filter/index.ts';
 import { securityHeaders } from './security-headers/index.ts';
 import { validate } from './validate/index.ts';
 
-export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, responseFilter, preAuthRateLimit, rateLimit];
+export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, responseFilter, preAuthRateLimit, rateLimit, pagination];
 
 export const POLICIES_BY_NAME: ReadonlyMap<string, PolicyFactory<any>> = new Map(POLICY_FACTORIES.map((f) => [f.name, f]));
