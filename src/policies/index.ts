@@ -4,6 +4,7 @@ import { authApiKey } from './auth-apikey/index.ts';
 import { authJwt } from './auth-jwt/index.ts';
 import { authSchemes } from './auth-schemes/index.ts';
 import { authorize } from './authorize/index.ts';
+import { circuitBreaker } from './circuit-breaker/index.ts';
 import { cors } from './cors/index.ts';
 import { inspect } from './inspect/index.ts';
 import { ipFilter } from './ip-filter/index.ts';
@@ -16,6 +17,6 @@ import { responseFilter } from './response-filter/index.ts';
 import { securityHeaders } from './security-headers/index.ts';
 import { validate } from './validate/index.ts';
 
-export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, responseFilter, preAuthRateLimit, rateLimit, pagination];
+export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, responseFilter, preAuthRateLimit, rateLimit, pagination, circuitBreaker];
 
 export const POLICIES_BY_NAME: ReadonlyMap<string, PolicyFactory<any>> = new Map(POLICY_FACTORIES.map((f) => [f.name, f]));
