@@ -1,10 +1,12 @@
 // Rate limits through a running gateway (in-process counters): per consumer with tiers, costs per
 // operation, calendar quotas, concurrency, limits before authentication per client address (with and
-// without trusted proxies), RateLimit headers, report mode and config errors.
+// without trusted proxies), RateLimit headers, report mode, config errors, and each onStoreError with
+// an unreachable Redis.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../src/auth/api-key.ts';
 import { passthroughYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { freePort } from './helpers/process.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
 const KEYS = { alice: 'alice-key-0123456789abcdef0123', bob: 'bob-key-0123456789abcdef012345', dave: 'dave-key-0123456789abcdef01234', erin: 'erin-key-0123456789abcdef01234' };
@@ -194,6 +196,42 @@ describe('rate-limit config errors', () => {
         assert.match(error.message, message);
         return true;
       });
+    });
+  }
+});
+
+describe('rate-limit with the counter store unreachable', () => {
+  const cases: [string, number[], string | undefined][] = [
+    ['deny', [503, 503, 503], 'PCL_ERR_RATE_LIMIT_UNAVAILABLE'],
+    ['allow', [200, 200, 200], undefined],
+    ['local', [200, 200, 429], 'PCL_ERR_RATE_LIMITED'],
+  ];
+  for (const [mode, expected, code] of cases) {
+    test(`onStoreError: ${mode} answers at once, never stuck`, async () => {
+      const upstream = await startUpstream();
+      const port = await freePort();
+      const policy = `      rate-limit:
+        onStoreError: ${mode}
+        store: { redis: "redis://127.0.0.1:${port}", timeout: 300ms }
+        limits: [{ name: per-ip, algorithm: fixed-window, limit: 2, window: 1h, key: [ip] }]
+`;
+      const gw = await startTestGateway(passthroughYaml(upstream.url, `    policies:\n${policy}`));
+      try {
+        await new Promise((r) => setTimeout(r, 100)); // the first connection attempt has failed
+        const started = performance.now();
+        const replies = [];
+        for (let i = 0; i < 3; i++) {
+          const res = await fetch(`${gw.url}/x`);
+          replies.push({ status: res.status, body: await res.text(), retry: res.headers.get('retry-after') });
+        }
+        assert.deepEqual(replies.map((r) => r.status), expected);
+        if (code) assert.equal((JSON.parse(replies[2]!.body) as { code: string }).code, code);
+        if (mode === 'deny') assert.equal(replies[0]!.retry, '1');
+        assert.ok(performance.now() - started < 300, 'failing fast: no request waited for the timeout');
+      } finally {
+        await gw.close();
+        await upstream.close();
+      }
     });
   }
 });

@@ -28,7 +28,10 @@ export class RedisCounters implements Counters {
   readonly #leasePrefix = `${process.pid}.${randomBytes(6).toString('base64url')}.`;
   #leases = 0;
   readonly #timeoutMs: number;
-  /** Until the first connection, decisions wait for it (bounded by the timeout) instead of failing at once. */
+  /**
+   * While the first connection is being made, decisions wait for it (bounded by the timeout) instead
+   * of failing at once. Once a connection attempt has failed, they fail at once like in any outage.
+   */
   #connecting: Promise<void> | undefined;
 
   constructor(o: RedisCountersOptions) {
@@ -52,7 +55,14 @@ export class RedisCounters implements Counters {
     this.#client.defineCommand('pclDecide', { lua: DECIDE_LUA });
     this.#tag = `{${o.prefix}}:`;
     this.#timeoutMs = o.timeoutMs;
-    this.#connecting = this.ready().then(() => void (this.#connecting = undefined));
+    this.#connecting = new Promise((resolve, reject) => {
+      this.#client.once('ready', () => resolve());
+      this.#client.once('error', (error: Error) => reject(error));
+    });
+    this.#connecting.then(
+      () => (this.#connecting = undefined),
+      () => (this.#connecting = undefined),
+    );
   }
 
   /** Resolves once connected (for tests and startup checks). */
