@@ -4,7 +4,7 @@
 // policy using them is closed.
 import { IpcCounters } from './ipc-client.ts';
 import { MemoryCounters } from './memory.ts';
-import { RedisCounters } from './redis.ts';
+import { LazyRedisCounters } from './lazy-redis.ts';
 import type { Counters } from './types.ts';
 
 export interface CountersSpec {
@@ -41,7 +41,7 @@ export function sharedCounters(spec: CountersSpec): SharedCounters {
   if (id === undefined) return { counters: mem, local: mem, release: async () => {} };
   let entry = remote.get(id);
   if (!entry) {
-    const counters: Counters = spec.redis !== undefined ? new RedisCounters({ url: spec.redis, timeoutMs: spec.timeoutMs, prefix: spec.prefix, cluster: spec.cluster }) : new IpcCounters(spec.timeoutMs);
+    const counters: Counters = spec.redis !== undefined ? new LazyRedisCounters({ url: spec.redis, timeoutMs: spec.timeoutMs, prefix: spec.prefix, cluster: spec.cluster }) : new IpcCounters(spec.timeoutMs);
     entry = { counters, users: 0 };
     remote.set(id, entry);
   }
