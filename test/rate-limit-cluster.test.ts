@@ -154,7 +154,7 @@ describe('three gateways sharing Redis', { skip: REDIS_URL === undefined ? 'REDI
     const url = new URL(REDIS_URL!);
     url.host = `127.0.0.1:${proxy.port}`;
     const prefix = `t${randomBytes(6).toString('hex')}`;
-    const store = `        store: { redis: "${url.toString()}", prefix: ${prefix}, instances: 3, timeout: 500ms }\n        onStoreError: local\n`;
+    const store = `        store: { redis: "${url.toString()}", prefix: ${prefix}, instances: 3, timeout: 2s }\n        onStoreError: local\n`;
     gws = await startGateways(3, 1, upstream.url, store, L);
   });
   after(async () => {
@@ -166,8 +166,8 @@ describe('three gateways sharing Redis', { skip: REDIS_URL === undefined ? 'REDI
   test(`200 concurrent clients on one consumer, limit ${L}: exactly ${L} admitted over the three gateways`, async () => {
     const replies = await load(gws.bases, 3 * L, 200);
     const admitted = count(replies, 200);
-    const fellBack = gws.procs.some((p) => p.stdout().includes('counter store unavailable'));
-    assert.ok(admitted <= L, `admitted ${admitted} > ${L}${fellBack ? ' (a gateway fell back to local counters: the store did not answer in time)' : ''}`);
+    const fellBack = gws.procs.map((p) => p.stdout().split('\n').find((line) => line.includes('counter store unavailable'))).filter(Boolean);
+    assert.ok(admitted <= L, `admitted ${admitted} > ${L}${fellBack.length ? ` (fell back to local counters: ${fellBack.join(' ')})` : ''}`);
     assert.ok(admitted >= Math.ceil(0.99 * L), `admitted ${admitted} < 0.99 × ${L}`);
     assert.equal(count(replies, 429), replies.length - admitted, 'every other answer is 429');
     for (let g = 0; g < 3; g++) assert.ok(replies.some((r) => r.gateway === g && r.status === 200), `gateway ${g} admitted some`);
@@ -182,7 +182,7 @@ describe('three gateways sharing Redis', { skip: REDIS_URL === undefined ? 'REDI
       assert.equal(count(during.filter((r) => r.gateway === g), 200), L / 3, `gateway ${g} admits its share L / 3 on its own`);
     }
     const slowest = Math.max(...during.map((r) => r.ms));
-    assert.ok(slowest < 1500, `slowest answer ${Math.round(slowest)} ms`);
+    assert.ok(slowest < 2000, `slowest answer ${Math.round(slowest)} ms: a refused connection is not waited for`);
 
     // Every local budget is spent; Redis still has L / 2 left. A 200 means the shared counter is back.
     await proxy.restore();
@@ -204,11 +204,11 @@ describe('three gateways sharing Redis', { skip: REDIS_URL === undefined ? 'REDI
   test('a Redis that accepts connections but never answers: every request is answered within the store timeout', async () => {
     proxy.silent(true);
     try {
-      const replies = await load(gws.bases, 30, 10, KEY2);
+      const replies = await load(gws.bases, 12, 12, KEY2);
       assert.ok(replies.every((r) => r.status === 429 || r.status === 200), JSON.stringify(replies.map((r) => r.status)));
       const times = replies.map((r) => r.ms);
-      assert.ok(Math.max(...times) < 2000, `slowest answer ${Math.round(Math.max(...times))} ms`);
-      assert.ok(Math.min(...times) >= 490, 'the gateways waited for the store timeout (500 ms) before falling back');
+      assert.ok(Math.max(...times) < 5000, `slowest answer ${Math.round(Math.max(...times))} ms`);
+      assert.ok(Math.min(...times) >= 1990, 'the gateways waited for the store timeout (2 s) before falling back');
     } finally {
       proxy.silent(false);
     }

@@ -1,6 +1,7 @@
 // Counters of a cluster worker: every decision is asked of the primary (ipc-server.ts). Decisions
 // of one event-loop turn go in one message; a batch not answered within the timeout fails with
 // CounterStoreError (the limits then follow onStoreError), and a late answer is ignored.
+import { afterDeadline } from './deadline.ts';
 import { isReply, REQUEST, type CountersRequest, type Op } from './ipc-protocol.ts';
 import { CounterStoreError, type Counters, type Decision, type Take } from './types.ts';
 
@@ -62,7 +63,7 @@ export class IpcCounters implements Counters {
     this.#ops = [];
     this.#waiters = [];
     const id = this.#nextId++;
-    const timer = setTimeout(() => this.#fail(id, new CounterStoreError(`the cluster primary did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    const timer = afterDeadline(this.#timeoutMs, () => this.#fail(id, new CounterStoreError(`the cluster primary did not answer within ${this.#timeoutMs} ms`)));
     this.#inFlight.set(id, { timer, waiters });
     try {
       this.#send({ type: REQUEST, id, ops });

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, Cluster } from 'ioredis';
 import { calendarWindow } from './calendar.ts';
+import { withDeadline } from './deadline.ts';
 import { DECIDE_LUA } from './redis-script.ts';
 import { CounterStoreError, type Counters, type Decision, type LimitState, type Take } from './types.ts';
 
@@ -36,7 +37,8 @@ export class RedisCounters implements Counters {
 
   constructor(o: RedisCountersOptions) {
     const options = {
-      commandTimeout: o.timeoutMs,
+      // A backstop: calls are bounded by withDeadline; this frees ioredis's queue on a hung connection.
+      commandTimeout: 2 * o.timeoutMs,
       connectTimeout: Math.max(1000, o.timeoutMs),
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -85,7 +87,7 @@ export class RedisCounters implements Counters {
     let reply: number[];
     try {
       if (this.#connecting !== undefined) await this.#firstConnection();
-      reply = await this.#client.pclDecide!(takes.length, ...args);
+      reply = await withDeadline(this.#client.pclDecide!(takes.length, ...args), this.#timeoutMs, () => new Error(`no answer within ${this.#timeoutMs} ms`));
     } catch (error) {
       throw new CounterStoreError(`Redis: ${(error as Error).message}`, { cause: error });
     }
@@ -98,11 +100,7 @@ export class RedisCounters implements Counters {
   }
 
   #firstConnection(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not connected within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-    });
-    return Promise.race([this.#connecting!, timeout]).finally(() => clearTimeout(timer));
+    return withDeadline(this.#connecting!, this.#timeoutMs, () => new Error(`not connected within ${this.#timeoutMs} ms`));
   }
 
   release(takes: readonly Take[], lease: string | undefined): void {
