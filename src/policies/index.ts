@@ -8,6 +8,7 @@ import { circuitBreaker } from './circuit-breaker/index.ts';
 import { cors } from './cors/index.ts';
 import { inspect } from './inspect/index.ts';
 import { ipFilter } from './ip-filter/index.ts';
+import { jsonLimits } from './json-limits/index.ts';
 import { ownership } from './ownership/index.ts';
 import { pagination } from './pagination/index.ts';
 import { preAuthRateLimit } from './pre-auth-rate-limit/index.ts';
@@ -17,6 +18,6 @@ import { responseFilter } from './response-filter/index.ts';
 import { securityHeaders } from './security-headers/index.ts';
 import { validate } from './validate/index.ts';
 
-export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, responseFilter, preAuthRateLimit, rateLimit, pagination, circuitBreaker];
+export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authorize, ownership, responseFilter, preAuthRateLimit, rateLimit, pagination, circuitBreaker, jsonLimits];
 
 export const POLICIES_BY_NAME: ReadonlyMap<string, PolicyFactory<any>> = new Map(POLICY_FACTORIES.map((f) => [f.name, f]));
