@@ -106,17 +106,19 @@ async function startGateways(n: number, workers: number, upstream: string, store
     bases.push(`http://127.0.0.1:${port}`);
     admins.push(adminPort);
   }
-  for (const a of admins) {
-    await waitUntil('gateway ready', async () => (await get(`http://127.0.0.1:${a}/readyz`, 1000).catch(() => ({ status: 0 }))).status === 200, 30_000, 100);
-  }
-  return {
-    bases,
-    procs,
-    async stop() {
-      await Promise.all(procs.map((p) => p.kill()));
-      await rm(dir, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    await Promise.all(procs.map((p) => p.kill()));
+    await rm(dir, { recursive: true, force: true });
   };
+  try {
+    for (const a of admins) {
+      await waitUntil('gateway ready', async () => (await get(`http://127.0.0.1:${a}/readyz`, 1000).catch(() => ({ status: 0 }))).status === 200, 90_000, 100);
+    }
+  } catch (error) {
+    await stop(); // no process outlives a failed start
+    throw error;
+  }
+  return { bases, procs, stop };
 }
 
 describe('serve --workers 2: one limit for the whole gateway', () => {
