@@ -108,6 +108,15 @@ export const scenarios: Scenario[] = [
     reference: 'portcullis-1000-ops',
     yardstick: { target: 'portcullis-10-ops', min: 0.95 },
   },
+  {
+    name: 'rate-limit-get',
+    description: 'GET /small under a per-consumer rate limit on every route: in-process counters and Redis counters vs passthrough',
+    method: 'GET',
+    path: '/small',
+    targets: [portcullis(), portcullis('portcullis-ratelimit', 'examples/bench-rate-limit.yaml'), portcullis('portcullis-ratelimit-redis', 'examples/bench-rate-limit-redis.yaml')],
+    reference: 'portcullis-ratelimit',
+    yardstick: { target: 'portcullis', min: 0.95 },
+  },
 ];
 
 export const defaultScenario = 'small-get';

@@ -21,7 +21,7 @@ test('portcullis demo serves the documented API, refuses the rest, and stops on 
   child.stderr.on('data', (c: Buffer) => (stderr += c));
   child.stdout.on('data', (c: Buffer) => (stdout += c));
   try {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     while (!stderr.includes('Ctrl-C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.match(stderr, /gateway \(protected\)\s+http:\/\/127\.0\.0\.1:\d+\/api\/v2/);
     const key = /alice\s+\S+\s+user\s+(\S+)/.exec(stderr)?.[1];
@@ -65,6 +65,23 @@ test('portcullis demo serves the documented API, refuses the rest, and stops on 
     assert.equal(patch.status, 400, 'mass assignment');
     assert.equal((await fetch(`${base}/api/v2/products?limit=1000000`)).status, 400, 'unbounded page size');
     assert.equal((await fetch(`${base}/api/v2/products/search?q=${encodeURIComponent("' OR 1=1--")}`)).status, 400, 'SQL injection');
+
+    // Unlimited login attempts (login-no-rate-limit): the bare API answers 401 for ever, the gateway
+    // refuses the 11th attempt in a minute from one address with 429 before the API sees it.
+    const guess = (origin: string, i: number) =>
+      fetch(`${origin}/api/v2/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: `guess${i}` }) });
+    const bareAttempts: number[] = [];
+    for (let i = 0; i < 15; i++) bareAttempts.push((await guess(bare, i)).status);
+    assert.deepEqual(bareAttempts, Array(15).fill(401), 'the bare API never limits');
+    // All at once, so no refill (one attempt every 6 s) can happen in between, however busy the machine.
+    const replies = await Promise.all(Array.from({ length: 15 }, (_, i) => guess(base, i)));
+    const attempts = replies.map((r) => r.status).sort();
+    const limited = replies.find((r) => r.status === 429);
+    await Promise.all(replies.map((r) => r.arrayBuffer().catch(() => {})));
+    assert.deepEqual(attempts, [...Array(10).fill(401), ...Array(5).fill(429)], 'login-no-rate-limit');
+    assert.ok(Number(limited!.headers.get('retry-after')) >= 1);
+    assert.equal(limited!.headers.get('ratelimit-policy'), '"login-per-ip";q=10;w=60');
+    assert.match(limited!.headers.get('ratelimit') ?? '', /^"login-per-ip";r=0;t=\d+$/);
 
     assert.equal((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status, 200);
     // The log is buffered (at most 100 ms) so it never slows requests down.

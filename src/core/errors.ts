@@ -29,7 +29,10 @@ export const ERRORS = {
   PCL_ERR_FORBIDDEN: { status: 403, title: 'Access denied' },
   PCL_ERR_MASS_ASSIGNMENT: { status: 400, title: 'Request sets properties it may not write' },
   PCL_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  PCL_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Quota exceeded' },
+  PCL_ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, title: 'Rate limits temporarily unavailable' },
   PCL_ERR_VALIDATION: { status: 400, title: 'Request does not match the API description' },
+  PCL_ERR_JSON_TOO_COMPLEX: { status: 400, title: 'JSON body over a structural limit' },
   PCL_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   PCL_ERR_ATTACK_DETECTED: { status: 403, title: 'Request blocked by attack detection' },
   // proxy

@@ -6,6 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.ts';
 import { toMs } from '../config/units.ts';
+import { serveCounters } from '../store/counters/ipc-server.ts';
 import { createAdminServer } from './admin.ts';
 import { compileRuntime } from './runtime.ts';
 import { startGateway, StartupError, type RunningGateway } from './gateway.ts';
@@ -22,7 +23,8 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
   const restarts: number[] = [];
 
   const fork = (): Worker => {
-    const worker = cluster.fork({ PORTCULLIS_WORKER: '1' });
+    const worker = cluster.fork({ PORTCULLIS_WORKER: '1', PORTCULLIS_WORKERS: String(workers) });
+    serveCounters(worker); // rate-limit counters live here, so N workers share one limit
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') ready.add(worker.id);
       if (message.type === 'fatal') {

@@ -1,0 +1,21 @@
+import { durationSchema } from '../../config/units.ts';
+
+export const circuitBreakerSchema = {
+  properties: {
+    failures: { type: 'integer', minimum: 1, default: 5, description: 'Consecutive upstream failures (connection errors, timeouts, failureStatuses) that open the circuit.' },
+    openFor: { ...durationSchema, default: '10s', description: `How long an open circuit refuses calls before letting probes through. ${durationSchema.description}` },
+    halfOpenProbes: { type: 'integer', minimum: 1, default: 1, description: 'Calls let through at once while half-open; one success closes the circuit, one failure opens it again.' },
+    failureStatuses: { type: 'array', items: { type: 'integer', minimum: 500, maximum: 599 }, default: [502, 503, 504], description: 'Upstream response statuses counted as failures.' },
+    maxConcurrent: { type: 'integer', minimum: 1, description: 'Calls in flight to the upstream at most (per gateway process); more are refused with 503.' },
+    per: { type: 'string', enum: ['api', 'operation'], default: 'api', description: 'One circuit (and concurrency count) per API or per operation.' },
+  },
+} as const;
+
+export interface CircuitBreakerConfig {
+  failures: number;
+  openFor: number | string;
+  halfOpenProbes: number;
+  failureStatuses: number[];
+  maxConcurrent?: number;
+  per: 'api' | 'operation';
+}

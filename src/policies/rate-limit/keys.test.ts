@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { test } from 'node:test';
+import { RequestContext, type Identity } from '../../core/context.ts';
+import { bounded, compileKey, tierOf } from './keys.ts';
+
+function ctx(headers: Record<string, string>, identity?: Partial<Identity>): RequestContext {
+  const req = { headers, socket: { bytesRead: 0, bytesWritten: 0 } } as unknown as IncomingMessage;
+  const c = new RequestContext(req, {} as ServerResponse, 0);
+  c.clientIp = '203.0.113.9';
+  c.api = 'shop';
+  c.operationId = 'login';
+  if (identity) c.identity = { scopes: [], roles: [], claims: {}, method: 'apiKey', ...identity };
+  return c;
+}
+
+test('parts are combined in order; anonymous consumers are their address', () => {
+  const key = compileKey(['consumer', 'operation', 'header:x-tenant']);
+  assert.equal(key(ctx({ 'x-tenant': 'acme' }), ''), 'ip:203.0.113.9\u001flogin\u001facme');
+  assert.equal(key(ctx({}, { consumerId: 'alice' }), ''), 'c:alice\u001flogin\u001f');
+});
+
+test('credential: the API key id, else the method and subject', () => {
+  const key = compileKey(['credential']);
+  assert.equal(key(ctx({}, { consumerId: 'a', claims: { keyId: 'pcl_live_AbCd' } }), ''), 'k:pcl_live_AbCd');
+  assert.equal(key(ctx({}, { subject: 'u1', method: 'jwt' }), ''), 's:jwt:u1');
+});
+
+test('claims by path and tiers', () => {
+  const c = ctx({}, { consumerId: 'a', claims: { org: { id: 42 }, plan: 'gold' } });
+  assert.equal(compileKey(['claim:org.id'])(c, ''), '42');
+  assert.equal(tierOf(c, 'plan'), 'gold');
+  assert.equal(tierOf(ctx({}), 'plan'), '');
+});
+
+test('client values that are long, hold control characters or look like a hash are hashed', () => {
+  assert.equal(bounded('acme'), 'acme');
+  for (const odd of ['x'.repeat(201), 'a\u001fb', 'a\nb', '#abc']) {
+    const h = bounded(odd);
+    assert.match(h, /^#[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(h, bounded(`${odd}!`));
+  }
+});

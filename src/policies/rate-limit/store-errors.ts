@@ -1,0 +1,38 @@
+// What happens when the shared counter store cannot answer: each limit follows its onStoreError.
+// Every occurrence is counted (metric) and logged, at most one line per store every 10 s.
+import type { Logger } from 'pino';
+import { Counter, register } from 'prom-client';
+
+const LOG_EVERY_MS = 10_000;
+
+function metric(): Counter<'store' | 'fallback'> {
+  const existing = register.getSingleMetric('portcullis_rate_limit_store_errors_total');
+  if (existing) return existing as Counter<'store' | 'fallback'>;
+  return new Counter({
+    name: 'portcullis_rate_limit_store_errors_total',
+    help: 'Rate-limit decisions taken without the shared counter store (unreachable, slow or failing), by fallback.',
+    labelNames: ['store', 'fallback'],
+  });
+}
+
+const storeErrors = metric();
+const lastLogged = new Map<string, { at: number; suppressed: number }>();
+
+/** Decisions taken without the store, by store kind: for tests and the report. */
+export const storeErrorCounts: Record<string, number> = {};
+
+export function noteStoreError(logger: Logger, store: string, fallback: string, error: unknown): void {
+  storeErrors.inc({ store, fallback });
+  storeErrorCounts[store] = (storeErrorCounts[store] ?? 0) + 1;
+  const now = Date.now();
+  const last = lastLogged.get(store);
+  if (last && now - last.at < LOG_EVERY_MS) {
+    last.suppressed++;
+    return;
+  }
+  lastLogged.set(store, { at: now, suppressed: 0 });
+  logger.warn(
+    { store, fallback, err: (error as Error).message, suppressed: last?.suppressed ?? 0 },
+    'rate-limit counter store unavailable; limits follow onStoreError',
+  );
+}

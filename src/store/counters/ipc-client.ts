@@ -1,0 +1,102 @@
+// Counters of a cluster worker: every decision is asked of the primary (ipc-server.ts). Decisions
+// of one event-loop turn go in one message; a batch not answered within the timeout fails with
+// CounterStoreError (the limits then follow onStoreError), and a late answer is ignored.
+import { afterDeadline } from './deadline.ts';
+import { isReply, REQUEST, type CountersRequest, type Op } from './ipc-protocol.ts';
+import { CounterStoreError, type Counters, type Decision, type Take } from './types.ts';
+
+interface Waiter {
+  resolve(decision: Decision): void;
+  reject(error: Error): void;
+}
+
+interface Batch {
+  readonly timer: NodeJS.Timeout;
+  readonly waiters: (Waiter | undefined)[];
+}
+
+export class IpcCounters implements Counters {
+  readonly kind = 'ipc';
+  readonly #timeoutMs: number;
+  readonly #proc: NodeJS.Process;
+  readonly #send: (message: CountersRequest) => boolean;
+  readonly #inFlight = new Map<number, Batch>();
+  #ops: Op[] = [];
+  #waiters: (Waiter | undefined)[] = [];
+  #scheduled = false;
+  #nextId = 1;
+  readonly #onMessage = (message: unknown) => this.#answer(message);
+
+  constructor(timeoutMs: number, proc: NodeJS.Process = process) {
+    if (!proc.send) throw new Error('not a cluster worker: no IPC channel to the primary');
+    this.#timeoutMs = timeoutMs;
+    this.#proc = proc;
+    this.#send = (message) => proc.send!(message);
+    proc.on('message', this.#onMessage);
+  }
+
+  consume(takes: readonly Take[]): Promise<Decision> {
+    return new Promise((resolve, reject) => {
+      this.#ops.push({ takes });
+      this.#waiters.push({ resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  release(takes: readonly Take[]): void {
+    if (!takes.some((t) => t.rule.algorithm === 'concurrency')) return;
+    this.#ops.push({ r: 1, takes: takes.filter((t) => t.rule.algorithm === 'concurrency') });
+    this.#waiters.push(undefined);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const ops = this.#ops;
+    const waiters = this.#waiters;
+    this.#ops = [];
+    this.#waiters = [];
+    const id = this.#nextId++;
+    const timer = afterDeadline(this.#timeoutMs, () => this.#fail(id, new CounterStoreError(`the cluster primary did not answer within ${this.#timeoutMs} ms`)));
+    this.#inFlight.set(id, { timer, waiters });
+    try {
+      this.#send({ type: REQUEST, id, ops });
+    } catch (error) {
+      this.#fail(id, new CounterStoreError('cannot reach the cluster primary', { cause: error }));
+    }
+  }
+
+  #answer(message: unknown): void {
+    if (!isReply(message)) return;
+    const batch = this.#inFlight.get(message.id);
+    if (batch === undefined) return; // timed out already
+    this.#inFlight.delete(message.id);
+    clearTimeout(batch.timer);
+    for (let i = 0; i < batch.waiters.length; i++) {
+      const decision = message.decisions[i];
+      const waiter = batch.waiters[i];
+      if (waiter === undefined) continue;
+      if (decision) waiter.resolve(decision);
+      else waiter.reject(new CounterStoreError('the cluster primary sent no decision'));
+    }
+  }
+
+  #fail(id: number, error: Error): void {
+    const batch = this.#inFlight.get(id);
+    if (batch === undefined) return;
+    this.#inFlight.delete(id);
+    clearTimeout(batch.timer);
+    for (const w of batch.waiters) w?.reject(error);
+  }
+
+  async close(): Promise<void> {
+    this.#proc.off('message', this.#onMessage);
+    for (const id of [...this.#inFlight.keys()]) this.#fail(id, new CounterStoreError('counters closed'));
+  }
+}

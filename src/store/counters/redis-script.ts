@@ -1,0 +1,105 @@
+// The Redis side of a decision: algorithms.ts in Lua, run atomically for every limit of a request.
+// Redis's clock (TIME) is the one clock of every gateway sharing it. Nothing is written unless every
+// limit allows. Every key gets a TTL: a state is dropped once it is as good as fresh.
+//
+// KEYS[i]: the counter of take i. ARGV[1]: concurrency lease member. Then 7 per take: algorithm
+// (g, f, s, c), limit, periodMs, cost, calendar window start and end (0 when none), leaseMs.
+// Returns { allowed, remaining_1, resetMs_1, retryAfterMs_1, remaining_2, ... } (integers).
+export const DECIDE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local member = ARGV[1]
+local out = {1}
+local writes = {}
+for i = 1, #KEYS do
+  local b = 1 + (i - 1) * 7
+  local alg = ARGV[b + 1]
+  local limit = tonumber(ARGV[b + 2])
+  local period = tonumber(ARGV[b + 3])
+  local cost = tonumber(ARGV[b + 4])
+  local cs = tonumber(ARGV[b + 5])
+  local ce = tonumber(ARGV[b + 6])
+  local lease = tonumber(ARGV[b + 7])
+  local key = KEYS[i]
+  local ok, remaining, reset, retry, w
+  if alg == 'g' then
+    local tat = tonumber(redis.call('HGET', key, 'a')) or now
+    if tat < now then tat = now end
+    local cap = limit * period
+    local nxt = tat + cost * period
+    if nxt - now > cap then
+      ok = false; remaining = math.floor((cap - (tat - now)) / period); reset = tat - now; retry = nxt - now - cap
+    else
+      ok = true; remaining = math.floor((cap - (nxt - now)) / period); reset = nxt - now; retry = 0
+      w = {'h', key, nxt, 0, 0, nxt - now}
+    end
+  elseif alg == 'f' then
+    local start, stop = cs, ce
+    if ce == 0 then start = now - (now % period); stop = start + period end
+    local v = redis.call('HMGET', key, 'a', 'b')
+    local used = 0
+    if tonumber(v[1]) == start then used = tonumber(v[2]) end
+    reset = stop - now
+    if used + cost > limit then
+      ok = false; remaining = limit - used; retry = stop - now
+    else
+      ok = true; remaining = limit - used - cost; retry = 0
+      w = {'h', key, start, used + cost, 0, stop - now}
+    end
+  elseif alg == 's' then
+    local start = now - (now % period)
+    local v = redis.call('HMGET', key, 'a', 'b', 'c')
+    local a = tonumber(v[1])
+    local current, previous = 0, 0
+    if a == start then current = tonumber(v[2]); previous = tonumber(v[3])
+    elseif a == start - period then previous = tonumber(v[2]) end
+    local elapsed = now - start
+    local estimate = previous * (period - elapsed) / period + current
+    reset = start + period - now
+    if estimate + cost > limit then
+      ok = false; remaining = math.floor(limit - estimate); retry = 0
+      if current + cost <= limit and previous > 0 then
+        local x = period * (1 - (limit - current - cost) / previous)
+        if x <= period then retry = math.max(1, x - elapsed) end
+      end
+      if retry == 0 then
+        local x = 0
+        if current + cost > limit then x = period * (1 - (limit - cost) / math.max(current, 1)) end
+        retry = math.max(1, period - elapsed + math.max(0, x))
+      end
+    else
+      ok = true; remaining = math.floor(limit - estimate - cost); retry = 0
+      w = {'h', key, start, current + cost, previous, start + 2 * period - now}
+    end
+  else
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+    local inflight = redis.call('ZCARD', key)
+    reset = 0
+    if inflight + 1 > limit then
+      ok = false; remaining = limit - inflight; retry = 1000
+    else
+      ok = true; remaining = limit - inflight - 1; retry = 0
+      w = {'z', key, now + lease, lease}
+    end
+  end
+  if not ok then out[1] = 0 end
+  if remaining < 0 then remaining = 0 end
+  out[#out + 1] = remaining
+  out[#out + 1] = math.ceil(reset)
+  out[#out + 1] = math.ceil(retry)
+  writes[i] = w
+end
+if out[1] == 1 then
+  for i = 1, #KEYS do
+    local w = writes[i]
+    if w[1] == 'h' then
+      redis.call('HSET', w[2], 'a', string.format('%.17g', w[3]), 'b', w[4], 'c', w[5])
+      redis.call('PEXPIRE', w[2], math.max(1, math.ceil(w[6])))
+    else
+      redis.call('ZADD', w[2], w[3], member)
+      redis.call('PEXPIRE', w[2], w[4])
+    end
+  end
+end
+return out
+`;

@@ -1,0 +1,62 @@
+// One Counters per store for the whole process, shared by every policy instance and kept across
+// config reloads (a reload must not reset limits): in-process by default, the cluster primary's in a
+// `serve --workers N` worker, Redis when a URL is configured. Remote ones are closed when the last
+// policy using them is closed.
+import { IpcCounters } from './ipc-client.ts';
+import { MemoryCounters } from './memory.ts';
+import { LazyRedisCounters } from './lazy-redis.ts';
+import type { Counters } from './types.ts';
+
+export interface CountersSpec {
+  readonly redis?: string | undefined;
+  readonly cluster?: boolean | undefined;
+  readonly timeoutMs: number;
+  readonly prefix: string;
+  readonly maxKeys: number;
+}
+
+export interface SharedCounters {
+  readonly counters: Counters;
+  /** Counters of this process alone: the store itself when in-process, the onStoreError: local fallback otherwise. */
+  readonly local: MemoryCounters;
+  release(): Promise<void>;
+}
+
+let local: MemoryCounters | undefined;
+const remote = new Map<string, { counters: Counters; users: number }>();
+
+export function isClusterWorker(): boolean {
+  return process.env.PORTCULLIS_WORKER === '1' && typeof process.send === 'function';
+}
+
+/** Processes of this gateway that count on their own when the shared store is down (its workers). */
+export function localShare(): number {
+  const workers = Number(process.env.PORTCULLIS_WORKERS);
+  return isClusterWorker() && Number.isInteger(workers) && workers > 1 ? workers : 1;
+}
+
+export function sharedCounters(spec: CountersSpec): SharedCounters {
+  const mem = (local ??= new MemoryCounters({ maxKeys: spec.maxKeys }));
+  const id = spec.redis !== undefined ? `redis\0${spec.redis}\0${spec.prefix}\0${spec.timeoutMs}\0${spec.cluster === true}` : isClusterWorker() ? `ipc\0${spec.timeoutMs}` : undefined;
+  if (id === undefined) return { counters: mem, local: mem, release: async () => {} };
+  let entry = remote.get(id);
+  if (!entry) {
+    const counters: Counters = spec.redis !== undefined ? new LazyRedisCounters({ url: spec.redis, timeoutMs: spec.timeoutMs, prefix: spec.prefix, cluster: spec.cluster }) : new IpcCounters(spec.timeoutMs);
+    entry = { counters, users: 0 };
+    remote.set(id, entry);
+  }
+  entry.users++;
+  const held = entry;
+  let released = false;
+  return {
+    counters: held.counters,
+    local: mem,
+    async release() {
+      if (released) return;
+      released = true;
+      if (--held.users > 0) return;
+      remote.delete(id);
+      await held.counters.close();
+    },
+  };
+}
