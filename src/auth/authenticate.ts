@@ -12,11 +12,11 @@ import type { FailureLimiter } from './limiter.ts';
 export interface Authenticator {
   /** Scheme name (the OpenAPI securitySchemes key, or the policy's). */
   readonly name: string;
-  readonly kind: 'jwt' | 'apiKey';
+  readonly kind: 'jwt' | 'apiKey' | 'introspection' | 'mtls' | 'signature';
   /** The credential of this scheme in the request; undefined when there is none. */
   extract(ctx: RequestContext): string | undefined;
-  /** Throws AuthFailure (refused) or AuthUnavailable (cannot tell now). */
-  verify(credential: string): Identity | Promise<Identity>;
+  /** Throws AuthFailure (refused) or AuthUnavailable (cannot tell now). `ctx` for bindings (client certificate, body). */
+  verify(credential: string, ctx: RequestContext): Identity | Promise<Identity>;
   /** A WWW-Authenticate challenge; `invalid` when a credential of this scheme was refused. */
   challenge(realm: string, invalid: boolean): string;
 }
@@ -69,7 +69,7 @@ export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | 
   for (const [a, credential] of present) {
     let result: Identity | Promise<Identity>;
     try {
-      result = a.verify(credential);
+      result = a.verify(credential, ctx);
     } catch (error) {
       if (pending) void Promise.allSettled(pending); // already refused: their outcome no longer matters
       throw refused(ctx, plan, o, a, error);

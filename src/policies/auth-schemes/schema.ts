@@ -1,3 +1,4 @@
+import { introspectionRequired, introspectionSchemeProperties, type IntrospectionSchemeConfig } from '../../auth/introspection-schema.ts';
 import { apiKeySchemeProperties, commonProperties, jwtSchemeProperties, type ApiKeySchemeConfig, type CommonConfig, type JwtSchemeConfig } from '../../auth/schema.ts';
 
 const alternatives = {
@@ -10,7 +11,7 @@ export const authSchemesSchema = {
   properties: {
     schemes: {
       type: 'object',
-      description: 'Schemes by name (use the OpenAPI securitySchemes names): each `{ jwt: {...} }` or `{ apiKey: {...} }` with the options of auth-jwt / auth-apikey.',
+      description: 'Schemes by name (use the OpenAPI securitySchemes names): each `{ jwt: {...} }`, `{ apiKey: {...} }` or `{ introspection: {...} }` with the options of auth-jwt / auth-apikey / auth-introspection.',
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
@@ -19,6 +20,7 @@ export const authSchemesSchema = {
         properties: {
           jwt: { type: 'object', additionalProperties: false, properties: jwtSchemeProperties, required: ['issuers'] },
           apiKey: { type: 'object', additionalProperties: false, properties: apiKeySchemeProperties },
+          introspection: { type: 'object', additionalProperties: false, properties: introspectionSchemeProperties, required: introspectionRequired },
         },
       },
     },
@@ -35,7 +37,7 @@ export const authSchemesSchema = {
 export type Alternatives = string[][];
 
 export type AuthSchemesConfig = {
-  schemes: Record<string, { jwt?: JwtSchemeConfig; apiKey?: ApiKeySchemeConfig }>;
+  schemes: Record<string, { jwt?: JwtSchemeConfig; apiKey?: ApiKeySchemeConfig; introspection?: IntrospectionSchemeConfig }>;
   require?: 'spec' | Alternatives;
   operations: Record<string, Alternatives>;
 } & CommonConfig;
