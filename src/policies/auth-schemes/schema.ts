@@ -1,4 +1,5 @@
 import { introspectionRequired, introspectionSchemeProperties, type IntrospectionSchemeConfig } from '../../auth/introspection-schema.ts';
+import { mtlsSchemeProperties, type MtlsSchemeConfig } from '../../auth/mtls-schema.ts';
 import { apiKeySchemeProperties, commonProperties, jwtSchemeProperties, type ApiKeySchemeConfig, type CommonConfig, type JwtSchemeConfig } from '../../auth/schema.ts';
 
 const alternatives = {
@@ -11,7 +12,7 @@ export const authSchemesSchema = {
   properties: {
     schemes: {
       type: 'object',
-      description: 'Schemes by name (use the OpenAPI securitySchemes names): each `{ jwt: {...} }`, `{ apiKey: {...} }` or `{ introspection: {...} }` with the options of auth-jwt / auth-apikey / auth-introspection.',
+      description: 'Schemes by name (use the OpenAPI securitySchemes names): each `{ jwt: {...} }`, `{ apiKey: {...} }`, `{ introspection: {...} }` or `{ mtls: {...} }` with the options of auth-jwt / auth-apikey / auth-introspection / auth-mtls.',
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
@@ -21,6 +22,7 @@ export const authSchemesSchema = {
           jwt: { type: 'object', additionalProperties: false, properties: jwtSchemeProperties, required: ['issuers'] },
           apiKey: { type: 'object', additionalProperties: false, properties: apiKeySchemeProperties },
           introspection: { type: 'object', additionalProperties: false, properties: introspectionSchemeProperties, required: introspectionRequired },
+          mtls: { type: 'object', additionalProperties: false, properties: mtlsSchemeProperties },
         },
       },
     },
@@ -37,7 +39,7 @@ export const authSchemesSchema = {
 export type Alternatives = string[][];
 
 export type AuthSchemesConfig = {
-  schemes: Record<string, { jwt?: JwtSchemeConfig; apiKey?: ApiKeySchemeConfig; introspection?: IntrospectionSchemeConfig }>;
+  schemes: Record<string, { jwt?: JwtSchemeConfig; apiKey?: ApiKeySchemeConfig; introspection?: IntrospectionSchemeConfig; mtls?: MtlsSchemeConfig }>;
   require?: 'spec' | Alternatives;
   operations: Record<string, Alternatives>;
 } & CommonConfig;
