@@ -104,6 +104,7 @@ function finish(ctx: RequestContext, plan: Plan, o: RunOptions, verified: Map<Au
 }
 
 function refused(ctx: RequestContext, plan: Plan, o: RunOptions, a: Authenticator, error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error; // e.g. a body a signature covers is too large (413)
   if (error instanceof AuthUnavailable) {
     (ctx.state ??= {})[o.policy] = { reason: 'unavailable', scheme: a.name };
     o.logger.error({ reqId: ctx.id, scheme: a.name, err: (error.cause as Error | undefined)?.message ?? error.message }, 'authentication unavailable');

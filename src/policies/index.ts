@@ -5,6 +5,7 @@ import { authIntrospection } from './auth-introspection/index.ts';
 import { authJwt } from './auth-jwt/index.ts';
 import { authMtls } from './auth-mtls/index.ts';
 import { authSchemes } from './auth-schemes/index.ts';
+import { authSignature } from './auth-signature/index.ts';
 import { authorize } from './authorize/index.ts';
 import { cors } from './cors/index.ts';
 import { dataLeak } from './data-leak/index.ts';
@@ -18,6 +19,6 @@ import { responseFilter } from './response-filter/index.ts';
 import { securityHeaders } from './security-headers/index.ts';
 import { validate } from './validate/index.ts';
 
-export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authIntrospection, authMtls, authorize, ownership, massAssignment, errorSanitizer, responseFilter, dataLeak];
+export const POLICY_FACTORIES: readonly PolicyFactory<any>[] = [ipFilter, requestSize, cors, securityHeaders, validate, inspect, authSchemes, authJwt, authApiKey, authIntrospection, authMtls, authSignature, authorize, ownership, massAssignment, errorSanitizer, responseFilter, dataLeak];
 
 export const POLICIES_BY_NAME: ReadonlyMap<string, PolicyFactory<any>> = new Map(POLICY_FACTORIES.map((f) => [f.name, f]));

@@ -5,6 +5,7 @@ import { makePlan, runPlan, type Authenticator, type Plan } from '../../auth/aut
 import { identityHeaderNames, reservedIdentityHeaders } from '../../auth/identity.ts';
 import { introspectionAuthenticator } from '../../auth/introspection-scheme.ts';
 import { mtlsAuthenticator } from '../../auth/mtls.ts';
+import { signatureAuthenticator } from '../../auth/signature-scheme.ts';
 import { compatible, documentRequirement, operationRequirement, securitySchemes, type Requirement } from '../../auth/requirements.ts';
 import { apiKeyAuthenticator, jwtAuthenticator, limiterFor, type ApiKeyLocation } from '../../auth/schemes.ts';
 import type { PolicyEnv, PolicyFactory } from '../../core/policy.ts';
@@ -13,7 +14,7 @@ import { authSchemesSchema, type AuthSchemesConfig } from './schema.ts';
 export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
   name: 'auth-schemes',
   phase: 'authenticate',
-  description: 'Named authentication schemes (JWT, API key, OAuth2 introspection, mutual TLS) required per operation as its OpenAPI `security` says (OR of ANDs, public when empty), or as configured (401).',
+  description: 'Named authentication schemes (JWT, API key, OAuth2 introspection, mutual TLS, HTTP message signatures) required per operation as its OpenAPI `security` says (OR of ANDs, public when empty), or as configured (401).',
   schema: authSchemesSchema,
   create(config, env) {
     const authenticators = buildSchemes(config, env);
@@ -62,13 +63,14 @@ function buildSchemes(config: AuthSchemesConfig, env: PolicyEnv): Map<string, Au
   const defs = env.spec ? securitySchemes(env.spec) : {};
   const out = new Map<string, Authenticator>();
   for (const [name, scheme] of Object.entries(config.schemes)) {
-    const kind = scheme.jwt ? 'jwt' : scheme.introspection ? 'introspection' : scheme.mtls ? 'mtls' : 'apiKey';
+    const kind = scheme.jwt ? 'jwt' : scheme.introspection ? 'introspection' : scheme.mtls ? 'mtls' : scheme.signature ? 'signature' : 'apiKey';
     const def = defs[name];
     if (def && !compatible(kind, def)) throw new Error(`schemes.${name}: the OpenAPI document declares it as ${String(def.type)}${def.scheme ? ` ${String(def.scheme)}` : ''}, which a ${kind} scheme cannot serve`);
     const where = `schemes.${name}.${kind}.`;
     if (scheme.jwt) out.set(name, jwtAuthenticator(name, scheme.jwt, env, where));
     else if (scheme.introspection) out.set(name, introspectionAuthenticator(name, scheme.introspection));
     else if (scheme.mtls) out.set(name, mtlsAuthenticator(name, scheme.mtls, where));
+    else if (scheme.signature) out.set(name, signatureAuthenticator(name, scheme.signature, env, where));
     else out.set(name, apiKeyAuthenticator(name, scheme.apiKey!, env, where, def ? { in: def.in as ApiKeyLocation['in'], name: def.name as string } : {}));
   }
   return out;

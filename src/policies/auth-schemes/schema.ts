@@ -1,5 +1,6 @@
 import { introspectionRequired, introspectionSchemeProperties, type IntrospectionSchemeConfig } from '../../auth/introspection-schema.ts';
 import { mtlsSchemeProperties, type MtlsSchemeConfig } from '../../auth/mtls-schema.ts';
+import { signatureSchemeProperties, type SignatureSchemeConfig } from '../../auth/signature-schema.ts';
 import { apiKeySchemeProperties, commonProperties, jwtSchemeProperties, type ApiKeySchemeConfig, type CommonConfig, type JwtSchemeConfig } from '../../auth/schema.ts';
 
 const alternatives = {
@@ -12,7 +13,7 @@ export const authSchemesSchema = {
   properties: {
     schemes: {
       type: 'object',
-      description: 'Schemes by name (use the OpenAPI securitySchemes names): each `{ jwt: {...} }`, `{ apiKey: {...} }`, `{ introspection: {...} }` or `{ mtls: {...} }` with the options of auth-jwt / auth-apikey / auth-introspection / auth-mtls.',
+      description: 'Schemes by name (use the OpenAPI securitySchemes names): each `{ jwt: {...} }`, `{ apiKey: {...} }`, `{ introspection: {...} }`, `{ mtls: {...} }` or `{ signature: {...} }` with the options of auth-jwt / auth-apikey / auth-introspection / auth-mtls / auth-signature.',
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
@@ -23,6 +24,7 @@ export const authSchemesSchema = {
           apiKey: { type: 'object', additionalProperties: false, properties: apiKeySchemeProperties },
           introspection: { type: 'object', additionalProperties: false, properties: introspectionSchemeProperties, required: introspectionRequired },
           mtls: { type: 'object', additionalProperties: false, properties: mtlsSchemeProperties },
+          signature: { type: 'object', additionalProperties: false, properties: signatureSchemeProperties, required: ['consumers'] },
         },
       },
     },
@@ -39,7 +41,7 @@ export const authSchemesSchema = {
 export type Alternatives = string[][];
 
 export type AuthSchemesConfig = {
-  schemes: Record<string, { jwt?: JwtSchemeConfig; apiKey?: ApiKeySchemeConfig; introspection?: IntrospectionSchemeConfig; mtls?: MtlsSchemeConfig }>;
+  schemes: Record<string, { jwt?: JwtSchemeConfig; apiKey?: ApiKeySchemeConfig; introspection?: IntrospectionSchemeConfig; mtls?: MtlsSchemeConfig; signature?: SignatureSchemeConfig }>;
   require?: 'spec' | Alternatives;
   operations: Record<string, Alternatives>;
 } & CommonConfig;
