@@ -4,6 +4,7 @@ import { toBytes, toMs } from '../config/units.ts';
 import type { Authenticator } from './authenticate.ts';
 import { headerTokenExtractor, quote } from './bearer.ts';
 import { checkCertificateBinding } from './binding.ts';
+import { dropClientHeader } from './hide.ts';
 import { IntrospectionVerifier } from './introspection.ts';
 import type { IntrospectionSchemeConfig } from './introspection-schema.ts';
 
@@ -31,6 +32,7 @@ export function introspectionAuthenticator(name: string, config: IntrospectionSc
     verifier,
     extract: headerTokenExtractor(config.header, scheme),
     verify: (token, ctx) => checkCertificateBinding(verifier.verify(token), ctx),
+    hide: (ctx) => dropClientHeader(ctx, config.header.toLowerCase(), scheme === '' ? '' : `${scheme.toLowerCase()} `),
     challenge: (realm, invalid) => `${scheme || 'Bearer'} realm="${quote(realm)}"${invalid ? ', error="invalid_token"' : ''}`,
   };
 }

@@ -11,11 +11,12 @@ import { sharedStore, describeStore } from '../store/open.ts';
 import { ApiKeyVerifier } from './apikey.ts';
 import { headerTokenExtractor, quote } from './bearer.ts';
 import { checkCertificateBinding } from './binding.ts';
+import { dropClientHeader, dropQueryParam } from './hide.ts';
+import { keyId } from './api-key.ts';
 import type { Authenticator } from './authenticate.ts';
 import { sharedJwks } from './jwks.ts';
 import { ASYMMETRIC_ALGS, HMAC_ALGS, JwtVerifier, staticKeys, type IssuerSettings } from './jwt.ts';
-import { FailureLimiter, sharedLimiter } from './limiter.ts';
-import type { ApiKeySchemeConfig, BruteForceConfig, IssuerConfig, JwtSchemeConfig } from './schema.ts';
+import type { ApiKeySchemeConfig, IssuerConfig, JwtSchemeConfig } from './schema.ts';
 
 const MAX_CACHE_TTL_MS = 1000;
 
@@ -39,6 +40,7 @@ export function jwtAuthenticator(name: string, config: JwtSchemeConfig, env: Pol
     verifier,
     extract: headerTokenExtractor(config.header, scheme),
     verify: (token, ctx) => checkCertificateBinding(verifier.verify(token), ctx),
+    hide: (ctx) => dropClientHeader(ctx, config.header.toLowerCase(), scheme === '' ? '' : `${scheme.toLowerCase()} `),
     challenge: (realm, invalid) => `${scheme || 'Bearer'} realm="${quote(realm)}"${invalid ? ', error="invalid_token"' : ''}`,
   };
 }
@@ -168,13 +170,15 @@ export function apiKeyAuthenticator(name: string, config: ApiKeySchemeConfig, en
       return undefined;
     },
     verify: (key) => verifier.verify(key),
+    credentialId: (key) => keyId(key),
+    hide(ctx) {
+      dropClientHeader(ctx, header);
+      if (authPrefix !== undefined) dropClientHeader(ctx, 'authorization', authPrefix);
+      if (query !== undefined) dropQueryParam(ctx, query);
+    },
     challenge: (realm) => `${authScheme || 'ApiKey'} realm="${quote(realm)}", header="${quote(headerLabel)}"`,
   };
 }
 
-export function limiterFor(config: BruteForceConfig): FailureLimiter | undefined {
-  if (!config.enabled) return undefined;
-  return sharedLimiter({ maxFailures: config.maxFailures, windowMs: toMs(config.window), lockoutMs: toMs(config.lockout), maxEntries: config.maxClients });
-}
 
 

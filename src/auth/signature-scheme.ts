@@ -7,6 +7,7 @@ import { toMs } from '../config/units.ts';
 import type { PolicyEnv } from '../core/policy.ts';
 import type { Authenticator } from './authenticate.ts';
 import { quote } from './bearer.ts';
+import { dropClientHeader } from './hide.ts';
 import { SignatureVerifier, type SigningKey } from './signature.ts';
 import type { SignatureSchemeConfig } from './signature-schema.ts';
 
@@ -46,6 +47,11 @@ export function signatureAuthenticator(name: string, config: SignatureSchemeConf
       return typeof h['signature-input'] === 'string' ? h['signature-input'] : '';
     },
     verify: (_input, ctx) => verifier.verify(ctx),
+    credentialId: (input) => /;keyid="([^"\\]{1,200})"/.exec(input)?.[1],
+    hide(ctx) {
+      dropClientHeader(ctx, 'signature');
+      dropClientHeader(ctx, 'signature-input');
+    },
     challenge: (realm) => `Signature realm="${quote(realm)}"`,
   };
 }

@@ -2,9 +2,9 @@
 // authorization server's introspection endpoint (RFC 7662). For "token or API key" and OpenAPI
 // `security` requirements, use auth-schemes with an `introspection:` scheme.
 import { makePlan, runPlan } from '../../auth/authenticate.ts';
-import { identityHeaderNames, reservedIdentityHeaders } from '../../auth/identity.ts';
+import { reservedIdentityHeaders } from '../../auth/identity.ts';
+import { runOptions } from '../../auth/run-options.ts';
 import { introspectionAuthenticator } from '../../auth/introspection-scheme.ts';
-import { limiterFor } from '../../auth/schemes.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { authIntrospectionSchema, type AuthIntrospectionConfig } from './schema.ts';
 
@@ -15,10 +15,9 @@ export const authIntrospection: PolicyFactory<AuthIntrospectionConfig> = {
   schema: authIntrospectionSchema,
   create(config, env) {
     const plan = makePlan([[introspectionAuthenticator('introspection', config)]]);
-    const headers = identityHeaderNames(config.identityHeaders);
-    const options = { policy: 'auth-introspection', realm: config.realm ?? env.scope.api ?? 'portcullis', headers, limiter: limiterFor(config.bruteForce), logger: env.logger };
+    const options = runOptions('auth-introspection', config, env);
     return {
-      reservedHeaders: reservedIdentityHeaders(headers),
+      reservedHeaders: reservedIdentityHeaders(options.headers),
       onRequest: (ctx) => runPlan(ctx, plan, options),
     };
   },

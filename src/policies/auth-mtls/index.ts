@@ -2,9 +2,9 @@
 // (`tls.clientCerts`) and mapped to a consumer. For "certificate or token" and OpenAPI `mutualTLS`
 // requirements, use auth-schemes with an `mtls:` scheme.
 import { makePlan, runPlan } from '../../auth/authenticate.ts';
-import { identityHeaderNames, reservedIdentityHeaders } from '../../auth/identity.ts';
+import { reservedIdentityHeaders } from '../../auth/identity.ts';
+import { runOptions } from '../../auth/run-options.ts';
 import { mtlsAuthenticator } from '../../auth/mtls.ts';
-import { limiterFor } from '../../auth/schemes.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { authMtlsSchema, type AuthMtlsConfig } from './schema.ts';
 
@@ -15,10 +15,9 @@ export const authMtls: PolicyFactory<AuthMtlsConfig> = {
   schema: authMtlsSchema,
   create(config, env) {
     const plan = makePlan([[mtlsAuthenticator('mtls', config, '')]]);
-    const headers = identityHeaderNames(config.identityHeaders);
-    const options = { policy: 'auth-mtls', realm: config.realm ?? env.scope.api ?? 'portcullis', headers, limiter: limiterFor(config.bruteForce), logger: env.logger };
+    const options = runOptions('auth-mtls', config, env);
     return {
-      reservedHeaders: reservedIdentityHeaders(headers),
+      reservedHeaders: reservedIdentityHeaders(options.headers),
       onRequest: (ctx) => runPlan(ctx, plan, options),
     };
   },

@@ -2,12 +2,13 @@
 // (OR of ANDs) decides which schemes it needs, or none; config can override per operation. The
 // schemes are configured once per API (JWT issuers, API key sources) and shared by every operation.
 import { makePlan, runPlan, type Authenticator, type Plan } from '../../auth/authenticate.ts';
-import { identityHeaderNames, reservedIdentityHeaders } from '../../auth/identity.ts';
+import { reservedIdentityHeaders } from '../../auth/identity.ts';
+import { runOptions } from '../../auth/run-options.ts';
 import { introspectionAuthenticator } from '../../auth/introspection-scheme.ts';
 import { mtlsAuthenticator } from '../../auth/mtls.ts';
 import { signatureAuthenticator } from '../../auth/signature-scheme.ts';
 import { compatible, documentRequirement, operationRequirement, securitySchemes, type Requirement } from '../../auth/requirements.ts';
-import { apiKeyAuthenticator, jwtAuthenticator, limiterFor, type ApiKeyLocation } from '../../auth/schemes.ts';
+import { apiKeyAuthenticator, jwtAuthenticator, type ApiKeyLocation } from '../../auth/schemes.ts';
 import type { PolicyEnv, PolicyFactory } from '../../core/policy.ts';
 import { authSchemesSchema, type AuthSchemesConfig } from './schema.ts';
 
@@ -47,10 +48,9 @@ export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
     const fallback = planOf(undefined, requirementOf(undefined));
     if (problems.length) throw new Error(`${problems.join('; ')} (add them to schemes, or override with operations)`);
     if (dropped.size) env.logger.warn({ schemes: [...dropped] }, 'alternatives naming unconfigured security schemes are ignored');
-    const headers = identityHeaderNames(config.identityHeaders);
-    const options = { policy: 'auth-schemes', realm: config.realm ?? env.scope.api ?? 'portcullis', headers, limiter: limiterFor(config.bruteForce), logger: env.logger };
+    const options = runOptions('auth-schemes', config, env);
     return {
-      reservedHeaders: reservedIdentityHeaders(headers),
+      reservedHeaders: reservedIdentityHeaders(options.headers),
       onRequest(ctx) {
         const plan = (ctx.operationId === undefined ? undefined : plans.get(ctx.operationId)) ?? fallback;
         return runPlan(ctx, plan, options);

@@ -2,8 +2,8 @@
 // consumer's key. For "signature or token" and OpenAPI requirements, use auth-schemes with a
 // `signature:` scheme.
 import { makePlan, runPlan } from '../../auth/authenticate.ts';
-import { identityHeaderNames, reservedIdentityHeaders } from '../../auth/identity.ts';
-import { limiterFor } from '../../auth/schemes.ts';
+import { reservedIdentityHeaders } from '../../auth/identity.ts';
+import { runOptions } from '../../auth/run-options.ts';
 import { signatureAuthenticator } from '../../auth/signature-scheme.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { authSignatureSchema, type AuthSignatureConfig } from './schema.ts';
@@ -15,10 +15,9 @@ export const authSignature: PolicyFactory<AuthSignatureConfig> = {
   schema: authSignatureSchema,
   create(config, env) {
     const plan = makePlan([[signatureAuthenticator('signature', config, env, '')]]);
-    const headers = identityHeaderNames(config.identityHeaders);
-    const options = { policy: 'auth-signature', realm: config.realm ?? env.scope.api ?? 'portcullis', headers, limiter: limiterFor(config.bruteForce), logger: env.logger };
+    const options = runOptions('auth-signature', config, env);
     return {
-      reservedHeaders: reservedIdentityHeaders(headers),
+      reservedHeaders: reservedIdentityHeaders(options.headers),
       onRequest: (ctx) => runPlan(ctx, plan, options),
     };
   },
