@@ -147,6 +147,11 @@ function record(ctx: RequestContext, o: RunOptions, a: Authenticator | undefined
 }
 
 function unauthenticated(plan: Plan, o: RunOptions, failed: Authenticator | undefined): GatewayError {
-  const challenges = [...new Set(plan.schemes.map((a) => a.challenge(o.realm, failed !== undefined && a.kind === failed.kind)))];
+  const challenges = [...new Set(plan.schemes.map((a) => a.challenge(o.realm, failed !== undefined && family(a) === family(failed))))];
   return new GatewayError('PCL_ERR_UNAUTHENTICATED', DETAIL, { headers: { 'www-authenticate': challenges.join(', ') } });
+}
+
+/** JWT and introspection schemes both answer with a Bearer challenge: a refused token marks both. */
+function family(a: Authenticator): string {
+  return a.kind === 'introspection' ? 'jwt' : a.kind;
 }
