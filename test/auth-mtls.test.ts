@@ -8,6 +8,7 @@ import { SignJWT } from 'jose';
 import { Agent, request } from 'undici';
 import { makeClientPki, type ClientPki, type IssuedCert } from './helpers/client-certs.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { startIntrospectionServer, type IntrospectionServer } from './helpers/introspection-server.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
 const SECRET = 'mtls-test-hmac-secret-at-least-32-bytes';
@@ -19,15 +20,19 @@ paths:
     get: { operationId: partner, security: [{ clientCert: [] }], responses: { '200': { description: ok } } }
   /orders:
     get: { operationId: orders, security: [{ bearer: [] }], responses: { '200': { description: ok } } }
+  /reports:
+    get: { operationId: reports, security: [{ opaque: [] }], responses: { '200': { description: ok } } }
 components:
   securitySchemes:
     clientCert: { type: mutualTLS }
     bearer: { type: http, scheme: bearer }
+    opaque: { type: oauth2, flows: { clientCredentials: { tokenUrl: 'https://as.example/token', scopes: {} } } }
 `;
 
 describe('mutual TLS', () => {
   let pki: ClientPki;
   let upstream: TestUpstream;
+  let as: IntrospectionServer;
   let gw: TestGateway;
   let certs: Record<'byCn' | 'bySan' | 'byFingerprint' | 'unmapped' | 'foreign' | 'expired', IssuedCert>;
   const agents: Agent[] = [];
@@ -43,6 +48,7 @@ describe('mutual TLS', () => {
       expired: pki.issue('expired', { cn: 'partner-a.example', expired: true }),
     };
     upstream = await startUpstream();
+    as = await startIntrospectionServer('portcullis', 'introspection-client-secret');
     const listener = (name: string, mode: string) => `  - name: ${name}
     port: 0
     host: 127.0.0.1
@@ -69,6 +75,8 @@ apis:
                 - { id: partner-c, certificates: [{ sha256: '${certs.byFingerprint.fingerprint256}' }] }
           bearer:
             jwt: { issuers: [{ issuer: https://idp.test, secret: ${SECRET}, audiences: [shop] }] }
+          opaque:
+            introspection: { endpoint: ${as.url}, clientId: portcullis, clientSecret: introspection-client-secret }
 `,
       { 'spec.yaml': spec },
     );
@@ -76,6 +84,7 @@ apis:
   after(async () => {
     for (const a of agents) await a.close();
     await gw?.close();
+    await as?.close();
     await upstream?.close();
   });
 
@@ -145,6 +154,17 @@ apis:
     assert.equal((await get(`${lenientUrl()}/orders`, undefined, { authorization: `Bearer ${unbound}` })).status, 200);
     const garbage = await token('not-a-thumbprint');
     assert.equal((await get(`${lenientUrl()}/orders`, certs.byCn, { authorization: `Bearer ${garbage}` })).status, 401);
+  });
+
+  test('RFC 8705: an introspected token whose answer carries cnf.x5t#S256 is bound the same way', async () => {
+    as.tokens.set('opaque-bound-token-1', { active: true, sub: 'svc', cnf: { 'x5t#S256': certs.bySan.thumbprint }, exp: Math.floor(Date.now() / 1000) + 60 });
+    const auth = { authorization: 'Bearer opaque-bound-token-1' };
+    assert.equal((await get(`${lenientUrl()}/reports`, certs.bySan, auth)).status, 200);
+    const stolen = await get(`${lenientUrl()}/reports`, certs.byCn, auth);
+    assert.equal(stolen.status, 401);
+    assert.equal(stolen.reached, false);
+    assert.equal((await get(`${lenientUrl()}/reports`, undefined, auth)).status, 401);
+    assert.equal(as.calls.filter((c) => c.token === 'opaque-bound-token-1').length, 1, 'one introspection, the binding checked per request');
   });
 });
 
