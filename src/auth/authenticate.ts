@@ -12,13 +12,17 @@ import type { FailureLimiter } from './limiter.ts';
 export interface Authenticator {
   /** Scheme name (the OpenAPI securitySchemes key, or the policy's). */
   readonly name: string;
-  readonly kind: 'jwt' | 'apiKey';
+  readonly kind: 'jwt' | 'apiKey' | 'introspection' | 'mtls' | 'signature';
   /** The credential of this scheme in the request; undefined when there is none. */
   extract(ctx: RequestContext): string | undefined;
-  /** Throws AuthFailure (refused) or AuthUnavailable (cannot tell now). */
-  verify(credential: string): Identity | Promise<Identity>;
+  /** Throws AuthFailure (refused) or AuthUnavailable (cannot tell now). `ctx` for bindings (client certificate, body). */
+  verify(credential: string, ctx: RequestContext): Identity | Promise<Identity>;
   /** A WWW-Authenticate challenge; `invalid` when a credential of this scheme was refused. */
   challenge(realm: string, invalid: boolean): string;
+  /** The credential's public id (API key id, signature keyid) for per-credential lockout; none for whole secrets. */
+  credentialId?(credential: string): string | undefined;
+  /** Removes this scheme's credential from the request forwarded upstream (hideCredentials). */
+  hide?(ctx: RequestContext): void;
 }
 
 export interface Plan {
@@ -34,6 +38,9 @@ export interface RunOptions {
   readonly realm: string;
   readonly headers: IdentityHeaderNames;
   readonly limiter: FailureLimiter | undefined;
+  /** Failures per credential id (from any address). */
+  readonly credentialLimiter: FailureLimiter | undefined;
+  readonly hideCredentials: boolean;
   readonly logger: Logger;
 }
 
@@ -64,22 +71,23 @@ export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | 
       });
     }
   }
+  if (o.credentialLimiter?.mayBeLocked()) checkCredentialLocks(ctx, present, o, o.credentialLimiter);
   const verified = new Map<Authenticator, Identity>();
   let pending: Promise<void>[] | undefined;
   for (const [a, credential] of present) {
     let result: Identity | Promise<Identity>;
     try {
-      result = a.verify(credential);
+      result = a.verify(credential, ctx);
     } catch (error) {
       if (pending) void Promise.allSettled(pending); // already refused: their outcome no longer matters
-      throw refused(ctx, plan, o, a, error);
+      throw refused(ctx, plan, o, a, credential, error);
     }
     if (result instanceof Promise) {
       (pending ??= []).push(
         result.then(
           (identity) => void verified.set(a, identity),
           (error: unknown) => {
-            throw refused(ctx, plan, o, a, error);
+            throw refused(ctx, plan, o, a, credential, error);
           },
         ),
       );
@@ -89,12 +97,26 @@ export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | 
   return Promise.all(pending).then(() => finish(ctx, plan, o, verified));
 }
 
+/** A credential locked out (too many failures with it, from anywhere) is refused, a valid one too. */
+function checkCredentialLocks(ctx: RequestContext, present: [Authenticator, string][], o: RunOptions, limiter: FailureLimiter): void {
+  for (const [a, credential] of present) {
+    const id = a.credentialId?.(credential);
+    const wait = id === undefined ? 0 : limiter.lockedFor(`${a.kind}:${id}`);
+    if (wait <= 0) continue;
+    (ctx.state ??= {})[o.policy] = { reason: 'credential_locked_out', scheme: a.name };
+    throw new GatewayError('PCL_ERR_TOO_MANY_AUTH_FAILURES', 'Too many failed authentication attempts with this credential.', {
+      headers: { 'retry-after': String(Math.ceil(wait / 1000)) },
+    });
+  }
+}
+
 function finish(ctx: RequestContext, plan: Plan, o: RunOptions, verified: Map<Authenticator, Identity>): void {
   for (const alternative of plan.alternatives) {
     if (!alternative.every((a) => verified.has(a))) continue;
     let identity = verified.get(alternative[0]!)!;
     for (let i = 1; i < alternative.length; i++) identity = mergeIdentities(identity, verified.get(alternative[i]!)!);
     applyIdentity(ctx, identity, o.headers);
+    if (o.hideCredentials) for (const a of verified.keys()) a.hide?.(ctx);
     return;
   }
   if (plan.anonymous) return;
@@ -103,7 +125,8 @@ function finish(ctx: RequestContext, plan: Plan, o: RunOptions, verified: Map<Au
   throw unauthenticated(plan, o, undefined);
 }
 
-function refused(ctx: RequestContext, plan: Plan, o: RunOptions, a: Authenticator, error: unknown): GatewayError {
+function refused(ctx: RequestContext, plan: Plan, o: RunOptions, a: Authenticator, credential: string, error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error; // e.g. a body a signature covers is too large (413)
   if (error instanceof AuthUnavailable) {
     (ctx.state ??= {})[o.policy] = { reason: 'unavailable', scheme: a.name };
     o.logger.error({ reqId: ctx.id, scheme: a.name, err: (error.cause as Error | undefined)?.message ?? error.message }, 'authentication unavailable');
@@ -113,6 +136,8 @@ function refused(ctx: RequestContext, plan: Plan, o: RunOptions, a: Authenticato
   if (!(error instanceof AuthFailure)) o.logger.error({ reqId: ctx.id, scheme: a.name, err: error }, 'unexpected error while verifying a credential');
   record(ctx, o, a, failure);
   if (o.limiter?.fail(ctx.clientIp)) o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp }, 'too many failed authentications: client address locked out');
+  const id = o.credentialLimiter === undefined ? undefined : a.credentialId?.(credential);
+  if (id !== undefined && o.credentialLimiter!.fail(`${a.kind}:${id}`)) o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications: credential locked out');
   return unauthenticated(plan, o, a);
 }
 
@@ -122,6 +147,11 @@ function record(ctx: RequestContext, o: RunOptions, a: Authenticator | undefined
 }
 
 function unauthenticated(plan: Plan, o: RunOptions, failed: Authenticator | undefined): GatewayError {
-  const challenges = [...new Set(plan.schemes.map((a) => a.challenge(o.realm, failed !== undefined && a.kind === failed.kind)))];
+  const challenges = [...new Set(plan.schemes.map((a) => a.challenge(o.realm, failed !== undefined && family(a) === family(failed))))];
   return new GatewayError('PCL_ERR_UNAUTHENTICATED', DETAIL, { headers: { 'www-authenticate': challenges.join(', ') } });
+}
+
+/** JWT and introspection schemes both answer with a Bearer challenge: a refused token marks both. */
+function family(a: Authenticator): string {
+  return a.kind === 'introspection' ? 'jwt' : a.kind;
 }

@@ -15,7 +15,13 @@ export type FailureReason =
   | 'claim_invalid'
   | 'unsupported'
   | 'jwks_unavailable'
-  | 'incomplete';
+  | 'incomplete'
+  | 'inactive'
+  | 'untrusted_certificate'
+  | 'unmapped_certificate'
+  | 'certificate_mismatch'
+  | 'digest_mismatch'
+  | 'replayed';
 
 export class AuthFailure extends Error {
   readonly reason: FailureReason;

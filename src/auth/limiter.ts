@@ -1,5 +1,5 @@
-// Brute-force protection: failed authentication attempts counted per client address in fixed
-// windows; past the limit the address is locked out for a while (every credential refused, so the
+// Brute-force protection: failed authentication attempts counted per client address (or per
+// credential id) in fixed windows; past the limit the address (credential) is locked out for a while (every credential refused, so the
 // lockout is no oracle). In-process and bounded: the oldest entries go when the table is full.
 // Across worker processes each counts on its own (the Redis-backed counters of the limit phase
 // will make this exact).
@@ -21,10 +21,17 @@ interface Entry {
 export class FailureLimiter {
   readonly #options: LimiterOptions;
   readonly #entries: ExpiringLru<Entry>;
+  /** Latest end of any lockout started: before it, some key may be locked (cheap pre-check). */
+  #anyLockUntil = 0;
 
   constructor(options: LimiterOptions) {
     this.#options = options;
     this.#entries = new ExpiringLru(options.maxEntries);
+  }
+
+  /** Whether some key may be locked out now (false: no lookup needed). */
+  mayBeLocked(now = Date.now()): boolean {
+    return now < this.#anyLockUntil;
   }
 
   /** Milliseconds until the address may try again; 0 when it is not locked out. */
@@ -44,6 +51,7 @@ export class FailureLimiter {
     let started = false;
     if (e.failures >= o.maxFailures && e.lockedUntil <= now) {
       e.lockedUntil = now + o.lockoutMs;
+      this.#anyLockUntil = Math.max(this.#anyLockUntil, e.lockedUntil);
       e.failures = 0;
       e.windowEnds = e.lockedUntil;
       started = true;
@@ -55,9 +63,9 @@ export class FailureLimiter {
 
 const shared = new Map<string, FailureLimiter>();
 
-/** One limiter per setting for the whole process, so every API and operation counts together. */
-export function sharedLimiter(options: LimiterOptions): FailureLimiter {
-  const key = `${options.maxFailures}/${options.windowMs}/${options.lockoutMs}/${options.maxEntries}`;
+/** One limiter per kind and setting for the whole process, so every API and operation counts together. */
+export function sharedLimiter(options: LimiterOptions, kind: 'address' | 'credential' = 'address'): FailureLimiter {
+  const key = `${kind}/${options.maxFailures}/${options.windowMs}/${options.lockoutMs}/${options.maxEntries}`;
   let limiter = shared.get(key);
   if (!limiter) shared.set(key, (limiter = new FailureLimiter(options)));
   return limiter;

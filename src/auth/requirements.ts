@@ -27,8 +27,11 @@ export function securitySchemes(spec: LoadedSpec): Record<string, Record<string,
 }
 
 /** Whether a configured scheme kind can serve an OpenAPI scheme of this type. */
-export function compatible(kind: 'jwt' | 'apiKey', def: Record<string, unknown>): boolean {
+export function compatible(kind: 'jwt' | 'apiKey' | 'introspection' | 'mtls' | 'signature', def: Record<string, unknown>): boolean {
   if (kind === 'apiKey') return def.type === 'apiKey';
+  if (kind === 'mtls') return def.type === 'mutualTLS';
+  // HTTP message signatures have no OpenAPI scheme type: an `http` scheme with another name, or none.
+  if (kind === 'signature') return def.type === 'http' && String(def.scheme).toLowerCase() !== 'bearer';
   if (def.type === 'http') return String(def.scheme).toLowerCase() === 'bearer';
   return def.type === 'oauth2' || def.type === 'openIdConnect';
 }

@@ -22,12 +22,20 @@ export const bruteForceSchema = closed('Failed authentications per client addres
   window: dur('Window in which failures are counted.', '1m'),
   lockout: dur('How long a locked-out address is refused.', '5m'),
   maxClients: { type: 'integer', minimum: 100, default: 10000, description: 'Addresses tracked at most (the oldest are forgotten first).' },
+  perCredential: closed('Failed authentications per credential id (API key id, signature keyid), from any address; past the limit that credential is locked out (429), a valid use of it too.', {
+    enabled: { type: 'boolean', default: true, description: 'Count failures per credential and lock out.' },
+    maxFailures: { type: 'integer', minimum: 1, default: 20, description: 'Failures within `window` that lock the credential.' },
+    window: dur('Window in which failures are counted.', '1m'),
+    lockout: dur('How long a locked credential is refused.', '5m'),
+    maxCredentials: { type: 'integer', minimum: 100, default: 10000, description: 'Credential ids tracked at most.' },
+  }, { default: {} }),
 }, { default: {} });
 
 export const commonProperties = {
   realm: str('`realm` of the WWW-Authenticate challenges; defaults to the API name.'),
   identityHeaders: identityHeadersSchema,
   bruteForce: bruteForceSchema,
+  hideCredentials: { type: 'boolean', default: false, description: 'Remove the credentials that authenticated the request (Authorization, API key header or query parameter, Signature/Signature-Input) before forwarding it upstream.' },
 };
 
 const algorithms = { type: 'array', items: { type: 'string', enum: [...ASYMMETRIC_ALGS, ...HMAC_ALGS] }, minItems: 1, description: 'Allowed `alg` values. Defaults: the asymmetric ones for keys, HS256/384/512 for a secret. `none` is never allowed.' };
@@ -109,12 +117,14 @@ export interface BruteForceConfig {
   window: Duration;
   lockout: Duration;
   maxClients: number;
+  perCredential: { enabled: boolean; maxFailures: number; window: Duration; lockout: Duration; maxCredentials: number };
 }
 
 export interface CommonConfig {
   realm?: string;
   identityHeaders: IdentityHeadersConfig;
   bruteForce: BruteForceConfig;
+  hideCredentials: boolean;
 }
 
 export interface IssuerConfig {

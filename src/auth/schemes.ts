@@ -9,11 +9,14 @@ import type { RequestContext } from '../core/context.ts';
 import type { PolicyEnv } from '../core/policy.ts';
 import { sharedStore, describeStore } from '../store/open.ts';
 import { ApiKeyVerifier } from './apikey.ts';
+import { headerTokenExtractor, quote } from './bearer.ts';
+import { checkCertificateBinding } from './binding.ts';
+import { dropClientHeader, dropQueryParam } from './hide.ts';
+import { keyId } from './api-key.ts';
 import type { Authenticator } from './authenticate.ts';
 import { sharedJwks } from './jwks.ts';
 import { ASYMMETRIC_ALGS, HMAC_ALGS, JwtVerifier, staticKeys, type IssuerSettings } from './jwt.ts';
-import { FailureLimiter, sharedLimiter } from './limiter.ts';
-import type { ApiKeySchemeConfig, BruteForceConfig, IssuerConfig, JwtSchemeConfig } from './schema.ts';
+import type { ApiKeySchemeConfig, IssuerConfig, JwtSchemeConfig } from './schema.ts';
 
 const MAX_CACHE_TTL_MS = 1000;
 
@@ -30,21 +33,14 @@ export function jwtAuthenticator(name: string, config: JwtSchemeConfig, env: Pol
     cacheEntries: config.cache.maxEntries,
     cacheMaxTtlMs: toMs(config.cache.maxTtl),
   });
-  const header = config.header.toLowerCase();
   const scheme = config.scheme;
-  const prefix = scheme === '' ? '' : `${scheme.toLowerCase()} `;
   return {
     name,
     kind: 'jwt',
     verifier,
-    extract(ctx) {
-      const value = ctx.req.headers[header];
-      if (typeof value !== 'string') return undefined;
-      if (prefix === '') return value.trim();
-      if (value.length < prefix.length || value.slice(0, prefix.length).toLowerCase() !== prefix) return undefined;
-      return value.slice(prefix.length).trim();
-    },
-    verify: (token) => verifier.verify(token),
+    extract: headerTokenExtractor(config.header, scheme),
+    verify: (token, ctx) => checkCertificateBinding(verifier.verify(token), ctx),
+    hide: (ctx) => dropClientHeader(ctx, config.header.toLowerCase(), scheme === '' ? '' : `${scheme.toLowerCase()} `),
     challenge: (realm, invalid) => `${scheme || 'Bearer'} realm="${quote(realm)}"${invalid ? ', error="invalid_token"' : ''}`,
   };
 }
@@ -174,16 +170,15 @@ export function apiKeyAuthenticator(name: string, config: ApiKeySchemeConfig, en
       return undefined;
     },
     verify: (key) => verifier.verify(key),
+    credentialId: (key) => keyId(key),
+    hide(ctx) {
+      dropClientHeader(ctx, header);
+      if (authPrefix !== undefined) dropClientHeader(ctx, 'authorization', authPrefix);
+      if (query !== undefined) dropQueryParam(ctx, query);
+    },
     challenge: (realm) => `${authScheme || 'ApiKey'} realm="${quote(realm)}", header="${quote(headerLabel)}"`,
   };
 }
 
-export function limiterFor(config: BruteForceConfig): FailureLimiter | undefined {
-  if (!config.enabled) return undefined;
-  return sharedLimiter({ maxFailures: config.maxFailures, windowMs: toMs(config.window), lockoutMs: toMs(config.lockout), maxEntries: config.maxClients });
-}
 
-function quote(value: string): string {
-  return value.replace(/["\\]/g, '\\$&');
-}
 

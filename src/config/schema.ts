@@ -22,6 +22,10 @@ const tlsListener = closed('Serve HTTPS on this listener.', {
     includeSubDomains: bool('Add includeSubDomains.', true),
     preload: bool('Add preload.', false),
   }),
+  clientCerts: closed('Ask clients for a certificate (mutual TLS), verified against these CAs. auth-mtls / mtls schemes map it to a consumer.', {
+    ca: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }], description: 'Path(s) of the PEM CA certificates that client certificates must chain to. Reloaded with the certificate.' },
+    mode: { type: 'string', enum: ['required', 'optional'], default: 'required', description: 'required: the TLS handshake fails without a valid certificate (missing, untrusted, expired). optional: connections without one (or with an invalid one) are accepted; the auth policies decide (401).' },
+  }, { required: ['ca'] }),
 }, { required: ['cert', 'key'] });
 
 const listener = closed('A port the gateway accepts API traffic on.', {

@@ -13,6 +13,7 @@ export interface ListenerConfig {
     key: string;
     minVersion: 'TLSv1.2' | 'TLSv1.3';
     hsts?: { maxAge: Duration; includeSubDomains: boolean; preload: boolean };
+    clientCerts?: { ca: string | string[]; mode: 'required' | 'optional' };
   };
   redirectToHttps?: { port: number };
 }

@@ -1,6 +1,6 @@
 // One API listener: an HTTP or HTTPS server hardened per `limits` (head size and count, slow clients,
 // connections per client address), answering parse errors itself, and reloading its certificate
-// when the files change.
+// (and client CAs) when the files change. With `tls.clientCerts` it asks clients for certificates.
 import { watch, readFileSync, type FSWatcher } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -45,9 +45,11 @@ export function createListener(config: ListenerConfig, limits: ListenerLimits, b
     insecureHTTPParser: false,
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeout),
   };
-  const server: Server = tls
-    ? createHttpsServer({ ...httpOptions, cert: readFileSync(certPath), key: readFileSync(keyPath), minVersion: tls.minVersion }, handler)
-    : createHttpServer(httpOptions, handler);
+  // Mutual TLS: ask for a client certificate; `required` refuses the handshake without a valid one.
+  const clientCas = tls?.clientCerts ? (Array.isArray(tls.clientCerts.ca) ? tls.clientCerts.ca : [tls.clientCerts.ca]).map((p) => resolve(baseDir, p)) : [];
+  const secureContext = () => ({ cert: readFileSync(certPath), key: readFileSync(keyPath), minVersion: tls!.minVersion, ...(clientCas.length ? { ca: clientCas.map((p) => readFileSync(p)) } : {}) });
+  const clientCertOptions = tls?.clientCerts ? { requestCert: true, rejectUnauthorized: tls.clientCerts.mode === 'required' } : {};
+  const server: Server = tls ? createHttpsServer({ ...httpOptions, ...secureContext(), ...clientCertOptions }, handler) : createHttpServer(httpOptions, handler);
 
   let maxPerIp = limits.maxConnectionsPerIp;
   const perIp = new Map<string, number>();
@@ -89,7 +91,7 @@ export function createListener(config: ListenerConfig, limits: ListenerLimits, b
   const reloadCertificate = () => {
     if (!tls) return;
     try {
-      (server as import('node:https').Server).setSecureContext({ cert: readFileSync(certPath), key: readFileSync(keyPath), minVersion: tls.minVersion });
+      (server as import('node:https').Server).setSecureContext(secureContext());
       logger.info({ listener: config.name }, 'TLS certificate reloaded');
     } catch (error) {
       logger.error({ listener: config.name, err: (error as Error).message }, 'TLS certificate reload failed; the previous certificate stays in use');
@@ -98,7 +100,7 @@ export function createListener(config: ListenerConfig, limits: ListenerLimits, b
   const watchers: FSWatcher[] = [];
   if (tls) {
     let timer: NodeJS.Timeout | undefined;
-    for (const path of [certPath, keyPath]) {
+    for (const path of [certPath, keyPath, ...clientCas]) {
       try {
         watchers.push(
           watch(path, () => {

@@ -1,8 +1,9 @@
 // Every request of the API or operation needs a valid API key (X-API-Key or Authorization: ApiKey
 // by default). For "JWT or API key" and OpenAPI `security` requirements, use auth-schemes.
 import { makePlan, runPlan } from '../../auth/authenticate.ts';
-import { identityHeaderNames, reservedIdentityHeaders } from '../../auth/identity.ts';
-import { apiKeyAuthenticator, limiterFor } from '../../auth/schemes.ts';
+import { reservedIdentityHeaders } from '../../auth/identity.ts';
+import { runOptions } from '../../auth/run-options.ts';
+import { apiKeyAuthenticator } from '../../auth/schemes.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { authApiKeySchema, type AuthApiKeyConfig } from './schema.ts';
 
@@ -14,10 +15,9 @@ export const authApiKey: PolicyFactory<AuthApiKeyConfig> = {
   create(config, env) {
     const authenticator = apiKeyAuthenticator('apiKey', config, env, '');
     const plan = makePlan([[authenticator]]);
-    const headers = identityHeaderNames(config.identityHeaders);
-    const options = { policy: 'auth-apikey', realm: config.realm ?? env.scope.api ?? 'portcullis', headers, limiter: limiterFor(config.bruteForce), logger: env.logger };
+    const options = runOptions('auth-apikey', config, env);
     return {
-      reservedHeaders: reservedIdentityHeaders(headers),
+      reservedHeaders: reservedIdentityHeaders(options.headers),
       onRequest: (ctx) => runPlan(ctx, plan, options),
     };
   },

@@ -1,8 +1,9 @@
 // Every request of the API or operation needs a valid JWT (Authorization: Bearer by default).
 // For "JWT or API key" and OpenAPI `security` requirements, use auth-schemes.
 import { makePlan, runPlan } from '../../auth/authenticate.ts';
-import { identityHeaderNames, reservedIdentityHeaders } from '../../auth/identity.ts';
-import { jwtAuthenticator, limiterFor } from '../../auth/schemes.ts';
+import { reservedIdentityHeaders } from '../../auth/identity.ts';
+import { runOptions } from '../../auth/run-options.ts';
+import { jwtAuthenticator } from '../../auth/schemes.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { authJwtSchema, type AuthJwtConfig } from './schema.ts';
 
@@ -14,10 +15,9 @@ export const authJwt: PolicyFactory<AuthJwtConfig> = {
   create(config, env) {
     const authenticator = jwtAuthenticator('jwt', config, env, '');
     const plan = makePlan([[authenticator]]);
-    const headers = identityHeaderNames(config.identityHeaders);
-    const options = { policy: 'auth-jwt', realm: config.realm ?? env.scope.api ?? 'portcullis', headers, limiter: limiterFor(config.bruteForce), logger: env.logger };
+    const options = runOptions('auth-jwt', config, env);
     return {
-      reservedHeaders: reservedIdentityHeaders(headers),
+      reservedHeaders: reservedIdentityHeaders(options.headers),
       onRequest: (ctx) => runPlan(ctx, plan, options),
     };
   },

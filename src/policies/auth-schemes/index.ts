@@ -2,16 +2,20 @@
 // (OR of ANDs) decides which schemes it needs, or none; config can override per operation. The
 // schemes are configured once per API (JWT issuers, API key sources) and shared by every operation.
 import { makePlan, runPlan, type Authenticator, type Plan } from '../../auth/authenticate.ts';
-import { identityHeaderNames, reservedIdentityHeaders } from '../../auth/identity.ts';
+import { reservedIdentityHeaders } from '../../auth/identity.ts';
+import { runOptions } from '../../auth/run-options.ts';
+import { introspectionAuthenticator } from '../../auth/introspection-scheme.ts';
+import { mtlsAuthenticator } from '../../auth/mtls.ts';
+import { signatureAuthenticator } from '../../auth/signature-scheme.ts';
 import { compatible, documentRequirement, operationRequirement, securitySchemes, type Requirement } from '../../auth/requirements.ts';
-import { apiKeyAuthenticator, jwtAuthenticator, limiterFor, type ApiKeyLocation } from '../../auth/schemes.ts';
+import { apiKeyAuthenticator, jwtAuthenticator, type ApiKeyLocation } from '../../auth/schemes.ts';
 import type { PolicyEnv, PolicyFactory } from '../../core/policy.ts';
 import { authSchemesSchema, type AuthSchemesConfig } from './schema.ts';
 
 export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
   name: 'auth-schemes',
   phase: 'authenticate',
-  description: 'Named authentication schemes (JWT, API key) required per operation as its OpenAPI `security` says (OR of ANDs, public when empty), or as configured (401).',
+  description: 'Named authentication schemes (JWT, API key, OAuth2 introspection, mutual TLS, HTTP message signatures) required per operation as its OpenAPI `security` says (OR of ANDs, public when empty), or as configured (401).',
   schema: authSchemesSchema,
   create(config, env) {
     const authenticators = buildSchemes(config, env);
@@ -44,10 +48,9 @@ export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
     const fallback = planOf(undefined, requirementOf(undefined));
     if (problems.length) throw new Error(`${problems.join('; ')} (add them to schemes, or override with operations)`);
     if (dropped.size) env.logger.warn({ schemes: [...dropped] }, 'alternatives naming unconfigured security schemes are ignored');
-    const headers = identityHeaderNames(config.identityHeaders);
-    const options = { policy: 'auth-schemes', realm: config.realm ?? env.scope.api ?? 'portcullis', headers, limiter: limiterFor(config.bruteForce), logger: env.logger };
+    const options = runOptions('auth-schemes', config, env);
     return {
-      reservedHeaders: reservedIdentityHeaders(headers),
+      reservedHeaders: reservedIdentityHeaders(options.headers),
       onRequest(ctx) {
         const plan = (ctx.operationId === undefined ? undefined : plans.get(ctx.operationId)) ?? fallback;
         return runPlan(ctx, plan, options);
@@ -60,11 +63,14 @@ function buildSchemes(config: AuthSchemesConfig, env: PolicyEnv): Map<string, Au
   const defs = env.spec ? securitySchemes(env.spec) : {};
   const out = new Map<string, Authenticator>();
   for (const [name, scheme] of Object.entries(config.schemes)) {
-    const kind = scheme.jwt ? 'jwt' : 'apiKey';
+    const kind = scheme.jwt ? 'jwt' : scheme.introspection ? 'introspection' : scheme.mtls ? 'mtls' : scheme.signature ? 'signature' : 'apiKey';
     const def = defs[name];
     if (def && !compatible(kind, def)) throw new Error(`schemes.${name}: the OpenAPI document declares it as ${String(def.type)}${def.scheme ? ` ${String(def.scheme)}` : ''}, which a ${kind} scheme cannot serve`);
     const where = `schemes.${name}.${kind}.`;
     if (scheme.jwt) out.set(name, jwtAuthenticator(name, scheme.jwt, env, where));
+    else if (scheme.introspection) out.set(name, introspectionAuthenticator(name, scheme.introspection));
+    else if (scheme.mtls) out.set(name, mtlsAuthenticator(name, scheme.mtls, where));
+    else if (scheme.signature) out.set(name, signatureAuthenticator(name, scheme.signature, env, where));
     else out.set(name, apiKeyAuthenticator(name, scheme.apiKey!, env, where, def ? { in: def.in as ApiKeyLocation['in'], name: def.name as string } : {}));
   }
   return out;

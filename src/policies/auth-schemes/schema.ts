@@ -1,3 +1,6 @@
+import { introspectionRequired, introspectionSchemeProperties, type IntrospectionSchemeConfig } from '../../auth/introspection-schema.ts';
+import { mtlsSchemeProperties, type MtlsSchemeConfig } from '../../auth/mtls-schema.ts';
+import { signatureSchemeProperties, type SignatureSchemeConfig } from '../../auth/signature-schema.ts';
 import { apiKeySchemeProperties, commonProperties, jwtSchemeProperties, type ApiKeySchemeConfig, type CommonConfig, type JwtSchemeConfig } from '../../auth/schema.ts';
 
 const alternatives = {
@@ -10,7 +13,7 @@ export const authSchemesSchema = {
   properties: {
     schemes: {
       type: 'object',
-      description: 'Schemes by name (use the OpenAPI securitySchemes names): each `{ jwt: {...} }` or `{ apiKey: {...} }` with the options of auth-jwt / auth-apikey.',
+      description: 'Schemes by name (use the OpenAPI securitySchemes names): each `{ jwt: {...} }`, `{ apiKey: {...} }`, `{ introspection: {...} }`, `{ mtls: {...} }` or `{ signature: {...} }` with the options of auth-jwt / auth-apikey / auth-introspection / auth-mtls / auth-signature.',
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
@@ -19,6 +22,9 @@ export const authSchemesSchema = {
         properties: {
           jwt: { type: 'object', additionalProperties: false, properties: jwtSchemeProperties, required: ['issuers'] },
           apiKey: { type: 'object', additionalProperties: false, properties: apiKeySchemeProperties },
+          introspection: { type: 'object', additionalProperties: false, properties: introspectionSchemeProperties, required: introspectionRequired },
+          mtls: { type: 'object', additionalProperties: false, properties: mtlsSchemeProperties },
+          signature: { type: 'object', additionalProperties: false, properties: signatureSchemeProperties, required: ['consumers'] },
         },
       },
     },
@@ -35,7 +41,7 @@ export const authSchemesSchema = {
 export type Alternatives = string[][];
 
 export type AuthSchemesConfig = {
-  schemes: Record<string, { jwt?: JwtSchemeConfig; apiKey?: ApiKeySchemeConfig }>;
+  schemes: Record<string, { jwt?: JwtSchemeConfig; apiKey?: ApiKeySchemeConfig; introspection?: IntrospectionSchemeConfig; mtls?: MtlsSchemeConfig; signature?: SignatureSchemeConfig }>;
   require?: 'spec' | Alternatives;
   operations: Record<string, Alternatives>;
 } & CommonConfig;

@@ -1,0 +1,51 @@
+// JSON Schema of an OAuth2 token introspection scheme (RFC 7662), for auth-introspection and the
+// `introspection:` schemes of auth-schemes.
+import { durationSchema, sizeSchema } from '../config/units.ts';
+import type { Duration, Size } from '../config/types.ts';
+
+const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
+const dur = (description: string, dflt: string) => ({ ...durationSchema, description: `${description} ${durationSchema.description}`, default: dflt });
+const closed = (description: string, properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type: 'object', description, additionalProperties: false, properties, ...extra });
+
+export const introspectionSchemeProperties = {
+  endpoint: str('URL of the authorization server\'s introspection endpoint.', { pattern: '^https?://' }),
+  clientId: str('Client id the gateway authenticates with (client_secret_basic).', { minLength: 1 }),
+  clientSecret: str('Its client secret; use ${file:...} or ${ENV}, never a literal in a shared file.', { minLength: 1 }),
+  tokenTypeHint: str('token_type_hint sent with each token ("" sends none).', { default: 'access_token' }),
+  issuer: str('When set, an active token\'s `iss` must be exactly this.'),
+  audiences: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'When set, an active token\'s `aud` must name one of them.' },
+  claims: closed('Where the identity comes from in the introspection answer (names or dot paths).', {
+    subject: str('Subject member (falls back to `username`).', { default: 'sub' }),
+    consumerId: str('Member naming the consumer.', { default: 'client_id' }),
+    scopes: { type: 'array', items: { type: 'string' }, default: ['scope'], description: 'Members holding scopes, tried in order.' },
+    roles: str('Member holding roles.', { default: 'roles' }),
+  }, { default: {} }),
+  timeout: dur('Time limit of one introspection call; slower is a 503.', '3s'),
+  clockTolerance: dur('Allowed clock skew for exp and nbf.', '30s'),
+  header: str('Request header carrying the token.', { default: 'authorization' }),
+  scheme: str('Authentication scheme before the token in that header ("" for the bare token).', { default: 'Bearer' }),
+  maxTokenLength: { ...sizeSchema, default: '4kb', description: `Longer tokens are refused unsent. ${sizeSchema.description}` },
+  cache: closed('Introspection answers, cached by the SHA-256 of the token.', {
+    maxEntries: { type: 'integer', minimum: 1, default: 10000, description: 'Answers kept at most.' },
+    maxTtl: dur('Longest an active answer is reused (never past the token\'s `exp`); a revoked token keeps working at most this long.', '1m'),
+    negativeTtl: dur('How long an inactive answer is reused.', '10s'),
+  }, { default: {} }),
+};
+
+export const introspectionRequired = ['endpoint', 'clientId', 'clientSecret'];
+
+export interface IntrospectionSchemeConfig {
+  endpoint: string;
+  clientId: string;
+  clientSecret: string;
+  tokenTypeHint: string;
+  issuer?: string;
+  audiences?: string[];
+  claims: { subject: string; consumerId: string; scopes: string[]; roles: string };
+  timeout: Duration;
+  clockTolerance: Duration;
+  header: string;
+  scheme: string;
+  maxTokenLength: Size;
+  cache: { maxEntries: number; maxTtl: Duration; negativeTtl: Duration };
+}

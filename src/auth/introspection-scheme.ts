@@ -1,0 +1,38 @@
+// An introspection scheme (opaque bearer tokens checked at the authorization server) as an
+// Authenticator. Certificate-bound tokens (RFC 8705 `cnf`) are checked against the connection.
+import { toBytes, toMs } from '../config/units.ts';
+import type { Authenticator } from './authenticate.ts';
+import { headerTokenExtractor, quote } from './bearer.ts';
+import { checkCertificateBinding } from './binding.ts';
+import { dropClientHeader } from './hide.ts';
+import { IntrospectionVerifier } from './introspection.ts';
+import type { IntrospectionSchemeConfig } from './introspection-schema.ts';
+
+export function introspectionAuthenticator(name: string, config: IntrospectionSchemeConfig): Authenticator & { readonly verifier: IntrospectionVerifier } {
+  const verifier = new IntrospectionVerifier({
+    endpoint: config.endpoint,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    tokenTypeHint: config.tokenTypeHint === '' ? undefined : config.tokenTypeHint,
+    issuer: config.issuer,
+    audiences: config.audiences,
+    claims: { subject: config.claims.subject, consumerId: config.claims.consumerId, scopes: config.claims.scopes, roles: config.claims.roles },
+    timeoutMs: toMs(config.timeout),
+    maxTokenLength: toBytes(config.maxTokenLength),
+    cacheEntries: config.cache.maxEntries,
+    maxTtlMs: toMs(config.cache.maxTtl),
+    negativeTtlMs: toMs(config.cache.negativeTtl),
+    clockToleranceSec: toMs(config.clockTolerance) / 1000,
+    maxResponseBytes: 64 * 1024,
+  });
+  const scheme = config.scheme;
+  return {
+    name,
+    kind: 'introspection',
+    verifier,
+    extract: headerTokenExtractor(config.header, scheme),
+    verify: (token, ctx) => checkCertificateBinding(verifier.verify(token), ctx),
+    hide: (ctx) => dropClientHeader(ctx, config.header.toLowerCase(), scheme === '' ? '' : `${scheme.toLowerCase()} `),
+    challenge: (realm, invalid) => `${scheme || 'Bearer'} realm="${quote(realm)}"${invalid ? ', error="invalid_token"' : ''}`,
+  };
+}

@@ -1,0 +1,42 @@
+// JSON Schema of a client-certificate (mutual TLS) scheme, for auth-mtls and the `mtls:` schemes of
+// auth-schemes: which verified certificates map to which consumers.
+const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
+const strings = (description: string) => ({ type: 'array', items: { type: 'string' }, default: [], description });
+
+const certificate = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+  description: 'One way to recognize a certificate: exactly one of cn, san or sha256.',
+  properties: {
+    cn: str('Subject common name, exactly.', { minLength: 1 }),
+    san: str('A subjectAltName entry as "DNS:partner.example", "URI:spiffe://example.org/partner", "email:ops@example.com" or "IP:192.0.2.1".', { pattern: '^(DNS|URI|email|IP):.+' }),
+    sha256: str('SHA-256 fingerprint of the DER certificate, hex (colons allowed).', { pattern: '^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$' }),
+  },
+};
+
+const consumer = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'A consumer recognized by its client certificate(s).',
+  properties: {
+    id: str('Consumer id.', { minLength: 1 }),
+    roles: strings('Roles.'),
+    scopes: strings('Scopes.'),
+    tier: str('Rate-limit tier.'),
+    metadata: { type: 'object', default: {}, description: 'Free-form data.' },
+    certificates: { type: 'array', items: certificate, minItems: 1, description: 'Its certificates (any one matches): by sha256 first, then san, then cn.' },
+  },
+  required: ['id', 'certificates'],
+};
+
+export const mtlsSchemeProperties = {
+  consumers: { type: 'array', items: consumer, default: [], description: 'Consumers and the certificates that identify them.' },
+  allowUnmapped: { type: 'boolean', default: false, description: 'Accept a verified certificate that maps to no consumer (identity: subject = its CN, no consumer id). Off: such a certificate gets 401.' },
+};
+
+export interface MtlsSchemeConfig {
+  consumers: { id: string; roles: string[]; scopes: string[]; tier?: string; metadata: Record<string, unknown>; certificates: { cn?: string; san?: string; sha256?: string }[] }[];
+  allowUnmapped: boolean;
+}

@@ -1,0 +1,136 @@
+// Per-credential lockout (failures with one API key id or signature keyid, from any address, lock
+// that credential) and hideCredentials (credentials not forwarded upstream), through a running gateway.
+import assert from 'node:assert/strict';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
+import { generateApiKey } from '../src/auth/api-key.ts';
+import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+
+const SIG_SECRET = 'lockout-test-signature-secret-0123456789';
+const JWT_SECRET = 'lockout-test-jwt-hmac-secret-0123456789!';
+const victim = generateApiKey();
+const other = generateApiKey();
+
+/** A key with the victim's public id but another secret part (and so a wrong checksum). */
+const guess = (n: number) => `${victim.id}${'x'.repeat(23)}${n}_AAAAAA`;
+
+function signed(url: string, keyid: string, secret = SIG_SECRET): Record<string, string> {
+  const u = new URL(url);
+  const params = `("@method" "@target-uri");created=${Math.floor(Date.now() / 1000)};nonce="${randomUUID()}";keyid="${keyid}"`;
+  const base = `"@method": GET\n"@target-uri": ${u.protocol}//${u.host}${u.pathname}${u.search}\n"@signature-params": ${params}`;
+  return { 'signature-input': `sig1=${params}`, signature: `sig1=:${createHmac('sha256', secret).update(base).digest('base64')}:` };
+}
+
+const api = (name: string, policies: string) => `  - name: ${name}
+    upstream: backend
+    routes: [{ path: /${name}/*, operationId: ${name} }]
+    policies:
+${policies}`;
+
+describe('per-credential lockout and hideCredentials', () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  const consumers = `consumers: [{ id: victim, keys: [{ sha256: ${victim.hash} }] }, { id: other, keys: [{ sha256: ${other.hash} }] }]`;
+
+  before(async () => {
+    upstream = await startUpstream();
+    gw = await startTestGateway(`listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+forwarding: { trustedProxies: [127.0.0.1] }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+${api('keys', `      auth-apikey:
+        ${consumers}
+        bruteForce: { maxFailures: 2, perCredential: { maxFailures: 3, lockout: 1500ms } }
+`)}
+${api('signed', `      auth-signature:
+        consumers: [{ id: bank, keys: [{ keyid: bank-1, alg: hmac-sha256, secret: ${SIG_SECRET} }] }]
+        bruteForce: { maxFailures: 1000, perCredential: { maxFailures: 3, lockout: 1500ms } }
+        hideCredentials: true
+`)}
+${api('hidden', `      auth-apikey:
+        ${consumers}
+        queryParam: api_key
+        hideCredentials: true
+        bruteForce: { maxFailures: 1000 }
+`)}
+${api('bearer', `      auth-jwt:
+        issuers: [{ issuer: https://idp.test, secret: ${JWT_SECRET}, audiences: [t] }]
+        hideCredentials: true
+`)}
+${api('shown', `      auth-apikey:
+        ${consumers}
+        queryParam: api_key
+        bruteForce: { maxFailures: 1000 }
+`)}`);
+  });
+  after(async () => {
+    await gw?.close();
+    await upstream?.close();
+  });
+
+  async function get(path: string, headers: Record<string, string>) {
+    const before = upstream.received.length;
+    const res = await fetch(`${gw.url}${path}`, { headers });
+    const body = await res.text();
+    return { status: res.status, headers: res.headers, body, reached: upstream.received.length > before, seen: upstream.received.at(-1) };
+  }
+
+  test('failures with one API key id from many addresses lock that key, a valid use of it too', async () => {
+    for (let i = 1; i <= 3; i++) {
+      const res = await get('/keys/a', { 'x-api-key': guess(i), 'x-forwarded-for': `198.51.100.${i}` });
+      assert.equal(res.status, 401, `guess ${i}: each address failed once only, under its own limit`);
+    }
+    const locked = await get('/keys/a', { 'x-api-key': victim.key, 'x-forwarded-for': '203.0.113.9' });
+    assert.equal(locked.status, 429);
+    assert.equal(locked.reached, false);
+    assert.equal((JSON.parse(locked.body) as { code: string }).code, 'PCL_ERR_TOO_MANY_AUTH_FAILURES');
+    assert.ok(Number(locked.headers.get('retry-after')) >= 1);
+    assert.equal((await get('/keys/a', { 'x-api-key': other.key, 'x-forwarded-for': '203.0.113.9' })).status, 200, 'other credentials are not affected');
+    await new Promise((r) => setTimeout(r, 1600));
+    assert.equal((await get('/keys/a', { 'x-api-key': victim.key, 'x-forwarded-for': '203.0.113.9' })).status, 200, 'the lockout ends');
+  });
+
+  test('bad signatures naming one keyid lock that keyid', async () => {
+    for (let i = 1; i <= 3; i++) assert.equal((await get('/signed/a', { ...signed(`${gw.url}/signed/a`, 'bank-1', 'not-the-secret-but-long-enough-000000'), 'x-forwarded-for': `192.0.2.${i}` })).status, 401);
+    const locked = await get('/signed/a', { ...signed(`${gw.url}/signed/a`, 'bank-1'), 'x-forwarded-for': '192.0.2.200' });
+    assert.equal(locked.status, 429);
+    assert.equal(locked.reached, false);
+    await new Promise((r) => setTimeout(r, 1600));
+    const ok = await get('/signed/a', signed(`${gw.url}/signed/a`, 'bank-1'));
+    assert.equal(ok.status, 200);
+    assert.equal(ok.seen!.headers.signature, undefined, 'hideCredentials: Signature not forwarded');
+    assert.equal(ok.seen!.headers['signature-input'], undefined);
+  });
+
+  test('hideCredentials: the API key header and query parameter are not forwarded; other parameters are', async () => {
+    const byHeader = await get('/hidden/orders?a=1', { 'x-api-key': victim.key });
+    assert.equal(byHeader.status, 200);
+    assert.equal(byHeader.seen!.headers['x-api-key'], undefined);
+    assert.equal(byHeader.seen!.headers['x-consumer-id'], 'victim');
+    const byQuery = await get(`/hidden/orders?a=1&api_key=${encodeURIComponent(other.key)}&b=two`, {});
+    assert.equal(byQuery.status, 200);
+    assert.equal(byQuery.seen!.url, '/hidden/orders?a=1&b=two');
+    const byAuthorization = await get('/hidden/orders', { authorization: `ApiKey ${victim.key}` });
+    assert.equal(byAuthorization.status, 200);
+    assert.equal(byAuthorization.seen!.headers.authorization, undefined);
+  });
+
+  test('hideCredentials: the bearer token is not forwarded', async () => {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.test').setAudience('t').setSubject('u1').setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET));
+    const res = await get('/bearer/x', { authorization: `Bearer ${token}` });
+    assert.equal(res.status, 200);
+    assert.equal(res.seen!.headers.authorization, undefined);
+    assert.equal(res.seen!.headers['x-auth-subject'], 'u1');
+  });
+
+  test('without hideCredentials the credentials are forwarded as sent', async () => {
+    const res = await get(`/shown/orders?api_key=${encodeURIComponent(other.key)}`, { 'x-api-key': victim.key });
+    assert.equal(res.status, 200);
+    assert.equal(res.seen!.headers['x-api-key'], victim.key);
+    assert.equal(res.seen!.url, `/shown/orders?api_key=${encodeURIComponent(other.key)}`);
+    assert.equal(createHash('sha256').update(res.seen!.headers['x-api-key'] as string).digest('hex'), victim.hash);
+  });
+});
