@@ -44,6 +44,7 @@ export class AuditWriter {
   #scheduled = false;
   #closed = false;
   #loggedAt = 0;
+  #pruning: Promise<number> | undefined;
   readonly #timer: NodeJS.Timeout;
   readonly #retention: NodeJS.Timeout | undefined;
 
@@ -56,7 +57,7 @@ export class AuditWriter {
     this.#timer = setInterval(() => void this.flush(), o.flushMs).unref();
     if (o.retentionMs > 0) {
       this.#retention = setInterval(() => void this.prune(), RETENTION_EVERY_MS).unref();
-      void this.prune();
+      void this.prune(); // at start, then hourly
     }
   }
 
@@ -138,10 +139,16 @@ export class AuditWriter {
   }
 
   /** Deletes events older than the retention, up to the newest checkpoint taken before the cutoff (kept as the anchor). */
-  async prune(): Promise<number> {
+  prune(): Promise<number> {
+    this.#pruning ??= this.#prune().finally(() => (this.#pruning = undefined));
+    return this.#pruning;
+  }
+
+  async #prune(): Promise<number> {
     try {
       const cutoff = Date.now() - this.#o.retentionMs;
-      const anchor = (await this.#o.store.checkpoints(this.chain)).findLast((c) => c.time < cutoff);
+      // The anchor stays before the chain's head, so the verifier always has an event to link to it.
+      const anchor = (await this.#o.store.checkpoints(this.chain)).findLast((c) => c.time < cutoff && c.seq < this.#seq);
       if (!anchor) return 0;
       const deleted = await this.#o.store.prune(this.chain, anchor.seq);
       if (deleted) this.#o.logger.info({ chain: this.chain, deleted, throughSeq: anchor.seq }, 'audit events past their retention deleted');
@@ -158,6 +165,7 @@ export class AuditWriter {
     this.#closed = true;
     clearInterval(this.#timer);
     if (this.#retention) clearInterval(this.#retention);
+    await this.#pruning;
     for (let attempt = 0; attempt < 3 && this.#buffer.length > 0; attempt++) await this.flush();
     if (this.#buffer.length > 0) this.#o.logger.error({ chain: this.chain, lost: this.#buffer.length }, 'audit events lost at shutdown: the store did not take them');
     if (this.#seq > this.#checkpointSeq) {
