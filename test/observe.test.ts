@@ -8,7 +8,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import pg from 'pg';
+import { parse } from 'yaml';
 import { hashApiKey } from '../src/auth/api-key.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { runCli } from './helpers/process.ts';
@@ -60,6 +63,22 @@ apis:
         format: any
         consumers: [{ id: alice, keys: [{ sha256: ${hashApiKey(KEY)} }] }]
 `;
+}
+
+/** Validators for the schemas of docs/admin-api.yaml, so the document cannot drift from the API. */
+async function documentedSchemas() {
+  const doc = parse(await readFile(new URL('../docs/admin-api.yaml', import.meta.url), 'utf8'));
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  ajv.addSchema({ $id: 'admin-api', components: doc.components });
+  const listSchema = doc.paths['/api/events'].get.responses['200'].content['application/json'].schema;
+  return {
+    doc,
+    check(name: string, value: unknown) {
+      const validate = name === 'EventPage' ? ajv.compile({ ...JSON.parse(JSON.stringify(listSchema).replaceAll('"#/components', '"admin-api#/components')) }) : ajv.getSchema(`admin-api#/components/schemas/${name}`)!;
+      assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}`);
+    },
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -201,6 +220,18 @@ function suite(name: string, setup: () => Promise<{ store: string; cleanup: () =
       assert.equal(draft.openapi, '3.1.0');
       assert.ok(draft.paths['/v2/orders/{orderId}'].get);
       assert.deepEqual(draft.paths['/v2/debug/{debugId}/config'].get.parameters.map((p: any) => `${p.in}:${p.name}`), ['path:debugId', 'query:verbose']);
+    });
+
+    test('the answers match the schemas of docs/admin-api.yaml', async () => {
+      const { check, doc } = await documentedSchemas();
+      assert.equal(doc.openapi, '3.1.0');
+      const page = await adminJson('/api/events?limit=100');
+      check('EventPage', page);
+      for (const e of page.events) check('Event', e);
+      check('Stats', await adminJson('/api/stats'));
+      check('Inventory', await adminJson('/api/inventory'));
+      const problem = await admin('/api/events?limit=0');
+      check('Problem', await problem.json());
     });
 
     test('metrics: requests, latency and denials, no per-client labels', async () => {
