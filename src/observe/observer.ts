@@ -71,7 +71,7 @@ export class RequestObserver {
     }
     const reason = ctx.errorCode ?? ctx.decisions?.[0]?.code;
     const metricsOp = entry === undefined ? this.#unrouted : entry.metrics;
-    if (metricsOp !== undefined) this.#metrics!.record(metricsOp, api ?? UNROUTED, operation ?? UNROUTED, status, verdict, ms / 1000, ctx.upstreamMs, ctx.decisions, ctx.errorCode);
+    if (metricsOp !== undefined) this.#metrics!.record(metricsOp, status, verdict, ms / 1000, ctx.upstreamMs, ctx.decisions, ctx.errorCode);
     this.stats.record(now, ms, status, denied, reason, identity?.consumerId ?? identity?.subject, ctx.clientIp, entry?.key);
     const audit = this.#audit;
     if (audit !== undefined && (verdict !== 'allow' || (audit.sampleAllowed > 0 && Math.random() < audit.sampleAllowed))) {
