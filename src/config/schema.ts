@@ -3,6 +3,7 @@
 import type { PolicyFactory } from '../core/policy.ts';
 import { durationSchema, sizeSchema } from './units.ts';
 import { auditSchema } from '../observe/audit/schema.ts';
+import { alertsSchema } from '../observe/alerts/schema.ts';
 
 const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
 const int = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'integer', description, ...extra });
@@ -140,6 +141,7 @@ export function buildConfigSchema(factories: readonly PolicyFactory[]) {
         api: bool('Serve the admin API at /api/* (events, stats, inventory; see docs/admin-api.yaml).', true),
       }, { default: {} }),
       audit: auditSchema,
+      alerts: alertsSchema,
       limits,
       forwarding,
       log: closed('Logging.', {

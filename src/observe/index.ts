@@ -15,6 +15,10 @@ import type { Store } from '../store/types.ts';
 import type { AccessLog } from './access-log.ts';
 import { loadSigner } from './audit/signer.ts';
 import { AuditWriter } from './audit/writer.ts';
+import { AlertEngine } from './alerts/engine.ts';
+import { Watcher } from './alerts/watcher.ts';
+import { WebhookSender } from './alerts/webhook.ts';
+import { AnomalyDetectors } from './anomaly/detectors.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { RequestObserver } from './observer.ts';
 
@@ -42,6 +46,12 @@ export interface ObserveOptions {
 
 export async function startObservability(o: ObserveOptions): Promise<Observability> {
   const { config, logger } = o;
+  const alerts = config.alerts;
+  const names = alerts.webhooks.map((w) => w.name);
+  for (const [i, rule] of alerts.rules.entries()) {
+    const unknown = rule.webhooks?.find((w) => !names.includes(w));
+    if (unknown !== undefined) throw new ConfigError([{ file: o.file, path: `alerts.rules[${i}].webhooks`, message: `no webhook named "${unknown}" in alerts.webhooks` }]);
+  }
   let writer: AuditWriter | undefined;
   let store: Store | undefined;
   if (config.audit.enabled) {
@@ -72,6 +82,11 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) },
     (error) => logger.error({ err: error }, 'request observer failed'),
   );
+  const sender = alerts.rules.length || alerts.anomalies.idEnumeration || alerts.anomalies.scanning ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
+  if (sender) {
+    const sink = writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) };
+    observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
+  }
   return {
     observer,
     metrics,
@@ -92,6 +107,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       prometheus: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
     }),
     async close() {
+      sender?.close();
       await writer?.close();
       await store?.close();
     },
