@@ -76,17 +76,11 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     if (!config.audit.signingKey) logger.warn('audit.signingKey is not set: audit checkpoints are not signed (see docs/audit-trail.md)');
   }
   const metrics = new GatewayMetrics(() => writer);
-  const observer = new RequestObserver(
-    o.runtime,
-    metrics,
-    writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) },
-    (error) => logger.error({ err: error }, 'request observer failed'),
-  );
-  const sender = alerts.rules.length || alerts.anomalies.idEnumeration || alerts.anomalies.scanning ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
-  if (sender) {
-    const sink = writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) };
-    observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
-  }
+  const sink = writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) };
+  const observer = new RequestObserver(o.runtime, metrics, sink, (error) => logger.error({ err: error }, 'request observer failed'));
+  const watching = alerts.rules.length > 0 || alerts.anomalies.idEnumeration !== undefined || alerts.anomalies.scanning !== undefined;
+  const sender = watching ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
+  if (sender) observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
   return {
     observer,
     metrics,
