@@ -89,7 +89,7 @@ apis:
     assert.ok(events.every((e) => e.chain === 'gw/w1' || e.chain === 'gw/w2'), JSON.stringify(events.map((e) => e.chain)));
     gw.child.kill('SIGTERM');
     assert.equal((await gw.exited(20_000)).code, 0);
-    const verify = await runCli(['audit-log', 'verify', '-c', configPath]);
+    const verify = await runCli(['audit-log', 'verify', '-c', configPath], { timeoutMs: 60_000 });
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     const chains = verify.stdout.match(/^chain gw\/w\d: \d+ events/gm) ?? [];
     assert.equal(chains.length, new Set(events.map((e) => e.chain)).size);
