@@ -3,10 +3,12 @@
 // demo's OpenAPI document and those calls imply, and the calls are in the audit trail.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { startDemoApi, type DemoApi } from '../examples/demo/api.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { runCli } from './helpers/process.ts';
 
 const DEMO_DIR = new URL('../examples/demo/', import.meta.url).pathname;
 const TOKEN = 'inventory-test-admin-token-0123';
@@ -65,5 +67,22 @@ describe('inventory of the demo API', () => {
     await new Promise((r) => setTimeout(r, 400)); // the audit flush interval
     const events = (await (await fetch(`${gw.adminUrl}/api/events?verdict=deny&limit=50`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
     assert.deepEqual(events.events.map((e: any) => e.path).sort(), ['/api/v1/orders/5f0c2a7e-1d2b-4c3d-8e9f-0a1b2c3d4e5f', '/api/v1/users/1', '/api/v1/users/2', '/api/v2/debug/config']);
+  });
+
+  test('portcullis inventory prints the same lists and writes the OpenAPI draft', async () => {
+    const env = { PORTCULLIS_ADMIN_TOKEN: TOKEN };
+    const text = await runCli(['inventory', '--admin', gw.adminUrl!], { env, timeoutMs: 60_000 });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /SHADOW[^\n]*\n\s+2\s+GET\s+\/api\/v1\/users\/\{userId\}/);
+    assert.match(text.stdout, /ZOMBIE[\s\S]*\/api\/v2\/me\/profile\s+\(deprecated\)/);
+    const draft = join(gw.dir, 'observed.json');
+    const json = await runCli(['inventory', '--admin', gw.adminUrl!, '--json', '--openapi', draft], { env, timeoutMs: 60_000 });
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(JSON.parse(json.stdout).unused.length, documented.length - 4);
+    const doc = JSON.parse(await readFile(draft, 'utf8'));
+    assert.deepEqual(Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1')).sort(), ['/api/v1/orders/{orderId}', '/api/v1/users/{userId}']);
+    const refused = await runCli(['inventory', '--admin', gw.adminUrl!], { env: { PORTCULLIS_ADMIN_TOKEN: 'wrong-token-0123456789' }, timeoutMs: 60_000 });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /refused the token/);
   });
 });
