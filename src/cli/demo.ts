@@ -1,5 +1,9 @@
 // portcullis demo (npm start): the demo API with its deliberate flaws, and the gateway in front of it.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateKeyPair } from '../observe/audit/signer.ts';
 import type { Command } from 'commander';
 import { createLogger } from '../observe/logger.ts';
 import { startGateway } from '../server/gateway.ts';
@@ -20,14 +24,19 @@ export function register(program: Command): void {
       try {
         const { startDemoApi } = await import('../../examples/demo/api.ts');
         const api = await startDemoApi({ port: options.apiPort, host: options.unprotected ? '0.0.0.0' : '127.0.0.1' });
+        const audit = demoAuditFiles();
+        const adminToken = randomBytes(18).toString('base64url');
         const env = {
           ...process.env,
           DEMO_API_URL: `http://127.0.0.1:${api.port}`,
           PORTCULLIS_PORT: String(options.port),
           PORTCULLIS_ADMIN_PORT: String(options.adminPort),
+          PORTCULLIS_ADMIN_TOKEN: adminToken,
+          PORTCULLIS_AUDIT_STORE: audit.store,
+          PORTCULLIS_AUDIT_KEY: audit.key,
         };
         const gateway = await startGateway({ configPath: join(packageRoot(), 'examples', 'demo', 'portcullis.yaml'), logger, env });
-        process.stderr.write(banner(gateway.urls[0]!.url, gateway.adminUrl, api.url, options.unprotected === true, api.users));
+        process.stderr.write(banner(gateway.urls[0]!.url, gateway.adminUrl, api.url, options.unprotected === true, api.users, adminToken, audit.store));
         handleSignals(gateway, []);
         process.on('exit', () => void api.close());
       } catch (error) {
@@ -36,13 +45,28 @@ export function register(program: Command): void {
     });
 }
 
-function banner(url: string, admin: string | undefined, apiUrl: string, unprotected: boolean, users: readonly { username: string; password: string; role: string; apiKey: string }[]): string {
+/** The demo's audit trail lives in a temp folder (kept across runs, so the chain continues), with its own signing key. */
+function demoAuditFiles(): { store: string; key: string } {
+  const dir = join(tmpdir(), 'portcullis-demo');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = join(dir, 'audit.key');
+  if (!existsSync(key)) writeFileSync(key, generateKeyPair().privatePem, { mode: 0o600 });
+  return { store: join(dir, 'audit.db'), key };
+}
+
+function banner(url: string, admin: string | undefined, apiUrl: string, unprotected: boolean, users: readonly { username: string; password: string; role: string; apiKey: string }[], adminToken: string, auditStore: string): string {
   const lines = [
     '',
     'Portcullis demo',
     `  gateway (protected)   ${url}/api/v2`,
     `  bare API              ${apiUrl}/api/v2${unprotected ? '   (exposed on all interfaces: --unprotected)' : '   (loopback only)'}`,
-    ...(admin ? [`  admin                 ${admin}/healthz`] : []),
+    ...(admin
+      ? [
+          `  admin                 ${admin}/healthz`,
+          `  admin token           ${adminToken}   (new each run; for /api/* and /metrics)`,
+          `  audit trail           ${auditStore}`,
+        ]
+      : []),
     '',
     '  users (username / password / role / API key):',
     ...users.map((u) => `    ${u.username.padEnd(8)} ${u.password.padEnd(14)} ${u.role.padEnd(6)} ${u.apiKey}`),
@@ -52,6 +76,13 @@ function banner(url: string, admin: string | undefined, apiUrl: string, unprotec
     `    curl -i -H 'X-API-Key: ${users[0]?.apiKey ?? ''}' ${url}/api/v2/me`,
     `    curl -i ${url}/api/v2/debug/config      # undocumented: refused by the gateway`,
     `    curl -i ${apiUrl}/api/v2/debug/config   # ...but there on the bare API`,
+    ...(admin
+      ? [
+          `    curl -H 'Authorization: Bearer ${adminToken}' '${admin}/api/events?verdict=deny'`,
+          `    curl -H 'Authorization: Bearer ${adminToken}' ${admin}/api/inventory`,
+          `    portcullis audit-log verify --store ${auditStore}`,
+        ]
+      : []),
     '',
     '  Ctrl-C to stop. The access log follows on stdout.',
     '',

@@ -2,9 +2,11 @@
 // The portcullis command. Each subcommand lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 import { register as audit } from './audit.ts';
+import { register as auditLog } from './audit-log.ts';
 import { register as check } from './check.ts';
 import { register as demo } from './demo.ts';
 import { register as inspect } from './inspect.ts';
+import { register as inventory } from './inventory.ts';
 import { register as keys } from './keys.ts';
 import { register as scan } from './scan.ts';
 import { register as schema } from './schema.ts';
@@ -16,7 +18,7 @@ const program = new Command('portcullis')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [serve, check, schema, demo, audit, keys, inspect, scan]) register(program);
+for (const register of [serve, check, schema, demo, audit, keys, inspect, scan, auditLog, inventory]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,7 @@
 // The validated configuration (defaults applied by the schema). Kept in step with schema.ts.
+import type { AuditConfig } from '../observe/audit/schema.ts';
+import type { AlertsConfig } from '../observe/alerts/schema.ts';
+
 export type Duration = number | string;
 export type Size = number | string;
 
@@ -49,7 +52,9 @@ export interface ApiConfig {
 
 export interface GatewayConfig {
   listeners: ListenerConfig[];
-  admin: { enabled: boolean; host: string; port: number };
+  admin: { enabled: boolean; host: string; port: number; token?: string; metrics: boolean; api: boolean };
+  audit: AuditConfig;
+  alerts: AlertsConfig;
   limits: {
     maxHeaderSize: Size;
     maxHeaderCount: number;

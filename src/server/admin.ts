@@ -17,7 +17,8 @@ export function createAdminServer(status: AdminStatus, extra: ReadonlyMap<string
   ]);
   return createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = routes.get(path);
+    // "/a/b/*" routes take one more segment ("/api/events/42").
+    const route = routes.get(path) ?? routes.get(`${path.slice(0, path.lastIndexOf('/'))}/*`);
     if (!route) return problem(res, new GatewayError('PCL_ERR_ROUTE_NOT_FOUND'));
     Promise.resolve(route(req, res)).catch(() => problem(res, new GatewayError('PCL_ERR_INTERNAL')));
   });
