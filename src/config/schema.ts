@@ -134,6 +134,8 @@ export function buildConfigSchema(factories: readonly PolicyFactory[]) {
         enabled: bool('Run the admin listener.', true),
         host: str('Address to bind.', { default: '127.0.0.1' }),
         port: int('TCP port.', { minimum: 0, maximum: 65535, default: 9901 }),
+        token: str('Admin token: the dashboard and the admin API (/api/...) need `Authorization: Bearer <token>`; without it they are closed. Use ${ENV} interpolation, at least 16 characters.', { minLength: 16 }),
+        store: str('Store of consumers and API keys that the dashboard manages (a SQLite file path or a postgres:// URL), usually the `store` of your api-key policy.'),
       }, { default: {} }),
       limits,
       forwarding,

@@ -48,7 +48,7 @@ export interface ApiConfig {
 
 export interface GatewayConfig {
   listeners: ListenerConfig[];
-  admin: { enabled: boolean; host: string; port: number };
+  admin: { enabled: boolean; host: string; port: number; token?: string; store?: string };
   limits: {
     maxHeaderSize: Size;
     maxHeaderCount: number;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.ts';
 import { toMs } from '../config/units.ts';
 import { createAdminServer } from './admin.ts';
+import { dashboardHandlers } from './admin-dashboard.ts';
 import { compileRuntime } from './runtime.ts';
 import { startGateway, StartupError, type RunningGateway } from './gateway.ts';
 
@@ -54,7 +55,7 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
   });
 
   // The admin port is bound before any worker starts, so a busy port fails alone and cleanly.
-  const admin = config.admin.enabled ? createAdminServer({ ready: () => !stopping && ready.size === workers }) : undefined;
+  const admin = config.admin.enabled ? createAdminServer({ ready: () => !stopping && ready.size === workers }, undefined, dashboardHandlers(config, loaded.baseDir)) : undefined;
   if (admin) {
     const failure = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
       admin.once('error', resolve);

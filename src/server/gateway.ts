@@ -9,6 +9,7 @@ import type { GatewayConfig, ListenerConfig } from '../config/types.ts';
 import { toMs } from '../config/units.ts';
 import { createAccessLog, type LineSink } from '../observe/access-log.ts';
 import { createAdminServer } from './admin.ts';
+import { dashboardHandlers } from './admin-dashboard.ts';
 import { createHandler, type Gateway } from './handler.ts';
 import { createListener, type ApiListener, type ListenerLimits } from './listener.ts';
 import { redirectToHttps } from './redirect.ts';
@@ -62,7 +63,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     if (lc.tls) own = createHandler(gateway, { tls: true, hsts: listener.hsts });
     listeners.push(listener);
   }
-  const admin = options.admin !== false && config.admin.enabled ? createAdminServer({ ready: () => !gateway.draining }) : undefined;
+  const admin = options.admin !== false && config.admin.enabled ? createAdminServer({ ready: () => !gateway.draining }, undefined, dashboardHandlers(config, loaded.baseDir)) : undefined;
   try {
     for (const l of listeners) await listen(l.server, l.config.host, l.config.port, options.reusePort ?? false, `listener "${l.config.name}"`);
     if (admin) await listen(admin, config.admin.host, config.admin.port, false, 'admin listener');
