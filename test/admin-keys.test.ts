@@ -5,31 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
-import { ensureWebBuilt } from './helpers/web.ts';
+import { dashboardYaml, ensureWebBuilt } from './helpers/web.ts';
 
 const TOKEN = 'admin-token-for-the-admin-api-test';
-
-export function dashboardYaml(upstream: string, options: { token?: string; store?: boolean } = {}): string {
-  return `listeners:
-  - port: 0
-    host: 127.0.0.1
-admin:
-  port: 0
-${options.token === undefined ? '' : `  token: ${options.token}\n`}${options.store === false ? '' : '  store: ./keys.db\n'}upstreams:
-  backend:
-    url: ${upstream}
-apis:
-  - name: api
-    upstream: backend
-    routes:
-      - path: /*
-        operationId: all
-    policies:
-      auth-apikey:
-        store: ./keys.db
-        cacheTtl: 200ms
-`;
-}
 
 async function call(base: string, path: string, init: { method?: string; body?: unknown; token?: string | null; raw?: string; type?: string } = {}) {
   const headers: Record<string, string> = {};

@@ -1,0 +1,154 @@
+// The dashboard in a real browser (Debian's Chromium through playwright-core) against a real gateway:
+// sign in, keys made, revoked and refused by the gateway, a report opened and grouped by OWASP
+// category, attack payloads shown as text and never run, a strict CSP, and no request that leaves
+// loopback. Screenshots go to $PORTCULLIS_SCREENSHOTS when set (docs/screenshots/ is made this way).
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runAudit } from '../src/audit/index.ts';
+import { renderJson } from '../src/audit/report/json.ts';
+import { chromiumMissing, isLoopback, openBrowser, visit, type TestBrowser } from './helpers/browser.ts';
+import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+import { dashboardYaml, ensureWebBuilt } from './helpers/web.ts';
+
+const TOKEN = 'dashboard-e2e-admin-token';
+const XSS = '<img src=x onerror="window.__pwned=1">';
+const skip = chromiumMissing();
+
+describe('dashboard in Chromium', { skip }, () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  let b: TestBrowser;
+  let admin: string;
+  let tmp: string;
+  const shots = process.env.PORTCULLIS_SCREENSHOTS;
+  const shot = async (name: string) => {
+    if (shots) await b.page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  };
+
+  before(async () => {
+    await ensureWebBuilt();
+    tmp = await mkdtemp(join(tmpdir(), 'portcullis-e2e-'));
+    upstream = await startUpstream();
+    gw = await startTestGateway(dashboardYaml(upstream.url, { token: TOKEN }));
+    admin = gw.adminUrl!;
+    b = await openBrowser();
+  });
+  after(async () => {
+    await b?.close();
+    await gw?.close();
+    await upstream?.close();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  test('a wrong token is refused; the right one signs in for this tab', async () => {
+    const { page } = b;
+    await page.goto(`${admin}/`);
+    await page.getByLabel('Admin token').fill('not-the-admin-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'refused' }).waitFor();
+    await shot('login');
+    await page.getByLabel('Admin token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('portcullis.adminToken')), TOKEN);
+    assert.deepEqual(await page.context().cookies(), [], 'no cookie: the token travels in a header');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  });
+
+  test('a key made in the dashboard works at the gateway; once revoked there, the next call is refused', async () => {
+    const { page } = b;
+    await visit(page, `${admin}/#/consumers`);
+    await page.getByLabel('New consumer id').fill('mobile-app');
+    await page.getByRole('button', { name: 'Add consumer' }).click();
+    const card = page.locator('[data-consumer="mobile-app"]');
+    await card.getByRole('button', { name: 'Create key' }).click();
+    const key = await page.locator('#new-key-value').inputValue();
+    assert.match(key, /^pcl_live_[0-9A-Za-z]{32}_[0-9A-Za-z]{6}$/);
+    await shot('consumers');
+    assert.equal((await fetch(`${gw.url}/orders`, { headers: { 'x-api-key': key } })).status, 200);
+    await page.getByRole('button', { name: 'Done' }).click();
+    assert.equal(await page.locator('#new-key-value').count(), 0, 'the key is shown once');
+    assert.ok(!(await page.content()).includes(key));
+
+    const keyId = key.slice(0, 'pcl_live_'.length + 8);
+    await card.getByRole('button', { name: `Revoke ${keyId}` }).click();
+    await card.locator(`[data-key="${keyId}"] .badge-revoked`).waitFor();
+    const deadline = Date.now() + 2000;
+    let status = 0;
+    while (Date.now() < deadline && (status = (await fetch(`${gw.url}/orders`, { headers: { 'x-api-key': key } })).status) === 200) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(status, 401, 'the gateway refuses the revoked key within the cache TTL');
+  });
+
+  test('consumer names and report texts are shown as text: a payload never runs', async () => {
+    const { page } = b;
+    const made = await fetch(`${admin}/api/consumers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'xss-test', name: XSS }),
+    });
+    assert.equal(made.status, 200);
+    await visit(page, `${admin}/#/consumers`);
+    await page.locator('[data-consumer="xss-test"] h2').filter({ hasText: XSS }).waitFor();
+    assert.equal(await page.locator('[data-consumer="xss-test"] img').count(), 0);
+    assert.equal(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined);
+  });
+
+  test('an audit report opens grouped by OWASP category, most severe first', async () => {
+    const { page } = b;
+    const result = await runAudit({ spec: join(import.meta.dirname, '..', 'examples', 'demo', 'openapi.yaml') });
+    const file = join(tmp, 'audit.json');
+    await writeFile(file, renderJson(result, 'test'));
+    await visit(page, `${admin}/#/reports`);
+    await page.getByLabel('Report file').setInputFiles(file);
+    await page.getByTestId('finding-count').filter({ hasText: `${result.findings.length} findings` }).waitFor();
+    assert.equal(await page.getByTestId('score').textContent(), `score ${result.score}/100`);
+    const categories = [...new Set(result.findings.map((f) => f.category))];
+    assert.ok(categories.length > 0);
+    for (const c of categories) {
+      const group = page.locator(`[data-category="${c}"]`);
+      const expected = result.findings.filter((f) => f.category === c).length;
+      assert.equal(await group.locator('tbody tr').count(), expected, c);
+    }
+    await shot('reports');
+
+    const evil = join(tmp, 'evil.json');
+    await writeFile(evil, JSON.stringify({ findings: [{ category: 'API8:2023', severity: 'high', rule: 'x', message: XSS }] }));
+    await page.getByLabel('Report file').setInputFiles(evil);
+    await page.locator('[data-category="API8:2023"] td').filter({ hasText: XSS }).waitFor();
+    assert.equal(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined);
+
+    const notJson = join(tmp, 'not.json');
+    await writeFile(notJson, 'hello');
+    await page.getByLabel('Report file').setInputFiles(notJson);
+    await page.getByRole('alert').filter({ hasText: 'not JSON' }).waitFor();
+  });
+
+  test('pages whose data this gateway lacks say so instead of failing', async () => {
+    const { page } = b;
+    await visit(page, `${admin}/#/alerts`);
+    await page.getByText(/no alert has fired|does not run anomaly detection/i).waitFor();
+  });
+
+  test('signing out forgets the token; a token that stops working shows the login screen', async () => {
+    const { page } = b;
+    await visit(page, `${admin}/#/consumers`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin token').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('portcullis.adminToken')), null);
+    await page.evaluate(() => sessionStorage.setItem('portcullis.adminToken', 'an-expired-admin-token'));
+    await visit(page, `${admin}/#/consumers`);
+    await page.reload();
+    await page.getByLabel('Admin token').waitFor();
+  });
+
+  test('the CSP held, nothing ran inline, and no request left loopback', async () => {
+    assert.ok(b.requests.length > 5);
+    assert.deepEqual(b.requests.filter((u) => !isLoopback(u)), []);
+    assert.deepEqual(b.problems, []);
+  });
+});
