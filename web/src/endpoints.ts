@@ -1,4 +1,4 @@
-// The admin API routes the pages read (events, stats, top-k, inventory, alerts: see docs/admin-api.yaml)
+// The admin API routes the pages read (events, stats and top-k, inventory: see docs/admin-api.yaml; alerts)
 // and the shapes the pages use. Answers are normalized here, so a page never depends on more than
 // these few types.
 import { getJson, request } from './api.ts';
@@ -22,12 +22,11 @@ export interface AuditEvent {
 }
 
 export interface EventFilter {
-  verdict?: string;
-  consumer?: string;
-  clientIp?: string;
-  operation?: string;
-  policy?: string;
-  before?: number;
+  verdict?: string | undefined;
+  consumer?: string | undefined;
+  ip?: string | undefined;
+  operation?: string | undefined;
+  cursor?: string | undefined;
 }
 
 export interface Point {
@@ -75,94 +74,109 @@ const list = (v: unknown, ...names: string[]): Record<string, unknown>[] => {
   }
   return [];
 };
-const parseMaybe = (v: unknown): unknown => {
-  if (typeof v !== 'string') return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return v;
-  }
-};
+
+const orNull = (v: unknown): string | null => (v === null || v === undefined ? null : str(v));
 
 function toEvent(e: Record<string, unknown>): AuditEvent {
   return {
     id: num(e.id),
-    time: num(e.time),
+    time: num(e.timeMs ?? e.time),
     requestId: str(e.requestId),
-    clientIp: str(e.clientIp ?? e.ip),
-    consumer: e.consumer === null || e.consumer === undefined ? null : str(e.consumer),
-    api: e.api === null || e.api === undefined ? null : str(e.api),
-    operation: e.operation === null || e.operation === undefined ? null : str(e.operation),
+    clientIp: str(e.clientIp),
+    consumer: orNull(e.consumer),
+    api: orNull(e.api),
+    operation: orNull(e.operation),
     method: str(e.method),
     path: str(e.path),
     status: num(e.status),
-    policy: e.policy === null || e.policy === undefined ? null : str(e.policy),
+    policy: orNull(e.policy),
     verdict: str(e.verdict),
-    reason: e.reason === null || e.reason === undefined ? null : str(e.reason),
-    decisions: parseMaybe(e.decisions),
-    evidence: parseMaybe(e.evidence),
+    reason: orNull(e.reason),
+    decisions: e.decisions,
+    evidence: e.evidence,
   };
 }
 
 export const PAGE_SIZE = 25;
 
-export async function events(filter: EventFilter): Promise<{ events: AuditEvent[]; next: number | undefined }> {
+/** GET /api/events: newest first; `nextCursor` fetches the next (older) page. */
+export async function events(filter: EventFilter): Promise<{ events: AuditEvent[]; next: string | undefined }> {
   const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') q.set(k, String(v));
-  const body = await getJson<unknown>(`/api/events?${q}`);
-  const rows = list(body, 'events', 'items').map(toEvent);
-  const next = (body as { next?: unknown }).next;
-  return { events: rows, next: next === undefined || next === null ? (rows.length === PAGE_SIZE ? rows.at(-1)!.id : undefined) : num(next) };
+  for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') q.set(k, v);
+  const body = await getJson<{ events?: unknown; nextCursor?: unknown }>(`/api/events?${q}`);
+  return { events: list(body.events).map(toEvent), next: body.nextCursor === null || body.nextCursor === undefined ? undefined : str(body.nextCursor) };
 }
 
 export async function event(id: number): Promise<AuditEvent> {
-  const body = await getJson<Record<string, unknown>>(`/api/events/${id}`);
-  return toEvent((body.event as Record<string, unknown> | undefined) ?? body);
+  return toEvent(await getJson<Record<string, unknown>>(`/api/events/${id}`));
 }
 
-export async function stats(windowSeconds: number): Promise<{ points: Point[]; stepSeconds: number }> {
-  const body = await getJson<Record<string, unknown>>(`/api/stats?window=${windowSeconds}s`);
-  const points = list(body, 'series', 'points').map((p) => ({
-    time: num(p.time ?? p.t ?? p.start),
-    requests: num(p.requests ?? p.count),
-    errors: num(p.errors),
-    denied: num(p.denied ?? p.denials),
-    p50: numOrNull(p.p50 ?? (p.latency as Record<string, unknown> | undefined)?.p50),
-    p99: numOrNull(p.p99 ?? (p.latency as Record<string, unknown> | undefined)?.p99),
-  }));
-  return { points, stepSeconds: num(body.step ?? body.stepSeconds ?? body.interval) || 1 };
+export interface Stats {
+  readonly points: Point[];
+  readonly bucketSeconds: number;
+  readonly reasons: TopEntry[];
+  readonly consumers: TopEntry[];
+  readonly ips: TopEntry[];
+  readonly operations: TopEntry[];
 }
 
-export async function top(by: string, limit = 5): Promise<TopEntry[]> {
-  const body = await getJson<unknown>(`/api/top?by=${encodeURIComponent(by)}&limit=${limit}`);
-  return list(body, 'items', 'top', 'entries').map((t) => ({ key: str(t.key ?? t.value ?? t.name), count: num(t.count) }));
+const entries = (v: unknown, key = 'key'): TopEntry[] => list(v).map((t) => ({ key: str(t[key]), count: num(t.count) }));
+
+/** GET /api/stats: 5-second buckets of the last `minutes`, oldest first, and the top lists. */
+export async function stats(minutes: number, top = 5): Promise<Stats> {
+  const body = await getJson<Record<string, unknown>>(`/api/stats?minutes=${minutes}&top=${top}`);
+  const tops = (body.top ?? {}) as Record<string, unknown>;
+  return {
+    points: list(body.series).map((p) => ({
+      time: num(p.t),
+      requests: num(p.requests),
+      errors: num(p.errors),
+      denied: num(p.denials),
+      p50: numOrNull(p.p50Ms),
+      p99: numOrNull(p.p99Ms),
+    })),
+    bucketSeconds: num(body.bucketSeconds) || 5,
+    reasons: entries(body.topDeniedReasons, 'reason'),
+    consumers: entries(tops.consumers),
+    ips: entries(tops.ips),
+    operations: entries(tops.operations),
+  };
 }
 
+/** GET /api/inventory: routed operations, plus shadow and zombie calls and unused operations, as one list. */
 export async function inventory(): Promise<InventoryOperation[]> {
-  const body = await getJson<unknown>('/api/inventory');
-  return list(body, 'operations', 'endpoints', 'items').map((o) => ({
+  const body = await getJson<Record<string, unknown>>('/api/inventory');
+  const zombie = new Set(list(body.zombie).map((z) => `${str(z.api)} ${str(z.method)} ${str(z.path)}`));
+  const unused = new Set(list(body.unused).map((u) => `${str(u.api)} ${str(u.method)} ${str(u.path)}`));
+  const row = (o: Record<string, unknown>, status: string): InventoryOperation => ({
     api: str(o.api),
     method: str(o.method).toUpperCase(),
     path: str(o.path),
-    operationId: o.operationId === undefined || o.operationId === null ? null : str(o.operationId),
-    count: num(o.count ?? o.requests),
+    operationId: orNull(o.operationId),
+    count: num(o.count),
     lastSeen: numOrNull(o.lastSeen),
-    status: str(o.status ?? o.kind ?? 'documented'),
+    status,
     deprecated: o.deprecated === true,
-  }));
+  });
+  const operations = list(body.operations).map((o) => {
+    const key = `${str(o.api)} ${str(o.method)} ${str(o.path)}`;
+    return row(o, zombie.has(key) ? 'zombie' : unused.has(key) ? 'unused' : o.documented === false ? 'shadow' : 'documented');
+  });
+  return [...list(body.shadow).map((o) => row(o, 'shadow')), ...operations];
 }
 
-/** The observed OpenAPI draft, as the text the API sends. */
+/** GET /api/inventory/openapi: the OpenAPI draft of what was observed, as the text the API sends. */
 export async function openapiDraft(): Promise<{ text: string; type: string }> {
   const res = await request('/api/inventory/openapi');
   return { text: await res.text(), type: res.headers.get('content-type') ?? 'application/json' };
 }
 
+/** GET /api/alerts (anomaly detection): a 404 means this gateway has none. */
 export async function alerts(): Promise<Alert[]> {
   const body = await getJson<unknown>('/api/alerts');
   return list(body, 'alerts', 'items').map((a) => ({
     time: num(a.time),
-    kind: str(a.kind ?? a.detector ?? a.type),
+    kind: str(a.kind ?? a.detector),
     subject: str(a.subject ?? a.consumer ?? a.clientIp),
     detail: str(a.detail ?? a.message),
     blocked: a.blocked === true,

@@ -7,15 +7,16 @@ import { Badge, Empty, Status, time } from '../ui.tsx';
 
 const FIELDS = [
   { name: 'consumer', label: 'Consumer' },
-  { name: 'clientIp', label: 'Client IP' },
+  { name: 'ip', label: 'Client IP' },
   { name: 'operation', label: 'Operation' },
 ] as const;
 
 export function Events({ query }: { query: URLSearchParams }) {
   const [filter, setFilter] = useState<EventFilter>({ verdict: query.get('verdict') ?? 'deny' });
-  const [pages, setPages] = useState<(number | undefined)[]>([undefined]);
-  const before = pages.at(-1);
-  const page = useData(() => events({ ...filter, before }), [JSON.stringify(filter), before], 5000);
+  // The cursors of the pages seen, so "Newer" can go back.
+  const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
+  const cursor = pages.at(-1);
+  const page = useData(() => events({ ...filter, cursor }), [JSON.stringify(filter), cursor], 5000);
   const selected = query.get('id');
   const apply = (next: EventFilter) => {
     setFilter(next);

@@ -1,11 +1,11 @@
-// Overview: request rate, error and denial rates, p50 / p99 latency (polled every 2 s, a few seconds
-// behind the gateway), and who and what is denied most.
-import { stats, top, type Point, type TopEntry } from '../endpoints.ts';
+// Overview: request rate, error and denial rates, p50 / p99 latency (polled every 2 s; the gateway
+// counts in 5-second buckets, so figures are 5-10 s behind), and who and what is denied most.
+import { stats, type Point, type TopEntry } from '../endpoints.ts';
 import { useData } from '../hooks.ts';
 import { Chart } from '../chart.tsx';
 import { count, Empty, Status } from '../ui.tsx';
 
-const WINDOW_S = 300;
+const WINDOW_MINUTES = 5;
 
 function rates(points: Point[], step: number) {
   const last = points.slice(-5);
@@ -15,28 +15,23 @@ function rates(points: Point[], step: number) {
     rps: requests / (Math.max(1, last.length) * step),
     errors: pct(last.reduce((n, p) => n + p.errors, 0)),
     denied: pct(last.reduce((n, p) => n + p.denied, 0)),
-    p50: last.at(-1)?.p50 ?? null,
-    p99: last.at(-1)?.p99 ?? null,
+    p50: last.findLast((p) => p.p50 !== null)?.p50 ?? null,
+    p99: last.findLast((p) => p.p99 !== null)?.p99 ?? null,
   };
 }
 
 export function Overview() {
-  const series = useData(() => stats(WINDOW_S), [], 2000);
-  const tops = useData(
-    async () => {
-      const [reasons, consumers, ips, operations] = await Promise.all(['reason', 'consumer', 'ip', 'operation'].map((by) => top(by)));
-      return { reasons: reasons!, consumers: consumers!, ips: ips!, operations: operations! };
-    },
-    [],
-    5000,
-  );
-  const points = series.data?.points ?? [];
-  const step = series.data?.stepSeconds ?? 1;
-  const now = rates(points, step);
+  const series = useData(() => stats(WINDOW_MINUTES), [], 2000);
+  const data = series.data;
+  const points = data?.points ?? [];
+  const step = data?.bucketSeconds ?? 5;
+  // The newest bucket is still filling: figures are read from the ones before it.
+  const done = points.slice(0, -1);
+  const now = rates(done, step);
   const times = points.map((p) => p.time / 1000);
   return (
     <section>
-      <Status error={series.error} loading={series.loading && !series.data} feature="Traffic statistics" />
+      <Status error={series.error} loading={series.loading && !data} feature="Traffic statistics" />
       <div class="tiles" aria-live="polite">
         <Tile label="Requests / s" value={now.rps.toFixed(1)} id="rps" />
         <Tile label="Errors" value={`${now.errors.toFixed(1)} %`} id="errors" />
@@ -44,20 +39,19 @@ export function Overview() {
         <Tile label="p50 latency" value={now.p50 === null ? '—' : `${now.p50.toFixed(1)} ms`} id="p50" />
         <Tile label="p99 latency" value={now.p99 === null ? '—' : `${now.p99.toFixed(1)} ms`} id="p99" />
       </div>
-      {series.data && (
+      {data && (
         <div class="charts">
           <Chart title="Requests per second" unit="" times={times} series={[{ label: 'requests/s', color: '#1f6feb' }]} values={[points.map((p) => p.requests / step)]} />
           <Chart title="Errors and denials per second" unit="" times={times} series={[{ label: 'denied/s', color: '#b35900' }, { label: 'errors/s', color: '#c62828' }]} values={[points.map((p) => p.denied / step), points.map((p) => p.errors / step)]} />
           <Chart title="Latency" unit=" ms" times={times} series={[{ label: 'p50', color: '#2e7d32' }, { label: 'p99', color: '#6a1b9a' }]} values={[points.map((p) => p.p50), points.map((p) => p.p99)]} />
         </div>
       )}
-      <Status error={tops.error} loading={tops.loading && !tops.data} feature="Top lists" />
-      {tops.data && (
+      {data && (
         <div class="tops">
-          <Top title="Top denied reasons" rows={tops.data.reasons} id="reasons" />
-          <Top title="Top consumers" rows={tops.data.consumers} id="consumers" />
-          <Top title="Top client IPs" rows={tops.data.ips} id="ips" />
-          <Top title="Top operations" rows={tops.data.operations} id="operations" />
+          <Top title="Top denied reasons" rows={data.reasons} id="reasons" />
+          <Top title="Top consumers" rows={data.consumers} id="consumers" />
+          <Top title="Top client IPs" rows={data.ips} id="ips" />
+          <Top title="Top operations" rows={data.operations} id="operations" />
         </div>
       )}
     </section>
