@@ -2,6 +2,7 @@
 // The portcullis command. Each subcommand lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 import { register as audit } from './audit.ts';
+import { register as auditLog } from './audit-log.ts';
 import { register as check } from './check.ts';
 import { register as demo } from './demo.ts';
 import { register as inspect } from './inspect.ts';
@@ -15,7 +16,7 @@ const program = new Command('portcullis')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [serve, check, schema, demo, audit, keys, inspect]) register(program);
+for (const register of [serve, check, schema, demo, audit, keys, inspect, auditLog]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@
 // (ajv, defaults applied), `portcullis schema` publishes it, and docs/configuration.md is generated from it.
 import type { PolicyFactory } from '../core/policy.ts';
 import { durationSchema, sizeSchema } from './units.ts';
+import { auditSchema } from '../observe/audit/schema.ts';
 
 const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
 const int = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'integer', description, ...extra });
@@ -134,9 +135,12 @@ export function buildConfigSchema(factories: readonly PolicyFactory[]) {
         enabled: bool('Run the admin listener.', true),
         host: str('Address to bind.', { default: '127.0.0.1' }),
         port: int('TCP port.', { minimum: 0, maximum: 65535, default: 9901 }),
-        token: str('Admin token: the dashboard and the admin API (/api/...) need `Authorization: Bearer <token>`; without it they are closed. Use ${ENV} interpolation, at least 16 characters.', { minLength: 16 }),
+        token: str('Bearer token required on /api/* and /metrics (use ${file:PATH} to read it from a file). /healthz and /readyz stay open. Without it the admin API and metrics are open to whoever reaches the admin listener, except the dashboard\'s consumer and key routes, which stay closed.', { minLength: 16 }),
+        metrics: bool('Serve Prometheus metrics at /metrics.', true),
+        api: bool('Serve the admin API at /api/* (events, stats, inventory; see docs/admin-api.yaml).', true),
         store: str('Store of consumers and API keys that the dashboard manages (a SQLite file path or a postgres:// URL), usually the `store` of your api-key policy.'),
       }, { default: {} }),
+      audit: auditSchema,
       limits,
       forwarding,
       log: closed('Logging.', {

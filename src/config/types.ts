@@ -1,4 +1,6 @@
 // The validated configuration (defaults applied by the schema). Kept in step with schema.ts.
+import type { AuditConfig } from '../observe/audit/schema.ts';
+
 export type Duration = number | string;
 export type Size = number | string;
 
@@ -48,7 +50,8 @@ export interface ApiConfig {
 
 export interface GatewayConfig {
   listeners: ListenerConfig[];
-  admin: { enabled: boolean; host: string; port: number; token?: string; store?: string };
+  admin: { enabled: boolean; host: string; port: number; token?: string; metrics: boolean; api: boolean; store?: string };
+  audit: AuditConfig;
   limits: {
     maxHeaderSize: Size;
     maxHeaderCount: number;

@@ -21,7 +21,8 @@ export function createAdminServer(status: AdminStatus, extra: ReadonlyMap<string
   return createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     for (const [name, value] of Object.entries(ADMIN_SECURITY_HEADERS)) res.setHeader(name, value);
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = routes.get(path);
+    // "/a/b/*" routes take one more segment ("/api/events/42").
+    const route = routes.get(path) ?? routes.get(`${path.slice(0, path.lastIndexOf('/'))}/*`);
     if (route) return void Promise.resolve(route(req, res)).catch(() => problem(res, new GatewayError('PCL_ERR_INTERNAL')));
     dispatch(handlers, req, res, path).catch((error: unknown) => problem(res, error instanceof GatewayError ? error : new GatewayError('PCL_ERR_INTERNAL')));
   });

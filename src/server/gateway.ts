@@ -8,8 +8,10 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import type { GatewayConfig, ListenerConfig } from '../config/types.ts';
 import { toMs } from '../config/units.ts';
 import { createAccessLog, type LineSink } from '../observe/access-log.ts';
+import { startObservability, type Observability } from '../observe/index.ts';
 import { createAdminServer } from './admin.ts';
 import { dashboardHandlers } from './admin-dashboard.ts';
+import { adminRoutes } from './admin-api/index.ts';
 import { createHandler, type Gateway } from './handler.ts';
 import { createListener, type ApiListener, type ListenerLimits } from './listener.ts';
 import { redirectToHttps } from './redirect.ts';
@@ -27,12 +29,16 @@ export interface StartOptions {
   /** Bind with SO_REUSEPORT so several worker processes share each port. */
   readonly reusePort?: boolean;
   readonly env?: NodeJS.ProcessEnv;
+  /** Added to the audit chain's name (cluster workers: "/w<slot>"). */
+  readonly chainSuffix?: string;
 }
 
 export interface RunningGateway {
   readonly urls: readonly { name: string; url: string }[];
   readonly adminUrl: string | undefined;
   readonly runtime: Runtime;
+  /** Metrics, stats, inventory and the audit writer of this process. */
+  readonly observe: Observability;
   reload(): Promise<boolean>;
   shutdown(): Promise<void>;
 }
@@ -42,6 +48,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const loaded = await loadConfig(options.configPath, options.env);
   const runtime = await compileRuntime(loaded, logger);
   const config = runtime.config;
+  let observe: Observability;
+  try {
+    observe = await startObservability({ config, baseDir: loaded.baseDir, file: loaded.file, logger, runtime: () => gateway.runtime, chainSuffix: options.chainSuffix });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
   const gateway: Gateway = {
     runtime,
     draining: false,
@@ -52,6 +65,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     }),
     onInternalError: (error, ctx) => logger.error({ reqId: ctx.id, err: error }, 'internal error while handling a request'),
   };
+  gateway.accessLog = observe.wrap(gateway.accessLog);
   const handler = createHandler(gateway, { tls: false, hsts: undefined });
   const listeners: ApiListener[] = [];
   for (const lc of config.listeners) {
@@ -63,7 +77,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     if (lc.tls) own = createHandler(gateway, { tls: true, hsts: listener.hsts });
     listeners.push(listener);
   }
-  const admin = options.admin !== false && config.admin.enabled ? createAdminServer({ ready: () => !gateway.draining }, undefined, dashboardHandlers(config, loaded.baseDir)) : undefined;
+  const admin =
+    options.admin !== false && config.admin.enabled
+      ? createAdminServer({ ready: () => !gateway.draining }, adminRoutes(observe.adminSources()), dashboardHandlers(config, loaded.baseDir))
+      : undefined;
   try {
     for (const l of listeners) await listen(l.server, l.config.host, l.config.port, options.reusePort ?? false, `listener "${l.config.name}"`);
     if (admin) await listen(admin, config.admin.host, config.admin.port, false, 'admin listener');
@@ -71,6 +88,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     for (const l of listeners) l.close();
     admin?.close();
     await runtime.close();
+    await observe.close();
     throw error;
   }
 
@@ -93,10 +111,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       }
       void previous.close(); // closes pools once their in-flight requests are done
       logger.info({ apis: next.config.apis.map((a) => a.name) }, 'config reloaded');
+      observe.metrics.reloaded(true);
       return true;
     } catch (error) {
       const errors = error instanceof ConfigError ? error.issues.map((i) => `${i.file}:${i.line ?? 0}: ${i.path} ${i.message}`) : [(error as Error).message];
       logger.error({ errors }, 'config reload rejected; the running config stays in use');
+      observe.metrics.reloaded(false);
       return false;
     }
   };
@@ -107,6 +127,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     get runtime() {
       return gateway.runtime;
     },
+    observe,
     reload: () => (reloading ??= reload().finally(() => (reloading = undefined))),
     async shutdown() {
       // New connections are refused at once; responses still in flight finish and carry
@@ -121,6 +142,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       clearTimeout(timer);
       for (const l of listeners) l.server.closeAllConnections();
       await gateway.runtime.close();
+      await observe.close(); // flushes the audit trail and takes a last checkpoint
       logger.info('gateway stopped');
     },
   };

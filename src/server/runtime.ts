@@ -26,6 +26,18 @@ export interface CompiledRoute {
   readonly deprecated: boolean;
 }
 
+/** One routed operation as the inventory lists it. */
+export interface RouteInfo {
+  readonly api: string;
+  readonly operationId: string;
+  readonly method: string;
+  /** Full path template, base path included ("/api/v2/orders/{orderId}", "/*"). */
+  readonly path: string;
+  readonly deprecated: boolean;
+  /** From the API's OpenAPI document (false: a `routes` entry of the config). */
+  readonly documented: boolean;
+}
+
 interface ApiDocument {
   readonly spec: LoadedSpec;
   readonly operations: ReadonlyMap<string, SpecOperation>;
@@ -47,6 +59,8 @@ export interface Runtime {
   };
   readonly reservedHeaders: ReadonlySet<string>;
   readonly forwardOptions: ForwardOptions;
+  /** Every routed operation, for the inventory. */
+  readonly routes: readonly RouteInfo[];
   close(): Promise<void>;
 }
 
@@ -99,6 +113,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
   const inherited = [...globalInstances.values()].filter((p) => p.phase !== 'listen');
 
   const router = new Router<CompiledRoute>();
+  const routes: RouteInfo[] = [];
   for (const [i, api] of config.apis.entries()) {
     const apiPath: JsonPath = ['apis', i];
     let spec: LoadedSpec | undefined;
@@ -132,19 +147,19 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
     };
 
     let basePath = api.basePath ?? '';
-    const entries: { method: string; template: string; operationId: string; upstream?: string; policies?: PolicyConfigs; at: JsonPath; deprecated: boolean }[] = [];
+    const entries: { method: string; template: string; operationId: string; upstream?: string; policies?: PolicyConfigs; at: JsonPath; deprecated: boolean; documented: boolean }[] = [];
     if (spec) {
       if (api.basePath === undefined) basePath = specBasePath(spec);
       for (const op of specOperations) {
         const settings = api.operations?.[op.operationId];
-        entries.push({ method: op.method, template: op.path, operationId: op.operationId, upstream: settings?.upstream, policies: settings?.policies, at: [...apiPath, 'operations', op.operationId, 'policies'], deprecated: op.deprecated });
+        entries.push({ method: op.method, template: op.path, operationId: op.operationId, upstream: settings?.upstream, policies: settings?.policies, at: [...apiPath, 'operations', op.operationId, 'policies'], deprecated: op.deprecated, documented: true });
       }
     }
     for (const [j, route] of (api.routes ?? []).entries()) {
       const operationId = route.operationId ?? `${route.methods?.join(',') ?? '*'} ${route.path}`;
       const settings = api.operations?.[operationId];
       for (const method of route.methods ?? ['*']) {
-        entries.push({ method, template: route.path, operationId, upstream: route.upstream ?? settings?.upstream, policies: { ...settings?.policies, ...route.policies }, at: [...apiPath, 'routes', j, 'policies'], deprecated: false });
+        entries.push({ method, template: route.path, operationId, upstream: route.upstream ?? settings?.upstream, policies: { ...settings?.policies, ...route.policies }, at: [...apiPath, 'routes', j, 'policies'], deprecated: false, documented: false });
       }
     }
     const known = new Set(entries.map((e) => e.operationId));
@@ -162,8 +177,10 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
         chain: chainFor(e.operationId, e.policies && Object.keys(e.policies).length ? e.policies : undefined, e.at),
         deprecated: e.deprecated,
       };
+      const fullPath = `${basePath}${e.template === '/' && basePath ? '' : e.template}` || '/';
+      routes.push({ api: api.name, operationId: e.operationId, method: e.method, path: fullPath, deprecated: e.deprecated, documented: e.documented });
       try {
-        router.add(e.method, `${basePath}${e.template === '/' && basePath ? '' : e.template}` || '/', compiled);
+        router.add(e.method, fullPath, compiled);
       } catch (error) {
         if (!(error instanceof RouteConflictError)) throw error;
         issue(apiPath, `route conflict: ${error.message}`);
@@ -199,6 +216,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
       forwarded: config.forwarding.forwarded,
       reserved: reservedHeaders,
     },
+    routes,
     close,
   };
 }

@@ -1,6 +1,7 @@
 // The Store on PostgreSQL, for many gateways sharing consumers and keys. A small pool; idle clients
 // never keep the process alive. Tables live in `schema` (default "public") with the table prefix.
 import pg from 'pg';
+import { PostgresAuditStore } from './audit-postgres.ts';
 import {
   checkIdentifier,
   consumerFromRow,
@@ -25,6 +26,7 @@ export class PostgresStore implements Store {
   readonly #consumers: string;
   readonly #keys: string;
   readonly #prefix: string;
+  readonly audit: PostgresAuditStore;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     this.#schema = checkIdentifier(options.schema ?? 'public', 'the schema');
@@ -34,6 +36,7 @@ export class PostgresStore implements Store {
     this.#pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 4, allowExitOnIdle: true, connectionTimeoutMillis: 5000 });
     // A broken idle connection must not crash the gateway; the next query gets a fresh one.
     this.#pool.on('error', () => {});
+    this.audit = new PostgresAuditStore(this.#pool, (name) => `"${this.#schema}".${name}`, this.#prefix);
   }
 
   async migrate(): Promise<void> {
@@ -48,6 +51,7 @@ export class PostgresStore implements Store {
         id TEXT PRIMARY KEY, consumer_id TEXT NOT NULL, hash TEXT NOT NULL, scopes TEXT NOT NULL DEFAULT '[]',
         created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT, rotated_from TEXT)`);
       await c.query(`CREATE INDEX IF NOT EXISTS ${this.#prefix}api_keys_consumer ON ${this.#keys} (consumer_id)`);
+      await this.audit.migrateWith(c);
     });
   }
 
@@ -131,6 +135,7 @@ export class PostgresStore implements Store {
   /** Drops the schema's tables (tests clean up with it). */
   async dropTables(): Promise<void> {
     await this.#pool.query(`DROP TABLE IF EXISTS ${this.#keys}, ${this.#consumers}`);
+    await this.audit.dropTables();
   }
 
   async #transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {

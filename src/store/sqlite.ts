@@ -1,6 +1,7 @@
 // The embedded Store: one SQLite file through node:sqlite (WAL, so the CLI can write while gateway
 // workers read). Calls are synchronous underneath and indexed by primary key: microseconds.
 import { DatabaseSync } from 'node:sqlite';
+import { SqliteAuditStore } from './audit-sqlite.ts';
 import {
   checkIdentifier,
   consumerFromRow,
@@ -21,6 +22,7 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #consumers: string;
   readonly #keys: string;
+  readonly audit: SqliteAuditStore;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     const prefix = checkIdentifier(options.tablePrefix ?? DEFAULT_TABLE_PREFIX, 'the table prefix');
@@ -29,6 +31,7 @@ export class SqliteStore implements Store {
     this.#db = new DatabaseSync(path);
     this.#db.exec('PRAGMA busy_timeout = 5000');
     if (path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
+    this.audit = new SqliteAuditStore(this.#db, prefix);
   }
 
   async migrate(): Promise<void> {
@@ -40,6 +43,7 @@ export class SqliteStore implements Store {
         id TEXT PRIMARY KEY, consumer_id TEXT NOT NULL, hash TEXT NOT NULL, scopes TEXT NOT NULL DEFAULT '[]',
         created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER, rotated_from TEXT);
       CREATE INDEX IF NOT EXISTS ${this.#keys}_consumer ON ${this.#keys} (consumer_id);`);
+    await this.audit.migrate();
   }
 
   async upsertConsumer(c: Consumer): Promise<void> {

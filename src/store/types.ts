@@ -1,6 +1,7 @@
 // The Store: consumers and their hashed API keys, kept in SQLite (one machine) or PostgreSQL (many
 // gateways). One interface, both implementations run the same tests (store.test.ts).
 // Times are epoch milliseconds; `undefined` means "not set".
+import type { AuditStore } from './audit.ts';
 
 export interface Consumer {
   readonly id: string;
@@ -36,6 +37,8 @@ export class DuplicateKeyError extends Error {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** The audit trail's events and checkpoints (store/audit.ts); migrated with the rest. */
+  readonly audit: AuditStore;
   /** Creates the tables if needed; safe to run from several processes at once. */
   migrate(): Promise<void>;
   upsertConsumer(consumer: Consumer): Promise<void>;

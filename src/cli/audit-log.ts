@@ -1,0 +1,141 @@
+// portcullis audit-log: keygen (the Ed25519 pair that signs checkpoints), verify (walks every
+// chain, says where it was tampered with, exit 1), export (JSON lines to stdout or a file).
+// The store and key come from --store/--key, or from the config's `audit` section (-c).
+import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config/load.ts';
+import { generateKeyPair, loadPublicKey } from '../observe/audit/signer.ts';
+import { verifyStore } from '../observe/audit/verify.ts';
+import { eventJson } from '../server/admin-api/events.ts';
+import { describeStore, openStore } from '../store/open.ts';
+import type { Store } from '../store/types.ts';
+import { describe } from './util.ts';
+
+interface Source {
+  config?: string;
+  store?: string;
+  key?: string;
+  chain?: string[];
+}
+
+class UsageError extends Error {}
+
+async function resolveSource(o: Source): Promise<{ location: string; baseDir: string; key: string | undefined }> {
+  if (o.store) return { location: o.store, baseDir: process.cwd(), key: o.key };
+  const path = o.config ?? 'portcullis.yaml';
+  if (!existsSync(path)) throw new UsageError(`no --store given and no config file ${path} (use -c FILE or --store LOCATION)`);
+  const { config, baseDir } = await loadConfig(path);
+  return { location: config.audit.store, baseDir, key: o.key ?? (config.audit.signingKey ? resolve(baseDir, config.audit.signingKey) : undefined) };
+}
+
+async function withStore<T>(location: string, baseDir: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = openStore(location, baseDir);
+  try {
+    await store.migrate();
+    return await fn(store);
+  } catch (error) {
+    throw new UsageError(`audit store ${describeStore(location)}: ${(error as Error).message}`);
+  } finally {
+    await store.close();
+  }
+}
+
+function fail(error: unknown): never {
+  process.stderr.write(`portcullis audit-log: ${error instanceof UsageError ? error.message : describe(error)}\n`);
+  process.exit(2);
+}
+
+function time(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected an RFC 3339 date-time or epoch milliseconds');
+  return n;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function register(program: Command): void {
+  const audit = program.command('audit-log').description('the tamper-evident audit trail: keygen, verify, export');
+  const source = (c: Command) =>
+    c
+      .option('-c, --config <file>', 'read the store (and key) from this config\'s audit section', 'portcullis.yaml')
+      .option('--store <location>', 'SQLite file or postgres:// URL (instead of the config)')
+      .option('--chain <name>', 'only this chain (repeatable; default: all)', collect);
+
+  audit
+    .command('keygen')
+    .description('write a new Ed25519 key pair for signing checkpoints (private: mode 0600; public: <out>.pub)')
+    .requiredOption('--out <file>', 'path of the private key (set it as audit.signingKey)')
+    .option('--force', 'overwrite existing files')
+    .action((o: { out: string; force?: boolean }) => {
+      const pub = `${o.out}.pub`;
+      if (!o.force && (existsSync(o.out) || existsSync(pub))) fail(new UsageError(`${existsSync(o.out) ? o.out : pub} exists (use --force to replace it)`));
+      const pair = generateKeyPair();
+      writeFileSync(o.out, pair.privatePem, { mode: 0o600 });
+      writeFileSync(pub, pair.publicPem, { mode: 0o644 });
+      process.stderr.write(`wrote ${o.out} (private, keep it secret) and ${pub} (public, for verify --key); key id ${pair.keyId}\n`);
+    });
+
+  source(audit.command('verify'))
+    .description('check every chain: modified, deleted, inserted or reordered events and bad checkpoints are reported (exit 1)')
+    .option('--key <file>', 'Ed25519 public (or private) key: every checkpoint must carry its valid signature')
+    .option('--json', 'JSON output')
+    .action(async (o: Source & { json?: boolean }) => {
+      let failed = false;
+      try {
+        const { location, baseDir, key } = await resolveSource(o);
+        const publicKey = key ? loadPublicKey(key) : undefined;
+        const reports = await withStore(location, baseDir, (store) => verifyStore(store.audit, publicKey, o.chain));
+        failed = reports.some((r) => r.problems.length > 0);
+        if (o.json) process.stdout.write(`${JSON.stringify({ ok: !failed, signaturesChecked: publicKey !== undefined, chains: reports }, null, 2)}\n`);
+        else {
+          if (reports.length === 0) process.stdout.write('no audit events\n');
+          for (const r of reports) {
+            const range = r.events ? `events ${r.firstSeq}..${r.lastSeq}` : 'no events';
+            process.stdout.write(`chain ${r.chain}: ${r.events} ${range}, ${r.checkpoints} checkpoints (${r.signedCheckpoints} ${publicKey ? 'with a valid signature' : 'signed, signatures not checked: no --key'}): ${r.problems.length ? `${r.problems.length} PROBLEM(S)` : 'OK'}\n`);
+            for (const p of r.problems) process.stdout.write(`  ${p.kind.padEnd(10)} at seq ${p.seq}${p.id === undefined ? '' : ` (id ${p.id})`}: ${p.message}\n`);
+          }
+        }
+      } catch (error) {
+        fail(error);
+      }
+      process.exit(failed ? 1 : 0);
+    });
+
+  source(audit.command('export'))
+    .description('write events as JSON lines (chain by chain, in chain order) to stdout or a file')
+    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .option('--from <time>', 'only events at or after this time', time)
+    .option('--to <time>', 'only events before this time', time)
+    .action(async (o: Source & { out?: string; from?: number; to?: number }) => {
+      try {
+        const { location, baseDir } = await resolveSource(o);
+        const out = o.out ? createWriteStream(o.out, { mode: 0o600 }) : process.stdout;
+        let count = 0;
+        await withStore(location, baseDir, async (store) => {
+          for (const chain of o.chain ?? (await store.audit.chains())) {
+            for (let after = { seq: -1, id: 0 }; ; ) {
+              const page = await store.audit.scan(chain, after, 1000);
+              let text = '';
+              for (const r of page) {
+                if ((o.from !== undefined && r.time < o.from) || (o.to !== undefined && r.time >= o.to)) continue;
+                text += `${JSON.stringify(eventJson(r))}\n`;
+                count++;
+              }
+              if (text && !out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+              if (page.length < 1000) break;
+              after = { seq: page.at(-1)!.seq, id: page.at(-1)!.id! };
+            }
+          }
+        });
+        if (o.out) {
+          out.end();
+          await finished(out);
+          process.stderr.write(`exported ${count} events to ${o.out}\n`);
+        }
+      } catch (error) {
+        fail(error);
+      }
+    });
+}

@@ -1,0 +1,197 @@
+// The writer's chain and the verifier, against real SQLite and PostgreSQL: a clean chain verifies,
+// a restart continues it, and each kind of tampering made directly in the database is caught where it is.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { DatabaseSync } from 'node:sqlite';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import pino from 'pino';
+import { PostgresStore } from '../../store/postgres.ts';
+import { SqliteStore } from '../../store/sqlite.ts';
+import type { Store } from '../../store/types.ts';
+import { eventHash, type Unhashed } from './hash.ts';
+import { generateKeyPair, loadPublicKey, loadSigner } from './signer.ts';
+import { verifyChain, type VerifyProblem } from './verify.ts';
+import { AuditWriter } from './writer.ts';
+
+const DATABASE_URL = process.env.DATABASE_URL;
+const logger = pino({ level: 'silent' });
+
+type Sql = (text: string, params?: (string | number | null)[]) => Promise<Record<string, unknown>[]>;
+
+function unhashed(chain: string, i: number): Unhashed {
+  return {
+    chain, time: 1_700_000_000_000 + i, requestId: `req-${i}`, clientIp: '192.0.2.7', consumer: i % 2 ? 'alice' : null, subject: null,
+    api: 'shop', operation: 'getOrder', method: 'GET', path: `/orders/${i}`, status: 403, policy: 'ownership', verdict: 'deny',
+    reason: 'PCL_ERR_FORBIDDEN', decisions: '[["ownership","deny","PCL_ERR_FORBIDDEN"]]', evidence: '{"reason":"not_owner"}',
+  };
+}
+
+function suite(name: string, open: () => Promise<{ store: Store; sql: Sql; table: string; cleanup: () => Promise<void> }>) {
+  describe(`audit chain on ${name}`, () => {
+    let store: Store;
+    let sql: Sql;
+    let events: string;
+    let checkpoints: string;
+    let cleanup: () => Promise<void> = async () => {};
+    let dir: string;
+    let keyPath: string;
+
+    before(async () => {
+      const o = await open();
+      ({ store, sql, cleanup } = o);
+      events = `${o.table}audit_events`;
+      checkpoints = `${o.table}audit_checkpoints`;
+      await store.migrate();
+      dir = await mkdtemp(join(tmpdir(), 'pcl-chain-'));
+      keyPath = join(dir, 'audit.key');
+      await writeFile(keyPath, generateKeyPair().privatePem, { mode: 0o600 });
+    });
+    after(async () => {
+      await cleanup();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    const write = async (chain: string, n: number, from = 0) => {
+      const writer = await AuditWriter.open({
+        store: store.audit, chain, logger, signer: loadSigner(keyPath), bufferSize: 1000, batchSize: 7, flushMs: 10_000,
+        checkpointEvery: 10, checkpointMs: 3_600_000, retentionMs: 0,
+      });
+      for (let i = from; i < from + n; i++) assert.equal(writer.push(unhashed(chain, i), true), true);
+      await writer.close();
+    };
+    const verify = async (chain: string) => verifyChain(store.audit, chain, loadPublicKey(keyPath));
+    const kinds = (problems: readonly VerifyProblem[]) => problems.map((p) => `${p.kind}@${p.seq}`);
+    const row = async (chain: string, seq: number) => (await sql(`SELECT * FROM ${events} WHERE chain = $1 AND seq = $2`, [chain, seq]))[0]!;
+
+    test('a clean chain verifies; a restart continues it from its last event', async () => {
+      await write('clean', 23);
+      let report = await verify('clean');
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.events, 23);
+      // Batches of 7, a checkpoint once 10 events have passed since the last one, and one at close.
+      assert.deepEqual((await store.audit.checkpoints('clean')).map((c) => c.seq), [14, 23]);
+      assert.equal(report.signedCheckpoints, 2);
+      await write('clean', 5, 23);
+      report = await verify('clean');
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.lastSeq, 28);
+      assert.equal(String((await row('clean', 24)).prev_hash), String((await row('clean', 23)).hash));
+    });
+
+    test('retention deletes old events up to a checkpoint; what remains still verifies', async () => {
+      await write('ret', 23);
+      const writer = await AuditWriter.open({
+        store: store.audit, chain: 'ret', logger, bufferSize: 100, batchSize: 100, flushMs: 10_000, checkpointEvery: 10, checkpointMs: 3_600_000, retentionMs: 0,
+      });
+      await new Promise((r) => setTimeout(r, 5));
+      const pruning = await AuditWriter.open({
+        store: store.audit, chain: 'ret', logger, bufferSize: 100, batchSize: 100, flushMs: 10_000, checkpointEvery: 10, checkpointMs: 3_600_000, retentionMs: 1,
+      });
+      await pruning.close(); // it prunes when it opens
+      assert.equal(await pruning.prune(), 0);
+      await writer.close();
+      const report = await verify('ret');
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.firstSeq, 15);
+      // Deleting the first remaining event is still caught.
+      await sql(`DELETE FROM ${events} WHERE chain = $1 AND seq = 15`, ['ret']);
+      assert.deepEqual(kinds((await verify('ret')).problems), ['checkpoint@14', 'deleted@16']);
+    });
+
+    test('modified: one changed field is reported at its event', async () => {
+      await write('mod', 20);
+      await sql(`UPDATE ${events} SET verdict = 'allow' WHERE chain = $1 AND seq = 7`, ['mod']);
+      assert.deepEqual(kinds((await verify('mod')).problems), ['modified@7']);
+    });
+
+    test('deleted: a missing event in the middle', async () => {
+      await write('del', 20);
+      await sql(`DELETE FROM ${events} WHERE chain = $1 AND seq = 7`, ['del']);
+      assert.deepEqual(kinds((await verify('del')).problems), ['deleted@8']);
+    });
+
+    test('deleted: events cut from the end, before a checkpoint', async () => {
+      await write('tail', 20);
+      await sql(`DELETE FROM ${events} WHERE chain = $1 AND seq > 15`, ['tail']);
+      assert.deepEqual(kinds((await verify('tail')).problems), ['deleted@20']);
+    });
+
+    test('inserted: a forged event with a valid hash, numbers shifted to make room', async () => {
+      await write('ins', 20);
+      const prev = await row('ins', 6);
+      for (let s = 20; s >= 7; s--) await sql(`UPDATE ${events} SET seq = seq + 1 WHERE chain = $1 AND seq = $2`, ['ins', s]);
+      const forged = { ...unhashed('ins', 99), verdict: 'allow', reason: null };
+      const hash = eventHash(forged, String(prev.hash));
+      await sql(
+        `INSERT INTO ${events} (chain, seq, time, request_id, client_ip, consumer, subject, api, operation, method, path, status, policy, verdict, reason, decisions, evidence, prev_hash, hash)
+         VALUES ($1, 7, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+        ['ins', forged.time, forged.requestId, forged.clientIp, forged.consumer, forged.subject, forged.api, forged.operation, forged.method, forged.path, forged.status, forged.policy, forged.verdict, forged.reason, forged.decisions, forged.evidence, String(prev.hash), hash],
+      );
+      const problems = (await verify('ins')).problems;
+      assert.ok(kinds(problems).includes('inserted@7'), kinds(problems).join());
+      assert.ok(problems.every((p) => p.kind === 'inserted' || p.kind === 'checkpoint'), kinds(problems).join());
+    });
+
+    test('reordered: two events swapped', async () => {
+      await write('reo', 20);
+      await sql(`UPDATE ${events} SET seq = -1 WHERE chain = $1 AND seq = 7`, ['reo']);
+      await sql(`UPDATE ${events} SET seq = 7 WHERE chain = $1 AND seq = 8`, ['reo']);
+      await sql(`UPDATE ${events} SET seq = 8 WHERE chain = $1 AND seq = -1`, ['reo']);
+      assert.deepEqual(kinds((await verify('reo')).problems), ['reordered@7']);
+    });
+
+    test('a rewritten chain with recomputed hashes is caught by the signed checkpoints', async () => {
+      await write('rew', 20);
+      let prev = String((await row('rew', 4)).hash);
+      for (let s = 5; s <= 20; s++) {
+        const r = await row('rew', s);
+        const content = { ...unhashed('rew', s - 1), time: Number(r.time), verdict: s === 5 ? 'allow' : 'deny' };
+        const hash = eventHash(content, prev);
+        await sql(`UPDATE ${events} SET verdict = $1, prev_hash = $2, hash = $3 WHERE chain = $4 AND seq = $5`, [content.verdict, prev, hash, 'rew', s]);
+        prev = hash;
+      }
+      assert.deepEqual(kinds((await verify('rew')).problems), ['checkpoint@14', 'checkpoint@20']);
+      // ...and rewriting the checkpoint too breaks its signature.
+      await sql(`UPDATE ${checkpoints} SET hash = $1 WHERE chain = $2 AND seq = 14`, [String((await row('rew', 14)).hash), 'rew']);
+      assert.deepEqual(kinds((await verify('rew')).problems), ['signature@14', 'checkpoint@20']);
+    });
+  });
+}
+
+suite('SQLite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'pcl-chain-db-'));
+  const file = join(dir, 'audit.db');
+  const store = new SqliteStore(file);
+  const db = new DatabaseSync(file);
+  const sql: Sql = async (text, params = []) => {
+    const statement = db.prepare(text.replace(/\$\d+/g, '?'));
+    return /^\s*SELECT/i.test(text) ? statement.all(...params) : (statement.run(...params), []);
+  };
+  return { store, sql, table: 'pcl_', cleanup: async () => (db.close(), await store.close(), await rm(dir, { recursive: true, force: true })) };
+});
+
+if (DATABASE_URL) {
+  suite('PostgreSQL', async () => {
+    const schema = `pcl_chain_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const store = new PostgresStore(DATABASE_URL, { schema });
+    const client = new pg.Client(DATABASE_URL);
+    await client.connect();
+    const sql: Sql = async (text, params = []) => (await client.query(text, params)).rows;
+    return {
+      store,
+      sql,
+      table: `"${schema}".pcl_`,
+      cleanup: async () => {
+        await store.close();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.end();
+      },
+    };
+  });
+} else {
+  test('audit chain on PostgreSQL', (t) => t.skip('DATABASE_URL is not set'));
+}

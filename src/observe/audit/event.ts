@@ -1,0 +1,78 @@
+// Turns a finished request into an audit event (before hashing): who, what, which policy decided,
+// the verdict, the stable reason code, and the evidence the deciding policy kept in ctx.state,
+// redacted. Runs at the end of every recorded request, so it only copies what it needs.
+import type { RequestContext } from '../../core/context.ts';
+import type { Unhashed } from './hash.ts';
+
+export type AuditVerdict = 'allow' | 'deny' | 'report' | 'error';
+
+/** Field names whose values never reach the trail, whatever a policy kept. */
+const SECRET_NAME = /pass(word)?|secret|token|credential|authorization|cookie|api[-_]?key|^key$|signature|private/i;
+const MAX_STRING = 200;
+const ROUTE_CODES: ReadonlySet<string> = new Set(['PCL_ERR_ROUTE_NOT_FOUND', 'PCL_ERR_METHOD_NOT_ALLOWED']);
+const MAX_FIELDS = 20;
+
+export function verdictOf(ctx: RequestContext, status: number): AuditVerdict {
+  if (ctx.errorCode !== undefined) return status >= 500 ? 'error' : 'deny';
+  if (ctx.decisions !== undefined) return ctx.decisions.some((d) => d.verdict === 'deny') ? 'deny' : 'report';
+  return 'allow';
+}
+
+export function snapshot(ctx: RequestContext, status: number, verdict: AuditVerdict, chain: string, redact: ReadonlySet<string>): Unhashed {
+  const decisions = ctx.decisions;
+  const decisive = decisions?.findLast((d) => d.verdict === 'deny') ?? decisions?.[0];
+  // Refusals no policy made are the router's (404, 405) or the gateway's own (framing, limits, upstream).
+  const policy = decisive?.policy ?? (ctx.errorCode === undefined ? null : ROUTE_CODES.has(ctx.errorCode) ? 'route' : 'gateway');
+  const identity = ctx.identity;
+  const kept = policy === null ? undefined : ctx.state?.[policy];
+  return {
+    chain,
+    time: Date.now(),
+    requestId: ctx.id,
+    clientIp: ctx.clientIp,
+    consumer: identity?.consumerId ?? null,
+    subject: identity?.subject ?? null,
+    api: ctx.api ?? null,
+    operation: ctx.operationId ?? null,
+    method: ctx.req.method ?? '',
+    path: ctx.path,
+    status,
+    policy,
+    verdict,
+    reason: ctx.errorCode ?? decisive?.code ?? null,
+    decisions: decisions === undefined ? null : JSON.stringify(decisions.map((d) => (d.code ? [d.policy, d.verdict, d.code] : [d.policy, d.verdict]))),
+    evidence: kept === undefined ? null : redactEvidence(kept, redact),
+  };
+}
+
+/** JSON text of a policy's evidence: scalar fields and short lists only, secrets replaced, sizes capped. */
+export function redactEvidence(value: unknown, redact: ReadonlySet<string>): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  const out: Record<string, unknown> = {};
+  let n = 0;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (n++ >= MAX_FIELDS) break;
+    if (SECRET_NAME.test(key) || redact.has(key.toLowerCase())) {
+      out[key] = '[REDACTED]';
+      continue;
+    }
+    const safe = scalar(v) ?? (Array.isArray(v) ? v.slice(0, 10).map((x) => scalar(x) ?? (x && typeof x === 'object' ? shallow(x as Record<string, unknown>, redact) : null)) : undefined);
+    if (safe !== undefined) out[key] = safe;
+  }
+  return n === 0 ? null : JSON.stringify(out);
+}
+
+function shallow(value: Record<string, unknown>, redact: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value).slice(0, MAX_FIELDS)) {
+    const s = scalar(v);
+    if (s !== undefined) out[key] = SECRET_NAME.test(key) || redact.has(key.toLowerCase()) ? '[REDACTED]' : s;
+  }
+  return out;
+}
+
+function scalar(v: unknown): string | number | boolean | null | undefined {
+  if (typeof v === 'string') return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING)}…` : v;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return v;
+  return undefined;
+}

@@ -1,0 +1,190 @@
+// Writes audit events off the hot path: the request's last step only pushes into a bounded buffer;
+// a timer (or a full batch) hashes the waiting events onto the chain and writes them in one store
+// transaction. The chain only advances once the store has the batch, so a failed write is retried
+// with the same events. Under overload, allowed-request events (at most half the buffer) are dropped
+// and counted; decisions and refusals get the whole buffer and, beyond it, are counted and logged as
+// errors — never dropped silently. A crash loses what is still buffered (≤ bufferSize events,
+// normally one flushInterval's worth); a restart reads the chain's last event and continues from it.
+import type { Logger } from 'pino';
+import type { AuditCheckpoint, AuditRecord, AuditStore } from '../../store/audit.ts';
+import { eventHash, GENESIS, type Unhashed } from './hash.ts';
+import type { CheckpointSigner } from './signer.ts';
+
+export interface AuditWriterOptions {
+  readonly store: AuditStore;
+  readonly chain: string;
+  readonly logger: Logger;
+  readonly signer?: CheckpointSigner | undefined;
+  readonly bufferSize: number;
+  readonly batchSize: number;
+  readonly flushMs: number;
+  readonly checkpointEvery: number;
+  readonly checkpointMs: number;
+  /** 0: keep forever. */
+  readonly retentionMs: number;
+}
+
+const RETENTION_EVERY_MS = 3_600_000;
+const LOG_EVERY_MS = 10_000;
+
+export class AuditWriter {
+  readonly chain: string;
+  /** Counters read by the metrics. */
+  written = 0;
+  droppedAllowed = 0;
+  droppedDecisions = 0;
+  storeErrors = 0;
+  readonly #o: AuditWriterOptions;
+  #buffer: Unhashed[] = [];
+  #seq: number;
+  #last: string;
+  #checkpointSeq: number;
+  #checkpointAt = Date.now();
+  #flushing: Promise<void> | undefined;
+  #scheduled = false;
+  #closed = false;
+  #loggedAt = 0;
+  #pruning: Promise<number> | undefined;
+  readonly #timer: NodeJS.Timeout;
+  readonly #retention: NodeJS.Timeout | undefined;
+
+  private constructor(o: AuditWriterOptions, head: { seq: number; hash: string } | undefined, checkpointSeq: number) {
+    this.#o = o;
+    this.chain = o.chain;
+    this.#seq = head?.seq ?? 0;
+    this.#last = head?.hash ?? GENESIS;
+    this.#checkpointSeq = checkpointSeq;
+    this.#timer = setInterval(() => void this.flush(), o.flushMs).unref();
+    if (o.retentionMs > 0) {
+      this.#retention = setInterval(() => void this.prune(), RETENTION_EVERY_MS).unref();
+      void this.prune(); // at start, then hourly
+    }
+  }
+
+  /** Opens the writer on the chain's current head (a restart continues the chain). */
+  static async open(o: AuditWriterOptions): Promise<AuditWriter> {
+    const head = await o.store.head(o.chain);
+    const checkpoints = await o.store.checkpoints(o.chain);
+    return new AuditWriter(o, head, checkpoints.at(-1)?.seq ?? 0);
+  }
+
+  get buffered(): number {
+    return this.#buffer.length;
+  }
+
+  /** Queues an event; false when it was dropped. `important`: a decision or a refusal. */
+  push(event: Unhashed, important: boolean): boolean {
+    const n = this.#buffer.length;
+    if (this.#closed || n >= (important ? this.#o.bufferSize : this.#o.bufferSize >> 1)) {
+      if (important) {
+        this.droppedDecisions++;
+        this.#complain('audit buffer full: DECISION EVENTS DROPPED (the store is too slow or unreachable)');
+      } else this.droppedAllowed++;
+      return false;
+    }
+    this.#buffer.push(event);
+    if (n + 1 >= this.#o.batchSize && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        void this.flush();
+      });
+    }
+    return true;
+  }
+
+  /** Writes what is buffered now (one batch at a time); resolves when done or failed. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#drain().finally(() => (this.#flushing = undefined));
+    return this.#flushing;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.slice(0, this.#o.batchSize);
+      let prev = this.#last;
+      let seq = this.#seq;
+      const records: AuditRecord[] = batch.map((e) => {
+        const hash = eventHash(e, prev);
+        const record: AuditRecord = { ...e, seq: ++seq, prevHash: prev, hash };
+        prev = hash;
+        return record;
+      });
+      const due = seq - this.#checkpointSeq >= this.#o.checkpointEvery || Date.now() - this.#checkpointAt >= this.#o.checkpointMs;
+      const checkpoint = due ? this.#checkpoint(seq, prev) : undefined;
+      try {
+        await this.#o.store.append(records, checkpoint);
+      } catch (error) {
+        this.storeErrors++;
+        this.#complain('audit events could not be written; retrying', error);
+        return;
+      }
+      this.#buffer.splice(0, batch.length);
+      this.#seq = seq;
+      this.#last = prev;
+      this.written += batch.length;
+      if (checkpoint) this.#checkpointDone(seq);
+    }
+  }
+
+  #checkpoint(seq: number, hash: string): AuditCheckpoint {
+    const time = Date.now();
+    const signer = this.#o.signer;
+    return { chain: this.chain, seq, hash, time, signature: signer ? signer.sign(this.chain, seq, hash, time) : null, keyId: signer?.keyId ?? null };
+  }
+
+  #checkpointDone(seq: number): void {
+    this.#checkpointSeq = seq;
+    this.#checkpointAt = Date.now();
+  }
+
+  /** Deletes events older than the retention, up to the newest checkpoint taken before the cutoff (kept as the anchor). */
+  prune(): Promise<number> {
+    this.#pruning ??= this.#prune().finally(() => (this.#pruning = undefined));
+    return this.#pruning;
+  }
+
+  async #prune(): Promise<number> {
+    try {
+      const cutoff = Date.now() - this.#o.retentionMs;
+      // The anchor stays before the chain's head, so the verifier always has an event to link to it.
+      const anchor = (await this.#o.store.checkpoints(this.chain)).findLast((c) => c.time < cutoff && c.seq < this.#seq);
+      if (!anchor) return 0;
+      const deleted = await this.#o.store.prune(this.chain, anchor.seq);
+      if (deleted) this.#o.logger.info({ chain: this.chain, deleted, throughSeq: anchor.seq }, 'audit events past their retention deleted');
+      return deleted;
+    } catch (error) {
+      this.storeErrors++;
+      this.#complain('audit retention could not run', error);
+      return 0;
+    }
+  }
+
+  /** Flushes everything, takes a final checkpoint, stops the timers. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    if (this.#retention) clearInterval(this.#retention);
+    await this.#pruning;
+    for (let attempt = 0; attempt < 3 && this.#buffer.length > 0; attempt++) await this.flush();
+    if (this.#buffer.length > 0) this.#o.logger.error({ chain: this.chain, lost: this.#buffer.length }, 'audit events lost at shutdown: the store did not take them');
+    if (this.#seq > this.#checkpointSeq) {
+      try {
+        await this.#o.store.addCheckpoint(this.#checkpoint(this.#seq, this.#last));
+        this.#checkpointDone(this.#seq);
+      } catch (error) {
+        this.#o.logger.error({ chain: this.chain, err: error }, 'final audit checkpoint could not be written');
+      }
+    }
+  }
+
+  #complain(message: string, error?: unknown): void {
+    const now = Date.now();
+    if (now - this.#loggedAt < LOG_EVERY_MS) return;
+    this.#loggedAt = now;
+    this.#o.logger.error(
+      { chain: this.chain, buffered: this.#buffer.length, droppedDecisions: this.droppedDecisions, droppedAllowed: this.droppedAllowed, ...(error ? { err: error } : {}) },
+      message,
+    );
+  }
+}

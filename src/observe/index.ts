@@ -1,0 +1,122 @@
+// Sets up what watches the traffic, from the config: metrics, live stats, the inventory and the
+// audit writer (its store opened and migrated, its chain continued). The gateway wraps its access
+// log with `wrap` (one call per finished request) and hands `adminSources` to the admin listener.
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/load.ts';
+import type { GatewayConfig } from '../config/types.ts';
+import { toMs } from '../config/units.ts';
+import type { AdminSources } from '../server/admin-api/index.ts';
+import type { Runtime } from '../server/runtime.ts';
+import { describeStore, isPostgresUrl, openStore } from '../store/open.ts';
+import type { Store } from '../store/types.ts';
+import type { AccessLog } from './access-log.ts';
+import { loadSigner } from './audit/signer.ts';
+import { AuditWriter } from './audit/writer.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { RequestObserver } from './observer.ts';
+
+export interface Observability {
+  readonly observer: RequestObserver;
+  readonly metrics: GatewayMetrics;
+  readonly writer: AuditWriter | undefined;
+  readonly store: Store | undefined;
+  wrap(log: AccessLog): AccessLog;
+  /** What this process's admin listener serves. */
+  adminSources(): AdminSources;
+  close(): Promise<void>;
+}
+
+export interface ObserveOptions {
+  readonly config: GatewayConfig;
+  readonly baseDir: string;
+  /** The config file, for messages. */
+  readonly file: string;
+  readonly logger: Logger;
+  readonly runtime: () => Runtime;
+  /** Added to the chain name: each cluster worker writes its own chain ("/w1"...). */
+  readonly chainSuffix?: string;
+}
+
+export async function startObservability(o: ObserveOptions): Promise<Observability> {
+  const { config, logger } = o;
+  let writer: AuditWriter | undefined;
+  let store: Store | undefined;
+  if (config.audit.enabled) {
+    store = await openAuditStore(config, o.baseDir);
+    try {
+      writer = await AuditWriter.open({
+        store: store.audit,
+        chain: `${config.audit.chain ?? hostname()}${o.chainSuffix ?? ''}`,
+        logger: logger.child({ component: 'audit' }),
+        signer: config.audit.signingKey ? signerFrom(config.audit.signingKey, o.baseDir, o.file) : undefined,
+        bufferSize: config.audit.bufferSize,
+        batchSize: config.audit.batchSize,
+        flushMs: toMs(config.audit.flushInterval),
+        checkpointEvery: config.audit.checkpointEvery,
+        checkpointMs: toMs(config.audit.checkpointInterval),
+        retentionMs: toMs(config.audit.retention),
+      });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    if (!config.audit.signingKey) logger.warn('audit.signingKey is not set: audit checkpoints are not signed (see docs/audit-trail.md)');
+  }
+  const metrics = new GatewayMetrics(() => writer);
+  const observer = new RequestObserver(
+    o.runtime,
+    metrics,
+    writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) },
+    (error) => logger.error({ err: error }, 'request observer failed'),
+  );
+  return {
+    observer,
+    metrics,
+    writer,
+    store,
+    wrap: (log) => (ctx, status, preRoute, chain) => {
+      log(ctx, status, preRoute, chain);
+      observer.record(ctx, status);
+    },
+    adminSources: () => ({
+      token: config.admin.token,
+      metrics: config.admin.metrics,
+      api: config.admin.api,
+      events: store?.audit,
+      routes: () => o.runtime().routes,
+      stats: async () => [observer.stats.raw()],
+      inventory: async () => [observer.usage.raw()],
+      prometheus: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
+    }),
+    async close() {
+      await writer?.close();
+      await store?.close();
+    },
+  };
+}
+
+/** The audit store, migrated; a SQLite file's folder is created. */
+export async function openAuditStore(config: GatewayConfig, baseDir: string): Promise<Store> {
+  const location = config.audit.store;
+  if (!isPostgresUrl(location) && location !== ':memory:') mkdirSync(dirname(resolve(baseDir, location.replace(/^sqlite:/, ''))), { recursive: true });
+  const store = openStore(location, baseDir);
+  try {
+    await store.migrate();
+    return store;
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw new Error(`cannot open the audit store ${describeStore(location)}: ${(error as Error).message}`);
+  }
+}
+
+function signerFrom(signingKey: string, baseDir: string, file: string) {
+  const path = resolve(baseDir, signingKey);
+  try {
+    return loadSigner(path);
+  } catch (error) {
+    throw new ConfigError([{ file, path: 'audit.signingKey', message: `cannot load the Ed25519 key ${path}: ${(error as Error).message.split('\n')[0]}` }]);
+  }
+}

@@ -1,0 +1,98 @@
+// The one call at the end of every request (wrapped around the access log): metrics, live stats,
+// the inventory, and the audit event when there is one to write. Everything here is synchronous and
+// bounded; the audit event only goes into the writer's buffer. It never throws into the handler.
+import type { RequestContext } from '../core/context.ts';
+import type { Runtime } from '../server/runtime.ts';
+import { snapshot, verdictOf } from './audit/event.ts';
+import type { AuditWriter } from './audit/writer.ts';
+import { countUsage, UsageTable, type Usage } from './inventory/usage.ts';
+import type { GatewayMetrics, OpMetrics } from './metrics.ts';
+import { RollingStats } from './stats/rolling.ts';
+
+interface OpEntry {
+  readonly key: string;
+  readonly usage: Usage;
+  readonly metrics: OpMetrics | undefined;
+  /** A catch-all route: its calls are also listed one by one (templated) as undocumented. */
+  readonly catchAll: boolean;
+}
+
+export interface AuditSink {
+  readonly writer: AuditWriter;
+  readonly sampleAllowed: number;
+  readonly redact: ReadonlySet<string>;
+}
+
+const UNROUTED = '(none)';
+
+export class RequestObserver {
+  readonly stats = new RollingStats();
+  readonly usage = new UsageTable();
+  readonly #ops = new Map<string, Map<string, OpEntry>>();
+  readonly #metrics: GatewayMetrics | undefined;
+  readonly #unrouted: OpMetrics | undefined;
+  readonly #runtime: () => Runtime;
+  readonly #audit: AuditSink | undefined;
+  readonly #onError: (error: unknown) => void;
+
+  constructor(runtime: () => Runtime, metrics: GatewayMetrics | undefined, audit: AuditSink | undefined, onError: (error: unknown) => void) {
+    this.#runtime = runtime;
+    this.#metrics = metrics;
+    this.#unrouted = metrics?.forOperation(UNROUTED, UNROUTED);
+    this.#audit = audit;
+    this.#onError = onError;
+  }
+
+  record(ctx: RequestContext, status: number): void {
+    try {
+      this.#record(ctx, status);
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
+  #record(ctx: RequestContext, status: number): void {
+    const perfNow = performance.now();
+    const ms = perfNow - ctx.startedAt;
+    const now = Math.floor(performance.timeOrigin + perfNow);
+    const verdict = verdictOf(ctx, status);
+    const denied = verdict === 'deny';
+    const identity = ctx.identity;
+    const authenticated = identity !== undefined;
+    const api = ctx.api;
+    const operation = ctx.operationId;
+    let entry: OpEntry | undefined;
+    if (api !== undefined && operation !== undefined) {
+      entry = this.#entry(api, operation, now);
+      countUsage(entry.usage, now, status, authenticated, denied);
+      if (entry.catchAll) this.usage.undocumented(api, ctx.req.method ?? '', ctx.path, ctx.query, now, status, authenticated, denied);
+    } else if ((ctx.errorCode === 'PCL_ERR_ROUTE_NOT_FOUND' || ctx.errorCode === 'PCL_ERR_METHOD_NOT_ALLOWED') && ctx.path) {
+      this.usage.undocumented(null, ctx.req.method ?? '', ctx.path, ctx.query, now, status, authenticated, denied);
+    }
+    const reason = ctx.errorCode ?? ctx.decisions?.[0]?.code;
+    const metricsOp = entry === undefined ? this.#unrouted : entry.metrics;
+    if (metricsOp !== undefined) this.#metrics!.record(metricsOp, api ?? UNROUTED, operation ?? UNROUTED, status, verdict, ms / 1000, ctx.upstreamMs, ctx.decisions, ctx.errorCode);
+    this.stats.record(now, ms, status, denied, reason, identity?.consumerId ?? identity?.subject, ctx.clientIp, entry?.key);
+    const audit = this.#audit;
+    if (audit !== undefined && (verdict !== 'allow' || (audit.sampleAllowed > 0 && Math.random() < audit.sampleAllowed))) {
+      audit.writer.push(snapshot(ctx, status, verdict, audit.writer.chain, audit.redact), verdict !== 'allow');
+    }
+  }
+
+  #entry(api: string, operation: string, now: number): OpEntry {
+    let byOp = this.#ops.get(api);
+    if (byOp === undefined) this.#ops.set(api, (byOp = new Map()));
+    let entry = byOp.get(operation);
+    if (entry === undefined) {
+      const route = this.#runtime().routes.find((r) => r.api === api && r.operationId === operation);
+      entry = {
+        key: `${api}:${operation}`,
+        usage: this.usage.operation(api, operation, now),
+        metrics: this.#metrics?.forOperation(api, operation),
+        catchAll: route?.path.endsWith('/*') ?? false,
+      };
+      byOp.set(operation, entry);
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,75 @@
+// The admin API's routes, handed to the admin listener (src/server/admin.ts) as its `extra` map:
+//   /metrics                 Prometheus text (this process, or every worker aggregated)
+//   /api/events, /api/events/{id}   the audit trail
+//   /api/stats               rolling traffic figures and top-k
+//   /api/inventory, /api/inventory/openapi   discovery
+// All behind the admin token when one is configured. Shapes: docs/admin-api.yaml.
+import type { InventoryRaw } from '../../observe/inventory/usage.ts';
+import { inventoryView } from '../../observe/inventory/view.ts';
+import { openapiDraft } from '../../observe/inventory/openapi-draft.ts';
+import type { StatsRaw } from '../../observe/stats/rolling.ts';
+import { statsView } from '../../observe/stats/view.ts';
+import type { AuditStore } from '../../store/audit.ts';
+import type { AdminRoute } from '../admin.ts';
+import type { RouteInfo } from '../runtime.ts';
+import { protect } from './auth.ts';
+import { getEvent, listEvents } from './events.ts';
+import { Query, sendJson, sendProblem } from './respond.ts';
+import type { GatewayError } from '../../core/errors.ts';
+
+/** Where the figures come from: this process, or (cluster primary) every worker. */
+export interface AdminSources {
+  readonly token: string | undefined;
+  readonly metrics: boolean;
+  readonly api: boolean;
+  readonly events: AuditStore | undefined;
+  routes(): readonly RouteInfo[];
+  stats(): Promise<StatsRaw[]>;
+  inventory(): Promise<InventoryRaw[]>;
+  prometheus(): Promise<{ contentType: string; text: string }>;
+}
+
+export function adminRoutes(s: AdminSources): Map<string, AdminRoute> {
+  const routes = new Map<string, AdminRoute>();
+  if (s.metrics) {
+    routes.set('/metrics', async (_req, res) => {
+      const { contentType, text } = await s.prometheus();
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+      res.end(res.req.method === 'HEAD' ? undefined : text);
+    });
+  }
+  if (s.api) {
+    routes.set('/api/events', listEvents(s.events));
+    routes.set('/api/events/*', getEvent(s.events));
+    routes.set('/api/stats', async (req, res) => {
+      let minutes: number;
+      let top: number;
+      try {
+        const q = new Query(req.url, ['minutes', 'top']);
+        minutes = q.int('minutes', 1, 15, 15)!;
+        top = q.int('top', 1, 50, 10)!;
+      } catch (error) {
+        return sendProblem(res, error as GatewayError);
+      }
+      sendJson(res, 200, statsView(await s.stats(), minutes, top));
+    });
+    routes.set('/api/inventory', async (req, res) => {
+      try {
+        new Query(req.url, []);
+      } catch (error) {
+        return sendProblem(res, error as GatewayError);
+      }
+      sendJson(res, 200, inventoryView(s.routes(), await s.inventory()));
+    });
+    routes.set('/api/inventory/openapi', async (req, res) => {
+      try {
+        new Query(req.url, []);
+      } catch (error) {
+        return sendProblem(res, error as GatewayError);
+      }
+      sendJson(res, 200, openapiDraft(inventoryView(s.routes(), await s.inventory())));
+    });
+  }
+  for (const [path, route] of routes) routes.set(path, protect(s.token, route));
+  return routes;
+}

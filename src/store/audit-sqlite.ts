@@ -1,0 +1,110 @@
+// The audit tables in SQLite. Batches go in one IMMEDIATE transaction with one prepared statement.
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import {
+  AUDIT_COLUMNS,
+  auditFromRow,
+  auditValues,
+  auditWhere,
+  checkpointFromRow,
+  type AuditCheckpoint,
+  type AuditQuery,
+  type AuditRecord,
+  type AuditStore,
+} from './audit.ts';
+
+export class SqliteAuditStore implements AuditStore {
+  readonly #db: DatabaseSync;
+  readonly #events: string;
+  readonly #checkpoints: string;
+
+  constructor(db: DatabaseSync, prefix: string) {
+    this.#db = db;
+    this.#events = `${prefix}audit_events`;
+    this.#checkpoints = `${prefix}audit_checkpoints`;
+  }
+
+  async migrate(): Promise<void> {
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS ${this.#events} (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, chain TEXT NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL,
+        request_id TEXT NOT NULL, client_ip TEXT NOT NULL, consumer TEXT, subject TEXT, api TEXT, operation TEXT,
+        method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, policy TEXT, verdict TEXT NOT NULL,
+        reason TEXT, decisions TEXT, evidence TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS ${this.#events}_chain ON ${this.#events} (chain, seq);
+      CREATE INDEX IF NOT EXISTS ${this.#events}_time ON ${this.#events} (time);
+      CREATE INDEX IF NOT EXISTS ${this.#events}_consumer ON ${this.#events} (consumer, id);
+      CREATE TABLE IF NOT EXISTS ${this.#checkpoints} (
+        chain TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, time INTEGER NOT NULL,
+        signature TEXT, key_id TEXT, PRIMARY KEY (chain, seq));`);
+  }
+
+  async append(events: readonly AuditRecord[], checkpoint?: AuditCheckpoint): Promise<void> {
+    const insert = this.#db.prepare(`INSERT INTO ${this.#events} (${AUDIT_COLUMNS}) VALUES (${'?, '.repeat(18)}?)`);
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const e of events) insert.run(...auditValues(e));
+      if (checkpoint) this.#insertCheckpoint(checkpoint);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async head(chain: string): Promise<{ seq: number; hash: string } | undefined> {
+    const row = this.#db.prepare(`SELECT seq, hash FROM ${this.#events} WHERE chain = ? ORDER BY seq DESC, id DESC LIMIT 1`).get(chain);
+    return row ? { seq: Number(row.seq), hash: String(row.hash) } : undefined;
+  }
+
+  async query(q: AuditQuery): Promise<AuditRecord[]> {
+    const { where, values } = auditWhere(q, () => '?');
+    return this.#db
+      .prepare(`SELECT * FROM ${this.#events} ${where} ORDER BY id DESC LIMIT ?`)
+      .all(...(values as SQLInputValue[]), q.limit)
+      .map(auditFromRow);
+  }
+
+  async get(id: number): Promise<AuditRecord | undefined> {
+    const row = this.#db.prepare(`SELECT * FROM ${this.#events} WHERE id = ?`).get(id);
+    return row ? auditFromRow(row) : undefined;
+  }
+
+  async scan(chain: string, after: { seq: number; id: number }, limit: number): Promise<AuditRecord[]> {
+    return this.#db
+      .prepare(`SELECT * FROM ${this.#events} WHERE chain = ? AND (seq > ? OR (seq = ? AND id > ?)) ORDER BY seq, id LIMIT ?`)
+      .all(chain, after.seq, after.seq, after.id, limit)
+      .map(auditFromRow);
+  }
+
+  async chains(): Promise<string[]> {
+    const rows = this.#db.prepare(`SELECT chain FROM ${this.#events} UNION SELECT chain FROM ${this.#checkpoints} ORDER BY chain`).all();
+    return rows.map((r) => String(r.chain));
+  }
+
+  async addCheckpoint(checkpoint: AuditCheckpoint): Promise<void> {
+    this.#insertCheckpoint(checkpoint);
+  }
+
+  #insertCheckpoint(c: AuditCheckpoint): void {
+    this.#db
+      .prepare(`INSERT OR REPLACE INTO ${this.#checkpoints} (chain, seq, hash, time, signature, key_id) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(c.chain, c.seq, c.hash, c.time, c.signature, c.keyId);
+  }
+
+  async checkpoints(chain: string): Promise<AuditCheckpoint[]> {
+    return this.#db.prepare(`SELECT * FROM ${this.#checkpoints} WHERE chain = ? ORDER BY seq`).all(chain).map(checkpointFromRow);
+  }
+
+  async prune(chain: string, throughSeq: number): Promise<number> {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const deleted = this.#db.prepare(`DELETE FROM ${this.#events} WHERE chain = ? AND seq <= ?`).run(chain, throughSeq).changes;
+      this.#db.prepare(`DELETE FROM ${this.#checkpoints} WHERE chain = ? AND seq < ?`).run(chain, throughSeq);
+      this.#db.exec('COMMIT');
+      return Number(deleted);
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
