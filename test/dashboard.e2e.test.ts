@@ -1,9 +1,9 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against a real gateway:
-// sign in, keys made, revoked and refused by the gateway, a report opened and grouped by OWASP
-// category, attack payloads shown as text and never run, a strict CSP, and no request that leaves
-// loopback. Screenshots go to $PORTCULLIS_SCREENSHOTS when set (docs/screenshots/ is made this way).
+// sign in, live numbers, security events filtered, keys made, revoked and refused by the gateway, the
+// observed OpenAPI draft downloaded, a report opened and grouped by OWASP category, attack payloads
+// shown as text and never run, a strict CSP, and no request that leaves loopback. Screenshots go to $PORTCULLIS_SCREENSHOTS when set (docs/screenshots/ is made this way).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -60,6 +60,23 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
   });
 
+  test('live numbers move after traffic is sent', async () => {
+    const { page } = b;
+    await visit(page, `${admin}/#/overview`);
+    const rps = page.getByTestId('tile-rps');
+    await rps.waitFor();
+    assert.equal(await rps.textContent(), '0.0');
+    for (let i = 0; i < 60; i++) await fetch(`${gw.url}/items/${i}`); // no key: 60 denials
+    // The gateway counts in 5-second buckets and the page shows finished ones: at most ~10 s.
+    await page.waitForFunction(`document.querySelector('[data-testid="tile-rps"]')?.textContent !== '0.0'`, undefined, { timeout: 20_000 });
+    assert.ok(Number(await rps.textContent()) > 0);
+    await page.waitForFunction(`document.querySelector('[data-testid="tile-denied"]')?.textContent === '100.0 %'`, undefined, { timeout: 5000 });
+    await page.getByTestId('top-reasons').getByText('PCL_ERR_UNAUTHENTICATED').waitFor();
+    await page.getByTestId('top-ips').getByText('127.0.0.1').waitFor();
+    assert.equal(await page.locator('.chart canvas').count() >= 3, true);
+    await shot('overview');
+  });
+
   test('a key made in the dashboard works at the gateway; once revoked there, the next call is refused', async () => {
     const { page } = b;
     await visit(page, `${admin}/#/consumers`);
@@ -82,6 +99,49 @@ describe('dashboard in Chromium', { skip }, () => {
     let status = 0;
     while (Date.now() < deadline && (status = (await fetch(`${gw.url}/orders`, { headers: { 'x-api-key': key } })).status) === 200) await new Promise((r) => setTimeout(r, 50));
     assert.equal(status, 401, 'the gateway refuses the revoked key within the cache TTL');
+  });
+
+  test('security events filter by verdict and consumer; the detail shows a payload as text', async () => {
+    const { page } = b;
+    const made = await fetch(`${admin}/api/consumers/mobile-app/keys`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    const { key } = (await made.json()) as { key: string };
+    const blocked = await fetch(`${gw.url}/search?q=${encodeURIComponent(`${XSS}' OR '1'='1' --`)}`, { headers: { 'x-api-key': key } });
+    assert.equal(blocked.status, 403);
+    assert.equal((await fetch(`${gw.url}/ok`, { headers: { 'x-api-key': key } })).status, 200);
+    await visit(page, `${admin}/#/events`);
+    const rows = page.locator('table.events tbody tr');
+    await page.locator('table.events').getByText('mobile-app').first().waitFor({ timeout: 10_000 });
+    const all = await rows.count();
+    assert.ok(all > 1, 'denials of several callers');
+    await page.getByLabel('Consumer').fill('mobile-app');
+    await page.getByLabel('Consumer').press('Enter');
+    await page.waitForFunction(`document.querySelectorAll('table.events tbody tr').length < ${all}`);
+    assert.equal(await rows.count(), 1);
+    assert.match((await rows.first().textContent()) ?? '', /mobile-app.*inspect.*PCL_ERR_ATTACK_DETECTED/);
+    await page.getByLabel('Verdict').selectOption('allow');
+    await page.getByText('No events match.').waitFor();
+    await page.getByLabel('Verdict').selectOption('deny');
+    await rows.first().getByRole('link').click();
+    const detail = page.locator('article.detail');
+    await detail.getByText('Request id').waitFor();
+    assert.match((await detail.textContent()) ?? '', /PCL_ERR_ATTACK_DETECTED/);
+    await shot('events');
+    assert.equal(await page.locator('main img').count(), 0);
+    assert.equal(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined);
+  });
+
+  test('the observed OpenAPI draft downloads from the inventory page', async () => {
+    const { page } = b;
+    await visit(page, `${admin}/#/inventory`);
+    await page.locator('table tbody tr').first().waitFor({ timeout: 10_000 });
+    await shot('inventory');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download observed OpenAPI draft' }).click()]);
+    assert.equal(download.suggestedFilename(), 'observed-openapi.json');
+    const file = join(tmp, 'draft.json');
+    await download.saveAs(file);
+    const draft = JSON.parse(await readFile(file, 'utf8')) as { openapi?: string; paths?: Record<string, unknown> };
+    assert.match(draft.openapi ?? '', /^3\./);
+    assert.ok(Object.keys(draft.paths ?? {}).length > 0);
   });
 
   test('consumer names and report texts are shown as text: a payload never runs', async () => {

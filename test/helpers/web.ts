@@ -19,14 +19,18 @@ export function ensureWebBuilt(): Promise<void> {
   return building;
 }
 
-/** A gateway with API-key auth on a SQLite store, the admin listener with that store and a token. */
+/** A gateway with API-key auth on a SQLite store and attack detection, the audit trail on, the admin listener with that store and a token. */
 export function dashboardYaml(upstream: string, options: { token?: string; store?: boolean } = {}): string {
   return `listeners:
   - port: 0
     host: 127.0.0.1
 admin:
   port: 0
-${options.token === undefined ? '' : `  token: ${options.token}\n`}${options.store === false ? '' : '  store: ./keys.db\n'}upstreams:
+${options.token === undefined ? '' : `  token: ${options.token}\n`}${options.store === false ? '' : '  store: ./keys.db\n'}audit:
+  enabled: true
+  store: ./audit.db
+  flushInterval: 50ms
+upstreams:
   backend:
     url: ${upstream}
 apis:
@@ -39,5 +43,6 @@ apis:
       auth-apikey:
         store: ./keys.db
         cacheTtl: 200ms
+      inspect: {}
 `;
 }
