@@ -215,6 +215,40 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.getByLabel('Admin token').waitFor();
   });
 
+  test('every page passes axe-core with no serious or critical violation (labels, contrast, names)', async () => {
+    // A separate context that lets the checker's script in (the dashboard's CSP would refuse it).
+    const context = await b.browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const axe = join(import.meta.dirname, '..', 'node_modules', 'axe-core', 'axe.min.js');
+      const check = async (name: string) => {
+        await page.addScriptTag({ path: axe });
+        const result = (await page.evaluate(() => (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ runOnly: ['wcag2a', 'wcag2aa'] }))) as {
+          violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
+          passes: unknown[];
+        };
+        assert.ok(result.passes.length > 10, `axe checked ${name}`);
+        const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${name}: ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        assert.deepEqual(bad, []);
+      };
+      await page.goto(`${admin}/`);
+      await page.getByLabel('Admin token').waitFor();
+      await check('login');
+      await page.evaluate((t) => sessionStorage.setItem('portcullis.adminToken', t), TOKEN);
+      for (const name of ['overview', 'events', 'inventory', 'consumers', 'alerts', 'reports']) {
+        await visit(page, `${admin}/#/${name}`);
+        await page.locator('main h1').waitFor();
+        await page.waitForLoadState('networkidle');
+        await check(name);
+      }
+      // Keyboard: the first Tab reaches the navigation, and the focused link is visible.
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string } } }).document.activeElement.tagName), 'A');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the CSP held, nothing ran inline, and no request left loopback', async () => {
     assert.ok(b.requests.length > 5);
     assert.deepEqual(b.requests.filter((u) => !isLoopback(u)), []);
