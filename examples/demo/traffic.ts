@@ -1,5 +1,5 @@
 // Background traffic for `portcullis demo`, so every dashboard page has something to show within a
-// minute: ordinary calls by the seeded users, a scraper walking order ids (refused by the ownership
+// minute: ordinary calls by the seeded users, a scraper walking user ids (refused by the ownership
 // check), and a few attacks (SQL injection, XSS, traversal, an undocumented endpoint, bad keys).
 // Loopback only, a bounded rate (default 4 requests per second), one request at a time; stop() ends it.
 export interface TrafficUser {
@@ -27,6 +27,7 @@ interface Call {
   readonly path: string;
   readonly key?: string | undefined;
   readonly method?: string;
+  readonly body?: unknown;
 }
 
 const ATTACKS: readonly Call[] = [
@@ -53,9 +54,11 @@ export function* plan(users: readonly TrafficUser[]): Generator<Call> {
   for (let round = 0; ; round++) {
     yield ordinary[round % ordinary.length]!;
     yield ordinary[(round + 3) % ordinary.length]!;
-    // The scraper: bob walks every order id; most are not his.
-    yield { path: `/orders/${(round % 60) + 1}`, key: key('bob') };
+    // The scraper: bob walks every user id for their notes; all but his own are refused (ownership).
+    yield { path: `/users/${(round % 40) + 1}/notes`, key: key('bob') };
     if (round % 3 === 0) yield ATTACKS[(round / 3) % ATTACKS.length]!;
+    // An injection inside a valid JSON body: well-formed for validation, caught by attack detection.
+    if (round % 5 === 0) yield { method: 'POST', path: '/users/1/notes', key: key('alice'), body: { title: 'todo', body: "x' UNION SELECT username, password_hash FROM users --" } };
     if (round % 7 === 0) yield { path: '/me', key: 'pcl_live_notAValidKeyAtAll0000000000000_000000' };
     if (round % 11 === 0) yield { path: '/me' };
   }
@@ -76,7 +79,12 @@ export function startTraffic(options: TrafficOptions): Traffic {
     try {
       const res = await fetch(`${options.baseUrl}${call.path}`, {
         method: call.method ?? 'GET',
-        headers: { 'user-agent': 'portcullis-demo-traffic', ...(call.key ? { 'x-api-key': call.key } : {}) },
+        headers: {
+          'user-agent': 'portcullis-demo-traffic',
+          ...(call.key ? { 'x-api-key': call.key } : {}),
+          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: call.body === undefined ? null : JSON.stringify(call.body),
         signal: AbortSignal.timeout(5000),
       });
       await res.arrayBuffer();

@@ -160,7 +160,8 @@ export async function inventory(): Promise<InventoryOperation[]> {
   });
   const operations = list(body.operations).map((o) => {
     const key = `${str(o.api)} ${str(o.method)} ${str(o.path)}`;
-    return row(o, zombie.has(key) ? 'zombie' : unused.has(key) ? 'unused' : o.documented === false ? 'shadow' : 'documented');
+    // Routes declared in the config without a document are known to the gateway: not shadow APIs.
+    return row(o, zombie.has(key) ? 'zombie' : unused.has(key) ? 'unused' : o.documented === false ? 'config route' : 'documented');
   });
   return [...list(body.shadow).map((o) => row(o, 'shadow')), ...operations];
 }

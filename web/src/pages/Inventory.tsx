@@ -44,7 +44,7 @@ export function Inventory() {
                 <td class="wrap"><code>{o.method} {o.path}</code>{o.operationId && <div class="muted">{o.operationId}</div>}</td>
                 <td class="num">{count(o.count)}</td>
                 <td>{time(o.lastSeen)}</td>
-                <td>{o.status === 'documented' ? 'documented' : <Badge kind={o.status}>{o.status}</Badge>}{o.deprecated && o.status !== 'zombie' && <Badge kind="zombie">deprecated</Badge>}</td>
+                <td>{FLAGS.includes(o.status) ? <Badge kind={o.status}>{o.status}</Badge> : o.status}{o.deprecated && o.status !== 'zombie' && <Badge kind="zombie">deprecated</Badge>}</td>
               </tr>
             ))}
           </tbody>
