@@ -28,7 +28,11 @@ interface Call {
   readonly key?: string | undefined;
   readonly method?: string;
   readonly body?: unknown;
+  /** A wrong credential: counted by the brute-force lockout, so sent at most every 15 s. */
+  readonly failsAuth?: boolean;
 }
+
+const FAILED_AUTH_EVERY_MS = 15_000;
 
 const ATTACKS: readonly Call[] = [
   { path: `/products/search?q=${encodeURIComponent("lamp' OR '1'='1' --")}` },
@@ -59,7 +63,7 @@ export function* plan(users: readonly TrafficUser[]): Generator<Call> {
     if (round % 3 === 0) yield ATTACKS[(round / 3) % ATTACKS.length]!;
     // An injection inside a valid JSON body: well-formed for validation, caught by attack detection.
     if (round % 5 === 0) yield { method: 'POST', path: '/users/1/notes', key: key('alice'), body: { title: 'todo', body: "x' UNION SELECT username, password_hash FROM users --" } };
-    if (round % 7 === 0) yield { path: '/me', key: 'pcl_live_notAValidKeyAtAll0000000000000_000000' };
+    if (round % 7 === 0) yield { path: '/me', key: 'pcl_live_notAValidKeyAtAll0000000000000_000000', failsAuth: true };
     if (round % 11 === 0) yield { path: '/me' };
   }
 }
@@ -70,11 +74,15 @@ export function startTraffic(options: TrafficOptions): Traffic {
   const interval = 1000 / Math.min(20, Math.max(0.1, options.rate ?? 4));
   const calls = plan(options.users);
   let sent = 0;
+  let lastFailedAuth = -Infinity;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const next = async (): Promise<void> => {
     if (stopped || (options.limit !== undefined && sent >= options.limit)) return;
-    const call = calls.next().value as Call;
+    let call = calls.next().value as Call;
+    // Ten wrong keys a minute would lock the loopback address out (auth bruteForce): stay well below.
+    while (call.failsAuth && Date.now() - lastFailedAuth < FAILED_AUTH_EVERY_MS) call = calls.next().value as Call;
+    if (call.failsAuth) lastFailedAuth = Date.now();
     sent++;
     try {
       const res = await fetch(`${options.baseUrl}${call.path}`, {
