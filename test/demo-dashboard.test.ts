@@ -38,7 +38,7 @@ test('portcullis demo: dashboard URL and token in the banner, traffic fills ever
     const want = ['PCL_ERR_FORBIDDEN', 'PCL_ERR_ATTACK_DETECTED', 'PCL_ERR_UNAUTHENTICATED', 'PCL_ERR_ROUTE_NOT_FOUND'];
     let reasons = new Set<string>();
     while (Date.now() - started < 60_000) {
-      reasons = new Set((await get('/api/events?limit=500')).events.map((e: { reason: string }) => e.reason));
+      reasons = new Set((await get('/api/events?verdict=deny&limit=500')).events.map((e: { reason: string }) => e.reason));
       if (want.every((r) => reasons.has(r))) break;
       await new Promise((r) => setTimeout(r, 1000));
     }

@@ -2,7 +2,10 @@
 // dashboard on the admin listener (a fresh admin token each run), and background traffic so that
 // every dashboard page has something to show within a minute (--no-traffic to stay quiet).
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateKeyPair } from '../observe/audit/signer.ts';
 import type { Command } from 'commander';
 import { createLogger } from '../observe/logger.ts';
 import { startGateway, type RunningGateway } from '../server/gateway.ts';
@@ -38,6 +41,7 @@ export function register(program: Command): void {
       try {
         const { startDemoApi } = await import('../../examples/demo/api.ts');
         const api = await startDemoApi({ port: options.apiPort, host: options.unprotected ? '0.0.0.0' : '127.0.0.1' });
+        const audit = demoAuditFiles();
         const token = options.adminToken ?? process.env.PORTCULLIS_ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
         const env = {
           ...process.env,
@@ -45,13 +49,15 @@ export function register(program: Command): void {
           PORTCULLIS_PORT: String(options.port),
           PORTCULLIS_ADMIN_PORT: String(options.adminPort),
           PORTCULLIS_ADMIN_TOKEN: token,
+          PORTCULLIS_AUDIT_STORE: audit.store,
+          PORTCULLIS_AUDIT_KEY: audit.key,
         };
         const configPath = join(packageRoot(), 'examples', 'demo', 'portcullis.yaml');
         const gateway = await startGateway({ configPath, logger, env });
         await seedConsumers(gateway, join(packageRoot(), 'examples', 'demo'));
         const url = gateway.urls[0]!.url;
         const traffic = options.traffic ? (await import('../../examples/demo/traffic.ts')).startTraffic({ baseUrl: `${url}/api/v2`, users: api.users, rate: options.trafficRate }) : undefined;
-        process.stderr.write(banner(url, gateway.adminUrl, token, api.url, options.unprotected === true, api.users, traffic !== undefined));
+        process.stderr.write(banner(url, gateway.adminUrl, token, audit.store, api.url, options.unprotected === true, api.users, traffic !== undefined));
         handleSignals(gateway, []);
         process.on('exit', () => {
           traffic?.stop();
@@ -76,13 +82,28 @@ async function seedConsumers(gateway: RunningGateway, baseDir: string): Promise<
   }
 }
 
-function banner(url: string, admin: string | undefined, token: string, apiUrl: string, unprotected: boolean, users: readonly { username: string; password: string; role: string; apiKey: string }[], traffic: boolean): string {
+/** The demo's audit trail lives in a temp folder (kept across runs, so the chain continues), with its own signing key. */
+function demoAuditFiles(): { store: string; key: string } {
+  const dir = join(tmpdir(), 'portcullis-demo');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = join(dir, 'audit.key');
+  if (!existsSync(key)) writeFileSync(key, generateKeyPair().privatePem, { mode: 0o600 });
+  return { store: join(dir, 'audit.db'), key };
+}
+
+function banner(url: string, admin: string | undefined, token: string, auditStore: string, apiUrl: string, unprotected: boolean, users: readonly { username: string; password: string; role: string; apiKey: string }[], traffic: boolean): string {
   const lines = [
     '',
     'Portcullis demo',
     `  gateway (protected)   ${url}/api/v2`,
     `  bare API              ${apiUrl}/api/v2${unprotected ? '   (exposed on all interfaces: --unprotected)' : '   (loopback only)'}`,
-    ...(admin ? [`  dashboard             ${admin}/`, `  admin token           ${token}`] : []),
+    ...(admin
+      ? [
+          `  dashboard             ${admin}/`,
+          `  admin token           ${token}   (new each run unless --admin-token; for the dashboard, /api/* and /metrics)`,
+          `  audit trail           ${auditStore}`,
+        ]
+      : []),
     `  sample traffic        ${traffic ? 'on (ordinary calls, a scraper, a few attacks; --no-traffic to turn off)' : 'off'}`,
     '',
     '  users (username / password / role / API key):',
@@ -93,6 +114,13 @@ function banner(url: string, admin: string | undefined, token: string, apiUrl: s
     `    curl -i -H 'X-API-Key: ${users[0]?.apiKey ?? ''}' ${url}/api/v2/me`,
     `    curl -i ${url}/api/v2/debug/config      # undocumented: refused by the gateway`,
     `    curl -i ${apiUrl}/api/v2/debug/config   # ...but there on the bare API`,
+    ...(admin
+      ? [
+          `    curl -H 'Authorization: Bearer ${token}' '${admin}/api/events?verdict=deny'`,
+          `    curl -H 'Authorization: Bearer ${token}' ${admin}/api/inventory`,
+          `    portcullis audit-log verify --store ${auditStore}`,
+        ]
+      : []),
     '',
     '  Ctrl-C to stop. The access log follows on stdout.',
     '',

@@ -9,6 +9,8 @@ export interface Decision {
   readonly policy: string;
   readonly verdict: Verdict;
   readonly code?: ErrorCode;
+  /** The refusal's client-safe detail (GatewayError.detail), kept as audit evidence. */
+  readonly detail?: string;
 }
 
 /** Who is calling, filled in by the authenticate phase. */
@@ -64,8 +66,8 @@ export class RequestContext {
     this.writtenAtStart = req.socket.bytesWritten;
   }
 
-  record(policy: string, verdict: Verdict, code?: ErrorCode): void {
-    const decision: Decision = code === undefined ? { policy, verdict } : { policy, verdict, code };
+  record(policy: string, verdict: Verdict, code?: ErrorCode, detail?: string): void {
+    const decision: Decision = code === undefined ? { policy, verdict } : detail === undefined ? { policy, verdict, code } : { policy, verdict, code, detail };
     (this.decisions ??= []).push(decision);
   }
 }

@@ -37,12 +37,12 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
       refused:
         p.mode === 'enforce'
           ? (ctx, error) => {
-              if (error instanceof GatewayError) ctx.record(p.name, 'deny', error.code);
+              if (error instanceof GatewayError) ctx.record(p.name, 'deny', error.code, error.detail);
               throw error;
             }
           : (ctx, error) => {
               if (!(error instanceof GatewayError)) throw error;
-              ctx.record(p.name, 'report', error.code);
+              ctx.record(p.name, 'report', error.code, error.detail);
             },
     });
   }

@@ -8,7 +8,9 @@ import { loadConfig } from '../config/load.ts';
 import { toMs } from '../config/units.ts';
 import { createAdminServer } from './admin.ts';
 import { dashboardHandlers } from './admin-dashboard.ts';
-import { compileRuntime } from './runtime.ts';
+import { adminRoutes } from './admin-api/index.ts';
+import { answerPrimary, primarySources } from './cluster-observe.ts';
+import { compileRuntime, type RouteInfo } from './runtime.ts';
 import { startGateway, StartupError, type RunningGateway } from './gateway.ts';
 
 type WorkerMessage = { type: 'ready' } | { type: 'fatal'; message: string } | { type: 'reloaded'; ok: boolean };
@@ -16,14 +18,19 @@ type PrimaryMessage = { type: 'reload' } | { type: 'shutdown' };
 
 export async function runPrimary(configPath: string, workers: number, logger: Logger): Promise<void> {
   const loaded = await loadConfig(configPath);
-  await (await compileRuntime(loaded, logger)).close(); // fail fast, before any worker starts
+  const compiled = await compileRuntime(loaded, logger); // fail fast, before any worker starts
+  let routes: readonly RouteInfo[] = compiled.routes;
+  await compiled.close();
   const config = loaded.config;
   const ready = new Set<number>();
   let stopping = false;
   const restarts: number[] = [];
 
-  const fork = (): Worker => {
-    const worker = cluster.fork({ PORTCULLIS_WORKER: '1' });
+  // Each worker has a slot (1..N) a replacement inherits: its audit chain is "<chain>/w<slot>".
+  const slots = new Map<number, number>();
+  const fork = (slot: number): Worker => {
+    const worker = cluster.fork({ PORTCULLIS_WORKER: '1', PORTCULLIS_WORKER_SLOT: String(slot) });
+    slots.set(worker.id, slot);
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') ready.add(worker.id);
       if (message.type === 'fatal') {
@@ -51,11 +58,15 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
       process.exit(1);
     }
     logger.error({ worker: worker.process.pid, code, signal }, 'worker exited; starting a replacement');
-    fork();
+    fork(slots.get(worker.id) ?? 1);
+    slots.delete(worker.id);
   });
 
   // The admin port is bound before any worker starts, so a busy port fails alone and cleanly.
-  const admin = config.admin.enabled ? createAdminServer({ ready: () => !stopping && ready.size === workers }, undefined, dashboardHandlers(config, loaded.baseDir)) : undefined;
+  const observe = config.admin.enabled ? await primarySources(config, loaded.baseDir, () => routes, logger) : undefined;
+  const admin = observe
+    ? createAdminServer({ ready: () => !stopping && ready.size === workers }, adminRoutes(observe.sources), dashboardHandlers(config, loaded.baseDir))
+    : undefined;
   if (admin) {
     const failure = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
       admin.once('error', resolve);
@@ -68,14 +79,16 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
     }
   }
 
-  for (let i = 0; i < workers; i++) fork();
+  for (let i = 1; i <= workers; i++) fork(i);
 
   const broadcast = (message: PrimaryMessage) => {
     for (const w of Object.values(cluster.workers ?? {})) w?.send(message);
   };
   const reload = async () => {
     try {
-      await (await compileRuntime(await loadConfig(configPath), logger)).close();
+      const next = await compileRuntime(await loadConfig(configPath), logger);
+      routes = next.routes;
+      await next.close();
       broadcast({ type: 'reload' });
     } catch (error) {
       logger.error({ errors: String((error as Error).message).split('\n') }, 'config reload rejected; workers keep the running config');
@@ -86,6 +99,7 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
     if (stopping) return;
     stopping = true;
     admin?.close();
+    void observe?.close();
     broadcast({ type: 'shutdown' });
     setTimeout(() => process.exit(0), toMs(config.limits.drainTimeout) + 5000).unref();
   };
@@ -111,7 +125,8 @@ export async function runWorker(configPath: string, logger: Logger): Promise<voi
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
   try {
-    gateway = await startGateway({ configPath, logger, admin: false, reusePort: true });
+    gateway = await startGateway({ configPath, logger, admin: false, reusePort: true, chainSuffix: `/w${process.env.PORTCULLIS_WORKER_SLOT ?? process.pid}` });
+    answerPrimary(gateway.observe);
   } catch (error) {
     const message = error instanceof StartupError ? error.message : (error as Error).message;
     process.send?.({ type: 'fatal', message } satisfies WorkerMessage);

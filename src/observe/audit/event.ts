@@ -25,6 +25,7 @@ export function snapshot(ctx: RequestContext, status: number, verdict: AuditVerd
   const policy = decisive?.policy ?? (ctx.errorCode === undefined ? null : ROUTE_CODES.has(ctx.errorCode) ? 'route' : 'gateway');
   const identity = ctx.identity;
   const kept = policy === null ? undefined : ctx.state?.[policy];
+  const evidence = kept === undefined && decisive?.detail === undefined ? undefined : { ...(kept as object | undefined), ...(decisive?.detail === undefined ? {} : { detail: decisive.detail }) };
   return {
     chain,
     time: Date.now(),
@@ -41,7 +42,7 @@ export function snapshot(ctx: RequestContext, status: number, verdict: AuditVerd
     verdict,
     reason: ctx.errorCode ?? decisive?.code ?? null,
     decisions: decisions === undefined ? null : JSON.stringify(decisions.map((d) => (d.code ? [d.policy, d.verdict, d.code] : [d.policy, d.verdict]))),
-    evidence: kept === undefined ? null : redactEvidence(kept, redact),
+    evidence: evidence === undefined ? null : redactEvidence(evidence, redact),
   };
 }
 

@@ -41,9 +41,7 @@ export function inferTemplate(path: string): string {
 }
 
 function paramName(previous: string, kind: SegmentKind): string {
-  if (kind === 'date') return 'date';
-  if (kind === 'email') return 'email';
-  if (!WORD.test(previous)) return 'id';
+  if (!WORD.test(previous)) return kind === 'date' || kind === 'email' ? kind : 'id';
   const singular = previous.endsWith('ies') ? `${previous.slice(0, -3)}y` : previous.endsWith('s') && !previous.endsWith('ss') ? previous.slice(0, -1) : previous;
   return `${singular.replace(/[-_]+([a-z])/gi, (_m, c: string) => c.toUpperCase())}Id`;
 }

@@ -22,10 +22,9 @@ export const inspect: PolicyFactory<InspectConfig> = {
     });
     const decide = (ctx: RequestContext, verdict: EngineVerdict) => {
       if (!verdict.blocked) return;
-      env.logger.warn(
-        { reqId: ctx.id, score: verdict.score, matches: verdict.matches.slice(0, 5).map((m) => ({ class: m.class, location: m.location, name: m.name.slice(0, 64) })) },
-        'attack detected',
-      );
+      const matches = verdict.matches.slice(0, 5).map((m) => ({ class: m.class, location: m.location, name: m.name.slice(0, 64) }));
+      env.logger.warn({ reqId: ctx.id, score: verdict.score, matches }, 'attack detected');
+      (ctx.state ??= {}).inspect = { score: verdict.score, matches }; // audit evidence: where and what class, never the payload
       throw new GatewayError('PCL_ERR_ATTACK_DETECTED');
     };
     return {

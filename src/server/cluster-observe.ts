@@ -1,0 +1,86 @@
+// Observability in cluster mode (`serve --workers N`). Workers do the recording: each keeps its own
+// metrics, stats and inventory and writes its own audit chain ("<chain>/w<slot>", a replacement
+// worker continues its slot's chain) straight to the store — no event crosses IPC, no process is a
+// bottleneck, and a worker that dies loses only its own unflushed buffer. The primary runs the admin
+// listener: it aggregates worker metrics with prom-client's AggregatorRegistry, asks every worker for
+// its stats and inventory over IPC (merged, missing workers skipped after 2 s), and reads events
+// from the store.
+import cluster from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/types.ts';
+import { openAuditStore, type Observability } from '../observe/index.ts';
+import type { Store } from '../store/types.ts';
+import type { AdminSources } from './admin-api/index.ts';
+import type { RouteInfo } from './runtime.ts';
+
+const REQUEST = 'portcullis:observe-request';
+const RESPONSE = 'portcullis:observe-response';
+const TIMEOUT_MS = 2000;
+
+type What = 'stats' | 'inventory';
+interface ObserveRequest { type: typeof REQUEST; id: number; what: What }
+interface ObserveResponse { type: typeof RESPONSE; id: number; data: unknown }
+
+/** In a worker: answer the primary's metrics and snapshot requests. */
+export function answerPrimary(observe: Observability): void {
+  AggregatorRegistry.setRegistries([observe.metrics.registry]);
+  new AggregatorRegistry(); // installs prom-client's worker-side listener
+  process.on('message', (message: ObserveRequest) => {
+    if (message?.type !== REQUEST) return;
+    const data = message.what === 'stats' ? observe.observer.stats.raw() : observe.observer.usage.raw();
+    process.send?.({ type: RESPONSE, id: message.id, data } satisfies ObserveResponse);
+  });
+}
+
+export interface PrimaryObserve {
+  readonly sources: AdminSources;
+  close(): Promise<void>;
+}
+
+/** In the primary: the admin API's sources, gathered from the workers. */
+export async function primarySources(config: GatewayConfig, baseDir: string, routes: () => readonly RouteInfo[], logger: Logger): Promise<PrimaryObserve> {
+  const aggregator = new AggregatorRegistry();
+  const store: Store | undefined = config.audit.enabled && config.admin.api ? await openAuditStore(config, baseDir) : undefined;
+  let next = 0;
+  const pending = new Map<number, { replies: unknown[]; left: number; done: () => void }>();
+  cluster.on('message', (_worker, message: ObserveResponse) => {
+    if (message?.type !== RESPONSE) return;
+    const p = pending.get(message.id);
+    if (!p) return;
+    p.replies.push(message.data);
+    if (--p.left === 0) p.done();
+  });
+  const collect = <T>(what: What): Promise<T[]> => {
+    const workers = Object.values(cluster.workers ?? {}).filter((w) => w?.isConnected());
+    if (workers.length === 0) return Promise.resolve([]);
+    const id = ++next;
+    return new Promise((resolve) => {
+      const replies: unknown[] = [];
+      const timer = setTimeout(() => {
+        logger.warn({ what, answered: replies.length, workers: workers.length }, 'some workers did not answer the admin API in time');
+        finish();
+      }, TIMEOUT_MS);
+      const finish = () => {
+        clearTimeout(timer);
+        pending.delete(id);
+        resolve(replies as T[]);
+      };
+      pending.set(id, { replies, left: workers.length, done: finish });
+      for (const w of workers) w!.send({ type: REQUEST, id, what } satisfies ObserveRequest);
+    });
+  };
+  return {
+    sources: {
+      token: config.admin.token,
+      metrics: config.admin.metrics,
+      api: config.admin.api,
+      events: store?.audit,
+      routes,
+      stats: () => collect('stats'),
+      inventory: () => collect('inventory'),
+      prometheus: async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() }),
+    },
+    close: async () => store?.close(),
+  };
+}
