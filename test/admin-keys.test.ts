@@ -2,12 +2,26 @@
 // admin token required, keys made from the API work through the gateway, revoked keys are refused
 // within the key cache TTL, bad input gets a 4xx problem document, every response carries the CSP.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { dashboardYaml, ensureWebBuilt } from './helpers/web.ts';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
 
 const TOKEN = 'admin-token-for-the-admin-api-test';
+
+/** Checks an answer against a schema of docs/admin-api.yaml, so the document cannot drift from the API. */
+async function documented(): Promise<(name: string, value: unknown) => void> {
+  const doc = parse(await readFile(new URL('../docs/admin-api.yaml', import.meta.url), 'utf8'));
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addSchema({ $id: 'admin-api', components: doc.components });
+  return (name, value) => {
+    const validate = ajv.getSchema(`admin-api#/components/schemas/${name}`)!;
+    assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}`);
+  };
+}
 
 async function call(base: string, path: string, init: { method?: string; body?: unknown; token?: string | null; raw?: string; type?: string } = {}) {
   const headers: Record<string, string> = {};
@@ -43,20 +57,26 @@ describe('admin API: consumers and keys', () => {
     }
     const session = await call(admin, '/api/session');
     assert.equal(session.status, 200);
+    (await documented())('Session', session.json);
     assert.deepEqual(session.json, { authenticated: true, features: { keys: true } });
   });
 
   test('a key made by the API works through the gateway until it is revoked', async () => {
-    assert.equal((await call(admin, '/api/consumers', { method: 'POST', body: { id: 'shop-app', name: 'Shop app', roles: ['user'] } })).status, 200);
+    const check = await documented();
+    const saved = await call(admin, '/api/consumers', { method: 'POST', body: { id: 'shop-app', name: 'Shop app', roles: ['user'] } });
+    assert.equal(saved.status, 200);
+    check('Consumer', saved.json);
     const made = await call(admin, '/api/consumers/shop-app/keys', { method: 'POST', body: { scopes: ['orders:read'], expiresIn: '30d' } });
     assert.equal(made.status, 201);
     assert.match(made.json.key, /^pcl_live_/);
     assert.equal(made.json.state, 'expiring');
     assert.equal(made.json.hash, undefined);
+    check('NewKey', made.json);
     const key: string = made.json.key;
     assert.equal((await fetch(`${gw.url}/x`, { headers: { 'x-api-key': key } })).status, 200);
 
     const listed = await call(admin, '/api/consumers');
+    check('ConsumerList', listed.json);
     const shop = listed.json.consumers.find((c: { id: string }) => c.id === 'shop-app');
     assert.equal(shop.name, 'Shop app');
     assert.equal(shop.keys.length, 1);
@@ -66,6 +86,7 @@ describe('admin API: consumers and keys', () => {
     const revoked = await call(admin, `/api/keys/${made.json.id}/revoke`, { method: 'POST' });
     assert.equal(revoked.status, 200);
     assert.equal(revoked.json.state, 'revoked');
+    check('Key', revoked.json);
     await new Promise((r) => setTimeout(r, 250));
     assert.equal((await fetch(`${gw.url}/x`, { headers: { 'x-api-key': key } })).status, 401);
     assert.equal((await call(admin, `/api/keys/${made.json.id}/revoke`, { method: 'POST' })).json.code, 'PCL_ERR_ADMIN_NOT_FOUND');
@@ -76,6 +97,7 @@ describe('admin API: consumers and keys', () => {
     const rotated = await call(admin, `/api/keys/${first.json.id}/rotate`, { method: 'POST', body: { grace: '1h' } });
     assert.equal(rotated.status, 201);
     assert.equal(rotated.json.rotatedFrom, first.json.id);
+    (await documented())('NewKey', rotated.json);
     assert.notEqual(rotated.json.key, first.json.key);
     for (const key of [first.json.key, rotated.json.key]) assert.equal((await fetch(`${gw.url}/x`, { headers: { 'x-api-key': key } })).status, 200);
   });
