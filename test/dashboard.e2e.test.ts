@@ -11,11 +11,13 @@ import { runAudit } from '../src/audit/index.ts';
 import { renderJson } from '../src/audit/report/json.ts';
 import { chromiumMissing, isLoopback, openBrowser, visit, type TestBrowser } from './helpers/browser.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { rawRequest } from './helpers/raw-http.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { dashboardYaml, ensureWebBuilt } from './helpers/web.ts';
 
 const TOKEN = 'dashboard-e2e-admin-token';
 const XSS = '<img src=x onerror="window.__pwned=1">';
+const PATH_XSS = '<svg/onload=window.__pwned=1>';
 const skip = chromiumMissing();
 
 /** Polls from Node (the page's CSP forbids the string evaluation waitForFunction would need). */
@@ -116,6 +118,9 @@ describe('dashboard in Chromium', { skip }, () => {
     const { key } = (await made.json()) as { key: string };
     const blocked = await fetch(`${gw.url}/search?q=${encodeURIComponent(`${XSS}' OR '1'='1' --`)}`, { headers: { 'x-api-key': key } });
     assert.equal(blocked.status, 403);
+    // A payload in the path itself, sent raw (no client would encode it): the event keeps the path.
+    const raw = await rawRequest(Number(new URL(gw.url).port), `GET /x/${PATH_XSS} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+    assert.ok(raw.status >= 400 && raw.status < 500, raw.text);
     assert.equal((await fetch(`${gw.url}/ok`, { headers: { 'x-api-key': key } })).status, 200);
     await visit(page, `${admin}/#/events`);
     const rows = page.locator('table.events tbody tr');
@@ -135,7 +140,10 @@ describe('dashboard in Chromium', { skip }, () => {
     await detail.getByText('Request id').waitFor();
     assert.match((await detail.textContent()) ?? '', /PCL_ERR_ATTACK_DETECTED/);
     await shot('events');
-    assert.equal(await page.locator('main img').count(), 0);
+    await page.getByLabel('Consumer').fill('');
+    await page.getByLabel('Consumer').press('Enter');
+    await page.locator('table.events code').filter({ hasText: PATH_XSS }).first().waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('main img, main svg[onload]').count(), 0);
     assert.equal(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined);
   });
 
