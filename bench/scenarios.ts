@@ -85,6 +85,15 @@ export const scenarios: Scenario[] = [
     reference: 'portcullis-waf',
     yardstick: { target: 'portcullis', min: 0.85 },
   },
+  {
+    name: 'observe-get',
+    description: 'GET /small with the audit trail recording every request (hash chain, SQLite; the worst case: by default only decisions are) vs passthrough (metrics, stats, inventory on in both)',
+    method: 'GET',
+    path: '/small',
+    targets: [portcullis(), portcullis('portcullis-audit-all', 'examples/bench-observe.yaml')],
+    reference: 'portcullis-audit-all',
+    yardstick: { target: 'portcullis', min: 0.9 },
+  },
 ];
 
 export const defaultScenario = 'small-get';

@@ -57,7 +57,7 @@ apis:
     gw = startCli(['serve', '-c', configPath, '--workers', '2', '--no-watch']);
     base = `http://127.0.0.1:${port}`;
     admin = `http://127.0.0.1:${adminPort}`;
-    await waitUntil('readyz 200', async () => (await get(`${admin}/readyz`)).status === 200, 20_000, 100);
+    await waitUntil('readyz 200', async () => (await get(`${admin}/readyz`)).status === 200, 60_000, 100);
   });
 
   after(async () => {
@@ -89,7 +89,7 @@ apis:
     assert.ok(events.every((e) => e.chain === 'gw/w1' || e.chain === 'gw/w2'), JSON.stringify(events.map((e) => e.chain)));
     gw.child.kill('SIGTERM');
     assert.equal((await gw.exited(20_000)).code, 0);
-    const verify = await runCli(['audit-log', 'verify', '-c', configPath]);
+    const verify = await runCli(['audit-log', 'verify', '-c', configPath], { timeoutMs: 60_000 });
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     const chains = verify.stdout.match(/^chain gw\/w\d: \d+ events/gm) ?? [];
     assert.equal(chains.length, new Set(events.map((e) => e.chain)).size);

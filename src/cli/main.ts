@@ -6,6 +6,7 @@ import { register as auditLog } from './audit-log.ts';
 import { register as check } from './check.ts';
 import { register as demo } from './demo.ts';
 import { register as inspect } from './inspect.ts';
+import { register as inventory } from './inventory.ts';
 import { register as keys } from './keys.ts';
 import { register as schema } from './schema.ts';
 import { register as serve } from './serve.ts';
@@ -16,7 +17,7 @@ const program = new Command('portcullis')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [serve, check, schema, demo, audit, keys, inspect, auditLog]) register(program);
+for (const register of [serve, check, schema, demo, audit, keys, inspect, auditLog, inventory]) register(program);
 
 try {
   await program.parseAsync(process.argv);

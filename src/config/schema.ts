@@ -3,6 +3,7 @@
 import type { PolicyFactory } from '../core/policy.ts';
 import { durationSchema, sizeSchema } from './units.ts';
 import { auditSchema } from '../observe/audit/schema.ts';
+import { alertsSchema } from '../observe/alerts/schema.ts';
 
 const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
 const int = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'integer', description, ...extra });
@@ -141,6 +142,7 @@ export function buildConfigSchema(factories: readonly PolicyFactory[]) {
         store: str('Store of consumers and API keys that the dashboard manages (a SQLite file path or a postgres:// URL), usually the `store` of your api-key policy.'),
       }, { default: {} }),
       audit: auditSchema,
+      alerts: alertsSchema,
       limits,
       forwarding,
       log: closed('Logging.', {

@@ -1,5 +1,6 @@
 // The validated configuration (defaults applied by the schema). Kept in step with schema.ts.
 import type { AuditConfig } from '../observe/audit/schema.ts';
+import type { AlertsConfig } from '../observe/alerts/schema.ts';
 
 export type Duration = number | string;
 export type Size = number | string;
@@ -52,6 +53,7 @@ export interface GatewayConfig {
   listeners: ListenerConfig[];
   admin: { enabled: boolean; host: string; port: number; token?: string; metrics: boolean; api: boolean; store?: string };
   audit: AuditConfig;
+  alerts: AlertsConfig;
   limits: {
     maxHeaderSize: Size;
     maxHeaderCount: number;

@@ -15,6 +15,10 @@ import type { Store } from '../store/types.ts';
 import type { AccessLog } from './access-log.ts';
 import { loadSigner } from './audit/signer.ts';
 import { AuditWriter } from './audit/writer.ts';
+import { AlertEngine } from './alerts/engine.ts';
+import { Watcher } from './alerts/watcher.ts';
+import { WebhookSender } from './alerts/webhook.ts';
+import { AnomalyDetectors } from './anomaly/detectors.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { RequestObserver } from './observer.ts';
 
@@ -42,6 +46,16 @@ export interface ObserveOptions {
 
 export async function startObservability(o: ObserveOptions): Promise<Observability> {
   const { config, logger } = o;
+  const alerts = config.alerts;
+  const names = alerts.webhooks.map((w) => w.name);
+  for (const [i, rule] of alerts.rules.entries()) {
+    const unknown = rule.webhooks?.find((w) => !names.includes(w));
+    if (unknown !== undefined) throw new ConfigError([{ file: o.file, path: `alerts.rules[${i}].webhooks`, message: `no webhook named "${unknown}" in alerts.webhooks` }]);
+  }
+  const loopback = /^(127\.|::1$|localhost$)/.test(config.admin.host);
+  if (config.admin.enabled && !config.admin.token && !loopback && (config.admin.api || config.admin.metrics)) {
+    logger.warn({ host: config.admin.host }, 'the admin API and metrics are served without a token on a non-loopback address: set admin.token');
+  }
   let writer: AuditWriter | undefined;
   let store: Store | undefined;
   if (config.audit.enabled) {
@@ -66,12 +80,11 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     if (!config.audit.signingKey) logger.warn('audit.signingKey is not set: audit checkpoints are not signed (see docs/audit-trail.md)');
   }
   const metrics = new GatewayMetrics(() => writer);
-  const observer = new RequestObserver(
-    o.runtime,
-    metrics,
-    writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) },
-    (error) => logger.error({ err: error }, 'request observer failed'),
-  );
+  const sink = writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) };
+  const observer = new RequestObserver(o.runtime, metrics, sink, (error) => logger.error({ err: error }, 'request observer failed'));
+  const watching = alerts.rules.length > 0 || alerts.anomalies.idEnumeration !== undefined || alerts.anomalies.scanning !== undefined;
+  const sender = watching ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
+  if (sender) observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
   return {
     observer,
     metrics,
@@ -92,6 +105,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       prometheus: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
     }),
     async close() {
+      sender?.close();
       await writer?.close();
       await store?.close();
     },

@@ -3,8 +3,9 @@
 // bounded; the audit event only goes into the writer's buffer. It never throws into the handler.
 import type { RequestContext } from '../core/context.ts';
 import type { Runtime } from '../server/runtime.ts';
-import { snapshot, verdictOf } from './audit/event.ts';
+import { decidingPolicy, snapshot, verdictOf } from './audit/event.ts';
 import type { AuditWriter } from './audit/writer.ts';
+import type { Watcher } from './alerts/watcher.ts';
 import { countUsage, UsageTable, type Usage } from './inventory/usage.ts';
 import type { GatewayMetrics, OpMetrics } from './metrics.ts';
 import { RollingStats } from './stats/rolling.ts';
@@ -34,6 +35,8 @@ export class RequestObserver {
   readonly #runtime: () => Runtime;
   readonly #audit: AuditSink | undefined;
   readonly #onError: (error: unknown) => void;
+  /** Alert rules and anomaly detectors, when configured. */
+  watcher: Watcher | undefined = undefined;
 
   constructor(runtime: () => Runtime, metrics: GatewayMetrics | undefined, audit: AuditSink | undefined, onError: (error: unknown) => void) {
     this.#runtime = runtime;
@@ -71,8 +74,9 @@ export class RequestObserver {
     }
     const reason = ctx.errorCode ?? ctx.decisions?.[0]?.code;
     const metricsOp = entry === undefined ? this.#unrouted : entry.metrics;
-    if (metricsOp !== undefined) this.#metrics!.record(metricsOp, api ?? UNROUTED, operation ?? UNROUTED, status, verdict, ms / 1000, ctx.upstreamMs, ctx.decisions, ctx.errorCode);
+    if (metricsOp !== undefined) this.#metrics!.record(metricsOp, status, verdict, ms / 1000, ctx.upstreamMs, ctx.decisions, ctx.errorCode);
     this.stats.record(now, ms, status, denied, reason, identity?.consumerId ?? identity?.subject, ctx.clientIp, entry?.key);
+    this.watcher?.observe(ctx, status, verdict, now, verdict === 'allow' ? null : decidingPolicy(ctx));
     const audit = this.#audit;
     if (audit !== undefined && (verdict !== 'allow' || (audit.sampleAllowed > 0 && Math.random() < audit.sampleAllowed))) {
       audit.writer.push(snapshot(ctx, status, verdict, audit.writer.chain, audit.redact), verdict !== 'allow');

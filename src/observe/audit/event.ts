@@ -18,11 +18,16 @@ export function verdictOf(ctx: RequestContext, status: number): AuditVerdict {
   return 'allow';
 }
 
+/** The policy that decided: the last denying one; "route" (404/405) or "gateway" for refusals no policy made; null when allowed. */
+export function decidingPolicy(ctx: RequestContext): string | null {
+  const decisive = ctx.decisions?.findLast((d) => d.verdict === 'deny') ?? ctx.decisions?.[0];
+  return decisive?.policy ?? (ctx.errorCode === undefined ? null : ROUTE_CODES.has(ctx.errorCode) ? 'route' : 'gateway');
+}
+
 export function snapshot(ctx: RequestContext, status: number, verdict: AuditVerdict, chain: string, redact: ReadonlySet<string>): Unhashed {
   const decisions = ctx.decisions;
   const decisive = decisions?.findLast((d) => d.verdict === 'deny') ?? decisions?.[0];
-  // Refusals no policy made are the router's (404, 405) or the gateway's own (framing, limits, upstream).
-  const policy = decisive?.policy ?? (ctx.errorCode === undefined ? null : ROUTE_CODES.has(ctx.errorCode) ? 'route' : 'gateway');
+  const policy = decidingPolicy(ctx);
   const identity = ctx.identity;
   const kept = policy === null ? undefined : ctx.state?.[policy];
   const evidence = kept === undefined && decisive?.detail === undefined ? undefined : { ...(kept as object | undefined), ...(decisive?.detail === undefined ? {} : { detail: decisive.detail }) };

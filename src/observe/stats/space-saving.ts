@@ -1,6 +1,8 @@
 // Top-k heavy hitters in bounded memory (Metwally et al., "space-saving"): at most `capacity` keys;
 // a new key replaces the smallest one and inherits its count as an over-estimate (kept as `error`).
 // Every key whose true count exceeds total/capacity is guaranteed to be in the table.
+// Finding the smallest is amortized O(1): one scan collects every key at the minimum count, and
+// the next replacements take from that pool (entries counted up since then are skipped).
 
 export interface TopEntry {
   readonly key: string;
@@ -14,6 +16,8 @@ export class SpaceSaving {
   readonly capacity: number;
   readonly #counts = new Map<string, number>();
   readonly #errors = new Map<string, number>();
+  #pool: string[] = [];
+  #poolMin = 0;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -29,18 +33,29 @@ export class SpaceSaving {
       this.#counts.set(key, n);
       return;
     }
-    let minKey = '';
-    let min = Infinity;
-    for (const [k, c] of this.#counts) {
-      if (c < min) {
-        min = c;
-        minKey = k;
-      }
-    }
+    const minKey = this.#takeMin();
+    const min = this.#poolMin;
     this.#counts.delete(minKey);
     this.#errors.delete(minKey);
     this.#counts.set(key, min + n);
     this.#errors.set(key, min);
+  }
+
+  /** A key with the smallest count (the pool is refilled by one scan when it runs dry). */
+  #takeMin(): string {
+    for (;;) {
+      const key = this.#pool.pop();
+      if (key !== undefined && this.#counts.get(key) === this.#poolMin) return key;
+      if (key === undefined) this.#refill();
+    }
+  }
+
+  #refill(): void {
+    let min = Infinity;
+    for (const c of this.#counts.values()) if (c < min) min = c;
+    this.#poolMin = min;
+    this.#pool = [];
+    for (const [k, c] of this.#counts) if (c === min) this.#pool.push(k);
   }
 
   entries(): TopEntry[] {

@@ -4,6 +4,8 @@
 //   /api/stats               rolling traffic figures and top-k
 //   /api/inventory, /api/inventory/openapi   discovery
 // All behind the admin token when one is configured. Shapes: docs/admin-api.yaml.
+import type { ServerResponse } from 'node:http';
+import type { GatewayError } from '../../core/errors.ts';
 import type { InventoryRaw } from '../../observe/inventory/usage.ts';
 import { inventoryView } from '../../observe/inventory/view.ts';
 import { openapiDraft } from '../../observe/inventory/openapi-draft.ts';
@@ -15,7 +17,6 @@ import type { RouteInfo } from '../runtime.ts';
 import { protect } from './auth.ts';
 import { getEvent, listEvents } from './events.ts';
 import { Query, sendJson, sendProblem } from './respond.ts';
-import type { GatewayError } from '../../core/errors.ts';
 
 /** Where the figures come from: this process, or (cluster primary) every worker. */
 export interface AdminSources {
@@ -27,6 +28,17 @@ export interface AdminSources {
   stats(): Promise<StatsRaw[]>;
   inventory(): Promise<InventoryRaw[]>;
   prometheus(): Promise<{ contentType: string; text: string }>;
+}
+
+/** Routes without parameters refuse a query string (400), like the others refuse unknown ones. */
+function hasQuery(url: string | undefined, res: ServerResponse): boolean {
+  try {
+    new Query(url, []);
+    return false;
+  } catch (error) {
+    sendProblem(res, error as GatewayError);
+    return true;
+  }
 }
 
 export function adminRoutes(s: AdminSources): Map<string, AdminRoute> {
@@ -54,19 +66,11 @@ export function adminRoutes(s: AdminSources): Map<string, AdminRoute> {
       sendJson(res, 200, statsView(await s.stats(), minutes, top));
     });
     routes.set('/api/inventory', async (req, res) => {
-      try {
-        new Query(req.url, []);
-      } catch (error) {
-        return sendProblem(res, error as GatewayError);
-      }
+      if (hasQuery(req.url, res)) return;
       sendJson(res, 200, inventoryView(s.routes(), await s.inventory()));
     });
     routes.set('/api/inventory/openapi', async (req, res) => {
-      try {
-        new Query(req.url, []);
-      } catch (error) {
-        return sendProblem(res, error as GatewayError);
-      }
+      if (hasQuery(req.url, res)) return;
       sendJson(res, 200, openapiDraft(inventoryView(s.routes(), await s.inventory())));
     });
   }

@@ -27,7 +27,8 @@ export class Query {
     const q = (url ?? '').indexOf('?');
     this.#params = new URLSearchParams(q === -1 ? '' : (url ?? '').slice(q + 1));
     for (const name of this.#params.keys()) {
-      if (!allowed.includes(name)) throw new GatewayError('PCL_ERR_VALIDATION', `Unknown query parameter "${name.slice(0, 40)}" (expected one of: ${allowed.join(', ')}).`);
+      // The unknown name is not echoed (no request data in errors).
+      if (!allowed.includes(name)) throw new GatewayError('PCL_ERR_VALIDATION', allowed.length ? `Unknown query parameter: the parameters are ${allowed.join(', ')}.` : 'This resource takes no query parameters.');
     }
   }
 

@@ -1,0 +1,65 @@
+// Micro-benchmark of the per-request observer (metrics, stats, inventory, and the audit push when
+// enabled) on a finished request context: ns per call. `node bench/observe-micro.ts`
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { RequestContext } from '../src/core/context.ts';
+import { AuditWriter } from '../src/observe/audit/writer.ts';
+import { GatewayMetrics } from '../src/observe/metrics.ts';
+import { RequestObserver } from '../src/observe/observer.ts';
+import type { Runtime } from '../src/server/runtime.ts';
+import { SqliteStore } from '../src/store/sqlite.ts';
+
+const N = 300_000;
+const runtime = { routes: [{ api: 'shop', operationId: 'getOrder', method: 'GET', path: '/orders/{id}', deprecated: false, documented: true }] } as unknown as Runtime;
+const socket = { bytesRead: 0, bytesWritten: 0 };
+const req = { socket, method: 'GET', headers: {} } as unknown as IncomingMessage;
+
+function context(i: number, deny: boolean): RequestContext {
+  const ctx = new RequestContext(req, {} as ServerResponse, performance.now() - 1);
+  ctx.id = `req-${i}`;
+  ctx.clientIp = `10.0.${i & 255}.${(i >> 8) & 255}`;
+  ctx.path = `/orders/${i}`;
+  ctx.api = 'shop';
+  ctx.operationId = 'getOrder';
+  ctx.upstreamMs = 0.5;
+  if (deny) {
+    ctx.errorCode = 'PCL_ERR_FORBIDDEN';
+    ctx.record('authorize', 'deny', 'PCL_ERR_FORBIDDEN');
+  }
+  return ctx;
+}
+
+async function measure(name: string, observer: RequestObserver, deny: boolean, after?: () => Promise<void>) {
+  const contexts = Array.from({ length: 1000 }, (_, i) => context(i, deny));
+  for (let i = 0; i < 20_000; i++) observer.record(contexts[i % 1000]!, deny ? 403 : 200); // warm-up
+  const start = performance.now();
+  for (let i = 0; i < N; i++) observer.record(contexts[i % 1000]!, deny ? 403 : 200);
+  const ns = ((performance.now() - start) * 1e6) / N;
+  await after?.();
+  process.stdout.write(`${name.padEnd(44)} ${ns.toFixed(0).padStart(6)} ns/request\n`);
+}
+
+const logger = pino({ level: 'silent' });
+await measure('metrics + stats + inventory (allowed)', new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {}), false);
+await measure('metrics + stats + inventory (denied)', new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {}), true);
+const dir = await mkdtemp(join(tmpdir(), 'pcl-observe-bench-'));
+const store = new SqliteStore(join(dir, 'audit.db'));
+await store.migrate();
+const writer = await AuditWriter.open({ store: store.audit, chain: 'bench', logger, bufferSize: 2 * N, batchSize: 500, flushMs: 250, checkpointEvery: 1000, checkpointMs: 60_000, retentionMs: 0 });
+const sink = { writer, sampleAllowed: 1, redact: new Set<string>() };
+// Every request audited, the writer flushing as it would (the loop yields every 500 requests):
+// the whole cost of an audited request, recording + snapshot + hash + SQLite insert.
+const observer = new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), sink, () => {});
+const contexts = Array.from({ length: 1000 }, (_, i) => context(i, false));
+const start = performance.now();
+for (let i = 0; i < N; i++) {
+  observer.record(contexts[i % 1000]!, 200);
+  if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+}
+await writer.close();
+process.stdout.write(`${'+ audit of every request (push, hash, SQLite)'.padEnd(44)} ${(((performance.now() - start) * 1e6) / N).toFixed(0).padStart(6)} ns/request (${writer.written} events written, ${writer.droppedAllowed} dropped)\n`);
+await store.close();
+await rm(dir, { recursive: true, force: true });

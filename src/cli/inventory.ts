@@ -1,0 +1,62 @@
+// portcullis inventory: what a running gateway has seen, from its admin API — every operation with
+// its traffic, then shadow, zombie and unused endpoints (a table, or --json); --openapi FILE writes
+// the OpenAPI 3.1 draft of the observed traffic. The token comes from --token-file or
+// $PORTCULLIS_ADMIN_TOKEN (never from a command-line argument: it would show in `ps`).
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { InventoryView } from '../observe/inventory/view.ts';
+
+class UsageError extends Error {}
+
+async function get(admin: string, path: string, token: string | undefined): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, admin), { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw new UsageError(`cannot reach the admin API at ${admin}: ${(error as Error).message}`);
+  }
+  if (res.status === 401) throw new UsageError('the admin API refused the token (use --token-file or $PORTCULLIS_ADMIN_TOKEN)');
+  if (!res.ok) throw new UsageError(`the admin API answered ${res.status} for ${path}`);
+  return res.json();
+}
+
+const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
+
+export function renderInventory(inv: InventoryView): string {
+  const lines: string[] = [`observed since ${when(inv.since)}`, '', 'OPERATIONS'];
+  for (const o of inv.operations) {
+    const flags = [o.deprecated ? 'deprecated' : '', o.documented ? '' : 'config route'].filter(Boolean).join(', ');
+    lines.push(`  ${String(o.count).padStart(8)}  ${o.method.padEnd(7)} ${o.path}  (${o.api} ${o.operationId}${flags ? `; ${flags}` : ''})  last ${when(o.lastSeen)}`);
+  }
+  lines.push('', `SHADOW (called, undocumented)${inv.overflow ? `: ${inv.overflow} more not tracked` : ''}`);
+  for (const s of inv.shadow) lines.push(`  ${String(s.count).padStart(8)}  ${s.method.padEnd(7)} ${s.path}${s.api ? `  (through ${s.api})` : ''}  last ${when(s.lastSeen)}`);
+  lines.push('', 'ZOMBIE (deprecated or older version, still called)');
+  for (const z of inv.zombie) lines.push(`  ${String(z.count).padStart(8)}  ${z.method.padEnd(7)} ${z.path}  (${z.kind})  last ${when(z.lastSeen)}`);
+  lines.push('', 'UNUSED (documented, never called)');
+  for (const u of inv.unused) lines.push(`            ${u.method.padEnd(7)} ${u.path}  (${u.api} ${u.operationId})`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('inventory')
+    .description('what a running gateway has seen: operations with traffic, shadow, zombie and unused endpoints (from its admin API)')
+    .option('--admin <url>', 'admin listener URL', 'http://127.0.0.1:9901')
+    .option('--token-file <file>', 'file holding the admin token (default: $PORTCULLIS_ADMIN_TOKEN)')
+    .option('--json', 'print the inventory as JSON')
+    .option('--openapi <file>', 'write the OpenAPI 3.1 draft of the observed traffic to this file')
+    .action(async (o: { admin: string; tokenFile?: string; json?: boolean; openapi?: string }) => {
+      try {
+        const token = o.tokenFile ? readFileSync(o.tokenFile, 'utf8').trim() : process.env.PORTCULLIS_ADMIN_TOKEN;
+        const inventory = (await get(o.admin, '/api/inventory', token)) as InventoryView;
+        process.stdout.write(o.json ? `${JSON.stringify(inventory, null, 2)}\n` : renderInventory(inventory));
+        if (o.openapi) {
+          writeFileSync(o.openapi, `${JSON.stringify(await get(o.admin, '/api/inventory/openapi', token), null, 2)}\n`);
+          process.stderr.write(`wrote the observed API's OpenAPI draft to ${o.openapi}\n`);
+        }
+      } catch (error) {
+        process.stderr.write(`portcullis inventory: ${error instanceof UsageError ? error.message : (error as Error).message}\n`);
+        process.exit(error instanceof UsageError ? 1 : 2);
+      }
+    });
+}
