@@ -193,6 +193,25 @@ describe('dashboard in Chromium', { skip }, () => {
     }
     await shot('reports');
 
+    // The shape of `portcullis scan --format json` (src/scan/report/json.ts).
+    const scan = join(tmp, 'scan.json');
+    await writeFile(scan, JSON.stringify({
+      reportVersion: 1,
+      tool: { name: 'portcullis scan', version: 'test' },
+      target: 'http://127.0.0.1:8080',
+      findings: [
+        { check: 'bola-read', title: 'Another user reads an object that is not theirs', category: 'API1:2023', severity: 'high', confidence: 'confirmed', cwe: 639, operation: 'GET /api/v2/orders/{orderId}', message: 'bob read alice\'s order 1', evidence: [], curl: '' },
+        { check: 'bola-write', title: 'Another user changes an object', category: 'API1:2023', severity: 'critical', confidence: 'confirmed', cwe: 639, operation: 'PATCH /api/v2/orders/{orderId}', message: 'bob changed alice\'s order 1', evidence: [], curl: '' },
+        { check: 'cors-any-origin', title: 'Any origin may read responses', category: 'API8:2023', severity: 'medium', confidence: 'firm', cwe: 942, operation: 'GET /api/v2/me', message: 'reflected origin', evidence: [], curl: '' },
+      ],
+    }));
+    await page.getByLabel('Report file').setInputFiles(scan);
+    await page.getByTestId('finding-count').filter({ hasText: '3 findings' }).waitFor();
+    await page.getByText('portcullis scan', { exact: true }).waitFor();
+    assert.equal(await page.locator('[data-category="API1:2023"] tbody tr').count(), 2);
+    assert.match((await page.locator('[data-category="API1:2023"] tbody tr').first().textContent()) ?? '', /critical.*bola-write/, 'most severe first');
+    assert.equal(await page.locator('[data-category="API8:2023"] tbody tr').count(), 1);
+
     const evil = join(tmp, 'evil.json');
     await writeFile(evil, JSON.stringify({ findings: [{ category: 'API8:2023', severity: 'high', rule: 'x', message: XSS }] }));
     await page.getByLabel('Report file').setInputFiles(evil);

@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
 async function freePort(): Promise<number> {
@@ -16,7 +19,12 @@ async function freePort(): Promise<number> {
 
 test('portcullis demo: dashboard URL and token in the banner, traffic fills every page within a minute', async () => {
   const [port, adminPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['src/cli/main.ts', 'demo', '--quiet', '--port', String(port), '--admin-port', String(adminPort), '--traffic-rate', '10'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own temp folder: the demo keeps its audit trail there, apart from any other demo running.
+  const tmp = await mkdtemp(join(tmpdir(), 'portcullis-demo-test-'));
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'demo', '--quiet', '--port', String(port), '--admin-port', String(adminPort), '--traffic-rate', '10'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, TMPDIR: tmp },
+  });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c));
   try {
@@ -43,7 +51,6 @@ test('portcullis demo: dashboard URL and token in the banner, traffic fills ever
       await new Promise((r) => setTimeout(r, 1000));
     }
     assert.deepEqual(want.filter((r) => !reasons.has(r)), [], `events seen: ${[...reasons].join(', ')}`);
-    // (the demo's audit trail is kept across runs: only events since this start count above)
     const stats = await get('/api/stats?minutes=1');
     assert.ok(stats.totals.requests > 10 && stats.totals.denials > 0);
     assert.ok(!reasons.has('PCL_ERR_TOO_MANY_AUTH_FAILURES'), 'the traffic never locks the loopback address out');
@@ -52,6 +59,8 @@ test('portcullis demo: dashboard URL and token in the banner, traffic fills ever
     assert.ok(inventory.operations.some((o: { count: number }) => o.count > 0));
   } finally {
     child.kill('SIGTERM');
-    await once(child, 'exit');
+    const [code] = await once(child, 'exit');
+    await rm(tmp, { recursive: true, force: true });
+    assert.equal(code, 0, stderr);
   }
 });
