@@ -14,6 +14,8 @@ import { SqliteStore } from '../src/store/sqlite.ts';
 
 const N = 300_000;
 const runtime = { routes: [{ api: 'shop', operationId: 'getOrder', method: 'GET', path: '/orders/{id}', deprecated: false, documented: true }] } as unknown as Runtime;
+// A catch-all route (APIs without a document): every call is also listed, templated, as undocumented.
+const catchAll = { routes: [{ api: 'shop', operationId: 'getOrder', method: '*', path: '/*', deprecated: false, documented: false }] } as unknown as Runtime;
 const socket = { bytesRead: 0, bytesWritten: 0 };
 const req = { socket, method: 'GET', headers: {} } as unknown as IncomingMessage;
 
@@ -44,6 +46,7 @@ async function measure(name: string, observer: RequestObserver, deny: boolean, a
 
 const logger = pino({ level: 'silent' });
 await measure('metrics + stats + inventory (allowed)', new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {}), false);
+await measure('same, through a catch-all route', new RequestObserver(() => catchAll, new GatewayMetrics(() => undefined), undefined, () => {}), false);
 await measure('metrics + stats + inventory (denied)', new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {}), true);
 const dir = await mkdtemp(join(tmpdir(), 'pcl-observe-bench-'));
 const store = new SqliteStore(join(dir, 'audit.db'));

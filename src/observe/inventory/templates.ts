@@ -15,7 +15,8 @@ const VERSION = /^v\d+(\.\d+)*$/i;
 export type SegmentKind = 'number' | 'uuid' | 'hex' | 'date' | 'email' | 'token' | 'literal';
 
 export function segmentKind(segment: string): SegmentKind {
-  if (segment === '' || VERSION.test(segment)) return 'literal';
+  // Every id form has a digit (an email's "%40" too, or an "@"): names without one are literal.
+  if (!hasDigitOrAt(segment) || VERSION.test(segment)) return 'literal';
   if (NUMBER.test(segment)) return 'number';
   if (UUID.test(segment)) return 'uuid';
   if (DATE.test(segment)) return 'date';
@@ -24,6 +25,14 @@ export function segmentKind(segment: string): SegmentKind {
   // Long runs with digits and letters mixed in are ids (base64url, nanoid, ULID...), not names.
   if (TOKEN.test(segment) && /\d/.test(segment) && /[A-Za-z]/.test(segment)) return 'token';
   return 'literal';
+}
+
+function hasDigitOrAt(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x30 && c <= 0x39) || c === 0x40) return true;
+  }
+  return false;
 }
 
 export function inferTemplate(path: string): string {

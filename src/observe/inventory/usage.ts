@@ -4,6 +4,7 @@ import { inferTemplate } from './templates.ts';
 
 const MAX_SHADOW = 1000;
 const MAX_QUERY_NAMES = 20;
+const MAX_CACHED_TEMPLATES = 4096;
 
 export interface Usage {
   count: number;
@@ -62,6 +63,8 @@ export class UsageTable {
   readonly #operations: { api: string; operationId: string; usage: Usage }[] = [];
   readonly #shadow = new Map<string, Shadow>();
   #overflow = 0;
+  /** Templates of recent paths: repeated calls skip the inference (cleared when full). */
+  readonly #templates = new Map<string, string>();
 
   /** A usage record for one operation (the observer keeps it with the operation's metrics). */
   operation(api: string, operationId: string, now: number): Usage {
@@ -72,7 +75,12 @@ export class UsageTable {
 
   /** An undocumented call: templated path, per method and API (null: matched no route). */
   undocumented(api: string | null, method: string, path: string, query: string, now: number, status: number, authenticated: boolean, denied: boolean): void {
-    const template = inferTemplate(path);
+    let template = this.#templates.get(path);
+    if (template === undefined) {
+      if (this.#templates.size >= MAX_CACHED_TEMPLATES) this.#templates.clear();
+      template = inferTemplate(path);
+      this.#templates.set(path, template);
+    }
     const key = `${api ?? ''} ${method} ${template}`;
     let entry = this.#shadow.get(key);
     if (entry === undefined) {
