@@ -30,25 +30,30 @@ export function keyRoutes(store: (() => Promise<Store>) | undefined): AdminHandl
     if (!store) throw new GatewayError('PCL_ERR_ADMIN_NO_STORE', 'set admin.store to the store of your API keys');
     const s = await openOr503(store);
     const [, consumer, keyId, action] = match;
-    if (path === '/api/consumers') {
-      if (req.method === 'GET') return json(res, 200, await listConsumers(s)), true;
-      if (req.method === 'POST') return json(res, 200, await saveConsumer(s, await readJsonObject(req))), true;
-      throw notAllowed('GET, POST');
-    }
-    if (req.method !== 'POST') throw notAllowed('POST');
-    if (consumer !== undefined) return json(res, 201, await createKey(s, decode(consumer, ID), await readJsonObject(req))), true;
-    const id = decode(keyId!, KEY_ID);
-    if (action === 'revoke') {
-      if (!(await s.revokeKey(id, Date.now()))) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no active key with this id');
-      return json(res, 200, view((await s.getKey(id))!, Date.now())), true;
-    }
-    const body = await readJsonObject(req);
-    const grace = toMs(optionalString(body, 'grace', DURATION) ?? '24h');
-    const expires = optionalString(body, 'expiresIn', DURATION);
-    const made = await rotateKey(s, id, grace, expires === undefined ? undefined : toMs(expires));
-    if (!made) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no active key with this id');
-    return json(res, 201, { key: made.key, ...view(made.record, Date.now()), oldKeyExpiresAt: made.oldExpiresAt }), true;
+    json(res, ...(await answer(s, req, path, consumer, keyId, action)));
+    return true;
   };
+}
+
+async function answer(s: Store, req: IncomingMessage, path: string, consumer: string | undefined, keyId: string | undefined, action: string | undefined): Promise<[number, unknown]> {
+  if (path === '/api/consumers') {
+    if (req.method === 'GET') return [200, await listConsumers(s)];
+    if (req.method === 'POST') return [200, await saveConsumer(s, await readJsonObject(req))];
+    throw notAllowed('GET, POST');
+  }
+  if (req.method !== 'POST') throw notAllowed('POST');
+  if (consumer !== undefined) return [201, await createKey(s, decode(consumer, ID), await readJsonObject(req))];
+  const id = decode(keyId!, KEY_ID);
+  if (action === 'revoke') {
+    if (!(await s.revokeKey(id, Date.now()))) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no active key with this id');
+    return [200, view((await s.getKey(id))!, Date.now())];
+  }
+  const body = await readJsonObject(req);
+  const grace = toMs(optionalString(body, 'grace', DURATION) ?? '24h');
+  const expires = optionalString(body, 'expiresIn', DURATION);
+  const made = await rotateKey(s, id, grace, expires === undefined ? undefined : toMs(expires));
+  if (!made) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no active key with this id');
+  return [201, { key: made.key, ...view(made.record, Date.now()), oldKeyExpiresAt: made.oldExpiresAt }];
 }
 
 async function listConsumers(store: Store) {
