@@ -19,7 +19,7 @@ import { AlertEngine } from './alerts/engine.ts';
 import { Watcher } from './alerts/watcher.ts';
 import { WebhookSender } from './alerts/webhook.ts';
 import { AnomalyDetectors } from './anomaly/detectors.ts';
-import { GatewayMetrics } from './metrics.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import { RequestObserver } from './observer.ts';
 
 export interface Observability {
@@ -79,6 +79,8 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     }
     if (!config.audit.signingKey) logger.warn('audit.signingKey is not set: audit checkpoints are not signed (see docs/audit-trail.md)');
   }
+  // Loaded here, not at import: commands other than serve never pay for prom-client.
+  const { GatewayMetrics } = await import('./metrics.ts');
   const metrics = new GatewayMetrics(() => writer);
   const sink = writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) };
   const observer = new RequestObserver(o.runtime, metrics, sink, (error) => logger.error({ err: error }, 'request observer failed'));

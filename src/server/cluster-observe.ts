@@ -6,7 +6,6 @@
 // its stats and inventory over IPC (merged, missing workers skipped after 2 s), and reads events
 // from the store.
 import cluster from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.ts';
 import { openAuditStore, type Observability } from '../observe/index.ts';
@@ -23,7 +22,8 @@ interface ObserveRequest { type: typeof REQUEST; id: number; what: What }
 interface ObserveResponse { type: typeof RESPONSE; id: number; data: unknown }
 
 /** In a worker: answer the primary's metrics and snapshot requests. */
-export function answerPrimary(observe: Observability): void {
+export async function answerPrimary(observe: Observability): Promise<void> {
+  const { AggregatorRegistry } = await import('prom-client');
   AggregatorRegistry.setRegistries([observe.metrics.registry]);
   new AggregatorRegistry(); // installs prom-client's worker-side listener
   process.on('message', (message: ObserveRequest) => {
@@ -40,6 +40,7 @@ export interface PrimaryObserve {
 
 /** In the primary: the admin API's sources, gathered from the workers. */
 export async function primarySources(config: GatewayConfig, baseDir: string, routes: () => readonly RouteInfo[], logger: Logger): Promise<PrimaryObserve> {
+  const { AggregatorRegistry } = await import('prom-client');
   const aggregator = new AggregatorRegistry();
   const store: Store | undefined = config.audit.enabled && config.admin.api ? await openAuditStore(config, baseDir) : undefined;
   let next = 0;

@@ -126,7 +126,7 @@ export async function runWorker(configPath: string, logger: Logger): Promise<voi
   process.on('SIGHUP', () => {});
   try {
     gateway = await startGateway({ configPath, logger, admin: false, reusePort: true, chainSuffix: `/w${process.env.PORTCULLIS_WORKER_SLOT ?? process.pid}` });
-    answerPrimary(gateway.observe);
+    await answerPrimary(gateway.observe);
   } catch (error) {
     const message = error instanceof StartupError ? error.message : (error as Error).message;
     process.send?.({ type: 'fatal', message } satisfies WorkerMessage);

@@ -101,6 +101,22 @@ export class PostgresAuditStore implements AuditStore {
     return rows.map((r) => String(r.chain));
   }
 
+  async claim(chain: string): Promise<{ release(): Promise<void> } | false> {
+    const c = await this.#pool.connect();
+    try {
+      const { rows } = await c.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`portcullis-audit-chain:${this.#events}:${chain}`]);
+      if (rows[0]?.ok !== true) {
+        c.release();
+        return false;
+      }
+    } catch (error) {
+      c.release();
+      throw error;
+    }
+    // The lock lives as long as this session: the client is kept out of the pool until release.
+    return { release: async () => void c.release(true) };
+  }
+
   async addCheckpoint(checkpoint: AuditCheckpoint): Promise<void> {
     await this.#insertCheckpoint(this.#pool, checkpoint);
   }

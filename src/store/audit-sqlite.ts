@@ -81,6 +81,10 @@ export class SqliteAuditStore implements AuditStore {
     return rows.map((r) => String(r.chain));
   }
 
+  async claim(_chain: string): Promise<{ release(): Promise<void> }> {
+    return { release: async () => {} }; // one host: cluster workers have distinct chains
+  }
+
   async addCheckpoint(checkpoint: AuditCheckpoint): Promise<void> {
     this.#insertCheckpoint(checkpoint);
   }

@@ -79,6 +79,23 @@ function suite(name: string, open: () => Promise<{ store: Store; cleanup: () => 
       assert.equal(new Set([...first, ...next].map((r) => r.id)).size, 4);
     });
 
+    test('claim: one writer per chain on PostgreSQL (advisory lock); SQLite always grants', async () => {
+      await ready;
+      const first = await store.audit.claim('k');
+      assert.ok(first);
+      const second = await store.audit.claim('k');
+      if (store.kind === 'postgres') assert.equal(second, false);
+      else assert.ok(second);
+      const other = await store.audit.claim('another-chain');
+      assert.ok(other);
+      await other.release();
+      await first.release();
+      if (second) await second.release();
+      const again = await store.audit.claim('k');
+      assert.ok(again);
+      await again.release();
+    });
+
     test('prune deletes events through a seq and older checkpoints, keeping the anchor', async () => {
       await ready;
       const a = store.audit;

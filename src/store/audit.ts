@@ -75,6 +75,11 @@ export interface AuditStore {
   addCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
   /** In seq order. */
   checkpoints(chain: string): Promise<AuditCheckpoint[]>;
+  /**
+   * Claims a chain for this writer until `release` (PostgreSQL: a session advisory lock, so two
+   * gateways never append to one chain); false when another writer holds it. SQLite: always true.
+   */
+  claim(chain: string): Promise<{ release(): Promise<void> } | false>;
   /** Deletes the chain's events up to `throughSeq` and the checkpoints before it; returns events deleted. */
   prune(chain: string, throughSeq: number): Promise<number>;
 }

@@ -84,22 +84,27 @@ function suite(name: string, open: () => Promise<{ store: Store; sql: Sql; table
 
     test('retention deletes old events up to a checkpoint; what remains still verifies', async () => {
       await write('ret', 23);
-      const writer = await AuditWriter.open({
-        store: store.audit, chain: 'ret', logger, bufferSize: 100, batchSize: 100, flushMs: 10_000, checkpointEvery: 10, checkpointMs: 3_600_000, retentionMs: 0,
-      });
       await new Promise((r) => setTimeout(r, 5));
       const pruning = await AuditWriter.open({
         store: store.audit, chain: 'ret', logger, bufferSize: 100, batchSize: 100, flushMs: 10_000, checkpointEvery: 10, checkpointMs: 3_600_000, retentionMs: 1,
       });
       await pruning.close(); // it prunes when it opens
       assert.equal(await pruning.prune(), 0);
-      await writer.close();
       const report = await verify('ret');
       assert.deepEqual(report.problems, []);
       assert.equal(report.firstSeq, 15);
       // Deleting the first remaining event is still caught.
       await sql(`DELETE FROM ${events} WHERE chain = $1 AND seq = 15`, ['ret']);
       assert.deepEqual(kinds((await verify('ret')).problems), ['checkpoint@14', 'deleted@16']);
+    });
+
+    test('one writer per chain: a second writer on a held chain is refused (PostgreSQL)', async (t) => {
+      if (store.kind !== 'postgres') return t.skip('SQLite: one host, chains are distinct by construction');
+      const options = { store: store.audit, chain: 'held', logger, bufferSize: 10, batchSize: 10, flushMs: 10_000, checkpointEvery: 10, checkpointMs: 3_600_000, retentionMs: 0 };
+      const first = await AuditWriter.open(options);
+      await assert.rejects(AuditWriter.open(options), /being written by another gateway/);
+      await first.close();
+      await (await AuditWriter.open(options)).close();
     });
 
     test('modified: one changed field is reported at its event', async () => {

@@ -45,6 +45,7 @@ export class AuditWriter {
   #closed = false;
   #loggedAt = 0;
   #pruning: Promise<number> | undefined;
+  #release: () => Promise<void> = async () => {};
   readonly #timer: NodeJS.Timeout;
   readonly #retention: NodeJS.Timeout | undefined;
 
@@ -63,9 +64,18 @@ export class AuditWriter {
 
   /** Opens the writer on the chain's current head (a restart continues the chain). */
   static async open(o: AuditWriterOptions): Promise<AuditWriter> {
-    const head = await o.store.head(o.chain);
-    const checkpoints = await o.store.checkpoints(o.chain);
-    return new AuditWriter(o, head, checkpoints.at(-1)?.seq ?? 0);
+    const claim = await o.store.claim(o.chain);
+    if (!claim) throw new Error(`the audit chain "${o.chain}" is being written by another gateway: give each gateway its own audit.chain`);
+    try {
+      const head = await o.store.head(o.chain);
+      const checkpoints = await o.store.checkpoints(o.chain);
+      const writer = new AuditWriter(o, head, checkpoints.at(-1)?.seq ?? 0);
+      writer.#release = claim.release;
+      return writer;
+    } catch (error) {
+      await claim.release();
+      throw error;
+    }
   }
 
   get buffered(): number {
@@ -176,6 +186,7 @@ export class AuditWriter {
         this.#o.logger.error({ chain: this.chain, err: error }, 'final audit checkpoint could not be written');
       }
     }
+    await this.#release();
   }
 
   #complain(message: string, error?: unknown): void {
