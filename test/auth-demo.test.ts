@@ -29,7 +29,7 @@ describe('the demo API with gateway authentication', () => {
     const yaml = (await readFile(`${DEMO_DIR}portcullis.yaml`, 'utf8'))
       .replace('    url: ${DEMO_API_URL:-http://127.0.0.1:3000}\n', `    url: ${recorder.url}\n`)
       .replace('spec: ./openapi.yaml', `spec: ${DEMO_DIR}openapi.yaml`);
-    gw = await startTestGateway(yaml, {}, { ...process.env, DEMO_API_URL: api.url, PORTCULLIS_PORT: '0', PORTCULLIS_ADMIN_PORT: '0' });
+    gw = await startTestGateway(yaml, {}, { ...process.env, DEMO_API_URL: api.url, PORTCULLIS_PORT: '0', PORTCULLIS_ADMIN_PORT: '0', PORTCULLIS_ADMIN_TOKEN: 'demo-admin-token-for-tests' });
     base = `${gw.url}/api/v2`;
   });
   after(async () => {

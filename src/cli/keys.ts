@@ -2,10 +2,11 @@
 // printed once, on stdout alone (scripts can capture it); only its SHA-256 is stored.
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { generateApiKey, hashApiKey, isWellFormedApiKey, looksLikeApiKey } from '../auth/api-key.ts';
+import { hashApiKey, isWellFormedApiKey, looksLikeApiKey } from '../auth/api-key.ts';
+import { issueKey, keyState, rotateKey } from '../auth/key-issue.ts';
 import { DURATION_PATTERN, toMs } from '../config/units.ts';
 import { describeStore, openStore } from '../store/open.ts';
-import { DuplicateKeyError, type ApiKeyRecord, type Store } from '../store/types.ts';
+import type { ApiKeyRecord, Store } from '../store/types.ts';
 
 const DEFAULT_STORE = 'portcullis.db';
 
@@ -47,22 +48,9 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
-/** A fresh key with an unused id (ids are 8 random characters: a clash is rare but possible). */
-async function insertNew(make: (key: ReturnType<typeof generateApiKey>) => ApiKeyRecord, env: string, insert: (record: ApiKeyRecord) => Promise<boolean>) {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const generated = generateApiKey(env);
-    try {
-      if (!(await insert(make(generated)))) return undefined;
-      return generated;
-    } catch (error) {
-      if (!(error instanceof DuplicateKeyError)) throw error;
-    }
-  }
-  throw new Error('could not find a free key id');
-}
-
 function describeKey(k: ApiKeyRecord, now: number): string {
-  const state = k.revokedAt !== undefined ? 'revoked' : k.expiresAt !== undefined && k.expiresAt <= now ? 'expired' : k.expiresAt !== undefined ? `expires ${new Date(k.expiresAt).toISOString()}` : 'active';
+  const s = keyState(k, now);
+  const state = s === 'expiring' ? `expires ${new Date(k.expiresAt!).toISOString()}` : s;
   return [k.id, k.consumerId, state, k.scopes.length ? k.scopes.join(',') : '-', new Date(k.createdAt).toISOString(), k.rotatedFrom ? `rotated from ${k.rotatedFrom}` : ''].join('\t').trimEnd();
 }
 
@@ -84,13 +72,9 @@ export function register(program: Command): void {
             process.stderr.write(`created consumer ${o.consumer}\n`);
           }
           const now = Date.now();
-          const made = await insertNew(
-            (g) => ({ id: g.id, consumerId: o.consumer, hash: g.hash, scopes: o.scopes, createdAt: now, expiresAt: o.expires === undefined ? undefined : now + o.expires }),
-            o.env,
-            async (r) => (await store.insertKey(r), true),
-          );
-          process.stderr.write(`key ${made!.id} for ${o.consumer}${o.expires ? `, expires ${new Date(now + o.expires).toISOString()}` : ''}. It is shown only now:\n`);
-          process.stdout.write(`${made!.key}\n`);
+          const made = await issueKey(store, o.consumer, { scopes: o.scopes, expiresInMs: o.expires, env: o.env }, now);
+          process.stderr.write(`key ${made.record.id} for ${o.consumer}${o.expires ? `, expires ${new Date(now + o.expires).toISOString()}` : ''}. It is shown only now:\n`);
+          process.stdout.write(`${made.key}\n`);
         });
       } catch (error) {
         fail(error);
@@ -135,17 +119,9 @@ export function register(program: Command): void {
     .action(async (id: string, o: StoreOption & { grace: number; expires?: number }) => {
       try {
         await withStore(o, async (store) => {
-          const old = await store.getKey(id);
-          if (!old || old.revokedAt !== undefined) throw new UsageError(`no active key ${id}`);
-          const now = Date.now();
-          const env = /^pcl_([a-z0-9]+)_/.exec(id)?.[1] ?? 'live';
-          const made = await insertNew(
-            (g) => ({ id: g.id, consumerId: old.consumerId, hash: g.hash, scopes: old.scopes, createdAt: now, expiresAt: o.expires === undefined ? undefined : now + o.expires }),
-            env,
-            (r) => store.rotateKey(id, r, now + o.grace),
-          );
+          const made = await rotateKey(store, id, o.grace, o.expires);
           if (!made) throw new UsageError(`no active key ${id}`);
-          process.stderr.write(`key ${made.id} replaces ${id}, which works until ${new Date(Math.min(old.expiresAt ?? Infinity, now + o.grace)).toISOString()}. The new key is shown only now:\n`);
+          process.stderr.write(`key ${made.record.id} replaces ${id}, which works until ${new Date(made.oldExpiresAt).toISOString()}. The new key is shown only now:\n`);
           process.stdout.write(`${made.key}\n`);
         });
       } catch (error) {

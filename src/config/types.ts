@@ -52,7 +52,7 @@ export interface ApiConfig {
 
 export interface GatewayConfig {
   listeners: ListenerConfig[];
-  admin: { enabled: boolean; host: string; port: number; token?: string; metrics: boolean; api: boolean };
+  admin: { enabled: boolean; host: string; port: number; token?: string; metrics: boolean; api: boolean; store?: string };
   audit: AuditConfig;
   alerts: AlertsConfig;
   limits: {

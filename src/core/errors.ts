@@ -45,6 +45,9 @@ export const ERRORS = {
   PCL_ERR_UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream did not answer in time' },
   PCL_ERR_UPSTREAM_OVERLOADED: { status: 503, title: 'Upstream temporarily unavailable' },
   PCL_ERR_SHUTTING_DOWN: { status: 503, title: 'Gateway is shutting down' },
+  // admin API
+  PCL_ERR_ADMIN_NOT_FOUND: { status: 404, title: 'No such admin resource' },
+  PCL_ERR_ADMIN_NO_STORE: { status: 503, title: 'Key store not available' },
   // last resort: a bug in the gateway itself, never with details
   PCL_ERR_INTERNAL: { status: 500, title: 'Internal gateway error' },
 } as const satisfies Record<string, ErrorDef>;

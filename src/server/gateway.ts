@@ -10,6 +10,7 @@ import { toMs } from '../config/units.ts';
 import { createAccessLog, type LineSink } from '../observe/access-log.ts';
 import { startObservability, type Observability } from '../observe/index.ts';
 import { createAdminServer } from './admin.ts';
+import { dashboardHandlers } from './admin-dashboard.ts';
 import { adminRoutes } from './admin-api/index.ts';
 import { createHandler, type Gateway } from './handler.ts';
 import { createListener, type ApiListener, type ListenerLimits } from './listener.ts';
@@ -76,7 +77,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     if (lc.tls) own = createHandler(gateway, { tls: true, hsts: listener.hsts });
     listeners.push(listener);
   }
-  const admin = options.admin !== false && config.admin.enabled ? createAdminServer({ ready: () => !gateway.draining }, adminRoutes(observe.adminSources())) : undefined;
+  const admin =
+    options.admin !== false && config.admin.enabled
+      ? createAdminServer({ ready: () => !gateway.draining }, adminRoutes(observe.adminSources()), dashboardHandlers(config, loaded.baseDir))
+      : undefined;
   try {
     for (const l of listeners) await listen(l.server, l.config.host, l.config.port, options.reusePort ?? false, `listener "${l.config.name}"`);
     if (admin) await listen(admin, config.admin.host, config.admin.port, false, 'admin listener');

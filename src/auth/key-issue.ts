@@ -1,0 +1,65 @@
+// Making keys in the Store: one implementation for `portcullis keys` and the admin API. The key
+// itself is returned once, to be shown once; only its SHA-256 is stored.
+import { generateApiKey, type GeneratedKey } from './api-key.ts';
+import { DuplicateKeyError, type ApiKeyRecord, type Store } from '../store/types.ts';
+
+export interface IssueOptions {
+  readonly scopes?: readonly string[];
+  /** Lifetime in milliseconds; none when undefined. */
+  readonly expiresInMs?: number | undefined;
+  /** Environment part of the key (live, test...). */
+  readonly env?: string;
+}
+
+export interface Issued {
+  readonly key: string;
+  readonly record: ApiKeyRecord;
+}
+
+/** A fresh key with an unused id (ids are 8 random characters: a clash is rare but possible). */
+async function insertNew(make: (generated: GeneratedKey) => ApiKeyRecord, env: string, insert: (record: ApiKeyRecord) => Promise<boolean>): Promise<Issued | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const generated = generateApiKey(env);
+    const record = make(generated);
+    try {
+      if (!(await insert(record))) return undefined;
+      return { key: generated.key, record };
+    } catch (error) {
+      if (!(error instanceof DuplicateKeyError)) throw error;
+    }
+  }
+  throw new Error('could not find a free key id');
+}
+
+/** A new key for an existing consumer. */
+export async function issueKey(store: Store, consumerId: string, options: IssueOptions = {}, now = Date.now()): Promise<Issued> {
+  const issued = await insertNew(
+    (g) => ({ id: g.id, consumerId, hash: g.hash, scopes: [...(options.scopes ?? [])], createdAt: now, expiresAt: options.expiresInMs === undefined ? undefined : now + options.expiresInMs }),
+    options.env ?? 'live',
+    async (record) => (await store.insertKey(record), true),
+  );
+  return issued!;
+}
+
+/**
+ * Replaces a key: the new one has the old one's consumer and scopes, the old one keeps working for
+ * `graceMs`. Undefined when the old key does not exist or is revoked.
+ */
+export async function rotateKey(store: Store, oldId: string, graceMs: number, expiresInMs?: number, now = Date.now()): Promise<(Issued & { oldExpiresAt: number }) | undefined> {
+  const old = await store.getKey(oldId);
+  if (!old || old.revokedAt !== undefined) return undefined;
+  const env = /^pcl_([a-z0-9]+)_/.exec(oldId)?.[1] ?? 'live';
+  const issued = await insertNew(
+    (g) => ({ id: g.id, consumerId: old.consumerId, hash: g.hash, scopes: old.scopes, createdAt: now, expiresAt: expiresInMs === undefined ? undefined : now + expiresInMs, rotatedFrom: oldId }),
+    env,
+    (record) => store.rotateKey(oldId, record, now + graceMs),
+  );
+  return issued && { ...issued, oldExpiresAt: Math.min(old.expiresAt ?? Infinity, now + graceMs) };
+}
+
+/** A key's state at `now`, as shown by `keys list` and the dashboard. */
+export function keyState(k: Pick<ApiKeyRecord, 'revokedAt' | 'expiresAt'>, now: number): 'revoked' | 'expired' | 'expiring' | 'active' {
+  if (k.revokedAt !== undefined) return 'revoked';
+  if (k.expiresAt !== undefined) return k.expiresAt <= now ? 'expired' : 'expiring';
+  return 'active';
+}

@@ -1,0 +1,124 @@
+// Admin API for consumers and API keys (the dashboard's Consumers and keys page), on the Store that
+// `portcullis keys` uses:
+//   GET  /api/consumers                      consumers with their keys (never hashes, never keys)
+//   POST /api/consumers                      create or update a consumer {id, name?, roles?, scopes?}
+//   POST /api/consumers/{id}/keys            new key {scopes?, expiresIn?, env?}: the key is in this answer only
+//   POST /api/keys/{keyId}/rotate            replacement key {grace?, expiresIn?}: the old one works for `grace`
+//   POST /api/keys/{keyId}/revoke            refused by every gateway within the key cache TTL (≤ 1 s)
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { keyState, issueKey, rotateKey } from '../auth/key-issue.ts';
+import { ENV_PATTERN } from '../auth/api-key.ts';
+import { DURATION_PATTERN, toMs } from '../config/units.ts';
+import { GatewayError } from '../core/errors.ts';
+import type { ApiKeyRecord, Store } from '../store/types.ts';
+import { json } from './admin.ts';
+import { optionalString, readJsonObject, stringList } from './admin-body.ts';
+
+const ID = /^[A-Za-z0-9_.@:-]{1,128}$/;
+const KEY_ID = /^pcl_[a-z0-9]{1,16}_[0-9A-Za-z]{8}$/;
+const WORD = /^[A-Za-z0-9_.:*/-]{1,128}$/;
+const NAME = /^[^\u0000-\u001f\u007f]{1,200}$/;
+const DURATION = new RegExp(DURATION_PATTERN);
+
+export type AdminHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | boolean;
+
+/** The key routes; `store` opens the Store (once), undefined when none is configured (`admin.store`). */
+export function keyRoutes(store: (() => Promise<Store>) | undefined): AdminHandler {
+  return async (req, res, path) => {
+    const match = /^\/api\/(?:consumers(?:\/([^/]+)\/keys)?|keys\/([^/]+)\/(rotate|revoke))$/.exec(path);
+    if (!match) return false;
+    if (!store) throw new GatewayError('PCL_ERR_ADMIN_NO_STORE', 'set admin.store to the store of your API keys');
+    const s = await openOr503(store);
+    const [, consumer, keyId, action] = match;
+    json(res, ...(await answer(s, req, path, consumer, keyId, action)));
+    return true;
+  };
+}
+
+async function answer(s: Store, req: IncomingMessage, path: string, consumer: string | undefined, keyId: string | undefined, action: string | undefined): Promise<[number, unknown]> {
+  if (path === '/api/consumers') {
+    if (req.method === 'GET') return [200, await listConsumers(s)];
+    if (req.method === 'POST') return [200, await saveConsumer(s, await readJsonObject(req))];
+    throw notAllowed('GET, POST');
+  }
+  if (req.method !== 'POST') throw notAllowed('POST');
+  if (consumer !== undefined) return [201, await createKey(s, decode(consumer, ID), await readJsonObject(req))];
+  const id = decode(keyId!, KEY_ID);
+  if (action === 'revoke') {
+    if (!(await s.revokeKey(id, Date.now()))) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no active key with this id');
+    return [200, view((await s.getKey(id))!, Date.now())];
+  }
+  const body = await readJsonObject(req);
+  const grace = toMs(optionalString(body, 'grace', DURATION) ?? '24h');
+  const expires = optionalString(body, 'expiresIn', DURATION);
+  const made = await rotateKey(s, id, grace, expires === undefined ? undefined : toMs(expires));
+  if (!made) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no active key with this id');
+  return [201, { key: made.key, ...view(made.record, Date.now()), oldKeyExpiresAt: made.oldExpiresAt }];
+}
+
+async function listConsumers(store: Store) {
+  const [consumers, keys] = await Promise.all([store.listConsumers(), store.listKeys()]);
+  const now = Date.now();
+  const byConsumer = new Map<string, ReturnType<typeof view>[]>();
+  for (const k of keys) {
+    const list = byConsumer.get(k.consumerId) ?? [];
+    list.push(view(k, now));
+    byConsumer.set(k.consumerId, list);
+  }
+  return { consumers: consumers.map((c) => ({ id: c.id, name: c.name, roles: c.roles, scopes: c.scopes, tier: c.tier, keys: byConsumer.get(c.id) ?? [] })) };
+}
+
+async function saveConsumer(store: Store, body: Record<string, unknown>) {
+  const id = optionalString(body, 'id', ID);
+  if (id === undefined) throw new GatewayError('PCL_ERR_BAD_REQUEST', '"id" is required');
+  const existing = await store.getConsumer(id);
+  const consumer = {
+    id,
+    name: optionalString(body, 'name', NAME) ?? existing?.name,
+    roles: body.roles === undefined ? (existing?.roles ?? []) : stringList(body, 'roles', WORD),
+    scopes: body.scopes === undefined ? (existing?.scopes ?? []) : stringList(body, 'scopes', WORD),
+    metadata: existing?.metadata ?? {},
+    tier: existing?.tier,
+  };
+  await store.upsertConsumer(consumer);
+  return { id: consumer.id, name: consumer.name, roles: consumer.roles, scopes: consumer.scopes, keys: [] };
+}
+
+async function createKey(store: Store, consumerId: string, body: Record<string, unknown>) {
+  if (!(await store.getConsumer(consumerId))) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no consumer with this id');
+  const expires = optionalString(body, 'expiresIn', DURATION);
+  const made = await issueKey(store, consumerId, {
+    scopes: stringList(body, 'scopes', WORD),
+    expiresInMs: expires === undefined ? undefined : toMs(expires),
+    env: optionalString(body, 'env', ENV_PATTERN) ?? 'live',
+  });
+  return { key: made.key, ...view(made.record, Date.now()) };
+}
+
+/** A key as the API shows it: never its hash. */
+function view(k: ApiKeyRecord, now: number) {
+  return { id: k.id, consumerId: k.consumerId, scopes: k.scopes, createdAt: k.createdAt, expiresAt: k.expiresAt, revokedAt: k.revokedAt, rotatedFrom: k.rotatedFrom, state: keyState(k, now) };
+}
+
+function decode(segment: string, pattern: RegExp): string {
+  let value: string;
+  try {
+    value = decodeURIComponent(segment);
+  } catch {
+    throw new GatewayError('PCL_ERR_BAD_REQUEST', 'malformed percent-encoding in the path');
+  }
+  if (!pattern.test(value)) throw new GatewayError('PCL_ERR_BAD_REQUEST', `the id in the path must match ${pattern.source}`);
+  return value;
+}
+
+function notAllowed(allow: string): GatewayError {
+  return new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', undefined, { headers: { allow } });
+}
+
+async function openOr503(open: () => Promise<Store>): Promise<Store> {
+  try {
+    return await open();
+  } catch (error) {
+    throw new GatewayError('PCL_ERR_ADMIN_NO_STORE', 'the key store cannot be reached', { cause: error });
+  }
+}
