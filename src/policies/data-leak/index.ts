@@ -45,6 +45,8 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
         const types = Object.keys(findings.found) as LeakType[];
         if (types.length === 0) return undefined;
         env.logger.warn({ reqId: ctx.id, op: ctx.operationId, found: findings.found }, 'data leak in upstream response');
+        // Evidence for the audit trail: which kinds and how many, never the values.
+        (ctx.state ??= {})['data-leak'] = { types, counts: types.map((t) => findings.found[t]!) };
         if (blocking.some((t) => findings.found[t])) throw new GatewayError('PCL_ERR_RESPONSE_DATA_LEAK');
         ctx.record('data-leak', 'report');
         return findings.masked ? Buffer.from(out ?? text) : undefined;

@@ -106,3 +106,37 @@ test('internals: stack traces of common runtimes, SQL errors and framework pages
   const ordinary = ['no such order', 'The field "email" must be an email address', 'Meet at 10:30 (room 4)', 'Quantity must be at most 5', '{"error":"Not found","path":"/api/v2/orders/9"}'];
   for (const text of ordinary) assert.deepEqual(findInternals(text), [], text);
 });
+
+test('the original error body goes to the audit trail, never to the client', async () => {
+  const upstream = await startUpstream((_req, res) => {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end(nodeStack);
+  });
+  const gw = await startTestGateway(`listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { host: 127.0.0.1, port: 0, token: sanitizer-test-admin-token-0123456789 }
+audit: { enabled: true, store: ./audit.db, flushInterval: 20ms }
+upstreams: { backend: { url: "${upstream.url}" } }
+apis:
+  - name: api
+    upstream: backend
+    routes: [{ path: /*, operationId: all }]
+    policies:
+      error-sanitizer: {}
+`);
+  try {
+    const res = await fetch(`${gw.url}/orders/7`);
+    assert.doesNotMatch(await res.text(), /orders\.js/);
+    let evidence: Record<string, unknown> | null = null;
+    for (let i = 0; i < 50 && !evidence; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const page = (await (await fetch(`${gw.adminUrl}/api/events?limit=5`, { headers: { authorization: 'Bearer sanitizer-test-admin-token-0123456789' } })).json()) as { events: { policy: string; evidence: Record<string, unknown> | null }[] };
+      evidence = page.events.find((e) => e.policy === 'error-sanitizer')?.evidence ?? null;
+    }
+    assert.ok(evidence, 'an audit event for the replaced body');
+    assert.equal(evidence.upstreamStatus, 500);
+    assert.match(String(evidence.original), /at getOrder \(\/srv\/app\/routes\/orders\.js:42:17\)/);
+  } finally {
+    await gw.close();
+    await upstream.close();
+  }
+});

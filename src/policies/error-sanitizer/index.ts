@@ -33,6 +33,8 @@ export const errorSanitizer: PolicyFactory<ErrorSanitizerConfig> = {
         if (!replaceAll && (encoded || leaks.length === 0)) return undefined;
         env.logger.debug({ reqId: ctx.id, op: ctx.operationId, status: head.statusCode, leaks }, 'upstream error body replaced');
         ctx.record('error-sanitizer', 'deny', CODE);
+        // The original goes to the audit trail only (capped there), never to the client.
+        (ctx.state ??= {})['error-sanitizer'] = { upstreamStatus: head.statusCode, leaks, original: encoded ? '(encoded)' : body.toString('utf8', 0, 1024) };
         return replaceBody(ctx.id, head);
       },
     };
