@@ -192,3 +192,48 @@ apis:
     await assert.rejects(startTestGateway(yaml(`[{ keyid: k, alg: hmac-sha256, secret: ${HMAC_SECRET} }, { keyid: k, alg: hmac-sha256, secret: ${HMAC_SECRET} }]`)), /used twice/);
   });
 });
+
+describe('auth-signature replay protection across gateways sharing Redis', () => {
+  const redisUrl = process.env.REDIS_URL;
+  test('a signed request accepted by one gateway is refused when replayed to another; a store that is down answers 503', { skip: redisUrl === undefined && 'REDIS_URL is not set' }, async () => {
+    const upstream = await startUpstream();
+    const config = (redis: string) => `listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+  - name: payments
+    upstream: backend
+    routes: [{ path: /*, operationId: all }]
+    policies:
+      auth-signature:
+        components: ['@method', '@path']
+        replayRedis: ${redis}
+        replayTimeout: 500ms
+        bruteForce: { maxFailures: 100000 }
+        consumers: [{ id: bank-a, keys: [{ keyid: hmac-1, alg: hmac-sha256, secret: '\${file:bank-a.secret}' }] }]
+`;
+    const files = { 'bank-a.secret': HMAC_SECRET };
+    const a = await startTestGateway(config(`"${redisUrl}/15"`), files);
+    const b = await startTestGateway(config(`"${redisUrl}/15"`), files);
+    const down = await startTestGateway(config('"redis://127.0.0.1:1"'), files);
+    try {
+      // Signed over method and path only, so the same signature is valid at every gateway.
+      const path = `/balance/${randomUUID()}`;
+      const headers = signRequest('GET', `${a.url}${path}`, undefined, { components: ['@method', '@path'] });
+      const before = upstream.received.length;
+      assert.equal((await fetch(`${a.url}${path}`, { headers })).status, 200, 'first use');
+      assert.equal((await fetch(`${b.url}${path}`, { headers })).status, 401, 'replayed to another gateway');
+      assert.equal((await fetch(`${a.url}${path}`, { headers })).status, 401, 'replayed to the same gateway');
+      assert.equal(upstream.received.length, before + 1, 'only the first one reached the upstream');
+      const fresh = `/balance/${randomUUID()}`;
+      const res = await fetch(`${down.url}${fresh}`, { headers: signRequest('GET', `${down.url}${fresh}`, undefined, { components: ['@method', '@path'] }) });
+      assert.equal(res.status, 503, 'the replay store cannot be reached: no silent pass');
+      assert.equal(upstream.received.length, before + 1);
+    } finally {
+      await a.close();
+      await b.close();
+      await down.close();
+      await upstream.close();
+    }
+  });
+});

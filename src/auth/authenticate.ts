@@ -23,6 +23,8 @@ export interface Authenticator {
   credentialId?(credential: string): string | undefined;
   /** Removes this scheme's credential from the request forwarded upstream (hideCredentials). */
   hide?(ctx: RequestContext): void;
+  /** Lets go of shared resources (a replay store connection) when the policy is replaced. */
+  close?(): Promise<void>;
 }
 
 export interface Plan {

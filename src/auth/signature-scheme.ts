@@ -8,6 +8,7 @@ import type { PolicyEnv } from '../core/policy.ts';
 import type { Authenticator } from './authenticate.ts';
 import { quote } from './bearer.ts';
 import { dropClientHeader } from './hide.ts';
+import { isClusterWorker, sharedCounters } from '../store/counters/shared.ts';
 import { SignatureVerifier, type SigningKey } from './signature.ts';
 import type { SignatureSchemeConfig } from './signature-schema.ts';
 
@@ -28,6 +29,11 @@ export function signatureAuthenticator(name: string, config: SignatureSchemeConf
       keys.set(k.keyid, { keyid: k.keyid, alg: k.alg, material: material(k, env.baseDir, at), identity: Object.freeze({ ...identity, claims: Object.freeze({ ...identity.claims, keyId: k.keyid }) }) });
     }
   }
+  // Nonces are shared across processes when there is more than one: Redis when named, else the cluster primary.
+  const shared =
+    config.replayRedis !== undefined || isClusterWorker()
+      ? sharedCounters({ redis: config.replayRedis, timeoutMs: toMs(config.replayTimeout), prefix: 'pcl-signature', maxKeys: config.replayEntries })
+      : undefined;
   const verifier = new SignatureVerifier({
     keys,
     components: config.components,
@@ -36,11 +42,13 @@ export function signatureAuthenticator(name: string, config: SignatureSchemeConf
     skewMs: toMs(config.clockSkew),
     nonceRequired: config.nonce === 'required',
     replayEntries: config.replayEntries,
+    replayStore: shared?.counters,
   });
   return {
     name,
     kind: 'signature',
     verifier,
+    close: async () => shared?.release(),
     extract(ctx) {
       const h = ctx.req.headers;
       if (h['signature-input'] === undefined && h.signature === undefined) return undefined;

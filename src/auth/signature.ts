@@ -10,7 +10,8 @@ import { parseDictionary, type Dictionary, type InnerList } from 'structured-hea
 import { readBody } from '../core/body.ts';
 import type { Identity, RequestContext } from '../core/context.ts';
 import { contentDigestMatches } from './content-digest.ts';
-import { AuthFailure } from './failure.ts';
+import type { Counters } from '../store/counters/types.ts';
+import { AuthFailure, AuthUnavailable } from './failure.ts';
 import { ExpiringLru } from './lru.ts';
 import { signatureBase } from './signature-base.ts';
 
@@ -30,6 +31,8 @@ export interface SignatureOptions {
   readonly skewMs: number;
   readonly nonceRequired: boolean;
   readonly replayEntries: number;
+  /** Counters shared across workers or gateways that remember nonces; undefined: this process only. */
+  readonly replayStore?: Counters | undefined;
 }
 
 export class SignatureVerifier {
@@ -81,12 +84,30 @@ export class SignatureVerifier {
     for (const k of replayKeys) if (this.#seen.get(k, now) !== undefined) throw new AuthFailure('replayed');
     const until = created * 1000 + this.#o.maxAgeMs + this.#o.skewMs;
     for (const k of replayKeys) this.#seen.set(k, true, until);
-    if (!covered.has('content-digest')) return key.identity;
-    return readBody(ctx).then((body) => {
+    const shared = this.#o.replayStore === undefined ? undefined : this.#sharedCheck(replayKeys, until - now);
+    if (!covered.has('content-digest')) return shared === undefined ? key.identity : shared.then(() => key.identity);
+    return Promise.all([readBody(ctx), shared]).then(([body]) => {
       if (contentDigestMatches(headers['content-digest'] as string, body)) return key.identity;
       for (const k of replayKeys) this.#seen.delete(k);
       throw new AuthFailure('digest_mismatch');
     });
+  }
+
+  /**
+   * The nonces and signatures also go to the counters shared by every worker (the cluster primary) or
+   * every gateway (Redis): each may be used once within its lifetime (a one-unit bucket refilled after
+   * it), so a copy sent to another process is refused too. A store that cannot answer: 503, never a pass.
+   */
+  async #sharedCheck(replayKeys: readonly string[], lifetimeMs: number): Promise<void> {
+    const rule = { id: 'signature-replay', algorithm: 'gcra' as const, limit: 1, periodMs: Math.max(1000, lifetimeMs) };
+    let decision;
+    try {
+      decision = await this.#o.replayStore!.consume(replayKeys.map((key) => ({ rule, key, cost: 1 })));
+    } catch (error) {
+      for (const k of replayKeys) this.#seen.delete(k); // the client may send it again
+      throw new AuthUnavailable('the replay store cannot be reached', { cause: error });
+    }
+    if (!decision.allowed) throw new AuthFailure('replayed');
   }
 
   /** The first required component the signature does not cover, if any. */

@@ -55,6 +55,7 @@ export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
         const plan = (ctx.operationId === undefined ? undefined : plans.get(ctx.operationId)) ?? fallback;
         return runPlan(ctx, plan, options);
       },
+      close: async () => void (await Promise.all([...authenticators.values()].map((a) => a.close?.()))),
     };
   },
 };

@@ -19,6 +19,7 @@ export const authSignature: PolicyFactory<AuthSignatureConfig> = {
     return {
       reservedHeaders: reservedIdentityHeaders(options.headers),
       onRequest: (ctx) => runPlan(ctx, plan, options),
+      close: async () => void (await Promise.all(plan.schemes.map((a) => a.close?.()))),
     };
   },
 };
