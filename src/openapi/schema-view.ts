@@ -20,7 +20,16 @@ export function itemsOf(schema: any): any {
   return undefined;
 }
 
-export function objectView(schema: any, seen = new Set<object>()): ObjectView {
+const views = new WeakMap<object, ObjectView>();
+
+/** The merged view of an object schema; computed once per schema object (schemas are immutable after load). */
+export function objectView(schema: any): ObjectView {
+  let view = views.get(schema);
+  if (view === undefined) views.set(schema, (view = computeView(schema, new Set<object>())));
+  return view;
+}
+
+function computeView(schema: any, seen: Set<object>): ObjectView {
   const properties = new Map<string, any>();
   let additional: ObjectView['additional'];
   let declaresShape = false;

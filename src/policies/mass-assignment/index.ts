@@ -46,7 +46,7 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       }
       ctx.body = Buffer.from(JSON.stringify(walked));
       ctx.record('mass-assignment', 'report');
-      env.logger.debug({ reqId: ctx.id, op: ctx.operationId, stripped: findings.map((f) => f.pointer).slice(0, 20) }, 'request properties stripped');
+      if (env.logger.isLevelEnabled('debug')) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, stripped: findings.map((f) => f.pointer).slice(0, 20) }, 'request properties stripped');
     };
     return {
       onRequest(ctx) {

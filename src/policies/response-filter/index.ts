@@ -36,7 +36,7 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
         const removed: string[] = [];
         const filtered = filterValue(value, schema ?? {}, options, removed);
         if (filtered === value) return undefined;
-        env.logger.debug({ reqId: ctx.id, op: ctx.operationId, removed: [...new Set(removed)].slice(0, 20) }, 'response properties removed');
+        if (env.logger.isLevelEnabled('debug')) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, removed: [...new Set(removed)].slice(0, 20) }, 'response properties removed');
         return Buffer.from(JSON.stringify(filtered));
       },
     };
