@@ -34,6 +34,7 @@ export const STRONG_UNIX = [
   'readonly', 'let', 'read', 'mapfile', 'compgen', 'complete', 'hash', 'builtin', 'command', 'enable',
   'ulimit', 'umask', 'getfacl', 'setfacl', 'xdg-open', 'open', 'osascript', 'launchctl', 'defaults',
   'reboot', 'shutdown', 'halt', 'poweroff', 'init', 'telinit', 'runlevel', 'logout', 'exit',
+  'c89', 'c99', 'pipx', 'bsdtar', 'top', 'htop', 'aptitude', 'rmt', 'doas', 'pkexec', 'tclsh', 'wish',
 ];
 
 // Names that are also common words: only with shell-looking surroundings.
