@@ -12,6 +12,7 @@ import { re, wordsRe } from '../regex.ts';
 import { obfuscatedCommands, shellForm } from '../tokenizers/shell-form.ts';
 import { POWERSHELL, POWERSHELL_ALIASES, STRONG_UNIX, WEAK, WINDOWS } from '../tokenizers/shell-words.ts';
 import type { Hit, Paranoia } from '../types.ts';
+import { configFileName, isUploadName } from './cmdi-upload.ts';
 import { windowsShell } from './cmdi-windows.ts';
 
 const COMMANDS = new Set([...STRONG_UNIX, ...WINDOWS]);
@@ -41,7 +42,7 @@ const RULES: Rule[] = [
   { id: 'cmdi-substitution', re: re('\\$\\(\\s{0,8}[\\w/.$({`][^)]{0,128}\\)|\\$\\(\\(|[<>]\\(\\s{0,8}[\\w/.$][^)]{0,128}\\)|\\$\\[[^\\]]{0,64}\\]|\\$\\{[^}]{0,64}[#%:/`][^}]{0,64}\\}|\\$\\{\\s{0,4}`'), paranoia: 1 },
   { id: 'cmdi-reverse-shell', re: re('/dev/(?:tcp|udp)/|\\bbash\\s{1,8}-i\\b|\\b(?:nc|ncat|netcat)\\b[^|;&]{0,64}\\s-[ec]\\s|\\d?>&\\s{0,4}\\d|>&\\s{0,4}/dev/|\\bmkfifo\\s'), paranoia: 1 },
   { id: 'cmdi-binary-path', re: re('(?:^|[\\s;|&`\'"(=<>])/(?:usr/)?(?:local/)?s?bin/[\\w.-]{1,32}'), paranoia: 1 },
-  { id: 'cmdi-glob-evasion', re: re('(?:^|[\\s;|&`\'"(=])(?:/[\\w.\\-]{0,32}[?*\\[][\\w.\\-?*\\[\\]!^/]{0,64}|/[\\w.\\-]{1,32}/[\\w.\\-]{0,32}[?*\\[][\\w.\\-?*\\[\\]!^]{0,64})(?=[\\s;|&]|$)'), paranoia: 1 },
+  { id: 'cmdi-glob-evasion', re: re('(?:^|[\\s;|&`\'"(=])(?:/[\\w.\\-]{0,32}[?*\\[][\\w.\\-?*\\[\\]!^/]{0,64}|/[\\w.\\-]{1,32}/[\\w.\\-]{0,32}[?*\\[][\\w.\\-?*\\[\\]!^/]{0,64})(?=[\\s;|&]|$)'), paranoia: 1 },
   { id: 'cmdi-powershell', re: wordsRe(POWERSHELL, 'i'), paranoia: 1 },
   { id: 'cmdi-alias', re: re('\\balias\\s{1,8}(?:[-+][\\w+]{1,8}\\s{1,8}){0,4}[\'"]?[\\w.-]{1,64}[\'"]?=\\S'), paranoia: 1 },
   { id: 'cmdi-redirect', re: re('(?:^|[\\s;|&])>{1,2}\\s{0,4}/(?:tmp|dev|etc|var|root|home|usr|bin)/\\w'), paranoia: 1 },
@@ -51,6 +52,8 @@ const RULES: Rule[] = [
   { id: 'cmdi-expansion', re: re('^\\s{0,4}~[+-]\\d{0,3}\\s{0,4}$|(?:^|[\\s;|&])!-\\d{1,4}(?=[\\s!;|&]|$)'), paranoia: 1 },
   { id: 'cmdi-expansion', re: re('^\\s{0,4}~\\d{1,3}\\s{0,4}$'), paranoia: 2 },
   { id: 'cmdi-sqlite-shell', re: re('(?:^|[;\\n])\\s{0,8}\\.(?:system|shell|import|output|load|once)\\s'), paranoia: 2 },
+  // Special parameters that expand to nothing, inside words, more than once: `c$@at /et$*c/pas$!swd`.
+  { id: 'cmdi-evasion', re: re('[a-z]\\$[@*!?_-][a-z/][^]{0,64}[a-z]\\$[@*!?_-][a-z/]'), paranoia: 2 },
   { id: 'cmdi-heredoc', re: re('<<<\\s{0,8}[\\w\'"$(`]'), paranoia: 1 },
   { id: 'cmdi-variable', re: re('^\\s{0,4}\\$\\{?[a-z_]{2,32}\\}?\\s{1,8}-\\w'), paranoia: 2 },
   RELATIVE_BIN,
@@ -61,7 +64,8 @@ const RULES: Rule[] = [
 function commandName(word: string): { weak: boolean } | null {
   if (COMMANDS.has(word) || ALIASES.has(word)) return { weak: WEAK.has(word) || word.length <= 2 };
   const v = VERSIONED.exec(word);
-  if (v && COMMANDS.has(v[1]!) && v[1]!.length > 1) return { weak: WEAK.has(v[1]!) };
+  // `python3.10` is no English word, even where `python` is.
+  if (v && COMMANDS.has(v[1]!) && v[1]!.length > 1) return { weak: false };
   const dash = word.indexOf('-');
   if (dash > 1) {
     const head = word.slice(0, dash);
@@ -89,7 +93,7 @@ function backtickSubstitution(s: string): number {
 // In prose, commands after line breaks and backticks are code samples; the paranoia level used
 // for them is one lower. `forced`: the value was brace-expanded or used its own variables, so a
 // command at its start is no ordinary word.
-function commandHit(s: string, pl: Paranoia, prose: boolean, forced: boolean): Hit | null {
+function commandHit(s: string, text: string, pl: Paranoia, prose: boolean, forced: boolean): Hit | null {
   POSITION.lastIndex = 0;
   for (let m = POSITION.exec(s), n = 0; m && n < 256; m = POSITION.exec(s), n++) {
     if (m[0].length === 0) POSITION.lastIndex++;
@@ -113,7 +117,9 @@ function commandHit(s: string, pl: Paranoia, prose: boolean, forced: boolean): H
       // Start of the value: a command line only when its arguments say so.
       if (sep === '' && (wrapped || forced)) paranoia = prose ? 3 : 1;
       else if (sep === '' && prose) paranoia = !weak && shellish ? 2 : null;
-      else if (sep === '' && !weak && shellish && args.trim() !== '') paranoia = 2;
+      else if (sep === '' && !weak && (shellish || /^\s{0,4}[;|&]/.test(args)) && args.trim() !== '') paranoia = 2;
+      // A short, lower-case value that is a program name and words: `cscli alerts list`.
+      else if (sep === '' && !weak && word.length > 3 && args.trim() !== '' && s.length <= 96 && text.startsWith(word) && !/[A-Z]/.test(text)) paranoia = 2;
       else if (sep === '' && weak && /^\s{1,8}(?:-{1,2}[a-z]|\/[a-z])/.test(args) && s.length <= 128) paranoia = 2;
       else if (sep === '' && !weak && args.trim() === '' && s.trim() === word) paranoia = 3;
     } else if ((prose || (sep === '`' && (s.match(/ /g)?.length ?? 0) > 4)) && (sep === '\n' || sep === '\r' || sep === '`')) {
@@ -135,8 +141,13 @@ export const cmdi: Detector = {
   class: 'cmdi',
   gate: (v) =>
     (v.chars & (C.semi | C.pipe | C.amp | C.newline | C.quote | C.dollar | C.slash | C.backslash | C.percent | C.lt | C.gt | C.paren | C.brace | C.tilde | C.excl | C.space)) !== 0 ||
-    /\b(?:if|for|alias|invoke-|iex|iwr)/.test(v.lower),
+    /\b(?:if|for|alias|invoke-|iex|iwr)/.test(v.lower) ||
+    isUploadName(v),
   scan(v, pl) {
+    if (isUploadName(v)) {
+      const f = configFileName(v.lower);
+      if (f) return [{ rule: 'cmdi-upload-config', score: 5, paranoia: 1, evidence: excerpt(f) }];
+    }
     const form = shellForm(v.lower);
     const s = form.s;
     const prose = isProse(v.text);
@@ -164,7 +175,7 @@ export const cmdi: Detector = {
     for (const w of obfuscatedCommands(form.pre)) {
       if (commandName(w)) return hit('cmdi-evasion', prose ? 3 : 1, 0, w);
     }
-    const h = commandHit(s, prose ? (Math.max(1, pl - 1) as Paranoia) : pl, prose, form.braces || form.variables);
+    const h = commandHit(s, v.text.trimStart(), prose ? (Math.max(1, pl - 1) as Paranoia) : pl, prose, form.braces || form.variables);
     return h ? [h] : [];
   },
 };

@@ -9,6 +9,12 @@ import { re } from '../regex.ts';
 const IFS = re('\\$\\{ifs(?:[%#][^}]{0,8})?\\}|\\$ifs(?:\\$\\d)?\\b', 'g');
 const EMPTY_VARS = re('\\$(?:[@*!_#?$-]|\\{[a-z_]?\\}|\\d(?!\\d))', 'g');
 const EMPTY_SUBST = re('(?<!`)``(?!`)|\\$\\(\\s{0,4}\\)|[<>]\\(\\s{0,4}\\)', 'g');
+// `${anything}` glued to a word (`${x.y}gcc`), ANSI-C quoting `$'...'`, one-character glob classes
+// `[u]name`, and an undefined `$var` standing alone where a command starts (`;$u wget`).
+const GLUED_EXPANSION = re('\\$\\{[\\w.]{0,32}\\}(?=\\w)', 'g');
+const ANSI_C_QUOTE = re('\\$(?=[\'"])', 'g');
+const CHAR_CLASS = re('\\[([a-z0-9])\\]', 'g');
+const LONE_VAR = re('(^|[;|&`(\\n]\\s{0,8})\\$[a-z_][a-z0-9_]{0,31}\\s{1,8}(?=[a-z/])', 'g');
 const BACKSLASH = re('\\\\(?=[^\\s])', 'g');
 const QUOTES = re('[\'"]', 'g');
 const CARET = re('\\^(?=\\w)', 'g');
@@ -20,7 +26,7 @@ const VAR_REF = re('\\$\\{([a-z_][a-z0-9_]{0,31})\\}|\\$([a-z_][a-z0-9_]{0,31})'
 export interface ShellForm {
   /** The value as the shell would see it, lower-cased. */
   s: string;
-  /** Brace expansion happened. */
+  /** Brace expansion of the kind evasions use happened (see `expandBraces`). */
   braces: boolean;
   /** Variables assigned in the value were used. */
   variables: boolean;
@@ -29,14 +35,19 @@ export interface ShellForm {
   pre: string;
 }
 
-function expandBraces(s: string): string {
-  return s.replace(BRACES, (_m, pre: string, list: string, post: string) =>
-    list
-      .split(',', 16)
+/** Spreads brace groups; `telling` when the group has the marks of an evasion rather than a field
+ *  list (`{id,name}`): an empty item, letters glued around it, or shell characters in an item. */
+function expandBraces(s: string): { s: string; telling: boolean } {
+  let telling = false;
+  const out = s.replace(BRACES, (_m, pre: string, list: string, post: string) => {
+    const items = list.split(',', 16);
+    if (pre !== '' || post !== '' || items.some((i) => i === '' || /[-/$#'"?*\\]/.test(i))) telling = true;
+    return items
       .map((item) => (item === '' && pre === '' && post === '' ? '' : pre + item + post))
       .filter((w) => w !== '')
-      .join(' '),
-  );
+      .join(' ');
+  });
+  return { s: out, telling };
 }
 
 function substituteVariables(s: string): { s: string; used: boolean } {
@@ -68,9 +79,11 @@ export function shellForm(lower: string): ShellForm {
   let braces = false;
   if (s.includes('{') && s.includes(',')) {
     const e = expandBraces(s);
-    braces = e !== s;
-    s = e;
+    braces = e.telling;
+    s = e.s;
   }
+  if (s.includes('$')) s = s.replace(GLUED_EXPANSION, '').replace(ANSI_C_QUOTE, '').replace(LONE_VAR, '$1');
+  if (s.includes('[')) s = s.replace(CHAR_CLASS, '$1');
   const pre = s;
   if (s.includes('$')) s = s.replace(EMPTY_VARS, '');
   if (s.includes('\u0001')) s = s.replaceAll('\u0001', '');
