@@ -69,7 +69,7 @@ const FRAGMENTS: Fragment[] = [
   // A JSON literal tested with a JSON operator: `or '{"a":1}' ? 'a'`, `'[1,2]' ?| array[...]`.
   { id: 'sqli-postgres', re: re('\'[\\[{][^\']{0,256}[\\]}]\'\\s{0,8}(?:\\?[|&]?|@>|<@|->>?|#>>?|[<>]=?|=)\\s{0,8}(?:[\'"]|array\\b)'), paranoia: 2 },
   // MySQL's `1.e(` and `1.e.table` (a float glued to a name), optimizer hints `/*+ ... */`.
-  { id: 'sqli-syntax', re: re('\\b\\d{1,10}\\.e\\s{0,4}(?:\\(|\\.\\s{0,4}[a-z_]{2})|/\\*\\+[^*]{0,64}\\*/'), paranoia: 2 },
+  { id: 'sqli-syntax', re: re('\\b\\d{1,10}\\.e\\s{0,4}(?:\\(|\\.\\s{0,4}[a-z_]{2})|/[*][+][^*]{0,64}[*]/'), paranoia: 2 },
   // A statement keyword glued to an inline comment (`DROP/*x*/t`, `SELECT/**/password`).
   { id: 'sqli-syntax', re: re('\\b(?:select|union|drop|insert|delete|update|from|where|truncate|alter|exec)/\\*[^*]{0,64}\\*/\\s{0,4}[\\w@(`]'), paranoia: 2 },
   { id: 'sqli-chained', re: re('^\\s{0,4}drop\\s{1,8}[\\w`."]{1,64}\\s{0,4};\\s{0,4}(?:--|#|/\\*|$)'), paranoia: 2 },
