@@ -26,6 +26,8 @@ const RULES: Rule[] = [
   { id: 'code-perl', re: re('@{1,4}\\{\\s{0,16}\\['), paranoia: 1 },
   { id: 'code-ruby', re: re('\\b(?:process\\s{0,4}\\.\\s{0,4}spawn|kernel\\s{0,4}\\.\\s{0,4}(?:exec|system|spawn)|io\\s{0,4}\\.\\s{0,4}popen|open3\\s{0,4}\\.\\s{0,4}\\w{1,16})\\s{0,4}\\(|%x\\{|\\bsyscall\\s{0,4}\\('), paranoia: 1 },
   { id: 'code-python', re: re('__import__\\s{0,8}\\(|\\bos\\s{0,4}\\.\\s{0,4}(?:system|popen|exec\\w{0,3})\\s{0,4}\\(|\\bsubprocess\\s{0,4}\\.\\s{0,4}\\w{2,16}\\s{0,4}\\(|\\b(?:pickle|cpickle|marshal)\\s{0,4}\\.\\s{0,4}loads\\s{0,4}\\(|__(?:globals|builtins|subclasses|mro|class|bases)__'), paranoia: 1 },
+  // Server-side includes: `<!--#exec cmd="..." -->`, `<!--#include virtual=...`.
+  { id: 'code-ssi', re: re('<!--\\s{0,4}#\\s{0,4}(?:exec|include|echo|set|config|fsize|flastmod|printenv|if|elif)\\s'), paranoia: 1 },
   // PHP
   { id: 'code-php', re: re('<\\?(?:php\\b|=)|(?<![.\\w$])(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|create_function|show_source|highlight_file|phpinfo)\\s{0,8}\\(\\s{0,8}(?:\\$|[\'"]|base64_decode|gzinflate|str_rot13|\\$_)|\\$_(?:get|post|request|cookie|server|files|env|session)\\s{0,4}\\[|\\bphp://(?:input|filter|memory)|[oa]:\\d{1,6}:"[\\w\\\\]{1,128}":\\d{1,6}:\\{'), paranoia: 1 },
   { id: 'code-php', re: re('(?<![.\\w$])(?:phpinfo|system|passthru|shell_exec|proc_open|popen|pcntl_exec|eval)\\s{0,8}\\('), paranoia: 2 },
