@@ -137,11 +137,23 @@ function commandHit(s: string, text: string, pl: Paranoia, prose: boolean, force
   return null;
 }
 
+const SHELL_CHARS = C.semi | C.pipe | C.amp | C.newline | C.quote | C.dollar | C.slash | C.backslash | C.percent | C.lt | C.gt | C.paren | C.brace | C.tilde | C.excl;
+const SHELL_KEYWORDS = re('\\b(?:if|for|alias|invoke-|iex|iwr)');
+const FIRST_WORD = re('^\\s{0,16}([^\\s]{1,64})');
+const WRAPPERS = new Set(['sudo', 'doas', 'nohup', 'env', 'exec', 'command', 'builtin', 'xargs', 'time', 'strace', 'ltrace', 'nice', 'ionice', 'stdbuf', 'unbuffer', 'busybox', 'setsid', 'timeout']);
+
+function startsWithCommand(lower: string): boolean {
+  const w = FIRST_WORD.exec(lower)?.[1];
+  return w !== undefined && (WRAPPERS.has(w) || commandName(w) !== null);
+}
+
 export const cmdi: Detector = {
   class: 'cmdi',
   gate: (v) =>
-    (v.chars & (C.semi | C.pipe | C.amp | C.newline | C.quote | C.dollar | C.slash | C.backslash | C.percent | C.lt | C.gt | C.paren | C.brace | C.tilde | C.excl | C.space)) !== 0 ||
-    /\b(?:if|for|alias|invoke-|iex|iwr)/.test(v.lower) ||
+    (v.chars & SHELL_CHARS) !== 0 ||
+    // Words and spaces only: a command line only if it starts with a program or a wrapper.
+    ((v.chars & C.space) !== 0 && startsWithCommand(v.lower)) ||
+    SHELL_KEYWORDS.test(v.lower) ||
     isUploadName(v),
   scan(v, pl) {
     if (isUploadName(v)) {
