@@ -36,7 +36,7 @@ for (const [group, floor] of [['crs-932 rce', 0.85], ['crs-941 xss', 0.91], ['cr
 }
 
 // Families outside the issue's targets (PHP, remote file inclusion): the level reached, kept.
-for (const [group, floor] of [['crs-931 rfi', 0.3], ['crs-933 php', 0.3]] as const) {
+for (const [group, floor] of [['crs-931 rfi', 0.3], ['crs-933 php', 0.7]] as const) {
   test(`${group}: no regression below ${pct(floor)}`, { skip: !available && 'corpora not found' }, () => {
     assert.ok(tpr(group) >= floor, `${group}: ${pct(tpr(group))}`);
   });
