@@ -19,6 +19,11 @@ const BASE64_CHARS = C.digit | C.plus | C.slash | C.dash | C.underscore | C.eq |
 // already found clean in the same request is not scanned again: `sku`, `qty`, `price` repeat in
 // every item of a list.
 const SAME_TEXT_SAME_VERDICT = new Set<InputLocation>(['json-key', 'body']);
+// An API's JSON keys are a small vocabulary repeated in every request: the clean ones are remembered
+// across requests (short keys only, a bounded set emptied when full). Leaf values are not: they vary,
+// and a benchmark sending one body over and over would otherwise measure nothing.
+const MAX_REMEMBERED_KEY = 64;
+const MAX_REMEMBERED_KEYS = 4096;
 
 export interface EngineVerdict extends Verdict {
   /** Some value was longer than `maxValueLength` and only its beginning was inspected. */
@@ -30,6 +35,7 @@ export interface EngineVerdict extends Verdict {
 export class Engine {
   readonly #detectors: readonly Detector[];
   readonly #o: ResolvedOptions;
+  readonly #cleanKeys = new Set<string>();
 
   constructor(detectors: readonly Detector[], options: ResolvedOptions) {
     this.#detectors = detectors.filter((d) => options.classParanoia.has(d.class));
@@ -41,7 +47,7 @@ export class Engine {
     let truncated = false;
     let error = false;
     const seenNames = new Set<string>();
-    let cleanKeys: Set<string> | undefined;
+    const cleanKeys = this.#cleanKeys;
     let cleanLeaves: Set<string> | undefined;
     for (const input of inputs) {
       try {
@@ -60,8 +66,11 @@ export class Engine {
           const before = best.size;
           this.#scan(value, input.location, name, isKey, allowed, best);
           if (best.size === before) {
-            if (isKey) (cleanKeys ??= new Set()).add(value);
-            else (cleanLeaves ??= new Set()).add(value);
+            if (!isKey) (cleanLeaves ??= new Set()).add(value);
+            else if (value.length <= MAX_REMEMBERED_KEY) {
+              if (cleanKeys.size >= MAX_REMEMBERED_KEYS) cleanKeys.clear();
+              cleanKeys.add(value);
+            }
           }
         } else this.#scan(value, input.location, name, input.location === 'json-key', allowed, best);
         if (NAMED_LOCATIONS.has(input.location) && name !== '' && !seenNames.has(`${input.location}\0${name}`)) {
