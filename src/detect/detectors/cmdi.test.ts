@@ -27,6 +27,9 @@ const ATTACKS: Input[] = [
   q('IF /I NOT 1==2 CMD'),
   q('if not (2 equ 2) echo hey'),
   q('/usr/[a-z]in/bash'),
+  q('cat /etc/pas[s]wd'),
+  q('www.example.com;c$@at /et$@c/pas$@swd'),
+  q('time; chef-client -t 1.1.1.1'),
   q('0.1`echo${IFS}a``echo${IFS}b`'),
   { location: 'multipart', name: 'file.filename', value: '.htaccess' },
   { location: 'header', name: 'x-filename', value: 'wp-config. php' },
@@ -45,6 +48,8 @@ const BENIGN: Input[] = [
   q('if (a == b) { return x; }'),
   q('for each item in the cart'),
   q('time travel'),
+  q('/catalog/items[0]/name', 'pointer'),
+  q('follow-up -- see notes'),
   { location: 'multipart', name: 'file.filename', value: 'holiday.jpg' },
   { location: 'header', name: 'x-filename', value: 'report-settings.pdf' },
 ];

@@ -33,6 +33,8 @@ interface Rule {
   id: string;
   re: RegExp;
   paranoia: Paranoia;
+  /** Matched on the lower-cased value before the shell form undoes what the rule looks for. */
+  raw?: boolean;
 }
 
 // A relative `bin/` path to a known program is resolved by the shell like any other.
@@ -53,7 +55,9 @@ const RULES: Rule[] = [
   { id: 'cmdi-expansion', re: re('^\\s{0,4}~\\d{1,3}\\s{0,4}$'), paranoia: 2 },
   { id: 'cmdi-sqlite-shell', re: re('(?:^|[;\\n])\\s{0,8}\\.(?:system|shell|import|output|load|once)\\s'), paranoia: 2 },
   // Special parameters that expand to nothing, inside words, more than once: `c$@at /et$*c/pas$!swd`.
-  { id: 'cmdi-evasion', re: re('[a-z]\\$[@*!?_-][a-z/][^]{0,64}[a-z]\\$[@*!?_-][a-z/]'), paranoia: 2 },
+  { id: 'cmdi-evasion', re: re('[a-z]\\$[@*!?_-][a-z/][^]{0,64}[a-z]\\$[@*!?_-][a-z/]'), paranoia: 2, raw: true },
+  // One-character bracket globs inside a path: `/etc/pas[s]wd`, `/usr/bin/[u]name`.
+  { id: 'cmdi-glob-evasion', re: re('/[\\w.-]{0,32}\\[[a-z]\\][a-z]'), paranoia: 1, raw: true },
   { id: 'cmdi-heredoc', re: re('<<<\\s{0,8}[\\w\'"$(`]'), paranoia: 1 },
   { id: 'cmdi-variable', re: re('^\\s{0,4}\\$\\{?[a-z_]{2,32}\\}?\\s{1,8}-\\w'), paranoia: 2 },
   RELATIVE_BIN,
@@ -69,7 +73,7 @@ function commandName(word: string): { weak: boolean } | null {
   const dash = word.indexOf('-');
   if (dash > 1) {
     const head = word.slice(0, dash);
-    if (COMMANDS.has(head) && !WEAK.has(head) && head.length > 2) return { weak: false };
+    if (COMMANDS.has(head) && head.length > 2) return { weak: WEAK.has(head) };
   }
   return null;
 }
@@ -173,7 +177,7 @@ export const cmdi: Detector = {
     }
     for (const r of RULES) {
       if (r.paranoia > pl) continue;
-      const m = r.re.exec(s);
+      const m = r.re.exec(r.raw ? v.lower : s);
       if (!m) continue;
       // `#!/usr/bin/env python` opening a script sample.
       if (r.id === 'cmdi-binary-path' && s.slice(Math.max(0, m.index - 1), m.index + 2).includes('#!')) continue;
