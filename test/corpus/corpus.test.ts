@@ -26,7 +26,7 @@ for (const group of ['crs-930 lfi/traversal', 'crs-934 generic/node/ssrf', 'crs-
 
 // Families still short of the 95% target: the target is reported as a todo, and the level reached
 // is asserted so that it cannot silently regress.
-for (const [group, floor] of [['crs-932 rce', 0.88], ['crs-941 xss', 0.91], ['crs-942 sqli', 0.825]] as const) {
+for (const [group, floor] of [['crs-932 rce', 0.88], ['crs-941 xss', 0.91], ['crs-942 sqli', 0.83]] as const) {
   test(`${group}: at least 95% of attacks blocked`, { skip: !available && 'corpora not found', todo: 'below target, see the corpus table' }, () => {
     assert.ok(tpr(group) >= 0.95, `${group}: ${pct(tpr(group))}`);
   });

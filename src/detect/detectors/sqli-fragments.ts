@@ -76,7 +76,7 @@ const FRAGMENTS: Fragment[] = [
   // Set operators before a column list: `except select 1,2`.
   { id: 'sqli-union-select', re: re('\\b(?:except|intersect|minus)\\s{1,8}(?:all\\s{1,8}|distinct\\s{1,8})?select[\\s.(]{1,8}[\\w*@\'"]{1,64}\\s{0,4},'), paranoia: 2 },
   // Hexadecimal strings selected or assigned: `select 0x616263`, `X'53454c454354...'`.
-  { id: 'sqli-hex', re: re('\\bselect\\s{1,8}0x[0-9a-f]{4,}|\\bx\'[0-9a-f]{16,}\''), paranoia: 2 },
+  { id: 'sqli-hex', re: re('\\bselect\\s{1,8}0x[0-9a-f]{4,}|\\bx\'[0-9a-f]{16,}'), paranoia: 2 },
 ];
 
 export function fragmentHit(lower: string, pl: Paranoia): Hit | null {

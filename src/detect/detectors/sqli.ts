@@ -34,7 +34,7 @@ const STRONG_CATALOGS = CATALOGS.filter((c) => !['table_name', 'column_name', 's
 const GATE_CHARS = C.quote | C.paren | C.semi | C.eq | C.lt | C.gt | C.hash | C.pipe | C.amp | C.star | C.excl;
 // Values without any of those characters can still be keyword-only probes (`XOR`, `case when`).
 const GATE_UNDERSCORE = re('\\b(?:xp|sp|utl|dbms|sys)_\\w|schema_name|current_user|session_user|system_user|table_name|column_name');
-const GATE_SYMBOLS = re('--|@@|/\\*|2\\.2250738585072011e-308');
+const GATE_SYMBOLS = re('--|@@|/\\*|2\\.2250738585072011e-308|\\d\\.e\\.');
 const GATE_SYMBOL_CHARS = C.dash | C.at | C.star | C.dot;
 const GATE_WORDS = new Set([
   'union', 'select', 'or', 'and', 'xor', 'regexp', 'rlike', 'like', 'having', 'order', 'group', 'limit', 'exec',
