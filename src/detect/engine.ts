@@ -1,7 +1,7 @@
 // Runs the detectors over inputs and turns hits into a verdict.
 
 import type { Detector, ScanValue } from './detector.ts';
-import { charMask } from './detector.ts';
+import { C, charMask } from './detector.ts';
 import { excerpt } from './evidence.ts';
 import { XML_DOCUMENT } from './extract/xml.ts';
 import { decodeBase64Text, normalize } from './normalize/index.ts';
@@ -10,6 +10,20 @@ import type { AttackClass, Input, InputLocation, Match, Verdict } from './types.
 
 // Locations whose names are attacker-chosen and inspected like values.
 const NAMED_LOCATIONS = new Set<InputLocation>(['query', 'form', 'cookie', 'multipart']);
+// Characters that normalization acts on (escapes, entities, non-ASCII, control characters): a value
+// without any of them is its own normal form.
+const NEEDS_NORMALIZING = C.percent | C.amp | C.backslash | C.nonAscii | C.ctrl;
+// Characters a base64 value can hold (letters have no bit); anything else rules decoding out.
+const BASE64_CHARS = C.digit | C.plus | C.slash | C.dash | C.underscore | C.eq | C.space | C.newline;
+// JSON keys and leaves are judged by their text alone (no detector looks at their path), so a text
+// already found clean in the same request is not scanned again: `sku`, `qty`, `price` repeat in
+// every item of a list.
+const SAME_TEXT_SAME_VERDICT = new Set<InputLocation>(['json-key', 'body']);
+// An API's JSON keys are a small vocabulary repeated in every request: the clean ones are remembered
+// across requests (short keys only, a bounded set emptied when full). Leaf values are not: they vary,
+// and a benchmark sending one body over and over would otherwise measure nothing.
+const MAX_REMEMBERED_KEY = 64;
+const MAX_REMEMBERED_KEYS = 4096;
 
 export interface EngineVerdict extends Verdict {
   /** Some value was longer than `maxValueLength` and only its beginning was inspected. */
@@ -21,6 +35,7 @@ export interface EngineVerdict extends Verdict {
 export class Engine {
   readonly #detectors: readonly Detector[];
   readonly #o: ResolvedOptions;
+  readonly #cleanKeys = new Set<string>();
 
   constructor(detectors: readonly Detector[], options: ResolvedOptions) {
     this.#detectors = detectors.filter((d) => options.classParanoia.has(d.class));
@@ -32,6 +47,8 @@ export class Engine {
     let truncated = false;
     let error = false;
     const seenNames = new Set<string>();
+    const cleanKeys = this.#cleanKeys;
+    let cleanLeaves: Set<string> | undefined;
     for (const input of inputs) {
       try {
         let value = typeof input.value === 'string' ? input.value : String(input.value);
@@ -42,7 +59,20 @@ export class Engine {
         const name = typeof input.name === 'string' ? input.name : String(input.name);
         const allowed = this.#allowed(input.location, name);
         if (allowed === 'all') continue;
-        this.#scan(value, input.location, name, input.location === 'json-key', allowed, best);
+        const memo = allowed === null && SAME_TEXT_SAME_VERDICT.has(input.location) && (input.location === 'json-key' || name.startsWith('$'));
+        if (memo) {
+          const isKey = input.location === 'json-key';
+          if ((isKey ? cleanKeys : cleanLeaves)?.has(value)) continue;
+          const before = best.size;
+          this.#scan(value, input.location, name, isKey, allowed, best);
+          if (best.size === before) {
+            if (!isKey) (cleanLeaves ??= new Set()).add(value);
+            else if (value.length <= MAX_REMEMBERED_KEY) {
+              if (cleanKeys.size >= MAX_REMEMBERED_KEYS) cleanKeys.clear();
+              cleanKeys.add(value);
+            }
+          }
+        } else this.#scan(value, input.location, name, input.location === 'json-key', allowed, best);
         if (NAMED_LOCATIONS.has(input.location) && name !== '' && !seenNames.has(`${input.location}\0${name}`)) {
           seenNames.add(`${input.location}\0${name}`);
           this.#scan(name.slice(0, this.#o.maxValueLength), input.location, name, true, allowed, best);
@@ -81,9 +111,14 @@ export class Engine {
     best: Map<string, Match>,
   ): void {
     if (raw === '') return;
-    const text = normalize(raw);
-    this.#run({ raw, text, lower: text.toLowerCase(), chars: charMask(text), location, name, isName, fromBase64: false }, allowed, best);
-    if (this.#o.base64) {
+    const rawChars = charMask(raw);
+    const plain = (rawChars & NEEDS_NORMALIZING) === 0;
+    const text = plain ? raw : normalize(raw);
+    const chars = plain ? rawChars : charMask(text);
+    const lower = text.toLowerCase();
+    this.#run({ raw, text, lower, chars, location, name, isName, fromBase64: false }, allowed, best);
+    // Encoders produce upper-case letters: a value without any is not decoded.
+    if (this.#o.base64 && (chars & ~BASE64_CHARS) === 0 && text.length >= 8 && lower !== text) {
       const decoded = decodeBase64Text(text);
       if (decoded !== null) {
         const t = normalize(decoded);

@@ -26,7 +26,7 @@ for (const group of ['crs-930 lfi/traversal', 'crs-934 generic/node/ssrf', 'crs-
 
 // Families still short of the 95% target: the target is reported as a todo, and the level reached
 // is asserted so that it cannot silently regress.
-for (const [group, floor] of [['crs-932 rce', 0.5], ['crs-941 xss', 0.75], ['crs-942 sqli', 0.75]] as const) {
+for (const [group, floor] of [['crs-932 rce', 0.88], ['crs-941 xss', 0.91], ['crs-942 sqli', 0.83]] as const) {
   test(`${group}: at least 95% of attacks blocked`, { skip: !available && 'corpora not found', todo: 'below target, see the corpus table' }, () => {
     assert.ok(tpr(group) >= 0.95, `${group}: ${pct(tpr(group))}`);
   });
@@ -35,13 +35,35 @@ for (const [group, floor] of [['crs-932 rce', 0.5], ['crs-941 xss', 0.75], ['crs
   });
 }
 
+// Families outside the issue's targets (PHP, remote file inclusion): the level reached, kept.
+for (const [group, floor] of [['crs-931 rfi', 0.3], ['crs-933 php', 0.7]] as const) {
+  test(`${group}: no regression below ${pct(floor)}`, { skip: !available && 'corpora not found' }, () => {
+    assert.ok(tpr(group) >= floor, `${group}: ${pct(tpr(group))}`);
+  });
+}
+
+// The CRS tests that must pass (false-positive checks and known false positives of CRS rules):
+// detection gains must not be paid for with blocked benign requests.
+for (const [group, floor] of [
+  ['crs-930 lfi/traversal', 1],
+  ['crs-932 rce', 0.955],
+  ['crs-933 php', 0.92],
+  ['crs-934 generic/node/ssrf', 0.89],
+  ['crs-941 xss', 0.94],
+  ['crs-942 sqli', 0.89],
+] as const) {
+  test(`${group}: at least ${pct(floor)} of its benign tests passed`, { skip: !available && 'corpora not found' }, () => {
+    assert.ok(tnr(group) >= floor, `${group}: ${pct(tnr(group))}`);
+  });
+}
+
 test('libinjection: at least 95% of SQLi and XSS lines blocked as query values', { skip: !available && 'corpora not found' }, () => {
   assert.ok(tpr('libinjection sqli') >= 0.95, `sqli ${pct(tpr('libinjection sqli'))}`);
   assert.ok(tpr('libinjection xss') >= 0.95, `xss ${pct(tpr('libinjection xss'))}`);
 });
 
-test('libinjection: at least 98% of false_positives.txt passed', { skip: !available && 'corpora not found' }, () => {
-  assert.ok(tnr('libinjection false_positives') >= 0.98, pct(tnr('libinjection false_positives')));
+test('libinjection: at least 98% of false_positives.txt passed (99% reached, kept)', { skip: !available && 'corpora not found' }, () => {
+  assert.ok(tnr('libinjection false_positives') >= 0.99, pct(tnr('libinjection false_positives')));
 });
 
 test('our benign API corpus: every request passes', { skip: !existsSync(BENIGN_DIR) && 'benign corpus not found' }, () => {

@@ -3,7 +3,7 @@
 // payloads (`T(java.lang.Runtime)`, `#_memberAccess`), Spring4Shell's class-loader path, and
 // base64-wrapped keywords.
 
-import { C, type Detector } from '../detector.ts';
+import { C, type Detector, type ScanValue } from '../detector.ts';
 import { excerpt } from '../evidence.ts';
 import { re, wordsRe } from '../regex.ts';
 import type { Hit } from '../types.ts';
@@ -50,12 +50,22 @@ const BASE64_KEYWORDS = [
   'rO0AB', 'KztAAU', 'Cs7QAF',
 ];
 
+// One pass instead of an indexOf per keyword form; case matters in base64.
+const BASE64_KEYWORD_RE = wordsRe(BASE64_KEYWORDS, '', false);
+const LONG_BASE64_KEYWORD_RE = wordsRe(BASE64_KEYWORDS.filter((k) => k.length >= 8), '', false);
+
+// Every keyword form holds an upper-case letter, so a value without one cannot contain any.
+const KEYWORDS_NEED_UPPER = BASE64_KEYWORDS.every((k) => /[A-Z]/.test(k));
+const BASE64_ALPHABET = C.digit | C.plus | C.slash | C.eq | C.underscore | C.dash;
+const base64Like = (v: ScanValue): boolean =>
+  (v.chars & ~BASE64_ALPHABET) === 0 && v.raw.length >= 5 && !(KEYWORDS_NEED_UPPER && v.lower === v.raw) && BASE64_LIKE.test(v.raw);
+
 const CODE_CHARS = C.dot | C.hash | C.at | C.backslash | C.paren;
 const BASE64_LIKE = re('^[A-Za-z0-9+/=_-]{5,}$');
 
 export const java: Detector = {
   class: 'java',
-  gate: (v) => (v.chars & CODE_CHARS) !== 0 || v.fromBase64 || BASE64_LIKE.test(v.raw),
+  gate: (v) => (v.chars & CODE_CHARS) !== 0 || v.fromBase64 || base64Like(v),
   scan(v) {
     const t = v.text;
     const hits: Hit[] = [];
@@ -75,18 +85,14 @@ export const java: Detector = {
     if (hits.length === 0) {
       const m = MAGIC_HEX.exec(t);
       if (m) add('java-serialized-object', m.index);
-      else if (BASE64_LIKE.test(v.raw) || v.raw.length > 1024) {
+      else if (v.raw.length > 1024) {
         // Long base64 (images, files) contains any 5 characters by chance; there only a leading
-        // serialization header counts.
-        const long = v.raw.length > 1024;
-        for (const k of BASE64_KEYWORDS) {
-          const i = v.raw.indexOf(k);
-          if (long && !(i === 0 && k === 'rO0AB') && !(k.length >= 8 && i >= 0)) continue;
-          if (i >= 0) {
-            add('java-base64-keyword', i);
-            break;
-          }
-        }
+        // serialization header or a long keyword form counts.
+        const k = v.raw.startsWith('rO0AB') ? 0 : (LONG_BASE64_KEYWORD_RE.exec(v.raw)?.index ?? -1);
+        if (k >= 0) add('java-base64-keyword', k);
+      } else if (base64Like(v)) {
+        const k = BASE64_KEYWORD_RE.exec(v.raw);
+        if (k) add('java-base64-keyword', k.index);
       }
     }
     return hits;

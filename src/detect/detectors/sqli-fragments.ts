@@ -50,12 +50,33 @@ const FRAGMENTS: Fragment[] = [
   // Stored procedures and packages that only attackers call from a web parameter.
   { id: 'sqli-procedure', re: re('\\b(?:xp_cmdshell|xp_dirtree|xp_regread|xp_fileexist|xp_availablemedia|sp_password|sp_executesql|sp_oacreate|sp_addextendedproc|sp_makewebtask|utl_http|utl_inaddr|utl_file|dbms_pipe|dbms_ldap|dbms_java|openrowset|opendatasource|nvarchar|varchar|msdb|northwind|schema_name)\\b'), paranoia: 2 },
   // PostgreSQL casts and JSON operators around a literal: `'{"a":1}'::jsonb <@`, `password::int`.
-  { id: 'sqli-postgres', re: re('::\\s{0,4}(?:jsonb?|int|integer|bigint|text|varchar|regclass|bytea|numeric|bool(?:ean)?)\\b'), paranoia: 2 },
+  { id: 'sqli-postgres', re: re('::\\s{0,4}(?:jsonb?|int|integer|bigint|text|varchar|regclass|bytea|numeric|double\\s{1,4}precision|bool(?:ean)?)\\b'), paranoia: 2 },
+  { id: 'sqli-postgres', re: re('[)\'"]\\s{0,4}::\\s{0,4}(?:jsonb?|int|integer|bigint|text|varchar|regclass|bytea|numeric|double\\s{1,4}precision|bool(?:ean)?)\\b'), paranoia: 1 },
   { id: 'sqli-postgres', re: re('(?:<@|@>|\\?\\||\\?&|#>>?)\\s{0,8}[\'"]?[\\[{]'), paranoia: 2 },
   { id: 'sqli-postgres', re: re('\\b(?:json_extract|json_each|jsonb_each|json_array_elements|jsonb_path_query|jsonb_pretty|json_build_object|starts_with|lo_get|lo_import|pg_read_file)\\s{0,8}\\('), paranoia: 2 },
   // `x'-email--`: an operator right after a quote and a comment at the end.
   { id: 'sqli-breakout-comment', re: re('[\'"`][-+*/%^|&<>=][^\'"`\\s]{0,64}(?:--|#|/\\*)\\s{0,8}$'), paranoia: 2 },
-  { id: 'sqli-breakout-comment', re: re('[\'"`]\\s{0,8}(?:not|is|like|glob|notnull|collate)\\b[^\'"`]{0,64}(?:--|#|/\\*)\\s{0,8}$'), paranoia: 2 },
+  { id: 'sqli-breakout-comment', re: re('[\'"`]\\s{0,8}(?:not|is|like|glob|notnull|collate)\\b[^\\n]{0,64}(?:--|#|/\\*)\\s{0,8}$'), paranoia: 2 },
+  // A quote closing the victim's string, a boolean or arithmetic operator, anything, and a comment
+  // cutting off the rest of the query: `x' or array[id] is not null--`, `'sounds like rowid--`.
+  { id: 'sqli-breakout-comment', re: re('[\'"`]\\s{0,8}(?:(?:or|and|xor|div|mod|like|rlike|regexp|sounds\\s{1,4}like)\\b|\\|\\||&&)[^\\n]{0,128}(?:--|#)[^\\n\'"]{0,4}$'), paranoia: 2 },
+  // An identifier or e-mail, the victim's quote and a statement terminator: `admin@x.io';`, `';#`.
+  { id: 'sqli-breakout-terminator', re: re('^[\\w@.+-]{0,64}[\'"`]\\s{0,4};\\s{0,4}(?:$|--|#|/\\*|[a-z]{2,16}\\b)'), paranoia: 2 },
+  // A value opening with a boolean operator, an operand and a comparison: `' or abc!`, `xor 2 <`.
+  { id: 'sqli-chained', re: re('^\\s{0,4}(?:[\'"`]\\s{0,8}(?:x?or|and|div|\\|\\||&&)|xor)\\s{1,16}(?:\\d{1,20}|\'[^\']{0,32}\'|"[^"]{0,32}"|\\w{1,32})\\s{0,8}(?:[<>!=@-]|$)'), paranoia: 2 },
+  { id: 'sqli-chained', re: re('^\\s{0,4}(?:or|and)\\s{1,16}(?:\'[^\']{0,32}\'|"[^"]{0,32}")\\s{0,8}[<>!=]'), paranoia: 2 },
+  { id: 'sqli-chained', re: re('^\\s{0,4}(?:or|and)\\s{1,8}\\d{1,10}\\s{0,4}(?:--|#)'), paranoia: 2 },
+  // A JSON literal tested with a JSON operator: `or '{"a":1}' ? 'a'`, `'[1,2]' ?| array[...]`.
+  { id: 'sqli-postgres', re: re('\'[\\[{][^\']{0,256}[\\]}]\'\\s{0,8}(?:\\?[|&]?|@>|<@|->>?|#>>?|[<>]=?|=)\\s{0,8}(?:[\'"]|array\\b)'), paranoia: 2 },
+  // MySQL's `1.e(` and `1.e.table` (a float glued to a name), optimizer hints `/*+ ... */`.
+  { id: 'sqli-syntax', re: re('\\b\\d{1,10}\\.e\\s{0,4}(?:\\(|\\.\\s{0,4}[a-z_]{2})|/[*][+][^*]{0,64}[*]/'), paranoia: 2 },
+  // A statement keyword glued to an inline comment (`DROP/*x*/t`, `SELECT/**/password`).
+  { id: 'sqli-syntax', re: re('\\b(?:select|union|drop|insert|delete|update|from|where|truncate|alter|exec)/\\*[^*]{0,64}\\*/\\s{0,4}[\\w@(`]'), paranoia: 2 },
+  { id: 'sqli-chained', re: re('^\\s{0,4}drop\\s{1,8}[\\w`."]{1,64}\\s{0,4};\\s{0,4}(?:--|#|/\\*|$)'), paranoia: 2 },
+  // Set operators before a column list: `except select 1,2`.
+  { id: 'sqli-union-select', re: re('\\b(?:except|intersect|minus)\\s{1,8}(?:all\\s{1,8}|distinct\\s{1,8})?select[\\s.(]{1,8}[\\w*@\'"]{1,64}\\s{0,4},'), paranoia: 2 },
+  // Hexadecimal strings selected or assigned: `select 0x616263`, `X'53454c454354...'`.
+  { id: 'sqli-hex', re: re('\\bselect\\s{1,8}0x[0-9a-f]{4,}|\\bx\'[0-9a-f]{16,}'), paranoia: 2 },
 ];
 
 export function fragmentHit(lower: string, pl: Paranoia): Hit | null {

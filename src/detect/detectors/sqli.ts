@@ -34,7 +34,28 @@ const STRONG_CATALOGS = CATALOGS.filter((c) => !['table_name', 'column_name', 's
 const GATE_CHARS = C.quote | C.paren | C.semi | C.eq | C.lt | C.gt | C.hash | C.pipe | C.amp | C.star | C.excl;
 // Values without any of those characters can still be keyword-only probes (`XOR`, `case when`).
 const GATE_UNDERSCORE = re('\\b(?:xp|sp|utl|dbms|sys)_\\w|schema_name|current_user|session_user|system_user|table_name|column_name');
-const GATE_WORDS = re('--|@@|/\\*|2\\.2250738585072011e-308|\\b(?:union|select|or|and|xor|regexp|rlike|like|having|order|group|limit|exec|execute|waitfor|declare|drop|insert|delete|update|values|when|into|null|msdb|northwind|tempdb|nvarchar|varchar|openrowset|information_schema|sysobjects|4294967296)\\b');
+const GATE_SYMBOLS = re('--|@@|/\\*|2\\.2250738585072011e-308|\\d\\.e\\.');
+const GATE_SYMBOL_CHARS = C.dash | C.at | C.star | C.dot;
+const GATE_WORDS = new Set([
+  'union', 'select', 'or', 'and', 'xor', 'regexp', 'rlike', 'like', 'having', 'order', 'group', 'limit', 'exec',
+  'execute', 'waitfor', 'declare', 'drop', 'insert', 'delete', 'update', 'values', 'when', 'into', 'null', 'msdb',
+  'northwind', 'tempdb', 'nvarchar', 'varchar', 'openrowset', 'information_schema', 'sysobjects', '4294967296',
+]);
+const MAX_GATE_WORD = Math.max(...[...GATE_WORDS].map((w) => w.length));
+
+/** Whether a whole word of `lower` (a maximal run of `[a-z0-9_]`, as `\b...\b` reads it) is one of
+ *  the gate words; a scan without regular expressions or allocation for words of other lengths. */
+function hasGateWord(lower: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 32;
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95) continue;
+    const n = i - start;
+    if (n >= 2 && n <= MAX_GATE_WORD && GATE_WORDS.has(lower.slice(start, i))) return true;
+    start = i + 1;
+  }
+  return false;
+}
 const MYSQL_EXEC_COMMENT = re('/\\*!\\d{0,5}\\s{0,10}(?:and|or|union|select|xor|not|having|order|from|where|concat)\\b', 'i');
 const CASE_WHEN = re('\\bcase\\b[^;]{0,40}\\bwhen\\b[^;]{0,80}\\bthen\\b', 'i');
 const CATALOG_RE = re(`(?:${STRONG_CATALOGS.map((c) => c.replace(/[.*+?^${}()|[\]\\$]/g, '\\$&')).join('|')})`, 'i');
@@ -280,7 +301,7 @@ function functionHit(tokens: SqlToken[], text: string, pl: Paranoia): Hit | null
 export const sqli: Detector = {
   class: 'sqli',
   gate(v: ScanValue) {
-    return (v.chars & GATE_CHARS) !== 0 || GATE_WORDS.test(v.lower) || ((v.chars & C.underscore) !== 0 && (CATALOG_RE.test(v.lower) || GATE_UNDERSCORE.test(v.lower)));
+    return (v.chars & GATE_CHARS) !== 0 || ((v.chars & GATE_SYMBOL_CHARS) !== 0 && GATE_SYMBOLS.test(v.lower)) || hasGateWord(v.lower) || ((v.chars & C.underscore) !== 0 && (CATALOG_RE.test(v.lower) || GATE_UNDERSCORE.test(v.lower)));
   },
   scan(v, pl) {
     const hits = scanText(v.text, v.lower, pl);

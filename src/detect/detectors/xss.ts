@@ -5,6 +5,8 @@
 
 import { C, type Detector } from '../detector.ts';
 import { excerpt } from '../evidence.ts';
+import { decodeEscapes } from '../normalize/escapes.ts';
+import { percentDecode } from '../normalize/url.ts';
 import { re } from '../regex.ts';
 import { type HtmlAttr, readAttributes, scanTags } from '../tokenizers/html.ts';
 import type { Hit, Paranoia } from '../types.ts';
@@ -71,6 +73,14 @@ const JS_COMMENT = re('/\\*[^*]{0,256}\\*/', 'g');
 // Legacy encodings that smuggle `<` and `>`: UTF-7 (`+ADw-`) and bytes whose high bit a filter
 // strips (`\xbc` is `<` once 0x80 is removed).
 const UTF7 = re('\\+AD[w4IA]-?', 'gi');
+const HAS_UTF7 = re('\\+AD[w4IA]', 'i');
+// The raw value holds bytes above 0x7f (escaped or not): NFKC would turn `¼` into `1/4`, so the
+// high-bit variant is built from the raw value, with UTF-8 lead bytes read as Latin-1 dropped.
+const RAW_HIGH = re('\\\\x[89a-f][0-9a-f]|%[89a-f][0-9a-f]|[\\u0080-\\u00ff]', 'i');
+const UTF8_LEAD = re('[\\u00c2-\\u00df](?=[\\u0080-\\u00bf])', 'g');
+const WELL_FORMED = re('<[a-z][^<>]{0,128}>[^]{0,512}</[a-z]{1,16}\\s{0,4}>', 'i');
+// Tag names spelled with spaces between the letters (`<f o r m`).
+const SPACED_TAG = re('<\\s{0,4}((?:[a-z]\\s){2,12}[a-z])(?![a-z])', 'i');
 const UTF7_MAP: Record<string, string> = { adw: '<', ad4: '>', adi: '"', ada: "'" };
 // biome-ignore lint/suspicious/noControlCharactersInRegex: Latin-1 range
 const HIGH_BIT = re('[\\u0080-\\u00ff]', 'g');
@@ -78,17 +88,28 @@ const UNQUOTED_HANDLER = re('[\\s"\'`;/=,(]on[a-z]{3,25}\\s{0,8}=[^=]');
 const JSFUCK = re('!\\s{0,4}!?\\s{0,4}\\[\\s{0,4}\\]|\\+\\s{0,4}\\[\\s{0,4}\\]');
 const CSS_URL_SCRIPT = re('url\\s{0,8}\\(\\s{0,8}[\'"]?\\s{0,8}(?:javascript|vbscript)|-moz-binding\\s{0,8}:|\\bexpression\\s{0,8}\\(', 'i');
 
-function scan(s: string, pl: Paranoia): Hit | null {
+function scan(s: string, raw: string, pl: Paranoia): Hit | null {
   const direct = scanOnce(s, pl);
   if (direct) return direct;
-  if (UTF7.test(s)) {
+  if (HAS_UTF7.test(s)) {
     const t = s.replace(UTF7, (m) => UTF7_MAP[m.slice(1, 4).toLowerCase()] ?? m);
     const h = scanOnce(t, pl);
     if (h) return h;
   }
-  if (/[\u00a0-\u00ff]/.test(s)) {
-    const h = scanOnce(s.replace(HIGH_BIT, (c) => String.fromCharCode(c.charCodeAt(0) & 0x7f)), pl);
+  const legacy = RAW_HIGH.test(raw) ? decodeEscapes(percentDecode(raw)).replace(UTF8_LEAD, '') : /[\u00a0-\u00ff]/.test(s) ? s : null;
+  if (legacy !== null) {
+    // Accented and Cyrillic text also holds such bytes; the stripped reading counts only when it
+    // yields well-formed markup, an opening and a closing tag.
+    const stripped = legacy.replace(HIGH_BIT, (c) => String.fromCharCode(c.charCodeAt(0) & 0x7f));
+    const h = WELL_FORMED.test(stripped) ? scanOnce(stripped, pl) : null;
     if (h) return h;
+  }
+  const spaced = s.includes('<') ? SPACED_TAG.exec(s) : null;
+  if (spaced) {
+    const name = spaced[1]!.replace(/\s/g, '').toLowerCase();
+    if (CODE_TAGS.has(name) || (ACTIVE_TAGS.has(name) && pl >= 2)) {
+      return { rule: 'xss-spaced-tag', score: 5, paranoia: CODE_TAGS.has(name) ? 1 : 2, evidence: excerpt(s, spaced.index, spaced.index + 40) };
+    }
   }
   if (pl >= 2) {
     const m = UNQUOTED_HANDLER.exec(s) ?? JSFUCK.exec(s) ?? CSS_URL_SCRIPT.exec(s);
@@ -106,7 +127,9 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
         const h = attrHit(t.name, a, s, t.start, true);
         if (h) return h;
       }
-      if (ACTIVE_TAGS.has(t.name) && pl >= 2) {
+      // `<noscript#`: a browser reads an unknown element, a filter reading the prefix does not.
+      const prefix = /^[a-z]{1,32}/.exec(t.name)?.[0] ?? '';
+      if ((ACTIVE_TAGS.has(t.name) || (prefix !== t.name && (ACTIVE_TAGS.has(prefix) || CODE_TAGS.has(prefix)))) && pl >= 2) {
         return { rule: 'xss-active-tag', score: 5, paranoia: 2, evidence: ev() };
       }
       if (pl >= 3 && !PLAIN_TAGS.has(t.name) && t.name.length < 16) return { rule: 'xss-html-tag', score: 3, paranoia: 3, evidence: ev() };
@@ -141,10 +164,10 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
 export const xss: Detector = {
   class: 'xss',
   gate(v) {
-    return (v.chars & (C.lt | C.colon | C.paren | C.quote | C.eq | C.dot | C.bracket)) !== 0;
+    return (v.chars & (C.lt | C.colon | C.paren | C.quote | C.eq | C.dot | C.bracket)) !== 0 || ((v.chars & C.plus) !== 0 && HAS_UTF7.test(v.text));
   },
   scan(v, pl) {
-    const h = scan(v.text, pl);
+    const h = scan(v.text, v.raw, pl);
     return h ? [h] : [];
   },
 };

@@ -62,12 +62,24 @@ export function bodyInputs(body: string, contentType: string, out: Input[], o: E
   out.push({ location: 'body', name: '', value: body });
 }
 
+// The header name sets of an options object (treated as immutable), built once rather than on every
+// request.
+const HEADER_SETS = new WeakMap<ExtractOptions, { ignored: Set<string>; wanted: Set<string> | null }>();
+
+function headerSets(o: ExtractOptions): { ignored: Set<string>; wanted: Set<string> | null } {
+  let sets = HEADER_SETS.get(o);
+  if (!sets) {
+    sets = { ignored: new Set(o.ignoreHeaders), wanted: o.headers === 'all' ? null : new Set(o.headers) };
+    HEADER_SETS.set(o, sets);
+  }
+  return sets;
+}
+
 export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAULT_EXTRACT): Input[] {
   const out: Input[] = [];
   pathInputs(req.path, out, 64);
   if (req.rawQuery) parsePairs(req.rawQuery, 'query', out, options.maxParams);
-  const ignored = new Set(options.ignoreHeaders);
-  const wanted = options.headers === 'all' ? null : new Set(options.headers);
+  const { ignored, wanted } = headerSets(options);
   let contentType = req.contentType;
   for (const [rawName, rawValue] of Object.entries(req.headers)) {
     const name = rawName.toLowerCase();

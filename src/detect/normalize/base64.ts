@@ -1,17 +1,53 @@
 // Base64 look-alikes (standard or URL alphabet, padded or not) decoded when the result is mostly
 // printable text: attackers wrap payloads in base64; random tokens decode to binary and are ignored.
+// One pass over the characters validates, decodes and counts printable bytes without allocating;
+// only text that qualifies is materialized.
 
-const B64 = /^[A-Za-z0-9+/_-]{8,}={0,2}$/;
+// Character code → 6-bit value, -1 outside the alphabet (`+`/`-` and `/`/`_` both accepted).
+const VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 26; i++) {
+  VALUE[65 + i] = i;
+  VALUE[97 + i] = 26 + i;
+}
+for (let i = 0; i < 10; i++) VALUE[48 + i] = 52 + i;
+VALUE[43] = 62; // +
+VALUE[45] = 62; // -
+VALUE[47] = 63; // /
+VALUE[95] = 63; // _
+
+const isPrintable = (b: number) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09;
 
 export function decodeBase64Text(s: string): string | null {
   const v = s.trim();
-  if (v.length < 8 || v.length > 65536 || !B64.test(v)) return null;
+  if (v.length < 8 || v.length > 65536) return null;
+  let end = v.length;
+  if (v.charCodeAt(end - 1) === 61) end--;
+  if (v.charCodeAt(end - 1) === 61) end--;
+  if (end < 8) return null;
   // Plain words and numbers are valid base64 too; require a mix that encoders produce.
-  if (!/[A-Z]/.test(v) || !/[a-z0-9]/.test(v)) return null;
-  const buf = Buffer.from(v.replaceAll('-', '+').replaceAll('_', '/'), 'base64');
-  if (buf.length < 5) return null;
-  let printable = 0;
-  for (const b of buf) if ((b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09) printable++;
-  if (printable / buf.length < 0.9) return null;
+  let upper = false;
+  let lowerOrDigit = false;
+  let acc = 0;
+  let bits = 0;
+  let bytes = 0;
+  let binary = 0;
+  // More than 10% non-printable bytes rules the value out; stop as soon as that is certain.
+  const maxBinary = Math.floor(((end * 3) >> 2) / 10);
+  for (let i = 0; i < end; i++) {
+    const c = v.charCodeAt(i);
+    const x = c < 128 ? VALUE[c]! : -1;
+    if (x < 0) return null;
+    if (x < 26) upper = true;
+    else if (x < 62) lowerOrDigit = true;
+    acc = ((acc << 6) | x) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes++;
+      if (!isPrintable((acc >> bits) & 0xff) && ++binary > maxBinary) return null;
+    }
+  }
+  if (!upper || !lowerOrDigit || bytes < 5) return null;
+  const buf = Buffer.from(v.slice(0, end).replaceAll('-', '+').replaceAll('_', '/'), 'base64');
   return buf.toString('latin1');
 }

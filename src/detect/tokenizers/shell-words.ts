@@ -34,6 +34,7 @@ export const STRONG_UNIX = [
   'readonly', 'let', 'read', 'mapfile', 'compgen', 'complete', 'hash', 'builtin', 'command', 'enable',
   'ulimit', 'umask', 'getfacl', 'setfacl', 'xdg-open', 'open', 'osascript', 'launchctl', 'defaults',
   'reboot', 'shutdown', 'halt', 'poweroff', 'init', 'telinit', 'runlevel', 'logout', 'exit',
+  'adduser', 'addgroup', 'deluser', 'lastlogin', 'bcdboot', 'c89', 'c99', 'pipx', 'bsdtar', 'top', 'htop', 'aptitude', 'rmt', 'doas', 'pkexec', 'tclsh', 'wish',
 ];
 
 // Names that are also common words: only with shell-looking surroundings.
@@ -51,7 +52,7 @@ export const WEAK = new Set([
   'mesg', 'screen', 'uptime', 'timeout', 'perf', 'flock', 'nano', 'ping', 'apt', 'snap', 'brew', 'mysql',
   'color', 'title', 'mode', 'label', 'tree', 'vol', 'ver', 'start', 'call', 'move', 'replace', 'format',
   'query', 'compact', 'cipher', 'choice', 'clip', 'assoc', 'md', 'rd', 'dir', 'copy', 'del', 'erase', 'ren',
-  'rename', 'print', 'net', 'sc', 'reg', 'base64', 'base32', 'env', 'host', 'make', 'go', 'file',
+  'rename', 'print', 'net', 'sc', 'reg', 'base64', 'base32', 'env', 'host', 'make', 'go', 'file', 'passwd',
 ]);
 
 export const WINDOWS = [
