@@ -140,6 +140,13 @@ apis:
     assert.equal(finding.policy, 'anomaly');
     assert.equal(finding.consumer, 'bob');
     assert.equal(finding.evidence.detector, 'id-enumeration');
+    // The dashboard's Alerts page reads the same findings from /api/alerts.
+    const listed = (await (await fetch(`${gw.adminUrl}/api/alerts?limit=10`)).json()) as { alerts: { kind: string; subject: string; blocked: boolean; detail: string }[] };
+    const alert = listed.alerts.find((a) => a.kind === 'PCL_ANOMALY_ID_ENUMERATION');
+    assert.ok(alert, JSON.stringify(listed));
+    assert.equal(alert.subject, 'bob');
+    assert.equal(alert.blocked, false);
+    assert.match(alert.detail, /id-enumeration/);
   });
 
   test('scanning: a burst of 404s from one IP', async () => {

@@ -55,6 +55,8 @@ export interface AuditQuery {
   readonly verdict?: string | undefined;
   readonly api?: string | undefined;
   readonly clientIp?: string | undefined;
+  /** The deciding policy ("anomaly" for anomaly findings). */
+  readonly policy?: string | undefined;
   /** Only events with an id below this one (the pagination cursor). */
   readonly before?: number | undefined;
   readonly limit: number;
@@ -148,6 +150,7 @@ export function auditWhere(q: AuditQuery, param: (i: number) => string): { where
   add('verdict =', q.verdict);
   add('api =', q.api);
   add('client_ip =', q.clientIp);
+  add('policy =', q.policy);
   add('id <', q.before);
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values };
 }

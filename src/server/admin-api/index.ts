@@ -3,6 +3,7 @@
 //   /api/events, /api/events/{id}   the audit trail
 //   /api/stats               rolling traffic figures and top-k
 //   /api/inventory, /api/inventory/openapi   discovery
+//   /api/alerts              anomaly findings (audit events of policy "anomaly")
 // All behind the admin token when one is configured. Shapes: docs/admin-api.yaml.
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../../core/errors.ts';
@@ -15,6 +16,7 @@ import type { AuditStore } from '../../store/audit.ts';
 import type { AdminRoute } from '../admin.ts';
 import type { RouteInfo } from '../runtime.ts';
 import { protect } from './auth.ts';
+import { listAlerts } from './alerts.ts';
 import { getEvent, listEvents } from './events.ts';
 import { Query, sendJson, sendProblem } from './respond.ts';
 
@@ -53,6 +55,7 @@ export function adminRoutes(s: AdminSources): Map<string, AdminRoute> {
   if (s.api) {
     routes.set('/api/events', listEvents(s.events));
     routes.set('/api/events/*', getEvent(s.events));
+    routes.set('/api/alerts', listAlerts(s.events));
     routes.set('/api/stats', async (req, res) => {
       let minutes: number;
       let top: number;

@@ -8,15 +8,15 @@ export function Alerts() {
   if (fired.error && isMissing(fired.error)) {
     return (
       <Empty>
-        This gateway does not run anomaly detection yet, so there are no alerts to show. Denied requests are in{' '}
-        <a href="#/events">Security events</a>.
+        This gateway's admin API does not serve anomaly findings (they are kept in the audit trail: turn on
+        {' '}<code>audit</code>). Denied requests are in <a href="#/events">Security events</a>.
       </Empty>
     );
   }
   return (
     <section>
       <Status error={fired.error} loading={fired.loading && !fired.data} feature="Anomaly detection" />
-      {fired.data && fired.data.length === 0 && <Empty>No alert has fired.</Empty>}
+      {fired.data && fired.data.length === 0 && <Empty>No anomaly detector has fired.</Empty>}
       {fired.data && fired.data.length > 0 && (
         <table>
           <thead><tr><th scope="col">Time</th><th scope="col">Detector</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Blocked</th></tr></thead>
