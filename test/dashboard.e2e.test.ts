@@ -227,7 +227,7 @@ describe('dashboard in Chromium', { skip }, () => {
   test('pages whose data this gateway lacks say so instead of failing', async () => {
     const { page } = b;
     await visit(page, `${admin}/#/alerts`);
-    await page.getByText(/no alert has fired|does not run anomaly detection/i).waitFor();
+    await page.getByText(/no anomaly detector has fired|does not serve anomaly findings/i).waitFor();
   });
 
   test('signing out forgets the token; a token that stops working shows the login screen', async () => {
