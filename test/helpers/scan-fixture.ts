@@ -2,7 +2,7 @@
 // owner check on delete, an operation open to anonymous callers, JWTs decoded without verification,
 // no rate limit where 429 is documented, TRACE echoing, blind SQL injection, keys taken from the query
 // string, no maxLength enforced, a log-in that matches queries like a document database, an undocumented
-// GET listing every item) and `fixed`.
+// GET listing every item, an undocumented DELETE of notes) and `fixed`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DatabaseSync } from 'node:sqlite';
@@ -22,6 +22,7 @@ export const FIXTURE_SPEC = {
       Item: { type: 'object', properties: { id: { type: 'integer', readOnly: true }, ownerId: { type: 'integer', readOnly: true }, name: { type: 'string', maxLength: 40 } } },
       Login: { type: 'object', properties: { username: { type: 'string' }, password: { type: 'string' } } },
       Me: { type: 'object', properties: { id: { type: 'integer' } } },
+      Note: { type: 'object', properties: { id: { type: 'integer', readOnly: true }, text: { type: 'string' } } },
     },
   },
   paths: {
@@ -31,6 +32,12 @@ export const FIXTURE_SPEC = {
       parameters: [{ name: 'itemId', in: 'path', required: true, schema: { type: 'integer' } }],
       get: { responses: { '200': { description: 'item', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } } } },
       delete: { responses: { '204': { description: 'deleted' } } },
+    },
+    '/notes': { post: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Note' } } } }, responses: { '201': { description: 'created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Note' } } } } } } },
+    // No DELETE documented: the vulnerable build answers one anyway.
+    '/notes/{noteId}': {
+      parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: 'integer' } }],
+      get: { responses: { '200': { description: 'note', content: { 'application/json': { schema: { $ref: '#/components/schemas/Note' } } } } } },
     },
     '/reports': { get: { responses: { '200': { description: 'reports', content: { 'application/json': { schema: { type: 'object', properties: { total: { type: 'integer' } } } } } } } } },
     '/login': {
@@ -66,6 +73,7 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
   const db = new DatabaseSync(':memory:');
   db.exec("CREATE TABLE products (name TEXT); INSERT INTO products VALUES ('desk lamp'), ('lamp shade'), ('chair')");
   const items = new Map<number, { id: number; ownerId: number; name: string }>();
+  const notes = new Map<number, { id: number; ownerId: number; text: string }>();
   let nextId = 1;
   let limitedCalls = 0;
   const issued: string[] = [];
@@ -140,6 +148,26 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
       items.set(item.id, item);
       return send(201, item);
     }
+    if (url.pathname === '/v1/notes' && req.method === 'POST') {
+      let text: unknown;
+      try {
+        text = (JSON.parse(body0(body)) as { text?: unknown }).text;
+      } catch {
+        return send(400, { error: 'malformed JSON' });
+      }
+      const note = { id: nextId++, ownerId: who, text: String(text ?? '') };
+      notes.set(note.id, note);
+      return send(201, { id: note.id, text: note.text });
+    }
+    const n = /^\/v1\/notes\/(\d+)$/.exec(url.pathname);
+    if (n) {
+      const note = notes.get(Number(n[1]));
+      if (!note || note.ownerId !== who) return send(404, { error: 'not found' });
+      if (req.method === 'GET') return send(200, { id: note.id, text: note.text });
+      if (req.method === 'DELETE' && vulnerable) return void (notes.delete(note.id), send(204));
+      return send(405);
+    }
+    if (url.pathname === '/v1/notes') return send(405);
     const m = /^\/v1\/items\/(\d+)$/.exec(url.pathname);
     const item = m ? items.get(Number(m[1])) : undefined;
     if (!item || item.ownerId !== who && !(vulnerable && req.method === 'DELETE')) return send(404, { error: 'not found' });

@@ -13,7 +13,7 @@ import { FIXTURE_SECRET, FIXTURE_SPEC, startFixtureApi, type FixtureApi } from '
 
 // The vulnerable build checks the owner on reads but not on deletes: no bola-read, a bola-write.
 const EXPECTED = [
-  'auth-junk-credentials GET /v1/me', 'auth-missing GET /v1/reports', 'bola-write DELETE /v1/items/{itemId}', 'credentials-in-query GET /v1/me',
+  'auth-junk-credentials GET /v1/me', 'auth-missing GET /v1/reports', 'bola-write DELETE /v1/items/{itemId}', 'credentials-in-query GET /v1/me', 'method-swap DELETE /v1/notes/{noteId}',
   'nosql-injection POST /v1/login', 'oversized-input POST /v1/items', 'rate-limit-missing GET /v1/limited', 'sql-injection GET /v1/search', 'trace-enabled TRACE /v1/me',
   'undocumented-method GET /v1/items',
 ];
@@ -65,6 +65,9 @@ describe('checks on a purpose-built API', () => {
     // Every forgery is listed: alg none in any casing, no signature, edited and expired claims, guessed HS256 keys.
     for (const what of [/"alg": "none"/, /"alg": "nOnE"/, /without its signature/, /edited payload/, /expired/, /HS256 and an empty key/, /HS256 and the key "secret"/]) assert.match(junk.message, what);
     assert.ok(!JSON.stringify(result).includes(token), 'the token is redacted');
+    const swap = result.findings.find((f) => f.check === 'method-swap')!;
+    assert.equal(swap.confidence, 'confirmed');
+    assert.match(swap.message, /only GET.*the object is gone/);
     const sqli = result.findings.find((f) => f.check === 'sql-injection')!;
     assert.match(sqli.message, /true condition/);
   });
@@ -78,13 +81,14 @@ describe('checks on a purpose-built API', () => {
     assert.ok(!JSON.stringify(result).includes('svc-secret-value'), 'the client secret is redacted');
     assert.deepEqual(keyed(result), []);
     const tested = (id: string) => result.checks.find((c) => c.check === id)!.tested;
-    assert.deepEqual(tested('bola-read'), ['GET /v1/items/{itemId}']);
+    assert.deepEqual(tested('bola-read'), ['GET /v1/items/{itemId}', 'GET /v1/notes/{noteId}']);
     assert.deepEqual(tested('bola-write'), ['DELETE /v1/items/{itemId}']);
     assert.deepEqual(tested('rate-limit-missing'), ['GET /v1/limited']);
     assert.deepEqual(tested('credentials-in-query'), ['GET /v1/me']);
     assert.deepEqual(tested('auth-junk-credentials'), ['GET /v1/me'], 'the forged tokens were sent and refused');
+    assert.deepEqual(tested('method-swap'), ['DELETE /v1/notes/{noteId}'], 'the undocumented DELETE was sent and refused');
     assert.deepEqual(tested('oversized-input'), ['POST /v1/items']);
     assert.deepEqual(tested('nosql-injection'), ['POST /v1/login']);
-    assert.deepEqual(tested('undocumented-method'), ['GET /v1/items', 'GET /v1/login']);
+    assert.deepEqual(tested('undocumented-method'), ['GET /v1/items', 'GET /v1/notes', 'GET /v1/login']);
   });
 });

@@ -6,6 +6,7 @@ import { authenticationCheck, loginLimitCheck } from './api2-authentication.ts';
 import { propertiesCheck } from './api3-properties.ts';
 import { resourcesCheck } from './api4-resources.ts';
 import { functionLevelCheck } from './api5-function-level.ts';
+import { methodSwapCheck } from './api5-method-swap.ts';
 import { ssrfCheck } from './api7-ssrf.ts';
 import { injectionCheck } from './api8-injection.ts';
 import { misconfigurationCheck } from './api8-misconfiguration.ts';
@@ -22,6 +23,7 @@ export const CHECKS: readonly Check[] = [
   injectionCheck,
   misconfigurationCheck,
   inventoryCheck,
+  methodSwapCheck, // deletes objects the scan created: after every check that reads them
   loginLimitCheck,
 ];
 
