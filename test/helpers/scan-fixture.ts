@@ -4,6 +4,9 @@
 // string, no maxLength enforced, a log-in that matches queries like a document database, an undocumented
 // GET listing every item, an undocumented DELETE of notes) and `fixed`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
+import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { DatabaseSync } from 'node:sqlite';
 import { decodeJwt, jwtVerify, SignJWT } from 'jose';
@@ -69,7 +72,8 @@ export interface FixtureApi {
   close(): Promise<void>;
 }
 
-export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> {
+/** `tls`: serve https (and, in the vulnerable build, plain http on the same port). */
+export async function startFixtureApi(vulnerable: boolean, tls?: { key: string; cert: string }): Promise<FixtureApi> {
   const db = new DatabaseSync(':memory:');
   db.exec("CREATE TABLE products (name TEXT); INSERT INTO products VALUES ('desk lamp'), ('lamp shade'), ('chair')");
   const items = new Map<number, { id: number; ownerId: number; name: string }>();
@@ -179,19 +183,61 @@ export async function startFixtureApi(vulnerable: boolean): Promise<FixtureApi> 
     return send(405);
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c));
     req.on('end', () => void handle(req, res, body).catch(() => res.destroy()));
+  };
+  const server = createServer(onRequest);
+  if (!tls) {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      tokensIssued: () => issued.length,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+          db.close();
+        }),
+    };
+  }
+  // https, and plain http on the same port (told apart by the first byte: 0x16 opens a TLS handshake).
+  // The vulnerable build serves plain http too; the fixed one only redirects it to https.
+  const secure = createHttpsServer({ key: tls.key, cert: tls.cert }, onRequest);
+  const plain = vulnerable ? server : createServer((req, res) => res.writeHead(308, { location: `https://localhost${req.url ?? '/'}` }).end());
+  const front = createNetServer((socket) => {
+    socket.once('data', (first: Buffer) => {
+      // A JS stream in front of the socket: TLS reads a net.Socket's handle directly and would miss `first`.
+      const stream = new Duplex({
+        read() {},
+        write(chunk: Buffer, _enc, done) {
+          socket.write(chunk, done);
+        },
+        final(done) {
+          socket.end();
+          done();
+        },
+        destroy(err, done) {
+          socket.destroy();
+          done(err);
+        },
+      });
+      stream.push(first);
+      socket.on('data', (c: Buffer) => stream.push(c));
+      socket.on('end', () => stream.push(null));
+      socket.on('error', () => stream.destroy());
+      (first[0] === 0x16 ? secure : plain).emit('connection', stream);
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `https://localhost:${(front.address() as AddressInfo).port}`,
     tokensIssued: () => issued.length,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        front.close(() => resolve());
+        for (const s of [secure, server, plain]) s.closeAllConnections();
         db.close();
       }),
   };

@@ -9,6 +9,8 @@ import { SignJWT } from 'jose';
 import type { IdentitySpec } from '../identities.ts';
 import { runScan } from '../index.ts';
 import type { ScanResult } from '../types.ts';
+import { makePki } from '../../../test/helpers/certs.ts';
+import { CHECK_IDS } from './index.ts';
 import { FIXTURE_SECRET, FIXTURE_SPEC, startFixtureApi, type FixtureApi } from '../../../test/helpers/scan-fixture.ts';
 
 // The vulnerable build checks the owner on reads but not on deletes: no bola-read, a bola-write.
@@ -90,5 +92,36 @@ describe('checks on a purpose-built API', () => {
     assert.deepEqual(tested('oversized-input'), ['POST /v1/items']);
     assert.deepEqual(tested('nosql-injection'), ['POST /v1/login']);
     assert.deepEqual(tested('undocumented-method'), ['GET /v1/items', 'GET /v1/notes', 'GET /v1/login']);
+  });
+
+  test('plain http on an https-only API: found when it answers, not when it redirects to https', async () => {
+    const pki = makePki();
+    const httpsSpec = join(dir, 'openapi-https.json');
+    await writeFile(httpsSpec, JSON.stringify({ ...FIXTURE_SPEC, servers: [{ url: 'https://api.example.test/v1' }] }));
+    const run = async (vulnerable: boolean) => {
+      const api = await startFixtureApi(vulnerable, pki);
+      try {
+        return await runScan({
+          spec: httpsSpec,
+          target: api.url,
+          ca: pki.caCert,
+          identities: [{ name: 'two', role: 'user', headers: { 'X-Key': 'key-user-two-0123456789' }, query: {} }],
+          rate: 0,
+          canary: false,
+          skip: CHECK_IDS.filter((id) => id !== 'plain-http-accepted'),
+        });
+      } finally {
+        await api.close();
+        if (!vulnerable) await rm(pki.dir, { recursive: true, force: true });
+      }
+    };
+    const found = await run(true);
+    assert.deepEqual(found.errors, []);
+    assert.deepEqual(keyed(found), ['plain-http-accepted GET /v1/limited']);
+    assert.match(found.findings[0]!.evidence[0]!.request.url, /^http:\/\/localhost:\d+\/v1\/limited$/);
+    const fixed = await run(false);
+    assert.deepEqual(fixed.errors, []);
+    assert.deepEqual(keyed(fixed), []);
+    assert.deepEqual(fixed.checks.find((c) => c.check === 'plain-http-accepted')!.tested, ['GET /v1/limited']);
   });
 });

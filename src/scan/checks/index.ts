@@ -10,6 +10,7 @@ import { methodSwapCheck } from './api5-method-swap.ts';
 import { ssrfCheck } from './api7-ssrf.ts';
 import { injectionCheck } from './api8-injection.ts';
 import { misconfigurationCheck } from './api8-misconfiguration.ts';
+import { transportCheck } from './api8-transport.ts';
 import { inventoryCheck } from './api9-inventory.ts';
 import type { Check } from './check.ts';
 
@@ -22,6 +23,7 @@ export const CHECKS: readonly Check[] = [
   ssrfCheck,
   injectionCheck,
   misconfigurationCheck,
+  transportCheck,
   inventoryCheck,
   methodSwapCheck, // deletes objects the scan created: after every check that reads them
   loginLimitCheck,
