@@ -2,7 +2,9 @@
 // owner check on delete, an operation open to anonymous callers, JWTs decoded without verification,
 // no rate limit where 429 is documented, TRACE echoing, blind SQL injection, keys taken from the query
 // string, no maxLength enforced, a log-in that matches queries like a document database, an undocumented
-// GET listing every item, an undocumented DELETE of notes) and `fixed`.
+// GET listing every item, an undocumented DELETE of notes, blind SQL and shell injection seen only by
+// their timing) and `fixed`.
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
@@ -42,6 +44,9 @@ export const FIXTURE_SPEC = {
       parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: 'integer' } }],
       get: { responses: { '200': { description: 'note', content: { 'application/json': { schema: { $ref: '#/components/schemas/Note' } } } } } },
     },
+    // Blind: both answer {"ok": true} whatever happens; only the time they take tells.
+    '/audit': { get: { security: [], parameters: [{ name: 'event', in: 'query', required: true, schema: { type: 'string' }, example: 'open' }], responses: { '200': { description: 'logged', content: { 'application/json': { schema: { type: 'object', properties: { ok: { type: 'boolean' } } } } } } } } },
+    '/lookup': { get: { security: [], parameters: [{ name: 'name', in: 'query', required: true, schema: { type: 'string' }, example: 'box' }], responses: { '200': { description: 'looked up', content: { 'application/json': { schema: { type: 'object', properties: { ok: { type: 'boolean' } } } } } } } } },
     '/reports': { get: { responses: { '200': { description: 'reports', content: { 'application/json': { schema: { type: 'object', properties: { total: { type: 'integer' } } } } } } } } },
     '/login': {
       post: {
@@ -75,7 +80,12 @@ export interface FixtureApi {
 /** `tls`: serve https (and, in the vulnerable build, plain http on the same port). */
 export async function startFixtureApi(vulnerable: boolean, tls?: { key: string; cert: string }): Promise<FixtureApi> {
   const db = new DatabaseSync(':memory:');
-  db.exec("CREATE TABLE products (name TEXT); INSERT INTO products VALUES ('desk lamp'), ('lamp shade'), ('chair')");
+  db.exec("CREATE TABLE products (name TEXT); INSERT INTO products VALUES ('desk lamp'), ('lamp shade'), ('chair'); CREATE TABLE events (name TEXT)");
+  // PostgreSQL's pg_sleep for SQLite (blocks, as a database call would).
+  db.function('pg_sleep', (seconds) => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(5, Number(seconds)) * 1000);
+    return '';
+  });
   const items = new Map<number, { id: number; ownerId: number; name: string }>();
   const notes = new Map<number, { id: number; ownerId: number; text: string }>();
   let nextId = 1;
@@ -121,6 +131,23 @@ export async function startFixtureApi(vulnerable: boolean, tls?: { key: string; 
       } catch {
         return send(400, { error: 'bad query' }); // blind: no database message
       }
+    }
+    if (url.pathname === '/v1/audit') {
+      const event = url.searchParams.get('event') ?? '';
+      try {
+        if (vulnerable) db.exec(`INSERT INTO events VALUES ('${event}')`);
+        else db.prepare('INSERT INTO events VALUES (?)').run(event);
+      } catch {
+        // blind: the answer never changes
+      }
+      return send(200, { ok: true });
+    }
+    if (url.pathname === '/v1/lookup') {
+      const name = url.searchParams.get('name') ?? '';
+      // A real shell in the vulnerable build (loopback test server only); an argument list in the fixed one.
+      const [file, args] = vulnerable ? ['sh', ['-c', `echo ${name} > /dev/null`]] : ['echo', [name]];
+      await new Promise<void>((resolve) => execFile(file, args, { timeout: 5000 }, () => resolve()));
+      return send(200, { ok: true });
     }
     if (url.pathname === '/oauth/token' && req.method === 'POST') {
       const form = new URLSearchParams(bodyText);

@@ -15,8 +15,8 @@ import { FIXTURE_SECRET, FIXTURE_SPEC, startFixtureApi, type FixtureApi } from '
 
 // The vulnerable build checks the owner on reads but not on deletes: no bola-read, a bola-write.
 const EXPECTED = [
-  'auth-junk-credentials GET /v1/me', 'auth-missing GET /v1/reports', 'bola-write DELETE /v1/items/{itemId}', 'credentials-in-query GET /v1/me', 'method-swap DELETE /v1/notes/{noteId}',
-  'nosql-injection POST /v1/login', 'oversized-input POST /v1/items', 'rate-limit-missing GET /v1/limited', 'sql-injection GET /v1/search', 'trace-enabled TRACE /v1/me',
+  'auth-junk-credentials GET /v1/me', 'auth-missing GET /v1/reports', 'bola-write DELETE /v1/items/{itemId}', 'command-injection GET /v1/lookup', 'credentials-in-query GET /v1/me',
+  'method-swap DELETE /v1/notes/{noteId}', 'nosql-injection POST /v1/login', 'oversized-input POST /v1/items', 'rate-limit-missing GET /v1/limited', 'sql-injection GET /v1/audit', 'sql-injection GET /v1/search', 'trace-enabled TRACE /v1/me',
   'undocumented-method GET /v1/items',
 ];
 
@@ -70,7 +70,10 @@ describe('checks on a purpose-built API', () => {
     const swap = result.findings.find((f) => f.check === 'method-swap')!;
     assert.equal(swap.confidence, 'confirmed');
     assert.match(swap.message, /only GET.*the object is gone/);
-    const sqli = result.findings.find((f) => f.check === 'sql-injection')!;
+    const slept = result.findings.find((f) => f.check === 'command-injection')!;
+    assert.match(slept.message, /asking for 1 s took [\d.]+ s, 0 s took [\d.]+ s, 2 s took [\d.]+ s/);
+    assert.match(result.findings.find((f) => f.operation === 'GET /v1/audit')!.message, /makes the database sleep/);
+    const sqli = result.findings.find((f) => f.check === 'sql-injection' && f.operation === 'GET /v1/search')!;
     assert.match(sqli.message, /true condition/);
   });
 
@@ -88,6 +91,7 @@ describe('checks on a purpose-built API', () => {
     assert.deepEqual(tested('rate-limit-missing'), ['GET /v1/limited']);
     assert.deepEqual(tested('credentials-in-query'), ['GET /v1/me']);
     assert.deepEqual(tested('auth-junk-credentials'), ['GET /v1/me'], 'the forged tokens were sent and refused');
+    assert.ok(tested('command-injection').includes('GET /v1/lookup') && tested('sql-injection').includes('GET /v1/audit'), 'the time probes were sent');
     assert.deepEqual(tested('method-swap'), ['DELETE /v1/notes/{noteId}'], 'the undocumented DELETE was sent and refused');
     assert.deepEqual(tested('oversized-input'), ['POST /v1/items']);
     assert.deepEqual(tested('nosql-injection'), ['POST /v1/login']);
@@ -117,11 +121,13 @@ describe('checks on a purpose-built API', () => {
     };
     const found = await run(true);
     assert.deepEqual(found.errors, []);
-    assert.deepEqual(keyed(found), ['plain-http-accepted GET /v1/limited']);
-    assert.match(found.findings[0]!.evidence[0]!.request.url, /^http:\/\/localhost:\d+\/v1\/limited$/);
+    // A public read (no credential goes over plain http).
+    assert.deepEqual(keyed(found), ['plain-http-accepted GET /v1/audit']);
+    assert.match(found.findings[0]!.evidence[0]!.request.url, /^http:\/\/localhost:\d+\/v1\/audit\?event=open$/);
+    assert.deepEqual(found.findings[0]!.evidence[0]!.request.headers, {});
     const fixed = await run(false);
     assert.deepEqual(fixed.errors, []);
     assert.deepEqual(keyed(fixed), []);
-    assert.deepEqual(fixed.checks.find((c) => c.check === 'plain-http-accepted')!.tested, ['GET /v1/limited']);
+    assert.deepEqual(fixed.checks.find((c) => c.check === 'plain-http-accepted')!.tested, ['GET /v1/audit']);
   });
 });

@@ -9,6 +9,7 @@ import { functionLevelCheck } from './api5-function-level.ts';
 import { methodSwapCheck } from './api5-method-swap.ts';
 import { ssrfCheck } from './api7-ssrf.ts';
 import { injectionCheck } from './api8-injection.ts';
+import { timeInjectionCheck } from './api8-time-injection.ts';
 import { misconfigurationCheck } from './api8-misconfiguration.ts';
 import { transportCheck } from './api8-transport.ts';
 import { inventoryCheck } from './api9-inventory.ts';
@@ -22,6 +23,7 @@ export const CHECKS: readonly Check[] = [
   resourcesCheck,
   ssrfCheck,
   injectionCheck,
+  timeInjectionCheck,
   misconfigurationCheck,
   transportCheck,
   inventoryCheck,
