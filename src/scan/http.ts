@@ -12,11 +12,15 @@ export interface ClientOptions {
   readonly rate: number;
   readonly timeoutMs: number;
   readonly redactor: Redactor;
+  /** PEM certificates of the CAs to trust for an https target, instead of the system's. */
+  readonly ca?: string;
   /** Called after each request (progress display). */
   readonly onRequest?: (count: number) => void;
 }
 
 export interface SendOptions {
+  /** To an https target's host over plain http (port 80, or the target's own port when it has one); a failure to connect is an answer with status 0. */
+  readonly plainHttp?: boolean;
   readonly headers?: Record<string, string>;
   /** A string is sent as is; anything else as JSON with Content-Type application/json. */
   readonly body?: unknown;
@@ -64,7 +68,7 @@ export class ScanClient {
   constructor(options: ClientOptions) {
     this.#options = options;
     this.origin = new URL(options.origin).origin;
-    this.#agent = new Agent({ connections: 8, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    this.#agent = new Agent({ connections: 8, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, ...(options.ca ? { connect: { ca: options.ca } } : {}) });
     this.#interval = options.rate > 0 ? 1000 / options.rate : 0;
   }
 
@@ -90,12 +94,13 @@ export class ScanClient {
       body = JSON.stringify(options.body);
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     }
+    const origin = options.plainHttp ? this.origin.replace(/^https:/, 'http:') : this.origin;
     const started = performance.now();
     let status: number;
     let responseHeaders: Record<string, string>;
     let text: string;
     try {
-      const res = await undiciRequest(`${this.origin}${pathAndQuery}`, {
+      const res = await undiciRequest(`${origin}${pathAndQuery}`, {
         method: method as 'GET',
         headers,
         body,
@@ -108,7 +113,7 @@ export class ScanClient {
     } catch (error) {
       const err = error as Error & { code?: string; cause?: { code?: string } };
       const code = err.code ?? err.cause?.code ?? err.name;
-      if (UNREACHABLE.test(code)) {
+      if (UNREACHABLE.test(code) && !options.plainHttp) {
         this.#down = code;
         throw new TargetUnreachable(this.origin, code);
       }
@@ -125,7 +130,7 @@ export class ScanClient {
     const exchange: Exchange = {
       request: {
         method,
-        url: r.text(`${this.origin}${pathAndQuery}`),
+        url: r.text(`${origin}${pathAndQuery}`),
         headers: Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'user-agent' && k !== 'accept').map(([k, v]) => [k, r.text(v)])),
         ...(body !== undefined ? { body: r.text(body) } : {}),
       },

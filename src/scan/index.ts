@@ -28,6 +28,8 @@ export interface ScanOptions {
   readonly maxRequests?: number;
   readonly rate?: number;
   readonly timeoutMs?: number;
+  /** PEM certificates of the CAs to trust for an https target (default: the system's). */
+  readonly ca?: string;
   readonly allowDestructive?: boolean;
   readonly burst?: number;
   /** Check ids to skip. */
@@ -89,7 +91,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const plan = buildPlan(spec);
   const redactor = new Redactor();
   const maxRequests = options.maxRequests ?? DEFAULTS.maxRequests;
-  const client = new ScanClient({ origin: target.origin, maxRequests, rate: options.rate ?? DEFAULTS.rate, timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs, redactor, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
+  const client = new ScanClient({ origin: target.origin, maxRequests, rate: options.rate ?? DEFAULTS.rate, timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs, redactor, ...(options.ca ? { ca: options.ca } : {}), ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
   const identities = options.identities.map((s) => new Identity(s, client, redactor, findLogin(s, spec.operations, plan.login)));
   const canary = options.canary === false ? undefined : await Canary.start('127.0.0.1', options.canaryHost);
   const skip = new Set(options.skip ?? []);

@@ -31,6 +31,8 @@ export interface ScanSpec {
   readonly basePath: string;
   readonly operations: readonly ScanOperation[];
   readonly securitySchemes: Readonly<Record<string, any>>;
+  /** The schemes the document serves the API over ("https", "http"); empty when its servers are relative. */
+  readonly schemes: readonly string[];
 }
 
 export function scanSpec(spec: LoadedSpec, basePathOverride?: string): ScanSpec {
@@ -62,7 +64,7 @@ export function scanSpec(spec: LoadedSpec, basePathOverride?: string): ScanSpec 
       responses: (op.operation.responses ?? {}) as Record<string, any>,
     };
   });
-  return { file: spec.file, basePath, operations, securitySchemes: schemes };
+  return { file: spec.file, basePath, operations, securitySchemes: schemes, schemes: schemesOf(spec) };
 }
 
 function jsonMedia(content: Record<string, any> | undefined): Record<string, any> | undefined {
@@ -102,4 +104,11 @@ export function declares(op: ScanOperation, code: string): boolean {
 /** The parameters of a place (query, header, path) of an operation. */
 export function paramsIn(op: ScanOperation, place: string): Record<string, any>[] {
   return op.parameters.filter((p) => p?.in === place) as Record<string, any>[];
+}
+
+function schemesOf(spec: LoadedSpec): string[] {
+  const doc = spec.doc as { schemes?: unknown; servers?: unknown; swagger?: unknown };
+  const urls = Array.isArray(doc.servers) ? doc.servers.map((s: { url?: unknown }) => (typeof s?.url === 'string' ? s.url : '')) : [];
+  const declared = Array.isArray(doc.schemes) ? doc.schemes.filter((s): s is string => typeof s === 'string') : urls.map((u) => /^([a-z][a-z0-9+.-]*):\/\//i.exec(u)?.[1] ?? '').filter(Boolean);
+  return [...new Set(declared.map((s) => s.toLowerCase()))];
 }

@@ -6,9 +6,12 @@ import { authenticationCheck, loginLimitCheck } from './api2-authentication.ts';
 import { propertiesCheck } from './api3-properties.ts';
 import { resourcesCheck } from './api4-resources.ts';
 import { functionLevelCheck } from './api5-function-level.ts';
+import { methodSwapCheck } from './api5-method-swap.ts';
 import { ssrfCheck } from './api7-ssrf.ts';
 import { injectionCheck } from './api8-injection.ts';
+import { timeInjectionCheck } from './api8-time-injection.ts';
 import { misconfigurationCheck } from './api8-misconfiguration.ts';
+import { transportCheck } from './api8-transport.ts';
 import { inventoryCheck } from './api9-inventory.ts';
 import type { Check } from './check.ts';
 
@@ -20,8 +23,11 @@ export const CHECKS: readonly Check[] = [
   resourcesCheck,
   ssrfCheck,
   injectionCheck,
+  timeInjectionCheck,
   misconfigurationCheck,
+  transportCheck,
   inventoryCheck,
+  methodSwapCheck, // deletes objects the scan created: after every check that reads them
   loginLimitCheck,
 ];
 
