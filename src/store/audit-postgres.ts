@@ -103,8 +103,9 @@ export class PostgresAuditStore implements AuditStore {
 
   async claim(chain: string): Promise<{ release(): Promise<void> } | false> {
     const c = await this.#pool.connect();
+    const key = `portcullis-audit-chain:${this.#events}:${chain}`;
     try {
-      const { rows } = await c.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`portcullis-audit-chain:${this.#events}:${chain}`]);
+      const { rows } = await c.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
       if (rows[0]?.ok !== true) {
         c.release();
         return false;
@@ -113,8 +114,18 @@ export class PostgresAuditStore implements AuditStore {
       c.release();
       throw error;
     }
-    // The lock lives as long as this session: the client is kept out of the pool until release.
-    return { release: async () => void c.release(true) };
+    // The lock lives as long as this session: the client is kept out of the pool until release, which
+    // unlocks explicitly (a closed session frees its locks only once the server notices, too late for
+    // a writer reopening the chain at once) and then drops the connection.
+    return {
+      release: async () => {
+        try {
+          await c.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+        } finally {
+          c.release(true);
+        }
+      },
+    };
   }
 
   async addCheckpoint(checkpoint: AuditCheckpoint): Promise<void> {
