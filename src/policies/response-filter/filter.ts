@@ -33,8 +33,14 @@ export function filterValue(value: unknown, schema: any, options: FilterOptions,
   if (value === null || typeof value !== 'object') return value;
   const view = objectView(schema);
   if (!view.declaresShape && options.sensitive.size === 0 && options.roleGated.size === 0) return value;
+  // Built only once something changes, from the keys kept so far: no spread-then-delete, which turns
+  // objects into slow dictionaries for JSON.stringify.
   let out: Record<string, unknown> | undefined;
-  for (const [key, child] of Object.entries(value)) {
+  const keys = Object.keys(value);
+  const source = value as Record<string, unknown>;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const child = source[key];
     const prop = view.properties.get(key);
     let keep: boolean;
     let childSchema: any;
@@ -50,12 +56,24 @@ export function filterValue(value: unknown, schema: any, options: FilterOptions,
     } else keep = view.additional === true || !view.declaresShape || !options.removeUndeclared;
     if (!keep) {
       removed.push(key);
-      out ??= { ...(value as Record<string, unknown>) };
-      delete out[key];
+      out ??= copyUpTo(source, keys, i);
       continue;
     }
     const filtered = childSchema ? filterValue(child, childSchema, options, removed, depth + 1) : child;
-    if (filtered !== child) (out ??= { ...(value as Record<string, unknown>) })[key] = filtered;
+    if (filtered !== child) out ??= copyUpTo(source, keys, i);
+    if (out !== undefined) put(out, key, filtered);
   }
   return out ?? value;
+}
+
+function copyUpTo(source: Record<string, unknown>, keys: readonly string[], end: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let j = 0; j < end; j++) put(out, keys[j]!, source[keys[j]!]);
+  return out;
+}
+
+/** An own property, whatever its name ("__proto__" from JSON.parse included). */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }

@@ -114,3 +114,11 @@ test('role-gated properties: x-portcullis-read-roles and visibleTo keep a proper
   assert.deepEqual(filterValue(value, schema, options(['hr']), []), { id: 1, salary: 10 });
   assert.equal(filterValue(value, schema, options(['hr', 'support']), []), value, 'nothing removed: the same object');
 });
+
+test('filtering keeps the order of kept properties and an own "__proto__" key', () => {
+  const schema = { type: 'object', properties: { a: { type: 'integer' }, ['__proto__']: { type: 'object' }, c: { type: 'integer' } } };
+  const value = JSON.parse('{"a":1,"secret":2,"__proto__":{"x":1},"c":3}') as Record<string, unknown>;
+  const out = filterValue(value, schema, { removeUndeclared: true, sensitive: new Set(), roleGated: new Map(), roles: [] }, []);
+  assert.equal(JSON.stringify(out), '{"a":1,"__proto__":{"x":1},"c":3}');
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+});
