@@ -1,7 +1,8 @@
 // JSON Schema of a client-certificate (mutual TLS) scheme, for auth-mtls and the `mtls:` schemes of
 // auth-schemes: which verified certificates map to which consumers.
+import { consumerIdentityProperties } from './consumer-schema.ts';
+
 const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
-const strings = (description: string) => ({ type: 'array', items: { type: 'string' }, default: [], description });
 
 const certificate = {
   type: 'object',
@@ -21,11 +22,7 @@ const consumer = {
   additionalProperties: false,
   description: 'A consumer recognized by its client certificate(s).',
   properties: {
-    id: str('Consumer id.', { minLength: 1 }),
-    roles: strings('Roles.'),
-    scopes: strings('Scopes.'),
-    tier: str('Rate-limit tier.'),
-    metadata: { type: 'object', default: {}, description: 'Free-form data.' },
+    ...consumerIdentityProperties,
     certificates: { type: 'array', items: certificate, minItems: 1, description: 'Its certificates (any one matches): by sha256 first, then san, then cn.' },
   },
   required: ['id', 'certificates'],

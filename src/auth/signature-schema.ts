@@ -2,6 +2,7 @@
 // schemes of auth-schemes: consumers, their keys (by keyid) and the rules a signature must meet.
 import { durationSchema } from '../config/units.ts';
 import type { Duration } from '../config/types.ts';
+import { consumerIdentityProperties } from './consumer-schema.ts';
 
 const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
 const strings = (description: string, dflt: string[] = []) => ({ type: 'array', items: { type: 'string' }, default: dflt, description });
@@ -25,11 +26,7 @@ const consumer = {
   additionalProperties: false,
   description: 'A consumer that signs its requests.',
   properties: {
-    id: str('Consumer id.', { minLength: 1 }),
-    roles: strings('Roles.'),
-    scopes: strings('Scopes.'),
-    tier: str('Rate-limit tier.'),
-    metadata: { type: 'object', default: {}, description: 'Free-form data.' },
+    ...consumerIdentityProperties,
     keys: { type: 'array', items: key, minItems: 1, description: 'Its keys.' },
   },
   required: ['id', 'keys'],
