@@ -2,9 +2,7 @@
 // Authenticator. Certificate-bound tokens (RFC 8705 `cnf`) are checked against the connection.
 import { toBytes, toMs } from '../config/units.ts';
 import type { Authenticator } from './authenticate.ts';
-import { headerTokenExtractor, quote } from './bearer.ts';
-import { checkCertificateBinding } from './binding.ts';
-import { dropClientHeader } from './hide.ts';
+import { bearerTokenScheme } from './bearer.ts';
 import { IntrospectionVerifier } from './introspection.ts';
 import type { IntrospectionSchemeConfig } from './introspection-schema.ts';
 
@@ -25,14 +23,10 @@ export function introspectionAuthenticator(name: string, config: IntrospectionSc
     clockToleranceSec: toMs(config.clockTolerance) / 1000,
     maxResponseBytes: 64 * 1024,
   });
-  const scheme = config.scheme;
   return {
     name,
     kind: 'introspection',
     verifier,
-    extract: headerTokenExtractor(config.header, scheme),
-    verify: (token, ctx) => checkCertificateBinding(verifier.verify(token), ctx),
-    hide: (ctx) => dropClientHeader(ctx, config.header.toLowerCase(), scheme === '' ? '' : `${scheme.toLowerCase()} `),
-    challenge: (realm, invalid) => `${scheme || 'Bearer'} realm="${quote(realm)}"${invalid ? ', error="invalid_token"' : ''}`,
+    ...bearerTokenScheme(config.header, config.scheme, (token) => verifier.verify(token)),
   };
 }

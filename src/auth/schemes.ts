@@ -9,8 +9,7 @@ import type { RequestContext } from '../core/context.ts';
 import type { PolicyEnv } from '../core/policy.ts';
 import { sharedStore, describeStore } from '../store/open.ts';
 import { ApiKeyVerifier } from './apikey.ts';
-import { headerTokenExtractor, quote } from './bearer.ts';
-import { checkCertificateBinding } from './binding.ts';
+import { bearerTokenScheme, quote } from './bearer.ts';
 import { dropClientHeader, dropQueryParam } from './hide.ts';
 import { keyId } from './api-key.ts';
 import type { Authenticator } from './authenticate.ts';
@@ -33,15 +32,11 @@ export function jwtAuthenticator(name: string, config: JwtSchemeConfig, env: Pol
     cacheEntries: config.cache.maxEntries,
     cacheMaxTtlMs: toMs(config.cache.maxTtl),
   });
-  const scheme = config.scheme;
   return {
     name,
     kind: 'jwt',
     verifier,
-    extract: headerTokenExtractor(config.header, scheme),
-    verify: (token, ctx) => checkCertificateBinding(verifier.verify(token), ctx),
-    hide: (ctx) => dropClientHeader(ctx, config.header.toLowerCase(), scheme === '' ? '' : `${scheme.toLowerCase()} `),
-    challenge: (realm, invalid) => `${scheme || 'Bearer'} realm="${quote(realm)}"${invalid ? ', error="invalid_token"' : ''}`,
+    ...bearerTokenScheme(config.header, config.scheme, (token) => verifier.verify(token)),
   };
 }
 
