@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { test } from 'node:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -15,7 +18,10 @@ async function freePort(): Promise<number> {
 
 test('portcullis demo serves the documented API, refuses the rest, and stops on SIGTERM', async () => {
   const [port, adminPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['src/cli/main.ts', 'demo', '--port', String(port), '--admin-port', String(adminPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own temp folder: the demo's audit trail must not be shared with a demo the user runs.
+  const tmp = await mkdtemp(join(tmpdir(), 'portcullis-demo-test-'));
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'demo', '--port', String(port), '--admin-port', String(adminPort)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+  after(() => rm(tmp, { recursive: true, force: true }));
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c));

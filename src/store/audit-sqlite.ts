@@ -16,11 +16,13 @@ export class SqliteAuditStore implements AuditStore {
   readonly #db: DatabaseSync;
   readonly #events: string;
   readonly #checkpoints: string;
+  readonly #claims: string;
 
   constructor(db: DatabaseSync, prefix: string) {
     this.#db = db;
     this.#events = `${prefix}audit_events`;
     this.#checkpoints = `${prefix}audit_checkpoints`;
+    this.#claims = `${prefix}audit_claims`;
   }
 
   async migrate(): Promise<void> {
@@ -35,7 +37,8 @@ export class SqliteAuditStore implements AuditStore {
       CREATE INDEX IF NOT EXISTS ${this.#events}_consumer ON ${this.#events} (consumer, id);
       CREATE TABLE IF NOT EXISTS ${this.#checkpoints} (
         chain TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, time INTEGER NOT NULL,
-        signature TEXT, key_id TEXT, PRIMARY KEY (chain, seq));`);
+        signature TEXT, key_id TEXT, PRIMARY KEY (chain, seq));
+      CREATE TABLE IF NOT EXISTS ${this.#claims} (chain TEXT PRIMARY KEY, pid INTEGER NOT NULL);`);
   }
 
   async append(events: readonly AuditRecord[], checkpoint?: AuditCheckpoint): Promise<void> {
@@ -81,8 +84,25 @@ export class SqliteAuditStore implements AuditStore {
     return rows.map((r) => String(r.chain));
   }
 
-  async claim(_chain: string): Promise<{ release(): Promise<void> }> {
-    return { release: async () => {} }; // one host: cluster workers have distinct chains
+  /**
+   * One writer per chain among the processes sharing this file (they are on one host): a row names
+   * the claiming process, and a row whose process is gone (a crash) is taken over.
+   */
+  async claim(chain: string): Promise<{ release(): Promise<void> } | false> {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const row = this.#db.prepare(`SELECT pid FROM ${this.#claims} WHERE chain = ?`).get(chain) as { pid: number } | undefined;
+      if (row !== undefined && alive(row.pid)) {
+        this.#db.exec('COMMIT');
+        return false;
+      }
+      this.#db.prepare(`INSERT OR REPLACE INTO ${this.#claims} (chain, pid) VALUES (?, ?)`).run(chain, process.pid);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    return { release: async () => void this.#db.prepare(`DELETE FROM ${this.#claims} WHERE chain = ? AND pid = ?`).run(chain, process.pid) };
   }
 
   async addCheckpoint(checkpoint: AuditCheckpoint): Promise<void> {
@@ -110,5 +130,15 @@ export class SqliteAuditStore implements AuditStore {
       this.#db.exec('ROLLBACK');
       throw error;
     }
+  }
+}
+
+/** Whether a process of this host is running (a claim of this very process counts as live). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
