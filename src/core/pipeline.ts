@@ -5,6 +5,7 @@ import type { RequestContext } from './context.ts';
 import { GatewayError } from './errors.ts';
 import { PHASE_ORDER } from './phases.ts';
 import type { PolicyInstance, ResponseHead } from './policy.ts';
+import { ResponseBody } from './response-body.ts';
 
 export interface RequestHook {
   readonly policy: string;
@@ -80,14 +81,15 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
     for (const p of wanting) ctx.record(p.name, 'report', 'PCL_ERR_RESPONSE_UNINSPECTABLE');
     return true;
   };
-  const onResponseBody = (ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer => {
+  const onResponseBody = (ctx: RequestContext, head: ResponseHead, bytes: Buffer): Buffer => {
+    const body = new ResponseBody(head, bytes);
     for (const p of bodyHooks) {
       if (p.wantsResponseBody && !p.wantsResponseBody(ctx, head)) continue;
       try {
         const replaced = p.onResponseBody!(ctx, head, body);
         // A report-mode policy decides and records, but the client gets the body unchanged.
-        if (replaced !== undefined && replaced !== body) {
-          if (p.mode === 'enforce') body = replaced;
+        if (replaced !== undefined) {
+          if (p.mode === 'enforce') body.apply(replaced);
           else ctx.record(p.name, 'report');
         }
       } catch (error) {
@@ -98,7 +100,7 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
         ctx.record(p.name, 'report', error.code);
       }
     }
-    return body;
+    return body.bytes();
   };
   const responseBodyLimit = bodyHooks.length ? Math.min(...bodyHooks.map((p) => p.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT)) : 0;
   return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody, bodyLimitFor, passOversize, readsEveryBody };

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { LoadedSpec } from '../openapi/load.ts';
 import type { SpecOperation } from '../openapi/operations.ts';
 import type { RequestContext } from './context.ts';
+import type { BodyReplacement, ResponseBody } from './response-body.ts';
 import type { Phase } from './phases.ts';
 
 export type Mode = 'enforce' | 'report';
@@ -44,8 +45,10 @@ export interface PolicyInstance {
    * Sees (and may replace) the whole response body before any of it reaches the client. Declaring it
    * makes the gateway buffer responses of the operations this policy is on, up to `responseBodyLimit`
    * bytes (above: 502, fail closed). Throw a GatewayError to refuse the response. Synchronous.
+   * The body is shared with the other body policies (parsed once): return a replacement, never
+   * mutate what it returns; the chain applies it in enforce mode only.
    */
-  onResponseBody?(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer | undefined;
+  onResponseBody?(ctx: RequestContext, head: ResponseHead, body: ResponseBody): BodyReplacement | undefined;
   readonly responseBodyLimit?: number;
   /** A body over `responseBodyLimit`: withheld with 502 (`block`, the default: fail closed) or sent unchecked (`pass`). */
   readonly oversize?: 'block' | 'pass';

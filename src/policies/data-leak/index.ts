@@ -3,6 +3,7 @@
 // JSON stays valid), block (502, the body never leaves), or report. Binary bodies are not read.
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
+import { NOT_JSON, type BodyReplacement } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
 import { LEAK_TYPES, type LeakType } from './detectors.ts';
 import { scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
@@ -21,27 +22,22 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
     return {
       responseBodyLimit: toBytes(config.maxBodySize),
       oversize: config.onOversize,
-      onResponseBody(ctx, head, body) {
-        const type = String(head.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        const json = type === 'application/json' || type.endsWith('+json');
+      onResponseBody(ctx, _head, body) {
+        const type = body.mediaType;
+        const json = body.isJsonType;
         if (!json && !type.startsWith('text/') && !type.endsWith('+xml') && type !== 'application/xml') return undefined;
         const findings: LeakFindings = { found: {}, masked: false };
-        const text = body.toString('utf8');
-        let out: string | undefined;
-        if (json) {
-          let value: unknown;
-          try {
-            value = JSON.parse(text);
-          } catch {
-            value = undefined;
-          }
-          // A body that claims JSON but is not is still scanned as text: a leak is a leak.
-          if (value === undefined) out = scanText(text, rules, findings);
-          else {
-            const scanned = scanJson(value, rules, findings);
-            if (scanned !== value) out = JSON.stringify(scanned);
-          }
-        } else out = scanText(text, rules, findings);
+        const value = json ? body.json() : NOT_JSON;
+        let out: BodyReplacement | undefined;
+        // A body that claims JSON but is not is still scanned as text: a leak is a leak.
+        if (value === NOT_JSON) {
+          const text = body.text();
+          const masked = scanText(text, rules, findings);
+          if (masked !== text) out = Buffer.from(masked);
+        } else {
+          const scanned = scanJson(value, rules, findings);
+          if (scanned !== value) out = { json: scanned };
+        }
         const types = Object.keys(findings.found) as LeakType[];
         if (types.length === 0) return undefined;
         env.logger.warn({ reqId: ctx.id, op: ctx.operationId, found: findings.found }, 'data leak in upstream response');
@@ -49,7 +45,7 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
         (ctx.state ??= {})['data-leak'] = { types, counts: types.map((t) => findings.found[t]!) };
         if (blocking.some((t) => findings.found[t])) throw new GatewayError('PCL_ERR_RESPONSE_DATA_LEAK');
         ctx.record('data-leak', 'report');
-        return findings.masked ? Buffer.from(out ?? text) : undefined;
+        return findings.masked ? out : undefined;
       },
     };
   },

@@ -28,13 +28,13 @@ export const errorSanitizer: PolicyFactory<ErrorSanitizerConfig> = {
       },
       onResponseBody(ctx, head, body) {
         const encoded = head.headers['content-encoding'] !== undefined && head.headers['content-encoding'] !== 'identity';
-        const leaks = encoded ? ['encoded'] : findInternals(body.toString('latin1'));
+        const leaks = encoded ? ['encoded'] : findInternals(body.bytes().toString('latin1'));
         const replaceAll = head.statusCode >= 500 && config.serverErrors === 'replace';
         if (!replaceAll && (encoded || leaks.length === 0)) return undefined;
         env.logger.debug({ reqId: ctx.id, op: ctx.operationId, status: head.statusCode, leaks }, 'upstream error body replaced');
         ctx.record('error-sanitizer', 'deny', CODE);
         // The original goes to the audit trail only (capped there), never to the client.
-        (ctx.state ??= {})['error-sanitizer'] = { upstreamStatus: head.statusCode, leaks, original: encoded ? '(encoded)' : body.toString('utf8', 0, 1024) };
+        (ctx.state ??= {})['error-sanitizer'] = { upstreamStatus: head.statusCode, leaks, original: encoded ? '(encoded)' : body.bytes().toString('utf8', 0, 1024) };
         return replaceBody(ctx.id, head);
       },
     };

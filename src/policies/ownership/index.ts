@@ -5,6 +5,7 @@
 // parameter the operation does not have is a config error.
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { NOT_JSON } from '../../core/response-body.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
 import { claimOf, compileRule, get, type CompiledOwnerRule } from './rules.ts';
@@ -64,12 +65,8 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
               if (head.statusCode < 200 || head.statusCode >= 300) return undefined;
               const rules = applicable(ctx, 'response');
               if (!rules?.length) return undefined;
-              let value: unknown;
-              try {
-                value = JSON.parse(body.toString('utf8'));
-              } catch {
-                throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is not valid JSON.');
-              }
+              let value = body.json();
+              if (value === NOT_JSON) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is not valid JSON.');
               let changed = false;
               for (const rule of rules) {
                 const owner = claimOf(ctx.identity!, rule.claim);
@@ -86,7 +83,7 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
                   value = replaceAt(value, rule.before, kept);
                 }
               }
-              return changed ? Buffer.from(JSON.stringify(value)) : undefined;
+              return changed ? { json: value } : undefined;
             },
           }
         : {}),

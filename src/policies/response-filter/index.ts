@@ -3,6 +3,7 @@
 // from goes out byte for byte; a JSON body that does not parse is withheld (fail closed).
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
+import { NOT_JSON } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
 import type { SpecOperation } from '../../openapi/operations.ts';
 import { filterValue, type FilterOptions } from './filter.ts';
@@ -21,23 +22,18 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
       responseBodyLimit: toBytes(config.maxBodySize),
       oversize: config.onOversize,
       onResponseBody(ctx, head, body) {
-        const type = String(head.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        if (type !== 'application/json' && !type.endsWith('+json')) return undefined;
+        if (!body.isJsonType) return undefined;
         const op = ctx.operationId === undefined ? undefined : operations.get(ctx.operationId);
-        const schema = op ? responseSchema(op, head.statusCode, type) : undefined;
+        const schema = op ? responseSchema(op, head.statusCode, body.mediaType) : undefined;
         if (!schema && base.sensitive.size === 0 && base.roleGated.size === 0) return undefined;
         const options: FilterOptions = { ...base, roles: ctx.identity?.roles ?? [] };
-        let value: unknown;
-        try {
-          value = JSON.parse(body.toString('utf8'));
-        } catch {
-          throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is not valid JSON.');
-        }
+        const value = body.json();
+        if (value === NOT_JSON) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is not valid JSON.');
         const removed: string[] = [];
         const filtered = filterValue(value, schema ?? {}, options, removed);
         if (filtered === value) return undefined;
         if (env.logger.isLevelEnabled('debug')) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, removed: [...new Set(removed)].slice(0, 20) }, 'response properties removed');
-        return Buffer.from(JSON.stringify(filtered));
+        return { json: filtered };
       },
     };
   },

@@ -62,7 +62,7 @@ export const validate: PolicyFactory<ValidateConfig> = {
       onResponseBody(ctx, head, body) {
         const v = validatorOf(ctx);
         if (!v) return undefined;
-        const violations = v.check(head.statusCode, String(head.headers['content-type'] ?? ''), body);
+        const violations = v.check(head.statusCode, body);
         if (violations.length === 0) return undefined;
         env.logger.warn({ reqId: ctx.id, op: ctx.operationId, status: head.statusCode, violations }, 'response does not match the API description');
         if (enforce) throw new GatewayError('PCL_ERR_RESPONSE_INVALID');

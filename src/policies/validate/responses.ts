@@ -1,6 +1,7 @@
 // Response validation: the upstream's status code must be documented for the operation, and a body
 // whose media type has a schema must match it. Violations name where they are, never the value.
 import type { ValidateFunction } from 'ajv';
+import { NOT_JSON, type ResponseBody } from '../../core/response-body.ts';
 import { pointerOf, type SchemaCompiler } from '../../openapi/schema-compiler.ts';
 import type { SpecOperation } from '../../openapi/operations.ts';
 import type { Violation } from './operation.ts';
@@ -15,7 +16,7 @@ export interface ResponseValidator {
   lookup(status: number): CompiledResponse | undefined;
   /** Whether a response with this status needs its body read to be checked. */
   needsBody(status: number): boolean;
-  check(status: number, contentType: string, body: Buffer): Violation[];
+  check(status: number, body: ResponseBody): Violation[];
 }
 
 export function compileResponses(op: SpecOperation, compiler: SchemaCompiler): ResponseValidator {
@@ -38,21 +39,17 @@ export function compileResponses(op: SpecOperation, compiler: SchemaCompiler): R
       const r = lookup(status);
       return r === undefined || [...r.media.values()].some((v) => v !== undefined);
     },
-    check(status, contentType, body) {
+    check(status, body) {
       const r = lookup(status);
       if (!r) return [{ in: 'response', message: `status ${status} is not documented for this operation` }];
       if (r.media.size === 0 || body.length === 0) return [];
-      const type = contentType.split(';')[0]!.trim().toLowerCase();
+      const type = body.mediaType;
       const match = r.media.has(type) ? type : [...r.media.keys()].find((range) => range === '*/*' || (range.endsWith('/*') && type.startsWith(range.slice(0, -1))));
       if (match === undefined) return [{ in: 'response', message: `content type ${type || '(none)'} is not documented for status ${status}` }];
       const media = r.media.get(match);
-      if (!media || !(type === 'application/json' || type.endsWith('+json'))) return [];
-      let value: unknown;
-      try {
-        value = JSON.parse(body.toString('utf8'));
-      } catch {
-        return [{ in: 'response', message: 'body is not valid JSON' }];
-      }
+      if (!media || !body.isJsonType) return [];
+      const value = body.json();
+      if (value === NOT_JSON) return [{ in: 'response', message: 'body is not valid JSON' }];
       if (media(value)) return [];
       return (media.errors ?? []).slice(0, 20).map((e) => ({ in: 'response', pointer: e.instancePath || undefined, message: e.message ?? 'is invalid' }));
     },

@@ -1,0 +1,76 @@
+// A buffered upstream response body, shared by the body policies of one response: decoded and parsed
+// as JSON at most once, serialized again at most once, whatever the number of policies that read or
+// rewrite it. Policies never mutate what json() returns: they return a replacement (see
+// PolicyInstance.onResponseBody), which the chain applies in enforce mode only.
+import type { ResponseHead } from './policy.ts';
+
+/** What json() returns for a body that is not valid JSON. */
+export const NOT_JSON: unique symbol = Symbol('not JSON');
+
+/** A policy's rewrite of the body: new bytes, or a new JSON value (serialized once, at the end). */
+export type BodyReplacement = Buffer | { readonly json: unknown };
+
+const UNREAD: unique symbol = Symbol('unread');
+
+export class ResponseBody {
+  readonly #head: ResponseHead;
+  #bytes: Buffer | undefined;
+  #text: string | undefined;
+  #value: unknown = UNREAD;
+
+  constructor(head: ResponseHead, bytes: Buffer) {
+    this.#head = head;
+    this.#bytes = bytes;
+  }
+
+  /** The media type of the head as it is now (a policy may have replaced the body and its type). */
+  get mediaType(): string {
+    const type = this.#head.headers['content-type'];
+    if (type === undefined) return '';
+    const text = String(type);
+    const semi = text.indexOf(';');
+    return (semi === -1 ? text : text.slice(0, semi)).trim().toLowerCase();
+  }
+
+  get isJsonType(): boolean {
+    const type = this.mediaType;
+    return type === 'application/json' || type.endsWith('+json');
+  }
+
+  bytes(): Buffer {
+    return (this.#bytes ??= Buffer.from(this.text()));
+  }
+
+  get length(): number {
+    return this.bytes().length;
+  }
+
+  text(): string {
+    if (this.#text !== undefined) return this.#text;
+    if (this.#bytes === undefined) return (this.#text = JSON.stringify(this.#value));
+    return (this.#text = this.#bytes.toString('utf8'));
+  }
+
+  /** The body parsed as JSON (whatever the declared type), or NOT_JSON. Read only: never mutate it. */
+  json(): unknown {
+    if (this.#value !== UNREAD) return this.#value;
+    try {
+      this.#value = JSON.parse(this.text());
+    } catch {
+      this.#value = NOT_JSON;
+    }
+    return this.#value;
+  }
+
+  apply(replacement: BodyReplacement): void {
+    if (Buffer.isBuffer(replacement)) {
+      this.#bytes = replacement;
+      this.#text = undefined;
+      this.#value = UNREAD;
+    } else {
+      this.#value = replacement.json;
+      this.#bytes = undefined;
+      this.#text = undefined;
+    }
+  }
+}
