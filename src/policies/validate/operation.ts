@@ -4,10 +4,16 @@ import type { ValidateFunction } from 'ajv';
 import type { RequestContext } from '../../core/context.ts';
 import { readBody } from '../../core/body.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { toBytes } from '../../config/units.ts';
 import { pointerOf, type SchemaCompiler } from '../../openapi/schema-compiler.ts';
 import type { SpecOperation } from '../../openapi/operations.ts';
 import { DUPLICATE, parseCookies, parseQuery, queryValue, simpleValue, type ParamShape } from './params.ts';
+import { formShapeOf, multipartValue, urlencodedValue, type FormShape, type MultipartOptions } from './form-body.ts';
 import type { ValidateConfig } from './schema.ts';
+
+const FORM = 'application/x-www-form-urlencoded';
+const MULTIPART = 'multipart/form-data';
+const NO_FORM_SHAPE: FormShape = { allowedTypes: new Map(), jsonFields: new Set() };
 
 export interface Violation {
   readonly in: 'path' | 'query' | 'header' | 'cookie' | 'body' | 'response';
@@ -21,10 +27,17 @@ interface CompiledParam extends ParamShape {
   readonly validate: ValidateFunction | undefined;
 }
 
+interface CompiledMedia {
+  /** As declared, lower-case, e.g. "application/json", "application/*". */
+  readonly type: string;
+  readonly validate: ValidateFunction | undefined;
+  /** Form media types: how fields are read (their validator coerces strings). */
+  readonly form: FormShape | undefined;
+}
+
 interface CompiledBody {
   readonly required: boolean;
-  /** Media types as declared, lower-case, e.g. "application/json", "application/*". */
-  readonly media: readonly { readonly type: string; readonly validate: ValidateFunction | undefined }[];
+  readonly media: readonly CompiledMedia[];
 }
 
 export type OperationValidator = (ctx: RequestContext) => void | Promise<void>;
@@ -57,8 +70,9 @@ export function compileOperation(op: SpecOperation, params: SchemaCompiler, bodi
   collect(pathItem.parameters, pointerOf('paths', op.path));
   collect(operationNode.parameters, base);
   const list = [...declared.values()];
+  const multipart: MultipartOptions = { maxParts: config.multipart.maxParts, maxFileSize: toBytes(config.multipart.maxFileSize) };
   const queryNames = list.filter((p) => p.in === 'query');
-  const body = compileBody(operationNode.requestBody ? `${base}/requestBody` : undefined, bodies);
+  const body = compileBody(operationNode.requestBody ? `${base}/requestBody` : undefined, bodies, params);
 
   return (ctx) => {
     const violations: Violation[] = [];
@@ -85,27 +99,32 @@ export function compileOperation(op: SpecOperation, params: SchemaCompiler, bodi
         if (!known) violations.push({ in: 'query', message: 'has a parameter the operation does not declare' });
       }
     }
-    const bodyCheck = checkBody(ctx, body, config, violations);
+    const bodyCheck = checkBody(ctx, body, config, multipart, violations);
     if (bodyCheck) return bodyCheck.then(() => refuseIfAny(violations));
     refuseIfAny(violations);
     return undefined;
   };
 }
 
-function compileBody(at: string | undefined, compiler: SchemaCompiler): CompiledBody | undefined {
+function compileBody(at: string | undefined, compiler: SchemaCompiler, coercing: SchemaCompiler): CompiledBody | undefined {
   if (!at) return undefined;
   const { pointer, value } = compiler.resolve(at);
   if (!value?.content) return undefined;
+  const resolve = (node: any) => (typeof node?.$ref === 'string' && node.$ref.startsWith('#/') ? compiler.resolve(node.$ref.slice(1)).value : node);
   return {
     required: value.required === true,
-    media: Object.keys(value.content).map((type) => ({
-      type: type.toLowerCase(),
-      validate: value.content[type]?.schema ? compiler.compile(`${pointer}/content/${type.replaceAll('~', '~0').replaceAll('/', '~1')}/schema`) : undefined,
-    })),
+    media: Object.keys(value.content).map((declared) => {
+      const type = declared.toLowerCase();
+      const isForm = type === FORM || type === MULTIPART;
+      const schemaAt = value.content[declared]?.schema ? `${pointer}/content/${declared.replaceAll('~', '~0').replaceAll('/', '~1')}/schema` : undefined;
+      // Form fields are strings on the wire: their schemas are checked with type coercion.
+      const validate = schemaAt ? (isForm ? coercing : compiler).compile(schemaAt) : undefined;
+      return { type, validate, form: isForm ? formShapeOf(value.content[declared], resolve) : undefined };
+    }),
   };
 }
 
-function checkBody(ctx: RequestContext, body: CompiledBody | undefined, config: ValidateConfig, violations: Violation[]): Promise<void> | undefined {
+function checkBody(ctx: RequestContext, body: CompiledBody | undefined, config: ValidateConfig, multipart: MultipartOptions, violations: Violation[]): Promise<void> | undefined {
   const headers = ctx.req.headers;
   const present = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
   if (!body) {
@@ -116,20 +135,25 @@ function checkBody(ctx: RequestContext, body: CompiledBody | undefined, config: 
     if (body.required) violations.push({ in: 'body', message: 'is required' });
     return undefined;
   }
-  const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentType = headers['content-type'] ?? '';
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
   const media = body.media.find((m) => m.type === type) ?? body.media.find((m) => matchesRange(m.type, type));
   if (!media) {
     throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', `Accepted: ${body.media.map((m) => m.type).join(', ')}.`);
   }
-  if (!media.validate) return undefined;
   const isJson = type === 'application/json' || type.endsWith('+json');
-  const isForm = type === 'application/x-www-form-urlencoded';
-  if (!isJson && !isForm) return undefined; // multipart and others: size-limited, not schema-checked yet
+  const form = type === FORM || type === MULTIPART ? (media.form ?? NO_FORM_SHAPE) : undefined;
+  // Multipart bodies are read even without a schema: their parts' media types and file sizes.
+  if (!media.validate && type !== MULTIPART) return undefined;
+  if (!isJson && !form) return undefined; // other media types: size-limited, not schema-checked
   const validate = media.validate;
   return readBody(ctx).then((raw) => {
     let value: unknown;
-    if (isForm) value = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
-    else {
+    if (type === FORM) value = urlencodedValue(raw);
+    else if (type === MULTIPART) {
+      value = multipartValue(raw, contentType, form!, multipart, violations);
+      if (value === undefined) return;
+    } else {
       try {
         value = JSON.parse(raw.toString('utf8'));
       } catch {
@@ -141,7 +165,7 @@ function checkBody(ctx: RequestContext, body: CompiledBody | undefined, config: 
         return;
       }
     }
-    if (!validate(value)) {
+    if (validate && !validate(value)) {
       for (const e of validate.errors ?? []) violations.push({ in: 'body', pointer: safePointer(e.instancePath), message: e.message ?? 'is invalid' });
     }
   });
