@@ -73,7 +73,7 @@ apis:
     await upstream.close();
   });
 
-  const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) => fetch(`${gw.url}${path}`, { method: 'POST', body, headers });
+  const post = (path: string, body: string | FormData, headers: Record<string, string> = {}) => fetch(`${gw.url}${path}`, { method: 'POST', body, headers });
   async function refused(res: Response): Promise<Problem> {
     assert.equal(res.status, 400);
     assert.equal(res.headers.get('content-type'), 'application/problem+json');
