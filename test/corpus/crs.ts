@@ -12,6 +12,10 @@ export interface CrsCase {
   desc: string;
   request: RequestLike | null; // null: not expressible as inputs (see `reason`)
   reason?: string;
+  /** The raw request of an `encoded_request` test (only a gateway can be sent it). */
+  rawRequest?: Buffer;
+  /** The HTTP version the test asks for ("HTTP/1.1" when it does not say). */
+  version?: string;
 }
 
 // Tests with only `no_expect_ids` are benign only when described as false-positive checks.
@@ -69,7 +73,8 @@ export function loadCrs(root: string, families: readonly string[]): CrsCase[] {
           kind,
           desc,
           request,
-          ...(request === null ? { reason: 'raw encoded_request (HTTP framing, not an input)' } : {}),
+          ...(request === null ? { reason: 'raw encoded_request (HTTP framing, not an input)', rawRequest: Buffer.from(String(stage.input.encoded_request), 'base64') } : {}),
+          ...(typeof stage.input.version === 'string' ? { version: stage.input.version } : {}),
         });
       }
     }
