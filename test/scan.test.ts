@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -158,12 +158,18 @@ describe('portcullis scan on the demo', () => {
       const out = join(dir, 'scan.sarif');
       // The shipped identities file: alice logs in, bob and carol (admin) use API keys.
       const fileBased = ['--spec', SPEC, '--identities', `${DEMO_DIR}scan-identities.yaml`, '--rate', '500', '--skip', 'login-no-rate-limit,shadow-endpoint'];
-      const bare = await run([...fileBased, '--target', api.url, '--format', 'sarif', '--output', out, '--fail-on', 'high']);
+      // A baseline accepting the BOLA on orders: reported as suppressed, the other high findings still fail the run.
+      const baseline = join(dir, 'baseline.json');
+      await writeFile(baseline, JSON.stringify({ findings: [{ check: 'bola-read', operation: 'GET /api/v2/orders/{orderId}' }] }));
+      const bare = await run([...fileBased, '--target', api.url, '--format', 'sarif', '--output', out, '--fail-on', 'high', '--baseline', baseline]);
       assert.equal(bare.code, 1, bare.stderr);
       assert.match(bare.stderr, /finding\(s\) at high or above/);
+      assert.match(bare.stderr, /; 1 accepted by the baseline;/);
       const sarif = JSON.parse(await readFile(out, 'utf8'));
       assert.equal(sarif.version, '2.1.0');
-      assert.ok(sarif.runs[0].results.some((r: { ruleId: string }) => r.ruleId === 'bola-read'));
+      const accepted = sarif.runs[0].results.filter((r: { baselineState: string }) => r.baselineState === 'unchanged');
+      assert.deepEqual(accepted.map((r: { ruleId: string; properties: { operation: string } }) => `${r.ruleId} ${r.properties.operation}`), ['bola-read GET /api/v2/orders/{orderId}']);
+      assert.ok(sarif.runs[0].results.some((r: { ruleId: string; baselineState: string }) => r.ruleId === 'bola-read' && r.baselineState === 'new'), 'the BOLA on the other operation is new');
       assert.ok(sarif.runs[0].results.some((r: { ruleId: string }) => r.ruleId === 'bfla'), 'carol is the admin of the file');
       assert.ok(!JSON.stringify(sarif).includes(alice.password) && !JSON.stringify(sarif).includes(bob.apiKey));
       api.reset();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { SpecError } from '../openapi/load.ts';
 import { CHECK_IDS } from '../scan/checks/index.ts';
 import { IdentityError, parseIdentityArg, readIdentitiesFile, type IdentitySpec } from '../scan/identities.ts';
+import { applyScanBaseline, readScanBaseline, writeScanBaseline } from '../scan/baseline.ts';
 import { runScan, ScanUsageError } from '../scan/index.ts';
 import { renderHtml } from '../scan/report/html.ts';
 import { renderJson } from '../scan/report/json.ts';
@@ -40,6 +41,7 @@ export async function scanCommand(options: ScanCommandOptions): Promise<number> 
     if (identities.filter((i) => i.role === 'user').length < 2) {
       process.stderr.write('portcullis scan: fewer than two ordinary users: the object-level authorization checks (BOLA) will not run.\n');
     }
+    const baseline = options.baseline ? readScanBaseline(options.baseline) : undefined;
     const progress = progressBar(options.maxRequests);
     result = await runScan({
       spec: options.spec,
@@ -56,6 +58,8 @@ export async function scanCommand(options: ScanCommandOptions): Promise<number> 
       ...(progress ? { onRequest: progress.update } : {}),
     });
     progress?.done();
+    if (options.writeBaseline) writeScanBaseline(options.writeBaseline, result.findings);
+    if (baseline || options.writeBaseline) result = applyScanBaseline(result, [...(baseline ?? []), ...(options.writeBaseline ? result.findings : [])]);
   } catch (error) {
     if (error instanceof SpecError || error instanceof ScanUsageError || error instanceof IdentityError) process.stderr.write(`portcullis: ${error.message}\n`);
     else process.stderr.write(`portcullis: Unexpected error: ${(error as Error)?.message ?? String(error)}\n`);

@@ -24,6 +24,8 @@ export interface ScanCommandOptions {
   allowDestructive?: boolean;
   skip: string[];
   failOn?: Severity;
+  baseline?: string;
+  writeBaseline?: string;
   canary: boolean;
   canaryHost?: string;
   verbose?: boolean;
@@ -47,6 +49,8 @@ export function register(program: Command): void {
     .option('--allow-destructive', 'also write to and delete objects the scan did not create')
     .option('--skip <checks>', 'comma-separated check ids to skip (repeatable)', checkList, [])
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding has this severity or a higher one').choices(SEVERITIES))
+    .option('--baseline <file>', 'accept the findings listed in this baseline (check id + operation): reported as suppressed, not counted by --fail-on')
+    .option('--write-baseline <file>', 'write every finding of this scan to a baseline file (and accept them in this run)')
     .option('--canary-host <host>', 'host name the target reaches this machine at, for the SSRF canary (default 127.0.0.1)')
     .option('--no-canary', 'do not start the SSRF canary server (the SSRF check is skipped)')
     .option('--verbose', 'text report: every exchange of the evidence and the fix of each check')

@@ -62,4 +62,9 @@ export interface ScanResult {
   readonly infos: readonly CheckInfo[];
   /** Problems that stopped part of the scan (a login that failed, the budget spent). */
   readonly errors: readonly string[];
+  /** With --baseline: the accepted findings (not in `findings`) and the entries nothing matched. */
+  readonly baseline?: {
+    readonly suppressed: readonly Finding[];
+    readonly gone: readonly { readonly check: string; readonly operation: string }[];
+  };
 }

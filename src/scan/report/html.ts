@@ -48,6 +48,8 @@ Identities: ${result.identities.map((i) => `${esc(i.name)}${i.role === 'admin' ?
 <h2>Findings</h2>
 ${findings.join('\n') || '<p>No findings.</p>'}
 ${skipped.length ? `<h2>Not run</h2><ul>${skipped.join('')}</ul>` : ''}
+${result.baseline?.suppressed.length ? `<h2>Accepted by the baseline</h2><ul>${ordered(result.baseline.suppressed).map((f) => `<li>${esc(f.severity)} ${esc(f.check)}: ${esc(f.operation)}</li>`).join('')}</ul>` : ''}
+${result.baseline?.gone.length ? `<h2>In the baseline but not found</h2><ul>${result.baseline.gone.map((e) => `<li>${esc(e.check)}: ${esc(e.operation)}</li>`).join('')}</ul>` : ''}
 ${result.errors.length ? `<h2>Stopped early</h2><ul>${result.errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : ''}
 </body></html>
 `;

@@ -19,6 +19,7 @@ export function renderJson(result: ScanResult, toolVersion: string): string {
     counts: countsBySeverity(result.findings),
     categories: Object.fromEntries(countsByCategory(result.findings)),
     findings: result.findings,
+    ...(result.baseline ? { baseline: { suppressed: result.baseline.suppressed, gone: result.baseline.gone } } : {}),
     checks: result.checks,
     errors: result.errors,
   };

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { artifactUri } from '../../audit/report/paths.ts';
 import { SARIF_SCHEMA } from '../../audit/report/sarif.ts';
-import type { ScanResult, Severity } from '../types.ts';
+import type { Finding, ScanResult, Severity } from '../types.ts';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
@@ -36,18 +36,29 @@ export function renderSarif(result: ScanResult, toolVersion: string): string {
         },
         artifacts: [{ location: { uri } }],
         invocations: [{ executionSuccessful: result.errors.length === 0, ...(result.errors.length ? { toolExecutionNotifications: result.errors.map((text) => ({ level: 'error', message: { text } })) } : {}) }],
-        results: result.findings.map((f) => ({
-          ruleId: f.check,
-          ruleIndex: index.get(f.check),
-          level: LEVEL[f.severity],
-          message: { text: `${f.message}\n\nReproduce: ${f.curl}` },
-          locations: [{ physicalLocation: { artifactLocation: { uri, index: 0 } }, logicalLocations: [{ fullyQualifiedName: f.operation, kind: 'function' }] }],
-          partialFingerprints: { 'portcullisScan/v1': createHash('sha256').update(`${f.check}\u0000${f.operation}`).digest('hex').slice(0, 32) },
-          properties: { severity: f.severity, 'security-severity': SECURITY_SEVERITY[f.severity], confidence: f.confidence, category: f.category, operation: f.operation, evidence: f.evidence },
-        })),
+        results: [
+          ...result.findings.map((f) => sarifResult(f, index, uri, result.baseline ? { baselineState: 'new' } : {})),
+          // Accepted findings stay visible, marked as suppressed (SARIF §3.27.23, §3.35).
+          ...(result.baseline?.suppressed ?? []).map((f) =>
+            sarifResult(f, index, uri, { baselineState: 'unchanged', suppressions: [{ kind: 'external', justification: 'accepted in the scan baseline' }] }),
+          ),
+        ],
         properties: { target: result.target, requests: result.requests, durationMs: result.durationMs },
       },
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+function sarifResult(f: Finding, index: ReadonlyMap<string, number>, uri: string, extra: object): object {
+  return {
+    ruleId: f.check,
+    ruleIndex: index.get(f.check),
+    level: LEVEL[f.severity],
+    message: { text: `${f.message}\n\nReproduce: ${f.curl}` },
+    locations: [{ physicalLocation: { artifactLocation: { uri, index: 0 } }, logicalLocations: [{ fullyQualifiedName: f.operation, kind: 'function' }] }],
+    partialFingerprints: { 'portcullisScan/v1': createHash('sha256').update(`${f.check}\u0000${f.operation}`).digest('hex').slice(0, 32) },
+    ...extra,
+    properties: { severity: f.severity, 'security-severity': SECURITY_SEVERITY[f.severity], confidence: f.confidence, category: f.category, operation: f.operation, evidence: f.evidence },
+  };
 }

@@ -22,7 +22,15 @@ export function renderText(result: ScanResult, options: { verbose?: boolean } = 
       if (options.verbose) lines.push(`    fix: ${infos.get(f.check)?.fix ?? ''}`);
     }
   }
-  if (result.findings.length === 0) lines.push('', 'No findings.');
+  if (result.findings.length === 0) lines.push('', result.baseline?.suppressed.length ? 'No findings besides those of the baseline.' : 'No findings.');
+  if (result.baseline?.suppressed.length) {
+    lines.push('', `Accepted by the baseline (${result.baseline.suppressed.length}):`);
+    for (const f of ordered(result.baseline.suppressed)) lines.push(`  ${f.severity} ${f.check}: ${f.operation}`);
+  }
+  if (result.baseline?.gone.length) {
+    lines.push('', `In the baseline but not found by this scan (fixed, or not tested this time) (${result.baseline.gone.length}):`);
+    for (const e of result.baseline.gone) lines.push(`  ${e.check}: ${e.operation}`);
+  }
   const byReason = new Map<string, string[]>();
   for (const c of result.checks.filter((x) => x.status !== 'ran')) {
     const reason = `${c.status === 'error' ? 'error: ' : ''}${c.reason ?? 'nothing to test'}`;
