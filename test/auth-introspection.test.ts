@@ -2,7 +2,7 @@
 // introspection endpoint: client authentication, identity mapping, caching (bounded by exp, negative
 // answers briefly), single flight, and 503 (never a silent allow) when the endpoint fails.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../src/auth/api-key.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -225,5 +225,44 @@ apis:
       await as.close();
       await upstream.close();
     }
+  });
+});
+
+describe('auth-introspection client authentication', () => {
+  test('client_secret_post and private_key_jwt (a fresh signed assertion per call)', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const upstream = await startUpstream();
+    const as = await startIntrospectionServer('portcullis', CLIENT_SECRET, 0, publicKey);
+    const post = await startTestGateway(policyYaml(as.url, '        clientAuthentication: client_secret_post\n').replace('UPSTREAM', upstream.url), { 'client.secret': CLIENT_SECRET });
+    const jwtYaml = policyYaml(as.url, '        clientAuthentication: private_key_jwt\n        privateKey: ./client-key.pem\n').replace('UPSTREAM', upstream.url).replace(/ {8}clientSecret: .*\n/, '');
+    const signed = await startTestGateway(jwtYaml, { 'client-key.pem': privateKey.export({ type: 'pkcs8', format: 'pem' }) as string });
+    try {
+      const t1 = opaque();
+      const t2 = opaque();
+      as.tokens.set(t1, { sub: 'one', exp: inSeconds(60) });
+      as.tokens.set(t2, { sub: 'two', exp: inSeconds(60) });
+      assert.equal((await fetch(`${post.url}/x`, { headers: { authorization: `Bearer ${t1}` } })).status, 200);
+      assert.deepEqual(as.calls.at(-1), { token: t1, hint: 'access_token', client: 'portcullis', method: 'client_secret_post' });
+      for (const token of [t1, t2]) {
+        assert.equal((await fetch(`${signed.url}/x`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+        // The server refuses a replayed jti: a second call accepted means a second assertion.
+        assert.deepEqual(as.calls.at(-1), { token, hint: 'access_token', client: 'portcullis', method: 'private_key_jwt' });
+      }
+    } finally {
+      await post.close();
+      await signed.close();
+      await as.close();
+      await upstream.close();
+    }
+  });
+
+  test('a method without what it needs is a configuration error at load', async () => {
+    const yaml = policyYaml('http://127.0.0.1:9/introspect').replace('UPSTREAM', 'http://127.0.0.1:9');
+    await assert.rejects(startTestGateway(yaml.replace(/ {8}clientSecret: .*\n/, '')), /clientSecret: client_secret_basic needs the client secret/);
+    await assert.rejects(startTestGateway(`${yaml}        clientAuthentication: private_key_jwt\n`, { 'client.secret': 'x' }), /privateKey: private_key_jwt needs the client's private key/);
+    await assert.rejects(
+      startTestGateway(`${yaml.replace(/ {8}clientSecret: .*\n/, '')}        clientAuthentication: private_key_jwt\n        privateKey: ./nope.pem\n`),
+      /privateKey: cannot read \.\/nope\.pem \(ENOENT\)/,
+    );
   });
 });

@@ -2,6 +2,7 @@
 // `introspection:` schemes of auth-schemes.
 import { durationSchema, sizeSchema } from '../config/units.ts';
 import type { Duration, Size } from '../config/types.ts';
+import { ASSERTION_ALGORITHMS, CLIENT_AUTH_METHODS, type ClientAuthMethod } from './client-auth.ts';
 
 const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
 const dur = (description: string, dflt: string) => ({ ...durationSchema, description: `${description} ${durationSchema.description}`, default: dflt });
@@ -9,8 +10,13 @@ const closed = (description: string, properties: Record<string, unknown>, extra:
 
 export const introspectionSchemeProperties = {
   endpoint: str('URL of the authorization server\'s introspection endpoint.', { pattern: '^https?://' }),
-  clientId: str('Client id the gateway authenticates with (client_secret_basic).', { minLength: 1 }),
-  clientSecret: str('Its client secret; use ${file:...} or ${ENV}, never a literal in a shared file.', { minLength: 1 }),
+  clientId: str('Client id the gateway authenticates with.', { minLength: 1 }),
+  clientAuthentication: str('How the gateway authenticates to the endpoint: the secret in HTTP Basic (`client_secret_basic`) or in the form (`client_secret_post`), or an assertion signed with `privateKey` (`private_key_jwt`, RFC 7523).', { enum: [...CLIENT_AUTH_METHODS], default: 'client_secret_basic' }),
+  clientSecret: str('The client secret (client_secret_basic, client_secret_post); use ${file:...} or ${ENV}, never a literal in a shared file.', { minLength: 1 }),
+  privateKey: str('private_key_jwt: PEM file of the client\'s private key (RSA, EC or Ed25519), relative to the config file.'),
+  assertionAlgorithm: str('private_key_jwt: signing algorithm (default: RS256, ES256/ES384 or EdDSA after the key type).', { enum: [...ASSERTION_ALGORITHMS] }),
+  assertionKeyId: str('private_key_jwt: `kid` of the assertion header, when the authorization server wants one.'),
+  assertionAudience: str('private_key_jwt: `aud` of the assertion (default: the endpoint URL; some servers want their issuer).'),
   tokenTypeHint: str('token_type_hint sent with each token ("" sends none).', { default: 'access_token' }),
   issuer: str('When set, an active token\'s `iss` must be exactly this.'),
   audiences: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'When set, an active token\'s `aud` must name one of them.' },
@@ -32,12 +38,17 @@ export const introspectionSchemeProperties = {
   }, { default: {} }),
 };
 
-export const introspectionRequired = ['endpoint', 'clientId', 'clientSecret'];
+export const introspectionRequired = ['endpoint', 'clientId'];
 
 export interface IntrospectionSchemeConfig {
   endpoint: string;
   clientId: string;
-  clientSecret: string;
+  clientAuthentication: ClientAuthMethod;
+  clientSecret?: string;
+  privateKey?: string;
+  assertionAlgorithm?: (typeof ASSERTION_ALGORITHMS)[number];
+  assertionKeyId?: string;
+  assertionAudience?: string;
   tokenTypeHint: string;
   issuer?: string;
   audiences?: string[];

@@ -3,14 +3,15 @@
 import { toBytes, toMs } from '../config/units.ts';
 import type { Authenticator } from './authenticate.ts';
 import { bearerTokenScheme } from './bearer.ts';
+import { clientAuthenticator } from './client-auth.ts';
 import { IntrospectionVerifier } from './introspection.ts';
 import type { IntrospectionSchemeConfig } from './introspection-schema.ts';
 
-export function introspectionAuthenticator(name: string, config: IntrospectionSchemeConfig): Authenticator & { readonly verifier: IntrospectionVerifier } {
+export function introspectionAuthenticator(name: string, config: IntrospectionSchemeConfig, baseDir: string, where: string): Authenticator & { readonly verifier: IntrospectionVerifier } {
+  const client = { method: config.clientAuthentication, clientId: config.clientId, clientSecret: config.clientSecret, privateKey: config.privateKey, algorithm: config.assertionAlgorithm, keyId: config.assertionKeyId };
   const verifier = new IntrospectionVerifier({
     endpoint: config.endpoint,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
+    authenticate: clientAuthenticator(client, config.assertionAudience ?? config.endpoint, baseDir, where),
     tokenTypeHint: config.tokenTypeHint === '' ? undefined : config.tokenTypeHint,
     issuer: config.issuer,
     audiences: config.audiences,

@@ -1,19 +1,20 @@
 // OAuth 2.0 token introspection (RFC 7662): opaque bearer tokens are checked at the authorization
-// server's introspection endpoint, with client authentication (client_secret_basic). Answers are
+// server's introspection endpoint, the gateway authenticating as a client (client-auth.ts). Answers are
 // cached by the SHA-256 of the token: an active one until the earliest of its `exp` and `maxTtl`, an
 // inactive one for `negativeTtl`. One request per token at a time (single flight). When the endpoint
 // fails, is slow or answers something else than 200 + JSON, the token is neither accepted nor refused:
 // AuthUnavailable (503), never a silent allow, and nothing is cached.
 import { hash } from 'node:crypto';
 import type { Identity } from '../core/context.ts';
+import type { ClientAuthenticator } from './client-auth.ts';
 import { AuthFailure, AuthUnavailable } from './failure.ts';
 import { toIdentity, type ClaimMapping } from './jwt.ts';
 import { ExpiringLru } from './lru.ts';
 
 export interface IntrospectionOptions {
   readonly endpoint: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
+  /** Adds the gateway's client credentials to each call. */
+  readonly authenticate: ClientAuthenticator;
   readonly tokenTypeHint: string | undefined;
   /** When set, an active token's `iss` must be this. */
   readonly issuer: string | undefined;
@@ -34,7 +35,6 @@ type Answer = Identity | typeof INACTIVE;
 
 export class IntrospectionVerifier {
   readonly #o: IntrospectionOptions;
-  readonly #authorization: string;
   readonly #cache: ExpiringLru<Answer>;
   readonly #inflight = new Map<string, Promise<Answer>>();
   /** Calls made to the endpoint, for tests and metrics. */
@@ -42,10 +42,6 @@ export class IntrospectionVerifier {
 
   constructor(options: IntrospectionOptions) {
     this.#o = options;
-    // RFC 6749 §2.3.1: the client id and secret are form-urlencoded before being joined.
-    const user = encodeURIComponent(options.clientId).replace(/%20/g, '+');
-    const pass = encodeURIComponent(options.clientSecret).replace(/%20/g, '+');
-    this.#authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
     this.#cache = new ExpiringLru(options.cacheEntries);
   }
 
@@ -78,11 +74,13 @@ export class IntrospectionVerifier {
   async #call(token: string): Promise<Record<string, unknown>> {
     const form = new URLSearchParams({ token });
     if (this.#o.tokenTypeHint !== undefined) form.set('token_type_hint', this.#o.tokenTypeHint);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    await this.#o.authenticate(form, headers);
     let res: Response;
     try {
       res = await fetch(this.#o.endpoint, {
         method: 'POST',
-        headers: { authorization: this.#authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers,
         body: form.toString(),
         redirect: 'error',
         signal: AbortSignal.timeout(this.#o.timeoutMs),
