@@ -58,7 +58,7 @@ describe('admin API: consumers and keys', () => {
     const session = await call(admin, '/api/session');
     assert.equal(session.status, 200);
     (await documented())('Session', session.json);
-    assert.deepEqual(session.json, { authenticated: true, features: { keys: true } });
+    assert.deepEqual(session.json, { authenticated: true, via: 'token', features: { keys: true } });
   });
 
   test('a key made by the API works through the gateway until it is revoked', async () => {

@@ -52,7 +52,7 @@ export interface ApiConfig {
 
 export interface GatewayConfig {
   listeners: ListenerConfig[];
-  admin: { enabled: boolean; host: string; port: number; token?: string; metrics: boolean; api: boolean; store?: string };
+  admin: { enabled: boolean; host: string; port: number; token?: string; metrics: boolean; api: boolean; store?: string; oidc?: AdminOidcConfig };
   audit: AuditConfig;
   alerts: AlertsConfig;
   limits: {
@@ -77,4 +77,13 @@ export interface GatewayConfig {
   upstreams: Record<string, UpstreamConfig>;
   policies?: PolicyConfigs;
   apis: ApiConfig[];
+}
+
+export interface AdminOidcConfig {
+  issuer: string;
+  clientId: string;
+  roles: string[];
+  rolesClaim: string;
+  nameClaim: string;
+  scopes: string[];
 }

@@ -53,7 +53,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     if (unknown !== undefined) throw new ConfigError([{ file: o.file, path: `alerts.rules[${i}].webhooks`, message: `no webhook named "${unknown}" in alerts.webhooks` }]);
   }
   const loopback = /^(127\.|::1$|localhost$)/.test(config.admin.host);
-  if (config.admin.enabled && !config.admin.token && !loopback && (config.admin.api || config.admin.metrics)) {
+  if (config.admin.enabled && !config.admin.token && !config.admin.oidc && !loopback && (config.admin.api || config.admin.metrics)) {
     logger.warn({ host: config.admin.host }, 'the admin API and metrics are served without a token on a non-loopback address: set admin.token');
   }
   let writer: AuditWriter | undefined;
@@ -97,7 +97,6 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       observer.record(ctx, status);
     },
     adminSources: () => ({
-      token: config.admin.token,
       metrics: config.admin.metrics,
       api: config.admin.api,
       events: store?.audit,

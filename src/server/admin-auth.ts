@@ -1,24 +1,49 @@
-// The admin API (/api/...) needs `Authorization: Bearer <admin.token>`: a header, never a cookie, so a
-// page on another origin cannot make the operator's browser call it (no CSRF). Without a configured
-// token the API is closed. The comparison is constant-time (SHA-256 of both sides).
-import { createHash, timingSafeEqual } from 'node:crypto';
+// The dashboard's side of the admin credentials (admin-credentials.ts): /api/login-options tells the
+// sign-in page how it may sign in (no credential needed: it holds nothing secret); every other /api/
+// route needs a credential, and without any configured the consumer and key routes stay closed. The
+// caller found is kept for /api/session. With a provider, the dashboard's CSP lets it reach the
+// provider's origins (discovery and token endpoint), nothing else.
+import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../core/errors.ts';
+import type { AdminCredentials, AdminPrincipal } from './admin-credentials.ts';
+import { json } from './admin.ts';
 import type { AdminHandler } from './admin-keys.ts';
+import { ADMIN_SECURITY_HEADERS } from './admin-web.ts';
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="portcullis-admin"' };
+const principals = new WeakMap<IncomingMessage, AdminPrincipal>();
 
-export function requireAdminToken(token: string | undefined): AdminHandler {
-  const expected = token === undefined || token === '' ? undefined : digest(token);
-  return (req, _res, path) => {
+/** The caller of a request that passed requireAdmin. */
+export function principalOf(req: IncomingMessage): AdminPrincipal | undefined {
+  return principals.get(req);
+}
+
+export function loginOptions(credentials: AdminCredentials, tokenConfigured: boolean, scopes: readonly string[], clientId: string | undefined): AdminHandler {
+  return async (req, res, path) => {
+    if (credentials.oidc) res.setHeader('content-security-policy', cspWith(credentials.oidc.origins));
+    if (path !== '/api/login-options') return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', undefined, { headers: { allow: 'GET, HEAD' } });
+    const provider = await credentials.oidc?.get();
+    if (credentials.oidc) res.setHeader('content-security-policy', cspWith(credentials.oidc.origins));
+    json(res, 200, {
+      token: tokenConfigured,
+      ...(provider && clientId ? { oidc: { ...provider, clientId, scopes: [...new Set(['openid', ...scopes])] } } : {}),
+      ...(credentials.oidc && !provider ? { oidcUnavailable: true } : {}),
+    });
+    return true;
+  };
+}
+
+export function requireAdmin(credentials: AdminCredentials): AdminHandler {
+  return async (req, _res, path) => {
     if (!path.startsWith('/api/')) return false;
-    if (!expected) throw new GatewayError('PCL_ERR_UNAUTHENTICATED', 'the admin API is closed: set admin.token', { headers: CHALLENGE });
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer +(\S{1,512})$/i.exec(header);
-    if (!m || !timingSafeEqual(digest(m[1]!), expected)) throw new GatewayError('PCL_ERR_UNAUTHENTICATED', 'a valid admin token is required', { headers: CHALLENGE });
+    if (!credentials.configured) throw new GatewayError('PCL_ERR_UNAUTHENTICATED', 'the admin API is closed: set admin.token or admin.oidc', { headers: CHALLENGE });
+    principals.set(req, await credentials.check(req.headers.authorization));
     return false;
   };
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+function cspWith(origins: readonly string[]): string {
+  const csp = ADMIN_SECURITY_HEADERS['content-security-policy']!;
+  return csp.replace("connect-src 'self'", `connect-src 'self' ${origins.join(' ')}`);
 }

@@ -1,23 +1,35 @@
-// What the admin listener serves beyond health: the admin token check for /api/..., the session
-// probe the dashboard signs in with, the consumer and key routes, and the dashboard's static assets.
+// What the admin listener serves beyond health: the sign-in options, the credential check for /api/...,
+// the session probe the dashboard signs in with, the consumer and key routes, and the dashboard's assets.
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.ts';
 import { sharedStore } from '../store/open.ts';
-import { json } from './admin.ts';
-import { requireAdminToken } from './admin-auth.ts';
+import { createAdminServer, json, type AdminStatus } from './admin.ts';
+import { adminRoutes, type AdminSources } from './admin-api/index.ts';
+import { loginOptions, principalOf, requireAdmin } from './admin-auth.ts';
+import { adminCredentials, type AdminCredentials } from './admin-credentials.ts';
 import { keyRoutes, type AdminHandler } from './admin-keys.ts';
 import { webRoutes } from './admin-web.ts';
 
-export function dashboardHandlers(config: GatewayConfig, baseDir: string): AdminHandler[] {
-  const location = config.admin.store;
-  const store = location === undefined ? undefined : () => sharedStore(location, baseDir);
-  return [requireAdminToken(config.admin.token), session(store !== undefined), keyRoutes(store), webRoutes()];
+/** The admin listener: health, the admin API (metrics, events...) and the dashboard, behind one set of credentials. */
+export function adminServer(config: GatewayConfig, baseDir: string, logger: Logger, status: AdminStatus, sources: AdminSources): Server {
+  const credentials = adminCredentials(config.admin, logger);
+  return createAdminServer(status, adminRoutes(sources, credentials), dashboardHandlers(config, baseDir, credentials));
 }
 
-/** GET /api/session: 200 when the token is right (checked before), with what this gateway offers. */
+export function dashboardHandlers(config: GatewayConfig, baseDir: string, credentials: AdminCredentials): AdminHandler[] {
+  const location = config.admin.store;
+  const store = location === undefined ? undefined : () => sharedStore(location, baseDir);
+  const oidc = config.admin.oidc;
+  return [loginOptions(credentials, config.admin.token !== undefined, oidc?.scopes ?? [], oidc?.clientId), requireAdmin(credentials), session(store !== undefined), keyRoutes(store), webRoutes()];
+}
+
+/** GET /api/session: 200 when the credential is right (checked before), with who signed in and what this gateway offers. */
 function session(keys: boolean): AdminHandler {
   return (req, res, path) => {
     if (path !== '/api/session' || req.method !== 'GET') return false;
-    json(res, 200, { authenticated: true, features: { keys } });
+    const who = principalOf(req);
+    json(res, 200, { authenticated: true, via: who?.via ?? 'token', ...(who?.name ? { user: who.name } : {}), features: { keys } });
     return true;
   };
 }

@@ -73,7 +73,6 @@ export async function primarySources(config: GatewayConfig, baseDir: string, rou
   };
   return {
     sources: {
-      token: config.admin.token,
       metrics: config.admin.metrics,
       api: config.admin.api,
       events: store?.audit,

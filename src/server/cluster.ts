@@ -7,9 +7,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.ts';
 import { toMs } from '../config/units.ts';
 import { serveCounters } from '../store/counters/ipc-server.ts';
-import { createAdminServer } from './admin.ts';
-import { dashboardHandlers } from './admin-dashboard.ts';
-import { adminRoutes } from './admin-api/index.ts';
+import { adminServer } from './admin-dashboard.ts';
 import { answerPrimary, primarySources } from './cluster-observe.ts';
 import { compileRuntime, type RouteInfo } from './runtime.ts';
 import { startGateway, StartupError, type RunningGateway } from './gateway.ts';
@@ -67,7 +65,7 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
   // The admin port is bound before any worker starts, so a busy port fails alone and cleanly.
   const observe = config.admin.enabled ? await primarySources(config, loaded.baseDir, () => routes, logger) : undefined;
   const admin = observe
-    ? createAdminServer({ ready: () => !stopping && ready.size === workers }, adminRoutes(observe.sources), dashboardHandlers(config, loaded.baseDir))
+    ? adminServer(config, loaded.baseDir, logger, { ready: () => !stopping && ready.size === workers }, observe.sources)
     : undefined;
   if (admin) {
     const failure = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {

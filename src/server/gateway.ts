@@ -9,9 +9,7 @@ import type { GatewayConfig, ListenerConfig } from '../config/types.ts';
 import { toMs } from '../config/units.ts';
 import { createAccessLog, type LineSink } from '../observe/access-log.ts';
 import { startObservability, type Observability } from '../observe/index.ts';
-import { createAdminServer } from './admin.ts';
-import { dashboardHandlers } from './admin-dashboard.ts';
-import { adminRoutes } from './admin-api/index.ts';
+import { adminServer } from './admin-dashboard.ts';
 import { createHandler, type Gateway } from './handler.ts';
 import { createListener, type ApiListener, type ListenerLimits } from './listener.ts';
 import { redirectToHttps } from './redirect.ts';
@@ -79,7 +77,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   }
   const admin =
     options.admin !== false && config.admin.enabled
-      ? createAdminServer({ ready: () => !gateway.draining }, adminRoutes(observe.adminSources()), dashboardHandlers(config, loaded.baseDir))
+      ? adminServer(config, loaded.baseDir, logger, { ready: () => !gateway.draining }, observe.adminSources())
       : undefined;
   try {
     for (const l of listeners) await listen(l.server, l.config.host, l.config.port, options.reusePort ?? false, `listener "${l.config.name}"`);

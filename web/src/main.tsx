@@ -1,11 +1,13 @@
-// The dashboard: a login screen until an admin token is accepted, then pages chosen by the URL hash
+// The dashboard: a login screen until a credential is accepted (the admin token, or an ID token of
+// the gateway's OpenID Connect provider), then pages chosen by the URL hash
 // (#/events...) so the admin listener serves one index.html. Event fields are always rendered as
 // text (Preact escapes them): attack payloads shown here never execute.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { onSessionChange, signOut, token } from './api.ts';
+import { getJson, onSessionChange, signOut, token } from './api.ts';
+import { finishSignIn } from './oidc.ts';
 import { Login } from './pages/Login.tsx';
 import { Overview } from './pages/Overview.tsx';
 import { Events } from './pages/Events.tsx';
@@ -32,7 +34,21 @@ function currentRoute(): { page: string; query: URLSearchParams } {
 function App() {
   const [signedIn, setSignedIn] = useState(token() !== null);
   const [route, setRoute] = useState(currentRoute());
+  // Back from the provider's sign-in page: finished before the login screen shows.
+  const [signInError, setSignInError] = useState<string | undefined>(/[?&](code|error)=/.test(location.search) ? undefined : '');
+  const [user, setUser] = useState('');
   useEffect(() => onSessionChange(() => setSignedIn(token() !== null)), []);
+  useEffect(() => {
+    if (signInError === undefined) {
+      void finishSignIn().then((error) => {
+        setRoute(currentRoute()); // the page asked for before the round trip (put back without a hashchange)
+        setSignInError(error ?? '');
+      });
+    }
+  }, []);
+  useEffect(() => {
+    if (signedIn) getJson<{ user?: string }>('/api/session').then((s) => setUser(s.user ?? ''), () => setUser(''));
+  }, [signedIn]);
   useEffect(() => {
     const onHash = () => setRoute(currentRoute());
     addEventListener('hashchange', onHash);
@@ -42,7 +58,8 @@ function App() {
   useEffect(() => {
     document.title = signedIn ? `${page.title} · Portcullis` : 'Sign in · Portcullis';
   }, [page, signedIn]);
-  if (!signedIn) return <Login />;
+  if (signInError === undefined) return <main class="login" id="main" aria-busy="true"><p>Signing in…</p></main>;
+  if (!signedIn) return <Login initialError={signInError} />;
   const View = page.view;
   return (
     <div class="shell">
@@ -55,6 +72,7 @@ function App() {
             </a>
           ))}
         </nav>
+        {user && <span class="user" data-testid="signed-in-user">{user}</span>}
         <button type="button" class="link" onClick={signOut}>
           Sign out
         </button>

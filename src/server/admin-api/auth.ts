@@ -1,26 +1,21 @@
-// The admin token: `Authorization: Bearer <token>` on /api/* and /metrics when admin.token is set.
-// Compared in constant time (digests of equal length, so the token's length does not leak either).
-// Every admin route answers GET and HEAD only.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// The admin API's guard: every route answers GET and HEAD only and, when a credential is configured
+// (admin.token, admin.oidc), needs it (admin-credentials.ts).
 import { GatewayError } from '../../core/errors.ts';
 import type { AdminRoute } from '../admin.ts';
+import type { AdminCredentials } from '../admin-credentials.ts';
 import { sendProblem } from './respond.ts';
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-export function protect(token: string | undefined, route: AdminRoute): AdminRoute {
-  const expected = token === undefined ? undefined : digest(token);
-  return (req, res) => {
+export function protect(credentials: AdminCredentials, route: AdminRoute): AdminRoute {
+  return async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendProblem(res, new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', undefined, { headers: { allow: 'GET, HEAD' } }));
     }
-    if (expected !== undefined) {
-      const header = req.headers.authorization ?? '';
-      const given = /^Bearer +(\S+)\s*$/i.exec(header)?.[1];
-      if (given === undefined || !timingSafeEqual(digest(given), expected)) {
-        return sendProblem(res, new GatewayError('PCL_ERR_UNAUTHENTICATED', 'The admin API needs the admin token: Authorization: Bearer <token>.', {
-          headers: { 'www-authenticate': given === undefined ? 'Bearer realm="portcullis-admin"' : 'Bearer realm="portcullis-admin", error="invalid_token"' },
-        }));
+    if (credentials.configured) {
+      try {
+        await credentials.check(req.headers.authorization);
+      } catch (error) {
+        if (error instanceof GatewayError) return sendProblem(res, error);
+        throw error;
       }
     }
     return route(req, res);

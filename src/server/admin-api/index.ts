@@ -4,7 +4,7 @@
 //   /api/stats               rolling traffic figures and top-k
 //   /api/inventory, /api/inventory/openapi   discovery
 //   /api/alerts              anomaly findings (audit events of policy "anomaly")
-// All behind the admin token when one is configured. Shapes: docs/admin-api.yaml.
+// All behind the admin credentials when some are configured (admin.token, admin.oidc). Shapes: docs/admin-api.yaml.
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../../core/errors.ts';
 import type { InventoryRaw } from '../../observe/inventory/usage.ts';
@@ -14,6 +14,7 @@ import type { StatsRaw } from '../../observe/stats/rolling.ts';
 import { statsView } from '../../observe/stats/view.ts';
 import type { AuditStore } from '../../store/audit.ts';
 import type { AdminRoute } from '../admin.ts';
+import type { AdminCredentials } from '../admin-credentials.ts';
 import type { RouteInfo } from '../runtime.ts';
 import { protect } from './auth.ts';
 import { listAlerts } from './alerts.ts';
@@ -22,7 +23,6 @@ import { Query, sendJson, sendProblem } from './respond.ts';
 
 /** Where the figures come from: this process, or (cluster primary) every worker. */
 export interface AdminSources {
-  readonly token: string | undefined;
   readonly metrics: boolean;
   readonly api: boolean;
   readonly events: AuditStore | undefined;
@@ -43,7 +43,7 @@ function hasQuery(url: string | undefined, res: ServerResponse): boolean {
   }
 }
 
-export function adminRoutes(s: AdminSources): Map<string, AdminRoute> {
+export function adminRoutes(s: AdminSources, credentials: AdminCredentials): Map<string, AdminRoute> {
   const routes = new Map<string, AdminRoute>();
   if (s.metrics) {
     routes.set('/metrics', async (_req, res) => {
@@ -77,6 +77,6 @@ export function adminRoutes(s: AdminSources): Map<string, AdminRoute> {
       sendJson(res, 200, openapiDraft(inventoryView(s.routes(), await s.inventory())));
     });
   }
-  for (const [path, route] of routes) routes.set(path, protect(s.token, route));
+  for (const [path, route] of routes) routes.set(path, protect(credentials, route));
   return routes;
 }
