@@ -44,7 +44,7 @@ describe('admin API with single sign-on', () => {
     });
     const page = await get(gw, '/');
     assert.match(page.headers.get('content-security-policy') ?? '', new RegExp(`connect-src 'self' ${provider.issuer}[;\\s]`));
-    assert.equal((await (await get(oidcOnly, '/api/login-options')).json()).token, false);
+    assert.equal(((await (await get(oidcOnly, "/api/login-options")).json()) as { token: boolean }).token, false);
   });
 
   test('an ID token with an allowed role opens every admin route; the admin token still works', async () => {
@@ -62,7 +62,7 @@ describe('admin API with single sign-on', () => {
     for (const path of ['/api/session', '/api/events', '/api/consumers']) {
       const res = await get(gw, path, viewer);
       assert.equal(res.status, 403, path);
-      assert.equal((await res.json()).code, 'PCL_ERR_FORBIDDEN');
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_FORBIDDEN');
     }
     const bad = [
       await provider.mint(alice, { audience: 'another-client' }),
