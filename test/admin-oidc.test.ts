@@ -44,7 +44,7 @@ describe('admin API with single sign-on', () => {
     });
     const page = await get(gw, '/');
     assert.match(page.headers.get('content-security-policy') ?? '', new RegExp(`connect-src 'self' ${provider.issuer}[;\\s]`));
-    assert.equal(((await (await get(oidcOnly, "/api/login-options")).json()) as { token: boolean }).token, false);
+    assert.equal(((await (await get(oidcOnly, '/api/login-options')).json()) as { token: boolean }).token, false);
   });
 
   test('an ID token with an allowed role opens every admin route; the admin token still works', async () => {
