@@ -2,8 +2,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pino from 'pino';
 import { startGateway, type RunningGateway } from '../../src/server/gateway.ts';
+import { startUpstream, type TestUpstream } from './upstream.ts';
 
 export interface TestGateway {
   readonly url: string;
@@ -53,4 +55,35 @@ apis:
       - path: /*
         operationId: all
 ${extra}`;
+}
+
+/** The usual test config: ephemeral listener, admin off, one upstream `backend`; `apis` is the YAML list under `apis:`. */
+export function apisYaml(upstreamUrl: string, apis: string): string {
+  return `listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+upstreams: { backend: { url: ${upstreamUrl} } }
+apis:
+${apis}`;
+}
+
+export interface SuiteGateway {
+  readonly upstream: TestUpstream;
+  readonly gw: TestGateway;
+}
+
+/**
+ * For a describe block: a recording upstream and a gateway of `apisYaml(upstream, apis)` started before
+ * its tests and closed after them. Read the fields inside tests (they are set by then).
+ */
+export function suiteGateway(apis: string, files: Record<string, string> = {}): SuiteGateway {
+  const suite = {} as { upstream: TestUpstream; gw: TestGateway };
+  before(async () => {
+    suite.upstream = await startUpstream();
+    suite.gw = await startTestGateway(apisYaml(suite.upstream.url, apis), files);
+  });
+  after(async () => {
+    await suite.gw?.close();
+    await suite.upstream?.close();
+  });
+  return suite;
 }

@@ -2,9 +2,8 @@
 // their schemas (with coercion), multipart encodings and file sizes enforced, bodies forwarded byte
 // for byte, and broken multipart refused before the upstream sees it.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
-import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { describe, test } from 'node:test';
+import { suiteGateway } from '../../../test/helpers/gateway.ts';
 
 const spec = `openapi: 3.1.0
 info: { title: forms, version: '1' }
@@ -49,31 +48,16 @@ paths:
 type Problem = { code: string; errors?: { in: string; pointer?: string; message: string }[] };
 
 describe('validate policy: form bodies', () => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
-
-  before(async () => {
-    upstream = await startUpstream();
-    gw = await startTestGateway(
-      `listeners: [{ port: 0, host: 127.0.0.1 }]
-admin: { enabled: false }
-upstreams: { backend: { url: ${upstream.url} } }
-apis:
-  - name: forms
+  const suite = suiteGateway(
+    `  - name: forms
     spec: ./spec.yaml
     upstream: backend
     policies:
       validate: { multipart: { maxFileSize: 2kb, maxParts: 8 } }
 `,
-      { 'spec.yaml': spec },
-    );
-  });
-  after(async () => {
-    await gw.close();
-    await upstream.close();
-  });
-
-  const post = (path: string, body: string | FormData, headers: Record<string, string> = {}) => fetch(`${gw.url}${path}`, { method: 'POST', body, headers });
+    { 'spec.yaml': spec },
+  );
+  const post = (path: string, body: string | FormData, headers: Record<string, string> = {}) => fetch(`${suite.gw.url}${path}`, { method: 'POST', body, headers });
   async function refused(res: Response): Promise<Problem> {
     assert.equal(res.status, 400);
     assert.equal(res.headers.get('content-type'), 'application/problem+json');
@@ -85,15 +69,15 @@ apis:
     const body = 'name=Ada&age=36&tags=a&tags=b';
     const res = await post('/profile', body, { 'content-type': 'application/x-www-form-urlencoded' });
     assert.equal(res.status, 200);
-    assert.equal(upstream.received.at(-1)!.body.toString(), body);
+    assert.equal(suite.upstream.received.at(-1)!.body.toString(), body);
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
-    const before = upstream.received.length;
+    const before = suite.upstream.received.length;
     assert.equal((await refused(await post('/profile', 'name=Ada&age=old', form))).errors![0]!.pointer, '/age');
     await refused(await post('/profile', 'age=3', form)); // name required
     await refused(await post('/profile', 'name=Ada&role=admin', form)); // undeclared field
     await refused(await post('/profile', 'name=a&tags=1&tags=2&tags=3&tags=4', form));
     await refused(await post('/profile', 'name=a&name=b', form)); // a scalar sent twice
-    assert.equal(upstream.received.length, before);
+    assert.equal(suite.upstream.received.length, before);
   });
 
   test('multipart: a valid upload passes byte for byte', async () => {
@@ -104,13 +88,13 @@ apis:
     form.set('image', png(1500), 'me.png');
     const res = await post('/avatar', form);
     assert.equal(res.status, 200);
-    const received = upstream.received.at(-1)!;
+    const received = suite.upstream.received.at(-1)!;
     assert.match(String(received.headers['content-type']), /^multipart\/form-data; boundary=/);
     assert.ok(received.body.includes(Buffer.from(new Uint8Array(1500).fill(0x89))));
   });
 
   test('multipart: field schemas, encodings, file sizes and JSON parts are enforced', async () => {
-    const before = upstream.received.length;
+    const before = suite.upstream.received.length;
     const make = (fields: [string, string | Blob, string?][]) => {
       const form = new FormData();
       for (const [name, value, filename] of fields) typeof value === 'string' ? form.append(name, value) : form.append(name, value, filename);
@@ -128,11 +112,11 @@ apis:
     assert.match(await message(make([image, ['meta', new Blob(['{}'], { type: 'application/json' })]])), /\/meta must have required property 'alt'/);
     const nine = make([image, ...Array.from({ length: 8 }, (_, i): [string, string] => ['caption', String(i)])]);
     assert.match(await message(nine), /more than 8 parts/);
-    assert.equal(upstream.received.length, before, 'nothing invalid reached the upstream');
+    assert.equal(suite.upstream.received.length, before, 'nothing invalid reached the upstream');
   });
 
   test('multipart: broken framing is refused without echoing anything back', async () => {
-    const before = upstream.received.length;
+    const before = suite.upstream.received.length;
     const type = { 'content-type': 'multipart/form-data; boundary=XX' };
     const broken = ['--XX\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n<script>', 'just text', '--XX\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XX--'];
     for (const body of broken) {
@@ -142,6 +126,6 @@ apis:
     }
     const noBoundary = await refused(await post('/avatar', '--XX--', { 'content-type': 'multipart/form-data' }));
     assert.match(noBoundary.errors![0]!.message, /without a valid boundary/);
-    assert.equal(upstream.received.length, before);
+    assert.equal(suite.upstream.received.length, before);
   });
 });

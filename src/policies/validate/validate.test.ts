@@ -1,9 +1,8 @@
 // Through a real gateway and upstream: what the document allows passes byte for byte, the rest is
 // refused before the upstream sees it.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
-import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { describe, test } from 'node:test';
+import { suiteGateway } from '../../../test/helpers/gateway.ts';
 
 const spec30 = `openapi: 3.0.3
 info: { title: t, version: '1' }
@@ -45,31 +44,17 @@ components:
 `;
 
 describe('validate policy (OpenAPI 3.0)', () => {
-  let upstream: TestUpstream;
-  let gw: TestGateway;
-  const call = (path: string, init: RequestInit = {}) =>
-    fetch(`${gw.url}/v1${path}`, { ...init, headers: { 'x-tenant': 'acme', ...(init.headers as Record<string, string>) } });
-
-  before(async () => {
-    upstream = await startUpstream();
-    gw = await startTestGateway(
-      `listeners: [{ port: 0, host: 127.0.0.1 }]
-admin: { enabled: false }
-upstreams: { backend: { url: ${upstream.url} } }
-apis:
-  - name: items
+  const suite = suiteGateway(
+    `  - name: items
     spec: ./spec.yaml
     upstream: backend
     policies:
       validate: {}
 `,
-      { 'spec.yaml': spec30 },
-    );
-  });
-  after(async () => {
-    await gw.close();
-    await upstream.close();
-  });
+    { 'spec.yaml': spec30 },
+  );
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(`${suite.gw.url}/v1${path}`, { ...init, headers: { 'x-tenant': 'acme', ...(init.headers as Record<string, string>) } });
 
   async function refused(res: Response, status = 400): Promise<{ code: string; errors?: { in: string; name?: string; message: string }[] }> {
     assert.equal(res.status, status);
@@ -82,28 +67,28 @@ apis:
     const body = '{"name":"box","note":null,"children":[{"name":"lid"}]}';
     const res = await call('/items', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     assert.equal(res.status, 200);
-    assert.equal(upstream.received.at(-1)!.body.toString(), body);
+    assert.equal(suite.upstream.received.at(-1)!.body.toString(), body);
     assert.equal((await call('/items/7')).status, 200);
   });
 
   test('parameters are checked with their types, styles and limits', async () => {
-    const before = upstream.received.length;
+    const before = suite.upstream.received.length;
     assert.equal((await refused(await call('/items?limit=500'))).errors![0]!.name, 'limit');
     await refused(await call('/items?limit=ten'));
     await refused(await call('/items?limit=1&limit=2')); // scalar sent twice: parameter pollution
     await refused(await call('/items?tag=waytoolongvalue'));
     await refused(await call('/items?filter[color]=green'));
     await refused(await call('/items?unknown=1'));
-    const noHeader = await fetch(`${gw.url}/v1/items`);
+    const noHeader = await fetch(`${suite.gw.url}/v1/items`);
     assert.equal((await refused(noHeader)).errors![0]!.message, 'is required');
     await refused(await call('/items', { headers: { 'x-tenant': 'ACME<script>' } }));
     await refused(await call('/items/0')); // exclusiveMinimum (3.0 boolean form)
     await refused(await call('/items/abc'));
-    assert.equal(upstream.received.length, before, 'nothing invalid reached the upstream');
+    assert.equal(suite.upstream.received.length, before, 'nothing invalid reached the upstream');
   });
 
   test('bodies: media type, JSON, schema (recursive), required', async () => {
-    const before = upstream.received.length;
+    const before = suite.upstream.received.length;
     const post = (body: string, type = 'application/json') => call('/items', { method: 'POST', body, headers: { 'content-type': type } });
     assert.equal((await refused(await post('name=x', 'application/x-www-form-urlencoded'), 415)).code, 'PCL_ERR_UNSUPPORTED_MEDIA_TYPE');
     assert.equal((await refused(await post('{"name":'))).errors![0]!.message, 'is not valid JSON');
@@ -112,7 +97,7 @@ apis:
     await refused(await post('{}'));
     await refused(await call('/items', { method: 'POST' }));
     await refused(await post(`${'['.repeat(100)}${']'.repeat(100)}`));
-    assert.equal(upstream.received.length, before, 'nothing invalid reached the upstream');
+    assert.equal(suite.upstream.received.length, before, 'nothing invalid reached the upstream');
   });
 
   test('refusals never echo the offending value', async () => {
