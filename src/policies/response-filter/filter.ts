@@ -1,69 +1,110 @@
 // Removes from a JSON value what its response schema does not let the client see: undeclared
 // properties (unless additionalProperties allows them), writeOnly and x-portcullis-sensitive ones, and
-// configured names; role-gated ones (x-portcullis-read-roles, `visibleTo`) unless the caller has the role. allOf/oneOf/anyOf contribute the union of their properties. The schema graph may
-// be cyclic; the walk follows the data, which is finite, and stops at a fixed depth.
+// configured names; role-gated ones (x-portcullis-read-roles, `visibleTo`) unless the caller has the
+// role. allOf/oneOf/anyOf contribute the union of their properties. The schema graph may be cyclic;
+// the walk follows the data, which is finite, and stops at a fixed depth. What to do with a property
+// name in an object schema is decided once and remembered (the same keys come back in every item and
+// every response); only role gates are checked per caller.
 
-import { itemsOf, objectView } from '../../openapi/schema-view.ts';
+import { itemsOf, objectView, type ObjectView } from '../../openapi/schema-view.ts';
 
 const MAX_DEPTH = 64;
+/** Property names remembered per object schema: beyond, decisions are made afresh (undeclared names can be many). */
+const MAX_PLANS = 1000;
 
 export interface FilterOptions {
   readonly removeUndeclared: boolean;
   readonly sensitive: ReadonlySet<string>;
   /** Property name → roles that may see it (config `visibleTo`), besides x-portcullis-read-roles. */
   readonly roleGated: ReadonlyMap<string, readonly string[]>;
-  /** The caller's roles. */
-  readonly roles: readonly string[];
 }
 
-/** Returns the filtered value and whether anything was removed. */
-export function filterValue(value: unknown, schema: any, options: FilterOptions, removed: string[], depth = 0): unknown {
-  if (schema === null || typeof schema !== 'object' || depth > MAX_DEPTH) return value;
-  if (Array.isArray(value)) {
-    const items = itemsOf(schema);
-    if (!items) return value;
-    let changed = false;
-    const out = value.map((v) => {
-      const f = filterValue(v, items, options, removed, depth + 1);
-      if (f !== v) changed = true;
-      return f;
-    });
-    return changed ? out : value;
-  }
-  if (value === null || typeof value !== 'object') return value;
-  const view = objectView(schema);
-  if (!view.declaresShape && options.sensitive.size === 0 && options.roleGated.size === 0) return value;
-  // Built only once something changes, from the keys kept so far: no spread-then-delete, which turns
-  // objects into slow dictionaries for JSON.stringify.
-  let out: Record<string, unknown> | undefined;
-  const keys = Object.keys(value);
-  const source = value as Record<string, unknown>;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const child = source[key];
-    const prop = view.properties.get(key);
-    let keep: boolean;
-    let childSchema: any;
-    const gate = options.roleGated.get(key) ?? (Array.isArray(prop?.['x-portcullis-read-roles']) ? prop['x-portcullis-read-roles'] : undefined);
-    if (options.sensitive.has(key) || (gate !== undefined && !gate.some((r: string) => options.roles.includes(r)))) keep = false;
-    else if (prop !== undefined) {
-      keep = !(prop?.writeOnly === true || prop?.['x-portcullis-sensitive'] === true);
-      childSchema = prop;
-    } else if (view.additional === false) keep = false;
-    else if (typeof view.additional === 'object') {
-      keep = true;
-      childSchema = view.additional;
-    } else keep = view.additional === true || !view.declaresShape || !options.removeUndeclared;
-    if (!keep) {
-      removed.push(key);
-      out ??= copyUpTo(source, keys, i);
-      continue;
+/** What happens to one property name of one object schema. */
+interface Plan {
+  readonly keep: boolean;
+  /** Kept only for callers with one of these roles. */
+  readonly gate: readonly string[] | undefined;
+  /** The schema its value is filtered with (none: kept as is). */
+  readonly child: unknown;
+}
+
+const DROP: Plan = { keep: false, gate: undefined, child: undefined };
+const KEEP_AS_IS: Plan = { keep: true, gate: undefined, child: undefined };
+
+export type ResponseFilter = (value: unknown, schema: unknown, roles: readonly string[], removed: string[] | undefined) => unknown;
+
+/** A filter for one policy's options, with its decisions remembered per schema. */
+export function compileFilter(options: FilterOptions): ResponseFilter {
+  const plans = new WeakMap<ObjectView, Map<string, Plan>>();
+  const planOf = (view: ObjectView, key: string): Plan => {
+    let byKey = plans.get(view);
+    if (byKey === undefined) plans.set(view, (byKey = new Map()));
+    let plan = byKey.get(key);
+    if (plan === undefined) {
+      plan = decide(view, key, options);
+      if (byKey.size < MAX_PLANS) byKey.set(key, plan);
     }
-    const filtered = childSchema ? filterValue(child, childSchema, options, removed, depth + 1) : child;
-    if (filtered !== child) out ??= copyUpTo(source, keys, i);
-    if (out !== undefined) put(out, key, filtered);
+    return plan;
+  };
+  const skipsShapeless = options.sensitive.size === 0 && options.roleGated.size === 0;
+
+  const filter = (value: unknown, schema: any, roles: readonly string[], removed: string[] | undefined, depth: number): unknown => {
+    if (schema === null || typeof schema !== 'object' || depth > MAX_DEPTH) return value;
+    if (Array.isArray(value)) {
+      const items = itemsOf(schema);
+      if (!items) return value;
+      let out: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const f = filter(value[i], items, roles, removed, depth + 1);
+        if (f !== value[i]) (out ??= value.slice())[i] = f;
+      }
+      return out ?? value;
+    }
+    if (value === null || typeof value !== 'object') return value;
+    const view = objectView(schema);
+    if (!view.declaresShape && skipsShapeless) return value;
+    // Built only once something changes, from the keys kept so far: no spread-then-delete, which turns
+    // objects into slow dictionaries for JSON.stringify.
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(value);
+    const source = value as Record<string, unknown>;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const plan = planOf(view, key);
+      if (!plan.keep || (plan.gate !== undefined && !plan.gate.some((r) => roles.includes(r)))) {
+        removed?.push(key);
+        out ??= copyUpTo(source, keys, i);
+        continue;
+      }
+      const child = source[key];
+      const filtered = plan.child === undefined ? child : filter(child, plan.child, roles, removed, depth + 1);
+      if (filtered !== child) out ??= copyUpTo(source, keys, i);
+      if (out !== undefined) put(out, key, filtered);
+    }
+    return out ?? value;
+  };
+  return (value, schema, roles, removed) => filter(value, schema, roles, removed, 0);
+}
+
+/** One-off filtering (tests, tools): the same as a compiled filter's. */
+export function filterValue(value: unknown, schema: unknown, options: FilterOptions & { readonly roles: readonly string[] }, removed: string[]): unknown {
+  return compileFilter(options)(value, schema, options.roles, removed);
+}
+
+function decide(view: ObjectView, key: string, options: FilterOptions): Plan {
+  if (options.sensitive.has(key)) return DROP;
+  const prop = view.properties.get(key);
+  const readRoles = prop?.['x-portcullis-read-roles'];
+  const gate = options.roleGated.get(key) ?? (Array.isArray(readRoles) ? (readRoles as string[]) : undefined);
+  if (prop !== undefined) {
+    if (prop?.writeOnly === true || prop?.['x-portcullis-sensitive'] === true) return DROP;
+    return { keep: true, gate, child: prop };
   }
-  return out ?? value;
+  if (view.additional === false) return DROP;
+  if (typeof view.additional === 'object') return { keep: true, gate, child: view.additional };
+  const keep = view.additional === true || !view.declaresShape || !options.removeUndeclared;
+  if (!keep) return DROP;
+  return gate === undefined ? KEEP_AS_IS : { keep: true, gate, child: undefined };
 }
 
 function copyUpTo(source: Record<string, unknown>, keys: readonly string[], end: number): Record<string, unknown> {

@@ -6,7 +6,7 @@ import type { PolicyFactory } from '../../core/policy.ts';
 import { NOT_JSON } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
 import type { SpecOperation } from '../../openapi/operations.ts';
-import { filterValue, type FilterOptions } from './filter.ts';
+import { compileFilter } from './filter.ts';
 import { responseFilterSchema, type ResponseFilterConfig } from './schema.ts';
 
 export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
@@ -17,6 +17,7 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
   create(config, env) {
     if (!env.operations) throw new Error('response-filter needs an API with an OpenAPI document (spec)');
     const base = { removeUndeclared: config.undeclared === 'remove', sensitive: new Set(config.sensitive), roleGated: new Map(config.visibleTo.map((v) => [v.property, v.roles] as const)) };
+    const filter = compileFilter(base);
     const operations = env.operations;
     return {
       responseBodyLimit: toBytes(config.maxBodySize),
@@ -26,13 +27,12 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
         const op = ctx.operationId === undefined ? undefined : operations.get(ctx.operationId);
         const schema = op ? responseSchema(op, head.statusCode, body.mediaType) : undefined;
         if (!schema && base.sensitive.size === 0 && base.roleGated.size === 0) return undefined;
-        const options: FilterOptions = { ...base, roles: ctx.identity?.roles ?? [] };
         const value = body.json();
         if (value === NOT_JSON) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is not valid JSON.');
-        const removed: string[] = [];
-        const filtered = filterValue(value, schema ?? {}, options, removed);
+        const removed = env.logger.isLevelEnabled('debug') ? [] : undefined;
+        const filtered = filter(value, schema ?? {}, ctx.identity?.roles ?? [], removed);
         if (filtered === value) return undefined;
-        if (env.logger.isLevelEnabled('debug')) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, removed: [...new Set(removed)].slice(0, 20) }, 'response properties removed');
+        if (removed) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, removed: [...new Set(removed)].slice(0, 20) }, 'response properties removed');
         return { json: filtered };
       },
     };
