@@ -18,7 +18,9 @@ import { AuditWriter } from './audit/writer.ts';
 import { AlertEngine } from './alerts/engine.ts';
 import { Watcher } from './alerts/watcher.ts';
 import { WebhookSender } from './alerts/webhook.ts';
-import { AnomalyDetectors } from './anomaly/detectors.ts';
+import { sharedBlocks } from './anomaly/blocks.ts';
+import { joinClusterBlocks } from './anomaly/block-sync.ts';
+import { AnomalyDetectors, enforcing } from './anomaly/detectors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { RequestObserver } from './observer.ts';
 
@@ -84,9 +86,13 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
   const metrics = new GatewayMetrics(() => writer);
   const sink = writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) };
   const observer = new RequestObserver(o.runtime, metrics, sink, (error) => logger.error({ err: error }, 'request observer failed'));
-  const watching = alerts.rules.length > 0 || alerts.anomalies.idEnumeration !== undefined || alerts.anomalies.scanning !== undefined;
+  const watching = alerts.rules.length > 0 || Object.values(alerts.anomalies).some((d) => d !== undefined);
   const sender = watching ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
-  if (sender) observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
+  if (sender) {
+    const blocks = sharedBlocks();
+    if (enforcing(alerts.anomalies)) joinClusterBlocks(blocks);
+    observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies, blocks), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
+  }
   return {
     observer,
     metrics,
