@@ -4,7 +4,7 @@
 // `warmup` intervals, the current interval fires when it holds at least `minRequests` requests and
 //  - more than `rateFactor` × the baseline count (PCL_ANOMALY_RATE_JUMP), or
 //  - an error ratio above both `errorFactor` × the baseline ratio and `minErrorRatio` (PCL_ANOMALY_ERROR_JUMP).
-// At most once per caller and interval. At most MAX_TRACKED callers; the one idle longest is forgotten first.
+// Each at most once per caller and interval. At most MAX_TRACKED callers; the one idle longest is forgotten first.
 import type { RequestContext } from '../../core/context.ts';
 import { toMs } from '../../config/units.ts';
 import type { AnomaliesConfig } from '../alerts/schema.ts';
@@ -21,7 +21,9 @@ interface Baseline {
   ratio: number;
   /** Intervals completed since the caller was first seen. */
   seen: number;
-  fired: boolean;
+  /** Fired in the current interval: for the rate, for the error ratio. */
+  rateFired: boolean;
+  errorFired: boolean;
 }
 
 export class RateJump implements Detector {
@@ -42,7 +44,7 @@ export class RateJump implements Detector {
     let b = this.#baselines.get(caller);
     if (b === undefined) {
       if (this.#baselines.size >= MAX_TRACKED) this.#baselines.delete(this.#baselines.keys().next().value!);
-      b = { start: now, count: 0, errors: 0, rate: 0, ratio: 0, seen: 0, fired: false };
+      b = { start: now, count: 0, errors: 0, rate: 0, ratio: 0, seen: 0, rateFired: false, errorFired: false };
       this.#baselines.set(caller, b);
     } else if (now - b.start >= this.#intervalMs) {
       this.#roll(b, now);
@@ -52,16 +54,19 @@ export class RateJump implements Detector {
     }
     b.count++;
     if (status >= 400) b.errors++;
-    if (b.fired || b.seen < c.warmup || b.count < c.minRequests) return undefined;
-    const base = { detector: 'rate-jump', caller, by: c.by, requests: b.count, intervalSeconds: this.#intervalMs / 1000 };
-    if (b.count > c.rateFactor * b.rate) {
-      b.fired = true;
-      return { reason: 'PCL_ANOMALY_RATE_JUMP', blockKey, details: { ...base, baselineRequests: round(b.rate), rateFactor: c.rateFactor } };
+    if (b.seen < c.warmup || b.count < c.minRequests) return undefined;
+    if (!b.rateFired && b.count > c.rateFactor * b.rate) {
+      b.rateFired = true;
+      return { reason: 'PCL_ANOMALY_RATE_JUMP', blockKey, details: { detector: 'rate-jump', caller, by: c.by, requests: b.count, baselineRequests: round(b.rate), rateFactor: c.rateFactor, intervalSeconds: this.#intervalMs / 1000 } };
     }
     const ratio = b.errors / b.count;
-    if (ratio > c.minErrorRatio && ratio > c.errorFactor * b.ratio) {
-      b.fired = true;
-      return { reason: 'PCL_ANOMALY_ERROR_JUMP', blockKey, details: { ...base, errors: b.errors, errorRatio: round(ratio), baselineErrorRatio: round(b.ratio), errorFactor: c.errorFactor } };
+    if (!b.errorFired && ratio > c.minErrorRatio && ratio > c.errorFactor * b.ratio) {
+      b.errorFired = true;
+      return {
+        reason: 'PCL_ANOMALY_ERROR_JUMP',
+        blockKey,
+        details: { detector: 'rate-jump', caller, by: c.by, requests: b.count, errors: b.errors, errorRatio: round(ratio), baselineErrorRatio: round(b.ratio), errorFactor: c.errorFactor, intervalSeconds: this.#intervalMs / 1000 },
+      };
     }
     return undefined;
   }
@@ -83,7 +88,8 @@ export class RateJump implements Detector {
     b.start += elapsed * this.#intervalMs;
     b.count = 0;
     b.errors = 0;
-    b.fired = false;
+    b.rateFired = false;
+    b.errorFired = false;
   }
 }
 
