@@ -54,7 +54,8 @@ export class AnomalyDetectors {
         found(finding);
         continue;
       }
-      const until = now + blockMs;
+      // Wall-clock time, as the checks use (the observer's `now` comes from the monotonic clock).
+      const until = Date.now() + blockMs;
       this.#blocks.add(finding.blockKey, until);
       found({ ...finding, details: { ...finding.details, blocked: true, blockedUntil: until, block: finding.blockKey } });
     }
