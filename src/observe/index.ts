@@ -19,6 +19,7 @@ import { AlertEngine } from './alerts/engine.ts';
 import { Watcher } from './alerts/watcher.ts';
 import { WebhookSender } from './alerts/webhook.ts';
 import { sharedBlocks } from './anomaly/blocks.ts';
+import { shareBlocksThroughRedis, type BlockSharing } from './anomaly/block-redis.ts';
 import { joinClusterBlocks } from './anomaly/block-sync.ts';
 import { AnomalyDetectors, enforcing } from './anomaly/detectors.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -86,11 +87,16 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
   const metrics = new GatewayMetrics(() => writer);
   const sink = writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) };
   const observer = new RequestObserver(o.runtime, metrics, sink, (error) => logger.error({ err: error }, 'request observer failed'));
-  const watching = alerts.rules.length > 0 || Object.values(alerts.anomalies).some((d) => d !== undefined);
+  const a = alerts.anomalies;
+  const watching = alerts.rules.length > 0 || [a.idEnumeration, a.scanning, a.credentialStuffing, a.rateJump].some((d) => d !== undefined);
   const sender = watching ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
+  let sharing: BlockSharing | undefined;
   if (sender) {
     const blocks = sharedBlocks();
-    if (enforcing(alerts.anomalies)) joinClusterBlocks(blocks);
+    if (enforcing(a)) {
+      joinClusterBlocks(blocks);
+      if (a.shareBlocks) sharing = await shareBlocksThroughRedis(blocks, a.shareBlocks.redis, a.shareBlocks.prefix, logger.child({ component: 'anomaly' }));
+    }
     observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies, blocks), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
   }
   return {
@@ -114,6 +120,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     }),
     async close() {
       sender?.close();
+      sharing?.close();
       await writer?.close();
       await store?.close();
     },

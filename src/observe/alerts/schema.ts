@@ -52,6 +52,7 @@ export interface AnomaliesConfig {
     minErrorRatio: number;
     by: 'ip' | 'consumer';
   } & Reaction;
+  shareBlocks?: { redis: string; prefix: string };
 }
 
 const dur = (description: string, dflt: string) => ({ ...durationSchema, description: `${description} ${durationSchema.description}`, default: dflt });
@@ -120,5 +121,9 @@ export const alertsSchema = closed('Alerts: rules over denials, errors and anoma
       by: { type: 'string', enum: ['ip', 'consumer'], default: 'consumer', description: 'The caller: consumer (client IP when unauthenticated) or client IP.' },
       ...reaction('the caller (consumer, or client IP)'),
     }),
+    shareBlocks: closed('Share the blocks of enforce-mode detectors with the other gateways using the same Redis (pub/sub, and a sorted set a starting gateway catches up from). Without it, blocks are shared by the --workers of one gateway only.', {
+      redis: { type: 'string', pattern: '^rediss?://', description: 'Redis URL (redis:// or rediss://; not a Redis Cluster). Use ${ENV} or ${file:...} for passwords.' },
+      prefix: { type: 'string', pattern: '^[A-Za-z0-9_:.-]{1,32}$', default: 'pcl', description: 'Prefix of the Redis key and channel ("<prefix>:anomaly-blocks").' },
+    }, { required: ['redis'] }),
   }, { default: {} }),
 }, { default: {} });

@@ -23,7 +23,7 @@ interface Armed {
 
 /** Whether some detector blocks (the gateway then checks the block table). */
 export function enforcing(config: AnomaliesConfig): boolean {
-  return Object.values(config).some((d: Reaction | undefined) => d?.mode === 'enforce');
+  return [config.idEnumeration, config.scanning, config.credentialStuffing, config.rateJump].some((d) => d?.mode === 'enforce');
 }
 
 export class AnomalyDetectors {
