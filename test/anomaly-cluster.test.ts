@@ -68,7 +68,7 @@ apis:
     gw = startCli(['serve', '-c', configPath, '--workers', '2', '--no-watch']);
     base = `http://127.0.0.1:${port}`;
     admin = `http://127.0.0.1:${adminPort}`;
-    await waitUntil('readyz 200', async () => (await get(`${admin}/readyz`)).status === 200, 60_000, 100);
+    await waitUntil('readyz 200', async () => (await get(`${admin}/readyz`).catch(() => ({ status: 0 }))).status === 200, 100_000, 100);
   });
 
   after(async () => {
