@@ -6,6 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { RequestContext } from '../src/core/context.ts';
+import { AlertEngine } from '../src/observe/alerts/engine.ts';
+import { Watcher } from '../src/observe/alerts/watcher.ts';
+import { WebhookSender } from '../src/observe/alerts/webhook.ts';
+import { Blocks } from '../src/observe/anomaly/blocks.ts';
+import { AnomalyDetectors } from '../src/observe/anomaly/detectors.ts';
 import { AuditWriter } from '../src/observe/audit/writer.ts';
 import { GatewayMetrics } from '../src/observe/metrics.ts';
 import { RequestObserver } from '../src/observe/observer.ts';
@@ -26,6 +31,7 @@ function context(i: number, deny: boolean): RequestContext {
   ctx.path = `/orders/${i}`;
   ctx.api = 'shop';
   ctx.operationId = 'getOrder';
+  ctx.params = { id: String(i) };
   ctx.upstreamMs = 0.5;
   if (deny) {
     ctx.errorCode = 'PCL_ERR_FORBIDDEN';
@@ -48,6 +54,18 @@ const logger = pino({ level: 'silent' });
 await measure('metrics + stats + inventory (allowed)', new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {}), false);
 await measure('same, through a catch-all route', new RequestObserver(() => catchAll, new GatewayMetrics(() => undefined), undefined, () => {}), false);
 await measure('metrics + stats + inventory (denied)', new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {}), true);
+// Every anomaly detector on, in report mode (anonymous calls: 1,000 callers by client IP).
+const anomalies = {
+  idEnumeration: { distinctIds: 100, window: '1m', by: 'consumer', mode: 'report', blockFor: '10m' },
+  scanning: { notFound: 30, window: '1m', mode: 'report', blockFor: '10m' },
+  credentialStuffing: { distinctCredentials: 20, window: '10m', ipv4Prefix: 24, ipv6Prefix: 64, mode: 'report', blockFor: '10m' },
+  rateJump: { interval: '10s', smoothing: 0.2, warmup: 6, minRequests: 50, rateFactor: 5, errorFactor: 3, minErrorRatio: 0.5, by: 'consumer', mode: 'report', blockFor: '10m' },
+} as const;
+const watched = new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {});
+const sender = new WebhookSender(logger);
+watched.watcher = new Watcher(new AnomalyDetectors(anomalies, new Blocks()), new AlertEngine({ webhooks: [], rules: [], anomalies }, sender, logger), undefined);
+await measure('+ every anomaly detector (allowed)', watched, false);
+sender.close();
 const dir = await mkdtemp(join(tmpdir(), 'pcl-observe-bench-'));
 const store = new SqliteStore(join(dir, 'audit.db'));
 await store.migrate();

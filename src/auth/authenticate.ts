@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Identity, RequestContext } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
 import { AuthFailure, AuthUnavailable } from './failure.ts';
+import { credentialFingerprint } from './fingerprint.ts';
 import { applyIdentity, mergeIdentities, type IdentityHeaderNames } from './identity.ts';
 import type { FailureLimiter } from './limiter.ts';
 
@@ -137,6 +138,7 @@ function refused(ctx: RequestContext, plan: Plan, o: RunOptions, a: Authenticato
   const failure = error instanceof AuthFailure ? error : new AuthFailure('malformed', undefined, { cause: error });
   if (!(error instanceof AuthFailure)) o.logger.error({ reqId: ctx.id, scheme: a.name, err: error }, 'unexpected error while verifying a credential');
   record(ctx, o, a, failure);
+  ctx.failedCredential = credentialFingerprint(a.name, credential);
   if (o.limiter?.fail(ctx.clientIp)) o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp }, 'too many failed authentications: client address locked out');
   const id = o.credentialLimiter === undefined ? undefined : a.credentialId?.(credential);
   if (id !== undefined && o.credentialLimiter!.fail(`${a.kind}:${id}`)) o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications: credential locked out');

@@ -50,6 +50,8 @@ export class RequestContext {
   readonly readAtStart: number;
   readonly writtenAtStart: number;
   errorCode: ErrorCode | undefined = undefined;
+  /** A refused credential's keyed fingerprint (auth/fingerprint.ts; never the credential), for the credential-stuffing detector. */
+  failedCredential: string | undefined = undefined;
   /** The request body once a policy has read it (see core/body.ts); then forwarded from memory. */
   body: Buffer | undefined = undefined;
   bodyReading: Promise<Buffer> | undefined = undefined;

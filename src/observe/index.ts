@@ -18,7 +18,10 @@ import { AuditWriter } from './audit/writer.ts';
 import { AlertEngine } from './alerts/engine.ts';
 import { Watcher } from './alerts/watcher.ts';
 import { WebhookSender } from './alerts/webhook.ts';
-import { AnomalyDetectors } from './anomaly/detectors.ts';
+import { sharedBlocks } from './anomaly/blocks.ts';
+import { shareBlocksThroughRedis, type BlockSharing } from './anomaly/block-redis.ts';
+import { joinClusterBlocks } from './anomaly/block-sync.ts';
+import { AnomalyDetectors, enforcing } from './anomaly/detectors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { RequestObserver } from './observer.ts';
 
@@ -84,9 +87,18 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
   const metrics = new GatewayMetrics(() => writer);
   const sink = writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) };
   const observer = new RequestObserver(o.runtime, metrics, sink, (error) => logger.error({ err: error }, 'request observer failed'));
-  const watching = alerts.rules.length > 0 || alerts.anomalies.idEnumeration !== undefined || alerts.anomalies.scanning !== undefined;
+  const a = alerts.anomalies;
+  const watching = alerts.rules.length > 0 || [a.idEnumeration, a.scanning, a.credentialStuffing, a.rateJump].some((d) => d !== undefined);
   const sender = watching ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
-  if (sender) observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
+  let sharing: BlockSharing | undefined;
+  if (sender) {
+    const blocks = sharedBlocks();
+    if (enforcing(a)) {
+      joinClusterBlocks(blocks);
+      if (a.shareBlocks) sharing = await shareBlocksThroughRedis(blocks, a.shareBlocks.redis, a.shareBlocks.prefix, logger.child({ component: 'anomaly' }));
+    }
+    observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies, blocks), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
+  }
   return {
     observer,
     metrics,
@@ -107,6 +119,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     }),
     async close() {
       sender?.close();
+      sharing?.close();
       await writer?.close();
       await store?.close();
     },

@@ -6,6 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.ts';
 import { toMs } from '../config/units.ts';
+import { serveBlocks } from '../observe/anomaly/block-sync.ts';
 import { serveCounters } from '../store/counters/ipc-server.ts';
 import { adminServer } from './admin-dashboard.ts';
 import { answerPrimary, primarySources } from './cluster-observe.ts';
@@ -31,6 +32,7 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
     const worker = cluster.fork({ PORTCULLIS_WORKER: '1', PORTCULLIS_WORKERS: String(workers), PORTCULLIS_WORKER_SLOT: String(slot) });
     slots.set(worker.id, slot);
     serveCounters(worker); // rate-limit counters live here, so N workers share one limit
+    serveBlocks(worker); // a caller blocked by one worker's anomaly detectors is blocked by all
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') ready.add(worker.id);
       if (message.type === 'fatal') {

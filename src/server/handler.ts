@@ -8,6 +8,7 @@ import { runHooks, type Chain } from '../core/pipeline.ts';
 import type { ResponseHead } from '../core/policy.ts';
 import { asGatewayError, renderProblem } from '../core/problem.ts';
 import type { AccessLog } from '../observe/access-log.ts';
+import { checkAddressBlock } from '../observe/anomaly/block-check.ts';
 import { clientAddress, requestId } from './client-address.ts';
 import { upstreamHeaders } from './forward-headers.ts';
 import { normalizePath } from './normalize-path.ts';
@@ -37,6 +38,7 @@ export function createHandler(gateway: Gateway, listener: ListenerInfo): Handler
     const ctx = new RequestContext(req, res, performance.now());
     try {
       admit(ctx, rt);
+      if (rt.blocks !== undefined) checkAddressBlock(ctx, rt.blocks);
       const pending = runHooks(ctx, rt.preRoute.requestHooks);
       if (pending === undefined) route(ctx, rt, gateway, listener);
       else pending.then(() => route(ctx, rt, gateway, listener)).catch((error: unknown) => fail(ctx, rt, gateway, listener, undefined, error));

@@ -13,6 +13,9 @@ import { loadSpec, SpecError, type LoadedSpec } from '../openapi/load.ts';
 import { convertSwagger2 } from '../openapi/swagger2.ts';
 import { AddressList } from '../policies/ip-filter/cidr.ts';
 import { POLICIES_BY_NAME, POLICY_FACTORIES } from '../policies/index.ts';
+import { consumerBlockStep } from '../observe/anomaly/block-check.ts';
+import { sharedBlocks, type Blocks } from '../observe/anomaly/blocks.ts';
+import { enforcing } from '../observe/anomaly/detectors.ts';
 import type { ForwardOptions } from './forward-headers.ts';
 import { RouteConflictError, Router } from './router.ts';
 import { createUpstream, type Upstream } from './upstream.ts';
@@ -62,6 +65,8 @@ export interface Runtime {
   readonly forwardOptions: ForwardOptions;
   /** Every routed operation, for the inventory. */
   readonly routes: readonly RouteInfo[];
+  /** Callers blocked by anomaly detectors, when one is in enforce mode. */
+  readonly blocks: Blocks | undefined;
   close(): Promise<void>;
 }
 
@@ -110,6 +115,11 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
     const instance = instantiate(name, options, globalScope, ['policies', name]);
     if (instance) globalInstances.set(name, instance);
   }
+  // Anomaly blocks: the consumer check runs first in the authorize phase of every chain that authenticates.
+  const blocks = enforcing(config.alerts.anomalies) ? sharedBlocks() : undefined;
+  const blockStep = blocks && consumerBlockStep(blocks);
+  const chainOf = (instances: readonly PolicyInstance[]): Chain =>
+    orderedChain(blockStep && instances.some((p) => p.phase === 'authenticate') ? [blockStep, ...instances] : instances);
   const preRoute = chainOf([...globalInstances.values()].filter((p) => p.phase === 'listen'));
   const inherited = [...globalInstances.values()].filter((p) => p.phase !== 'listen');
 
@@ -219,6 +229,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
       reserved: reservedHeaders,
     },
     routes,
+    blocks,
     close,
   };
 }
@@ -238,7 +249,7 @@ function resolvePath(baseDir: string, path: string): string {
 
 const REGISTRY_RANK = new Map(POLICY_FACTORIES.map((f, i) => [f.name, i]));
 
-/** A chain in lifecycle order; within a phase, in registry order (never the config's key order). */
-function chainOf(instances: readonly PolicyInstance[]): Chain {
-  return buildChain([...instances].sort((a, b) => REGISTRY_RANK.get(a.name)! - REGISTRY_RANK.get(b.name)!));
+/** A chain in lifecycle order; within a phase, in registry order (never the config's key order; built-in steps first). */
+function orderedChain(instances: readonly PolicyInstance[]): Chain {
+  return buildChain([...instances].sort((a, b) => (REGISTRY_RANK.get(a.name) ?? -1) - (REGISTRY_RANK.get(b.name) ?? -1)));
 }

@@ -1,6 +1,7 @@
 // Feeds the anomaly detectors and the alert rules from the observer. Allowed requests only reach
 // the detectors (and only when some are configured); refusals, errors and findings become signals.
-// A finding is also written to the audit trail (verdict report, policy "anomaly").
+// A finding is also written to the audit trail (verdict report, policy "anomaly"; with `blocked`,
+// `blockedUntil` and `block` in its evidence when an enforce-mode detector blocked the caller).
 import type { RequestContext } from '../../core/context.ts';
 import { snapshot, type AuditVerdict } from '../audit/event.ts';
 import type { AuditSink } from '../observer.ts';
@@ -28,13 +29,13 @@ export class Watcher {
       this.#engine.observe({ ...base, signal: verdict === 'deny' ? 'denied' : 'error', reason: ctx.errorCode ?? ctx.decisions?.[0]?.code ?? null, policy });
     }
     if (!this.#detectors.enabled) return;
-    const finding = this.#detectors.check(ctx, status, now);
-    if (finding === undefined) return;
-    this.#engine.observe({ ...base, signal: 'anomaly', reason: finding.reason, policy: 'anomaly', details: finding.details });
-    const audit = this.#audit;
-    if (audit) {
-      const event = snapshot(ctx, status, 'report', audit.writer.chain, audit.redact);
-      audit.writer.push({ ...event, policy: 'anomaly', reason: finding.reason, decisions: null, evidence: JSON.stringify(finding.details) }, true);
-    }
+    this.#detectors.check(ctx, status, now, (finding) => {
+      this.#engine.observe({ ...base, signal: 'anomaly', reason: finding.reason, policy: 'anomaly', details: finding.details });
+      const audit = this.#audit;
+      if (audit) {
+        const event = snapshot(ctx, status, 'report', audit.writer.chain, audit.redact);
+        audit.writer.push({ ...event, policy: 'anomaly', reason: finding.reason, decisions: null, evidence: JSON.stringify(finding.details) }, true);
+      }
+    });
   }
 }

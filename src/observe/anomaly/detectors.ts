@@ -1,74 +1,63 @@
-// Anomaly detectors, fed by the observer with every finished request, in bounded memory:
-//  - ID enumeration: per caller and operation, the distinct values of the path parameters in a
-//    window (HyperLogLog); many more than a normal client touches means scraping (BOLA);
-//  - scanning: per client IP, 404/405 refusals in a window.
-// Each fires at most once per key and window; the finding becomes an audit event and an `anomaly`
-// signal for the alert rules. Report only: nothing is blocked.
+// The configured anomaly detectors, fed by the watcher with every finished request, in bounded
+// memory (see each detector). A finding becomes an audit event and an `anomaly` signal for the alert
+// rules; a detector in `mode: enforce` also blocks what it found (the caller, the client IP or the
+// network) for `blockFor`: the block goes into the process's block table (blocks.ts), shared with the
+// other workers, and the gateway refuses the caller's next requests with PCL_ERR_CALLER_BLOCKED.
 import type { RequestContext } from '../../core/context.ts';
 import { toMs } from '../../config/units.ts';
-import type { AlertsConfig } from '../alerts/schema.ts';
-import { KeyedWindows } from '../alerts/window.ts';
-import { HyperLogLog } from './hll.ts';
+import type { AnomaliesConfig, Reaction } from '../alerts/schema.ts';
+import type { Blocks } from './blocks.ts';
+import { CredentialStuffing } from './credential-stuffing.ts';
+import type { Detector, Finding } from './finding.ts';
+import { IdEnumeration } from './id-enumeration.ts';
+import { RateJump } from './rate-jump.ts';
+import { Scanning } from './scanning.ts';
 
-const MAX_TRACKED = 10_000;
+export type { Finding } from './finding.ts';
 
-export interface Finding {
-  readonly reason: 'PCL_ANOMALY_ID_ENUMERATION' | 'PCL_ANOMALY_SCANNING';
-  readonly details: Record<string, unknown>;
+interface Armed {
+  readonly detector: Detector;
+  /** Block duration in enforce mode; 0 in report mode. */
+  readonly blockMs: number;
 }
 
-interface Tracker {
-  start: number;
-  fired: boolean;
-  readonly hll: HyperLogLog;
+/** Whether some detector blocks (the gateway then checks the block table). */
+export function enforcing(config: AnomaliesConfig): boolean {
+  return [config.idEnumeration, config.scanning, config.credentialStuffing, config.rateJump].some((d) => d?.mode === 'enforce');
 }
 
 export class AnomalyDetectors {
-  readonly #enumeration: { distinct: number; windowMs: number; by: 'ip' | 'consumer' } | undefined;
-  readonly #trackers = new Map<string, Tracker>();
-  readonly #scanning: { threshold: number; windows: KeyedWindows; windowMs: number } | undefined;
+  readonly #armed: Armed[] = [];
+  readonly #blocks: Blocks;
 
-  constructor(config: AlertsConfig['anomalies']) {
-    const e = config.idEnumeration;
-    if (e) this.#enumeration = { distinct: e.distinctIds, windowMs: toMs(e.window), by: e.by };
-    const s = config.scanning;
-    if (s) this.#scanning = { threshold: s.notFound, windows: new KeyedWindows(toMs(s.window)), windowMs: toMs(s.window) };
+  constructor(config: AnomaliesConfig, blocks: Blocks) {
+    this.#blocks = blocks;
+    const arm = (detector: Detector, reaction: Reaction) => this.#armed.push({ detector, blockMs: reaction.mode === 'enforce' ? toMs(reaction.blockFor) : 0 });
+    if (config.idEnumeration) arm(new IdEnumeration(config.idEnumeration), config.idEnumeration);
+    if (config.scanning) arm(new Scanning(config.scanning), config.scanning);
+    if (config.credentialStuffing) arm(new CredentialStuffing(config.credentialStuffing), config.credentialStuffing);
+    if (config.rateJump) arm(new RateJump(config.rateJump), config.rateJump);
   }
 
   get enabled(): boolean {
-    return this.#enumeration !== undefined || this.#scanning !== undefined;
+    return this.#armed.length > 0;
   }
 
-  check(ctx: RequestContext, status: number, now: number): Finding | undefined {
-    if (this.#scanning && (status === 404 || status === 405) && ctx.api === undefined) {
-      const s = this.#scanning;
-      const count = s.windows.hit(ctx.clientIp, now);
-      if (count >= s.threshold && s.windows.claim(ctx.clientIp, now, s.windowMs)) {
-        return { reason: 'PCL_ANOMALY_SCANNING', details: { detector: 'scanning', ip: ctx.clientIp, notFound: count, windowSeconds: s.windowMs / 1000 } };
+  /** Runs every detector on one request; `found` gets each finding (with the block, in enforce mode). */
+  check(ctx: RequestContext, status: number, now: number, found: (finding: Finding) => void): void {
+    // A refusal for a block is the block's doing, not new behaviour of the caller.
+    if (ctx.errorCode === 'PCL_ERR_CALLER_BLOCKED') return;
+    for (const { detector, blockMs } of this.#armed) {
+      const finding = detector.observe(ctx, status, now);
+      if (finding === undefined) continue;
+      if (blockMs === 0) {
+        found(finding);
+        continue;
       }
+      // Wall-clock time, as the checks use (the observer's `now` comes from the monotonic clock).
+      const until = Date.now() + blockMs;
+      this.#blocks.add(finding.blockKey, until);
+      found({ ...finding, details: { ...finding.details, blocked: true, blockedUntil: until, block: finding.blockKey } });
     }
-    const e = this.#enumeration;
-    const params = ctx.params;
-    if (e === undefined || params === undefined || ctx.operationId === undefined) return undefined;
-    let value = '';
-    for (const name in params) if (name !== '*') value += `${params[name]}\0`;
-    if (value === '') return undefined;
-    const caller = e.by === 'consumer' ? (ctx.identity?.consumerId ?? ctx.identity?.subject ?? ctx.clientIp) : ctx.clientIp;
-    const key = `${caller}\0${ctx.api}\0${ctx.operationId}`;
-    let t = this.#trackers.get(key);
-    if (t === undefined) {
-      if (this.#trackers.size >= MAX_TRACKED) this.#trackers.delete(this.#trackers.keys().next().value!);
-      t = { start: now, fired: false, hll: new HyperLogLog() };
-      this.#trackers.set(key, t);
-    } else if (now - t.start >= e.windowMs) {
-      t.start = now;
-      t.fired = false;
-      t.hll.clear();
-    }
-    if (!t.hll.add(value) || t.fired) return undefined;
-    const distinct = Math.round(t.hll.estimate());
-    if (distinct < e.distinct) return undefined;
-    t.fired = true;
-    return { reason: 'PCL_ANOMALY_ID_ENUMERATION', details: { detector: 'id-enumeration', caller, by: e.by, api: ctx.api, operation: ctx.operationId, distinctIds: distinct, windowSeconds: e.windowMs / 1000 } };
   }
 }

@@ -1,5 +1,6 @@
 // GET /api/alerts: what the anomaly detectors found, newest first, from the audit trail (each finding
-// is an audit event of policy "anomaly"). Detectors only report: nobody is blocked by them.
+// is an audit event of policy "anomaly"). A finding of a detector in enforce mode says, in its
+// evidence, what it blocked and until when: `blocked` and `until` come from there.
 import type { GatewayError } from '../../core/errors.ts';
 import type { AuditStore } from '../../store/audit.ts';
 import type { AdminRoute } from '../admin.ts';
@@ -15,16 +16,30 @@ export function listAlerts(store: AuditStore | undefined): AdminRoute {
     }
     const rows = store === undefined ? [] : await store.query({ policy: 'anomaly', limit });
     sendJson(res, 200, {
-      alerts: rows.map((r) => ({
-        time: r.time,
-        kind: r.reason,
-        subject: r.consumer ?? r.clientIp,
-        detail: r.evidence ?? '',
-        operation: r.operation,
-        requestId: r.requestId,
-        blocked: false,
-        until: null,
-      })),
+      alerts: rows.map((r) => {
+        const evidence = parse(r.evidence);
+        const blocked = evidence?.blocked === true;
+        return {
+          time: r.time,
+          kind: r.reason,
+          subject: typeof evidence?.caller === 'string' ? evidence.caller : (r.consumer ?? r.clientIp),
+          detail: r.evidence ?? '',
+          operation: r.operation,
+          requestId: r.requestId,
+          blocked,
+          until: blocked && typeof evidence?.blockedUntil === 'number' ? evidence.blockedUntil : null,
+        };
+      }),
     });
   };
+}
+
+function parse(evidence: string | null): Record<string, unknown> | undefined {
+  if (evidence === null) return undefined;
+  try {
+    const value: unknown = JSON.parse(evidence);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,85 @@
+// Callers blocked by anomaly detectors in enforce mode, each until a time: client addresses
+// ("ip:203.0.113.7"), networks ("net:203.0.113.0/24") and consumers ("consumer:alice"). One table per
+// process, kept across config reloads. Checking it is one comparison when nothing is blocked, a Map
+// lookup or two otherwise. Bounded: at most MAX_BLOCKS entries (the oldest block goes first).
+// `onAdd` lets the cluster share a new block with the other workers (block-sync.ts).
+import { GatewayError } from '../../core/errors.ts';
+import { unmapIpv4 } from '../../policies/ip-filter/cidr.ts';
+import { subnetOf } from './subnet.ts';
+
+export const MAX_BLOCKS = 10_000;
+
+export class Blocks {
+  readonly #until = new Map<string, number>();
+  /** Prefix lengths of the IPv4 and IPv6 network blocks in the table. */
+  readonly #v4 = new Set<number>();
+  readonly #v6 = new Set<number>();
+  /** Latest end of any block: past it nothing is blocked (and the table is cleared). */
+  #latest = 0;
+  /** Called for blocks added here (not for those received from elsewhere). */
+  onAdd: ((key: string, until: number) => void) | undefined = undefined;
+
+  /** Whether anything may be blocked now (false: no lookup needed). */
+  active(now: number): boolean {
+    if (this.#latest === 0) return false;
+    if (now < this.#latest) return true;
+    this.#until.clear();
+    this.#v4.clear();
+    this.#v6.clear();
+    this.#latest = 0;
+    return false;
+  }
+
+  /** Blocks `key` until `until` (epoch ms); a longer block already there is kept. */
+  add(key: string, until: number, share = true): void {
+    const prior = this.#until.get(key);
+    if (prior !== undefined && prior >= until) return;
+    if (prior !== undefined) this.#until.delete(key);
+    else if (this.#until.size >= MAX_BLOCKS) this.#until.delete(this.#until.keys().next().value!);
+    this.#until.set(key, until);
+    if (key.startsWith('net:')) (key.includes(':', 4) ? this.#v6 : this.#v4).add(Number(key.slice(key.lastIndexOf('/') + 1)));
+    if (until > this.#latest) this.#latest = until;
+    if (share) this.onAdd?.(key, until);
+  }
+
+  /** Milliseconds `key` stays blocked (0: not blocked). */
+  remaining(key: string, now: number): number {
+    const until = this.#until.get(key);
+    if (until === undefined) return 0;
+    if (until > now) return until - now;
+    this.#until.delete(key);
+    return 0;
+  }
+
+  /** The refusal for a blocked client address or network, if any. */
+  checkAddress(ip: string, now: number): GatewayError | undefined {
+    let wait = this.remaining(`ip:${ip}`, now);
+    const prefixes = this.#v4.size + this.#v6.size === 0 ? undefined : unmapIpv4(ip).includes(':') ? this.#v6 : this.#v4;
+    if (prefixes) for (const p of prefixes) wait = Math.max(wait, this.remaining(`net:${subnetOf(ip, p, p)}`, now));
+    return wait > 0 ? blocked(wait) : undefined;
+  }
+
+  /** The refusal for a blocked consumer, if any. */
+  checkConsumer(consumer: string, now: number): GatewayError | undefined {
+    const wait = this.remaining(`consumer:${consumer}`, now);
+    return wait > 0 ? blocked(wait) : undefined;
+  }
+
+  /** Blocks still running, for a worker that joins the cluster. */
+  *entries(now: number): Iterable<[string, number]> {
+    for (const [key, until] of this.#until) if (until > now) yield [key, until];
+  }
+}
+
+function blocked(waitMs: number): GatewayError {
+  return new GatewayError('PCL_ERR_CALLER_BLOCKED', 'This caller is blocked for a while: anomaly detection found abusive traffic from it.', {
+    headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) },
+  });
+}
+
+let shared: Blocks | undefined;
+
+/** The process's block table. */
+export function sharedBlocks(): Blocks {
+  return (shared ??= new Blocks());
+}

@@ -1,0 +1,104 @@
+// Anomaly blocks across the workers of `serve --workers 2`: each worker detects on its own share of
+// the traffic, but a block set by one is relayed by the primary to the other, so the caller is
+// refused by both (the audit chains "gw/w1" and "gw/w2" both hold PCL_ERR_CALLER_BLOCKED refusals)
+// and let go by both once `blockFor` has passed.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { hashApiKey } from '../src/auth/api-key.ts';
+import { freePort, startCli, waitUntil, type CliProcess } from './helpers/process.ts';
+import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+
+const KEY = 'cluster-key-0123456789abcdef0123';
+const BLOCK_MS = 3000;
+
+/** GET on a fresh connection (SO_REUSEPORT spreads them over the workers). */
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent: false, headers, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('anomaly blocks with serve --workers 2', () => {
+  let dir: string;
+  let upstream: TestUpstream;
+  let gw: CliProcess;
+  let base: string;
+  let admin: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pcl-anomaly-cluster-'));
+    upstream = await startUpstream();
+    const port = await freePort();
+    const adminPort = await freePort();
+    const configPath = join(dir, 'portcullis.yaml');
+    await writeFile(
+      configPath,
+      `listeners: [{ port: ${port}, host: 127.0.0.1 }]
+admin: { host: 127.0.0.1, port: ${adminPort} }
+log: { level: warn, access: false }
+forwarding: { trustedProxies: [127.0.0.1] }
+audit: { enabled: true, store: audit.db, chain: gw, flushInterval: 20ms }
+alerts:
+  anomalies:
+    credentialStuffing: { distinctCredentials: 8, window: 1m, mode: enforce, blockFor: ${BLOCK_MS}ms }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+  - name: api
+    upstream: backend
+    routes: [{ path: /v1/*, operationId: v1 }]
+    policies:
+      auth-apikey:
+        format: any
+        bruteForce: { maxFailures: 100000 }
+        consumers: [{ id: alice, keys: [{ sha256: ${hashApiKey(KEY)} }] }]
+`,
+    );
+    gw = startCli(['serve', '-c', configPath, '--workers', '2', '--no-watch']);
+    base = `http://127.0.0.1:${port}`;
+    admin = `http://127.0.0.1:${adminPort}`;
+    await waitUntil('readyz 200', async () => (await get(`${admin}/readyz`).catch(() => ({ status: 0 }))).status === 200, 100_000, 100);
+  });
+
+  after(async () => {
+    await gw?.kill();
+    await upstream?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a network blocked by one worker is refused by both, then let go', async () => {
+    let tried = 0;
+    for (; tried < 60; tried++) {
+      const res = await get(`${base}/v1/items`, { 'x-api-key': `stolen-key-${tried}-0123456789`, 'x-forwarded-for': `203.0.113.${tried + 1}` });
+      if (res.status === 429) break;
+      assert.equal(res.status, 401);
+    }
+    assert.ok(tried < 60, 'never blocked');
+    const blockedAt = Date.now();
+    // From here on only a valid key: the other worker cannot have reached the threshold on its own.
+    const after = await Promise.all(Array.from({ length: 30 }, (_, i) => get(`${base}/v1/items`, { 'x-api-key': KEY, 'x-forwarded-for': `203.0.113.${200 + (i % 50)}` })));
+    assert.deepEqual(after.map((r) => r.status), Array(30).fill(429));
+    assert.equal(JSON.parse(after[0]!.body).code, 'PCL_ERR_CALLER_BLOCKED');
+    const chains = await waitUntil('refusals from both workers in the audit trail', async () => {
+      const { events } = JSON.parse((await get(`${admin}/api/events?verdict=deny&limit=200`)).body) as { events: { chain: string; reason: string }[] };
+      const refusing = new Set(events.filter((e) => e.reason === 'PCL_ERR_CALLER_BLOCKED').map((e) => e.chain));
+      return refusing.size === 2 ? [...refusing].sort() : undefined;
+    }, 5000);
+    assert.deepEqual(chains, ['gw/w1', 'gw/w2']);
+    await waitUntil('the block to end', async () => (await get(`${base}/v1/items`, { 'x-api-key': KEY, 'x-forwarded-for': '203.0.113.77' })).status === 200, 15_000, 100);
+    assert.ok(Date.now() - blockedAt >= BLOCK_MS - 500);
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => get(`${base}/v1/items`, { 'x-api-key': KEY, 'x-forwarded-for': '203.0.113.78' })));
+    assert.deepEqual(statuses.map((r) => r.status), Array(20).fill(200), 'a worker still blocks');
+  });
+});
