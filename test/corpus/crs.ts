@@ -17,6 +17,9 @@ export interface CrsCase {
 // Tests with only `no_expect_ids` are benign only when described as false-positive checks.
 const FP_DESC = /false.?positive|negative|\bfp\b|should (?:not|pass)|shouldn'?t|don'?t (?:match|detect|block)|not (?:be )?(?:match|detect|block)|no fp|legitimate|benign|valid usage|must not/i;
 
+// "False negative" describes an attack a rule misses: never a benign input, whatever the ids say.
+const FALSE_NEGATIVE = /false.?negative/i;
+
 const KNOWN_FP = /known false.?positive|expected (?:\(rare\) )?false.?positive|\(expected failure\)/i;
 
 interface Stage {
@@ -61,7 +64,7 @@ export function loadCrs(root: string, families: readonly string[]): CrsCase[] {
         // A test its authors describe as a known false positive of the rule is a benign input the
         // rule matches anyway (`O'keefe's`): it counts as benign, not as an attack to block.
         const knownFp = KNOWN_FP.test(desc);
-        const kind = famIds.length > 0 && !knownFp ? 'attack' : knownFp || (noExpect.length > 0 && FP_DESC.test(desc)) ? 'benign' : 'unlabelled';
+        const kind = famIds.length > 0 && !knownFp ? 'attack' : knownFp || (noExpect.length > 0 && FP_DESC.test(desc) && !FALSE_NEGATIVE.test(desc)) ? 'benign' : 'unlabelled';
         const request = toRequest(stage.input);
         out.push({
           id: `${doc.rule_id}-${t.test_id}`,

@@ -37,7 +37,8 @@ const FRAGMENTS: Fragment[] = [
   { id: 'sqli-clause', re: re('^\\s{0,8}(?:order|group)\\s{1,8}by\\s{0,8}$'), paranoia: 2 },
   { id: 'sqli-clause', re: re('\\bhaving\\s{1,8}[\\w()]{1,64}\\s{0,8}[=<>]'), paranoia: 2 },
   { id: 'sqli-clause', re: re('\\bfrom\\s{1,8}[\\w`."\\[\\]]{1,64}\\s{1,8}(?:where\\s{1,8}[\\w`."]{1,64}\\s{0,8}[=<>!]|group\\s{1,8}by|order\\s{1,8}by|limit\\s{0,8}\\d?)'), paranoia: 2 },
-  { id: 'sqli-clause', re: re('[)`\'"\\w]\\s{0,8}\\bas\\s{0,8}[`\'"]?[\\w]{1,64}[`\'"]?\\s{0,8}\\bfrom\\b'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('[)`\'"\\w!;]\\s{0,8}\\bas\\s{0,8}[`\'"\\w]{1,64}\\s{0,8}\\bfrom\\b'), paranoia: 2 },
+  { id: 'sqli-clause', re: re('\\bselect\\s[^;]{1,64}\\bgroup\\s{1,8}by\\s[^;]{1,64}\\bhaving\\s'), paranoia: 1 },
   { id: 'sqli-clause', re: re('[)`]\\s{0,8}\\bas\\s{0,8}[`\'"]?[\\w]{1,64}[`\'"]?\\s{0,8}$'), paranoia: 2 },
   { id: 'sqli-clause', re: re('\\bselect\\s{0,8}\\(\\s{0,8}case\\b'), paranoia: 1 },
   { id: 'sqli-clause', re: re('\\bprocedure\\s{1,8}analyse\\b'), paranoia: 1 },
@@ -48,7 +49,7 @@ const FRAGMENTS: Fragment[] = [
   // `waitfor delay '0:0:5'` cut anywhere after `delay`.
   { id: 'sqli-time-delay', re: re('\\bwaitfor\\s{1,8}(?:delay|time)\\s{0,8}[\'"]'), paranoia: 1 },
   // Stored procedures and packages that only attackers call from a web parameter.
-  { id: 'sqli-procedure', re: re('\\b(?:xp_cmdshell|xp_dirtree|xp_regread|xp_fileexist|xp_availablemedia|sp_password|sp_executesql|sp_oacreate|sp_addextendedproc|sp_makewebtask|utl_http|utl_inaddr|utl_file|dbms_pipe|dbms_ldap|dbms_java|openrowset|opendatasource|nvarchar|varchar|msdb|northwind|schema_name)\\b'), paranoia: 2 },
+  { id: 'sqli-procedure', re: re('\\b(?:xp_cmdshell|xp_dirtree|xp_regread|xp_fileexist|xp_availablemedia|sp_password|sp_executesql|sp_oacreate|sp_addextendedproc|sp_makewebtask|utl_http|utl_inaddr|utl_file|dbms_pipe|dbms_ldap|dbms_java|openrowset|opendatasource|nvarchar|varchar|msdb|northwind|schema_name|msdasql|sqloledb)\\b'), paranoia: 2 },
   // PostgreSQL casts and JSON operators around a literal: `'{"a":1}'::jsonb <@`, `password::int`.
   { id: 'sqli-postgres', re: re('::\\s{0,4}(?:jsonb?|int|integer|bigint|text|varchar|regclass|bytea|numeric|double\\s{1,4}precision|bool(?:ean)?)\\b'), paranoia: 2 },
   { id: 'sqli-postgres', re: re('[)\'"]\\s{0,4}::\\s{0,4}(?:jsonb?|int|integer|bigint|text|varchar|regclass|bytea|numeric|double\\s{1,4}precision|bool(?:ean)?)\\b'), paranoia: 1 },
@@ -65,7 +66,23 @@ const FRAGMENTS: Fragment[] = [
   // A value opening with a boolean operator, an operand and a comparison: `' or abc!`, `xor 2 <`.
   { id: 'sqli-chained', re: re('^\\s{0,4}(?:[\'"`]\\s{0,8}(?:x?or|and|div|\\|\\||&&)|xor)\\s{1,16}(?:\\d{1,20}|\'[^\']{0,32}\'|"[^"]{0,32}"|\\w{1,32})\\s{0,8}(?:[<>!=@-]|$)'), paranoia: 2 },
   { id: 'sqli-chained', re: re('^\\s{0,4}(?:or|and)\\s{1,16}(?:\'[^\']{0,32}\'|"[^"]{0,32}")\\s{0,8}[<>!=]'), paranoia: 2 },
-  { id: 'sqli-chained', re: re('^\\s{0,4}(?:or|and)\\s{1,8}\\d{1,10}\\s{0,4}(?:--|#)'), paranoia: 2 },
+  { id: 'sqli-chained', re: re('^\\s{0,4}(?:x?or|and)\\s{1,8}\\d{1,10}\\s{0,4}(?:--|#|$)'), paranoia: 2 },
+  { id: 'sqli-chained', re: re('^\\s{0,4}(?:x?or|and)\\s{1,8}(?:\'[^\']{0,32}\'|"[^"]{0,32}")'), paranoia: 2 },
+  // A statement stacked after `;`: on a bracketed or quoted name (`;truncate[t]`), or opening the value.
+  { id: 'sqli-chained', re: re('^\\s{0,4};\\s{0,8}(?:alter|create|drop|rename|truncate|update|delete|insert|select|exec)\\b'), paranoia: 2 },
+  { id: 'sqli-chained', re: re(';\\s{0,8}(?:alter|create|drop|rename|truncate|update|delete|insert|select|load)\\s{0,8}[\\[(`"]\\w'), paranoia: 2 },
+  // An escaped quote (`\\'`, `\\x27`) that a naive escaping doubles into a breakout, then logic:
+  // `\\'and`, `foo\\''or'x`.
+  { id: 'sqli-escaped-quote', re: re('\\\\[\'"`](?:[^\'"`]{0,64}[\'"`])?\\s{0,8}(?:x?or|and)\\b'), paranoia: 2 },
+  { id: 'sqli-escaped-quote', re: re('\\\\x(?:2[37]|3d)'), paranoia: 2 },
+  // A value that is only quotes of two kinds (`"'`): the probe for a string the query does not escape.
+  { id: 'sqli-quote-probe', re: re('^[\\s\\\\]{0,2}(?:\'["`]|"[\'`]|`[\'"])[\'"`]?\\s{0,2}$'), paranoia: 2 },
+  // A number's string closed and a new one opened: `3' ' 1`.
+  { id: 'sqli-quote-probe', re: re('\\d[\'"`]\\s{1,8}[\'"`]\\s{1,8}\\d'), paranoia: 2 },
+  // PostgreSQL's div(a, b) on numbers.
+  { id: 'sqli-function', re: re('\\bdiv\\s{0,8}\\(\\s{0,8}[+-]{0,4}[\\d.]{1,32}\\s{0,8},\\s{0,8}[+-]{0,4}[\\d.]{1,32}\\s{0,8}\\)'), paranoia: 2 },
+  // A closed string compared by regular expression: `' regexp `, `` ` REGEXP ``.
+  { id: 'sqli-operator', re: re('[\'"`]\\s{1,8}(?:not\\s{1,8})?(?:regexp|rlike)\\b'), paranoia: 2 },
   // A JSON literal tested with a JSON operator: `or '{"a":1}' ? 'a'`, `'[1,2]' ?| array[...]`.
   { id: 'sqli-postgres', re: re('\'[\\[{][^\']{0,256}[\\]}]\'\\s{0,8}(?:\\?[|&]?|@>|<@|->>?|#>>?|[<>]=?|=)\\s{0,8}(?:[\'"]|array\\b)'), paranoia: 2 },
   // MySQL's `1.e(` and `1.e.table` (a float glued to a name), optimizer hints `/*+ ... */`.

@@ -86,6 +86,18 @@ const UTF7_MAP: Record<string, string> = { adw: '<', ad4: '>', adi: '"', ada: "'
 const HIGH_BIT = re('[\\u0080-\\u00ff]', 'g');
 const UNQUOTED_HANDLER = re('[\\s"\'`;/=,(]on[a-z]{3,25}\\s{0,8}=[^=]');
 const JSFUCK = re('!\\s{0,4}!?\\s{0,4}\\[\\s{0,4}\\]|\\+\\s{0,4}\\[\\s{0,4}\\]');
+// A tag name behind a namespace prefix, possibly empty or spaced: `<x:script`, `< x: script`, `<:vmlframe`.
+const NAMESPACED_TAG = re('<\\s{0,4}(?:[a-z][\\w-]{0,15})?\\s{0,4}:\\s{0,4}([a-z]{2,16})(?![\\w-])', 'i');
+// A data URL whose content is markup, whatever its declared type: `data:,<x>`, `data: ;,<svg>`.
+const DATA_URL_MARKUP = re('(?:^|[\\s"\'`=(])data\\s{0,4}:[^,<]{0,64},[^<]{0,256}<[a-z!/?][^>]{0,256}>', 'i');
+// A value that opens by closing an HTML comment (`-->`, `--!>`): it escapes the comment it lands in,
+// but is an arrow as often; paranoia 3.
+const COMMENT_CLOSE = re('^\\s{0,8}--!?>');
+// Leaving a JavaScript string into an assignment: `' in foo.bar=`, `"-location=`, `"in valueOf=`.
+const JS_STRING_ASSIGN = re('[\'"`]\\s{0,8}(?:(?:[-+*/%|^]|in\\b)\\s{0,8}[\\w$]{1,32}(?:\\.[\\w$]{1,32}){0,4}|in[\\w$]{1,32}(?:\\.[\\w$]{1,32}){1,4})\\s{0,4}=(?!=)');
+// Attributes that carry code or a target for it, right after a quote that closes the value:
+// `'formaction=`, `" srcdoc=`.
+const CODE_ATTRS = new Set(['formaction', 'srcdoc', 'xlink:href']);
 const CSS_URL_SCRIPT = re('url\\s{0,8}\\(\\s{0,8}[\'"]?\\s{0,8}(?:javascript|vbscript)|-moz-binding\\s{0,8}:|\\bexpression\\s{0,8}\\(', 'i');
 
 function scan(s: string, raw: string, pl: Paranoia): Hit | null {
@@ -111,8 +123,15 @@ function scan(s: string, raw: string, pl: Paranoia): Hit | null {
       return { rule: 'xss-spaced-tag', score: 5, paranoia: CODE_TAGS.has(name) ? 1 : 2, evidence: excerpt(s, spaced.index, spaced.index + 40) };
     }
   }
+  const ns = s.includes(':') ? NAMESPACED_TAG.exec(s) : null;
+  if (ns) {
+    const name = ns[1]!.toLowerCase();
+    if (CODE_TAGS.has(name) || (ACTIVE_TAGS.has(name) && pl >= 2)) {
+      return { rule: 'xss-namespaced-tag', score: 5, paranoia: CODE_TAGS.has(name) ? 1 : 2, evidence: excerpt(s, ns.index, ns.index + 40) };
+    }
+  }
   if (pl >= 2) {
-    const m = UNQUOTED_HANDLER.exec(s) ?? JSFUCK.exec(s) ?? CSS_URL_SCRIPT.exec(s);
+    const m = UNQUOTED_HANDLER.exec(s) ?? JSFUCK.exec(s) ?? CSS_URL_SCRIPT.exec(s) ?? DATA_URL_MARKUP.exec(s) ?? JS_STRING_ASSIGN.exec(s) ?? (pl >= 3 ? COMMENT_CLOSE.exec(s) : null);
     if (m) return { rule: 'xss-script-fragment', score: 5, paranoia: 2, evidence: excerpt(s, m.index, m.index + 60) };
   }
   return null;
@@ -144,6 +163,9 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
     const attrs: HtmlAttr[] = [];
     readAttributes(s, from, attrs, 16);
     for (const a of attrs) {
+      if (q !== ' ' && pl >= 2 && a === attrs[0] && CODE_ATTRS.has(a.name) && a.value !== null) {
+        return { rule: 'xss-attribute-breakout', score: 5, paranoia: 2, evidence: excerpt(s, at, at + 60) };
+      }
       if (a.value === null) continue;
       const h = attrHit('', a, s, from, false);
       if (h && h.rule !== 'xss-script-url') return h;
@@ -164,7 +186,7 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
 export const xss: Detector = {
   class: 'xss',
   gate(v) {
-    return (v.chars & (C.lt | C.colon | C.paren | C.quote | C.eq | C.dot | C.bracket)) !== 0 || ((v.chars & C.plus) !== 0 && HAS_UTF7.test(v.text));
+    return (v.chars & (C.lt | C.colon | C.paren | C.quote | C.eq | C.dot | C.bracket)) !== 0 || ((v.chars & C.gt) !== 0 && v.text.includes('--')) || ((v.chars & C.plus) !== 0 && HAS_UTF7.test(v.text));
   },
   scan(v, pl) {
     const h = scan(v.text, v.raw, pl);
