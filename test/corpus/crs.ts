@@ -4,11 +4,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { RequestLike } from '../../src/detect/index.ts';
+import { testParanoia } from './crs-paranoia.ts';
 
 export interface CrsCase {
   id: string; // `942100-3`
   family: string; // `942`
   kind: 'attack' | 'benign' | 'unlabelled';
+  /** Attacks: 3 or 4 when every rule of the family the test expects runs only at that level in CRS
+   *  (see crs-paranoia.ts), 1 otherwise (levels 1 and 2 are not told apart). */
+  paranoia: 1 | 3 | 4;
   desc: string;
   request: RequestLike | null; // null: not expressible as inputs (see `reason`)
   reason?: string;
@@ -70,6 +74,7 @@ export function loadCrs(root: string, families: readonly string[]): CrsCase[] {
           id: `${doc.rule_id}-${t.test_id}`,
           family: fam,
           kind,
+          paranoia: testParanoia(famIds, fam),
           desc,
           request,
           ...(request === null ? { reason: 'raw encoded_request (HTTP framing, not an input)' } : {}),

@@ -47,7 +47,8 @@ const FRAGMENTS: Fragment[] = [
   { id: 'sqli-clause', re: re('\\bcreate\\s{1,8}(?:table|database|function|procedure|user|view|trigger)\\s{1,8}\\w'), paranoia: 2 },
   { id: 'sqli-clause', re: re('^\\s{0,8}[\'"`]\\s{0,8}(?:alter|union|select|insert|delete|drop|truncate)\\b(?![\'"`])'), paranoia: 2 },
   // `waitfor delay '0:0:5'` cut anywhere after `delay`.
-  { id: 'sqli-time-delay', re: re('\\bwaitfor\\s{1,8}(?:delay|time)\\s{0,8}[\'"]'), paranoia: 1 },
+  // `+` too: a payload URL-encoded twice keeps the spaces of its first encoding.
+  { id: 'sqli-time-delay', re: re('\\bwaitfor[\\s+]{1,8}(?:delay|time)[\\s+]{0,8}[\'"]'), paranoia: 1 },
   // Stored procedures and packages that only attackers call from a web parameter.
   { id: 'sqli-procedure', re: re('\\b(?:xp_cmdshell|xp_dirtree|xp_regread|xp_fileexist|xp_availablemedia|sp_password|sp_executesql|sp_oacreate|sp_addextendedproc|sp_makewebtask|utl_http|utl_inaddr|utl_file|dbms_pipe|dbms_ldap|dbms_java|openrowset|opendatasource|nvarchar|varchar|msdb|northwind|schema_name|msdasql|sqloledb)\\b'), paranoia: 2 },
   // PostgreSQL casts and JSON operators around a literal: `'{"a":1}'::jsonb <@`, `password::int`.
@@ -79,6 +80,10 @@ const FRAGMENTS: Fragment[] = [
   { id: 'sqli-quote-probe', re: re('^[\\s\\\\]{0,2}(?:\'["`]|"[\'`]|`[\'"])[\'"`]?\\s{0,2}$'), paranoia: 2 },
   // A number's string closed and a new one opened: `3' ' 1`.
   { id: 'sqli-quote-probe', re: re('\\d[\'"`]\\s{1,8}[\'"`]\\s{1,8}\\d'), paranoia: 2 },
+  // A quote closing the victim's string, a comparison and a comment cutting the query: `' = #`, `'? # = --`.
+  { id: 'sqli-breakout-comment', re: re('^\\s{0,4}[\'"`]\\s{0,8}[=<>!?][\\s=<>!?]{0,15}(?:#|--|/\\*)'), paranoia: 2 },
+  // A comment, then a schema change: `--alter`, `-- drop`.
+  { id: 'sqli-chained', re: re('(?:^|[\\s;\'")])--\\s{0,8}(?:alter|drop)\\b'), paranoia: 2 },
   // PostgreSQL's div(a, b) on numbers.
   { id: 'sqli-function', re: re('\\bdiv\\s{0,8}\\(\\s{0,8}[+-]{0,4}[\\d.]{1,32}\\s{0,8},\\s{0,8}[+-]{0,4}[\\d.]{1,32}\\s{0,8}\\)'), paranoia: 2 },
   // A closed string compared by regular expression: `' regexp `, `` ` REGEXP ``.

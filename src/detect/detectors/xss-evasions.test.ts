@@ -14,6 +14,13 @@ const ATTACKS: Array<[string, Input]> = [
   ['xss', q('bar<f o r m action=x')],
   ['code-injection', q('<!--#exec cmd="id" -->')],
   ['xxe', q('<a xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://a/ http://evil.example/a.xsd">a</a>')],
+  ['xss', q('<svg:script>alert(1)</svg:script>')],
+  ['xss', q('< v : iframe src=x')],
+  ['xss', q('<:vmlframe src=x.vml')],
+  ['xss', q('data:,<img src=x onerror=alert(1)>')],
+  ['xss', q('"-location=name')],
+  ['xss', q("' in top.name='x")],
+  ['xss', q('" formaction=//evil.example')],
 ];
 
 const BENIGN = [
@@ -22,6 +29,13 @@ const BENIGN = [
   '\u00d0\u00bcscript\u00d0\u00bealert(1)',
   'C++ and C# (a + b)',
   'a <b>bold</b> move',
+  'if a < b: scripts run first',
+  'data: 1, 2, 3',
+  '"exact phrase" -site',
+  'SEARCH_QUERY=14 X 18"&PAGE=3',
+  "'informal'",
+  '-->',
+  'A --> B --> C',
 ];
 
 test('markup evasions are blocked', () => {

@@ -126,8 +126,10 @@ function scan(s: string, raw: string, pl: Paranoia): Hit | null {
   const ns = s.includes(':') ? NAMESPACED_TAG.exec(s) : null;
   if (ns) {
     const name = ns[1]!.toLowerCase();
-    if (CODE_TAGS.has(name) || (ACTIVE_TAGS.has(name) && pl >= 2)) {
-      return { rule: 'xss-namespaced-tag', score: 5, paranoia: CODE_TAGS.has(name) ? 1 : 2, evidence: excerpt(s, ns.index, ns.index + 40) };
+    // Spaced (`x < y: script`) it may be a sentence: level 2.
+    const level: Paranoia = CODE_TAGS.has(name) && !/\s/.test(ns[0]) ? 1 : 2;
+    if ((CODE_TAGS.has(name) || ACTIVE_TAGS.has(name)) && level <= pl) {
+      return { rule: 'xss-namespaced-tag', score: 5, paranoia: level, evidence: excerpt(s, ns.index, ns.index + 40) };
     }
   }
   if (pl >= 2) {
