@@ -51,3 +51,10 @@ test('text with the same characters passes', () => {
     assert.equal(r.blocked, false, `${v}: ${r.matches.map((m) => `${m.rule} «${m.evidence}»`).join(', ')}`);
   }
 });
+
+test('a higher paranoia level never blocks less: an unknown tag does not hide its event handler', () => {
+  for (const paranoia of [1, 2, 3, 4] as const) {
+    const r = compileDetector({ paranoia }).inspect([q('<blink onmouseover=alert(1)>x')]);
+    assert.ok(r.blocked && r.matches.some((m) => m.rule === 'xss-event-handler'), `paranoia ${paranoia}: ${r.matches.map((m) => m.rule).join(', ')}`);
+  }
+});

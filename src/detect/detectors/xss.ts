@@ -102,11 +102,17 @@ const CSS_URL_SCRIPT = re('url\\s{0,8}\\(\\s{0,8}[\'"]?\\s{0,8}(?:javascript|vbs
 
 function scan(s: string, raw: string, pl: Paranoia): Hit | null {
   const direct = scanOnce(s, pl);
-  if (direct) return direct;
+  if (direct && direct.score >= 5) return direct;
+  const h = scanDecoded(s, raw, pl);
+  return h && (h.score >= 5 || !direct) ? h : direct;
+}
+
+/** The legacy encodings and tag spellings scanOnce does not read. */
+function scanDecoded(s: string, raw: string, pl: Paranoia): Hit | null {
   if (HAS_UTF7.test(s)) {
     const t = s.replace(UTF7, (m) => UTF7_MAP[m.slice(1, 4).toLowerCase()] ?? m);
     const h = scanOnce(t, pl);
-    if (h) return h;
+    if (h && h.score >= 5) return h;
   }
   const legacy = RAW_HIGH.test(raw) ? decodeEscapes(percentDecode(raw)).replace(UTF8_LEAD, '') : /[\u00a0-\u00ff]/.test(s) ? s : null;
   if (legacy !== null) {
@@ -114,7 +120,7 @@ function scan(s: string, raw: string, pl: Paranoia): Hit | null {
     // yields well-formed markup, an opening and a closing tag.
     const stripped = legacy.replace(HIGH_BIT, (c) => String.fromCharCode(c.charCodeAt(0) & 0x7f));
     const h = WELL_FORMED.test(stripped) ? scanOnce(stripped, pl) : null;
-    if (h) return h;
+    if (h && h.score >= 5) return h;
   }
   const spaced = s.includes('<') ? SPACED_TAG.exec(s) : null;
   if (spaced) {
@@ -140,6 +146,9 @@ function scan(s: string, raw: string, pl: Paranoia): Hit | null {
 }
 
 function scanOnce(s: string, pl: Paranoia): Hit | null {
+  // An unknown tag (paranoia 3) scores below the blocking threshold: it must not hide what the rest
+  // of the value holds, so it is returned only when nothing else is found.
+  let unknownTag: Hit | null = null;
   if (s.indexOf('<') >= 0) {
     for (const t of scanTags(s)) {
       const ev = () => excerpt(s, t.start, t.end);
@@ -153,7 +162,7 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
       if ((ACTIVE_TAGS.has(t.name) || (prefix !== t.name && (ACTIVE_TAGS.has(prefix) || CODE_TAGS.has(prefix)))) && pl >= 2) {
         return { rule: 'xss-active-tag', score: 5, paranoia: 2, evidence: ev() };
       }
-      if (pl >= 3 && !PLAIN_TAGS.has(t.name) && t.name.length < 16) return { rule: 'xss-html-tag', score: 3, paranoia: 3, evidence: ev() };
+      if (pl >= 3 && !PLAIN_TAGS.has(t.name) && t.name.length < 16) unknownTag ??= { rule: 'xss-html-tag', score: 3, paranoia: 3, evidence: ev() };
     }
   }
   // Breaking out of an attribute value: `" autofocus onfocus="alert(1)`, `x onmouseover=alert(1)`.
@@ -182,7 +191,7 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
     // In long prose or code samples these names are ordinary; in a short parameter they are a probe.
     if (j && (s.length <= 256 || pl >= 3)) return { rule: 'xss-js-sink', score: 5, paranoia: 2, evidence: excerpt(s, j.index, j.index + 60) };
   }
-  return null;
+  return unknownTag;
 }
 
 export const xss: Detector = {
