@@ -46,7 +46,7 @@ for (const [group, floor] of [['crs-932 rce', 0.919], ['crs-942 sqli', 0.916]] a
 }
 
 // Families outside the issue's targets (PHP, remote file inclusion): the level reached, kept.
-for (const [group, floor] of [['crs-931 rfi', 0.3], ['crs-933 php', 0.7]] as const) {
+for (const [group, floor] of [['crs-931 rfi', 0.3], ['crs-933 php', 0.745]] as const) {
   test(`${group}: no regression below ${pct(floor)}`, { skip: !available && 'corpora not found' }, () => {
     assert.ok(tpr(group) >= floor, `${group}: ${pct(tpr(group))}`);
   });
