@@ -105,6 +105,7 @@ function backtickSubstitution(s: string): number {
 function commandHit(s: string, text: string, pl: Paranoia, prose: boolean, forced: boolean): Hit | null {
   POSITION.lastIndex = 0;
   let chain = 0;
+  let chainArgs = 0;
   for (let m = POSITION.exec(s), n = 0; m && n < 256; m = POSITION.exec(s), n++) {
     if (m[0].length === 0) POSITION.lastIndex++;
     const sep = m[1]!;
@@ -116,7 +117,10 @@ function commandHit(s: string, text: string, pl: Paranoia, prose: boolean, force
     const args = s.slice(argStart, argStart + 96);
     // A command ends at a space, an operator or the end: `ls.txt`, `color=red`, `base64,...` are not.
     if (args !== '' && !/^[\s<>|;&)`]/.test(args)) continue;
-    if (sep === '' || sep === ';' || sep === '|' || sep === '&') chain++;
+    if (sep === '' || sep === ';' || sep === '|' || sep === '&') {
+      chain++;
+      if (/^\s{1,16}[^\s;|&]/.test(args)) chainArgs++;
+    }
     // A markdown code fence: ```python
     if (sep === '`' && s[m.index - 1] === '`') continue;
     const shellish = SHELLISH_ARGS.test(args) || LATER_FLAG.test(args);
@@ -149,9 +153,10 @@ function commandHit(s: string, text: string, pl: Paranoia, prose: boolean, force
       return { rule: 'cmdi-command', score: 5, paranoia, evidence: excerpt(s, m.index, argStart + 40) };
     }
   }
-  // Three programs or more chained by `;`, `|` or `&` (`cd /;cd etc;fold passwd`) are a command line
-  // even when each name alone is also a word.
-  if (chain >= 3 && pl >= 2 && !prose) return { rule: 'cmdi-command-chain', score: 5, paranoia: 2, evidence: excerpt(s, 0, 60) };
+  // Three programs or more chained by `;`, `|` or `&`, two of them with arguments (`cd /;cd etc;fold
+  // passwd`), are a command line even when each name alone is also a word (`id;date;time;host` is a
+  // list of columns).
+  if (chain >= 3 && chainArgs >= 2 && pl >= 2 && !prose) return { rule: 'cmdi-command-chain', score: 5, paranoia: 2, evidence: excerpt(s, 0, 60) };
   return null;
 }
 

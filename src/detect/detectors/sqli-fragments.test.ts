@@ -52,6 +52,7 @@ const BENIGN = [
   'std::string name',
   'the count (approximate)',
   'Max (the dog)',
+  '--drop-caches',
   'left',
   "''",
   '"hello"',

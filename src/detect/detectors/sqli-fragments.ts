@@ -83,7 +83,7 @@ const FRAGMENTS: Fragment[] = [
   // A quote closing the victim's string, a comparison and a comment cutting the query: `' = #`, `'? # = --`.
   { id: 'sqli-breakout-comment', re: re('^\\s{0,4}[\'"`]\\s{0,8}[=<>!?][\\s=<>!?]{0,15}(?:#|--|/\\*)'), paranoia: 2 },
   // A comment, then a schema change: `--alter`, `-- drop`.
-  { id: 'sqli-chained', re: re('(?:^|[\\s;\'")])--\\s{0,8}(?:alter|drop)\\b'), paranoia: 2 },
+  { id: 'sqli-chained', re: re('(?:^|[\\s;\'")])--\\s{0,8}(?:alter|drop)\\b(?!-)'), paranoia: 2 },
   // PostgreSQL's div(a, b) on numbers.
   { id: 'sqli-function', re: re('\\bdiv\\s{0,8}\\(\\s{0,8}[+-]{0,4}[\\d.]{1,32}\\s{0,8},\\s{0,8}[+-]{0,4}[\\d.]{1,32}\\s{0,8}\\)'), paranoia: 2 },
   // A closed string compared by regular expression: `' regexp `, `` ` REGEXP ``.

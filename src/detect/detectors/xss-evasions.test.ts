@@ -30,6 +30,7 @@ const BENIGN = [
   'C++ and C# (a + b)',
   'a <b>bold</b> move',
   'if a < b: scripts run first',
+  'a < b: script',
   'data: 1, 2, 3',
   '"exact phrase" -site',
   'SEARCH_QUERY=14 X 18"&PAGE=3',

@@ -130,9 +130,9 @@ function scanDecoded(s: string, raw: string, pl: Paranoia): Hit | null {
     }
   }
   const ns = s.includes(':') ? NAMESPACED_TAG.exec(s) : null;
-  if (ns) {
+  // Spaced (`< x: script`) it counts only where a tag can open, not inside a sentence (`a < b: script`).
+  if (ns && (!/\s/.test(ns[0]) || ns.index === 0 || /[>"'=]/.test(s[ns.index - 1]!))) {
     const name = ns[1]!.toLowerCase();
-    // Spaced (`x < y: script`) it may be a sentence: level 2.
     const level: Paranoia = CODE_TAGS.has(name) && !/\s/.test(ns[0]) ? 1 : 2;
     if ((CODE_TAGS.has(name) || ACTIVE_TAGS.has(name)) && level <= pl) {
       return { rule: 'xss-namespaced-tag', score: 5, paranoia: level, evidence: excerpt(s, ns.index, ns.index + 40) };
