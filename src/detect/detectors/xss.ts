@@ -129,7 +129,8 @@ function scanDecoded(s: string, raw: string, pl: Paranoia): Hit | null {
       return { rule: 'xss-spaced-tag', score: 5, paranoia: CODE_TAGS.has(name) ? 1 : 2, evidence: excerpt(s, spaced.index, spaced.index + 40) };
     }
   }
-  const ns = s.includes(':') ? NAMESPACED_TAG.exec(s) : null;
+  const lt = s.includes('<');
+  const ns = lt && s.includes(':') ? NAMESPACED_TAG.exec(s) : null;
   // Spaced (`< x: script`) it counts only where a tag can open, not inside a sentence (`a < b: script`).
   if (ns && (!/\s/.test(ns[0]) || ns.index === 0 || /[>"'=]/.test(s[ns.index - 1]!))) {
     const name = ns[1]!.toLowerCase();
@@ -139,7 +140,14 @@ function scanDecoded(s: string, raw: string, pl: Paranoia): Hit | null {
     }
   }
   if (pl >= 2) {
-    const m = UNQUOTED_HANDLER.exec(s) ?? JSFUCK.exec(s) ?? CSS_URL_SCRIPT.exec(s) ?? DATA_URL_MARKUP.exec(s) ?? JS_STRING_ASSIGN.exec(s) ?? (pl >= 3 ? COMMENT_CLOSE.exec(s) : null);
+    const eq = s.includes('=');
+    const m =
+      UNQUOTED_HANDLER.exec(s) ??
+      JSFUCK.exec(s) ??
+      CSS_URL_SCRIPT.exec(s) ??
+      (lt ? DATA_URL_MARKUP.exec(s) : null) ??
+      (eq ? JS_STRING_ASSIGN.exec(s) : null) ??
+      (pl >= 3 ? COMMENT_CLOSE.exec(s) : null);
     if (m) return { rule: 'xss-script-fragment', score: 5, paranoia: 2, evidence: excerpt(s, m.index, m.index + 60) };
   }
   return null;
