@@ -21,8 +21,9 @@ export function parsePairs(raw: string, location: InputLocation, out: Input[], m
     const value = eq < 0 ? '' : formDecode(pair.slice(eq + 1));
     out.push({ location, name, value });
     // A name with quotes, brackets or blanks is no parameter name: the pair is text that holds an `=`
-    // (`'a', '1'='1'`), and split there it would hide what it says. It is inspected whole as well.
-    if (eq > 0 && NOT_A_NAME.test(name)) out.push({ location, name: '', value: formDecode(pair) });
+    // (`'a', '1'='1'`), and split there it would hide what it says. It is inspected whole as well,
+    // under the same name (so that exclusions of that name still apply).
+    if (eq > 0 && NOT_A_NAME.test(name)) out.push({ location, name, value: formDecode(pair) });
   }
 }
 
