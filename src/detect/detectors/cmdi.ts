@@ -136,7 +136,7 @@ function commandHit(s: string, text: string, pl: Paranoia, prose: boolean, force
       // A short, lower-case value that is a program name and words: `cscli alerts list`.
       else if (sep === '' && !weak && word.length > 3 && args.trim() !== '' && s.length <= 96 && UNQUOTED_START(text).startsWith(word) && !/[A-Z]/.test(text)) paranoia = 2;
       else if (sep === '' && weak && /^\s{1,8}(?:-{1,2}[a-z0-9]|\/[a-z])/.test(args) && s.length <= 128) paranoia = 2;
-      // `chef-run all recipe.rb`, `rc script.sh`: a program and a script for it to run.
+      // `chef-run all recipe.rb`, `perl x.pl`: a program and a script for it to run.
       else if (sep === '' && weak && SCRIPT_ARG.test(args) && s.length <= 128) paranoia = 2;
       else if (sep === '' && !weak && args.trim() === '' && s.trim() === word) paranoia = 3;
     } else if ((prose || (sep === '`' && (s.match(/ /g)?.length ?? 0) > 4)) && (sep === '\n' || sep === '\r' || sep === '`')) {
