@@ -40,10 +40,11 @@ const GATE_WORDS = new Set([
   'union', 'select', 'or', 'and', 'xor', 'regexp', 'rlike', 'like', 'having', 'order', 'group', 'limit', 'exec',
   'execute', 'waitfor', 'declare', 'drop', 'insert', 'delete', 'update', 'values', 'when', 'into', 'null', 'msdb',
   'northwind', 'tempdb', 'nvarchar', 'varchar', 'openrowset', 'information_schema', 'sysobjects', '4294967296',
-  'truncate', 'alter', 'mysql', 'msysaccessobjects', 'msysobjects', 'msysqueries',
+  'msysaccessobjects', 'msysobjects', 'msysqueries',
 ]);
-// `create` is an everyday word; it opens the gate only as DDL.
-const GATE_CREATE = re('\\bcreate\\s{1,8}(?:table|database|function|procedure|user|view|trigger|index|schema)\\b');
+// `create` is an everyday word and `MySQL` a product name: they open the gate only as DDL and as a
+// schema (`mysql.user`).
+const GATE_CREATE = re('\\bcreate\\s{1,8}(?:table|database|function|procedure|user|view|trigger|index|schema)\\b|\\bmysql\\.\\w');
 const MAX_GATE_WORD = Math.max(...[...GATE_WORDS].map((w) => w.length));
 
 /** Whether a whole word of `lower` (a maximal run of `[a-z0-9_]`, as `\b...\b` reads it) is one of
@@ -305,7 +306,7 @@ function functionHit(tokens: SqlToken[], text: string, pl: Paranoia): Hit | null
 export const sqli: Detector = {
   class: 'sqli',
   gate(v: ScanValue) {
-    return (v.chars & GATE_CHARS) !== 0 || ((v.chars & C.colon) !== 0 && v.lower.includes('::')) || ((v.chars & GATE_SYMBOL_CHARS) !== 0 && GATE_SYMBOLS.test(v.lower)) || hasGateWord(v.lower) || (v.lower.includes('create') && GATE_CREATE.test(v.lower)) || ((v.chars & C.underscore) !== 0 && (CATALOG_RE.test(v.lower) || GATE_UNDERSCORE.test(v.lower)));
+    return (v.chars & GATE_CHARS) !== 0 || ((v.chars & C.colon) !== 0 && v.lower.includes('::')) || ((v.chars & GATE_SYMBOL_CHARS) !== 0 && GATE_SYMBOLS.test(v.lower)) || hasGateWord(v.lower) || ((v.lower.includes('create') || v.lower.includes('mysql.')) && GATE_CREATE.test(v.lower)) || ((v.chars & C.underscore) !== 0 && (CATALOG_RE.test(v.lower) || GATE_UNDERSCORE.test(v.lower)));
   },
   scan(v, pl) {
     const hits = scanText(v.text, v.lower, pl);
