@@ -99,3 +99,15 @@ test('extractInputs: urlencoded, multipart and XML bodies', () => {
   assert.ok(xml.some((i) => i.location === 'xml' && i.value === '1 & 2'));
   assert.ok(xml.some((i) => i.location === 'xml' && i.value === 't<'));
 });
+
+test('extractInputs: a form pair whose name is no name is also read whole; Referer parameters', () => {
+  const form = extractInputs({ method: 'POST', path: '/', headers: {}, contentType: 'application/x-www-form-urlencoded', body: "a=1&'x', 'y'='y'" });
+  assert.ok(form.some((i) => i.location === 'form' && i.name === 'a' && i.value === '1'));
+  assert.ok(form.some((i) => i.location === 'form' && i.name === "'x', 'y'" && i.value === "'x', 'y'='y'"));
+  assert.ok(!form.some((i) => i.value === 'a=1'), 'ordinary pairs are not duplicated');
+  const hdr = extractInputs({ method: 'GET', path: '/', headers: { referer: 'https://a.example/p?q=one+two&r=%3Cx%3E#f=x+y' } });
+  assert.ok(hdr.some((i) => i.location === 'header' && i.name === 'referer' && i.value.startsWith('https://')));
+  for (const v of ['one two', '<x>', 'x y']) assert.ok(hdr.some((i) => i.location === 'header' && i.name === 'referer' && i.value === v), v);
+  const v = compileDetector().inspectRequest({ method: 'GET', path: '/', rawQuery: '', headers: { referer: 'https://a.example/#x=1;cat$u+/etc$u/passwd' } });
+  assert.ok(v.blocked && v.matches.some((m) => m.class === 'cmdi'));
+});

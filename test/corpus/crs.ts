@@ -4,11 +4,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { RequestLike } from '../../src/detect/index.ts';
+import { testParanoia } from './crs-paranoia.ts';
 
 export interface CrsCase {
   id: string; // `942100-3`
   family: string; // `942`
   kind: 'attack' | 'benign' | 'unlabelled';
+  /** Attacks: 3 or 4 when every rule of the family the test expects runs only at that level in CRS
+   *  (see crs-paranoia.ts), 1 otherwise (levels 1 and 2 are not told apart). */
+  paranoia: 1 | 3 | 4;
   desc: string;
   request: RequestLike | null; // null: not expressible as inputs (see `reason`)
   reason?: string;
@@ -20,6 +24,9 @@ export interface CrsCase {
 
 // Tests with only `no_expect_ids` are benign only when described as false-positive checks.
 const FP_DESC = /false.?positive|negative|\bfp\b|should (?:not|pass)|shouldn'?t|don'?t (?:match|detect|block)|not (?:be )?(?:match|detect|block)|no fp|legitimate|benign|valid usage|must not/i;
+
+// "False negative" describes an attack a rule misses: never a benign input, whatever the ids say.
+const FALSE_NEGATIVE = /false.?negative/i;
 
 const KNOWN_FP = /known false.?positive|expected (?:\(rare\) )?false.?positive|\(expected failure\)/i;
 
@@ -65,12 +72,13 @@ export function loadCrs(root: string, families: readonly string[]): CrsCase[] {
         // A test its authors describe as a known false positive of the rule is a benign input the
         // rule matches anyway (`O'keefe's`): it counts as benign, not as an attack to block.
         const knownFp = KNOWN_FP.test(desc);
-        const kind = famIds.length > 0 && !knownFp ? 'attack' : knownFp || (noExpect.length > 0 && FP_DESC.test(desc)) ? 'benign' : 'unlabelled';
+        const kind = famIds.length > 0 && !knownFp ? 'attack' : knownFp || (noExpect.length > 0 && FP_DESC.test(desc) && !FALSE_NEGATIVE.test(desc)) ? 'benign' : 'unlabelled';
         const request = toRequest(stage.input);
         out.push({
           id: `${doc.rule_id}-${t.test_id}`,
           family: fam,
           kind,
+          paranoia: testParanoia(famIds, fam),
           desc,
           request,
           ...(request === null ? { reason: 'raw encoded_request (HTTP framing, not an input)', rawRequest: Buffer.from(String(stage.input.encoded_request), 'base64') } : {}),

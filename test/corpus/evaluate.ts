@@ -42,6 +42,8 @@ export interface Miss {
 
 export interface Results {
   byClass: Map<string, Tally>;
+  /** As `byClass`, without the CRS attacks of rules that CRS runs only above the evaluated level. */
+  byClassAtLevel: Map<string, Tally>;
   byPlacement: Map<string, Tally>;
   misses: Miss[];
   unlabelled: number;
@@ -85,29 +87,27 @@ const tally = (m: Map<string, Tally>, k: string): Tally => {
   return t;
 };
 
-export function evaluate(detector: CompiledDetector, corpora = CORPORA, benignDir = BENIGN_DIR): Results {
+export function evaluate(detector: CompiledDetector, corpora = CORPORA, benignDir = BENIGN_DIR, paranoia = 2): Results {
   const byClass = new Map<string, Tally>();
+  const byClassAtLevel = new Map<string, Tally>();
   const byPlacement = new Map<string, Tally>();
   const misses: Miss[] = [];
   let unlabelled = 0;
-  const record = (group: string, id: string, kind: 'attack' | 'benign', req: RequestLike) => {
+  const record = (group: string, id: string, kind: 'attack' | 'benign', req: RequestLike, level = 1) => {
     const v = detector.inspectRequest(req);
-    const c = tally(byClass, group);
-    const p = tally(byPlacement, placement(req));
+    const tallies = [tally(byClass, group), tally(byPlacement, placement(req)), ...(level <= paranoia ? [tally(byClassAtLevel, group)] : [])];
     if (kind === 'attack') {
-      c.attacks++;
-      p.attacks++;
-      if (v.blocked) {
-        c.blocked++;
-        p.blocked++;
-      } else misses.push({ group, id, kind, detail: `score ${v.score}` });
+      for (const t of tallies) {
+        t.attacks++;
+        if (v.blocked) t.blocked++;
+      }
+      if (!v.blocked) misses.push({ group, id, kind, detail: `score ${v.score}${level > 2 ? ` (PL${level} rule)` : ''}` });
     } else {
-      c.benign++;
-      p.benign++;
-      if (!v.blocked) {
-        c.passed++;
-        p.passed++;
-      } else misses.push({ group, id, kind, detail: v.matches.map((m) => `${m.class}/${m.rule}@${m.location}:${m.name} «${m.evidence}»`).join(' | ') });
+      for (const t of tallies) {
+        t.benign++;
+        if (!v.blocked) t.passed++;
+      }
+      if (v.blocked) misses.push({ group, id, kind, detail: v.matches.map((m) => `${m.class}/${m.rule}@${m.location}:${m.name} «${m.evidence}»`).join(' | ') });
     }
   };
   const crsRoot = join(corpora, 'crs-regression');
@@ -120,9 +120,10 @@ export function evaluate(detector: CompiledDetector, corpora = CORPORA, benignDi
       }
       if (c.request === null) {
         tally(byClass, group).na++;
+        if (c.paranoia <= paranoia) tally(byClassAtLevel, group).na++;
         continue;
       }
-      record(group, c.id, c.kind, c.request);
+      record(group, c.id, c.kind, c.request, c.kind === 'attack' ? c.paranoia : 1);
     }
   }
   const libRoot = join(corpora, 'libinjection');
@@ -133,7 +134,7 @@ export function evaluate(detector: CompiledDetector, corpora = CORPORA, benignDi
     }
   }
   if (existsSync(benignDir)) for (const b of loadBenign(benignDir)) record('portcullis benign', b.id, 'benign', b.request);
-  return { byClass, byPlacement, misses, unlabelled };
+  return { byClass, byClassAtLevel, byPlacement, misses, unlabelled };
 }
 
 export const rate = (n: number, d: number): number | null => (d === 0 ? null : n / d);

@@ -6,11 +6,13 @@ import { CORPORA, evaluate, formatTable } from './evaluate.ts';
 
 const paranoia = Number(process.env.PARANOIA ?? 2) as 1 | 2 | 3 | 4;
 const started = performance.now();
-const r = evaluate(compileDetector({ paranoia }));
+const r = evaluate(compileDetector({ paranoia }), undefined, undefined, paranoia);
 const ms = performance.now() - started;
 
 console.log(`corpora: ${CORPORA}  paranoia: ${paranoia}  (${ms.toFixed(0)} ms)\n`);
 console.log(formatTable('per attack class', r.byClass));
+console.log();
+console.log(formatTable(`CRS tests of rules run at PL<=${paranoia}`, r.byClassAtLevel));
 console.log();
 console.log(formatTable('per placement (all corpora)', r.byPlacement));
 console.log(`\nCRS tests with only no_expect_ids and no false-positive description (not counted): ${r.unlabelled}`);

@@ -31,6 +31,12 @@ const ATTACKS: Input[] = [
   q('www.example.com;c$@at /et$@c/pas$@swd'),
   q('time; chef-client -t 1.1.1.1'),
   q('0.1`echo${IFS}a``echo${IFS}b`'),
+  q('cd /tmp;cd x;head secrets'), // three programs chained
+  q('chef-run all cookbook.rb'), // a program and a script for it
+  q("kill '-'9 1"),
+  q('x;. rm -rf ~'), // sourced
+  q('"cscli" decisions list'),
+  q('1;.shell id'), // SQLite dot command
   { location: 'multipart', name: 'file.filename', value: '.htaccess' },
   { location: 'header', name: 'x-filename', value: 'wp-config. php' },
 ];
@@ -50,6 +56,12 @@ const BENIGN: Input[] = [
   q('time travel'),
   q('/catalog/items[0]/name', 'pointer'),
   q('follow-up -- see notes'),
+  q('cats; dogs; birds'),
+  q('more; less; same'),
+  q('python'),
+  q('ansible'),
+  q('run report.py tomorrow'),
+  { location: 'form', name: 'v', value: 'Notes:\nAuth flow changed last week' },
   { location: 'multipart', name: 'file.filename', value: 'holiday.jpg' },
   { location: 'header', name: 'x-filename', value: 'report-settings.pdf' },
 ];
@@ -65,5 +77,12 @@ test('shell look-alikes pass', () => {
   for (const input of BENIGN) {
     const v = d.inspect([input]);
     assert.equal(v.blocked, false, `${input.value}: ${v.matches.map((m) => `${m.rule} «${m.evidence}»`).join(', ')}`);
+  }
+});
+
+test('mail protocol commands opening a value are blocked, however long the value', () => {
+  for (const value of ['\r\nA1 APPEND inbox (\\Seen) {42}\r\n' + 'x'.repeat(300), '\r\nAUTH xoauth2 dXNlcj1hQGIuYw==']) {
+    const v = d.inspect([{ location: 'form', name: 'v', value }]);
+    assert.ok(v.blocked && v.matches.some((m) => m.class === 'crlf'), `not blocked: ${JSON.stringify(value.slice(0, 40))}`);
   }
 });

@@ -20,13 +20,17 @@ const ALIASES = new Set(POWERSHELL_ALIASES);
 
 // A command position: separator, optional wrapper (`sudo`, `nohup`...) and optional directory.
 const POSITION = re(
-  '(^|[;|&\\n\\r`({!]|\\$\\(|<\\(|>\\()[\\s]{0,16}((?:(?:sudo|doas|nohup|env|exec|command|builtin|xargs|time|strace|ltrace|nice|ionice|stdbuf|unbuffer|busybox|setsid|timeout\\s{1,4}\\d{1,5})\\s{1,16}){0,3})((?:[a-z]:)?(?:[\\\\/]?[\\w.~-]{0,64}[\\\\/]){0,8})([a-z0-9_][\\w.+-]{0,63})',
+  '(^|[;|&\\n\\r`({!]|\\$\\(|<\\(|>\\()[\\s]{0,16}((?:(?:sudo|doas|nohup|env|exec|command|builtin|xargs|time|strace|ltrace|nice|ionice|stdbuf|unbuffer|busybox|setsid|timeout\\s{1,4}\\d{1,5}|\\.)\\s{1,16}){0,3})((?:[a-z]:)?(?:[\\\\/]?[\\w.~-]{0,64}[\\\\/]){0,8})([a-z0-9_][\\w.+-]{0,63})',
   'g',
 );
 const SHELLISH_ARGS = re('^(?:\\s{0,16}$|\\s{1,16}(?:-{1,2}[a-z0-9]|/|~|\\$|\\.{1,2}/|[<>]|\\*|[a-z]:\\\\|%\\w|https?://|\\d{1,5}\\s{0,4}[<>]))|^[<>]', 'i');
 // Further arguments that only command lines have: a flag or an absolute path among the next few words.
 const LATER_FLAG = re('^(?:\\s{1,8}[\\w.@:=,-]{1,64}){1,4}\\s{1,8}(?:-{1,2}[a-z]|/[a-z])', 'i');
 const WRAPPED_BY_TIME = re('^time\\s');
+const SCRIPT_ARG = re('^(?:\\s{1,8}[\\w.-]{1,64}){0,3}\\s{1,8}[\\w-]{1,64}\\.(?:sh|bash|rb|py|pl|php|ps1|bat|cmd)(?=[\\s;|&]|$)');
+const FILE_ARG = re('^(?:\\s{1,8}[\\w.-]{1,64}){0,3}\\s{1,8}[\\w-]{1,64}\\.(?:txt|sh|bash|rb|py|pl|php|js|log|conf|cfg|ini|json|ya?ml|xml|csv|sql|db|key|pem)(?=[\\s;|&]|$)');
+// The value with one opening quote removed: `'cscli' alerts list` starts with its program.
+const UNQUOTED_START = (t: string): string => (t[0] === "'" || t[0] === '"' ? t.slice(1) : t);
 const VERSIONED = re('^([a-z][a-z_]{0,31}?)-?\\d{1,3}(?:\\.\\d{1,3}){0,2}$');
 
 interface Rule {
@@ -53,7 +57,8 @@ const RULES: Rule[] = [
   // Tilde and history expansions as a whole word: `~+`, `~-2`, `!-1`, `!!`.
   { id: 'cmdi-expansion', re: re('^\\s{0,4}~[+-]\\d{0,3}\\s{0,4}$|(?:^|[\\s;|&])!-\\d{1,4}(?=[\\s!;|&]|$)'), paranoia: 1 },
   { id: 'cmdi-expansion', re: re('^\\s{0,4}~\\d{1,3}\\s{0,4}$'), paranoia: 2 },
-  { id: 'cmdi-sqlite-shell', re: re('(?:^|[;\\n])\\s{0,8}\\.(?:system|shell|import|output|load|once)\\s'), paranoia: 2 },
+  // SQLite's command-line dot commands after a statement: `;.shell id`, `;\n.databases`.
+  { id: 'cmdi-sqlite-shell', re: re('(?:^|[;\\n])\\s{0,8}\\.(?:system|shell|sh|import|output|load|once|read|open|databases|tables|dump|backup|restore|save|clone|excel|log|cd|schema|archive)(?:\\s|$)'), paranoia: 2 },
   // Special parameters that expand to nothing, inside words, more than once: `c$@at /et$*c/pas$!swd`.
   { id: 'cmdi-evasion', re: re('[a-z]\\$[@*!?_-][a-z/][^]{0,64}[a-z]\\$[@*!?_-][a-z/]'), paranoia: 2, raw: true },
   // One-character bracket globs inside a path: `/etc/pas[s]wd`, `/usr/bin/[u]name`.
@@ -99,6 +104,8 @@ function backtickSubstitution(s: string): number {
 // command at its start is no ordinary word.
 function commandHit(s: string, text: string, pl: Paranoia, prose: boolean, forced: boolean): Hit | null {
   POSITION.lastIndex = 0;
+  let chain = 0;
+  let chainArgs = 0;
   for (let m = POSITION.exec(s), n = 0; m && n < 256; m = POSITION.exec(s), n++) {
     if (m[0].length === 0) POSITION.lastIndex++;
     const sep = m[1]!;
@@ -110,6 +117,10 @@ function commandHit(s: string, text: string, pl: Paranoia, prose: boolean, force
     const args = s.slice(argStart, argStart + 96);
     // A command ends at a space, an operator or the end: `ls.txt`, `color=red`, `base64,...` are not.
     if (args !== '' && !/^[\s<>|;&)`]/.test(args)) continue;
+    if (sep === '' || sep === ';' || sep === '|' || sep === '&') {
+      chain++;
+      if (/^\s{1,16}[^\s;|&]/.test(args)) chainArgs++;
+    }
     // A markdown code fence: ```python
     if (sep === '`' && s[m.index - 1] === '`') continue;
     const shellish = SHELLISH_ARGS.test(args) || LATER_FLAG.test(args);
@@ -123,8 +134,10 @@ function commandHit(s: string, text: string, pl: Paranoia, prose: boolean, force
       else if (sep === '' && prose) paranoia = !weak && shellish ? 2 : null;
       else if (sep === '' && !weak && (shellish || /^\s{0,4}[;|&]/.test(args)) && args.trim() !== '') paranoia = 2;
       // A short, lower-case value that is a program name and words: `cscli alerts list`.
-      else if (sep === '' && !weak && word.length > 3 && args.trim() !== '' && s.length <= 96 && text.startsWith(word) && !/[A-Z]/.test(text)) paranoia = 2;
-      else if (sep === '' && weak && /^\s{1,8}(?:-{1,2}[a-z]|\/[a-z])/.test(args) && s.length <= 128) paranoia = 2;
+      else if (sep === '' && !weak && word.length > 3 && args.trim() !== '' && s.length <= 96 && UNQUOTED_START(text).startsWith(word) && !/[A-Z]/.test(text)) paranoia = 2;
+      else if (sep === '' && weak && /^\s{1,8}(?:-{1,2}[a-z0-9]|\/[a-z])/.test(args) && s.length <= 128) paranoia = 2;
+      // `chef-run all recipe.rb`, `perl x.pl`: a program and a script for it to run.
+      else if (sep === '' && weak && SCRIPT_ARG.test(args) && s.length <= 128) paranoia = 2;
       else if (sep === '' && !weak && args.trim() === '' && s.trim() === word) paranoia = 3;
     } else if ((prose || (sep === '`' && (s.match(/ /g)?.length ?? 0) > 4)) && (sep === '\n' || sep === '\r' || sep === '`')) {
       if (!weak || shellish) paranoia = 3;
@@ -133,11 +146,17 @@ function commandHit(s: string, text: string, pl: Paranoia, prose: boolean, force
       if ((!weak || shellish || wrapped) && s.length <= 256) paranoia = 1;
       else if (!weak || shellish) paranoia = 3;
     } else if (!weak || shellish || wrapped || /^\s{0,4}[`)]/.test(args)) paranoia = 1;
+    // `;cat test.txt`, `; chef-run all recipe.rb`: a file of a scripting or data type as argument.
+    else if (FILE_ARG.test(args)) paranoia = 2;
     else paranoia = 3;
     if (paranoia !== null && paranoia <= pl) {
       return { rule: 'cmdi-command', score: 5, paranoia, evidence: excerpt(s, m.index, argStart + 40) };
     }
   }
+  // Three programs or more chained by `;`, `|` or `&`, two of them with arguments (`cd /;cd etc;fold
+  // passwd`), are a command line even when each name alone is also a word (`id;date;time;host` is a
+  // list of columns).
+  if (chain >= 3 && chainArgs >= 2 && pl >= 2 && !prose) return { rule: 'cmdi-command-chain', score: 5, paranoia: 2, evidence: excerpt(s, 0, 60) };
   return null;
 }
 

@@ -52,6 +52,9 @@ const RULES: Rule[] = [
   // Short open tags and template tags: `<? echo`, `<?xml:echo`, `[php]echo`, `{php}...{/php}`.
   { id: 'code-php', re: re('<\\?(?:\\s{1,16}(?:php\\b|echo\\b|print\\b|\\$|\\w{1,32}\\s{0,4}\\()|xml\\s{0,32}[:(;])|[\\[{][\\\\/]?php[\\]}]\\s{0,8}(?:echo|print|\\$|system|eval|include|require|$)|[\\[{][\\\\/]php[\\]}]'), paranoia: 1 },
   { id: 'code-php', re: re('<\\?\\s{0,8}$'), paranoia: 2 },
+  // A value that is nothing but a call of a snake_case function, without arguments or left open
+  // (`array_diff (`, `ldap_get_entries()`, `is_array()`): the probe for an evaluated parameter.
+  { id: 'code-lone-call', re: re('^\\s{0,4}[a-z][a-z0-9]{0,15}_[a-z0-9_]{1,48}\\s{0,8}\\(\\s{0,8}\\)?\\s{0,4};?\\s{0,4}$'), paranoia: 2 },
   // Variable functions and variable variables: `$a(1)`, `$$b(2)`, `@$__[o](4)`, `${'x'}`.
   { id: 'code-php', re: re('\\$+[a-z_][\\w]{0,31}(?:\\[[^\\]]{0,32}\\]|\\{[^}]{0,32}\\}){0,4}\\(|\\$\\s{0,32}\\{\\s{0,32}[\'"$]'), paranoia: 2, notInProse: true },
 ];

@@ -13,7 +13,7 @@ const HEADER_AFTER_BREAK = re(
 );
 const BODY_AFTER_BREAK = re('\\r?\\n\\r?\\n\\s{0,8}<(?:html|script|body|!doctype|svg)', 'i');
 const MAIL_COMMAND = re(
-  '[\\r\\n]\\s{0,8}(?:(?:mail\\s{1,8}from|rcpt\\s{1,8}to)\\s{0,8}:|(?:helo|ehlo|starttls|rset|vrfy|expn|quit|noop)\\b|data\\s{0,8}[\\r\\n]|auth\\s{1,8}(?:login|plain|cram-md5)|(?:user|pass|retr|dele|list|stat|top|uidl|apop)\\s{1,8}\\S|[a-z0-9]{1,10}\\s{1,8}(?:login|select|examine|fetch|store|copy|capability|authenticate|list|lsub|status|append|search|uid|create|delete|rename|logout|noop)\\b)',
+  '[\\r\\n]\\s{0,8}(?:(?:mail\\s{1,8}from|rcpt\\s{1,8}to)\\s{0,8}:|(?:helo|ehlo|starttls|rset|vrfy|expn|quit|noop)\\b|data\\s{0,8}[\\r\\n]|auth\\s{1,8}(?:login|plain|cram-md5|[a-z0-9-]{2,20}(?:\\s{1,8}[a-z0-9+/]{8,1024}={0,2})?\\s{0,4}(?:[\\r\\n]|$))|(?:user|pass|retr|dele|list|stat|top|uidl|apop)\\s{1,8}\\S|[a-z0-9]{1,10}\\s{1,8}(?:login|select|examine|fetch|store|copy|capability|authenticate|list|lsub|status|append|search|uid|create|delete|rename|logout|noop)\\b)',
   'i',
 );
 
@@ -30,7 +30,8 @@ export const crlf: Detector = {
     else {
       const mail = MAIL_COMMAND.exec(t);
       // Multi-line text in bodies can start a line with "List" or "User"; a short value cannot.
-      if (mail && (t.length <= 256 || pl >= 3)) hits.push({ rule: 'crlf-mail-command', score: 5, paranoia: 2, evidence: excerpt(t, mail.index, mail.index + 60) });
+      // ...nor can a value that opens with the line break and the command.
+      if (mail && (t.length <= 256 || mail.index <= 2 || pl >= 3)) hits.push({ rule: 'crlf-mail-command', score: 5, paranoia: 2, evidence: excerpt(t, mail.index, mail.index + 60) });
       // A line break in a path, query name or header value has no business there.
       else if (pl >= 2 && (v.location === 'path' || v.location === 'header' || (v.isName && v.location !== 'json-key'))) {
         hits.push({ rule: 'crlf-line-break', score: 5, paranoia: 2, evidence: excerpt(t, 0, 60) });

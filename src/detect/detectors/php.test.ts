@@ -15,6 +15,8 @@ const ATTACKS: Input[] = [
   q('<? echo 1; ?>'),
   q('[php]echo "x";[/php]'),
   q('$$b(2)'),
+  q('str_split()'), // a lone call of a snake_case function
+  q('mb_substr ('),
   { location: 'multipart', name: 'file.filename', value: 'shell.php5...' },
   { location: 'header', name: 'x-file-name', value: 'photo. phtml' },
 ];
@@ -24,6 +26,9 @@ const BENIGN: Input[] = [
   q('Price: $5 (incl. VAT)'),
   q('Hello ${name}, welcome'),
   q('[PHP] sorting arrays by value'),
+  q('user_id'),
+  q('call get_user() to fetch the user'),
+  q('snake_case (naming)'),
   { location: 'multipart', name: 'file.filename', value: 'invoice-2024.pdf' },
   { location: 'multipart', name: 'file.filename', value: 'photo.php.jpg' }, // double extension: paranoia 3
 ];

@@ -22,6 +22,23 @@ const ATTACKS = [
   'except select.1,2',
   'select 0x616263',
   "overlay(password placing '' from 1 for 0)::int",
+  // Unclosed SQL calls, alone in a value.
+  'SUM(',
+  'hour /**/ (',
+  'values  (',
+  // Escaped quotes a naive escaper doubles, quote probes, stacked statements on bracketed names.
+  "name\\'or 1=1",
+  `'"`,
+  "7' ' 7",
+  ';drop[users]',
+  '; select',
+  'div(10, -3)',
+  "' regexp '^a'",
+  "1 as' from",
+  "' = --",
+  'waitfor+delay+\'0:0:3\'',
+  // A query written out with SQL punctuation is no sentence, however many spaces it has.
+  "FROM `orders` WHERE `orders`.`id` = 3 ORDER BY `total` LIMIT",
 ];
 
 const BENIGN = [
@@ -33,6 +50,16 @@ const BENIGN = [
   'version 1.e',
   "It's 5 o'clock -- time to go",
   'std::string name',
+  'the count (approximate)',
+  'Max (the dog)',
+  '--drop-caches',
+  'left',
+  "''",
+  '"hello"',
+  '`',
+  'Open (9am-5pm); closed Sundays',
+  'Select the plan that suits you; select again to change it',
+  'Known as Bob from Paris, he writes about SQL joins and indexes every week',
 ];
 
 test('SQL fragments are blocked', () => {

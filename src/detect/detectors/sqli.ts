@@ -9,7 +9,7 @@ import { excerpt } from '../evidence.ts';
 import { re } from '../regex.ts';
 import type { Hit, Paranoia } from '../types.ts';
 import { type SqlToken, tokenizeSql } from '../tokenizers/sql.ts';
-import { CATALOGS, DANGEROUS_FUNCTIONS, FUNCTIONS } from '../tokenizers/sql-words.ts';
+import { CALL_NAMES, CATALOGS, DANGEROUS_FUNCTIONS, FUNCTIONS } from '../tokenizers/sql-words.ts';
 import { fragmentHit } from './sqli-fragments.ts';
 
 const COMPARISONS = new Set(['=', '==', '<', '>', '<=', '>=', '<>', '!=', '<=>', '!<', '!>', 'like', 'ilike', 'rlike', 'regexp', 'glob', 'sounds', 'is', 'in', 'between', 'match', 'similar', 'notnull', 'isnull', 'member']);
@@ -40,7 +40,11 @@ const GATE_WORDS = new Set([
   'union', 'select', 'or', 'and', 'xor', 'regexp', 'rlike', 'like', 'having', 'order', 'group', 'limit', 'exec',
   'execute', 'waitfor', 'declare', 'drop', 'insert', 'delete', 'update', 'values', 'when', 'into', 'null', 'msdb',
   'northwind', 'tempdb', 'nvarchar', 'varchar', 'openrowset', 'information_schema', 'sysobjects', '4294967296',
+  'msysaccessobjects', 'msysobjects', 'msysqueries',
 ]);
+// `create` is an everyday word and `MySQL` a product name: they open the gate only as DDL and as a
+// schema (`mysql.user`).
+const GATE_CREATE = re('\\bcreate\\s{1,8}(?:table|database|function|procedure|user|view|trigger|index|schema)\\b|\\bmysql\\.\\w');
 const MAX_GATE_WORD = Math.max(...[...GATE_WORDS].map((w) => w.length));
 
 /** Whether a whole word of `lower` (a maximal run of `[a-z0-9_]`, as `\b...\b` reads it) is one of
@@ -175,6 +179,7 @@ const AS_IS: Rule[] = [
   { id: 'sqli-into-outfile', re: re('[snb)]LD'), paranoia: 1, score: 5 },
   { id: 'sqli-comparison', re: re('^[(]*[ns][)]*!?q!?[(]*[ns][)]*$'), paranoia: 2, score: 5, unfolded: true },
   { id: 'sqli-comparison', re: re('^b,[(]*n[)]*q[(]*n'), paranoia: 2, score: 5 },
+  { id: 'sqli-comparison', re: re('^s,[(]*[ns][)]*q[(]*[ns]'), paranoia: 2, score: 5 },
   { id: 'sqli-numeric-comment', re: re('^[(]*n[)]*c'), paranoia: 2, score: 5, unfolded: true },
   { id: 'sqli-stacked', re: re(';[(]*S[(]*[nvfDo*(s]'), paranoia: 1, score: 5 },
   { id: 'sqli-stacked', re: re(';[(]*(?:E[kvsf(n]|Eb[kq]|E(?:c|$)|v)'), paranoia: 1, score: 5 },
@@ -301,20 +306,45 @@ function functionHit(tokens: SqlToken[], text: string, pl: Paranoia): Hit | null
 export const sqli: Detector = {
   class: 'sqli',
   gate(v: ScanValue) {
-    return (v.chars & GATE_CHARS) !== 0 || ((v.chars & GATE_SYMBOL_CHARS) !== 0 && GATE_SYMBOLS.test(v.lower)) || hasGateWord(v.lower) || ((v.chars & C.underscore) !== 0 && (CATALOG_RE.test(v.lower) || GATE_UNDERSCORE.test(v.lower)));
+    return (v.chars & GATE_CHARS) !== 0 || ((v.chars & C.colon) !== 0 && v.lower.includes('::')) || ((v.chars & GATE_SYMBOL_CHARS) !== 0 && GATE_SYMBOLS.test(v.lower)) || hasGateWord(v.lower) || ((v.lower.includes('create') || v.lower.includes('mysql.')) && GATE_CREATE.test(v.lower)) || ((v.chars & C.underscore) !== 0 && (CATALOG_RE.test(v.lower) || GATE_UNDERSCORE.test(v.lower)));
   },
   scan(v, pl) {
     const hits = scanText(v.text, v.lower, pl);
     // `DR/**/OP`, `UN/**/ION`: comments inside words, removed by some filters before the database.
     if (hits.length === 0 && v.text.includes('/*')) {
+      // Empty comments first (`DR/**/OP/*x*/t` -> `DROP/*x*/t`), then all of them.
+      const glued = v.text.replace(EMPTY_COMMENT, '');
+      if (glued !== v.text) {
+        const h = scanText(glued, glued.toLowerCase(), pl);
+        if (h.length > 0) return h;
+      }
       const joined = v.text.replace(INLINE_COMMENT, '');
-      if (joined !== v.text) return scanText(joined, joined.toLowerCase(), pl);
+      if (joined !== v.text && joined !== glued) return scanText(joined, joined.toLowerCase(), pl);
     }
     return hits;
   },
 };
 
 const INLINE_COMMENT = re('/\\*[^*]{0,256}\\*/', 'g');
+const EMPTY_COMMENT = re('/\\*\\*/', 'g');
+const OPEN_CALL = re('^\\s{0,8}([a-z_][a-z0-9_]{0,31})[^a-z0-9_(]{0,12}\\(\\s{0,8}$');
+// Characters of code, not of sentences: quotes, brackets, operators, separators of SQL.
+const CODE_CHARS = new Uint8Array(128);
+for (const ch of '\'"`()=;@<>|&,*') CODE_CHARS[ch.charCodeAt(0)] = 1;
+
+/** Long text with words or lines, unless it is as dense in SQL punctuation as code is (backticked
+ *  identifiers, `;`-separated statements, `@variables`): a query written out is not a sentence. */
+function isSqlProse(text: string): boolean {
+  if (!isProse(text)) return false;
+  let spaces = 0;
+  let code = 0;
+  for (let i = 0; i < text.length && i < 4096; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) spaces++;
+    else if (c < 128) code += CODE_CHARS[c]!;
+  }
+  return code * 2 <= spaces;
+}
 
 function scanText(text: string, lower: string, pl: Paranoia): Hit[] {
   {
@@ -330,8 +360,9 @@ function scanText(text: string, lower: string, pl: Paranoia): Hit[] {
         // A breakout from a one-word string (`admin'--`) is more telling than one ending a sentence.
         const leadIsWord = !/\s/.test(text.slice(lead.start, lead.end - 1));
         // Skip closing parentheses right after the breakout: `') or ('1'='1`.
+        // Empty strings glued to it too (`'''or 1`: adjacent literals concatenate).
         let k = 1;
-        while (tokens[k]?.type === ')') k++;
+        while (tokens[k]?.type === ')' || (tokens[k]?.type === 's' && tokens[k]!.end - tokens[k]!.start === 2 && !tokens[k]!.open)) k++;
         const rest = tokens.slice(k);
         const leadEmpty = lead.end - lead.start <= 1;
         const guard = (r: Rule, matched: string) => {
@@ -363,8 +394,14 @@ function scanText(text: string, lower: string, pl: Paranoia): Hit[] {
     }
     if (hits.length === 0 && pl >= 2) {
       // Fragments are probes sent alone; in prose and code samples only the level-1 ones count.
-      const f = fragmentHit(lower, isProse(text) && pl < 3 ? 1 : pl);
+      const f = fragmentHit(lower, isSqlProse(text) && pl < 3 ? 1 : pl);
       if (f) hits.push(f);
+    }
+    if (hits.length === 0 && pl >= 2 && text.length <= 48) {
+      // A value that only opens an SQL call (`MAX(`, `time (`, `IN/**/(`, `length||!!$(`): the start
+      // of an expression whose rest the query supplies, a probe for a function the database runs.
+      const m = OPEN_CALL.exec(lower);
+      if (m && CALL_NAMES.has(m[1]!)) hits.push({ rule: 'sqli-open-call', score: 5, paranoia: 2, evidence: excerpt(text, 0, text.length) });
     }
     if (hits.length === 0 && plain.some((t) => t.type === 'v' && t.value.startsWith('@@'))) {
       hits.push({ rule: 'sqli-system-variable', score: 5, paranoia: 2, evidence: excerpt(text, 0, 40) });

@@ -86,15 +86,33 @@ const UTF7_MAP: Record<string, string> = { adw: '<', ad4: '>', adi: '"', ada: "'
 const HIGH_BIT = re('[\\u0080-\\u00ff]', 'g');
 const UNQUOTED_HANDLER = re('[\\s"\'`;/=,(]on[a-z]{3,25}\\s{0,8}=[^=]');
 const JSFUCK = re('!\\s{0,4}!?\\s{0,4}\\[\\s{0,4}\\]|\\+\\s{0,4}\\[\\s{0,4}\\]');
+// A tag name behind a namespace prefix, possibly empty or spaced: `<x:script`, `< x: script`, `<:vmlframe`.
+const NAMESPACED_TAG = re('<\\s{0,4}(?:[a-z][\\w-]{0,15})?\\s{0,4}:\\s{0,4}([a-z]{2,16})(?![\\w-])', 'i');
+// A data URL whose content is markup, whatever its declared type: `data:,<x>`, `data: ;,<svg>`.
+const DATA_URL_MARKUP = re('(?:^|[\\s"\'`=(])data\\s{0,4}:[^,<]{0,64},[^<]{0,256}<[a-z!/?][^>]{0,256}>', 'i');
+// A value that opens by closing an HTML comment (`-->`, `--!>`): it escapes the comment it lands in,
+// but is an arrow as often; paranoia 3.
+const COMMENT_CLOSE = re('^\\s{0,8}--!?>');
+// Leaving a JavaScript string into an assignment: `' in foo.bar=`, `"-location=`, `"in valueOf=`.
+const JS_STRING_ASSIGN = re('[\'"`]\\s{0,8}(?:(?:[-+*/%|^]|in\\b)\\s{0,8}[\\w$]{1,32}(?:\\.[\\w$]{1,32}){0,4}|in[\\w$]{1,32}(?:\\.[\\w$]{1,32}){1,4})\\s{0,4}=(?!=)');
+// Attributes that carry code or a target for it, right after a quote that closes the value:
+// `'formaction=`, `" srcdoc=`.
+const CODE_ATTRS = new Set(['formaction', 'srcdoc', 'xlink:href']);
 const CSS_URL_SCRIPT = re('url\\s{0,8}\\(\\s{0,8}[\'"]?\\s{0,8}(?:javascript|vbscript)|-moz-binding\\s{0,8}:|\\bexpression\\s{0,8}\\(', 'i');
 
 function scan(s: string, raw: string, pl: Paranoia): Hit | null {
   const direct = scanOnce(s, pl);
-  if (direct) return direct;
+  if (direct && direct.score >= 5) return direct;
+  const h = scanDecoded(s, raw, pl);
+  return h && (h.score >= 5 || !direct) ? h : direct;
+}
+
+/** The legacy encodings and tag spellings scanOnce does not read. */
+function scanDecoded(s: string, raw: string, pl: Paranoia): Hit | null {
   if (HAS_UTF7.test(s)) {
     const t = s.replace(UTF7, (m) => UTF7_MAP[m.slice(1, 4).toLowerCase()] ?? m);
     const h = scanOnce(t, pl);
-    if (h) return h;
+    if (h && h.score >= 5) return h;
   }
   const legacy = RAW_HIGH.test(raw) ? decodeEscapes(percentDecode(raw)).replace(UTF8_LEAD, '') : /[\u00a0-\u00ff]/.test(s) ? s : null;
   if (legacy !== null) {
@@ -102,7 +120,7 @@ function scan(s: string, raw: string, pl: Paranoia): Hit | null {
     // yields well-formed markup, an opening and a closing tag.
     const stripped = legacy.replace(HIGH_BIT, (c) => String.fromCharCode(c.charCodeAt(0) & 0x7f));
     const h = WELL_FORMED.test(stripped) ? scanOnce(stripped, pl) : null;
-    if (h) return h;
+    if (h && h.score >= 5) return h;
   }
   const spaced = s.includes('<') ? SPACED_TAG.exec(s) : null;
   if (spaced) {
@@ -111,14 +129,34 @@ function scan(s: string, raw: string, pl: Paranoia): Hit | null {
       return { rule: 'xss-spaced-tag', score: 5, paranoia: CODE_TAGS.has(name) ? 1 : 2, evidence: excerpt(s, spaced.index, spaced.index + 40) };
     }
   }
+  const lt = s.includes('<');
+  const ns = lt && s.includes(':') ? NAMESPACED_TAG.exec(s) : null;
+  // Spaced (`< x: script`) it counts only where a tag can open, not inside a sentence (`a < b: script`).
+  if (ns && (!/\s/.test(ns[0]) || ns.index === 0 || /[>"'=]/.test(s[ns.index - 1]!))) {
+    const name = ns[1]!.toLowerCase();
+    const level: Paranoia = CODE_TAGS.has(name) && !/\s/.test(ns[0]) ? 1 : 2;
+    if ((CODE_TAGS.has(name) || ACTIVE_TAGS.has(name)) && level <= pl) {
+      return { rule: 'xss-namespaced-tag', score: 5, paranoia: level, evidence: excerpt(s, ns.index, ns.index + 40) };
+    }
+  }
   if (pl >= 2) {
-    const m = UNQUOTED_HANDLER.exec(s) ?? JSFUCK.exec(s) ?? CSS_URL_SCRIPT.exec(s);
+    const eq = s.includes('=');
+    const m =
+      UNQUOTED_HANDLER.exec(s) ??
+      JSFUCK.exec(s) ??
+      CSS_URL_SCRIPT.exec(s) ??
+      (lt ? DATA_URL_MARKUP.exec(s) : null) ??
+      (eq ? JS_STRING_ASSIGN.exec(s) : null) ??
+      (pl >= 3 ? COMMENT_CLOSE.exec(s) : null);
     if (m) return { rule: 'xss-script-fragment', score: 5, paranoia: 2, evidence: excerpt(s, m.index, m.index + 60) };
   }
   return null;
 }
 
 function scanOnce(s: string, pl: Paranoia): Hit | null {
+  // An unknown tag (paranoia 3) scores below the blocking threshold: it must not hide what the rest
+  // of the value holds, so it is returned only when nothing else is found.
+  let unknownTag: Hit | null = null;
   if (s.indexOf('<') >= 0) {
     for (const t of scanTags(s)) {
       const ev = () => excerpt(s, t.start, t.end);
@@ -132,7 +170,7 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
       if ((ACTIVE_TAGS.has(t.name) || (prefix !== t.name && (ACTIVE_TAGS.has(prefix) || CODE_TAGS.has(prefix)))) && pl >= 2) {
         return { rule: 'xss-active-tag', score: 5, paranoia: 2, evidence: ev() };
       }
-      if (pl >= 3 && !PLAIN_TAGS.has(t.name) && t.name.length < 16) return { rule: 'xss-html-tag', score: 3, paranoia: 3, evidence: ev() };
+      if (pl >= 3 && !PLAIN_TAGS.has(t.name) && t.name.length < 16) unknownTag ??= { rule: 'xss-html-tag', score: 3, paranoia: 3, evidence: ev() };
     }
   }
   // Breaking out of an attribute value: `" autofocus onfocus="alert(1)`, `x onmouseover=alert(1)`.
@@ -144,6 +182,9 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
     const attrs: HtmlAttr[] = [];
     readAttributes(s, from, attrs, 16);
     for (const a of attrs) {
+      if (q !== ' ' && pl >= 2 && a === attrs[0] && CODE_ATTRS.has(a.name) && a.value !== null) {
+        return { rule: 'xss-attribute-breakout', score: 5, paranoia: 2, evidence: excerpt(s, at, at + 60) };
+      }
       if (a.value === null) continue;
       const h = attrHit('', a, s, from, false);
       if (h && h.rule !== 'xss-script-url') return h;
@@ -158,13 +199,13 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
     // In long prose or code samples these names are ordinary; in a short parameter they are a probe.
     if (j && (s.length <= 256 || pl >= 3)) return { rule: 'xss-js-sink', score: 5, paranoia: 2, evidence: excerpt(s, j.index, j.index + 60) };
   }
-  return null;
+  return unknownTag;
 }
 
 export const xss: Detector = {
   class: 'xss',
   gate(v) {
-    return (v.chars & (C.lt | C.colon | C.paren | C.quote | C.eq | C.dot | C.bracket)) !== 0 || ((v.chars & C.plus) !== 0 && HAS_UTF7.test(v.text));
+    return (v.chars & (C.lt | C.colon | C.paren | C.quote | C.eq | C.dot | C.bracket)) !== 0 || ((v.chars & C.gt) !== 0 && v.text.includes('--')) || ((v.chars & C.plus) !== 0 && HAS_UTF7.test(v.text));
   },
   scan(v, pl) {
     const h = scan(v.text, v.raw, pl);

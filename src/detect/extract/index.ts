@@ -75,6 +75,16 @@ function headerSets(o: ExtractOptions): { ignored: Set<string>; wanted: Set<stri
   return sets;
 }
 
+/** The query and fragment parameters of a Referer URL, form-decoded (`+` is a space there): values an
+ *  attacker chose, as much as the request's own query. They keep the header's name. */
+function refererParams(url: string, out: Input[], maxParams: number): void {
+  const q = url.search(/[?#]/);
+  if (q < 0 || url.length - q > 8192) return;
+  const pairs: Input[] = [];
+  parsePairs(url.slice(q + 1).replace('#', '&'), 'header', pairs, maxParams);
+  for (const p of pairs) if (p.value !== '') out.push({ location: 'header', name: 'referer', value: p.value });
+}
+
 export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAULT_EXTRACT): Input[] {
   const out: Input[] = [];
   pathInputs(req.path, out, 64);
@@ -86,7 +96,10 @@ export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAUL
     const value = headerValue(rawValue);
     if (value === undefined) continue;
     if (name === 'cookie') cookieInputs(value, out, options.maxParams);
-    else if (wanted ? wanted.has(name) : !ignored.has(name)) out.push({ location: 'header', name, value });
+    else if (wanted ? wanted.has(name) : !ignored.has(name)) {
+      out.push({ location: 'header', name, value });
+      if (name === 'referer') refererParams(value, out, options.maxParams);
+    }
     if (name === 'content-type' && contentType === undefined) contentType = value;
   }
   if (req.body !== undefined && req.body.length > 0) {

@@ -4,6 +4,8 @@
 import { formDecode } from '../normalize/url.ts';
 import type { Input, InputLocation } from '../types.ts';
 
+const NOT_A_NAME = /['"`()\s]/;
+
 export function parsePairs(raw: string, location: InputLocation, out: Input[], maxPairs: number): void {
   let start = 0;
   let count = 0;
@@ -18,6 +20,10 @@ export function parsePairs(raw: string, location: InputLocation, out: Input[], m
     const name = formDecode(eq < 0 ? pair : pair.slice(0, eq));
     const value = eq < 0 ? '' : formDecode(pair.slice(eq + 1));
     out.push({ location, name, value });
+    // A name with quotes, brackets or blanks is no parameter name: the pair is text that holds an `=`
+    // (`'a', '1'='1'`), and split there it would hide what it says. It is inspected whole as well,
+    // under the same name (so that exclusions of that name still apply).
+    if (eq > 0 && NOT_A_NAME.test(name)) out.push({ location, name, value: formDecode(pair) });
   }
 }
 

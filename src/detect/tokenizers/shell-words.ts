@@ -9,7 +9,7 @@ export const STRONG_UNIX = [
   'xterm', 'telnet', 'tftp', 'netstat', 'ss', 'nmap', 'socat', 'mkfifo', 'mknod', 'useradd', 'usermod',
   'userdel', 'groupadd', 'visudo', 'sudo', 'su', 'systemctl', 'iptables', 'killall', 'pkill', 'xxd',
   'hexdump', 'strace', 'ltrace', 'gdb', 'awk', 'gawk', 'mawk', 'nawk', 'sed', 'grep', 'egrep', 'fgrep',
-  'xargs', 'printenv', 'env', 'id', 'ls', 'pwd', 'ps', 'wc', 'tee', 'uniq', 'rm', 'cp', 'mv', 'ln', 'dd',
+  'xargs', 'printenv', 'env', 'id', 'ls', 'll', 'pwd', 'ps', 'wc', 'tee', 'uniq', 'rm', 'cp', 'mv', 'ln', 'dd',
   'tar', 'gzip', 'gunzip', 'bzip2', 'unxz', 'xz', 'zcat', 'zip', 'unzip', '7z', 'openssl', 'ssh', 'scp',
   'sftp', 'rsync', 'ftp', 'dig', 'host', 'traceroute', 'ping', 'arp', 'route', 'lsof', 'fuser', 'lsmod',
   'insmod', 'modprobe', 'dmesg', 'journalctl', 'getent', 'nohup', 'setsid', 'chroot', 'unshare', 'nsenter',

@@ -83,3 +83,21 @@ export const CATALOGS = [
   'xp_cmdshell', 'sp_configure', 'current_user', 'session_user', 'system_user', '@@version', '@@hostname',
   '@@datadir', '@@basedir', '@@servername', 'sysprocesses', 'sys.dm_', 'sysibm', 'syscat.', 'rdb$',
 ];
+
+/** Names an SQL call opens with: the functions above and the standard and common built-ins of the
+ *  major databases (aggregates, dates, strings), plus the `IN (` and `VALUES (` lists. A value that is
+ *  nothing but one of these and an opening parenthesis (`MAX(`, `time (`, `IN (`) is a probe. */
+export const CALL_NAMES = new Set([
+  ...FUNCTIONS,
+  'max', 'min', 'avg', 'sum', 'count', 'left', 'right', 'mod', 'in', 'values', 'exists', 'time', 'second',
+  'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'date', 'timestamp', 'local', 'localtime',
+  'localtimestamp', 'current_date', 'current_time', 'current_timestamp', 'utc_date', 'utc_time',
+  'utc_timestamp', 'dayname', 'dayofweek', 'dayofmonth', 'dayofyear', 'monthname', 'weekday', 'yearweek',
+  'weekofyear', 'datediff', 'timediff', 'date_add', 'date_sub', 'adddate', 'subdate', 'addtime',
+  'subtime', 'str_to_date', 'from_unixtime', 'unix_timestamp', 'from_days', 'to_days', 'makedate',
+  'maketime', 'period_add', 'period_diff', 'sec_to_time', 'time_to_sec', 'time_format', 'char_length',
+  'character_length', 'octet_length', 'bit_length', 'substring_index', 'insert', 'stddev', 'variance',
+  'password', 'old_password', 'encrypt', 'sha', 'crc32', 'from_base64', 'to_base64', 'inet_aton',
+  'inet_ntoa', 'is_ipv4', 'is_ipv6', 'get_lock', 'release_lock', 'master_pos_wait', 'degrees',
+  'radians', 'atan2', 'truncate', 'octet_length', 'regexp_replace', 'regexp_like', 'regexp_substr',
+]);
