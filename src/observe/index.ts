@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.ts';
 import type { GatewayConfig } from '../config/types.ts';
-import { toMs } from '../config/units.ts';
+import { toBytes, toMs } from '../config/units.ts';
 import type { AdminSources } from '../server/admin-api/index.ts';
 import type { Runtime } from '../server/runtime.ts';
 import { describeStore, isPostgresUrl, openStore } from '../store/open.ts';
@@ -19,6 +19,8 @@ import { AlertEngine } from './alerts/engine.ts';
 import { Watcher } from './alerts/watcher.ts';
 import { WebhookSender } from './alerts/webhook.ts';
 import { AnomalyDetectors } from './anomaly/detectors.ts';
+import { InventoryPersistence } from './inventory/persist.ts';
+import { BodySampler } from './inventory/sampler.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { RequestObserver } from './observer.ts';
 
@@ -27,6 +29,10 @@ export interface Observability {
   readonly metrics: GatewayMetrics;
   readonly writer: AuditWriter | undefined;
   readonly store: Store | undefined;
+  /** The inventory's body sampler, when schemas are inferred (the proxy copies streamed bodies for it). */
+  readonly sampler: BodySampler | undefined;
+  /** Saves the inventory now, when it is persisted. */
+  saveInventory(): Promise<void>;
   wrap(log: AccessLog): AccessLog;
   /** What this process's admin listener serves. */
   adminSources(): AdminSources;
@@ -87,11 +93,41 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
   const watching = alerts.rules.length > 0 || alerts.anomalies.idEnumeration !== undefined || alerts.anomalies.scanning !== undefined;
   const sender = watching ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
   if (sender) observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
+  const inv = config.inventory;
+  const sampler = inv.schemas.enabled
+    ? new BodySampler({ samples: inv.schemas.samples, maxBodyBytes: toBytes(inv.schemas.maxBodySize), streamedRate: inv.schemas.streamedRate })
+    : undefined;
+  observer.sampler = sampler;
+  let inventoryStore: Store | undefined;
+  let persistence: InventoryPersistence | undefined;
+  const inventoryLocation = inv.persist ? (inv.store ?? (config.audit.enabled ? config.audit.store : undefined)) : undefined;
+  if (inventoryLocation !== undefined) {
+    try {
+      inventoryStore = store && inventoryLocation === config.audit.store ? store : await openMigratedStore(inventoryLocation, o.baseDir, 'inventory');
+      persistence = new InventoryPersistence({
+        store: inventoryStore.inventory,
+        node: `${config.audit.chain ?? hostname()}${o.chainSuffix ?? ''}`,
+        table: observer.usage,
+        sampler,
+        intervalMs: toMs(inv.saveInterval),
+        logger: logger.child({ component: 'inventory' }),
+      });
+      await persistence.load();
+    } catch (error) {
+      await writer?.close();
+      await store?.close();
+      if (inventoryStore !== store) await inventoryStore?.close();
+      throw error;
+    }
+    persistence.start();
+  }
   return {
     observer,
     metrics,
     writer,
     store,
+    sampler,
+    saveInventory: async () => persistence?.save(),
     wrap: (log) => (ctx, status, preRoute, chain) => {
       log(ctx, status, preRoute, chain);
       observer.record(ctx, status);
@@ -107,15 +143,20 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     }),
     async close() {
       sender?.close();
+      await persistence?.close();
       await writer?.close();
       await store?.close();
+      if (inventoryStore !== store) await inventoryStore?.close();
     },
   };
 }
 
 /** The audit store, migrated; a SQLite file's folder is created. */
-export async function openAuditStore(config: GatewayConfig, baseDir: string): Promise<Store> {
-  const location = config.audit.store;
+export function openAuditStore(config: GatewayConfig, baseDir: string): Promise<Store> {
+  return openMigratedStore(config.audit.store, baseDir, 'audit');
+}
+
+async function openMigratedStore(location: string, baseDir: string, what: string): Promise<Store> {
   if (!isPostgresUrl(location) && location !== ':memory:') mkdirSync(dirname(resolve(baseDir, location.replace(/^sqlite:/, ''))), { recursive: true });
   const store = openStore(location, baseDir);
   try {
@@ -123,7 +164,7 @@ export async function openAuditStore(config: GatewayConfig, baseDir: string): Pr
     return store;
   } catch (error) {
     await store.close().catch(() => {});
-    throw new Error(`cannot open the audit store ${describeStore(location)}: ${(error as Error).message}`);
+    throw new Error(`cannot open the ${what} store ${describeStore(location)}: ${(error as Error).message}`);
   }
 }
 
