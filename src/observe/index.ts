@@ -58,6 +58,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     const unknown = rule.webhooks?.find((w) => !names.includes(w));
     if (unknown !== undefined) throw new ConfigError([{ file: o.file, path: `alerts.rules[${i}].webhooks`, message: `no webhook named "${unknown}" in alerts.webhooks` }]);
   }
+  if (toMs(config.inventory.saveInterval) < 100) throw new ConfigError([{ file: o.file, path: 'inventory.saveInterval', message: 'must be at least 100ms' }]);
   const loopback = /^(127\.|::1$|localhost$)/.test(config.admin.host);
   if (config.admin.enabled && !config.admin.token && !config.admin.oidc && !loopback && (config.admin.api || config.admin.metrics)) {
     logger.warn({ host: config.admin.host }, 'the admin API and metrics are served without a token on a non-loopback address: set admin.token');

@@ -50,9 +50,11 @@ export class BodySampler {
 
   /** Offers a body already in memory; kept only when its endpoint still wants samples. */
   offer(usage: Usage, slot: string, media: string | undefined, body: Buffer | undefined): void {
-    if (body === undefined || body.length === 0 || body.length > this.#o.maxBodyBytes || !isJson(media)) return;
+    if (body === undefined) return;
+    const sampled = usage.bodies[slot]?.n ?? 0;
+    if (sampled >= this.#o.samples || body.length === 0 || body.length > this.#o.maxBodyBytes || !isJson(media)) return;
     const waiting = this.#waiting.get(usage) ?? 0;
-    if ((usage.bodies[slot]?.n ?? 0) + waiting >= this.#o.samples) return;
+    if (sampled + waiting >= this.#o.samples) return;
     if (this.#queue.length >= MAX_QUEUED) {
       this.dropped++;
       return;

@@ -39,6 +39,6 @@ export const inventorySchema = {
       type: 'string',
       description: 'Where the inventory is kept: a SQLite file (relative to the config file) or a postgres:// URL. Default: `audit.store` when the audit trail is enabled; otherwise the inventory lives in memory only.',
     },
-    saveInterval: { ...durationSchema, default: '30s', description: `How often the inventory is saved. ${durationSchema.description}` },
+    saveInterval: { ...durationSchema, default: '30s', description: `How often the inventory is saved (at least 100ms). ${durationSchema.description}` },
   },
 } as const;
