@@ -1,6 +1,7 @@
-// Sets up what watches the traffic, from the config: metrics, live stats, the inventory and the
-// audit writer (its store opened and migrated, its chain continued). The gateway wraps its access
-// log with `wrap` (one call per finished request) and hands `adminSources` to the admin listener.
+// Sets up what watches the traffic, from the config: metrics, live stats, the inventory (its body
+// sampler, and its snapshot loaded from the store and saved periodically) and the audit writer (its
+// store opened and migrated, its chain continued). The gateway wraps its access log with `wrap` (one
+// call per finished request) and hands `adminSources` to the admin listener.
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -31,8 +32,6 @@ export interface Observability {
   readonly store: Store | undefined;
   /** The inventory's body sampler, when schemas are inferred (the proxy copies streamed bodies for it). */
   readonly sampler: BodySampler | undefined;
-  /** Saves the inventory now, when it is persisted. */
-  saveInventory(): Promise<void>;
   wrap(log: AccessLog): AccessLog;
   /** What this process's admin listener serves. */
   adminSources(): AdminSources;
@@ -128,7 +127,6 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     writer,
     store,
     sampler,
-    saveInventory: async () => persistence?.save(),
     wrap: (log) => (ctx, status, preRoute, chain) => {
       log(ctx, status, preRoute, chain);
       observer.record(ctx, status);
