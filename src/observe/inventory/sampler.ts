@@ -19,6 +19,8 @@ export interface SamplerOptions {
 
 const MAX_QUEUED = 32;
 const PER_TURN = 4;
+/** Schemas inferred per process (endpoint × slot): bounds memory when clients make up endpoints. */
+export const MAX_SHAPES = 500;
 
 interface Pending {
   readonly usage: Usage;
@@ -32,6 +34,7 @@ export class BodySampler {
   #scheduled = false;
   /** Bodies waiting per usage record and slot, so an endpoint is not sampled past `samples`. */
   readonly #waiting = new Map<Usage, number>();
+  #shapes = 0;
   dropped = 0;
 
   constructor(options: SamplerOptions) {
@@ -51,8 +54,10 @@ export class BodySampler {
   /** Offers a body already in memory; kept only when its endpoint still wants samples. */
   offer(usage: Usage, slot: string, media: string | undefined, body: Buffer | undefined): void {
     if (body === undefined) return;
-    const sampled = usage.bodies[slot]?.n ?? 0;
+    const shape = usage.bodies[slot];
+    const sampled = shape?.n ?? 0;
     if (sampled >= this.#o.samples || body.length === 0 || body.length > this.#o.maxBodyBytes || !isJson(media)) return;
+    if (shape === undefined && this.#shapes >= MAX_SHAPES) return;
     const waiting = this.#waiting.get(usage) ?? 0;
     if (sampled + waiting >= this.#o.samples) return;
     if (this.#queue.length >= MAX_QUEUED) {
@@ -81,6 +86,8 @@ export class BodySampler {
       }
       const shape = shapeOf(value);
       const had = p.usage.bodies[p.slot];
+      if (had === undefined && this.#shapes >= MAX_SHAPES) continue;
+      if (had === undefined) this.#shapes++;
       p.usage.bodies[p.slot] = had ? merge(had, shape) : shape;
     }
     if (this.#queue.length) setImmediate(this.#drain).unref();

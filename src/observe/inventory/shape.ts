@@ -30,7 +30,7 @@ export interface Shape {
 
 const MAX_DEPTH = 8;
 const MAX_PROPS = 64;
-const MAX_NODES = 400;
+const MAX_NODES = 300;
 const MAX_KEY = 64;
 const MAX_FORMAT_LENGTH = 256;
 
