@@ -98,7 +98,9 @@ export class RequestObserver {
    */
   #bodies(ctx: RequestContext, status: number, usage: Usage, shadow: Usage | undefined): void {
     const headers = ctx.req.headers;
-    const requestMedia = headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined ? mediaType(headers['content-type']) : undefined;
+    const length = headers['content-length'];
+    const hasBody = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    const requestMedia = hasBody ? mediaType(headers['content-type']) : undefined;
     const responseMedia = ctx.responseType !== undefined && ctx.errorCode === undefined ? mediaType(ctx.responseType) : undefined;
     if (requestMedia === undefined && responseMedia === undefined) return;
     const sampled = shadow ?? usage;
