@@ -12,6 +12,7 @@ import { WebhookSender } from '../src/observe/alerts/webhook.ts';
 import { Blocks } from '../src/observe/anomaly/blocks.ts';
 import { AnomalyDetectors } from '../src/observe/anomaly/detectors.ts';
 import { AuditWriter } from '../src/observe/audit/writer.ts';
+import { BodySampler } from '../src/observe/inventory/sampler.ts';
 import { GatewayMetrics } from '../src/observe/metrics.ts';
 import { RequestObserver } from '../src/observe/observer.ts';
 import type { Runtime } from '../src/server/runtime.ts';
@@ -23,9 +24,18 @@ const runtime = { routes: [{ api: 'shop', operationId: 'getOrder', method: 'GET'
 const catchAll = { routes: [{ api: 'shop', operationId: 'getOrder', method: '*', path: '/*', deprecated: false, documented: false }] } as unknown as Runtime;
 const socket = { bytesRead: 0, bytesWritten: 0 };
 const req = { socket, method: 'GET', headers: {} } as unknown as IncomingMessage;
+const post = { socket, method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': '27' } } as unknown as IncomingMessage;
+const requestBody = Buffer.from('{"productId":7,"quantity":2}');
+const responseBody = Buffer.from('{"id":1,"productId":7,"quantity":2,"total":19.9,"createdAt":"2026-01-31T12:00:00Z"}');
 
-function context(i: number, deny: boolean): RequestContext {
-  const ctx = new RequestContext(req, {} as ServerResponse, performance.now() - 1);
+function context(i: number, deny: boolean, withBodies = false): RequestContext {
+  const ctx = new RequestContext(withBodies ? post : req, {} as ServerResponse, performance.now() - 1);
+  if (withBodies) {
+    // Bodies a policy held (validate, response-filter): the sampler may take them; media types are counted.
+    ctx.body = requestBody;
+    ctx.responseBody = responseBody;
+    ctx.responseType = 'application/json; charset=utf-8';
+  }
   ctx.id = `req-${i}`;
   ctx.clientIp = `10.0.${i & 255}.${(i >> 8) & 255}`;
   ctx.path = `/orders/${i}`;
@@ -40,8 +50,8 @@ function context(i: number, deny: boolean): RequestContext {
   return ctx;
 }
 
-async function measure(name: string, observer: RequestObserver, deny: boolean, after?: () => Promise<void>) {
-  const contexts = Array.from({ length: 1000 }, (_, i) => context(i, deny));
+async function measure(name: string, observer: RequestObserver, deny: boolean, after?: () => Promise<void>, withBodies = false) {
+  const contexts = Array.from({ length: 1000 }, (_, i) => context(i, deny, withBodies));
   for (let i = 0; i < 20_000; i++) observer.record(contexts[i % 1000]!, deny ? 403 : 200); // warm-up
   const start = performance.now();
   for (let i = 0; i < N; i++) observer.record(contexts[i % 1000]!, deny ? 403 : 200);
@@ -53,6 +63,9 @@ async function measure(name: string, observer: RequestObserver, deny: boolean, a
 const logger = pino({ level: 'silent' });
 await measure('metrics + stats + inventory (allowed)', new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {}), false);
 await measure('same, through a catch-all route', new RequestObserver(() => catchAll, new GatewayMetrics(() => undefined), undefined, () => {}), false);
+const sampling = new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {});
+sampling.sampler = new BodySampler({ samples: 20, maxBodyBytes: 65536, streamedRate: 0 });
+await measure('same, POST with JSON bodies (media, sampler)', sampling, false, undefined, true);
 await measure('metrics + stats + inventory (denied)', new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {}), true);
 // Every anomaly detector on, in report mode (anonymous calls: 1,000 callers by client IP).
 const anomalies = {

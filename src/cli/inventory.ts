@@ -1,10 +1,10 @@
 // portcullis inventory: what a running gateway has seen, from its admin API — every operation with
-// its traffic, then shadow, zombie and unused endpoints (a table, or --json); --openapi FILE writes
-// the OpenAPI 3.1 draft of the observed traffic. The token comes from --token-file or
-// $PORTCULLIS_ADMIN_TOKEN (never from a command-line argument: it would show in `ps`).
+// its traffic and the media types of its bodies, then shadow, zombie and unused endpoints (a table, or
+// --json); --openapi FILE writes the OpenAPI 3.1 draft of the observed traffic. The token comes
+// from --token-file or $PORTCULLIS_ADMIN_TOKEN (never from a command-line argument: it would show in `ps`).
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { InventoryView } from '../observe/inventory/view.ts';
+import type { InventoryView, UsageView } from '../observe/inventory/view.ts';
 
 class UsageError extends Error {}
 
@@ -22,14 +22,24 @@ async function get(admin: string, path: string, token: string | undefined): Prom
 
 const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
 
+/** "request application/json; response 2xx application/json, 4xx application/problem+json" (empty when none seen). */
+function mediaLine(u: UsageView): string {
+  const parts: string[] = [];
+  const request = Object.keys(u.requestTypes ?? {});
+  if (request.length) parts.push(`request ${request.join(', ')}`);
+  const response = Object.entries(u.responseTypes ?? {}).flatMap(([cls, types]) => Object.keys(types).map((t) => `${cls} ${t}`));
+  if (response.length) parts.push(`response ${response.join(', ')}`);
+  return parts.length ? `\n            ${parts.join('; ')}` : '';
+}
+
 export function renderInventory(inv: InventoryView): string {
   const lines: string[] = [`observed since ${when(inv.since)}`, '', 'OPERATIONS'];
   for (const o of inv.operations) {
     const flags = [o.deprecated ? 'deprecated' : '', o.documented ? '' : 'config route'].filter(Boolean).join(', ');
-    lines.push(`  ${String(o.count).padStart(8)}  ${o.method.padEnd(7)} ${o.path}  (${o.api} ${o.operationId}${flags ? `; ${flags}` : ''})  last ${when(o.lastSeen)}`);
+    lines.push(`  ${String(o.count).padStart(8)}  ${o.method.padEnd(7)} ${o.path}  (${o.api} ${o.operationId}${flags ? `; ${flags}` : ''})  last ${when(o.lastSeen)}${mediaLine(o)}`);
   }
   lines.push('', `SHADOW (called, undocumented)${inv.overflow ? `: ${inv.overflow} more not tracked` : ''}`);
-  for (const s of inv.shadow) lines.push(`  ${String(s.count).padStart(8)}  ${s.method.padEnd(7)} ${s.path}${s.api ? `  (through ${s.api})` : ''}  last ${when(s.lastSeen)}`);
+  for (const s of inv.shadow) lines.push(`  ${String(s.count).padStart(8)}  ${s.method.padEnd(7)} ${s.path}${s.api ? `  (through ${s.api})` : ''}  last ${when(s.lastSeen)}${mediaLine(s)}`);
   lines.push('', 'ZOMBIE (deprecated or older version, still called)');
   for (const z of inv.zombie) lines.push(`  ${String(z.count).padStart(8)}  ${z.method.padEnd(7)} ${z.path}  (${z.kind})  last ${when(z.lastSeen)}`);
   lines.push('', 'UNUSED (documented, never called)');

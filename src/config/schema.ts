@@ -3,6 +3,7 @@
 import type { PolicyFactory } from '../core/policy.ts';
 import { durationSchema, sizeSchema } from './units.ts';
 import { auditSchema } from '../observe/audit/schema.ts';
+import { inventorySchema } from '../observe/inventory/schema.ts';
 import { alertsSchema } from '../observe/alerts/schema.ts';
 
 const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
@@ -154,6 +155,7 @@ export function buildConfigSchema(factories: readonly PolicyFactory[]) {
         }, { required: ['issuer', 'clientId', 'roles'] }),
       }, { default: {} }),
       audit: auditSchema,
+      inventory: inventorySchema,
       alerts: alertsSchema,
       limits,
       forwarding,

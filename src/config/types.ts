@@ -1,6 +1,7 @@
 // The validated configuration (defaults applied by the schema). Kept in step with schema.ts.
 import type { AuditConfig } from '../observe/audit/schema.ts';
 import type { AlertsConfig } from '../observe/alerts/schema.ts';
+import type { InventoryConfig } from '../observe/inventory/schema.ts';
 
 export type Duration = number | string;
 export type Size = number | string;
@@ -54,6 +55,7 @@ export interface GatewayConfig {
   listeners: ListenerConfig[];
   admin: { enabled: boolean; host: string; port: number; token?: string; metrics: boolean; api: boolean; store?: string; oidc?: AdminOidcConfig };
   audit: AuditConfig;
+  inventory: InventoryConfig;
   alerts: AlertsConfig;
   limits: {
     maxHeaderSize: Size;

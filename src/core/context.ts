@@ -55,6 +55,10 @@ export class RequestContext {
   /** The request body once a policy has read it (see core/body.ts); then forwarded from memory. */
   body: Buffer | undefined = undefined;
   bodyReading: Promise<Buffer> | undefined = undefined;
+  /** Content-Type of the upstream response as sent to the client (after the response policies). */
+  responseType: string | string[] | undefined = undefined;
+  /** The response body as sent, when it was held whole (body policies) or tapped for the inventory. */
+  responseBody: Buffer | undefined = undefined;
   /** Headers policies add to the upstream request, flat [name, value, ...] (identity headers...). */
   upstreamHeaders: string[] | undefined = undefined;
   /** Free slots for policies (parsed body, limits...), keyed by policy name. */

@@ -1,13 +1,14 @@
-// Sets up what watches the traffic, from the config: metrics, live stats, the inventory and the
-// audit writer (its store opened and migrated, its chain continued). The gateway wraps its access
-// log with `wrap` (one call per finished request) and hands `adminSources` to the admin listener.
+// Sets up what watches the traffic, from the config: metrics, live stats, the inventory (its body
+// sampler, and its snapshot loaded from the store and saved periodically) and the audit writer (its
+// store opened and migrated, its chain continued). The gateway wraps its access log with `wrap` (one
+// call per finished request) and hands `adminSources` to the admin listener.
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.ts';
 import type { GatewayConfig } from '../config/types.ts';
-import { toMs } from '../config/units.ts';
+import { toBytes, toMs } from '../config/units.ts';
 import type { AdminSources } from '../server/admin-api/index.ts';
 import type { Runtime } from '../server/runtime.ts';
 import { describeStore, isPostgresUrl, openStore } from '../store/open.ts';
@@ -22,6 +23,8 @@ import { sharedBlocks } from './anomaly/blocks.ts';
 import { shareBlocksThroughRedis, type BlockSharing } from './anomaly/block-redis.ts';
 import { joinClusterBlocks } from './anomaly/block-sync.ts';
 import { AnomalyDetectors, enforcing } from './anomaly/detectors.ts';
+import { InventoryPersistence } from './inventory/persist.ts';
+import { BodySampler } from './inventory/sampler.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { RequestObserver } from './observer.ts';
 
@@ -30,6 +33,8 @@ export interface Observability {
   readonly metrics: GatewayMetrics;
   readonly writer: AuditWriter | undefined;
   readonly store: Store | undefined;
+  /** The inventory's body sampler, when schemas are inferred (the proxy copies streamed bodies for it). */
+  readonly sampler: BodySampler | undefined;
   wrap(log: AccessLog): AccessLog;
   /** What this process's admin listener serves. */
   adminSources(): AdminSources;
@@ -55,6 +60,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     const unknown = rule.webhooks?.find((w) => !names.includes(w));
     if (unknown !== undefined) throw new ConfigError([{ file: o.file, path: `alerts.rules[${i}].webhooks`, message: `no webhook named "${unknown}" in alerts.webhooks` }]);
   }
+  if (toMs(config.inventory.saveInterval) < 100) throw new ConfigError([{ file: o.file, path: 'inventory.saveInterval', message: 'must be at least 100ms' }]);
   const loopback = /^(127\.|::1$|localhost$)/.test(config.admin.host);
   if (config.admin.enabled && !config.admin.token && !config.admin.oidc && !loopback && (config.admin.api || config.admin.metrics)) {
     logger.warn({ host: config.admin.host }, 'the admin API and metrics are served without a token on a non-loopback address: set admin.token');
@@ -99,11 +105,40 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     }
     observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies, blocks), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
   }
+  const inv = config.inventory;
+  const sampler = inv.schemas.enabled
+    ? new BodySampler({ samples: inv.schemas.samples, maxBodyBytes: toBytes(inv.schemas.maxBodySize), streamedRate: inv.schemas.streamedRate })
+    : undefined;
+  observer.sampler = sampler;
+  let inventoryStore: Store | undefined;
+  let persistence: InventoryPersistence | undefined;
+  const inventoryLocation = inv.persist ? (inv.store ?? (config.audit.enabled ? config.audit.store : undefined)) : undefined;
+  if (inventoryLocation !== undefined) {
+    try {
+      inventoryStore = store && inventoryLocation === config.audit.store ? store : await openMigratedStore(inventoryLocation, o.baseDir, 'inventory');
+      persistence = new InventoryPersistence({
+        store: inventoryStore.inventory,
+        node: `${config.audit.chain ?? hostname()}${o.chainSuffix ?? ''}`,
+        table: observer.usage,
+        sampler,
+        intervalMs: toMs(inv.saveInterval),
+        logger: logger.child({ component: 'inventory' }),
+      });
+      await persistence.load();
+    } catch (error) {
+      await writer?.close();
+      await store?.close();
+      if (inventoryStore !== store) await inventoryStore?.close();
+      throw error;
+    }
+    persistence.start();
+  }
   return {
     observer,
     metrics,
     writer,
     store,
+    sampler,
     wrap: (log) => (ctx, status, preRoute, chain) => {
       log(ctx, status, preRoute, chain);
       observer.record(ctx, status);
@@ -120,15 +155,20 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     async close() {
       sender?.close();
       sharing?.close();
+      await persistence?.close();
       await writer?.close();
       await store?.close();
+      if (inventoryStore !== store) await inventoryStore?.close();
     },
   };
 }
 
 /** The audit store, migrated; a SQLite file's folder is created. */
-export async function openAuditStore(config: GatewayConfig, baseDir: string): Promise<Store> {
-  const location = config.audit.store;
+export function openAuditStore(config: GatewayConfig, baseDir: string): Promise<Store> {
+  return openMigratedStore(config.audit.store, baseDir, 'audit');
+}
+
+async function openMigratedStore(location: string, baseDir: string, what: string): Promise<Store> {
   if (!isPostgresUrl(location) && location !== ':memory:') mkdirSync(dirname(resolve(baseDir, location.replace(/^sqlite:/, ''))), { recursive: true });
   const store = openStore(location, baseDir);
   try {
@@ -136,7 +176,7 @@ export async function openAuditStore(config: GatewayConfig, baseDir: string): Pr
     return store;
   } catch (error) {
     await store.close().catch(() => {});
-    throw new Error(`cannot open the audit store ${describeStore(location)}: ${(error as Error).message}`);
+    throw new Error(`cannot open the ${what} store ${describeStore(location)}: ${(error as Error).message}`);
   }
 }
 

@@ -6,6 +6,8 @@ import type { Runtime } from '../server/runtime.ts';
 import { decidingPolicy, snapshot, verdictOf } from './audit/event.ts';
 import type { AuditWriter } from './audit/writer.ts';
 import type { Watcher } from './alerts/watcher.ts';
+import { countMedia, mediaType } from './inventory/media.ts';
+import type { BodySampler } from './inventory/sampler.ts';
 import { countUsage, UsageTable, type Usage } from './inventory/usage.ts';
 import type { GatewayMetrics, OpMetrics } from './metrics.ts';
 import { RollingStats } from './stats/rolling.ts';
@@ -25,6 +27,7 @@ export interface AuditSink {
 }
 
 const UNROUTED = '(none)';
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 export class RequestObserver {
   readonly stats = new RollingStats();
@@ -37,6 +40,8 @@ export class RequestObserver {
   readonly #onError: (error: unknown) => void;
   /** Alert rules and anomaly detectors, when configured. */
   watcher: Watcher | undefined = undefined;
+  /** Samples JSON bodies for the inventory's inferred schemas, when enabled. */
+  sampler: BodySampler | undefined = undefined;
 
   constructor(runtime: () => Runtime, metrics: GatewayMetrics | undefined, audit: AuditSink | undefined, onError: (error: unknown) => void) {
     this.#runtime = runtime;
@@ -65,12 +70,15 @@ export class RequestObserver {
     const api = ctx.api;
     const operation = ctx.operationId;
     let entry: OpEntry | undefined;
+    let shadow: Usage | undefined;
     if (api !== undefined && operation !== undefined) {
       entry = this.#entry(api, operation, now);
       countUsage(entry.usage, now, status, authenticated, denied);
-      if (entry.catchAll) this.usage.undocumented(api, ctx.req.method ?? '', ctx.path, ctx.query, now, status, authenticated, denied);
+      if (entry.catchAll) shadow = this.usage.undocumented(api, ctx.req.method ?? '', ctx.path, ctx.query, now, status, authenticated, denied);
+      this.#bodies(ctx, status, entry.usage, shadow);
     } else if ((ctx.errorCode === 'PCL_ERR_ROUTE_NOT_FOUND' || ctx.errorCode === 'PCL_ERR_METHOD_NOT_ALLOWED') && ctx.path) {
-      this.usage.undocumented(null, ctx.req.method ?? '', ctx.path, ctx.query, now, status, authenticated, denied);
+      shadow = this.usage.undocumented(null, ctx.req.method ?? '', ctx.path, ctx.query, now, status, authenticated, denied);
+      if (shadow !== undefined) this.#bodies(ctx, status, shadow, undefined);
     }
     const reason = ctx.errorCode ?? ctx.decisions?.[0]?.code;
     const metricsOp = entry === undefined ? this.#unrouted : entry.metrics;
@@ -80,6 +88,35 @@ export class RequestObserver {
     const audit = this.#audit;
     if (audit !== undefined && (verdict !== 'allow' || (audit.sampleAllowed > 0 && Math.random() < audit.sampleAllowed))) {
       audit.writer.push(snapshot(ctx, status, verdict, audit.writer.chain, audit.redact), verdict !== 'allow');
+    }
+  }
+
+  /**
+   * Media types of the request body and of the upstream's response (not the gateway's own refusals),
+   * and body samples: for a catch-all route they go to the templated undocumented entry, which the
+   * draft describes (the route itself is "/*").
+   */
+  #bodies(ctx: RequestContext, status: number, usage: Usage, shadow: Usage | undefined): void {
+    const headers = ctx.req.headers;
+    const length = headers['content-length'];
+    const hasBody = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    const requestMedia = hasBody ? mediaType(headers['content-type']) : undefined;
+    const responseMedia = ctx.responseType !== undefined && ctx.errorCode === undefined ? mediaType(ctx.responseType) : undefined;
+    if (requestMedia === undefined && responseMedia === undefined) return;
+    const sampled = shadow ?? usage;
+    const sampler = this.sampler;
+    if (requestMedia !== undefined) {
+      countMedia(usage.requestTypes, requestMedia);
+      if (shadow) countMedia(shadow.requestTypes, requestMedia);
+      // Bodies of accepted requests only: a refused one says what an attacker tried, not what the API takes.
+      if (ctx.errorCode === undefined) sampler?.offer(sampled, 'request', requestMedia, ctx.body);
+    }
+    if (responseMedia !== undefined) {
+      const cls = STATUS_CLASSES[status >= 100 && status < 600 ? ((status / 100) | 0) - 1 : 4]!;
+      const key = `${cls} ${responseMedia}`;
+      countMedia(usage.responseTypes, key);
+      if (shadow) countMedia(shadow.responseTypes, key);
+      sampler?.offer(sampled, cls, responseMedia, ctx.responseBody);
     }
   }
 

@@ -62,6 +62,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       redact: config.log.redact,
     }),
     onInternalError: (error, ctx) => logger.error({ reqId: ctx.id, err: error }, 'internal error while handling a request'),
+    tapResponses: config.inventory.schemas.streamedRate > 0 ? observe.sampler?.tapLimit : undefined,
   };
   gateway.accessLog = observe.wrap(gateway.accessLog);
   const handler = createHandler(gateway, { tls: false, hsts: undefined });

@@ -26,6 +26,8 @@ export interface Gateway {
   draining: boolean;
   accessLog: AccessLog;
   onInternalError: (error: unknown, ctx: RequestContext) => void;
+  /** Streamed responses to copy for the inventory's body sampler: bytes to copy, 0 for none. */
+  tapResponses?: ((ctx: RequestContext, head: ResponseHead) => number) | undefined;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -189,6 +191,10 @@ class Forwarding implements ProxyCall {
 
   onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer {
     return this.#compiled.chain.onResponseBody(ctx, head, body);
+  }
+
+  tapLimit(ctx: RequestContext, head: ResponseHead): number {
+    return this.#gateway.tapResponses === undefined ? 0 : this.#gateway.tapResponses(ctx, head);
   }
 
   done(ctx: RequestContext, error: GatewayError | undefined): void {

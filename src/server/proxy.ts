@@ -36,6 +36,8 @@ export interface ProxyCall {
   /** A held body went over its limit: true to send it unchecked (the policies allow it), false to withhold it. */
   passOversize(ctx: RequestContext, head: ResponseHead): boolean;
   onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer;
+  /** > 0: copy this streamed response's body (up to that many bytes) into ctx.responseBody as it passes. */
+  tapLimit(ctx: RequestContext, head: ResponseHead): number;
 }
 
 class BodyTooLarge extends Error {
@@ -75,6 +77,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] | undefined = undefined;
   #size = 0;
   #limit = 0;
+  /** Copies of a streamed body's chunks for the inventory's sampler (never delays the stream). */
+  #tap: Buffer[] | undefined = undefined;
+  #tapped = 0;
+  #tapLimit = 0;
 
   constructor(call: ProxyCall, body: Readable | IncomingMessage | Buffer | null, retries: number) {
     this.#call = call;
@@ -145,6 +151,9 @@ class Exchange implements Dispatcher.DispatchHandler {
           return;
         }
       }
+      ctx.responseType = head.headers['content-type'];
+      this.#tapLimit = this.#call.tapLimit(ctx, head);
+      if (this.#tapLimit > 0) this.#tap = [];
       ctx.res.writeHead(head.statusCode, head.headers as Record<string, string | string[]>);
     } catch (error) {
       // A response policy failed or the upstream sent a header Node refuses to write: fail closed.
@@ -165,6 +174,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         return;
       }
       // Fail open: what was held goes out as it came, and the rest streams.
+      this.#call.ctx.responseType = this.#held.headers['content-type'];
       try {
         res.writeHead(this.#held.statusCode, this.#held.headers as Record<string, string | string[]>);
       } catch (error) {
@@ -174,6 +184,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.#held = undefined;
       for (const held of this.#chunks ?? []) res.write(held);
       this.#chunks = undefined;
+    }
+    if (this.#tap !== undefined) {
+      this.#tapped += chunk.length;
+      if (this.#tapped <= this.#tapLimit) this.#tap.push(Buffer.from(chunk));
+      else this.#tap = undefined; // too large to sample: given up, the stream goes on
     }
     if (!res.write(chunk)) {
       controller.pause();
@@ -185,6 +200,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.#finished) return;
     this.#finish();
     if (this.#held) return this.#sendHeld(this.#held);
+    if (this.#tap !== undefined) this.#call.ctx.responseBody = this.#tap.length === 1 ? this.#tap[0]! : Buffer.concat(this.#tap, this.#tapped);
+    this.#tap = undefined;
     this.#call.ctx.res.end();
     this.#report(undefined);
   }
@@ -207,6 +224,9 @@ class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     head.headers['content-length'] = String(body.length);
+    ctx.responseType = head.headers['content-type'];
+    const sentEncoding = head.headers['content-encoding'];
+    if (sentEncoding === undefined || sentEncoding === 'identity') ctx.responseBody = body;
     try {
       ctx.res.writeHead(head.statusCode, head.headers as Record<string, string | string[]>);
       ctx.res.end(body);

@@ -2,6 +2,7 @@
 // never keep the process alive. Tables live in `schema` (default "public") with the table prefix.
 import pg from 'pg';
 import { PostgresAuditStore } from './audit-postgres.ts';
+import { PostgresInventoryStore } from './inventory.ts';
 import {
   checkIdentifier,
   consumerFromRow,
@@ -27,6 +28,7 @@ export class PostgresStore implements Store {
   readonly #keys: string;
   readonly #prefix: string;
   readonly audit: PostgresAuditStore;
+  readonly inventory: PostgresInventoryStore;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     this.#schema = checkIdentifier(options.schema ?? 'public', 'the schema');
@@ -37,6 +39,7 @@ export class PostgresStore implements Store {
     // A broken idle connection must not crash the gateway; the next query gets a fresh one.
     this.#pool.on('error', () => {});
     this.audit = new PostgresAuditStore(this.#pool, (name) => `"${this.#schema}".${name}`, this.#prefix);
+    this.inventory = new PostgresInventoryStore(this.#pool, (name) => `"${this.#schema}".${name}`, this.#prefix);
   }
 
   async migrate(): Promise<void> {
@@ -52,6 +55,7 @@ export class PostgresStore implements Store {
         created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT, rotated_from TEXT)`);
       await c.query(`CREATE INDEX IF NOT EXISTS ${this.#prefix}api_keys_consumer ON ${this.#keys} (consumer_id)`);
       await this.audit.migrateWith(c);
+      await this.inventory.migrateWith(c);
     });
   }
 
@@ -136,6 +140,7 @@ export class PostgresStore implements Store {
   async dropTables(): Promise<void> {
     await this.#pool.query(`DROP TABLE IF EXISTS ${this.#keys}, ${this.#consumers}`);
     await this.audit.dropTables();
+    await this.inventory.dropTables();
   }
 
   async #transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@
 // workers read). Calls are synchronous underneath and indexed by primary key: microseconds.
 import { DatabaseSync } from 'node:sqlite';
 import { SqliteAuditStore } from './audit-sqlite.ts';
+import { SqliteInventoryStore } from './inventory.ts';
 import {
   checkIdentifier,
   consumerFromRow,
@@ -23,6 +24,7 @@ export class SqliteStore implements Store {
   readonly #consumers: string;
   readonly #keys: string;
   readonly audit: SqliteAuditStore;
+  readonly inventory: SqliteInventoryStore;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     const prefix = checkIdentifier(options.tablePrefix ?? DEFAULT_TABLE_PREFIX, 'the table prefix');
@@ -34,6 +36,7 @@ export class SqliteStore implements Store {
     // committed; a power cut may lose the last transactions), which audit batches need to be cheap.
     if (path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
     this.audit = new SqliteAuditStore(this.#db, prefix);
+    this.inventory = new SqliteInventoryStore(this.#db, prefix);
   }
 
   async migrate(): Promise<void> {
@@ -46,6 +49,7 @@ export class SqliteStore implements Store {
         created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER, rotated_from TEXT);
       CREATE INDEX IF NOT EXISTS ${this.#keys}_consumer ON ${this.#keys} (consumer_id);`);
     await this.audit.migrate();
+    this.inventory.migrate();
   }
 
   async upsertConsumer(c: Consumer): Promise<void> {

@@ -96,6 +96,16 @@ function suite(name: string, open: () => Promise<{ store: Store; cleanup: () => 
       await assert.rejects(store.rotateKey('pcl_test_IIIIIIII', key('pcl_test_JJJJJJJJ'), 7_000), DuplicateKeyError);
       assert.equal((await store.getKey('pcl_test_IIIIIIII'))?.expiresAt, undefined);
     });
+
+    test('inventory snapshots: one per node, replaced on save', async () => {
+      await ready;
+      assert.equal(await store.inventory.load('gw-a'), undefined);
+      await store.inventory.save({ node: 'gw-a', savedAt: 1, data: '{"v":1}' });
+      await store.inventory.save({ node: 'gw-b/w1', savedAt: 2, data: '{"v":2}' });
+      await store.inventory.save({ node: 'gw-a', savedAt: 3, data: '{"v":3}' });
+      assert.deepEqual(await store.inventory.load('gw-a'), { node: 'gw-a', savedAt: 3, data: '{"v":3}' });
+      assert.deepEqual((await store.inventory.list()).map((s) => `${s.node} ${s.savedAt}`), ['gw-a 3', 'gw-b/w1 2']);
+    });
   });
 }
 

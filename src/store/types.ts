@@ -2,6 +2,7 @@
 // gateways). One interface, both implementations run the same tests (store.test.ts).
 // Times are epoch milliseconds; `undefined` means "not set".
 import type { AuditStore } from './audit.ts';
+import type { InventoryStore } from './inventory.ts';
 
 export interface Consumer {
   readonly id: string;
@@ -39,6 +40,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** The audit trail's events and checkpoints (store/audit.ts); migrated with the rest. */
   readonly audit: AuditStore;
+  /** The inventory's snapshots (store/inventory.ts); migrated with the rest. */
+  readonly inventory: InventoryStore;
   /** Creates the tables if needed; safe to run from several processes at once. */
   migrate(): Promise<void>;
   upsertConsumer(consumer: Consumer): Promise<void>;

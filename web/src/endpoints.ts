@@ -52,6 +52,8 @@ export interface InventoryOperation {
   lastSeen: number | null;
   status: string;
   deprecated: boolean;
+  /** Media types of bodies seen: "request application/json", "2xx application/json"... */
+  media: string[];
 }
 
 export interface Alert {
@@ -143,6 +145,13 @@ export async function stats(minutes: number, top = 5): Promise<Stats> {
   };
 }
 
+function mediaOf(o: Record<string, unknown>): string[] {
+  const object = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const request = Object.keys(object(o.requestTypes)).map((t) => `request ${t}`);
+  const response = Object.entries(object(o.responseTypes)).flatMap(([cls, types]) => Object.keys(object(types)).map((t) => `${cls} ${t}`));
+  return [...request, ...response];
+}
+
 /** GET /api/inventory: routed operations, plus shadow and zombie calls and unused operations, as one list. */
 export async function inventory(): Promise<InventoryOperation[]> {
   const body = await getJson<Record<string, unknown>>('/api/inventory');
@@ -157,6 +166,7 @@ export async function inventory(): Promise<InventoryOperation[]> {
     lastSeen: numOrNull(o.lastSeen),
     status,
     deprecated: o.deprecated === true,
+    media: mediaOf(o),
   });
   const operations = list(body.operations).map((o) => {
     const key = `${str(o.api)} ${str(o.method)} ${str(o.path)}`;

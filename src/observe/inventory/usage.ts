@@ -1,5 +1,8 @@
 // What the gateway saw of each operation and of each undocumented call (bounded), kept in memory
-// since the process started. `raw()` is JSON-safe and mergeable across cluster workers.
+// since the process started (or since the snapshot loaded from the store). `raw()` is JSON-safe and
+// mergeable across cluster workers and restarts.
+import { MAX_MEDIA_TYPES } from './media.ts';
+import { merge as mergeShape, type Shape } from './shape.ts';
 import { inferTemplate } from './templates.ts';
 
 const MAX_SHADOW = 1000;
@@ -14,6 +17,12 @@ export interface Usage {
   readonly status: number[];
   authenticated: number;
   denied: number;
+  /** Request bodies by media type ("application/json" → calls; at most 8 types). */
+  readonly requestTypes: Record<string, number>;
+  /** Upstream responses by status class and media type ("2xx application/json" → responses; at most 8). */
+  readonly responseTypes: Record<string, number>;
+  /** Inferred structure of JSON bodies: "request", or a response status class ("2xx"...). */
+  readonly bodies: Record<string, Shape>;
 }
 
 export interface OperationUsageRaw extends Usage {
@@ -39,7 +48,31 @@ export interface InventoryRaw {
 }
 
 export function newUsage(now: number): Usage {
-  return { count: 0, firstSeen: now, lastSeen: now, status: [0, 0, 0, 0, 0], authenticated: 0, denied: 0 };
+  return { count: 0, firstSeen: now, lastSeen: now, status: [0, 0, 0, 0, 0], authenticated: 0, denied: 0, requestTypes: {}, responseTypes: {}, bodies: {} };
+}
+
+/** A deep copy (snapshots must not share the live counters). */
+export function copyUsage<T extends Usage>(u: T): T {
+  return { ...u, status: [...u.status], requestTypes: { ...u.requestTypes }, responseTypes: { ...u.responseTypes }, bodies: { ...u.bodies } };
+}
+
+/** Adds `u` to `into`: counts, first and last seen, media types (bounded), body shapes. */
+export function mergeUsage(into: Usage, u: Usage): void {
+  into.count += u.count;
+  into.firstSeen = Math.min(into.firstSeen, u.firstSeen);
+  into.lastSeen = Math.max(into.lastSeen, u.lastSeen);
+  for (let i = 0; i < 5; i++) into.status[i]! += u.status[i] ?? 0;
+  into.authenticated += u.authenticated;
+  into.denied += u.denied;
+  for (const [k, n] of Object.entries(u.requestTypes)) addCount(into.requestTypes, k, n);
+  for (const [k, n] of Object.entries(u.responseTypes)) addCount(into.responseTypes, k, n);
+  for (const [k, shape] of Object.entries(u.bodies)) into.bodies[k] = into.bodies[k] ? mergeShape(into.bodies[k], shape) : shape;
+}
+
+function addCount(counts: Record<string, number>, key: string, n: number): void {
+  const had = counts[key];
+  if (had !== undefined) counts[key] = had + n;
+  else if (Object.keys(counts).length < MAX_MEDIA_TYPES) counts[key] = n;
 }
 
 export function countUsage(u: Usage, now: number, status: number, authenticated: boolean, denied: boolean): void {
@@ -59,22 +92,34 @@ interface Shadow extends Usage {
 }
 
 export class UsageTable {
-  readonly since = Date.now();
+  #since = Date.now();
   readonly #operations: { api: string; operationId: string; usage: Usage }[] = [];
   readonly #shadow = new Map<string, Shadow>();
   #overflow = 0;
+  /** Usage loaded from the store for operations not called since: taken over on their first call. */
+  readonly #loaded = new Map<string, OperationUsageRaw>();
   /** Templates of recent paths: repeated calls skip the inference (cleared when full). */
   readonly #templates = new Map<string, string>();
 
+  get since(): number {
+    return this.#since;
+  }
+
   /** A usage record for one operation (the observer keeps it with the operation's metrics). */
   operation(api: string, operationId: string, now: number): Usage {
-    const usage = newUsage(now);
+    const key = `${api}\0${operationId}`;
+    const loaded = this.#loaded.get(key);
+    this.#loaded.delete(key);
+    const usage = loaded ? copyUsage(usageOf(loaded)) : newUsage(now);
     this.#operations.push({ api, operationId, usage });
     return usage;
   }
 
-  /** An undocumented call: templated path, per method and API (null: matched no route). */
-  undocumented(api: string | null, method: string, path: string, query: string, now: number, status: number, authenticated: boolean, denied: boolean): void {
+  /**
+   * An undocumented call: templated path, per method and API (null: matched no route). Returns the
+   * entry (for media types and body samples), or undefined when the table is full.
+   */
+  undocumented(api: string | null, method: string, path: string, query: string, now: number, status: number, authenticated: boolean, denied: boolean): Usage | undefined {
     let template = this.#templates.get(path);
     if (template === undefined) {
       if (this.#templates.size >= MAX_CACHED_TEMPLATES) this.#templates.clear();
@@ -86,7 +131,7 @@ export class UsageTable {
     if (entry === undefined) {
       if (this.#shadow.size >= MAX_SHADOW) {
         this.#overflow++;
-        return;
+        return undefined;
       }
       entry = { ...newUsage(now), api, method, path: template, example: path.slice(0, 200), queryNames: new Set() };
       this.#shadow.set(key, entry);
@@ -98,16 +143,49 @@ export class UsageTable {
         if (name && name.length <= 64 && entry.queryNames.size < MAX_QUERY_NAMES) entry.queryNames.add(decodeName(name));
       }
     }
+    return entry;
+  }
+
+  /**
+   * Adds a snapshot (this process's own, saved before a restart) to the table: counts continue from
+   * it and `since` goes back to its start. Call before traffic is recorded.
+   */
+  load(raw: InventoryRaw): void {
+    this.#since = Math.min(this.#since, raw.since);
+    this.#overflow += raw.overflow;
+    for (const o of raw.operations) {
+      const key = `${o.api}\0${o.operationId}`;
+      const live = this.#operations.find((e) => e.api === o.api && e.operationId === o.operationId);
+      if (live) mergeUsage(live.usage, o);
+      else if (this.#loaded.has(key)) mergeUsage(this.#loaded.get(key)!, o);
+      else this.#loaded.set(key, copyUsage(o));
+    }
+    for (const s of raw.shadow) {
+      const key = `${s.api ?? ''} ${s.method} ${s.path}`;
+      const entry = this.#shadow.get(key);
+      if (entry) {
+        mergeUsage(entry, s);
+        for (const q of s.queryNames) if (entry.queryNames.size < MAX_QUERY_NAMES) entry.queryNames.add(q);
+      } else if (this.#shadow.size < MAX_SHADOW) {
+        this.#shadow.set(key, { ...copyUsage(s), queryNames: new Set(s.queryNames.slice(0, MAX_QUERY_NAMES)) });
+      } else this.#overflow += s.count;
+    }
   }
 
   raw(): InventoryRaw {
+    const called = this.#operations.filter((o) => o.usage.count > 0).map((o) => ({ api: o.api, operationId: o.operationId, ...copyUsage(o.usage) }));
     return {
-      since: this.since,
-      operations: this.#operations.filter((o) => o.usage.count > 0).map((o) => ({ api: o.api, operationId: o.operationId, ...o.usage, status: [...o.usage.status] })),
-      shadow: [...this.#shadow.values()].map((s) => ({ ...s, status: [...s.status], queryNames: [...s.queryNames] })),
+      since: this.#since,
+      operations: [...called, ...[...this.#loaded.values()].map((o) => copyUsage(o))],
+      shadow: [...this.#shadow.values()].map((s) => ({ ...copyUsage(s), queryNames: [...s.queryNames] })),
       overflow: this.#overflow,
     };
   }
+}
+
+function usageOf(o: OperationUsageRaw): Usage {
+  const { api: _api, operationId: _op, ...usage } = o;
+  return usage;
 }
 
 function decodeName(name: string): string {

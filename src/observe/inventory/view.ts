@@ -3,7 +3,8 @@
 // (deprecated, or an older "/vN" than the newest version routed, and still called) and unused
 // (documented, never called). Built from the runtime's routes and one usage snapshot per process.
 import type { RouteInfo } from '../../server/runtime.ts';
-import { newUsage, type InventoryRaw, type ShadowRaw, type Usage } from './usage.ts';
+import type { Shape } from './shape.ts';
+import { copyUsage, mergeUsage, type InventoryRaw, type ShadowRaw, type Usage } from './usage.ts';
 import { versionOf } from './templates.ts';
 
 export interface StatusMix {
@@ -21,6 +22,12 @@ export interface UsageView {
   readonly status: StatusMix;
   readonly authenticated: number;
   readonly denied: number;
+  /** Media types of request bodies → calls. */
+  readonly requestTypes: Record<string, number>;
+  /** Media types of upstream responses by status class ("2xx" → {"application/json": 12}). */
+  readonly responseTypes: Record<string, Record<string, number>>;
+  /** Inferred body structures (only with `withBodies`: the OpenAPI draft renders them). */
+  readonly bodies?: Record<string, Shape>;
 }
 
 export interface OperationView extends UsageView {
@@ -59,7 +66,8 @@ export interface InventoryView {
   readonly overflow: number;
 }
 
-export function inventoryView(routes: readonly RouteInfo[], raws: readonly InventoryRaw[]): InventoryView {
+/** `withBodies`: include the inferred body shapes (for the OpenAPI draft; the JSON view leaves them out). */
+export function inventoryView(routes: readonly RouteInfo[], raws: readonly InventoryRaw[], withBodies = false): InventoryView {
   const usage = new Map<string, Usage>();
   for (const raw of raws) for (const o of raw.operations) add(usage, `${o.api}\0${o.operationId}`, o);
   const shadowByKey = new Map<string, ShadowRaw & Usage>();
@@ -68,9 +76,9 @@ export function inventoryView(routes: readonly RouteInfo[], raws: readonly Inven
       const key = `${s.api ?? ''} ${s.method} ${s.path}`;
       const entry = shadowByKey.get(key);
       if (entry) {
-        merge(entry, s);
+        mergeUsage(entry, s);
         for (const q of s.queryNames) if (!entry.queryNames.includes(q)) entry.queryNames.push(q);
-      } else shadowByKey.set(key, { ...s, status: [...s.status], queryNames: [...s.queryNames] });
+      } else shadowByKey.set(key, { ...copyUsage(s), queryNames: [...s.queryNames] });
     }
   }
 
@@ -90,7 +98,7 @@ export function inventoryView(routes: readonly RouteInfo[], raws: readonly Inven
   for (const [key, { route, methods }] of grouped) {
     const u = usage.get(key);
     const method = methods.join(',');
-    operations.push({ api: route.api, operationId: route.operationId, method, path: route.path, documented: route.documented, deprecated: route.deprecated, ...usageView(u) });
+    operations.push({ api: route.api, operationId: route.operationId, method, path: route.path, documented: route.documented, deprecated: route.deprecated, ...usageView(u, withBodies) });
     if (u && u.count > 0 && (route.deprecated || older(route.path))) {
       zombie.push({ kind: route.deprecated ? 'deprecated' : 'older-version', api: route.api, operationId: route.operationId, method, path: route.path, count: u.count, lastSeen: u.lastSeen });
     }
@@ -98,7 +106,7 @@ export function inventoryView(routes: readonly RouteInfo[], raws: readonly Inven
   }
   const shadow: ShadowView[] = [];
   for (const s of shadowByKey.values()) {
-    const view: ShadowView = { api: s.api, method: s.method, path: s.path, example: s.example, queryNames: s.queryNames, ...usageView(s) };
+    const view: ShadowView = { api: s.api, method: s.method, path: s.path, example: s.example, queryNames: s.queryNames, ...usageView(s, withBodies) };
     shadow.push(view);
     if (older(s.path)) zombie.push({ kind: 'older-version', api: s.api, operationId: null, method: s.method, path: s.path, count: s.count, lastSeen: s.lastSeen });
   }
@@ -115,27 +123,27 @@ export function inventoryView(routes: readonly RouteInfo[], raws: readonly Inven
 
 function add(map: Map<string, Usage>, key: string, u: Usage): void {
   const entry = map.get(key);
-  if (entry) merge(entry, u);
-  else map.set(key, { ...newUsage(u.firstSeen), ...u, status: [...u.status] });
+  if (entry) mergeUsage(entry, u);
+  else map.set(key, copyUsage(u));
 }
 
-function merge(into: Usage, u: Usage): void {
-  into.count += u.count;
-  into.firstSeen = Math.min(into.firstSeen, u.firstSeen);
-  into.lastSeen = Math.max(into.lastSeen, u.lastSeen);
-  for (let i = 0; i < 5; i++) into.status[i]! += u.status[i] ?? 0;
-  into.authenticated += u.authenticated;
-  into.denied += u.denied;
-}
-
-function usageView(u: Usage | undefined): UsageView {
+/** The JSON of the admin API, or with `bodies` for the OpenAPI draft. */
+function usageView(u: Usage | undefined, withBodies: boolean): UsageView {
   const s = u?.status ?? [0, 0, 0, 0, 0];
-  return {
+  const responseTypes: Record<string, Record<string, number>> = {};
+  for (const [key, n] of Object.entries(u?.responseTypes ?? {})) {
+    const space = key.indexOf(' ');
+    (responseTypes[key.slice(0, space)] ??= {})[key.slice(space + 1)] = n;
+  }
+  const view: UsageView = {
     count: u?.count ?? 0,
     firstSeen: u?.count ? u.firstSeen : null,
     lastSeen: u?.count ? u.lastSeen : null,
     status: { '1xx': s[0]!, '2xx': s[1]!, '3xx': s[2]!, '4xx': s[3]!, '5xx': s[4]! },
     authenticated: u?.authenticated ?? 0,
     denied: u?.denied ?? 0,
+    requestTypes: { ...u?.requestTypes },
+    responseTypes,
   };
+  return withBodies && u && Object.keys(u.bodies).length ? { ...view, bodies: u.bodies } : view;
 }

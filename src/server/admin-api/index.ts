@@ -74,7 +74,7 @@ export function adminRoutes(s: AdminSources, credentials: AdminCredentials): Map
     });
     routes.set('/api/inventory/openapi', async (req, res) => {
       if (hasQuery(req.url, res)) return;
-      sendJson(res, 200, openapiDraft(inventoryView(s.routes(), await s.inventory())));
+      sendJson(res, 200, openapiDraft(inventoryView(s.routes(), await s.inventory(), true)));
     });
   }
   for (const [path, route] of routes) routes.set(path, protect(credentials, route));

@@ -1,5 +1,6 @@
-// Inventory: every operation with its traffic and when it was last called; shadow (undocumented),
-// zombie (deprecated or old version) and unused ones flagged; the observed OpenAPI draft to download.
+// Inventory: every operation with its traffic, when it was last called and the media types of its
+// bodies; shadow (undocumented), zombie (deprecated or old version) and unused ones flagged; the
+// observed OpenAPI draft to download.
 import { useState } from 'preact/hooks';
 import { inventory, openapiDraft } from '../endpoints.ts';
 import { useData } from '../hooks.ts';
@@ -36,7 +37,7 @@ export function Inventory() {
       {ops.data && rows.length === 0 && <Empty>No operations known yet.</Empty>}
       {rows.length > 0 && (
         <table>
-          <thead><tr><th scope="col">API</th><th scope="col">Operation</th><th scope="col">Calls</th><th scope="col">Last seen</th><th scope="col">Status</th></tr></thead>
+          <thead><tr><th scope="col">API</th><th scope="col">Operation</th><th scope="col">Calls</th><th scope="col">Last seen</th><th scope="col">Bodies</th><th scope="col">Status</th></tr></thead>
           <tbody>
             {rows.map((o) => (
               <tr key={`${o.api} ${o.method} ${o.path}`} data-status={o.status}>
@@ -44,6 +45,7 @@ export function Inventory() {
                 <td class="wrap"><code>{o.method} {o.path}</code>{o.operationId && <div class="muted">{o.operationId}</div>}</td>
                 <td class="num">{count(o.count)}</td>
                 <td>{time(o.lastSeen)}</td>
+                <td class="wrap muted">{o.media.map((m) => <div key={m}>{m}</div>)}</td>
                 <td>{FLAGS.includes(o.status) ? <Badge kind={o.status}>{o.status}</Badge> : o.status}{o.deprecated && o.status !== 'zombie' && <Badge kind="zombie">deprecated</Badge>}</td>
               </tr>
             ))}
