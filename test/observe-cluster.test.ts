@@ -3,29 +3,17 @@
 // file, both verify; after SIGTERM every event is in the store.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, runCli, startCli, waitUntil, type CliProcess } from './helpers/process.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+import { freshGet } from './helpers/fresh-get.ts';
 
 const TOKEN = 'cluster-admin-token-0123456789';
 
 /** GET on a fresh connection, so SO_REUSEPORT spreads requests over the workers. */
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { agent: false, headers, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = freshGet;
 
 describe('observability with serve --workers 2', () => {
   let dir: string;
