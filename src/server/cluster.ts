@@ -102,7 +102,14 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
     stopping = true;
     admin?.close();
     void observe?.close();
-    broadcast({ type: 'shutdown' });
+    for (const w of Object.values(cluster.workers ?? {})) {
+      if (!w) continue;
+      // Ready workers drain. One still booting (loading code, compiling the config) is stopped at once
+      // rather than after its boot: it has served nothing unless it bound its listener in the last
+      // instant before saying ready.
+      if (ready.has(w.id)) w.send({ type: 'shutdown' } satisfies PrimaryMessage);
+      else w.process.kill('SIGTERM');
+    }
     setTimeout(() => process.exit(0), toMs(config.limits.drainTimeout) + 5000).unref();
   };
   process.on('SIGTERM', stop);
