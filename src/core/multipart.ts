@@ -3,6 +3,8 @@
 // Anything that does not follow the grammar is an error, never a guess: a gateway and the upstream
 // that read the same body differently is how validation gets bypassed.
 
+import { bareMediaType } from './media-type.ts';
+
 export interface FormPart {
   readonly name: string;
   /** The file name sent with a file part; undefined for a plain field. */
@@ -71,7 +73,7 @@ function partOf(headerText: string, data: Buffer): FormPart | string {
     if (field === 'content-disposition') {
       if (disposition !== undefined) return 'has a part with two Content-Disposition headers';
       disposition = value;
-    } else if (field === 'content-type') contentType = value.split(';')[0]!.trim().toLowerCase();
+    } else if (field === 'content-type') contentType = bareMediaType(value);
   }
   if (disposition === undefined) return 'has a part without Content-Disposition';
   const semi = disposition.indexOf(';');

@@ -3,6 +3,7 @@
 // rewrite it. Policies never mutate what json() returns: they return a replacement (see
 // PolicyInstance.onResponseBody), which the chain applies in enforce mode only.
 import type { ResponseHead } from './policy.ts';
+import { bareMediaType, isJsonMediaType } from './media-type.ts';
 
 /** What json() returns for a body that is not valid JSON. */
 export const NOT_JSON: unique symbol = Symbol('not JSON');
@@ -25,16 +26,11 @@ export class ResponseBody {
 
   /** The media type of the head as it is now (a policy may have replaced the body and its type). */
   get mediaType(): string {
-    const type = this.#head.headers['content-type'];
-    if (type === undefined) return '';
-    const text = String(type);
-    const semi = text.indexOf(';');
-    return (semi === -1 ? text : text.slice(0, semi)).trim().toLowerCase();
+    return bareMediaType(this.#head.headers['content-type']);
   }
 
   get isJsonType(): boolean {
-    const type = this.mediaType;
-    return type === 'application/json' || type.endsWith('+json');
+    return isJsonMediaType(this.mediaType);
   }
 
   bytes(): Buffer {

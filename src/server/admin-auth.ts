@@ -20,10 +20,13 @@ export function principalOf(req: IncomingMessage): AdminPrincipal | undefined {
 
 export function loginOptions(credentials: AdminCredentials, tokenConfigured: boolean, scopes: readonly string[], clientId: string | undefined): AdminHandler {
   return async (req, res, path) => {
-    if (credentials.oidc) res.setHeader('content-security-policy', cspWith(credentials.oidc.origins));
-    if (path !== '/api/login-options') return false;
+    if (path !== '/api/login-options') {
+      if (credentials.oidc) res.setHeader('content-security-policy', cspWith(credentials.oidc.origins));
+      return false;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', undefined, { headers: { allow: 'GET, HEAD' } });
     const provider = await credentials.oidc?.get();
+    // After discovery: the token endpoint's origin may differ from the issuer's.
     if (credentials.oidc) res.setHeader('content-security-policy', cspWith(credentials.oidc.origins));
     json(res, 200, {
       token: tokenConfigured,

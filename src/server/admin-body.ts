@@ -1,11 +1,12 @@
 // Reading the small JSON bodies of admin API calls: bounded, application/json only, an object.
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../core/errors.ts';
+import { bareMediaType } from '../core/media-type.ts';
 
 const MAX_BODY = 16 * 1024;
 
 export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = bareMediaType(req.headers['content-type']);
   const length = Number(req.headers['content-length'] ?? 0);
   if (length === 0 && req.headers['transfer-encoding'] === undefined) return {};
   if (type !== 'application/json') throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', 'send application/json');

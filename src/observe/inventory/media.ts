@@ -1,30 +1,20 @@
 // Media types of bodies as the inventory keeps them: "Application/JSON; charset=utf-8" →
 // "application/json" (no parameters: they carry values, not structure), at most MAX_MEDIA_TYPES
-// distinct per endpoint. Header values repeat, so normalizations are cached (bounded).
+// distinct per endpoint.
+
+import { bareMediaType, isJsonMediaType } from '../../core/media-type.ts';
 
 export const MAX_MEDIA_TYPES = 8;
-const MAX_CACHED = 256;
 const MEDIA = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9*][a-z0-9!#$&^_.+*-]{0,63}$/;
-
-const cache = new Map<string, string | null>();
 
 /** The bare media type of a Content-Type value, or undefined when absent or malformed. */
 export function mediaType(header: string | string[] | number | undefined): string | undefined {
-  if (typeof header !== 'string') return undefined;
-  let media = cache.get(header);
-  if (media === undefined) {
-    const semi = header.indexOf(';');
-    const bare = (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
-    media = MEDIA.test(bare) ? bare : null;
-    if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(header, media);
-  }
-  return media ?? undefined;
+  const bare = bareMediaType(header);
+  return MEDIA.test(bare) ? bare : undefined;
 }
 
-/** JSON bodies: application/json and the "+json" structured syntax suffix (problem+json...). */
 export function isJson(media: string | undefined): boolean {
-  return media !== undefined && (media === 'application/json' || media.endsWith('+json'));
+  return media !== undefined && isJsonMediaType(media);
 }
 
 /** Counts one more body of `media` under `key` ("application/json", "2xx application/json"...). */

@@ -6,6 +6,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { exceededLimit } from './scan.ts';
 import { jsonLimitsSchema, type JsonLimitsConfig } from './schema.ts';
+import { bareMediaType, isJsonMediaType } from '../../core/media-type.ts';
 
 export const jsonLimits: PolicyFactory<JsonLimitsConfig> = {
   name: 'json-limits',
@@ -18,8 +19,7 @@ export const jsonLimits: PolicyFactory<JsonLimitsConfig> = {
       onRequest(ctx) {
         const headers = ctx.req.headers;
         if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return;
-        const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        if (type !== 'application/json' && !type.endsWith('+json')) return;
+        if (!isJsonMediaType(bareMediaType(headers['content-type']))) return;
         return readBody(ctx).then((body) => {
           const exceeded = exceededLimit(body, limits);
           if (exceeded !== undefined) throw new GatewayError('PCL_ERR_JSON_TOO_COMPLEX', `The JSON body is over a limit: ${exceeded}.`);

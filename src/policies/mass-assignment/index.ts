@@ -8,6 +8,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { walkBody, type Finding } from './walk.ts';
 import { massAssignmentSchema, type MassAssignmentConfig } from './schema.ts';
+import { bareMediaType, isJsonMediaType } from '../../core/media-type.ts';
 
 const NO_ROLES: readonly string[] = [];
 
@@ -26,7 +27,7 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       const json = new Map<string, unknown>();
       for (const [type, media] of Object.entries<any>(content)) {
         const t = type.toLowerCase();
-        if ((t === 'application/json' || t.endsWith('+json')) && media?.schema) json.set(t, media.schema);
+        if (isJsonMediaType(t) && media?.schema) json.set(t, media.schema);
       }
       if (json.size) schemas.set(id, json);
     }
@@ -52,7 +53,7 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       onRequest(ctx) {
         const byType = ctx.operationId === undefined ? undefined : schemas.get(ctx.operationId);
         if (!byType) return undefined;
-        const type = String(ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        const type = bareMediaType(ctx.req.headers['content-type']);
         const schema = byType.get(type);
         if (schema === undefined) return undefined;
         const h = ctx.req.headers;

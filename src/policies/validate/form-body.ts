@@ -4,6 +4,7 @@
 // may be at most `maxFileSize` bytes, JSON parts (application/json, or an object property) are
 // parsed, and a file's content is kept as a byte string, so `maxLength` on a binary field counts bytes.
 import { boundaryOf, parseMultipart } from '../../core/multipart.ts';
+import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
 import type { Violation } from './operation.ts';
 
 export interface FormShape {
@@ -25,9 +26,9 @@ export function formShapeOf(media: any, resolve: (node: any) => any): FormShape 
   const jsonFields = new Set<string>();
   for (const [name, enc] of Object.entries<any>(media?.encoding ?? {})) {
     if (typeof enc?.contentType !== 'string') continue;
-    const types = enc.contentType.split(',').map((t: string) => t.split(';')[0]!.trim().toLowerCase()).filter(Boolean);
+    const types = enc.contentType.split(',').map(bareMediaType).filter(Boolean);
     allowedTypes.set(name, types);
-    if (types.some((t: string) => t === 'application/json' || t.endsWith('+json'))) jsonFields.add(name);
+    if (types.some(isJsonMediaType)) jsonFields.add(name);
   }
   for (const [name, raw] of Object.entries<any>(schema?.properties ?? {})) {
     const prop = resolve(raw);
@@ -61,9 +62,9 @@ export function multipartValue(body: Buffer, contentType: string, shape: FormSha
   const repeated = new Set<string>();
   for (const part of parts) {
     const pointer = `/${safeName(part.name)}`;
-    const isFile = part.filename !== undefined || !(part.contentType === '' || part.contentType.startsWith('text/') || isJson(part.contentType));
+    const isFile = part.filename !== undefined || !(part.contentType === '' || part.contentType.startsWith('text/') || isJsonMediaType(part.contentType));
     const allowed = shape.allowedTypes.get(part.name);
-    if (allowed && !allowed.some((range) => matches(range, part.contentType || (isFile ? 'application/octet-stream' : 'text/plain')))) {
+    if (allowed && !allowed.some((range) => mediaRangeMatches(range, part.contentType || (isFile ? 'application/octet-stream' : 'text/plain')))) {
       violations.push({ in: 'body', pointer, message: `has a part whose media type is not one of ${allowed.join(', ')}` });
       continue;
     }
@@ -71,7 +72,7 @@ export function multipartValue(body: Buffer, contentType: string, shape: FormSha
       violations.push({ in: 'body', pointer, message: `has a file larger than ${options.maxFileSize} bytes` });
       continue;
     }
-    if (isJson(part.contentType) || shape.jsonFields.has(part.name)) {
+    if (isJsonMediaType(part.contentType) || shape.jsonFields.has(part.name)) {
       try {
         add(value, repeated, part.name, JSON.parse(part.data.toString('utf8')));
       } catch {
@@ -92,15 +93,6 @@ function add(target: Record<string, unknown>, repeated: Set<string>, key: string
     target[key] = [target[key], field];
     repeated.add(key);
   }
-}
-
-function isJson(type: string): boolean {
-  return type === 'application/json' || type.endsWith('+json');
-}
-
-function matches(range: string, type: string): boolean {
-  if (range === '*/*' || range === type) return true;
-  return range.endsWith('/*') && type.startsWith(range.slice(0, -1));
 }
 
 /** Field names are client-chosen: short and plain in what the error says back. */

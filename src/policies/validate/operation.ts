@@ -10,6 +10,7 @@ import type { SpecOperation } from '../../openapi/operations.ts';
 import { DUPLICATE, parseCookies, parseQuery, queryValue, simpleValue, type ParamShape } from './params.ts';
 import { formShapeOf, multipartValue, urlencodedValue, type FormShape, type MultipartOptions } from './form-body.ts';
 import type { ValidateConfig } from './schema.ts';
+import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 const MULTIPART = 'multipart/form-data';
@@ -136,12 +137,12 @@ function checkBody(ctx: RequestContext, body: CompiledBody | undefined, config: 
     return undefined;
   }
   const contentType = headers['content-type'] ?? '';
-  const type = contentType.split(';')[0]!.trim().toLowerCase();
-  const media = body.media.find((m) => m.type === type) ?? body.media.find((m) => matchesRange(m.type, type));
+  const type = bareMediaType(contentType);
+  const media = body.media.find((m) => m.type === type) ?? body.media.find((m) => mediaRangeMatches(m.type, type));
   if (!media) {
     throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', `Accepted: ${body.media.map((m) => m.type).join(', ')}.`);
   }
-  const isJson = type === 'application/json' || type.endsWith('+json');
+  const isJson = isJsonMediaType(type);
   const form = type === FORM || type === MULTIPART ? (media.form ?? NO_FORM_SHAPE) : undefined;
   // Multipart bodies are read even without a schema: their parts' media types and file sizes.
   if (!media.validate && type !== MULTIPART) return undefined;
@@ -175,11 +176,6 @@ function refuseIfAny(violations: Violation[]): void {
   if (violations.length === 0) return;
   const shown = violations.slice(0, 20);
   throw new GatewayError('PCL_ERR_VALIDATION', `${violations.length} violation${violations.length === 1 ? '' : 's'} of the API description.`, { extensions: { errors: shown } });
-}
-
-function matchesRange(range: string, type: string): boolean {
-  if (range === '*/*') return true;
-  return range.endsWith('/*') && type.startsWith(range.slice(0, -1));
 }
 
 function safeDecode(value: string): string {

@@ -5,6 +5,7 @@ import { NOT_JSON, type ResponseBody } from '../../core/response-body.ts';
 import { pointerOf, type SchemaCompiler } from '../../openapi/schema-compiler.ts';
 import type { SpecOperation } from '../../openapi/operations.ts';
 import type { Violation } from './operation.ts';
+import { mediaRangeMatches } from '../../core/media-type.ts';
 
 interface CompiledResponse {
   /** Media types as declared, lower-case, with their validator (undefined: no schema). */
@@ -44,7 +45,7 @@ export function compileResponses(op: SpecOperation, compiler: SchemaCompiler): R
       if (!r) return [{ in: 'response', message: `status ${status} is not documented for this operation` }];
       if (r.media.size === 0 || body.length === 0) return [];
       const type = body.mediaType;
-      const match = r.media.has(type) ? type : [...r.media.keys()].find((range) => range === '*/*' || (range.endsWith('/*') && type.startsWith(range.slice(0, -1))));
+      const match = r.media.has(type) ? type : [...r.media.keys()].find((range) => mediaRangeMatches(range, type));
       if (match === undefined) return [{ in: 'response', message: `content type ${type || '(none)'} is not documented for status ${status}` }];
       const media = r.media.get(match);
       if (!media || !body.isJsonType) return [];
