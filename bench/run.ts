@@ -13,7 +13,7 @@ import {
 import { table, yardstickLine, type Measured, type ScenarioResult, type TargetResult } from './lib/report.ts';
 import { has, root, startTarget, Unavailable, type TargetSpec } from './lib/targets.ts';
 import { ensureTools } from './lib/tools.ts';
-import { defaultScenario, scenarios, type Scenario } from './scenarios.ts';
+import { defaultScenario, portcullis, scenarios, type Scenario } from './scenarios.ts';
 
 const usage = `usage: node bench/run.ts [options]
   --scenario <names>    comma-separated scenario names, or "all" (default: ${defaultScenario})
@@ -28,6 +28,8 @@ const usage = `usage: node bench/run.ts [options]
   --wait-idle <s>       before each target, wait up to this long for the machine to be idle (default 0)
   --no-pin              do not pin processes to CPUs with taskset
   --no-install          do not apt-get install missing wrk/nginx
+  --config <name=file>  also measure the gateway with this config in every chosen scenario (repeatable;
+                        e.g. --config no-log=/tmp/passthrough-no-log.yaml), to compare variants in one run
   --list                list scenarios and their targets, then exit
 scenarios: ${scenarios.map((s) => s.name).join(', ')}`;
 
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'no-install': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
+    config: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -79,7 +82,13 @@ const warmup = seconds(values.warmup, 'warmup', 0);
 const connections = positive(values.connections, 'connections');
 const runs = positive(values.runs, 'runs');
 const waitIdle = seconds(values['wait-idle'], 'wait-idle', 0);
-const wanted = values.scenario === 'all' ? scenarios : values.scenario.split(',').map((name) => scenarios.find((s) => s.name === name.trim()) ?? fail(`unknown scenario "${name}"`));
+const chosen = values.scenario === 'all' ? scenarios : values.scenario.split(',').map((name) => scenarios.find((s) => s.name === name.trim()) ?? fail(`unknown scenario "${name}"`));
+const extraTargets = values.config.map((entry) => {
+  const eq = entry.indexOf('=');
+  if (eq < 1 || eq === entry.length - 1) fail(`--config: expected name=file, got "${entry}"`);
+  return portcullis(entry.slice(0, eq), entry.slice(eq + 1));
+});
+const wanted = extraTargets.length === 0 ? chosen : chosen.map((s) => ({ ...s, targets: [...s.targets, ...extraTargets] }));
 const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : null;
 if (only) {
   const known = new Set(wanted.flatMap((s) => s.targets.map((t) => t.name)));

@@ -13,6 +13,7 @@ import { adminServer } from './admin-dashboard.ts';
 import { createHandler, type Gateway } from './handler.ts';
 import { createListener, type ApiListener, type ListenerLimits } from './listener.ts';
 import { redirectToHttps } from './redirect.ts';
+import { settleHeap } from './settle-heap.ts';
 import { compileRuntime, listenerTimeouts, type Runtime } from './runtime.ts';
 
 export class StartupError extends Error {}
@@ -80,6 +81,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     options.admin !== false && config.admin.enabled
       ? adminServer(config, loaded.baseDir, logger, { ready: () => !gateway.draining }, observe.adminSources())
       : undefined;
+  settleHeap(); // before the first request: see settle-heap.ts
   try {
     for (const l of listeners) await listen(l.server, l.config.host, l.config.port, options.reusePort ?? false, `listener "${l.config.name}"`);
     if (admin) await listen(admin, config.admin.host, config.admin.port, false, 'admin listener');
@@ -109,6 +111,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         l.reloadCertificate();
       }
       void previous.close(); // closes pools once their in-flight requests are done
+      settleHeap(); // the loading garbage, cleared now rather than left to slow down requests
       logger.info({ apis: next.config.apis.map((a) => a.name) }, 'config reloaded');
       observe.metrics.reloaded(true);
       return true;
