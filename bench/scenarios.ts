@@ -2,6 +2,7 @@
 // To benchmark a Portcullis policy, add a scenario whose targets include the passthrough gateway and
 // the gateway with that policy's example config (see portcullis() below), so both run in the same run.
 import type { TargetSpec } from './lib/targets.ts';
+import { orderBody } from './lib/order-body.ts';
 import { makeBenchJwt } from './make-jwt.ts';
 import { writeOpsSpec } from './ops-spec.ts';
 
@@ -77,14 +78,25 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'waf-post',
-    description: `POST the ${Buffer.byteLength(jsonBody)}-byte JSON body: attack detection (examples/waf-only.yaml) vs passthrough`,
+    description: `POST a ${Buffer.byteLength(orderBody)}-byte JSON order: attack detection (examples/waf-only.yaml) vs passthrough`,
     method: 'POST',
     path: '/echo',
-    body: jsonBody,
+    body: orderBody,
     headers: { 'content-type': 'application/json' },
     targets: [portcullis(), portcullis('portcullis-waf', 'examples/waf-only.yaml')],
     reference: 'portcullis-waf',
     yardstick: { target: 'portcullis', min: 0.85 },
+  },
+  {
+    name: 'waf-validate-post',
+    description: `POST the ${Buffer.byteLength(orderBody)}-byte JSON order: attack detection + OpenAPI request validation (examples/bench-waf-validate.yaml) vs passthrough`,
+    method: 'POST',
+    path: '/echo',
+    body: orderBody,
+    headers: { 'content-type': 'application/json' },
+    targets: [portcullis(), portcullis('portcullis-waf', 'examples/waf-only.yaml'), portcullis('portcullis-waf-validate', 'examples/bench-waf-validate.yaml')],
+    reference: 'portcullis-waf-validate',
+    yardstick: { target: 'portcullis', min: 0.8 },
   },
   {
     name: 'filter-2kb-get',
