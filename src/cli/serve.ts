@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { watchFiles } from '../config/watch.ts';
 import { createLogger } from '../observe/logger.ts';
 import { runPrimary, runWorker } from '../server/cluster.ts';
@@ -20,17 +20,19 @@ export function register(program: Command): void {
     .action(async (options: { config: string; workers?: number; watch: boolean }) => {
       const configPath = resolve(options.config);
       if (cluster.isWorker) return runWorker(configPath, createLogger(process.env.PORTCULLIS_LOG_LEVEL ?? 'info'));
-      const level = await logLevel(configPath);
-      const logger = createLogger(level);
+      // Read once here for the log level; an unreadable config is reported by startGateway/runPrimary.
+      const loaded = await loadConfig(configPath).catch(() => undefined);
+      if (loaded) process.env.PORTCULLIS_LOG_LEVEL = loaded.config.log.level;
+      const logger = createLogger(loaded?.config.log.level ?? 'info');
       const workers = options.workers ?? availableParallelism();
       try {
         if (workers > 1) {
           await runPrimary(configPath, workers, logger);
-          if (options.watch) watchFiles(await watchedFiles(configPath), () => process.kill(process.pid, 'SIGHUP'));
+          if (options.watch) watchFiles(watchedFiles(configPath, loaded), () => process.kill(process.pid, 'SIGHUP'));
           return;
         }
-        const gateway = await startGateway({ configPath, logger });
-        handleSignals(gateway, options.watch ? await watchedFiles(configPath) : []);
+        const gateway = await startGateway({ configPath, logger, loaded });
+        handleSignals(gateway, options.watch ? watchedFiles(configPath, loaded) : []);
       } catch (error) {
         exitWith(error, logger);
       }
@@ -52,21 +54,8 @@ export function handleSignals(gateway: RunningGateway, watched: readonly string[
   process.on('SIGINT', stop);
 }
 
-async function logLevel(configPath: string): Promise<string> {
-  try {
-    const { config } = await loadConfig(configPath);
-    process.env.PORTCULLIS_LOG_LEVEL = config.log.level;
-    return config.log.level;
-  } catch {
-    return 'info';
-  }
-}
-
-async function watchedFiles(configPath: string): Promise<string[]> {
-  try {
-    const { config, baseDir } = await loadConfig(configPath);
-    return [configPath, ...config.apis.flatMap((a) => (a.spec ? [resolve(baseDir, a.spec)] : []))];
-  } catch {
-    return [configPath];
-  }
+/** The config file and the specs it names (only the config file when it could not be read). */
+function watchedFiles(configPath: string, loaded: LoadedConfig | undefined): string[] {
+  if (!loaded) return [configPath];
+  return [configPath, ...loaded.config.apis.flatMap((a) => (a.spec ? [resolve(loaded.baseDir, a.spec)] : []))];
 }

@@ -3,7 +3,7 @@
 // the file, line, column and JSON path; all problems are reported at once.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { POLICY_FACTORIES } from '../policies/index.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { interpolate, type InterpolationIssue } from './interpolate.ts';
@@ -36,8 +36,12 @@ export interface LoadedConfig {
 }
 
 export const CONFIG_SCHEMA = buildConfigSchema(POLICY_FACTORIES);
-const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true });
-const validate = ajv.compile(CONFIG_SCHEMA);
+// Compiled on first use (about a second): commands that never read a config do not pay for it.
+let compiled: ValidateFunction | undefined;
+function configValidator(): ValidateFunction {
+  compiled ??= new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true }).compile(CONFIG_SCHEMA);
+  return compiled;
+}
 
 export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   const file = resolve(path);
@@ -64,6 +68,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const value = interpolate(source.value ?? {}, env, baseDir, interpolationIssues);
   if (interpolationIssues.length) throw new ConfigError(interpolationIssues.map((i) => at(i.path, i.message)));
   addDefaultPolicies(value);
+  const validate = configValidator();
   if (!validate(value)) throw new ConfigError(schemaIssues(validate.errors ?? []).map((i) => at(i.path, i.message)));
   const config = value as GatewayConfig;
   const problems = crossReferenceIssues(config);

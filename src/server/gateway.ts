@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { GatewayConfig, ListenerConfig } from '../config/types.ts';
 import { toMs } from '../config/units.ts';
 import { createAccessLog, type LineSink } from '../observe/access-log.ts';
@@ -28,6 +28,8 @@ export interface StartOptions {
   /** Bind with SO_REUSEPORT so several worker processes share each port. */
   readonly reusePort?: boolean;
   readonly env?: NodeJS.ProcessEnv;
+  /** The config, when the caller has just read it from configPath (it is not read twice). */
+  readonly loaded?: LoadedConfig;
   /** Added to the audit chain's name (cluster workers: "/w<slot>"). */
   readonly chainSuffix?: string;
 }
@@ -44,7 +46,7 @@ export interface RunningGateway {
 
 export async function startGateway(options: StartOptions): Promise<RunningGateway> {
   const { logger } = options;
-  const loaded = await loadConfig(options.configPath, options.env);
+  const loaded = options.loaded ?? (await loadConfig(options.configPath, options.env));
   const runtime = await compileRuntime(loaded, logger);
   const config = runtime.config;
   let observe: Observability;
