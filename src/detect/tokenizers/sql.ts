@@ -141,16 +141,17 @@ export function tokenizeSql(s: string, context: '' | "'" | '"' = '', maxTokens =
   return out;
 }
 
+// The token type of each SQL word, one lookup per word (statements first, then unions, logic, word
+// operators, keywords and types: a word in several lists takes the first).
+const WORD_TYPES = new Map<string, string>();
+for (const [words, type] of [[TYPES, 't'], [KEYWORDS, 'k'], [WORD_OPERATORS, 'o'], [LOGIC, '&'], [UNIONS, 'U'], [STATEMENTS, 'E']] as const) {
+  for (const w of words) WORD_TYPES.set(w, type);
+}
+
 function pushWord(s: string, word: string, out: SqlToken[], start: number, end: number): void {
-  let type = 'b';
   const dot = word.lastIndexOf('.');
   const base = dot >= 0 ? word.slice(dot + 1) : word;
-  if (dot < 0 && STATEMENTS.has(word)) type = 'E';
-  else if (dot < 0 && UNIONS.has(word)) type = 'U';
-  else if (dot < 0 && LOGIC.has(word)) type = '&';
-  else if (dot < 0 && WORD_OPERATORS.has(word)) type = 'o';
-  else if (dot < 0 && KEYWORDS.has(word)) type = 'k';
-  else if (dot < 0 && TYPES.has(word)) type = 't';
+  let type = dot < 0 ? (WORD_TYPES.get(word) ?? 'b') : 'b';
   // A word followed by `(` is a call, whatever its name.
   let j = end;
   while (j < s.length && isSpace(s.charCodeAt(j))) j++;
