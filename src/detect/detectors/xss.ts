@@ -153,6 +153,8 @@ function scanDecoded(s: string, raw: string, pl: Paranoia): Hit | null {
   return null;
 }
 
+const BREAKOUT_QUOTES = ['"', "'", '`', ' '] as const;
+
 function scanOnce(s: string, pl: Paranoia): Hit | null {
   // An unknown tag (paranoia 3) scores below the blocking threshold: it must not hide what the rest
   // of the value holds, so it is returned only when nothing else is found.
@@ -174,7 +176,9 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
     }
   }
   // Breaking out of an attribute value: `" autofocus onfocus="alert(1)`, `x onmouseover=alert(1)`.
-  for (const q of ['"', "'", '`', ' ']) {
+  // Every hit below needs an attribute with a value, so a text without `=` has none.
+  const hasEq = s.indexOf('=') >= 0;
+  for (const q of hasEq ? BREAKOUT_QUOTES : []) {
     const at = q === ' ' ? -1 : s.indexOf(q);
     if (q !== ' ' && at < 0) continue;
     const from = q === ' ' ? s.search(/[\s/]/) : at + 1;
