@@ -76,7 +76,7 @@ const anomalies = {
 } as const;
 const watched = new RequestObserver(() => runtime, new GatewayMetrics(() => undefined), undefined, () => {});
 const sender = new WebhookSender(logger);
-watched.watcher = new Watcher(new AnomalyDetectors(anomalies, new Blocks()), new AlertEngine({ webhooks: [], rules: [], anomalies }, sender, logger), undefined);
+watched.watcher = new Watcher(new AnomalyDetectors(anomalies), new Blocks(), new AlertEngine({ webhooks: [], rules: [], anomalies }, sender, logger), undefined, false);
 await measure('+ every anomaly detector (allowed)', watched, false);
 sender.close();
 const dir = await mkdtemp(join(tmpdir(), 'pcl-observe-bench-'));

@@ -1,7 +1,8 @@
-// Anomaly blocks across the workers of `serve --workers 2`: each worker detects on its own share of
-// the traffic, but a block set by one is relayed by the primary to the other, so the caller is
-// refused by both (the audit chains "gw/w1" and "gw/w2" both hold PCL_ERR_CALLER_BLOCKED refusals)
-// and let go by both once `blockFor` has passed.
+// Anomaly detection across the workers of `serve --workers 2`: the primary counts what both workers
+// see (a spray spread over both is caught at the threshold, not at twice it), and a block set for
+// one worker's request is relayed to the other, so the caller is refused by both (the audit chains
+// "gw/w1" and "gw/w2" both hold PCL_ERR_CALLER_BLOCKED refusals) and let go by both once `blockFor`
+// has passed.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -88,5 +89,27 @@ apis:
     assert.ok(Date.now() - blockedAt >= BLOCK_MS - 500);
     const statuses = await Promise.all(Array.from({ length: 20 }, () => get(`${base}/v1/items`, { 'x-api-key': KEY, 'x-forwarded-for': '203.0.113.78' })));
     assert.deepEqual(statuses.map((r) => r.status), Array(20).fill(200), 'a worker still blocks');
+  });
+
+  test('the detectors count both workers\' traffic: the finding counts every refused key of the spray', async () => {
+    // Each attempt on its own connection: the kernel spreads them over the two workers. Counting in
+    // each worker, the detector would fire on one worker's share (about half the attempts).
+    const probe = async () => (await get(`${base}/v1/items`, { 'x-api-key': KEY, 'x-forwarded-for': '198.51.100.250' })).status;
+    let attempts = 0;
+    while (attempts < 40) {
+      const res = await get(`${base}/v1/items`, { 'x-api-key': `sprayed-key-${attempts}-0123456789`, 'x-forwarded-for': `198.51.100.${attempts + 1}` });
+      assert.equal(res.status, 401);
+      attempts++;
+      await new Promise((r) => setTimeout(r, 250)); // detection runs in the primary, a batch (50 ms) later
+      if ((await probe()) === 429) break;
+    }
+    assert.ok(attempts >= 8 && attempts < 40, `blocked after ${attempts} attempts`);
+    const { alerts } = JSON.parse((await get(`${admin}/api/alerts`)).body) as { alerts: { subject: string; detail: string; blocked: boolean }[] };
+    const finding = alerts.find((a) => a.subject === '198.51.100.0/24');
+    assert.ok(finding, JSON.stringify(alerts));
+    assert.equal(finding.blocked, true);
+    assert.equal((JSON.parse(finding.detail) as { failures: number }).failures, attempts, 'every attempt, on either worker, was counted');
+    const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => get(`${base}/v1/items`, { 'x-api-key': KEY, 'x-forwarded-for': `198.51.100.${100 + i}` })));
+    assert.deepEqual(statuses.map((r) => r.status), Array(20).fill(429));
   });
 });

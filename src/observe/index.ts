@@ -11,6 +11,7 @@ import type { GatewayConfig } from '../config/types.ts';
 import { toBytes, toMs } from '../config/units.ts';
 import type { AdminSources } from '../server/admin-api/index.ts';
 import type { Runtime } from '../server/runtime.ts';
+import { isClusterWorker } from '../store/counters/shared.ts';
 import { describeStore, isPostgresUrl, openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import type { AccessLog } from './access-log.ts';
@@ -103,7 +104,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       joinClusterBlocks(blocks);
       if (a.shareBlocks) sharing = await shareBlocksThroughRedis(blocks, a.shareBlocks.redis, a.shareBlocks.prefix, logger.child({ component: 'anomaly' }));
     }
-    observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies, blocks), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
+    observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies), blocks, new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink, isClusterWorker());
   }
   const inv = config.inventory;
   const sampler = inv.schemas.enabled

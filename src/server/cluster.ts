@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.ts';
 import { toMs } from '../config/units.ts';
 import { serveBlocks } from '../observe/anomaly/block-sync.ts';
+import { serveDetection } from '../observe/anomaly/cluster-detection.ts';
 import { serveCounters } from '../store/counters/ipc-server.ts';
 import { adminServer } from './admin-dashboard.ts';
 import { answerPrimary, primarySources } from './cluster-observe.ts';
@@ -33,6 +34,7 @@ export async function runPrimary(configPath: string, workers: number, logger: Lo
     slots.set(worker.id, slot);
     serveCounters(worker); // rate-limit counters live here, so N workers share one limit
     serveBlocks(worker); // a caller blocked by one worker's anomaly detectors is blocked by all
+    serveDetection(worker, config.alerts.anomalies); // the detectors count every worker's traffic, here
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') ready.add(worker.id);
       if (message.type === 'fatal') {

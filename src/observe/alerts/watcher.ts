@@ -2,40 +2,73 @@
 // the detectors (and only when some are configured); refusals, errors and findings become signals.
 // A finding is also written to the audit trail (verdict report, policy "anomaly"; with `blocked`,
 // `blockedUntil` and `block` in its evidence when an enforce-mode detector blocked the caller).
+// In a cluster worker the detectors run in the primary for every worker (cluster-detection.ts); the
+// findings come back here and are handled the same way.
 import type { RequestContext } from '../../core/context.ts';
-import { snapshot, type AuditVerdict } from '../audit/event.ts';
+import type { AuditVerdict } from '../audit/event.ts';
 import type { AuditSink } from '../observer.ts';
-import type { AnomalyDetectors } from '../anomaly/detectors.ts';
+import type { Blocks } from '../anomaly/blocks.ts';
+import { ClusterDetection } from '../anomaly/cluster-detection.ts';
+import { AnomalyDetectors, applyFinding, type Finding, type Observation } from '../anomaly/detectors.ts';
 import type { AlertEngine } from './engine.ts';
 
 export class Watcher {
   readonly #detectors: AnomalyDetectors;
+  readonly #blocks: Blocks;
   readonly #engine: AlertEngine;
   readonly #audit: AuditSink | undefined;
+  readonly #cluster: ClusterDetection | undefined;
 
-  constructor(detectors: AnomalyDetectors, engine: AlertEngine, audit: AuditSink | undefined) {
+  constructor(detectors: AnomalyDetectors, blocks: Blocks, engine: AlertEngine, audit: AuditSink | undefined, inCluster: boolean) {
     this.#detectors = detectors;
+    this.#blocks = blocks;
     this.#engine = engine;
     this.#audit = audit;
+    this.#cluster = inCluster && detectors.enabled ? new ClusterDetection((o, f, blockMs) => this.#found(o, f, blockMs)) : undefined;
   }
 
   observe(ctx: RequestContext, status: number, verdict: AuditVerdict, now: number, policy: string | null): void {
-    const identity = ctx.identity;
-    const base = {
-      time: now, ip: ctx.clientIp, consumer: identity?.consumerId ?? identity?.subject ?? null, requestId: ctx.id,
-      api: ctx.api ?? null, operation: ctx.operationId ?? null,
-    };
     if (verdict === 'deny' || verdict === 'error') {
-      this.#engine.observe({ ...base, signal: verdict === 'deny' ? 'denied' : 'error', reason: ctx.errorCode ?? ctx.decisions?.[0]?.code ?? null, policy });
+      const identity = ctx.identity;
+      this.#engine.observe({
+        time: now, ip: ctx.clientIp, consumer: identity?.consumerId ?? identity?.subject ?? null, requestId: ctx.id, api: ctx.api ?? null, operation: ctx.operationId ?? null,
+        signal: verdict === 'deny' ? 'denied' : 'error', reason: ctx.errorCode ?? ctx.decisions?.[0]?.code ?? null, policy,
+      });
     }
-    if (!this.#detectors.enabled) return;
-    this.#detectors.check(ctx, status, now, (finding) => {
-      this.#engine.observe({ ...base, signal: 'anomaly', reason: finding.reason, policy: 'anomaly', details: finding.details });
-      const audit = this.#audit;
-      if (audit) {
-        const event = snapshot(ctx, status, 'report', audit.writer.chain, audit.redact);
-        audit.writer.push({ ...event, policy: 'anomaly', reason: finding.reason, decisions: null, evidence: JSON.stringify(finding.details) }, true);
-      }
-    });
+    // A refusal for a block is the block's doing, not new behaviour of the caller.
+    if (!this.#detectors.enabled || ctx.errorCode === 'PCL_ERR_CALLER_BLOCKED') return;
+    const o = observation(ctx, status, now);
+    if (this.#cluster === undefined) this.#detectors.detect(o, (f, blockMs) => this.#found(o, f, blockMs));
+    else if (this.#detectors.wants(o)) this.#cluster.push(o);
   }
+
+  #found(o: Observation, found: Finding, blockMs: number): void {
+    const finding = applyFinding(this.#blocks, found, blockMs);
+    this.#engine.observe({
+      time: o.time, ip: o.ip, consumer: o.consumer ?? o.subject, requestId: o.requestId, api: o.api, operation: o.operation,
+      signal: 'anomaly', reason: finding.reason, policy: 'anomaly', details: finding.details,
+    });
+    const audit = this.#audit;
+    if (!audit) return;
+    audit.writer.push(
+      {
+        chain: audit.writer.chain, time: Date.now(), requestId: o.requestId, clientIp: o.ip, consumer: o.consumer, subject: o.subject,
+        api: o.api, operation: o.operation, method: o.method, path: o.path, status: o.status,
+        policy: 'anomaly', verdict: 'report', reason: finding.reason, decisions: null, evidence: JSON.stringify(finding.details),
+      },
+      true,
+    );
+  }
+}
+
+function observation(ctx: RequestContext, status: number, now: number): Observation {
+  let ids = '';
+  const params = ctx.params;
+  if (params !== undefined && ctx.operationId !== undefined) for (const name in params) if (name !== '*') ids += `${params[name]}\0`;
+  const identity = ctx.identity;
+  return {
+    time: now, requestId: ctx.id, method: ctx.req.method ?? '', path: ctx.path, status, ip: ctx.clientIp,
+    consumer: identity?.consumerId ?? null, subject: identity?.subject ?? null, api: ctx.api ?? null, operation: ctx.operationId ?? null,
+    ids, failedCredential: ctx.failedCredential ?? null,
+  };
 }

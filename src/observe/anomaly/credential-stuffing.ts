@@ -1,12 +1,11 @@
 // Credential stuffing: per client network (/24 IPv4, /64 IPv6 by default), the number of DISTINCT
 // refused credentials in a window, counted with a HyperLogLog over their keyed fingerprints
-// (ctx.failedCredential, set by the authenticate phase; the credential itself never gets here).
+// (the request's failedCredential, set by the authenticate phase; the credential itself never gets here).
 // Distinct, not attempts: one user retrying the same wrong key counts once. Fires at most once per
 // network and window. At most MAX_TRACKED networks (the oldest is forgotten first), 64 bytes each.
-import type { RequestContext } from '../../core/context.ts';
 import { toMs } from '../../config/units.ts';
 import type { AnomaliesConfig } from '../alerts/schema.ts';
-import type { Detector, Finding } from './finding.ts';
+import type { Detector, Finding, Observation } from './finding.ts';
 import { HyperLogLog } from './hll.ts';
 import { MAX_TRACKED } from './id-enumeration.ts';
 import { subnetOf } from './subnet.ts';
@@ -32,10 +31,15 @@ export class CredentialStuffing implements Detector {
     this.#v6 = config.ipv6Prefix;
   }
 
-  observe(ctx: RequestContext, _status: number, now: number): Finding | undefined {
-    const fingerprint = ctx.failedCredential;
-    if (fingerprint === undefined) return undefined;
-    const network = subnetOf(ctx.clientIp, this.#v4, this.#v6);
+  wants(o: Observation): boolean {
+    return o.failedCredential !== null;
+  }
+
+  observe(o: Observation): Finding | undefined {
+    const fingerprint = o.failedCredential;
+    if (fingerprint === null) return undefined;
+    const now = o.time;
+    const network = subnetOf(o.ip, this.#v4, this.#v6);
     let t = this.#trackers.get(network);
     if (t === undefined) {
       if (this.#trackers.size >= MAX_TRACKED) this.#trackers.delete(this.#trackers.keys().next().value!);

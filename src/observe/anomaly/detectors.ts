@@ -3,17 +3,17 @@
 // rules; a detector in `mode: enforce` also blocks what it found (the caller, the client IP or the
 // network) for `blockFor`: the block goes into the process's block table (blocks.ts), shared with the
 // other workers, and the gateway refuses the caller's next requests with PCL_ERR_CALLER_BLOCKED.
-import type { RequestContext } from '../../core/context.ts';
+// With `serve --workers N` they run in the primary on every worker's requests (cluster-detection.ts).
 import { toMs } from '../../config/units.ts';
 import type { AnomaliesConfig, Reaction } from '../alerts/schema.ts';
 import type { Blocks } from './blocks.ts';
 import { CredentialStuffing } from './credential-stuffing.ts';
-import type { Detector, Finding } from './finding.ts';
+import type { Detector, Finding, Observation } from './finding.ts';
 import { IdEnumeration } from './id-enumeration.ts';
 import { RateJump } from './rate-jump.ts';
 import { Scanning } from './scanning.ts';
 
-export type { Finding } from './finding.ts';
+export type { Finding, Observation } from './finding.ts';
 
 interface Armed {
   readonly detector: Detector;
@@ -28,10 +28,8 @@ export function enforcing(config: AnomaliesConfig): boolean {
 
 export class AnomalyDetectors {
   readonly #armed: Armed[] = [];
-  readonly #blocks: Blocks;
 
-  constructor(config: AnomaliesConfig, blocks: Blocks) {
-    this.#blocks = blocks;
+  constructor(config: AnomaliesConfig) {
     const arm = (detector: Detector, reaction: Reaction) => this.#armed.push({ detector, blockMs: reaction.mode === 'enforce' ? toMs(reaction.blockFor) : 0 });
     if (config.idEnumeration) arm(new IdEnumeration(config.idEnumeration), config.idEnumeration);
     if (config.scanning) arm(new Scanning(config.scanning), config.scanning);
@@ -43,21 +41,27 @@ export class AnomalyDetectors {
     return this.#armed.length > 0;
   }
 
-  /** Runs every detector on one request; `found` gets each finding (with the block, in enforce mode). */
-  check(ctx: RequestContext, status: number, now: number, found: (finding: Finding) => void): void {
-    // A refusal for a block is the block's doing, not new behaviour of the caller.
-    if (ctx.errorCode === 'PCL_ERR_CALLER_BLOCKED') return;
+  /** Whether some detector counts this request (a cluster worker sends only those to the primary). */
+  wants(o: Observation): boolean {
+    for (const { detector } of this.#armed) if (detector.wants(o)) return true;
+    return false;
+  }
+
+  /** Runs every detector on one request; `found` gets each finding and its block duration (0: report only). */
+  detect(o: Observation, found: (finding: Finding, blockMs: number) => void): void {
     for (const { detector, blockMs } of this.#armed) {
-      const finding = detector.observe(ctx, status, now);
-      if (finding === undefined) continue;
-      if (blockMs === 0) {
-        found(finding);
-        continue;
-      }
-      // Wall-clock time, as the checks use (the observer's `now` comes from the monotonic clock).
-      const until = Date.now() + blockMs;
-      this.#blocks.add(finding.blockKey, until);
-      found({ ...finding, details: { ...finding.details, blocked: true, blockedUntil: until, block: finding.blockKey } });
+      const finding = detector.observe(o);
+      if (finding !== undefined) found(finding, blockMs);
     }
   }
+}
+
+/** Blocks what an enforce-mode finding names (shared as every new block is) and returns the finding
+ *  with the block in its details; a report-mode finding is returned as it is. */
+export function applyFinding(blocks: Blocks, finding: Finding, blockMs: number): Finding {
+  if (blockMs === 0) return finding;
+  // Wall-clock time, as the checks use.
+  const until = Date.now() + blockMs;
+  blocks.add(finding.blockKey, until);
+  return { ...finding, details: { ...finding.details, blocked: true, blockedUntil: until, block: finding.blockKey } };
 }

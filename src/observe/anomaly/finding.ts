@@ -1,5 +1,6 @@
-// What a detector reports when it fires, and the shape every detector has.
-import type { RequestContext } from '../../core/context.ts';
+// What a detector sees of a finished request, what it reports when it fires, and the shape every
+// detector has. An observation is plain data: in a cluster, workers send them to the primary, which
+// runs the detectors once for all of them (cluster-detection.ts).
 
 export type AnomalyReason =
   | 'PCL_ANOMALY_ID_ENUMERATION'
@@ -16,13 +17,35 @@ export interface Finding {
   readonly blockKey: string;
 }
 
+/** One finished request, as the detectors (and the audit event of a finding) need it. */
+export interface Observation {
+  /** Epoch milliseconds. */
+  readonly time: number;
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly ip: string;
+  readonly consumer: string | null;
+  readonly subject: string | null;
+  /** null: the request matched no route. */
+  readonly api: string | null;
+  readonly operation: string | null;
+  /** The values of the operation's path parameters, each followed by "\0"; "" without any. */
+  readonly ids: string;
+  /** Keyed fingerprint of a refused credential (never the credential). */
+  readonly failedCredential: string | null;
+}
+
 export interface Detector {
+  /** Whether this detector counts such a request at all (what a cluster worker sends on). */
+  wants(o: Observation): boolean;
   /** Sees one finished request; returns a finding when this request makes the detector fire. */
-  observe(ctx: RequestContext, status: number, now: number): Finding | undefined;
+  observe(o: Observation): Finding | undefined;
 }
 
 /** The caller a per-caller detector counts: the consumer (client IP when anonymous), or the client IP. */
-export function callerOf(ctx: RequestContext, by: 'ip' | 'consumer'): { caller: string; blockKey: string } {
-  const id = by === 'consumer' ? (ctx.identity?.consumerId ?? ctx.identity?.subject) : undefined;
-  return id === undefined ? { caller: ctx.clientIp, blockKey: `ip:${ctx.clientIp}` } : { caller: id, blockKey: `consumer:${id}` };
+export function callerOf(o: Observation, by: 'ip' | 'consumer'): { caller: string; blockKey: string } {
+  const id = by === 'consumer' ? (o.consumer ?? o.subject) : null;
+  return id === null ? { caller: o.ip, blockKey: `ip:${o.ip}` } : { caller: id, blockKey: `consumer:${id}` };
 }

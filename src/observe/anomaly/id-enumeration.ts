@@ -1,10 +1,9 @@
 // ID enumeration (BOLA scraping): per caller and operation, the distinct values of the path
 // parameters in a window (HyperLogLog); many more than a normal client touches means scraping.
 // Fires at most once per key and window. At most MAX_TRACKED keys (the oldest is forgotten first).
-import type { RequestContext } from '../../core/context.ts';
 import { toMs } from '../../config/units.ts';
 import type { AnomaliesConfig } from '../alerts/schema.ts';
-import { callerOf, type Detector, type Finding } from './finding.ts';
+import { callerOf, type Detector, type Finding, type Observation } from './finding.ts';
 import { HyperLogLog } from './hll.ts';
 
 export const MAX_TRACKED = 10_000;
@@ -27,14 +26,16 @@ export class IdEnumeration implements Detector {
     this.#by = config.by;
   }
 
-  observe(ctx: RequestContext, _status: number, now: number): Finding | undefined {
-    const params = ctx.params;
-    if (params === undefined || ctx.operationId === undefined) return undefined;
-    let value = '';
-    for (const name in params) if (name !== '*') value += `${params[name]}\0`;
-    if (value === '') return undefined;
-    const { caller, blockKey } = callerOf(ctx, this.#by);
-    const key = `${caller}\0${ctx.api}\0${ctx.operationId}`;
+  wants(o: Observation): boolean {
+    return o.ids !== '' && o.operation !== null;
+  }
+
+  observe(o: Observation): Finding | undefined {
+    if (!this.wants(o)) return undefined;
+    const now = o.time;
+    const value = o.ids;
+    const { caller, blockKey } = callerOf(o, this.#by);
+    const key = `${caller}\0${o.api}\0${o.operation}`;
     let t = this.#trackers.get(key);
     if (t === undefined) {
       if (this.#trackers.size >= MAX_TRACKED) this.#trackers.delete(this.#trackers.keys().next().value!);
@@ -52,7 +53,7 @@ export class IdEnumeration implements Detector {
     return {
       reason: 'PCL_ANOMALY_ID_ENUMERATION',
       blockKey,
-      details: { detector: 'id-enumeration', caller, by: this.#by, api: ctx.api, operation: ctx.operationId, distinctIds: distinct, windowSeconds: this.#windowMs / 1000 },
+      details: { detector: 'id-enumeration', caller, by: this.#by, api: o.api, operation: o.operation, distinctIds: distinct, windowSeconds: this.#windowMs / 1000 },
     };
   }
 }

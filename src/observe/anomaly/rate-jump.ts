@@ -5,10 +5,9 @@
 //  - more than `rateFactor` × the baseline count (PCL_ANOMALY_RATE_JUMP), or
 //  - an error ratio above both `errorFactor` × the baseline ratio and `minErrorRatio` (PCL_ANOMALY_ERROR_JUMP).
 // Each at most once per caller and interval. At most MAX_TRACKED callers; the one idle longest is forgotten first.
-import type { RequestContext } from '../../core/context.ts';
 import { toMs } from '../../config/units.ts';
 import type { AnomaliesConfig } from '../alerts/schema.ts';
-import { callerOf, type Detector, type Finding } from './finding.ts';
+import { callerOf, type Detector, type Finding, type Observation } from './finding.ts';
 import { MAX_TRACKED } from './id-enumeration.ts';
 
 interface Baseline {
@@ -38,9 +37,15 @@ export class RateJump implements Detector {
     this.#alpha = config.smoothing;
   }
 
-  observe(ctx: RequestContext, status: number, now: number): Finding | undefined {
+  wants(): boolean {
+    return true;
+  }
+
+  observe(o: Observation): Finding | undefined {
     const c = this.#config;
-    const { caller, blockKey } = callerOf(ctx, c.by);
+    const now = o.time;
+    const status = o.status;
+    const { caller, blockKey } = callerOf(o, c.by);
     let b = this.#baselines.get(caller);
     if (b === undefined) {
       if (this.#baselines.size >= MAX_TRACKED) this.#baselines.delete(this.#baselines.keys().next().value!);

@@ -1,10 +1,9 @@
 // Scanning: per client IP, 404/405 refusals (paths no operation describes) in a window. Fires at
 // most once per IP and window; at most 10,000 IPs tracked (KeyedWindows).
-import type { RequestContext } from '../../core/context.ts';
 import { toMs } from '../../config/units.ts';
 import type { AnomaliesConfig } from '../alerts/schema.ts';
 import { KeyedWindows } from '../alerts/window.ts';
-import type { Detector, Finding } from './finding.ts';
+import type { Detector, Finding, Observation } from './finding.ts';
 
 export class Scanning implements Detector {
   readonly #threshold: number;
@@ -17,9 +16,14 @@ export class Scanning implements Detector {
     this.#windows = new KeyedWindows(this.#windowMs);
   }
 
-  observe(ctx: RequestContext, status: number, now: number): Finding | undefined {
-    if ((status !== 404 && status !== 405) || ctx.api !== undefined) return undefined;
-    const ip = ctx.clientIp;
+  wants(o: Observation): boolean {
+    return (o.status === 404 || o.status === 405) && o.api === null;
+  }
+
+  observe(o: Observation): Finding | undefined {
+    if (!this.wants(o)) return undefined;
+    const now = o.time;
+    const ip = o.ip;
     const count = this.#windows.hit(ip, now);
     if (count < this.#threshold || !this.#windows.claim(ip, now, this.#windowMs)) return undefined;
     return { reason: 'PCL_ANOMALY_SCANNING', blockKey: `ip:${ip}`, details: { detector: 'scanning', caller: ip, ip, notFound: count, windowSeconds: this.#windowMs / 1000 } };
