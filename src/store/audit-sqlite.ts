@@ -1,5 +1,5 @@
 // The audit tables in SQLite. Batches go in one IMMEDIATE transaction with one prepared statement.
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import {
   AUDIT_COLUMNS,
   auditFromRow,
@@ -12,11 +12,16 @@ import {
   type AuditStore,
 } from './audit.ts';
 
+// 19 columns × 50 rows = 950 parameters, under SQLite's limit (32,766 since 3.32).
+const ROWS_PER_INSERT = 50;
+
 export class SqliteAuditStore implements AuditStore {
   readonly #db: DatabaseSync;
   readonly #events: string;
   readonly #checkpoints: string;
   readonly #claims: string;
+  #insertOne: StatementSync | undefined = undefined;
+  #insertChunk: StatementSync | undefined = undefined;
 
   constructor(db: DatabaseSync, prefix: string) {
     this.#db = db;
@@ -42,16 +47,31 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async append(events: readonly AuditRecord[], checkpoint?: AuditCheckpoint): Promise<void> {
-    const insert = this.#db.prepare(`INSERT INTO ${this.#events} (${AUDIT_COLUMNS}) VALUES (${'?, '.repeat(18)}?)`);
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      for (const e of events) insert.run(...auditValues(e));
+      // Full chunks of ROWS_PER_INSERT rows per statement (fewer calls into SQLite), the rest one by one.
+      let i = 0;
+      if (events.length >= ROWS_PER_INSERT) {
+        const chunk = (this.#insertChunk ??= this.#insert(ROWS_PER_INSERT));
+        for (; i + ROWS_PER_INSERT <= events.length; i += ROWS_PER_INSERT) {
+          const values: SQLInputValue[] = [];
+          for (let j = i; j < i + ROWS_PER_INSERT; j++) values.push(...auditValues(events[j]!));
+          chunk.run(...values);
+        }
+      }
+      const one = (this.#insertOne ??= this.#insert(1));
+      for (; i < events.length; i++) one.run(...auditValues(events[i]!));
       if (checkpoint) this.#insertCheckpoint(checkpoint);
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  #insert(rows: number): StatementSync {
+    const row = `(${'?, '.repeat(18)}?)`;
+    return this.#db.prepare(`INSERT INTO ${this.#events} (${AUDIT_COLUMNS}) VALUES ${Array(rows).fill(row).join(', ')}`);
   }
 
   async head(chain: string): Promise<{ seq: number; hash: string } | undefined> {
