@@ -21,7 +21,8 @@ import { Watcher } from './alerts/watcher.ts';
 import { WebhookSender } from './alerts/webhook.ts';
 import { sharedBlocks } from './anomaly/blocks.ts';
 import { shareBlocksThroughRedis, type BlockSharing } from './anomaly/block-redis.ts';
-import { joinClusterBlocks } from './anomaly/block-sync.ts';
+import { BlockControl } from './anomaly/block-control.ts';
+import { joinClusterBlocks, localBlockAdmin, type BlockAdmin } from './anomaly/block-sync.ts';
 import { AnomalyDetectors, enforcing } from './anomaly/detectors.ts';
 import { InventoryPersistence } from './inventory/persist.ts';
 import { BodySampler } from './inventory/sampler.ts';
@@ -97,10 +98,13 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
   const watching = alerts.rules.length > 0 || [a.idEnumeration, a.scanning, a.credentialStuffing, a.rateJump].some((d) => d !== undefined);
   const sender = watching ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
   let sharing: BlockSharing | undefined;
+  let blockAdmin: BlockAdmin | undefined;
   if (sender) {
     const blocks = sharedBlocks();
     if (enforcing(a)) {
-      joinClusterBlocks(blocks);
+      const control = new BlockControl(blocks, sink || undefined);
+      blockAdmin = localBlockAdmin(control);
+      joinClusterBlocks(blocks, control);
       if (a.shareBlocks) sharing = await shareBlocksThroughRedis(blocks, a.shareBlocks.redis, a.shareBlocks.prefix, logger.child({ component: 'anomaly' }));
     }
     observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies, blocks), new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink);
@@ -150,6 +154,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       routes: () => o.runtime().routes,
       stats: async () => [observer.stats.raw()],
       inventory: async () => [observer.usage.raw()],
+      blocks: blockAdmin,
       prometheus: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
     }),
     async close() {

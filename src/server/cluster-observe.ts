@@ -8,6 +8,8 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.ts';
+import { enforcing } from '../observe/anomaly/detectors.ts';
+import { clusterBlockAdmin } from '../observe/anomaly/block-sync.ts';
 import { openAuditStore, type Observability } from '../observe/index.ts';
 import type { Store } from '../store/types.ts';
 import type { AdminSources } from './admin-api/index.ts';
@@ -79,6 +81,7 @@ export async function primarySources(config: GatewayConfig, baseDir: string, rou
       routes,
       stats: () => collect('stats'),
       inventory: () => collect('inventory'),
+      blocks: enforcing(config.alerts.anomalies) ? clusterBlockAdmin() : undefined,
       prometheus: async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() }),
     },
     close: async () => store?.close(),

@@ -4,9 +4,11 @@
 //   /api/stats               rolling traffic figures and top-k
 //   /api/inventory, /api/inventory/openapi   discovery
 //   /api/alerts              anomaly findings (audit events of policy "anomaly")
+//   /api/blocks, /api/blocks/{key}   the anomaly blocks in force: list, add, lift
 // All behind the admin credentials when some are configured (admin.token, admin.oidc). Shapes: docs/admin-api.yaml.
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../../core/errors.ts';
+import type { BlockAdmin } from '../../observe/anomaly/block-sync.ts';
 import type { InventoryRaw } from '../../observe/inventory/usage.ts';
 import { inventoryView } from '../../observe/inventory/view.ts';
 import { openapiDraft } from '../../observe/inventory/openapi-draft.ts';
@@ -18,6 +20,7 @@ import type { AdminCredentials } from '../admin-credentials.ts';
 import type { RouteInfo } from '../runtime.ts';
 import { protect } from './auth.ts';
 import { listAlerts } from './alerts.ts';
+import { blocksRoute, liftRoute } from './blocks.ts';
 import { getEvent, listEvents } from './events.ts';
 import { Query, sendJson, sendProblem } from './respond.ts';
 
@@ -29,6 +32,8 @@ export interface AdminSources {
   routes(): readonly RouteInfo[];
   stats(): Promise<StatsRaw[]>;
   inventory(): Promise<InventoryRaw[]>;
+  /** The anomaly blocks, when a detector is in enforce mode. */
+  readonly blocks?: BlockAdmin | undefined;
   prometheus(): Promise<{ contentType: string; text: string }>;
 }
 
@@ -78,5 +83,9 @@ export function adminRoutes(s: AdminSources, credentials: AdminCredentials): Map
     });
   }
   for (const [path, route] of routes) routes.set(path, protect(credentials, route));
+  if (s.api) {
+    routes.set('/api/blocks', protect(credentials, blocksRoute(s.blocks), ['GET', 'HEAD', 'POST']));
+    routes.set('/api/blocks/*', protect(credentials, liftRoute(s.blocks), ['DELETE']));
+  }
   return routes;
 }
