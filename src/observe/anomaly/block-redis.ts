@@ -32,7 +32,6 @@ export async function shareBlocksThroughRedis(blocks: Blocks, url: string, prefi
   const { Redis } = await import('ioredis');
   const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: (times: number) => Math.min(50 * times, 1000) };
   const client = new Redis(url, options);
-  // The subscriber queues its SUBSCRIBE until connected; ioredis subscribes again after a reconnect.
   const subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
   const key = `${prefix}:anomaly-blocks`;
   const liftsKey = `${prefix}:anomaly-lifts`;
@@ -46,6 +45,9 @@ export async function shareBlocksThroughRedis(blocks: Blocks, url: string, prefi
   };
   client.on('error', failed);
   subscriber.on('error', failed);
+  const heard = (block: string, until: number) => {
+    if (blocks.lift(block, Date.now(), until, false) > 0) blocks.onHeardLift?.(block, until);
+  };
   const writeLift = (block: string, until: number) =>
     client.eval(LIFT, 2, key, liftsKey, block, until, Date.now(), MAX_BLOCKS, JSON.stringify({ lift: block, until }));
   const catchUp = async () => {
@@ -55,7 +57,7 @@ export async function shareBlocksThroughRedis(blocks: Blocks, url: string, prefi
     }
     const now = Date.now();
     const lifts = await client.zrangebyscore(liftsKey, now, '+inf', 'WITHSCORES');
-    for (let i = 0; i + 1 < lifts.length; i += 2) blocks.lift(lifts[i]!, now, Number(lifts[i + 1]), false);
+    for (let i = 0; i + 1 < lifts.length; i += 2) heard(lifts[i]!, Number(lifts[i + 1]));
     const rows = await client.zrangebyscore(key, now, '+inf', 'WITHSCORES');
     for (let i = 0; i + 1 < rows.length; i += 2) blocks.add(rows[i]!, Number(rows[i + 1]), false);
   };
@@ -69,12 +71,16 @@ export async function shareBlocksThroughRedis(blocks: Blocks, url: string, prefi
       const { block, lift, until } = JSON.parse(text) as { block?: unknown; lift?: unknown; until?: unknown };
       if (typeof until !== 'number') return;
       if (typeof block === 'string') blocks.add(block, until, false);
-      else if (typeof lift === 'string') blocks.lift(lift, Date.now(), until, false);
+      else if (typeof lift === 'string') heard(lift, until);
     } catch {
       // not ours: ignored
     }
   });
-  subscriber.subscribe(key).catch(failed);
+  // On every (re)connection, not once: with maxRetriesPerRequest 0 a SUBSCRIBE queued while Redis is
+  // unreachable fails, and ioredis only resubscribes to channels it had subscribed to, so a gateway
+  // (or worker) that starts during an outage would otherwise never hear anything. A second SUBSCRIBE
+  // to the same channel is harmless.
+  subscriber.on('ready', () => void subscriber.subscribe(key).catch(failed));
   const previous = blocks.onAdd;
   blocks.onAdd = (block, until) => {
     previous?.(block, until);

@@ -13,6 +13,7 @@ import type { AdminAction, BlockControl } from './block-control.ts';
 import { Blocks } from './blocks.ts';
 
 const BLOCK = 'pcl:anomaly-block';
+const HEARD_LIFT = 'pcl:anomaly-heard-lift';
 const ADMIN = 'pcl:anomaly-admin';
 const REPLY = 'pcl:anomaly-admin-reply';
 const TIMEOUT_MS = 2000;
@@ -50,6 +51,8 @@ export function joinClusterBlocks(blocks: Blocks, control: BlockControl): void {
   if (!isClusterWorker() || joined.has(blocks)) return;
   joined.add(blocks);
   blocks.onAdd = (key, until) => process.send?.({ type: BLOCK, key, until } satisfies BlockMessage);
+  // A lift heard from another gateway: the primary must not hand the block to a worker starting later.
+  blocks.onHeardLift = (key, until) => process.send?.({ type: HEARD_LIFT, key, until });
   process.on('message', (m: unknown) => {
     if (isBlockMessage(m)) return blocks.add(m.key, m.until, false);
     const a = m as AdminMessage | null;
@@ -73,6 +76,11 @@ export function serveBlocks(worker: Worker): void {
   worker.on('message', (m: unknown) => {
     if ((m as { type?: unknown } | null)?.type === 'ready') {
       for (const [key, until] of blocks.entries(Date.now())) worker.send({ type: BLOCK, key, until } satisfies BlockMessage);
+      return;
+    }
+    if ((m as { type?: unknown } | null)?.type === HEARD_LIFT) {
+      const { key, until } = m as { key?: unknown; until?: unknown };
+      if (typeof key === 'string' && typeof until === 'number') blocks.lift(key, Date.now(), until, false);
       return;
     }
     if (!isBlockMessage(m)) return;

@@ -21,6 +21,8 @@ export class Blocks {
   onAdd: ((key: string, until: number) => void) | undefined = undefined;
   /** Called for blocks lifted here (an administrator's call), not for lifts heard from elsewhere. */
   onLift: ((key: string, until: number) => void) | undefined = undefined;
+  /** Called for lifts heard from other gateways that removed a block here (a cluster's primary forgets it too). */
+  onHeardLift: ((key: string, until: number) => void) | undefined = undefined;
 
   /** Whether anything may be blocked now (false: no lookup needed). */
   active(now: number): boolean {
