@@ -4,7 +4,11 @@
 // refuses a consumer until lifted; malformed keys, unknown blocks and a missing credential get
 // problem+json answers.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
 import { hashApiKey } from '../src/auth/api-key.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { waitUntil } from './helpers/process.ts';
@@ -35,6 +39,18 @@ apis:
           - { id: alice, keys: [{ sha256: ${hashApiKey(KEYS.alice)} }] }
           - { id: bob, keys: [{ sha256: ${hashApiKey(KEYS.bob)} }] }
 `;
+}
+
+/** Checks an answer against a schema of docs/admin-api.yaml, so the document cannot drift from the API. */
+async function documented(): Promise<(name: string, value: unknown) => void> {
+  const doc = parse(await readFile(new URL('../docs/admin-api.yaml', import.meta.url), 'utf8'));
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  ajv.addSchema({ $id: 'admin-api', components: doc.components });
+  return (name, value) => {
+    const validate = ajv.getSchema(`admin-api#/components/schemas/${name}`)!;
+    assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}`);
+  };
 }
 
 interface BlockJson {
@@ -75,6 +91,8 @@ describe('admin API on anomaly blocks', () => {
     assert.ok(tried < 40, 'never blocked');
     assert.equal(await call(KEYS.alice, '203.0.113.250'), 429);
 
+    const check = await documented();
+    check('BlockList', (await admin('/api/blocks')).body);
     const [block, ...others] = await list();
     assert.deepEqual(others, []);
     assert.equal(block!.key, 'net:203.0.113.0/24');
@@ -97,6 +115,8 @@ describe('admin API on anomaly blocks', () => {
       const { events } = (await admin('/api/events?verdict=lifted')).body as { events: { policy: string; reason: string; subject: string; evidence: Record<string, unknown> }[] };
       return events[0];
     });
+    const { events: [full] } = (await admin('/api/events?verdict=lifted')).body as { events: unknown[] };
+    (await documented())('Event', full);
     assert.equal(event!.policy, 'anomaly');
     assert.equal(event!.reason, 'PCL_ANOMALY_BLOCK_LIFTED');
     assert.equal(event!.subject, 'admin-token');
@@ -110,6 +130,7 @@ describe('admin API on anomaly blocks', () => {
     const made = await admin('/api/blocks', { method: 'POST', body: { key: 'consumer:bob', seconds: 600 } });
     assert.equal(made.status, 201);
     assert.equal(made.body!.kind, 'consumer');
+    (await documented())('Block', made.body);
     assert.equal(await call(KEYS.bob, '192.0.2.10'), 429);
     assert.equal(await call(KEYS.alice, '192.0.2.10'), 200);
     const listed = await list();
@@ -157,5 +178,38 @@ describe('admin API on anomaly blocks', () => {
     assert.equal(wrong.status, 405);
     assert.equal((await admin('/api/blocks/ip%3A192.0.2.1', { method: 'GET' })).status, 405);
     assert.deepEqual(await list(), []);
+  });
+});
+
+describe('admin API on anomaly blocks without a credential or without blocking', () => {
+  let upstream: TestUpstream;
+  before(async () => {
+    upstream = await startUpstream();
+  });
+  after(async () => {
+    await upstream?.close();
+  });
+
+  test('an open admin API lists blocks but does not change them; without an enforce-mode detector there are none', async () => {
+    const open = await startTestGateway(yaml(upstream.url).replace(`, token: ${TOKEN}`, ''));
+    try {
+      assert.equal((await fetch(`${open.adminUrl}/api/blocks`)).status, 200);
+      const lift = await fetch(`${open.adminUrl}/api/blocks/ip%3A192.0.2.1`, { method: 'DELETE' });
+      assert.equal(lift.status, 401);
+      assert.equal(lift.headers.get('content-type'), 'application/problem+json');
+      const add = await fetch(`${open.adminUrl}/api/blocks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"key":"ip:192.0.2.1","seconds":60}' });
+      assert.equal(add.status, 401);
+      assert.equal((await fetch(`${open.url}/v1/items`, { headers: { 'x-api-key': KEYS.alice } })).status, 200);
+    } finally {
+      await open.close();
+    }
+    const report = await startTestGateway(yaml(upstream.url).replace('mode: enforce', 'mode: report'));
+    try {
+      const res = await fetch(`${report.adminUrl}/api/blocks`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(res.status, 404);
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_ROUTE_NOT_FOUND');
+    } finally {
+      await report.close();
+    }
   });
 });
