@@ -25,6 +25,7 @@ import { BlockControl } from './anomaly/block-control.ts';
 import { joinClusterBlocks, localBlockAdmin, type BlockAdmin } from './anomaly/block-sync.ts';
 import { AnomalyDetectors, enforcing } from './anomaly/detectors.ts';
 import { InventoryPersistence } from './inventory/persist.ts';
+import { ownNode, storedInventory } from './inventory/stored.ts';
 import { BodySampler } from './inventory/sampler.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { RequestObserver } from './observer.ts';
@@ -155,6 +156,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       stats: async () => [observer.stats.raw()],
       inventory: async () => [observer.usage.raw()],
       blocks: blockAdmin,
+      storedInventory: inventoryStore && (() => storedInventory(inventoryStore.inventory, ownNode(config.audit.chain ?? hostname()))),
       prometheus: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
     }),
     async close() {
