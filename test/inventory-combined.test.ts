@@ -5,10 +5,13 @@
 // Skips when DATABASE_URL is unset.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+import { Ajv } from 'ajv';
 import pg from 'pg';
+import { parse } from 'yaml';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
-import { waitUntil } from './helpers/process.ts';
+import { runCli, waitUntil } from './helpers/process.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -35,6 +38,17 @@ apis:
     spec: ./openapi.yaml
     upstream: backend
 `;
+}
+
+/** Checks an answer against a schema of docs/admin-api.yaml, so the document cannot drift from the API. */
+async function documented(): Promise<(name: string, value: unknown) => void> {
+  const doc = parse(await readFile(new URL('../docs/admin-api.yaml', import.meta.url), 'utf8'));
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addSchema({ $id: 'admin-api', components: doc.components });
+  return (name, value) => {
+    const validate = ajv.getSchema(`admin-api#/components/schemas/${name}`)!;
+    assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}`);
+  };
 }
 
 interface Usage {
@@ -96,6 +110,7 @@ describe('combined inventory of gateways sharing a PostgreSQL store', { skip: DA
       return op(inv, 'createItem').count === 1 && shadow(inv).count === 3 ? inv : undefined;
     }, 10_000, 100);
     assert.deepEqual(all!.nodes!.map((n) => n.node), ['gw-b']);
+    (await documented())('Inventory', all);
     const list = op(all!, 'listItems');
     assert.equal(list.count, 5);
     assert.equal(list.firstSeen, Math.min(op(ownA, 'listItems').firstSeen!, op(ownB, 'listItems').firstSeen!));
@@ -114,9 +129,23 @@ describe('combined inventory of gateways sharing a PostgreSQL store', { skip: DA
     assert.equal(op(fromB, 'listItems').count, 5);
     const draft = (await get(b, '/api/inventory/openapi?scope=all')).body;
     assert.equal(draft.paths['/v1/items'].get['x-portcullis-observed'].count, 5);
+
+    // The CLI through a gateway, with --all.
+    const through = await runCli(['inventory', '--admin', a.adminUrl!, '--all', '--json'], { env: { PORTCULLIS_ADMIN_TOKEN: TOKEN }, timeoutMs: 60_000 });
+    assert.equal(through.code, 0, through.stderr);
+    assert.equal(op(JSON.parse(through.stdout) as Inventory, 'listItems').count, 5);
+
+    // From the store alone, with the config's routes: both nodes (their last saves).
+    const table = await runCli(['inventory', '--store', `${DATABASE_URL}?schema=${schema}`, '-c', a.configPath], { timeoutMs: 60_000 });
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /nodes: gw-a \(saved .*\), gw-b/);
+    assert.match(table.stdout, /\s5 {2}GET {5}\/v1\/items/);
   });
 
-  test('a malformed scope is a 400; scope=all without a store is a 404', async () => {
+  test('a malformed scope is a 400; scope=all without a store is a 404; --store on a missing file fails', async () => {
+    const missing = await runCli(['inventory', '--store', './no-such-store.db', '-c', a.configPath], { timeoutMs: 60_000 });
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /no store at/);
     for (const q of ['scope=every', 'scope=all&scope=all', 'other=1']) {
       const res = await get(a, `/api/inventory?${q}`);
       assert.equal(res.status, 400, q);
