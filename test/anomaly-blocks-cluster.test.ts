@@ -118,4 +118,12 @@ apis:
     assert.equal((await adminCall(`${admin}/api/blocks/ip%3A198.51.100.7`, 'DELETE')).status, 204);
     assert.deepEqual(await many('198.51.100.7'), Array(30).fill(200));
   });
+
+  test('the primary answers the combined inventory: its own workers come from memory, not from the store', async () => {
+    const res = await get(`${admin}/api/inventory?scope=all`, AUTH);
+    assert.equal(res.status, 200, res.body);
+    const inventory = JSON.parse(res.body) as { nodes: unknown[]; operations: { operationId: string; count: number }[] };
+    assert.deepEqual(inventory.nodes, []);
+    assert.ok(inventory.operations.find((o) => o.operationId === 'v1')!.count > 0);
+  });
 });

@@ -117,7 +117,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
   observer.sampler = sampler;
   let inventoryStore: Store | undefined;
   let persistence: InventoryPersistence | undefined;
-  const inventoryLocation = inv.persist ? (inv.store ?? (config.audit.enabled ? config.audit.store : undefined)) : undefined;
+  const inventoryLocation = inventoryStoreOf(config);
   if (inventoryLocation !== undefined) {
     try {
       inventoryStore = store && inventoryLocation === config.audit.store ? store : await openMigratedStore(inventoryLocation, o.baseDir, 'inventory');
@@ -168,6 +168,12 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       if (inventoryStore !== store) await inventoryStore?.close();
     },
   };
+}
+
+/** Where the inventory is saved: `inventory.store`, else the audit store when the trail is on; none when not persisted. */
+export function inventoryStoreOf(config: GatewayConfig): string | undefined {
+  const inv = config.inventory;
+  return inv.persist ? (inv.store ?? (config.audit.enabled ? config.audit.store : undefined)) : undefined;
 }
 
 /** The audit store, migrated; a SQLite file's folder is created. */

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.ts';
 import { enforcing } from '../observe/anomaly/detectors.ts';
 import { clusterBlockAdmin } from '../observe/anomaly/block-sync.ts';
-import { openAuditStore, type Observability } from '../observe/index.ts';
+import { inventoryStoreOf, openAuditStore, type Observability } from '../observe/index.ts';
 import { ownNode, storedInventory } from '../observe/inventory/stored.ts';
 import { sharedStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
@@ -48,9 +48,8 @@ export async function primarySources(config: GatewayConfig, baseDir: string, rou
   const { AggregatorRegistry } = await import('prom-client');
   const aggregator = new AggregatorRegistry();
   const store: Store | undefined = config.audit.enabled && config.admin.api ? await openAuditStore(config, baseDir) : undefined;
-  // Where the workers save their inventory (as in startObservability): read for /api/inventory?scope=all.
-  const inv = config.inventory;
-  const inventoryLocation = inv.persist ? (inv.store ?? (config.audit.enabled ? config.audit.store : undefined)) : undefined;
+  // Where the workers save their inventory: read for /api/inventory?scope=all.
+  const inventoryLocation = inventoryStoreOf(config);
   let next = 0;
   const pending = new Map<number, { replies: unknown[]; left: number; done: () => void }>();
   cluster.on('message', (_worker, message: ObserveResponse) => {
