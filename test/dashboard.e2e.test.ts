@@ -44,7 +44,7 @@ describe('dashboard in Chromium', { skip }, () => {
     await ensureWebBuilt();
     tmp = await mkdtemp(join(tmpdir(), 'portcullis-e2e-'));
     upstream = await startUpstream();
-    gw = await startTestGateway(dashboardYaml(upstream.url, { token: TOKEN }));
+    gw = await startTestGateway(dashboardYaml(upstream.url, { token: TOKEN, blocks: true }));
     admin = gw.adminUrl!;
     b = await openBrowser();
   });
@@ -228,6 +228,20 @@ describe('dashboard in Chromium', { skip }, () => {
     const { page } = b;
     await visit(page, `${admin}/#/alerts`);
     await page.getByText(/no anomaly detector has fired|does not serve anomaly findings/i).waitFor();
+  });
+
+  test('a block is shown with a Lift button that lifts it', async () => {
+    const { page } = b;
+    const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const made = await fetch(`${admin}/api/blocks`, { method: 'POST', headers: auth, body: JSON.stringify({ key: 'consumer:mallory', seconds: 600 }) });
+    assert.equal(made.status, 201);
+    await visit(page, `${admin}/#/alerts`);
+    await page.getByTestId('blocks').getByText('mallory').waitFor();
+    await shot('blocks');
+    await page.getByRole('button', { name: 'Lift consumer:mallory' }).click();
+    await page.getByText('Nobody is blocked.').waitFor();
+    const { blocks } = (await (await fetch(`${admin}/api/blocks`, { headers: auth })).json()) as { blocks: unknown[] };
+    assert.deepEqual(blocks, []);
   });
 
   test('signing out forgets the token; a token that stops working shows the login screen', async () => {

@@ -2,9 +2,13 @@
 // its traffic and the media types of its bodies, then shadow, zombie and unused endpoints (a table, or
 // --json); --openapi FILE writes the OpenAPI 3.1 draft of the observed traffic. The token comes
 // from --token-file or $PORTCULLIS_ADMIN_TOKEN (never from a command-line argument: it would show in `ps`).
+// --all adds the other nodes saved in the gateway's store; --store reads every node's saved inventory
+// from a store directly (inventory-store.ts), no gateway needed.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { InventoryView, UsageView } from '../observe/inventory/view.ts';
+import { openapiDraft } from '../observe/inventory/openapi-draft.ts';
+import { inventoryView, type InventoryView, type UsageView } from '../observe/inventory/view.ts';
+import { inventoryFromStore } from './inventory-store.ts';
 
 class UsageError extends Error {}
 
@@ -32,8 +36,10 @@ function mediaLine(u: UsageView): string {
   return parts.length ? `\n            ${parts.join('; ')}` : '';
 }
 
-export function renderInventory(inv: InventoryView): string {
-  const lines: string[] = [`observed since ${when(inv.since)}`, '', 'OPERATIONS'];
+export function renderInventory(inv: InventoryView & { nodes?: { node: string; savedAt: number }[] }): string {
+  const lines: string[] = [`observed since ${when(inv.since)}`];
+  if (inv.nodes) lines.push(`nodes: ${inv.nodes.map((n) => `${n.node} (saved ${when(n.savedAt)})`).join(', ') || '-'}`);
+  lines.push('', 'OPERATIONS');
   for (const o of inv.operations) {
     const flags = [o.deprecated ? 'deprecated' : '', o.documented ? '' : 'config route'].filter(Boolean).join(', ');
     lines.push(`  ${String(o.count).padStart(8)}  ${o.method.padEnd(7)} ${o.path}  (${o.api} ${o.operationId}${flags ? `; ${flags}` : ''})  last ${when(o.lastSeen)}${mediaLine(o)}`);
@@ -50,18 +56,33 @@ export function renderInventory(inv: InventoryView): string {
 export function register(program: Command): void {
   program
     .command('inventory')
-    .description('what a running gateway has seen: operations with traffic, shadow, zombie and unused endpoints (from its admin API)')
+    .description('what a running gateway has seen: operations with traffic, shadow, zombie and unused endpoints (from its admin API, or from the store the gateways save it to)')
     .option('--admin <url>', 'admin listener URL', 'http://127.0.0.1:9901')
     .option('--token-file <file>', 'file holding the admin token (default: $PORTCULLIS_ADMIN_TOKEN)')
+    .option('--all', "add every other node saved in the gateway's inventory store (gateways sharing it)")
+    .option('--store <location>', 'read every node saved in this store instead (SQLite file or postgres:// URL; a password is better in $PGPASSWORD)')
+    .option('-c, --config <file>', 'with --store: the configuration whose routes name the operations', 'portcullis.yaml')
     .option('--json', 'print the inventory as JSON')
     .option('--openapi <file>', 'write the OpenAPI 3.1 draft of the observed traffic to this file')
-    .action(async (o: { admin: string; tokenFile?: string; json?: boolean; openapi?: string }) => {
+    .action(async (o: { admin: string; tokenFile?: string; all?: boolean; store?: string; config: string; json?: boolean; openapi?: string }) => {
       try {
-        const token = o.tokenFile ? readFileSync(o.tokenFile, 'utf8').trim() : process.env.PORTCULLIS_ADMIN_TOKEN;
-        const inventory = (await get(o.admin, '/api/inventory', token)) as InventoryView;
-        process.stdout.write(o.json ? `${JSON.stringify(inventory, null, 2)}\n` : renderInventory(inventory));
+        if (o.store !== undefined && o.all) throw new UsageError('--all reads through a gateway, --store without one: give one of them');
+        let inventory: InventoryView & { nodes?: { node: string; savedAt: number }[] };
+        let draft: () => Promise<unknown>;
+        if (o.store !== undefined) {
+          const { routes, raws, nodes } = await inventoryFromStore(o.store, o.config);
+          inventory = { ...inventoryView(routes, raws), nodes };
+          draft = async () => openapiDraft(inventoryView(routes, raws, true));
+        } else {
+          const token = o.tokenFile ? readFileSync(o.tokenFile, 'utf8').trim() : process.env.PORTCULLIS_ADMIN_TOKEN;
+          const scope = o.all ? '?scope=all' : '';
+          inventory = (await get(o.admin, `/api/inventory${scope}`, token)) as InventoryView;
+          draft = () => get(o.admin, `/api/inventory/openapi${scope}`, token);
+        }
+        if (o.json) process.stdout.write(`${JSON.stringify(inventory, null, 2)}\n`);
+        else process.stdout.write(renderInventory(inventory));
         if (o.openapi) {
-          writeFileSync(o.openapi, `${JSON.stringify(await get(o.admin, '/api/inventory/openapi', token), null, 2)}\n`);
+          writeFileSync(o.openapi, `${JSON.stringify(await draft(), null, 2)}\n`);
           process.stderr.write(`wrote the observed API's OpenAPI draft to ${o.openapi}\n`);
         }
       } catch (error) {

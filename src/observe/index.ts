@@ -22,9 +22,11 @@ import { Watcher } from './alerts/watcher.ts';
 import { WebhookSender } from './alerts/webhook.ts';
 import { sharedBlocks } from './anomaly/blocks.ts';
 import { shareBlocksThroughRedis, type BlockSharing } from './anomaly/block-redis.ts';
-import { joinClusterBlocks } from './anomaly/block-sync.ts';
+import { BlockControl } from './anomaly/block-control.ts';
+import { joinClusterBlocks, localBlockAdmin, type BlockAdmin } from './anomaly/block-sync.ts';
 import { AnomalyDetectors, enforcing } from './anomaly/detectors.ts';
 import { InventoryPersistence } from './inventory/persist.ts';
+import { ownNode, storedInventory } from './inventory/stored.ts';
 import { BodySampler } from './inventory/sampler.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { RequestObserver } from './observer.ts';
@@ -98,10 +100,13 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
   const watching = alerts.rules.length > 0 || [a.idEnumeration, a.scanning, a.credentialStuffing, a.rateJump].some((d) => d !== undefined);
   const sender = watching ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
   let sharing: BlockSharing | undefined;
+  let blockAdmin: BlockAdmin | undefined;
   if (sender) {
     const blocks = sharedBlocks();
     if (enforcing(a)) {
-      joinClusterBlocks(blocks);
+      const control = new BlockControl(blocks, sink || undefined);
+      blockAdmin = localBlockAdmin(control);
+      joinClusterBlocks(blocks, control);
       if (a.shareBlocks) sharing = await shareBlocksThroughRedis(blocks, a.shareBlocks.redis, a.shareBlocks.prefix, logger.child({ component: 'anomaly' }));
     }
     observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies), blocks, new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink, isClusterWorker());
@@ -113,7 +118,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
   observer.sampler = sampler;
   let inventoryStore: Store | undefined;
   let persistence: InventoryPersistence | undefined;
-  const inventoryLocation = inv.persist ? (inv.store ?? (config.audit.enabled ? config.audit.store : undefined)) : undefined;
+  const inventoryLocation = inventoryStoreOf(config);
   if (inventoryLocation !== undefined) {
     try {
       inventoryStore = store && inventoryLocation === config.audit.store ? store : await openMigratedStore(inventoryLocation, o.baseDir, 'inventory');
@@ -151,6 +156,8 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       routes: () => o.runtime().routes,
       stats: async () => [observer.stats.raw()],
       inventory: async () => [observer.usage.raw()],
+      blocks: blockAdmin,
+      storedInventory: inventoryStore && (() => storedInventory(inventoryStore.inventory, ownNode(config.audit.chain ?? hostname()))),
       prometheus: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
     }),
     async close() {
@@ -162,6 +169,12 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       if (inventoryStore !== store) await inventoryStore?.close();
     },
   };
+}
+
+/** Where the inventory is saved: `inventory.store`, else the audit store when the trail is on; none when not persisted. */
+export function inventoryStoreOf(config: GatewayConfig): string | undefined {
+  const inv = config.inventory;
+  return inv.persist ? (inv.store ?? (config.audit.enabled ? config.audit.store : undefined)) : undefined;
 }
 
 /** The audit store, migrated; a SQLite file's folder is created. */

@@ -6,9 +6,14 @@
 // its stats and inventory over IPC (merged, missing workers skipped after 2 s), and reads events
 // from the store.
 import cluster from 'node:cluster';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.ts';
-import { openAuditStore, type Observability } from '../observe/index.ts';
+import { enforcing } from '../observe/anomaly/detectors.ts';
+import { clusterBlockAdmin } from '../observe/anomaly/block-sync.ts';
+import { inventoryStoreOf, openAuditStore, type Observability } from '../observe/index.ts';
+import { ownNode, storedInventory } from '../observe/inventory/stored.ts';
+import { sharedStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import type { AdminSources } from './admin-api/index.ts';
 import type { RouteInfo } from './runtime.ts';
@@ -43,6 +48,8 @@ export async function primarySources(config: GatewayConfig, baseDir: string, rou
   const { AggregatorRegistry } = await import('prom-client');
   const aggregator = new AggregatorRegistry();
   const store: Store | undefined = config.audit.enabled && config.admin.api ? await openAuditStore(config, baseDir) : undefined;
+  // Where the workers save their inventory: read for /api/inventory?scope=all.
+  const inventoryLocation = inventoryStoreOf(config);
   let next = 0;
   const pending = new Map<number, { replies: unknown[]; left: number; done: () => void }>();
   cluster.on('message', (_worker, message: ObserveResponse) => {
@@ -79,6 +86,8 @@ export async function primarySources(config: GatewayConfig, baseDir: string, rou
       routes,
       stats: () => collect('stats'),
       inventory: () => collect('inventory'),
+      blocks: enforcing(config.alerts.anomalies) ? clusterBlockAdmin() : undefined,
+      storedInventory: inventoryLocation === undefined ? undefined : async () => storedInventory((await sharedStore(inventoryLocation, baseDir)).inventory, ownNode(config.audit.chain ?? hostname())),
       prometheus: async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() }),
     },
     close: async () => store?.close(),

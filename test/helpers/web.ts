@@ -19,8 +19,12 @@ export function ensureWebBuilt(): Promise<void> {
   return building;
 }
 
-/** A gateway with API-key auth on a SQLite store and attack detection, the audit trail on, the admin listener with that store and a token. */
-export function dashboardYaml(upstream: string, options: { token?: string; store?: boolean } = {}): string {
+/**
+ * A gateway with API-key auth on a SQLite store and attack detection, the audit trail on, the admin
+ * listener with that store and a token; `blocks`: an anomaly detector in enforce mode that never fires
+ * (the block table and /api/blocks exist).
+ */
+export function dashboardYaml(upstream: string, options: { token?: string; store?: boolean; blocks?: boolean } = {}): string {
   return `listeners:
   - port: 0
     host: 127.0.0.1
@@ -30,7 +34,7 @@ ${options.token === undefined ? '' : `  token: ${options.token}\n`}${options.sto
   enabled: true
   store: ./audit.db
   flushInterval: 50ms
-upstreams:
+${options.blocks ? 'alerts:\n  anomalies:\n    credentialStuffing: { distinctCredentials: 100000, mode: enforce }\n' : ''}upstreams:
   backend:
     url: ${upstream}
 apis:

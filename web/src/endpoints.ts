@@ -194,3 +194,23 @@ export async function alerts(): Promise<Alert[]> {
     until: numOrNull(a.until ?? a.blockedUntil),
   }));
 }
+
+export interface Block {
+  key: string;
+  kind: string;
+  value: string;
+  until: number;
+  remaining: number;
+}
+
+/** GET /api/blocks: the anomaly blocks in force, ending last first; a 404 means no detector blocks here. */
+export async function blocks(): Promise<{ blocks: Block[]; total: number }> {
+  const body = await getJson<{ blocks?: unknown; total?: unknown }>('/api/blocks');
+  const items = list(body.blocks).map((b) => ({ key: str(b.key), kind: str(b.kind), value: str(b.value), until: Date.parse(str(b.until)) || 0, remaining: num(b.remaining) }));
+  return { blocks: items, total: num(body.total ?? items.length) };
+}
+
+/** DELETE /api/blocks/{key}: lifts the block at once, on every worker and gateway sharing blocks. */
+export async function liftBlock(key: string): Promise<void> {
+  await request(`/api/blocks/${encodeURIComponent(key)}`, { method: 'DELETE' });
+}

@@ -2,7 +2,8 @@
 // ("ip:203.0.113.7"), networks ("net:203.0.113.0/24") and consumers ("consumer:alice"). One table per
 // process, kept across config reloads. Checking it is one comparison when nothing is blocked, a Map
 // lookup or two otherwise. Bounded: at most MAX_BLOCKS entries (the oldest block goes first).
-// `onAdd` lets the cluster share a new block with the other workers (block-sync.ts).
+// `onAdd` and `onLift` let the cluster and Redis share a new block, or a lifted one (block-sync.ts,
+// block-redis.ts).
 import { GatewayError } from '../../core/errors.ts';
 import { unmapIpv4 } from '../../policies/ip-filter/cidr.ts';
 import { subnetOf } from './subnet.ts';
@@ -18,6 +19,10 @@ export class Blocks {
   #latest = 0;
   /** Called for blocks added here (not for those received from elsewhere). */
   onAdd: ((key: string, until: number) => void) | undefined = undefined;
+  /** Called for blocks lifted here (an administrator's call), not for lifts heard from elsewhere. */
+  onLift: ((key: string, until: number) => void) | undefined = undefined;
+  /** Called for lifts heard from other gateways that removed a block here (a cluster's primary forgets it too). */
+  onHeardLift: ((key: string, until: number) => void) | undefined = undefined;
 
   /** Whether anything may be blocked now (false: no lookup needed). */
   active(now: number): boolean {
@@ -40,6 +45,21 @@ export class Blocks {
     if (key.startsWith('net:')) (key.includes(':', 4) ? this.#v6 : this.#v4).add(Number(key.slice(key.lastIndexOf('/') + 1)));
     if (until > this.#latest) this.#latest = until;
     if (share) this.onAdd?.(key, until);
+  }
+
+  /**
+   * Ends the block on `key` now; returns when it would have ended (0: no such block). A lift heard
+   * from elsewhere passes `upTo`, the end of the block lifted there: a longer block set here since,
+   * which the lifter did not know, stays. (The network prefix sets are not shrunk: a few extra
+   * lookups until the table empties.)
+   */
+  lift(key: string, now: number, upTo = Number.POSITIVE_INFINITY, share = true): number {
+    const until = this.#until.get(key);
+    if (until === undefined || until > upTo) return 0;
+    this.#until.delete(key);
+    if (until <= now) return 0;
+    if (share) this.onLift?.(key, until);
+    return until;
   }
 
   /** Milliseconds `key` stays blocked (0: not blocked). */

@@ -5,7 +5,8 @@ import type { AuditRecord, AuditStore } from '../../store/audit.ts';
 import type { AdminRoute } from '../admin.ts';
 import { Query, sendJson, sendProblem } from './respond.ts';
 
-const VERDICTS = ['allow', 'deny', 'report', 'error'] as const;
+// "lifted" and "blocked": an administrator's change to the anomaly blocks (admin-api/blocks.ts).
+const VERDICTS = ['allow', 'deny', 'report', 'error', 'lifted', 'blocked'] as const;
 const PARAMS = ['from', 'to', 'consumer', 'operation', 'verdict', 'api', 'ip', 'limit', 'cursor'];
 
 export interface EventJson {

@@ -4,9 +4,12 @@
 //   /api/stats               rolling traffic figures and top-k
 //   /api/inventory, /api/inventory/openapi   discovery
 //   /api/alerts              anomaly findings (audit events of policy "anomaly")
+//   /api/blocks, /api/blocks/{key}   the anomaly blocks in force: list, add, lift
 // All behind the admin credentials when some are configured (admin.token, admin.oidc). Shapes: docs/admin-api.yaml.
 import type { ServerResponse } from 'node:http';
-import type { GatewayError } from '../../core/errors.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { BlockAdmin } from '../../observe/anomaly/block-sync.ts';
+import type { StoredInventory } from '../../observe/inventory/stored.ts';
 import type { InventoryRaw } from '../../observe/inventory/usage.ts';
 import { inventoryView } from '../../observe/inventory/view.ts';
 import { openapiDraft } from '../../observe/inventory/openapi-draft.ts';
@@ -18,6 +21,7 @@ import type { AdminCredentials } from '../admin-credentials.ts';
 import type { RouteInfo } from '../runtime.ts';
 import { protect } from './auth.ts';
 import { listAlerts } from './alerts.ts';
+import { blocksRoute, liftRoute } from './blocks.ts';
 import { getEvent, listEvents } from './events.ts';
 import { Query, sendJson, sendProblem } from './respond.ts';
 
@@ -29,18 +33,11 @@ export interface AdminSources {
   routes(): readonly RouteInfo[];
   stats(): Promise<StatsRaw[]>;
   inventory(): Promise<InventoryRaw[]>;
+  /** The other nodes' inventory snapshots in the inventory store, when the inventory is persisted. */
+  readonly storedInventory?: (() => Promise<StoredInventory>) | undefined;
+  /** The anomaly blocks, when a detector is in enforce mode. */
+  readonly blocks?: BlockAdmin | undefined;
   prometheus(): Promise<{ contentType: string; text: string }>;
-}
-
-/** Routes without parameters refuse a query string (400), like the others refuse unknown ones. */
-function hasQuery(url: string | undefined, res: ServerResponse): boolean {
-  try {
-    new Query(url, []);
-    return false;
-  } catch (error) {
-    sendProblem(res, error as GatewayError);
-    return true;
-  }
 }
 
 export function adminRoutes(s: AdminSources, credentials: AdminCredentials): Map<string, AdminRoute> {
@@ -68,15 +65,34 @@ export function adminRoutes(s: AdminSources, credentials: AdminCredentials): Map
       }
       sendJson(res, 200, statsView(await s.stats(), minutes, top));
     });
+    // ?scope=all: this gateway's inventory merged with every other node's saved in the same store.
+    const inventory = async (url: string | undefined, res: ServerResponse, bodies: boolean) => {
+      let all: boolean;
+      try {
+        all = new Query(url, ['scope']).oneOf('scope', ['gateway', 'all']) === 'all';
+        if (all && !s.storedInventory) throw new GatewayError('PCL_ERR_ROUTE_NOT_FOUND', 'The inventory is not saved to a store (inventory.persist, inventory.store): there is no other node to merge.');
+      } catch (error) {
+        sendProblem(res, error as GatewayError);
+        return undefined;
+      }
+      const own = await s.inventory();
+      if (!all) return { view: inventoryView(s.routes(), own, bodies) };
+      const stored = await s.storedInventory!();
+      return { view: inventoryView(s.routes(), [...own, ...stored.raws], bodies), nodes: stored.nodes };
+    };
     routes.set('/api/inventory', async (req, res) => {
-      if (hasQuery(req.url, res)) return;
-      sendJson(res, 200, inventoryView(s.routes(), await s.inventory()));
+      const got = await inventory(req.url, res, false);
+      if (got) sendJson(res, 200, got.nodes ? { ...got.view, nodes: got.nodes } : got.view);
     });
     routes.set('/api/inventory/openapi', async (req, res) => {
-      if (hasQuery(req.url, res)) return;
-      sendJson(res, 200, openapiDraft(inventoryView(s.routes(), await s.inventory(), true)));
+      const got = await inventory(req.url, res, true);
+      if (got) sendJson(res, 200, openapiDraft(got.view));
     });
   }
   for (const [path, route] of routes) routes.set(path, protect(credentials, route));
+  if (s.api) {
+    routes.set('/api/blocks', protect(credentials, blocksRoute(s.blocks), ['GET', 'HEAD', 'POST']));
+    routes.set('/api/blocks/*', protect(credentials, liftRoute(s.blocks), ['DELETE']));
+  }
   return routes;
 }

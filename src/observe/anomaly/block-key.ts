@@ -1,0 +1,34 @@
+// What a block key names, as the admin API shows and accepts it: "ip:<address>", "net:<cidr>",
+// "consumer:<id>". A network is put in canonical form ("net:203.0.113.7/24" is 203.0.113.0/24, the
+// key the detectors write), so a lift or a manual block finds the same entry the check looks up.
+import { isIP } from 'node:net';
+import { unmapIpv4 } from '../../policies/ip-filter/cidr.ts';
+import { subnetOf } from './subnet.ts';
+
+export type BlockKind = 'ip' | 'network' | 'consumer';
+
+export interface BlockKey {
+  readonly key: string;
+  readonly kind: BlockKind;
+  readonly value: string;
+}
+
+const CONSUMER = /^[^\u0000-\u001f\u007f]{1,200}$/;
+
+/** The key in canonical form, or undefined when it is not one. */
+export function parseBlockKey(text: string): BlockKey | undefined {
+  if (text.length > 256) return undefined;
+  const colon = text.indexOf(':');
+  const prefix = text.slice(0, colon);
+  const value = text.slice(colon + 1);
+  if (prefix === 'ip') return isIP(value) ? { key: text, kind: 'ip', value } : undefined;
+  if (prefix === 'consumer') return CONSUMER.test(value) ? { key: text, kind: 'consumer', value } : undefined;
+  if (prefix !== 'net') return undefined;
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  const family = m ? isIP(m[1]!) : 0;
+  const bits = Number(m?.[2]);
+  // An IPv4-mapped network is written as the IPv4 one it is (the checks see mapped clients as IPv4).
+  if (family === 0 || bits > (family === 4 ? 32 : 128) || (family === 6 && isIP(unmapIpv4(m![1]!)) === 4)) return undefined;
+  const cidr = subnetOf(m![1]!, bits, bits);
+  return { key: `net:${cidr}`, kind: 'network', value: cidr };
+}

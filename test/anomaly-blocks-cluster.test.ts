@@ -1,0 +1,129 @@
+// Lifting anomaly blocks through the primary of `serve --workers 2`: the primary answers the admin
+// API, lists the workers' blocks and relays a lift (or a manual block) to every worker before it
+// answers, so the next request passes (or is refused) whichever worker takes it; the lift is recorded
+// once for the gateway, by one worker.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { hashApiKey } from '../src/auth/api-key.ts';
+import { freshGet as get } from './helpers/fresh-get.ts';
+import { freePort, startCli, waitUntil, type CliProcess } from './helpers/process.ts';
+import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+
+const KEY = 'cluster-key-0123456789abcdef0123';
+const TOKEN = 'admin-token-for-the-cluster-blocks-test';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+/** An admin call on a connection of its own. */
+function adminCall(url: string, method: string, body?: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { ...AUTH, ...(text === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }) };
+    const req = request(url, { method, agent: false, headers, timeout: 10_000 }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (data += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+describe('lifting anomaly blocks with serve --workers 2', () => {
+  let dir: string;
+  let upstream: TestUpstream;
+  let gw: CliProcess;
+  let base: string;
+  let admin: string;
+  const many = (ip: string, n = 30) => Promise.all(Array.from({ length: n }, () => get(`${base}/v1/items`, { 'x-api-key': KEY, 'x-forwarded-for': ip }).then((r) => r.status)));
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pcl-blocks-cluster-'));
+    upstream = await startUpstream();
+    const port = await freePort();
+    const adminPort = await freePort();
+    const configPath = join(dir, 'portcullis.yaml');
+    await writeFile(
+      configPath,
+      `listeners: [{ port: ${port}, host: 127.0.0.1 }]
+admin: { host: 127.0.0.1, port: ${adminPort}, token: ${TOKEN} }
+log: { level: warn, access: false }
+forwarding: { trustedProxies: [127.0.0.1] }
+audit: { enabled: true, store: audit.db, chain: gw, flushInterval: 20ms }
+alerts:
+  anomalies:
+    credentialStuffing: { distinctCredentials: 8, window: 1m, mode: enforce, blockFor: 10m }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+  - name: api
+    upstream: backend
+    routes: [{ path: /v1/*, operationId: v1 }]
+    policies:
+      auth-apikey:
+        format: any
+        bruteForce: { maxFailures: 100000 }
+        consumers: [{ id: alice, keys: [{ sha256: ${hashApiKey(KEY)} }] }]
+`,
+    );
+    gw = startCli(['serve', '-c', configPath, '--workers', '2', '--no-watch']);
+    base = `http://127.0.0.1:${port}`;
+    admin = `http://127.0.0.1:${adminPort}`;
+    await waitUntil('readyz 200', async () => (await get(`${admin}/readyz`).catch(() => ({ status: 0 }))).status === 200, 100_000, 100);
+  });
+
+  after(async () => {
+    await gw?.kill();
+    await upstream?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a block lifted through the primary is lifted in every worker, and recorded once', async () => {
+    let tried = 0;
+    for (; tried < 60; tried++) {
+      const res = await get(`${base}/v1/items`, { 'x-api-key': `stolen-key-${tried}-0123456789`, 'x-forwarded-for': `203.0.113.${tried + 1}` });
+      if (res.status === 429) break;
+      assert.equal(res.status, 401);
+    }
+    assert.ok(tried < 60, 'never blocked');
+    await waitUntil('both workers to refuse', async () => (await many('203.0.113.200')).every((s) => s === 429), 5000);
+    const { blocks } = JSON.parse((await get(`${admin}/api/blocks`, AUTH)).body) as { blocks: { key: string }[] };
+    assert.deepEqual(blocks.map((b) => b.key), ['net:203.0.113.0/24']);
+
+    assert.equal((await adminCall(`${admin}/api/blocks/net%3A203.0.113.0%2F24`, 'DELETE')).status, 204);
+    assert.deepEqual(await many('203.0.113.200'), Array(30).fill(200), 'a worker still blocks');
+    assert.deepEqual(JSON.parse((await get(`${admin}/api/blocks`, AUTH)).body).blocks, []);
+    assert.equal((await adminCall(`${admin}/api/blocks/net%3A203.0.113.0%2F24`, 'DELETE')).status, 404);
+
+    const lifts = await waitUntil('the lift in the audit trail', async () => {
+      const { events } = JSON.parse((await get(`${admin}/api/events?verdict=lifted`, AUTH)).body) as { events: { chain: string; evidence: { block: string } }[] };
+      return events.length > 0 ? events : undefined;
+    }, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    const { events } = JSON.parse((await get(`${admin}/api/events?verdict=lifted`, AUTH)).body) as { events: unknown[] };
+    assert.equal(events.length, 1, 'recorded by more than one worker');
+    assert.match(lifts![0]!.chain, /^gw\/w[12]$/);
+    assert.equal(lifts![0]!.evidence.block, 'net:203.0.113.0/24');
+  });
+
+  test('a manual block through the primary is in force in every worker at once', async () => {
+    const made = await adminCall(`${admin}/api/blocks`, 'POST', { key: 'ip:198.51.100.7', seconds: 600 });
+    assert.equal(made.status, 201);
+    assert.deepEqual(await many('198.51.100.7'), Array(30).fill(429));
+    assert.deepEqual(await many('198.51.100.8', 10), Array(10).fill(200));
+    assert.equal((await adminCall(`${admin}/api/blocks/ip%3A198.51.100.7`, 'DELETE')).status, 204);
+    assert.deepEqual(await many('198.51.100.7'), Array(30).fill(200));
+  });
+
+  test('the primary answers the combined inventory: its own workers come from memory, not from the store', async () => {
+    const res = await get(`${admin}/api/inventory?scope=all`, AUTH);
+    assert.equal(res.status, 200, res.body);
+    const inventory = JSON.parse(res.body) as { nodes: unknown[]; operations: { operationId: string; count: number }[] };
+    assert.deepEqual(inventory.nodes, []);
+    assert.ok(inventory.operations.find((o) => o.operationId === 'v1')!.count > 0);
+  });
+});
