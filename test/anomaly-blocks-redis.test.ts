@@ -9,10 +9,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { hashApiKey } from '../src/auth/api-key.ts';
 import { freshGet } from './helpers/fresh-get.ts';
 import { childPids, freePort, startCli, waitUntil, type CliProcess } from './helpers/process.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
+import { keyedApiYaml } from './helpers/anomaly.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -49,16 +49,7 @@ alerts:
   anomalies:
     credentialStuffing: { distinctCredentials: 8, window: 1m, mode: enforce, blockFor: 1m }
     shareBlocks: { redis: ${redisUrl}, prefix: ${prefix} }
-upstreams: { backend: { url: ${upstream.url} } }
-apis:
-  - name: api
-    upstream: backend
-    routes: [{ path: /v1/*, operationId: v1 }]
-    policies:
-      auth-apikey:
-        format: any
-        consumers: [{ id: alice, keys: [{ sha256: ${hashApiKey(KEY)} }] }]
-`,
+${keyedApiYaml(upstream.url, { alice: KEY })}`,
     );
     const proc = startCli(['serve', '-c', file, '--workers', String(workers), '--no-watch']);
     procs.push(proc);

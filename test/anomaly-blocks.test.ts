@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
-import { hashApiKey } from '../src/auth/api-key.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { waitUntil } from './helpers/process.ts';
+import { keyedApiYaml } from './helpers/anomaly.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
 const TOKEN = 'admin-token-for-the-blocks-test';
@@ -26,19 +26,7 @@ audit: { enabled: true, store: audit.db, flushInterval: 20ms }
 alerts:
   anomalies:
     credentialStuffing: { distinctCredentials: 8, window: 1m, mode: enforce, blockFor: 10m }
-upstreams: { backend: { url: ${upstreamUrl} } }
-apis:
-  - name: api
-    upstream: backend
-    routes: [{ path: /v1/*, operationId: v1 }]
-    policies:
-      auth-apikey:
-        format: any
-        bruteForce: { maxFailures: 100000 }
-        consumers:
-          - { id: alice, keys: [{ sha256: ${hashApiKey(KEYS.alice)} }] }
-          - { id: bob, keys: [{ sha256: ${hashApiKey(KEYS.bob)} }] }
-`;
+${keyedApiYaml(upstreamUrl, KEYS)}`;
 }
 
 /** Checks an answer against a schema of docs/admin-api.yaml, so the document cannot drift from the API. */
