@@ -3,15 +3,11 @@
 // answers, so the next request passes (or is refused) whichever worker takes it; the lift is recorded
 // once for the gateway, by one worker.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { freshGet as get } from './helpers/fresh-get.ts';
-import { freePort, startCli, waitUntil, type CliProcess } from './helpers/process.ts';
-import { keyedApiYaml, sprayUntilBlocked } from './helpers/anomaly.ts';
-import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+import { waitUntil } from './helpers/process.ts';
+import { sprayUntilBlocked, startAnomalyCluster, type AnomalyCluster } from './helpers/anomaly.ts';
 
 const KEY = 'cluster-key-0123456789abcdef0123';
 const TOKEN = 'admin-token-for-the-cluster-blocks-test';
@@ -35,41 +31,19 @@ function adminCall(url: string, method: string, body?: unknown): Promise<{ statu
 }
 
 describe('lifting anomaly blocks with serve --workers 2', () => {
-  let dir: string;
-  let upstream: TestUpstream;
-  let gw: CliProcess;
+  let gateway: AnomalyCluster;
   let base: string;
   let admin: string;
   const many = (ip: string, n = 30) => Promise.all(Array.from({ length: n }, () => get(`${base}/v1/items`, { 'x-api-key': KEY, 'x-forwarded-for': ip }).then((r) => r.status)));
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pcl-blocks-cluster-'));
-    upstream = await startUpstream();
-    const port = await freePort();
-    const adminPort = await freePort();
-    const configPath = join(dir, 'portcullis.yaml');
-    await writeFile(
-      configPath,
-      `listeners: [{ port: ${port}, host: 127.0.0.1 }]
-admin: { host: 127.0.0.1, port: ${adminPort}, token: ${TOKEN} }
-log: { level: warn, access: false }
-forwarding: { trustedProxies: [127.0.0.1] }
-audit: { enabled: true, store: audit.db, chain: gw, flushInterval: 20ms }
-alerts:
-  anomalies:
-    credentialStuffing: { distinctCredentials: 8, window: 1m, mode: enforce, blockFor: 10m }
-${keyedApiYaml(upstream.url, { alice: KEY })}`,
-    );
-    gw = startCli(['serve', '-c', configPath, '--workers', '2', '--no-watch']);
-    base = `http://127.0.0.1:${port}`;
-    admin = `http://127.0.0.1:${adminPort}`;
-    await waitUntil('readyz 200', async () => (await get(`${admin}/readyz`).catch(() => ({ status: 0 }))).status === 200, 100_000, 100);
+    gateway = await startAnomalyCluster({ key: KEY, blockFor: '10m', token: TOKEN });
+    base = gateway.base;
+    admin = gateway.admin;
   });
 
   after(async () => {
-    await gw?.kill();
-    await upstream?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await gateway?.stop();
   });
 
   test('a block lifted through the primary is lifted in every worker, and recorded once', async () => {

@@ -4,13 +4,9 @@
 // "gw/w1" and "gw/w2" both hold PCL_ERR_CALLER_BLOCKED refusals) and let go by both once `blockFor`
 // has passed.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, startCli, waitUntil, type CliProcess } from './helpers/process.ts';
-import { keyedApiYaml, sprayUntilBlocked } from './helpers/anomaly.ts';
-import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+import { waitUntil } from './helpers/process.ts';
+import { sprayUntilBlocked, startAnomalyCluster, type AnomalyCluster } from './helpers/anomaly.ts';
 import { freshGet } from './helpers/fresh-get.ts';
 
 const KEY = 'cluster-key-0123456789abcdef0123';
@@ -20,40 +16,18 @@ const BLOCK_MS = 3000;
 const get = freshGet;
 
 describe('anomaly blocks with serve --workers 2', () => {
-  let dir: string;
-  let upstream: TestUpstream;
-  let gw: CliProcess;
+  let gateway: AnomalyCluster;
   let base: string;
   let admin: string;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pcl-anomaly-cluster-'));
-    upstream = await startUpstream();
-    const port = await freePort();
-    const adminPort = await freePort();
-    const configPath = join(dir, 'portcullis.yaml');
-    await writeFile(
-      configPath,
-      `listeners: [{ port: ${port}, host: 127.0.0.1 }]
-admin: { host: 127.0.0.1, port: ${adminPort} }
-log: { level: warn, access: false }
-forwarding: { trustedProxies: [127.0.0.1] }
-audit: { enabled: true, store: audit.db, chain: gw, flushInterval: 20ms }
-alerts:
-  anomalies:
-    credentialStuffing: { distinctCredentials: 8, window: 1m, mode: enforce, blockFor: ${BLOCK_MS}ms }
-${keyedApiYaml(upstream.url, { alice: KEY })}`,
-    );
-    gw = startCli(['serve', '-c', configPath, '--workers', '2', '--no-watch']);
-    base = `http://127.0.0.1:${port}`;
-    admin = `http://127.0.0.1:${adminPort}`;
-    await waitUntil('readyz 200', async () => (await get(`${admin}/readyz`).catch(() => ({ status: 0 }))).status === 200, 100_000, 100);
+    gateway = await startAnomalyCluster({ key: KEY, blockFor: `${BLOCK_MS}ms` });
+    base = gateway.base;
+    admin = gateway.admin;
   });
 
   after(async () => {
-    await gw?.kill();
-    await upstream?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await gateway?.stop();
   });
 
   test('a network blocked by one worker is refused by both, then let go', async () => {
