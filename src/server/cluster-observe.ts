@@ -3,14 +3,14 @@
 // worker continues its slot's chain) straight to the store — no event crosses IPC, no process is a
 // bottleneck, and a worker that dies loses only its own unflushed buffer. The primary runs the admin
 // listener: it aggregates worker metrics with prom-client's AggregatorRegistry, asks every worker for
-// its stats and inventory over IPC (merged, missing workers skipped after 2 s), and reads events
+// its stats and inventory over IPC (ask-workers.ts: merged, missing workers skipped after 2 s), and reads events
 // from the store.
-import cluster from 'node:cluster';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.ts';
 import { enforcing } from '../observe/anomaly/detectors.ts';
 import { clusterBlockAdmin } from '../observe/anomaly/block-sync.ts';
+import { askWorkers } from '../observe/ask-workers.ts';
 import { inventoryStoreOf, openAuditStore, type Observability } from '../observe/index.ts';
 import { ownNode, storedInventory } from '../observe/inventory/stored.ts';
 import { sharedStore } from '../store/open.ts';
@@ -20,7 +20,6 @@ import type { RouteInfo } from './runtime.ts';
 
 const REQUEST = 'portcullis:observe-request';
 const RESPONSE = 'portcullis:observe-response';
-const TIMEOUT_MS = 2000;
 
 type What = 'stats' | 'inventory';
 interface ObserveRequest { type: typeof REQUEST; id: number; what: What }
@@ -50,33 +49,13 @@ export async function primarySources(config: GatewayConfig, baseDir: string, rou
   const store: Store | undefined = config.audit.enabled && config.admin.api ? await openAuditStore(config, baseDir) : undefined;
   // Where the workers save their inventory: read for /api/inventory?scope=all.
   const inventoryLocation = inventoryStoreOf(config);
-  let next = 0;
-  const pending = new Map<number, { replies: unknown[]; left: number; done: () => void }>();
-  cluster.on('message', (_worker, message: ObserveResponse) => {
-    if (message?.type !== RESPONSE) return;
-    const p = pending.get(message.id);
-    if (!p) return;
-    p.replies.push(message.data);
-    if (--p.left === 0) p.done();
-  });
-  const collect = <T>(what: What): Promise<T[]> => {
-    const workers = Object.values(cluster.workers ?? {}).filter((w) => w?.isConnected());
-    if (workers.length === 0) return Promise.resolve([]);
-    const id = ++next;
-    return new Promise((resolve) => {
-      const replies: unknown[] = [];
-      const timer = setTimeout(() => {
-        logger.warn({ what, answered: replies.length, workers: workers.length }, 'some workers did not answer the admin API in time');
-        finish();
-      }, TIMEOUT_MS);
-      const finish = () => {
-        clearTimeout(timer);
-        pending.delete(id);
-        resolve(replies as T[]);
-      };
-      pending.set(id, { replies, left: workers.length, done: finish });
-      for (const w of workers) w!.send({ type: REQUEST, id, what } satisfies ObserveRequest);
-    });
+  const ask = askWorkers<ObserveResponse>(RESPONSE);
+  const collect = async <T>(what: What): Promise<T[]> => {
+    const replies = await ask(
+      (w, id) => w.send({ type: REQUEST, id, what } satisfies ObserveRequest),
+      (answered, workers) => logger.warn({ what, answered, workers }, 'some workers did not answer the admin API in time'),
+    );
+    return replies.map((r) => r.data as T);
   };
   return {
     sources: {

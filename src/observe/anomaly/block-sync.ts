@@ -10,13 +10,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import { isClusterWorker } from '../../store/counters/shared.ts';
 import type { AdminAction, BlockControl } from './block-control.ts';
+import { askWorkers } from '../ask-workers.ts';
 import { Blocks } from './blocks.ts';
 
 const BLOCK = 'pcl:anomaly-block';
 const HEARD_LIFT = 'pcl:anomaly-heard-lift';
 const ADMIN = 'pcl:anomaly-admin';
 const REPLY = 'pcl:anomaly-admin-reply';
-const TIMEOUT_MS = 2000;
 
 interface BlockMessage {
   readonly type: typeof BLOCK;
@@ -108,48 +108,25 @@ export function localBlockAdmin(control: BlockControl): BlockAdmin {
 
 /** The primary's: asks every worker (missing answers skipped after 2 s). */
 export function clusterBlockAdmin(): BlockAdmin {
-  let next = 0;
-  const pending = new Map<number, { replies: ReplyMessage[]; left: number; done: () => void }>();
-  cluster.on('message', (_worker, m: ReplyMessage) => {
-    if (m?.type !== REPLY) return;
-    const p = pending.get(m.id);
-    if (!p) return;
-    p.replies.push(m);
-    if (--p.left === 0) p.done();
-  });
-  const ask = (op: AdminOp): Promise<ReplyMessage[]> => {
-    const workers = Object.values(cluster.workers ?? {}).filter((w) => w?.isConnected());
-    if (workers.length === 0) return Promise.resolve([]);
-    const id = ++next;
-    return new Promise((resolve) => {
-      const replies: ReplyMessage[] = [];
-      const timer = setTimeout(() => finish(), TIMEOUT_MS);
-      const finish = () => {
-        clearTimeout(timer);
-        pending.delete(id);
-        resolve(replies);
-      };
-      pending.set(id, { replies, left: workers.length, done: finish });
-      workers.forEach((w, i) => w!.send({ ...op, type: ADMIN, id, lead: i === 0 } satisfies AdminMessage));
-    });
-  };
+  const ask = askWorkers<ReplyMessage>(REPLY);
+  const send = (op: AdminOp) => ask((w, id, i) => w.send({ ...op, type: ADMIN, id, lead: i === 0 } satisfies AdminMessage));
   const own = () => (table ??= new Blocks());
   return {
     async list() {
       // The workers' tables, not the primary's: a lift heard from Redis reaches the workers only.
       const merged = new Map<string, number>();
-      for (const r of await ask({ op: 'list' })) for (const [key, until] of r.entries ?? []) merged.set(key, Math.max(until, merged.get(key) ?? 0));
+      for (const r of await send({ op: 'list' })) for (const [key, until] of r.entries ?? []) merged.set(key, Math.max(until, merged.get(key) ?? 0));
       return [...merged];
     },
     async lift(key, action) {
       // Out of the primary's table first: a worker starting now must not get it back.
       const known = own().lift(key, Date.now(), Number.POSITIVE_INFINITY, false);
-      const replies = await ask({ op: 'lift', key, known, action });
+      const replies = await send({ op: 'lift', key, known, action });
       return known > 0 || replies.some((r) => (r.until ?? 0) > 0);
     },
     async add(key, until, action) {
       own().add(key, until, false);
-      await ask({ op: 'add', key, until, action });
+      await send({ op: 'add', key, until, action });
     },
   };
 }
