@@ -5,7 +5,7 @@
 // In a cluster worker the detectors run in the primary for every worker (cluster-detection.ts); the
 // findings come back here and are handled the same way.
 import type { RequestContext } from '../../core/context.ts';
-import type { AuditVerdict } from '../audit/event.ts';
+import { anomalyEvent, type AuditVerdict } from '../audit/event.ts';
 import type { AuditSink } from '../observer.ts';
 import type { Blocks } from '../anomaly/blocks.ts';
 import { ClusterDetection } from '../anomaly/cluster-detection.ts';
@@ -50,14 +50,7 @@ export class Watcher {
     });
     const audit = this.#audit;
     if (!audit) return;
-    audit.writer.push(
-      {
-        chain: audit.writer.chain, time: Date.now(), requestId: o.requestId, clientIp: o.ip, consumer: o.consumer, subject: o.subject,
-        api: o.api, operation: o.operation, method: o.method, path: o.path, status: o.status,
-        policy: 'anomaly', verdict: 'report', reason: finding.reason, decisions: null, evidence: JSON.stringify(finding.details),
-      },
-      true,
-    );
+    audit.writer.push(anomalyEvent(audit.writer.chain, o, 'report', finding.reason, finding.details), true);
   }
 }
 

@@ -4,6 +4,7 @@
 // says why a blocked caller got through early. Whether the change travels on is the caller's
 // choice: a standalone gateway shares it (other gateways through Redis); in a cluster the primary
 // relays it to every worker and only one of them shares and records it (block-sync.ts).
+import { anomalyEvent } from '../audit/event.ts';
 import type { AuditSink } from '../observer.ts';
 import type { Blocks } from './blocks.ts';
 import { parseBlockKey } from './block-key.ts';
@@ -55,13 +56,7 @@ export class BlockControl {
   #record(action: AdminAction | undefined, verdict: string, reason: string, status: number, evidence: Record<string, unknown>): void {
     const audit = this.#audit;
     if (!audit || !action) return;
-    audit.writer.push(
-      {
-        chain: audit.writer.chain, time: Date.now(), requestId: action.requestId, clientIp: action.ip, consumer: null, subject: action.by,
-        api: null, operation: null, method: action.method, path: action.path.slice(0, 300), status, policy: 'anomaly', verdict, reason, decisions: null,
-        evidence: JSON.stringify({ ...evidence, ...(action.by === null ? {} : { by: action.by }) }),
-      },
-      true,
-    );
+    const request = { ...action, consumer: null, subject: action.by, api: null, operation: null, path: action.path.slice(0, 300), status };
+    audit.writer.push(anomalyEvent(audit.writer.chain, request, verdict, reason, { ...evidence, ...(action.by === null ? {} : { by: action.by }) }), true);
   }
 }

@@ -2,6 +2,7 @@
 // the verdict, the stable reason code, and the evidence the deciding policy kept in ctx.state,
 // redacted. Runs at the end of every recorded request, so it only copies what it needs.
 import type { RequestContext } from '../../core/context.ts';
+import type { AuditRecord } from '../../store/audit.ts';
 import type { Unhashed } from './hash.ts';
 
 export type AuditVerdict = 'allow' | 'deny' | 'report' | 'error';
@@ -48,6 +49,17 @@ export function snapshot(ctx: RequestContext, status: number, verdict: AuditVerd
     reason: ctx.errorCode ?? decisive?.code ?? null,
     decisions: decisions === undefined ? null : JSON.stringify(decisions.map((d) => (d.code ? [d.policy, d.verdict, d.code] : [d.policy, d.verdict]))),
     evidence: evidence === undefined ? null : redactEvidence(evidence, redact),
+  };
+}
+
+/** What an event made outside the request path (an anomaly finding, an admin action) says of its request. */
+export type EventRequest = Pick<AuditRecord, 'requestId' | 'consumer' | 'subject' | 'api' | 'operation' | 'method' | 'path' | 'status'> & { readonly ip: string };
+
+/** An event of policy "anomaly" (findings, lifted and manual blocks): no decisions, the evidence as JSON text. */
+export function anomalyEvent(chain: string, r: EventRequest, verdict: string, reason: string, evidence: Record<string, unknown>): Unhashed {
+  return {
+    chain, time: Date.now(), requestId: r.requestId, clientIp: r.ip, consumer: r.consumer, subject: r.subject, api: r.api, operation: r.operation,
+    method: r.method, path: r.path, status: r.status, policy: 'anomaly', verdict, reason, decisions: null, evidence: JSON.stringify(evidence),
   };
 }
 
