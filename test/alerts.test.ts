@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { hashApiKey } from '../src/auth/api-key.ts';
+import { keyedApiYaml } from './helpers/anomaly.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { waitUntil } from './helpers/process.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
@@ -69,19 +69,7 @@ alerts:
   anomalies:
     idEnumeration: { distinctIds: 40, window: 1m }
     scanning: { notFound: 10, window: 1m }
-upstreams: { backend: { url: ${upstream.url} } }
-apis:
-  - name: shop
-    spec: ./openapi.yaml
-    upstream: backend
-    policies:
-      auth-apikey:
-        format: any
-        bruteForce: { maxFailures: 100000 }
-        consumers:
-          - { id: alice, keys: [{ sha256: ${hashApiKey(ALICE)} }] }
-          - { id: bob, keys: [{ sha256: ${hashApiKey(BOB)} }] }
-`,
+${keyedApiYaml(upstream.url, { alice: ALICE, bob: BOB }, './openapi.yaml')}`,
       { 'openapi.yaml': SPEC },
     );
   });

@@ -6,7 +6,7 @@
 // Client networks are simulated with X-Forwarded-For from a trusted proxy (the test client).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { hashApiKey } from '../src/auth/api-key.ts';
+import { keyedApiYaml } from './helpers/anomaly.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { waitUntil } from './helpers/process.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
@@ -38,18 +38,7 @@ alerts:
   anomalies:
     credentialStuffing: { distinctCredentials: 10, window: 1m, mode: ${mode}, blockFor: ${BLOCK_MS}ms }
     rateJump: { interval: ${INTERVAL_MS}ms, warmup: 3, minRequests: 20, rateFactor: 3, minErrorRatio: 0.5, mode: ${mode}, blockFor: ${BLOCK_MS}ms }
-upstreams: { backend: { url: ${upstreamUrl} } }
-apis:
-  - name: shop
-    spec: ./openapi.yaml
-    upstream: backend
-    policies:
-      auth-apikey:
-        format: any
-        bruteForce: { maxFailures: 100000 }
-        consumers:
-${Object.entries(KEYS).map(([id, key]) => `          - { id: ${id}, keys: [{ sha256: ${hashApiKey(key)} }] }`).join('\n')}
-`;
+${keyedApiYaml(upstreamUrl, KEYS, './openapi.yaml')}`;
 }
 
 interface Alert {

@@ -9,14 +9,16 @@ import { freshGet } from './fresh-get.ts';
 import { freePort, startCli, waitUntil } from './process.ts';
 import { startUpstream } from './upstream.ts';
 
-/** The `upstreams` and `apis` of a config: /v1/* behind auth-apikey (lockout out of the way), one consumer per key. */
-export function keyedApiYaml(upstreamUrl: string, consumers: Readonly<Record<string, string>>): string {
+/**
+ * The `upstreams` and `apis` of a config: one API behind auth-apikey (lockout out of the way), one
+ * consumer per key; its operations are /v1/* ("api"), or those of a spec file (`spec`, API "shop").
+ */
+export function keyedApiYaml(upstreamUrl: string, consumers: Readonly<Record<string, string>>, spec?: string): string {
   const entries = Object.entries(consumers).map(([id, key]) => `          - { id: ${id}, keys: [{ sha256: ${hashApiKey(key)} }] }`);
+  const api = spec === undefined ? '  - name: api\n    upstream: backend\n    routes: [{ path: /v1/*, operationId: v1 }]' : `  - name: shop\n    spec: ${spec}\n    upstream: backend`;
   return `upstreams: { backend: { url: ${upstreamUrl} } }
 apis:
-  - name: api
-    upstream: backend
-    routes: [{ path: /v1/*, operationId: v1 }]
+${api}
     policies:
       auth-apikey:
         format: any
