@@ -26,6 +26,9 @@ const usage = `usage: node bench/run.ts [options]
                         the least CPU used by processes outside the benchmark (default median)
   --tool wrk|autocannon load generator (default: wrk when installed, else autocannon)
   --wait-idle <s>       before each target, wait up to this long for the machine to be idle (default 0)
+  --together            measure a scenario's targets at the same time, all on the target CPU, each with
+                        its own load generator; ratios are then of CPU time per request, round by round
+                        (a noisy machine slows them all alike; see bench/README.md)
   --no-pin              do not pin processes to CPUs with taskset
   --no-install          do not apt-get install missing wrk/nginx
   --config <name=file>  also measure the gateway with this config in every chosen scenario (repeatable;
@@ -44,6 +47,7 @@ const { values } = parseArgs({
     tool: { type: 'string' },
     pick: { type: 'string', default: 'median' },
     'wait-idle': { type: 'string', default: '0' },
+    together: { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     'no-install': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
@@ -131,7 +135,8 @@ const machineLoad = loadavg();
 if (machineLoad[0]! > 0.5) notes.push(`machine not idle before the run: load average ${machineLoad.map((l) => l.toFixed(2)).join(' ')}; see the "cpu other" column`);
 
 function say(text: string): void { process.stdout.write(`${text}\n`); }
-say(`Portcullis benchmark: ${wanted.map((s) => s.name).join(', ')}; ${tool} (${toolVersion}), ${connections} connections, ${warmup} s warm-up + ${duration} s${runs > 1 ? ` × ${runs} runs (${values.pick} shown)` : ''} per target`);
+const together = values.together;
+say(`Portcullis benchmark: ${wanted.map((s) => s.name).join(', ')}; ${tool} (${toolVersion}), ${connections} connections, ${warmup} s warm-up + ${duration} s${runs > 1 ? ` × ${runs} runs (${values.pick} shown)` : ''} per target${together ? ', targets measured together on one CPU' : ''}`);
 say(`node ${process.version}, ${ncpu} × ${cpus()[0]?.model ?? 'cpu'}; ${layout}`);
 for (const note of notes) say(`note: ${note}`);
 
@@ -168,27 +173,31 @@ async function load(spec: LoadSpec, name: string): Promise<LoadResult> {
   return run.result;
 }
 
-async function measure(spec: LoadSpec, name: string, target: Proc, upstream: Proc): Promise<Measured> {
-  const run = runLoad(tool, spec, { cpus: auxCpus, tmpDir, log: join(runDir, `${name}.${tool}.log`) });
-  const groups = [target.pid, upstream.pid, run.proc.pid];
-  const snapshot = () => {
-    const [t, u, l] = groupTicks(groups);
-    return { at: performance.now(), target: t!, upstream: u!, loadgen: l!, machine: machineBusyTicks(), self: process.cpuUsage() };
-  };
+// Loads the targets at the same time (one load generator each) and measures what each got and used.
+async function measureAll(entries: readonly { spec: LoadSpec; name: string; target: Proc }[], upstream: Proc): Promise<Measured[]> {
+  const runs = entries.map((e) => runLoad(tool, e.spec, { cpus: auxCpus, tmpDir, log: join(runDir, `${e.name}.${tool}.log`) }));
+  const groups = [...entries.map((e) => e.target.pid), upstream.pid, ...runs.map((r) => r.proc.pid)];
+  const snapshot = () => ({ at: performance.now(), ticks: groupTicks(groups), machine: machineBusyTicks(), self: process.cpuUsage() });
   const before = snapshot();
-  // sampled until the load generator exits: once it is gone, so are its CPU ticks
+  // sampled until the first load generator exits: once one is gone, so are its CPU ticks
   let late = before;
-  const sampler = setInterval(() => { if (run.proc.exitCode === undefined) late = snapshot(); }, 500);
+  const sampler = setInterval(() => { if (runs.every((r) => r.proc.exitCode === undefined)) late = snapshot(); }, 500);
   try {
-    const result = await run.result;
+    const results = await Promise.all(runs.map((r) => r.result));
     const window = Math.max(0.001, (late.at - before.at) / 1000);
-    const used = (k: 'target' | 'upstream' | 'loadgen') => (late[k] - before[k]) / ticksPerSecond / window;
+    const used = (k: number) => (late.ticks[k]! - before.ticks[k]!) / ticksPerSecond / window;
     const self = (late.self.user + late.self.system - before.self.user - before.self.system) / 1e6 / window;
     const machine = (late.machine - before.machine) / ticksPerSecond / window;
-    const cpu = { target: used('target'), upstream: used('upstream'), loadgen: used('loadgen'), other: 0 };
-    cpu.other = Math.max(0, machine - cpu.target - cpu.upstream - cpu.loadgen - self);
-    if (target.exitCode !== undefined) throw new Error(`target exited with code ${target.exitCode} during the load${tail(target.log)}`);
-    return { ...result, cpu, cpuUsPerRequest: (cpu.target * 1e6) / Math.max(1, result.rps) };
+    const n = entries.length;
+    const upstreamCpu = used(n);
+    const loadgens = runs.map((_, i) => used(n + 1 + i));
+    const targets = entries.map((_, i) => used(i));
+    const other = Math.max(0, machine - targets.reduce((a, b) => a + b, 0) - upstreamCpu - loadgens.reduce((a, b) => a + b, 0) - self);
+    return entries.map((e, i) => {
+      if (e.target.exitCode !== undefined) throw new Error(`target exited with code ${e.target.exitCode} during the load${tail(e.target.log)}`);
+      const cpu = { target: targets[i]!, upstream: upstreamCpu, loadgen: loadgens[i]!, other };
+      return { ...results[i]!, cpu, cpuUsPerRequest: (cpu.target * 1e6) / Math.max(1, results[i]!.rps) };
+    });
   } finally {
     clearInterval(sampler);
   }
@@ -265,9 +274,9 @@ async function runScenario(scenario: Scenario, upstreamUrl: string, upstream: Pr
           }
           const warm = round === 0 ? warmup : Math.min(warmup, 1);
           if (warm > 0) await load({ ...target.loadSpec, seconds: warm }, `${scenario.name}.${spec.name}.warmup`);
-          const measured = await measure(target.loadSpec, `${scenario.name}.${spec.name}`, target.proc, upstream);
-          out.runs.push(measured);
-          say(`${Math.round(measured.rps).toLocaleString('en-US')} req/s`);
+          const [measured] = await measureAll([{ spec: target.loadSpec, name: `${scenario.name}.${spec.name}`, target: target.proc }], upstream);
+          out.runs.push(measured!);
+          say(`${Math.round(measured!.rps).toLocaleString('en-US')} req/s`);
         } catch (error) {
           out.status = 'load failed';
           out.reason = interrupted ? 'interrupted' : (error as Error).message;
@@ -295,6 +304,50 @@ async function runScenario(scenario: Scenario, upstreamUrl: string, upstream: Pr
   return outs;
 }
 
+// --together: every target of the scenario up at once, all pinned to the target CPU, loaded at the same
+// time by one load generator each. The CPU's speed may change from one second to the next on a shared
+// machine; measured side by side, all targets live through the same changes, so the ratio of their CPU
+// time per request is steady where sequential req/s are not.
+async function runTogether(scenario: Scenario, upstreamUrl: string, upstream: Proc): Promise<TargetResult[]> {
+  const specs = scenario.targets.filter((t) => !only || only.has(t.name));
+  const outs: TargetResult[] = specs.map((spec) => ({
+    name: spec.name, kind: spec.kind, ...(spec.config ? { config: spec.config } : {}), status: 'ok', log: relative(root, join(runDir, `${scenario.name}.${spec.name}.log`)), runs: [],
+  }));
+  const live: { i: number; live: Live }[] = [];
+  try {
+    for (const [i, spec] of specs.entries()) {
+      process.stdout.write(`  ${spec.name}: starting... `);
+      const prepared = await prepare(scenario, spec, outs[i]!, upstreamUrl);
+      say(prepared ? 'ready' : `${outs[i]!.status}: ${outs[i]!.reason}`);
+      if (prepared) live.push({ i, live: prepared });
+    }
+    for (let round = 0; round < runs && !interrupted && live.length > 0; round++) {
+      // Sharing the CPU, each target warms up at 1/n of the speed: n times as long for the first round.
+      const warm = round === 0 ? warmup * live.length : Math.min(warmup, 1);
+      if (warm > 0) await Promise.all(live.map(({ i, live: l }) => load({ ...l.loadSpec, seconds: warm }, `${scenario.name}.${specs[i]!.name}.warmup`)));
+      const measured = await measureAll(live.map(({ i, live: l }) => ({ spec: l.loadSpec, name: `${scenario.name}.${specs[i]!.name}`, target: l.proc })), upstream);
+      live.forEach(({ i }, k) => outs[i]!.runs.push(measured[k]!));
+      say(`  round ${round + 1}/${runs}: ${live.map(({ i }, k) => `${specs[i]!.name} ${Math.round(measured[k]!.rps).toLocaleString('en-US')} req/s, ${measured[k]!.cpuUsPerRequest.toFixed(1)} µs/req`).join('; ')}`);
+      if (upstream.exitCode !== undefined) throw new Error(`the upstream exited (code ${upstream.exitCode})${tail(upstream.log)}`);
+    }
+  } catch (error) {
+    for (const { i } of live) {
+      outs[i]!.status = 'load failed';
+      outs[i]!.reason = interrupted ? 'interrupted' : (error as Error).message;
+    }
+    say(`load failed: ${(error as Error).message}`);
+  } finally {
+    await Promise.all(live.map(({ live: l }) => stop(l.proc)));
+  }
+  // The table shows each target's median run by CPU time per request.
+  for (const out of outs) {
+    if (out.status !== 'ok' || out.runs.length === 0) continue;
+    const sorted = [...out.runs].sort((a, b) => a.cpuUsPerRequest - b.cpuUsPerRequest);
+    out.result = sorted[Math.floor((sorted.length - 1) / 2)];
+  }
+  return outs;
+}
+
 // ---- run -----------------------------------------------------------------------------------------
 
 const results: ScenarioResult[] = [];
@@ -309,10 +362,10 @@ try {
     if (interrupted) break;
     const { targets: _targets, ...described } = scenario;
     const reference = scenario.reference ?? 'portcullis';
-    const result: ScenarioResult = { scenario: described, reference, targets: [] };
+    const result: ScenarioResult = { scenario: described, reference, targets: [], ...(together ? { together: true } : {}) };
     results.push(result);
     say(`\n[${scenario.name}] ${scenario.method} ${scenario.path}: ${scenario.description}`);
-    result.targets = await runScenario(scenario, upstreamUrl, upstream);
+    result.targets = await (together ? runTogether : runScenario)(scenario, upstreamUrl, upstream);
     say(`\n${table(result)}`);
     const goal = yardstickLine(result);
     if (goal) say(`  ${goal}`);
@@ -332,7 +385,7 @@ writeFileSync(file, `${JSON.stringify({
   date: new Date().toISOString(),
   command: `node bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
   machine: { cpus: ncpu, model: cpus()[0]?.model, loadavgBefore: machineLoad, node: process.version },
-  tool, toolVersion, layout, connections, durationSeconds: duration, warmupSeconds: warmup, runs, pick: values.pick, waitIdleSeconds: waitIdle,
+  tool, toolVersion, layout, connections, durationSeconds: duration, warmupSeconds: warmup, runs, pick: values.pick, waitIdleSeconds: waitIdle, together,
   notes, interrupted, scenarios: results,
 }, null, 2)}\n`);
 say(`\nresults: ${relative(process.cwd(), file)}   logs: ${relative(process.cwd(), runDir)}/`);

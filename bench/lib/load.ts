@@ -63,7 +63,9 @@ function collect(proc: Proc, seconds: number, parse: (json: any) => LoadResult):
   proc.child.stdout!.setEncoding('utf8');
   proc.child.stdout!.on('data', (chunk: string) => { out += chunk; });
   const watchdog = setTimeout(() => void stop(proc), (seconds + 20) * 1000);
-  return proc.exited.then((code) => {
+  // 'exit' may come before the last output is read: wait for the end of stdout too.
+  const drained = new Promise((resolve) => proc.child.stdout!.on('close', resolve));
+  return Promise.all([proc.exited, drained]).then(([code]) => {
     clearTimeout(watchdog);
     const line = out.split('\n').find((l) => l.startsWith(MARK));
     if (!line) throw new Error(`${proc.name} exited with code ${code} without a result${out ? `: ${out.trim().slice(-400)}` : ''}`);
@@ -71,9 +73,11 @@ function collect(proc: Proc, seconds: number, parse: (json: any) => LoadResult):
   });
 }
 
+let scripts = 0;
+
 export function runLoad(tool: Tool, spec: LoadSpec, opts: { cpus: string | null; tmpDir: string; log: string | null }): LoadRun {
   if (tool === 'wrk') {
-    const script = join(opts.tmpDir, 'wrk.lua');
+    const script = join(opts.tmpDir, `wrk-${++scripts}.lua`); // several may run at once (--together)
     writeFileSync(script, wrkScript(spec));
     const proc = start('wrk', 'wrk', ['-t1', `-c${spec.connections}`, `-d${spec.seconds}s`, '--timeout', '5s', '-s', script, spec.url], { cpus: opts.cpus, stdout: 'pipe', log: opts.log });
     return {

@@ -25,6 +25,8 @@ export interface ScenarioResult {
   scenario: Omit<Scenario, 'targets'>;
   reference: string;
   targets: TargetResult[];
+  /** Measured with --together: ratios are of CPU time per request, round by round. */
+  together?: boolean;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -32,13 +34,20 @@ const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.
 const cores = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '?');
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 
+// Throughput of `a` over that of `b`: from req/s, or with --together (where the targets share one CPU,
+// not always evenly) from CPU time per request, which is what throughput on a CPU of one's own follows.
+function throughputRatio(together: boolean | undefined, a: Measured | undefined, b: Measured | undefined): number | undefined {
+  if (!a || !b) return undefined;
+  return together ? b.cpuUsPerRequest / a.cpuUsPerRequest : a.rps / b.rps;
+}
+
 export function table(result: ScenarioResult): string {
   const ref = result.targets.find((t) => t.name === result.reference)?.result;
-  const head = ['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'cpu target', 'µs cpu/req', 'cpu other', `${result.reference} ÷ row req/s`, `${result.reference} ÷ row p99`];
+  const head = ['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'cpu target', 'µs cpu/req', 'cpu other', `${result.reference} ÷ row ${result.together ? 'throughput' : 'req/s'}`, `${result.reference} ÷ row p99`];
   const rows: string[][] = result.targets.map((t) => {
     const r = t.result;
     if (!r) return [t.name, t.status + (t.reason ? `: ${t.reason.split('\n')[0]}` : '')];
-    return [t.name, int(r.rps), ms(r.latencyMs.p50), ms(r.latencyMs.p99), int(r.non2xx), int(r.errors), cores(r.cpu.target), Number.isFinite(r.cpuUsPerRequest) ? r.cpuUsPerRequest.toFixed(1) : '?', cores(r.cpu.other), ratio(ref?.rps, r.rps), ratio(ref?.latencyMs.p99, r.latencyMs.p99)];
+    return [t.name, int(r.rps), ms(r.latencyMs.p50), ms(r.latencyMs.p99), int(r.non2xx), int(r.errors), cores(r.cpu.target), Number.isFinite(r.cpuUsPerRequest) ? r.cpuUsPerRequest.toFixed(1) : '?', cores(r.cpu.other), ratio(throughputRatio(result.together, ref, r), 1), ratio(ref?.latencyMs.p99, r.latencyMs.p99)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.filter((r) => r.length > 2).map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.length === 2
@@ -54,6 +63,13 @@ export function yardstickLine(result: ScenarioResult): string | null {
   const stick = result.targets.find((t) => t.name === goal.target)?.result;
   if (!ref || !stick) return null;
   if (!ref.result) return `goal: ${result.reference} ÷ ${goal.target} >= ${goal.min.toFixed(2)}: not measured (${ref.status})`;
+  if (result.together) {
+    // Round by round: both targets were measured in the same seconds.
+    const stickRuns = result.targets.find((t) => t.name === goal.target)!.runs;
+    const rounds = ref.runs.map((r, i) => throughputRatio(true, r, stickRuns[i])!).filter(Number.isFinite).sort((a, b) => a - b);
+    const value = rounds[Math.floor((rounds.length - 1) / 2)]!;
+    return `goal: ${result.reference} ÷ ${goal.target} throughput = ${value.toFixed(2)} (>= ${goal.min.toFixed(2)}; median of ${rounds.length} rounds, ${rounds[0]!.toFixed(2)}–${rounds.at(-1)!.toFixed(2)}): ${value >= goal.min ? 'met' : 'NOT met'}`;
+  }
   const value = ref.result.rps / stick.rps;
   return `goal: ${result.reference} ÷ ${goal.target} = ${value.toFixed(2)} (>= ${goal.min.toFixed(2)}): ${value >= goal.min ? 'met' : 'NOT met'}`;
 }
