@@ -3,7 +3,7 @@
 // The fixed prefix lets secret scanners find leaked keys; the checksum rejects typos and random
 // strings without a store lookup (it is not a secret: the 190 random bits are). The key's id is its
 // public prefix `pcl_<env>_<first 8 random chars>`; only the SHA-256 of the whole key is stored.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -54,7 +54,7 @@ export function keyId(key: string): string | undefined {
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** Constant-time comparison of two hex SHA-256 digests. */

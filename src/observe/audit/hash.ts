@@ -2,7 +2,7 @@
 // canonical encoding (a JSON array in a fixed field order, version first). The store keeps the
 // JSON texts (decisions, evidence) exactly as hashed, so the verifier recomputes the same bytes.
 // `seq` and the store's row id are not hashed: order is proven by the links, not by numbers.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditRecord } from '../../store/audit.ts';
 
 export const GENESIS = '0'.repeat(64);
@@ -18,5 +18,5 @@ export function canonical(e: Unhashed, prevHash: string): string {
 }
 
 export function eventHash(e: Unhashed, prevHash: string): string {
-  return createHash('sha256').update(canonical(e, prevHash)).digest('hex');
+  return hash('sha256', canonical(e, prevHash), 'hex'); // one-shot: no Hash object per event
 }

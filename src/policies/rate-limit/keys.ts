@@ -1,7 +1,7 @@
 // Partition keys: which counter a request uses, built from the parts a limit names. Values come from
 // clients (headers, claims), so a long or odd key is replaced by its SHA-256: every key stays short
 // and no value can forge the separator between parts (or pass for another value's hash).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RequestContext } from '../../core/context.ts';
 import { claimAt } from '../../auth/identity.ts';
 
@@ -61,7 +61,7 @@ function partFn(part: string): KeyFn {
 /** A client-controlled value as a key part: itself when short and printable, else "#" + its SHA-256. */
 export function bounded(value: string): string {
   if (value.length <= MAX_PLAIN && !hasControl(value) && value.charCodeAt(0) !== 0x23) return value;
-  return `#${createHash('sha256').update(value).digest('base64url')}`;
+  return `#${hash('sha256', value, 'base64url')}`;
 }
 
 function hasControl(value: string): boolean {
