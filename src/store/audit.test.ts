@@ -132,3 +132,31 @@ if (DATABASE_URL) {
 } else {
   test('audit store: postgres', (t) => t.skip('DATABASE_URL is not set'));
 }
+
+// The consumer index leaves anonymous events out (one index fewer to update for most allowed
+// requests); queries by consumer must still use it, and a store made before keeps no full index.
+test('audit store: the consumer index is partial and used by queries by consumer (SQLite)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'pcl-audit-index-'));
+  const file = join(dir, 'audit.db');
+  try {
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(file);
+    const store = new SqliteStore(file);
+    await store.migrate();
+    const table = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%audit_events'`).get() as { name: string }).name;
+    // As an earlier version left it: a full index on (consumer, id).
+    db.exec(`DROP INDEX ${table}_consumer_named; CREATE INDEX ${table}_consumer ON ${table} (consumer, id)`);
+    await store.migrate();
+    const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE '%consumer%'`).all(table) as { name: string; sql: string }[];
+    assert.deepEqual(indexes.map((i) => i.name), [`${table}_consumer_named`]);
+    assert.match(indexes[0]!.sql, /WHERE consumer IS NOT NULL/);
+    await store.audit.append([event('i', 1, { consumer: null }), event('i', 2, { consumer: 'alice' })]);
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM ${table} WHERE consumer = ? ORDER BY id DESC LIMIT ?`).all('alice', 10) as { detail: string }[];
+    assert.ok(plan.some((p) => p.detail.includes(`${table}_consumer_named`)), JSON.stringify(plan));
+    assert.deepEqual((await store.audit.query({ consumer: 'alice', limit: 10 })).map((r) => r.seq), [2]);
+    db.close();
+    await store.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
