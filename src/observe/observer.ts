@@ -87,7 +87,7 @@ export class RequestObserver {
     this.watcher?.observe(ctx, status, verdict, now, verdict === 'allow' ? null : decidingPolicy(ctx));
     const audit = this.#audit;
     if (audit !== undefined && (verdict !== 'allow' || (audit.sampleAllowed > 0 && Math.random() < audit.sampleAllowed))) {
-      audit.writer.push(snapshot(ctx, status, verdict, audit.writer.chain, audit.redact), verdict !== 'allow');
+      audit.writer.push(snapshot(ctx, status, verdict, audit.writer.chain, audit.redact, now), verdict !== 'allow');
     }
   }
 

@@ -65,7 +65,7 @@ export class PostgresAuditStore implements AuditStore {
       for (let i = 0; i < events.length; i += CHUNK) {
         const chunk = events.slice(i, i + CHUNK);
         const rows = chunk.map((_, r) => `(${Array.from({ length: COLUMNS }, (_, k) => `$${r * COLUMNS + k + 1}`).join(', ')})`);
-        await c.query(`INSERT INTO ${this.#events} (${AUDIT_COLUMNS}) VALUES ${rows.join(', ')}`, chunk.flatMap(auditValues));
+        await c.query(`INSERT INTO ${this.#events} (${AUDIT_COLUMNS}) VALUES ${rows.join(', ')}`, chunk.reduce((values, e) => auditValues(e, values), [] as (string | number | null)[]));
       }
       if (checkpoint) await this.#insertCheckpoint(c, checkpoint);
       await c.query('COMMIT');

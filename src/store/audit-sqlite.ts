@@ -58,12 +58,12 @@ export class SqliteAuditStore implements AuditStore {
         const chunk = (this.#insertChunk ??= this.#insert(ROWS_PER_INSERT));
         for (; i + ROWS_PER_INSERT <= events.length; i += ROWS_PER_INSERT) {
           const values: SQLInputValue[] = [];
-          for (let j = i; j < i + ROWS_PER_INSERT; j++) values.push(...auditValues(events[j]!));
+          for (let j = i; j < i + ROWS_PER_INSERT; j++) auditValues(events[j]!, values);
           chunk.run(...values);
         }
       }
       const one = (this.#insertOne ??= this.#insert(1));
-      for (; i < events.length; i++) one.run(...auditValues(events[i]!));
+      for (; i < events.length; i++) one.run(...auditValues(events[i]!, [] as SQLInputValue[]));
       if (checkpoint) this.#insertCheckpoint(checkpoint);
       this.#db.exec('COMMIT');
     } catch (error) {

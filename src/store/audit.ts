@@ -89,11 +89,13 @@ export interface AuditStore {
 export const AUDIT_COLUMNS =
   'chain, seq, time, request_id, client_ip, consumer, subject, api, operation, method, path, status, policy, verdict, reason, decisions, evidence, prev_hash, hash';
 
-export function auditValues(e: AuditRecord): (string | number | null)[] {
-  return [
+/** The row's values in AUDIT_COLUMNS order, appended to `out` (one array for a whole multi-row insert). */
+export function auditValues<T extends { push(...values: (string | number | null)[]): number }>(e: AuditRecord, out: T): T {
+  out.push(
     e.chain, e.seq, e.time, e.requestId, e.clientIp, e.consumer, e.subject, e.api, e.operation, e.method, e.path, e.status,
     e.policy, e.verdict, e.reason, e.decisions, e.evidence, e.prevHash, e.hash,
-  ];
+  );
+  return out;
 }
 
 const orNull = (v: unknown): string | null => optionalString(v) ?? null;

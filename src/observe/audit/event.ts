@@ -25,7 +25,8 @@ export function decidingPolicy(ctx: RequestContext): string | null {
   return decisive?.policy ?? (ctx.errorCode === undefined ? null : ROUTE_CODES.has(ctx.errorCode) ? 'route' : 'gateway');
 }
 
-export function snapshot(ctx: RequestContext, status: number, verdict: AuditVerdict, chain: string, redact: ReadonlySet<string>): Unhashed {
+/** `time`: epoch milliseconds of the request's end (the observer has read the clock already). */
+export function snapshot(ctx: RequestContext, status: number, verdict: AuditVerdict, chain: string, redact: ReadonlySet<string>, time: number): Unhashed {
   const decisions = ctx.decisions;
   const decisive = decisions?.findLast((d) => d.verdict === 'deny') ?? decisions?.[0];
   const policy = decidingPolicy(ctx);
@@ -34,7 +35,7 @@ export function snapshot(ctx: RequestContext, status: number, verdict: AuditVerd
   const evidence = kept === undefined && decisive?.detail === undefined ? undefined : { ...(kept as object | undefined), ...(decisive?.detail === undefined ? {} : { detail: decisive.detail }) };
   return {
     chain,
-    time: Date.now(),
+    time,
     requestId: ctx.id,
     clientIp: ctx.clientIp,
     consumer: identity?.consumerId ?? null,

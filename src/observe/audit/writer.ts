@@ -24,6 +24,8 @@ export interface AuditWriterOptions {
   readonly retentionMs: number;
 }
 
+type Chained = Unhashed & { -readonly [K in 'seq' | 'prevHash' | 'hash']: AuditRecord[K] };
+
 const RETENTION_EVERY_MS = 3_600_000;
 const LOG_EVERY_MS = 10_000;
 
@@ -114,12 +116,16 @@ export class AuditWriter {
       const batch = this.#buffer.slice(0, this.#o.batchSize);
       let prev = this.#last;
       let seq = this.#seq;
-      const records: AuditRecord[] = batch.map((e) => {
-        const hash = eventHash(e, prev);
-        const record: AuditRecord = { ...e, seq: ++seq, prevHash: prev, hash };
+      // The buffered events become the records themselves (no copy per event); a failed write
+      // leaves them buffered and the next attempt sets these fields again from the same head.
+      const records = batch as Chained[];
+      for (const record of records) {
+        const hash = eventHash(record, prev);
+        record.seq = ++seq;
+        record.prevHash = prev;
+        record.hash = hash;
         prev = hash;
-        return record;
-      });
+      }
       const due = seq - this.#checkpointSeq >= this.#o.checkpointEvery || Date.now() - this.#checkpointAt >= this.#o.checkpointMs;
       const checkpoint = due ? this.#checkpoint(seq, prev) : undefined;
       try {
