@@ -8,7 +8,7 @@ import { GatewayError } from '../../core/errors.ts';
 import { NOT_JSON } from '../../core/response-body.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
-import { claimOf, compileRule, get, type CompiledOwnerRule } from './rules.ts';
+import { claimOf, compileRule, get, identifier, type CompiledOwnerRule } from './rules.ts';
 import { ownershipSchema, type OwnerRule, type OwnershipConfig } from './schema.ts';
 
 export const ownership: PolicyFactory<OwnershipConfig> = {
@@ -72,12 +72,12 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
                 const owner = claimOf(ctx.identity!, rule.claim);
                 if (owner === undefined) throw notOwner();
                 if (!rule.after) {
-                  if (String(get(value, rule.before)) !== owner) throw notOwner();
+                  if (identifier(get(value, rule.before)) !== owner) throw notOwner();
                   continue;
                 }
                 const list = get(value, rule.before);
                 if (!Array.isArray(list)) continue;
-                const kept = list.filter((item) => String(get(item, rule.after!)) === owner);
+                const kept = list.filter((item) => identifier(get(item, rule.after!)) === owner);
                 if (kept.length !== list.length) {
                   changed = true;
                   value = replaceAt(value, rule.before, kept);

@@ -33,7 +33,12 @@ paths:
 `;
 
 const sha = (k: string) => createHash('sha256').update(k).digest('hex');
-const orders: Record<string, unknown> = { '/orders/1': { id: 1, ownerId: 1 }, '/orders/2': { id: 2, ownerId: 2 }, '/orders': { items: [{ id: 1, ownerId: 1 }, { id: 2, ownerId: 2 }, { id: 3, ownerId: 1 }], total: 3 } };
+const orders: Record<string, unknown> = {
+  '/orders/1': { id: 1, ownerId: 1 }, '/orders/2': { id: 2, ownerId: 2 }, '/orders': { items: [{ id: 1, ownerId: 1 }, { id: 2, ownerId: 2 }, { id: 3, ownerId: 1 }], total: 3 },
+  // Owner fields that name nobody: missing, null, an object, a list.
+  '/orders/3': { id: 3 }, '/orders/4': { id: 4, ownerId: null }, '/orders/5': { id: 5, ownerId: { id: 1 } }, '/orders/6': { id: 6, ownerId: ['1'] },
+  '/orders?odd': { items: [{ id: 3 }, { id: 4, ownerId: null }, { id: 6, ownerId: ['1'] }, { id: 1, ownerId: '1' }] },
+};
 const config = (upstream: string, extra = '') => `listeners: [{ port: 0, host: 127.0.0.1 }]
 admin: { enabled: false }
 upstreams: { backend: { url: ${upstream} } }
@@ -51,6 +56,9 @@ apis:
                 - { id: alice, roles: [user], metadata: { sub: '1' }, keys: [{ sha256: ${sha('alice-key')} }] }
                 - { id: bob, roles: [user], metadata: { sub: '2' }, keys: [{ sha256: ${sha('bob-key')} }] }
                 - { id: root, roles: [admin], keys: [{ sha256: ${sha('root-key')} }] }
+                - { id: mallory, roles: [user], metadata: { sub: 'undefined' }, keys: [{ sha256: ${sha('mallory-key')} }] }
+                - { id: nully, roles: [user], metadata: { sub: 'null' }, keys: [{ sha256: ${sha('nully-key')} }] }
+                - { id: objy, roles: [user], metadata: { sub: { x: 1 } }, keys: [{ sha256: ${sha('objy-key')} }] }
       ownership:
         overrideRoles: [admin]
 ${extra}`;
@@ -98,6 +106,18 @@ describe('ownership policy', () => {
     assert.equal(all.items.length, 3);
     assert.equal((await get('/orders/2', 'root-key')).status, 200);
     assert.equal((await get('/users/1/notes', 'root-key')).status, 200);
+  });
+
+  test('an owner field or claim that is missing, null, an object or a list names nobody', async () => {
+    // As text they would read "undefined", "null", "[object Object]" and "1": a caller's own claim could equal them.
+    assert.equal((await get('/orders/3', 'mallory-key')).status, 403);
+    assert.equal((await get('/orders/4', 'nully-key')).status, 403);
+    assert.equal((await get('/orders/5', 'objy-key')).status, 403);
+    assert.equal((await get('/orders/6', 'alice-key')).status, 403);
+    const odd = (await (await get('/orders?odd', 'alice-key')).json()) as { items: { id: number }[] };
+    assert.deepEqual(odd.items.map((o) => o.id), [1]);
+    assert.deepEqual(((await (await get('/orders?odd', 'mallory-key')).json()) as { items: unknown[] }).items, []);
+    assert.deepEqual(((await (await get('/orders?odd', 'nully-key')).json()) as { items: unknown[] }).items, []);
   });
 
   test('a rule naming a path parameter the operation lacks is refused at load', async () => {

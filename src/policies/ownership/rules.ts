@@ -35,14 +35,25 @@ export function compileRule(rule: OwnerRule, globalOverride: readonly string[], 
 export function claimOf(identity: Identity, claim: string): string | undefined {
   const claims = identity.claims as Record<string, unknown>;
   const metadata = claims.metadata as Record<string, unknown> | undefined;
-  const value = claims[claim] ?? metadata?.[claim] ?? (claim === 'sub' ? identity.subject : undefined);
-  return value === undefined || value === null ? undefined : String(value);
+  return identifier(claims[claim] ?? metadata?.[claim] ?? (claim === 'sub' ? identity.subject : undefined));
 }
 
+/**
+ * A value that can name an owner, as text: a string, a finite number or a boolean. Anything else
+ * (missing, null, an object or a list) names nobody: String() would turn it into "undefined", "null",
+ * "[object Object]" or "a,b", which a caller's own claim could equal.
+ */
+export function identifier(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** The value at a path of own properties (never an inherited one such as `constructor`). */
 export function get(value: unknown, path: readonly string[]): unknown {
   let node = value;
   for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined;
     node = (node as Record<string, unknown>)[key];
   }
   return node;
