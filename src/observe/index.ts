@@ -89,6 +89,8 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       await store.close();
       throw error;
     }
+    // Event batches are written on the event loop; the log's periodic copy into the file need not be.
+    store.checkpointInBackground?.();
     if (!config.audit.signingKey) logger.warn('audit.signingKey is not set: audit checkpoints are not signed (see docs/audit-trail.md)');
   }
   // Loaded here, not at import: commands other than serve never pay for prom-client.

@@ -44,6 +44,8 @@ export interface Store {
   readonly inventory: InventoryStore;
   /** Creates the tables if needed; safe to run from several processes at once. */
   migrate(): Promise<void>;
+  /** SQLite: checkpoint the write-ahead log on a worker thread, not in this thread's commits (the audit writer's store). */
+  checkpointInBackground?(): void;
   upsertConsumer(consumer: Consumer): Promise<void>;
   getConsumer(id: string): Promise<Consumer | undefined>;
   listConsumers(): Promise<Consumer[]>;
