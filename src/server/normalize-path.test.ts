@@ -35,3 +35,10 @@ test('ambiguous forms are refused', () => {
 test('escapes split by ASCII are not taken as one UTF-8 sequence', () => {
   refused('/%c3a%a9');
 });
+
+test('dot-segments with ";" path parameters are refused (Tomcat and Jetty drop the parameter, then resolve)', () => {
+  for (const p of ['/static/..;/admin/users', '/static/.;/x', '/a/..;x=1/b', '/a/%2e%2e;/b', '/a/..%3b/b', '/a/..%3B/b', '/a/.%3bjsessionid=1/b']) refused(p);
+  // ";" elsewhere stays: matrix parameters on ordinary segments are the upstream's business.
+  assert.equal(normalizePath('/a;v=1/b', true), '/a;v=1/b');
+  assert.equal(normalizePath('/a/...;x/b', true), '/a/...;x/b');
+});

@@ -1,7 +1,7 @@
 // Brings a request path to the one canonical form that is both routed and forwarded, so no encoding
 // trick can reach an operation the policy chain did not see. What cannot be normalized without
 // guessing how the upstream would read it is refused (400):
-//   encoded "/" "\" or NUL, raw "\", dot-segments (also "%2e"), control or non-ASCII bytes,
+//   encoded "/" "\" or NUL, raw "\", dot-segments (also "%2e", and "..;param"), control or non-ASCII bytes,
 //   malformed percent-escapes and percent-escapes that are not UTF-8.
 // Percent-escapes of unreserved characters are decoded (RFC 3986 §6.2.2.2), the rest upper-cased;
 // "//" is merged into "/" when mergeSlashes is on, refused otherwise.
@@ -40,10 +40,18 @@ function slowNormalize(raw: string, mergeSlashes: boolean): string {
       continue;
     }
     const normalized = normalizeSegment(seg);
-    if (normalized === '.' || normalized === '..') throw bad('dot-segments are not allowed in the path');
+    if (isDotSegment(normalized)) throw bad('dot-segments are not allowed in the path');
     out.push(normalized);
   }
   return `/${out.join('/')}`;
+}
+
+// "..;x" is a dot-segment too for servers that drop ";" path parameters before resolving dot-segments
+// (Tomcat, Jetty): "/public/..;/admin" would reach /admin there. An encoded ";" counts as well.
+function isDotSegment(segment: string): boolean {
+  const semicolon = segment.search(/;|%3B/);
+  const bare = semicolon === -1 ? segment : segment.slice(0, semicolon);
+  return bare === '.' || bare === '..';
 }
 
 const HEX = '0123456789ABCDEF';
