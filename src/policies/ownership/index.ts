@@ -52,7 +52,7 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
       onRequest(ctx) {
         for (const rule of applicable(ctx, 'request') ?? []) {
           const owner = claimOf(ctx.identity!, rule.claim);
-          const raw = rule.source === 'path' ? ctx.params?.[rule.name] : rule.source === 'query' ? new URLSearchParams(ctx.query).get(rule.name) : ctx.req.headers[rule.name.toLowerCase()];
+          const raw = rule.source === 'path' ? ctx.params?.[rule.name] : rule.source === 'query' ? onlyValue(new URLSearchParams(ctx.query).getAll(rule.name)) : ctx.req.headers[rule.name.toLowerCase()];
           const value = typeof raw === 'string' ? (rule.source === 'path' ? safeDecode(raw) : raw) : undefined;
           if (owner === undefined || value === undefined || value !== owner) throw notOwner();
         }
@@ -76,7 +76,12 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
                   continue;
                 }
                 const list = get(value, rule.before);
-                if (!Array.isArray(list)) continue;
+                if (list === undefined || list === null) continue; // no items: nothing of anyone's shown
+                // One object where a list was expected is one item: it must be the caller's.
+                if (!Array.isArray(list)) {
+                  if (identifier(get(list, rule.after)) !== owner) throw notOwner();
+                  continue;
+                }
                 const kept = list.filter((item) => identifier(get(item, rule.after!)) === owner);
                 if (kept.length !== list.length) {
                   changed = true;
@@ -96,6 +101,14 @@ function replaceAt(root: unknown, path: readonly string[], replacement: unknown)
   const [head, ...rest] = path;
   const node = root as Record<string, unknown>;
   return { ...node, [head!]: replaceAt(node[head!], rest, replacement) };
+}
+
+/**
+ * A query parameter's value when it appears exactly once. Repeated, the upstream may read the last one
+ * (PHP) or all of them joined ("alice,bob": Spring, ASP.NET), not the one checked here.
+ */
+function onlyValue(values: string[]): string | undefined {
+  return values.length === 1 ? values[0] : undefined;
 }
 
 function safeDecode(value: string): string {

@@ -25,6 +25,12 @@ paths:
       parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
       x-portcullis-owner: { response: $.ownerId, claim: sub }
       responses: { '200': { description: ok } }
+  /invoices:
+    get:
+      operationId: invoices
+      parameters: [{ name: customer, in: query, required: true, schema: { type: string } }]
+      x-portcullis-owner: { query: customer, claim: sub }
+      responses: { '200': { description: ok } }
   /orders:
     get:
       operationId: orders
@@ -38,6 +44,10 @@ const orders: Record<string, unknown> = {
   // Owner fields that name nobody: missing, null, an object, a list.
   '/orders/3': { id: 3 }, '/orders/4': { id: 4, ownerId: null }, '/orders/5': { id: 5, ownerId: { id: 1 } }, '/orders/6': { id: 6, ownerId: ['1'] },
   '/orders?odd': { items: [{ id: 3 }, { id: 4, ownerId: null }, { id: 6, ownerId: ['1'] }, { id: 1, ownerId: '1' }] },
+  // One object where the rule expects a list, and no list at all.
+  '/orders?one': { items: { id: 2, ownerId: 2 } },
+  '/orders?mine': { items: { id: 1, ownerId: 1 } },
+  '/orders?none': { total: 0 },
 };
 const config = (upstream: string, extra = '') => `listeners: [{ port: 0, host: 127.0.0.1 }]
 admin: { enabled: false }
@@ -118,6 +128,20 @@ describe('ownership policy', () => {
     assert.deepEqual(odd.items.map((o) => o.id), [1]);
     assert.deepEqual(((await (await get('/orders?odd', 'mallory-key')).json()) as { items: unknown[] }).items, []);
     assert.deepEqual(((await (await get('/orders?odd', 'nully-key')).json()) as { items: unknown[] }).items, []);
+  });
+
+  test('a query rule refuses a repeated parameter (the upstream may read another copy)', async () => {
+    assert.equal((await get('/invoices?customer=1', 'alice-key')).status, 200);
+    assert.equal((await get('/invoices?customer=2', 'alice-key')).status, 403);
+    assert.equal((await get('/invoices?customer=1&customer=2', 'alice-key')).status, 403);
+    assert.equal((await get('/invoices?customer=2&customer=1', 'alice-key')).status, 403);
+    assert.equal((await get('/invoices', 'alice-key')).status, 403);
+  });
+
+  test('a list rule on an object checks it as one item; no list shows nothing to check', async () => {
+    assert.equal((await get('/orders?one', 'alice-key')).status, 403);
+    assert.deepEqual(await (await get('/orders?mine', 'alice-key')).json(), { items: { id: 1, ownerId: 1 } });
+    assert.deepEqual(await (await get('/orders?none', 'alice-key')).json(), { total: 0 });
   });
 
   test('a rule naming a path parameter the operation lacks is refused at load', async () => {
