@@ -3,6 +3,7 @@
 // from goes out byte for byte; a JSON body that does not parse is withheld (fail closed).
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
+import { bareMediaType, isJsonMediaType } from '../../core/media-type.ts';
 import { NOT_JSON } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
 import type { SpecOperation } from '../../openapi/operations.ts';
@@ -23,9 +24,22 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
       responseBodyLimit: toBytes(config.maxBodySize),
       oversize: config.onOversize,
       onResponseBody(ctx, head, body) {
-        if (!body.isJsonType) return undefined;
         const op = ctx.operationId === undefined ? undefined : operations.get(ctx.operationId);
-        const schema = op ? responseSchema(op, head.statusCode, body.mediaType) : undefined;
+        const response = op ? responseOf(op, head.statusCode) : undefined;
+        const content = response?.content;
+        let schema: unknown;
+        if (body.isJsonType) schema = content?.[body.mediaType]?.schema ?? content?.['application/json']?.schema;
+        else {
+          // A representation the document does not declare for this response (text/plain, JSONP, no
+          // type: a client may be able to ask for one) must not carry what the JSON one would not.
+          const jsonSchema = jsonSchemaOf(content);
+          if (jsonSchema === undefined || content?.[body.mediaType] !== undefined || body.length === 0) return undefined;
+          if (body.json() === NOT_JSON) {
+            if (config.otherTypes === 'pass') return undefined;
+            throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream answered with a media type the document does not declare for this response.');
+          }
+          schema = jsonSchema;
+        }
         if (!schema && base.sensitive.size === 0 && base.roleGated.size === 0) return undefined;
         const value = body.json();
         if (value === NOT_JSON) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is not valid JSON.');
@@ -39,9 +53,22 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
   },
 };
 
-function responseSchema(op: SpecOperation, status: number, type: string): unknown {
+/**
+ * The response the document declares for a status: exact, range ("2XX") or default. A success status it
+ * does not list takes the first declared success response: the body is the same resource, and an
+ * undocumented 203 must not carry what the documented 200 would not.
+ */
+function responseOf(op: SpecOperation, status: number): { content?: Record<string, { schema?: unknown }> } | undefined {
   const responses = op.operation.responses ?? {};
-  const response = responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default;
-  const content = response?.content;
-  return content?.[type]?.schema ?? content?.['application/json']?.schema;
+  const found = responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default;
+  if (found !== undefined || status < 200 || status > 299) return found;
+  const success = Object.keys(responses).filter((k) => /^2(\d\d|XX)$/.test(k)).sort()[0];
+  return success === undefined ? undefined : responses[success];
+}
+
+/** The schema of the response's JSON representation (application/json or a +json type), if any. */
+function jsonSchemaOf(content: Record<string, { schema?: unknown }> | undefined): unknown {
+  if (!content) return undefined;
+  for (const [type, media] of Object.entries(content)) if (isJsonMediaType(bareMediaType(type)) && media?.schema !== undefined) return media.schema;
+  return undefined;
 }

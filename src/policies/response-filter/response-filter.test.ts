@@ -30,6 +30,15 @@ paths:
                       prefs: { type: object, additionalProperties: true }
   /raw:
     get: { operationId: raw, responses: { '200': { description: ok } } }
+  /csv:
+    get:
+      operationId: csv
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json: { schema: { $ref: '#/components/schemas/Base' } }
+            text/csv: { schema: { type: string } }
 components:
   schemas:
     Base:
@@ -39,10 +48,17 @@ components:
         ssn: { type: string, x-portcullis-sensitive: true }
 `;
 
-const bodies: Record<string, { type: string; body: string | Buffer; headers?: Record<string, string> }> = {
+const bodies: Record<string, { type: string; body: string | Buffer; headers?: Record<string, string>; status?: number }> = {
   '/user': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'a', salary: 1, password: 'p', ssn: '123', secretHash: 'h', friends: [{ id: 2, ssn: 'x', token: 't' }], prefs: { theme: 'dark', anything: 1 } }) },
   '/user?clean': { type: 'application/json', body: '{"id":1,  "name":"spaces kept"}' },
   '/user?text': { type: 'text/plain', body: 'secretHash: not json' },
+  // Representations the document does not declare for the response, and a status it does not list.
+  '/user?text-json': { type: 'text/plain', body: JSON.stringify({ id: 1, secretHash: 'h' }) },
+  '/user?untyped': { type: '', body: JSON.stringify({ id: 1, secretHash: 'h' }) },
+  '/user?jsonp': { type: 'application/javascript', body: 'cb({"id":1,"secretHash":"h"})' },
+  '/user?empty': { type: 'text/plain', body: '' },
+  '/user?203': { type: 'application/json', body: JSON.stringify({ id: 1, secretHash: 'h' }), status: 203 },
+  '/csv': { type: 'text/csv', body: 'id,secretHash\n1,h' },
   '/user?broken': { type: 'application/json', body: '{"id":1,' },
   '/user?big': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'x'.repeat(5000) }) },
   '/user?gzip': { type: 'application/json', body: gzipSync('{"id":1,"secretHash":"h"}'), headers: { 'content-encoding': 'gzip' } },
@@ -55,7 +71,7 @@ describe('response-filter policy', () => {
   before(async () => {
     upstream = await startUpstream((req, res) => {
       const r = bodies[req.url ?? ''] ?? bodies['/user']!;
-      res.writeHead(200, { 'content-type': r.type, ...r.headers });
+      res.writeHead(r.status ?? 200, { ...(r.type ? { 'content-type': r.type } : {}), ...r.headers });
       res.end(r.body);
     });
     gw = await startTestGateway(
@@ -85,9 +101,31 @@ apis:
     assert.equal(upstream.received.at(-1)!.headers['accept-encoding'], undefined, 'asked for an unencoded body');
   });
 
-  test('a body nothing is removed from is sent byte for byte; non-JSON passes', async () => {
+  test('a body nothing is removed from is sent byte for byte; a declared non-JSON type passes', async () => {
     assert.equal(await (await fetch(`${gw.url}/user?clean`)).text(), '{"id":1,  "name":"spaces kept"}');
-    assert.equal(await (await fetch(`${gw.url}/user?text`)).text(), 'secretHash: not json');
+    assert.equal(await (await fetch(`${gw.url}/csv`)).text(), 'id,secretHash\n1,h');
+    assert.equal((await fetch(`${gw.url}/user?empty`)).status, 200);
+  });
+
+  test('a type the document does not declare for the response is filtered as JSON, or withheld', async () => {
+    for (const q of ['text-json', 'untyped']) {
+      const res = await fetch(`${gw.url}/user?${q}`);
+      assert.equal(res.status, 200, q);
+      assert.deepEqual(await res.json(), { id: 1 }, q);
+    }
+    for (const q of ['text', 'jsonp']) {
+      const res = await fetch(`${gw.url}/user?${q}`);
+      assert.equal(res.status, 502, q);
+      const text = await res.text();
+      assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE', q);
+      assert.ok(!text.includes('secretHash'), q);
+    }
+  });
+
+  test('a success status the document does not list is filtered with its declared success response', async () => {
+    const res = await fetch(`${gw.url}/user?203`);
+    assert.equal(res.status, 203);
+    assert.deepEqual(await res.json(), { id: 1 });
   });
 
   test('fails closed on what it cannot check: invalid JSON, over the size limit, encoded bodies', async () => {
@@ -121,4 +159,33 @@ test('filtering keeps the order of kept properties and an own "__proto__" key', 
   const out = filterValue(value, schema, { removeUndeclared: true, sensitive: new Set(), roleGated: new Map(), roles: [] }, []);
   assert.equal(JSON.stringify(out), '{"a":1,"__proto__":{"x":1},"c":3}');
   assert.equal(Object.getPrototypeOf(out), Object.prototype);
+});
+
+test('otherTypes: pass lets an undeclared type that is not JSON through unchecked (JSON in it is still filtered)', async () => {
+  const upstream = await startUpstream((req, res) => {
+    const r = bodies[req.url ?? '']!;
+    res.writeHead(200, { 'content-type': r.type });
+    res.end(r.body);
+  });
+  const gw = await startTestGateway(
+    `listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+  - name: api
+    spec: ./spec.yaml
+    upstream: backend
+    policies:
+      validate: { unknownQueryParams: allow }
+      response-filter: { otherTypes: pass }
+`,
+    { 'spec.yaml': spec },
+  );
+  try {
+    assert.equal(await (await fetch(`${gw.url}/user?text`)).text(), 'secretHash: not json');
+    assert.deepEqual(await (await fetch(`${gw.url}/user?text-json`)).json(), { id: 1 });
+  } finally {
+    await gw.close();
+    await upstream.close();
+  }
 });

@@ -16,6 +16,13 @@ export const responseFilterSchema = {
         properties: { property: { type: 'string', minLength: 1 }, roles: { type: 'array', items: { type: 'string' } } },
       },
     },
+    otherTypes: {
+      type: 'string',
+      enum: ['withhold', 'pass'],
+      default: 'withhold',
+      description:
+        'A 2xx body whose media type the document does not declare for that response, where it declares a JSON schema (text/plain, JSONP, no type...): filtered if it parses as JSON, otherwise withheld (502, fail closed) or passed unchecked.',
+    },
     maxBodySize: { ...sizeSchema, default: '1mb', description: `Largest response body filtered; a larger one is withheld (502, fail closed). ${sizeSchema.description}` },
     onOversize: onOversizeSchema,
   },
@@ -23,6 +30,7 @@ export const responseFilterSchema = {
 
 export interface ResponseFilterConfig {
   undeclared: 'remove' | 'keep';
+  otherTypes: 'withhold' | 'pass';
   sensitive: string[];
   visibleTo: { property: string; roles: string[] }[];
   maxBodySize: number | string;
