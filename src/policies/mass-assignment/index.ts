@@ -6,7 +6,7 @@ import { readBody } from '../../core/body.ts';
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
-import { walkBody, type Finding } from './walk.ts';
+import { foldProtectedNames, walkBody, type Finding } from './walk.ts';
 import { massAssignmentSchema, type MassAssignmentConfig } from './schema.ts';
 import { bareMediaType, isJsonMediaType } from '../../core/media-type.ts';
 
@@ -20,14 +20,17 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
   create(config, env) {
     if (!env.operations) throw new Error('mass-assignment needs an API with an OpenAPI document (spec)');
     const protectedNames = new Map(config.protected.map((p) => [p.property, p.roles] as const));
+    const protectedFolded = foldProtectedNames(protectedNames);
     /** operationId → media type → body schema, for operations with a JSON request body. */
     const schemas = new Map<string, Map<string, unknown>>();
     for (const [id, op] of env.operations) {
       const content = op.operation.requestBody?.content ?? {};
       const json = new Map<string, unknown>();
       for (const [type, media] of Object.entries<any>(content)) {
-        const t = type.toLowerCase();
-        if (isJsonMediaType(t) && media?.schema) json.set(t, media.schema);
+        // Declared keys may carry parameters ("application/json; charset=utf-8"): requests are looked
+        // up by their bare media type, so keys are too (the first schema for a bare type counts).
+        const t = bareMediaType(type);
+        if (isJsonMediaType(t) && media?.schema && !json.has(t)) json.set(t, media.schema);
       }
       if (json.size) schemas.set(id, json);
     }
@@ -36,11 +39,15 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       try {
         value = JSON.parse(raw.toString('utf8'));
       } catch {
-        return; // not JSON: validation answers that
+        // Fail closed: validation may be off, and upstream parsers accept what JSON.parse does not
+        // (a leading byte-order mark, comments...), so a body this policy cannot check goes nowhere.
+        throw new GatewayError('PCL_ERR_VALIDATION', 'The request body is not valid JSON.', { extensions: { errors: [{ in: 'body', message: 'is not valid JSON' }] } });
       }
-      const findings: Finding[] = [];
-      const walked = walkBody(value, schema, { strip: config.action === 'strip', closedSchemas: config.closedSchemas, protectedNames, roles: ctx.identity?.roles ?? NO_ROLES }, findings);
+      let findings: Finding[] = [];
+      const walked = walkBody(value, schema, { strip: config.action === 'strip', closedSchemas: config.closedSchemas, protectedNames, protectedFolded, roles: ctx.identity?.roles ?? NO_ROLES }, findings);
       if (findings.length === 0) return;
+      // A key checked against several schemas (see walkBody) may be found more than once.
+      if (findings.length > 1) findings = [...new Map(findings.map((f) => [f.pointer, f])).values()];
       if (config.action === 'reject' || config.mode === 'report') {
         const errors = findings.slice(0, 20).map((f) => ({ in: 'body', pointer: f.pointer.replace(/[^A-Za-z0-9_./~-]/g, '_').slice(0, 120), message: MESSAGES[f.reason] }));
         throw new GatewayError('PCL_ERR_MASS_ASSIGNMENT', `${findings.length} propert${findings.length === 1 ? 'y' : 'ies'} may not be set by this request.`, { extensions: { errors } });

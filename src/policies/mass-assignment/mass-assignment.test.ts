@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../../auth/api-key.ts';
+import { foldName } from './walk.ts';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 
@@ -39,6 +40,18 @@ paths:
                     properties:
                       sku: { type: string }
                       price: { type: number, readOnly: true }
+      responses: { '201': { description: ok } }
+  /profiles:
+    post:
+      operationId: createProfile
+      requestBody:
+        content:
+          application/json; charset=utf-8:
+            schema:
+              type: object
+              properties:
+                name: { type: string }
+                verified: { type: boolean, readOnly: true }
       responses: { '201': { description: ok } }
 components:
   schemas:
@@ -117,11 +130,58 @@ describe('mass-assignment policy', () => {
     assert.deepEqual(JSON.parse(upstream.received.at(-1)!.body.toString()), { items: [{ sku: 'a' }, { sku: 'b' }] });
   });
 
-  test('a body that is not JSON is left to validation; an unchanged body is forwarded byte for byte', async () => {
+  test('an unchanged body is forwarded byte for byte', async () => {
     const raw = '{"name":  "spaces"}';
     await fetch(`${strip.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json' }, body: raw });
     assert.equal(upstream.received.at(-1)!.body.toString(), raw);
-    const broken = await fetch(`${reject.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json' }, body: '{"name":' });
-    assert.equal(broken.status, 200, 'no validate policy here: the upstream decides');
+  });
+
+  // Go's encoding/json and ASP.NET Core bind "Role" or "ROLE" to the property "role".
+  test('keys that differ from a readOnly, role-gated or protected name only in case are checked as that property', async () => {
+    const before = upstream.received.length;
+    const res = await send(reject, '/accounts/1', { name: 'x', Id: 9, ROLE: 'admin', Balance: 1e9 });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { code: string; errors: { pointer: string }[] };
+    assert.equal(body.code, 'PCL_ERR_MASS_ASSIGNMENT');
+    assert.deepEqual(body.errors.map((e) => e.pointer).sort(), ['/Balance', '/Id', '/ROLE']);
+    // Both spellings in one object: each is refused.
+    const both = await send(reject, '/accounts/1', { role: 'user', Role: 'admin' });
+    assert.deepEqual(((await both.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer).sort(), ['/Role', '/role']);
+    // Nested objects too.
+    const nested = await send(reject, '/orders', { items: [{ sku: 'a', PRICE: 0 }] }, USER_KEY, 'POST');
+    assert.deepEqual(((await nested.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer), ['/items/0/PRICE']);
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    // Strip mode forwards the body without them.
+    assert.equal((await send(strip, '/accounts/1', { name: 'x', iD: 9, Role: 'admin', BALANCE: 5 })).status, 200);
+    assert.deepEqual(JSON.parse(upstream.received.at(-1)!.body.toString()), { name: 'x' });
+    // Unchanged: writable names in any case, and the roles that may write what they gate.
+    assert.equal((await send(reject, '/accounts/1', { Name: 'ok' })).status, 200);
+    assert.equal((await send(reject, '/accounts/1', { Role: 'admin', Balance: 5 }, ADMIN_KEY)).status, 200);
+    // Go also folds the Kelvin sign onto "k" and the long s onto "s".
+    assert.equal(foldName('\u212Aey'), 'key');
+    assert.equal(foldName('I\u017FADMIN'), 'isadmin');
+  });
+
+  test('a JSON body that does not parse is refused (validation may be off), a leading byte-order mark included', async () => {
+    const before = upstream.received.length;
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"role":"admin"}')]);
+    for (const [gw, raw] of [[reject, bom], [strip, bom], [reject, '{"name":']] as const) {
+      const res = await fetch(`${gw.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json' }, body: raw });
+      assert.equal(res.status, 400);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      const body = (await res.json()) as { code: string; errors: { in: string; message: string }[] };
+      assert.equal(body.code, 'PCL_ERR_VALIDATION');
+      assert.deepEqual(body.errors, [{ in: 'body', message: 'is not valid JSON' }]);
+    }
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+  });
+
+  test('a media type declared with parameters (application/json; charset=utf-8) is checked', async () => {
+    const res = await send(reject, '/profiles', { name: 'x', verified: true }, USER_KEY, 'POST');
+    assert.equal(res.status, 400);
+    assert.deepEqual(((await res.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer), ['/verified']);
+    const charset = await fetch(`${reject.url}/profiles`, { method: 'POST', headers: { 'x-api-key': USER_KEY, 'content-type': 'Application/JSON; charset=UTF-8' }, body: '{"verified":true}' });
+    assert.equal(charset.status, 400);
+    assert.equal((await send(reject, '/profiles', { name: 'x' }, USER_KEY, 'POST')).status, 200);
   });
 });

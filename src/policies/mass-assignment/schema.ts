@@ -9,7 +9,7 @@ export const massAssignmentSchema = {
     protected: {
       type: 'array',
       default: [],
-      description: 'Properties (by name, at any depth) only callers with one of `roles` may set, in addition to `x-portcullis-write-roles` on schema properties.',
+      description: 'Properties (by name, at any depth, case ignored) only callers with one of `roles` may set, in addition to `x-portcullis-write-roles` on schema properties.',
       items: {
         type: 'object',
         additionalProperties: false,

@@ -1,7 +1,10 @@
 // Walks a request body alongside its schema and finds what the caller may not write: readOnly
 // properties, properties only some roles may write (x-portcullis-write-roles or config), and
 // properties a closed schema does not declare. In strip mode it returns the body without them.
-import { itemsOf, objectView } from '../../openapi/schema-view.ts';
+// Names also match regardless of case: Go's encoding/json and ASP.NET Core bind "Role" or "ROLE" to a
+// property named "role", so a key that differs from a declared, readOnly or protected name only in
+// case is checked as that property (an exact match still decides alone).
+import { itemsOf, objectView, type ObjectView } from '../../openapi/schema-view.ts';
 
 const MAX_DEPTH = 64;
 
@@ -17,6 +20,8 @@ export interface WalkOptions {
   readonly closedSchemas: boolean;
   /** Property name → roles allowed to write it (from the config). */
   readonly protectedNames: ReadonlyMap<string, readonly string[]>;
+  /** The same by folded name (see foldName; names that fold alike: the roles all of them allow). */
+  readonly protectedFolded: ReadonlyMap<string, readonly string[]>;
   readonly roles: readonly string[];
 }
 
@@ -37,7 +42,12 @@ export function walkBody(value: unknown, schema: any, options: WalkOptions, find
   let out: Record<string, unknown> | undefined;
   for (const [key, child] of Object.entries(value)) {
     const prop = view.properties.get(key);
-    const reason = forbidden(key, prop, closed, options);
+    const configured = options.protectedNames.get(key);
+    // Only when there is no exact match: the name with case ignored, and the declared properties it
+    // then names (usually none or one).
+    const folded = prop === undefined || (configured === undefined && options.protectedFolded.size > 0) ? foldName(key) : undefined;
+    const alike = prop === undefined ? foldedProperties(view).get(folded!) : undefined;
+    const reason = forbidden(prop, alike, configured ?? (folded === undefined ? undefined : options.protectedFolded.get(folded)), closed, options.roles);
     if (reason) {
       findings.push({ pointer: `${pointer}/${escape(key)}`, reason });
       if (options.strip) {
@@ -46,18 +56,76 @@ export function walkBody(value: unknown, schema: any, options: WalkOptions, find
       }
       continue;
     }
-    const childSchema = prop ?? (typeof view.additional === 'object' ? view.additional : undefined);
-    const w = childSchema ? walkBody(child, childSchema, options, findings, `${pointer}/${escape(key)}`, depth + 1) : child;
+    const at = `${pointer}/${escape(key)}`;
+    let w = child;
+    if (prop !== undefined) w = walkBody(child, prop, options, findings, at, depth + 1);
+    else {
+      // Whichever the upstream binds it to: each property it names with case ignored, and the schema
+      // for other properties.
+      for (const p of alike ?? []) w = walkBody(w, p, options, findings, at, depth + 1);
+      if (typeof view.additional === 'object') w = walkBody(w, view.additional, options, findings, at, depth + 1);
+    }
     if (w !== child) (out ??= { ...(value as Record<string, unknown>) })[key] = w;
   }
   return out ?? value;
 }
 
-function forbidden(key: string, prop: any, closed: boolean, options: WalkOptions): Reason | undefined {
-  const allowed = options.protectedNames.get(key) ?? (Array.isArray(prop?.['x-portcullis-write-roles']) ? prop['x-portcullis-write-roles'] : undefined);
-  if (allowed && !allowed.some((r: string) => options.roles.includes(r))) return 'protected';
-  if (prop === undefined) return closed ? 'undeclared' : undefined;
+/** Why a property may not be written; `configured`: the roles the config's `protected` allows for its name. */
+function forbidden(prop: any, alike: readonly any[] | undefined, configured: readonly string[] | undefined, closed: boolean, roles: readonly string[]): Reason | undefined {
+  if (prop !== undefined) return propertyReason(prop, configured, roles);
+  // A key that differs from declared names only in case may be bound to any of them: refused for
+  // whatever one of them forbids. A closed schema still declares only the exact names.
+  for (const p of alike ?? []) {
+    const reason = propertyReason(p, configured, roles);
+    if (reason) return reason;
+  }
+  if (configured && !configured.some((r) => roles.includes(r))) return 'protected';
+  return closed ? 'undeclared' : undefined;
+}
+
+function propertyReason(prop: any, configured: readonly string[] | undefined, roles: readonly string[]): Reason | undefined {
+  const allowed: readonly unknown[] | undefined = configured ?? (Array.isArray(prop?.['x-portcullis-write-roles']) ? prop['x-portcullis-write-roles'] : undefined);
+  if (allowed && !allowed.some((r) => typeof r === 'string' && roles.includes(r))) return 'protected';
   return prop?.readOnly === true ? 'readOnly' : undefined;
+}
+
+const ASCII_NO_UPPER = /^[\x00-\x40\x5b-\x7f]*$/;
+
+/**
+ * A name with case ignored, Unicode-aware: upper- then lower-casing maps the characters Go folds onto
+ * ASCII letters (the Kelvin sign, the long s) as well. Folding too much only means more checks.
+ */
+export function foldName(name: string): string {
+  return ASCII_NO_UPPER.test(name) ? name : name.toUpperCase().toLowerCase();
+}
+
+const foldedViews = new WeakMap<ObjectView, Map<string, any[]>>();
+
+/** Folded name → the declared properties with that name, computed once per schema view. */
+function foldedProperties(view: ObjectView): Map<string, any[]> {
+  let folded = foldedViews.get(view);
+  if (folded === undefined) {
+    folded = new Map();
+    for (const [name, prop] of view.properties) {
+      const f = foldName(name);
+      const list = folded.get(f);
+      if (list) list.push(prop);
+      else folded.set(f, [prop]);
+    }
+    foldedViews.set(view, folded);
+  }
+  return folded;
+}
+
+/** Protected names by folded name; names that fold alike keep only the roles every one of them allows. */
+export function foldProtectedNames(names: ReadonlyMap<string, readonly string[]>): Map<string, readonly string[]> {
+  const folded = new Map<string, readonly string[]>();
+  for (const [name, roles] of names) {
+    const f = foldName(name);
+    const seen = folded.get(f);
+    folded.set(f, seen ? seen.filter((r) => roles.includes(r)) : roles);
+  }
+  return folded;
 }
 
 function escape(key: string): string {
