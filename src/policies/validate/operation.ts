@@ -115,7 +115,9 @@ function compileBody(at: string | undefined, compiler: SchemaCompiler, coercing:
   return {
     required: value.required === true,
     media: Object.keys(value.content).map((declared) => {
-      const type = declared.toLowerCase();
+      // A document may key a media type with parameters ("application/json; charset=utf-8"): requests
+      // are matched on the bare type.
+      const type = bareMediaType(declared);
       const isForm = type === FORM || type === MULTIPART;
       const schemaAt = value.content[declared]?.schema ? `${pointer}/content/${declared.replaceAll('~', '~0').replaceAll('/', '~1')}/schema` : undefined;
       // Form fields are strings on the wire: their schemas are checked with type coercion.

@@ -5,7 +5,7 @@ import { NOT_JSON, type ResponseBody } from '../../core/response-body.ts';
 import { pointerOf, type SchemaCompiler } from '../../openapi/schema-compiler.ts';
 import type { SpecOperation } from '../../openapi/operations.ts';
 import type { Violation } from './operation.ts';
-import { mediaRangeMatches } from '../../core/media-type.ts';
+import { bareMediaType, mediaRangeMatches } from '../../core/media-type.ts';
 
 interface CompiledResponse {
   /** Media types as declared, lower-case, with their validator (undefined: no schema). */
@@ -29,7 +29,9 @@ export function compileResponses(op: SpecOperation, compiler: SchemaCompiler): R
     const media = new Map<string, ValidateFunction | undefined>();
     for (const type of Object.keys(value?.content ?? {})) {
       const schema = value.content[type]?.schema;
-      media.set(type.toLowerCase(), schema ? compiler.compile(`${pointer}/content/${type.replaceAll('~', '~0').replaceAll('/', '~1')}/schema`) : undefined);
+      const bare = bareMediaType(type); // "application/json; charset=utf-8" declares application/json
+      if (media.has(bare)) continue;
+      media.set(bare, schema ? compiler.compile(`${pointer}/content/${type.replaceAll('~', '~0').replaceAll('/', '~1')}/schema`) : undefined);
     }
     byKey.set(key.toUpperCase(), { media });
   }

@@ -25,6 +25,15 @@ paths:
           application/json:
             schema: { $ref: '#/components/schemas/Item' }
       responses: { '201': { description: created } }
+  /notes:
+    post:
+      operationId: createNote
+      requestBody:
+        required: true
+        content:
+          application/json; charset=utf-8:
+            schema: { type: object, required: [text], properties: { text: { type: string, maxLength: 5 } } }
+      responses: { '201': { description: created } }
   /items/{id}:
     parameters:
       - { name: id, in: path, required: true, schema: { type: integer, exclusiveMinimum: true, minimum: 0 } }
@@ -98,6 +107,14 @@ describe('validate policy (OpenAPI 3.0)', () => {
     await refused(await call('/items', { method: 'POST' }));
     await refused(await post(`${'['.repeat(100)}${']'.repeat(100)}`));
     assert.equal(suite.upstream.received.length, before, 'nothing invalid reached the upstream');
+  });
+
+  test('a media type declared with parameters is matched on the bare type', async () => {
+    const post = (body: string, type = 'application/json') => call('/notes', { method: 'POST', headers: { 'content-type': type }, body });
+    assert.equal((await post('{"text":"hi"}')).status, 200);
+    assert.equal((await post('{"text":"hi"}', 'Application/JSON; charset=UTF-8')).status, 200);
+    assert.equal((await refused(await post('{"text":"too long"}'))).code, 'PCL_ERR_VALIDATION');
+    assert.equal((await refused(await post('text=hi', 'application/x-www-form-urlencoded'), 415)).code, 'PCL_ERR_UNSUPPORTED_MEDIA_TYPE');
   });
 
   test('refusals never echo the offending value', async () => {
