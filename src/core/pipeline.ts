@@ -29,8 +29,10 @@ export interface Chain {
    * a report); false to withhold it.
    */
   readonly passOversize: (ctx: RequestContext, head: ResponseHead) => boolean;
-  /** Some body hook reads every response: upstream responses are asked for unencoded. */
+  /** Some body hook reads every response: an encoded one cannot be checked and is refused. */
   readonly readsEveryBody: boolean;
+  /** Upstream responses are asked for unencoded (a hook reads every body, or asks for it). */
+  readonly asksIdentity: boolean;
 }
 
 const DEFAULT_RESPONSE_BODY_LIMIT = 1024 * 1024;
@@ -65,6 +67,7 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
         };
   const bodyHooks = policies.filter((p) => p.onResponseBody);
   const readsEveryBody = bodyHooks.some((p) => !p.wantsResponseBody);
+  const asksIdentity = readsEveryBody || bodyHooks.some((p) => p.identityResponses === true);
   const limitOf = (p: PolicyInstance) => p.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT;
   const everyBodyLimit = Math.min(...bodyHooks.filter((p) => !p.wantsResponseBody).map(limitOf));
   const selective = bodyHooks.filter((p) => p.wantsResponseBody);
@@ -103,7 +106,7 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
     return body.bytes();
   };
   const responseBodyLimit = bodyHooks.length ? Math.min(...bodyHooks.map((p) => p.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT)) : 0;
-  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody, bodyLimitFor, passOversize, readsEveryBody };
+  return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody, bodyLimitFor, passOversize, readsEveryBody, asksIdentity };
 }
 
 /** Runs hooks from index `i`; returns a promise only if one of them did. Refusals are thrown. */

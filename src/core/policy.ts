@@ -57,6 +57,11 @@ export interface PolicyInstance {
    * the others stream untouched. Such a policy may see encoded bodies (`content-encoding` in the head).
    */
   wantsResponseBody?(ctx: RequestContext, head: ResponseHead): boolean;
+  /**
+   * With `wantsResponseBody`: ask the upstream for unencoded responses anyway (the client's
+   * Accept-Encoding is dropped), since which ones will be read is only known from their head.
+   */
+  readonly identityResponses?: boolean;
   /** Answers the request itself (e.g. a CORS preflight) instead of routing it; true when it did. */
   intercept?(ctx: RequestContext): boolean;
   close?(): void | Promise<void>;

@@ -140,7 +140,7 @@ function forward(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: L
   const upstream = compiled.upstream;
   const headers = upstreamHeaders(ctx, rt.forwardOptions, ctx.peerTrusted, listener.tls, upstream.preserveHost ? ctx.req.headers.host : undefined);
   // Body policies read the response: ask for it unencoded.
-  if (compiled.chain.readsEveryBody) dropHeader(headers, 'accept-encoding');
+  if (compiled.chain.asksIdentity) dropHeader(headers, 'accept-encoding');
   // A body read by the policies is sent from memory; one a policy rewrote (stripped properties, a
   // chunked one read whole) needs its own Content-Length.
   if (ctx.body !== undefined && ctx.req.headers['content-length'] !== String(ctx.body.length)) {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { passthroughYaml, startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { ibanValid, luhnValid } from './checksums.ts';
-import { scanText, type LeakFindings, type LeakRules } from './scan.ts';
+import { parseExactIntegers, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
 
 const MASK_ALL: LeakRules = { actions: { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'mask', cloudKey: 'mask', jwt: 'mask', password: 'mask' }, ignoreFields: new Set() };
 const scan = (text: string) => {
@@ -49,6 +49,28 @@ test('no false positives on order numbers, timestamps, phone numbers, UUIDs, ord
   for (const text of ordinary) assert.deepEqual(scan(text).found, {}, text);
 });
 
+test('JSON: numbers and object keys are scanned; ignoreFields exempts only the string value itself', () => {
+  const rules: LeakRules = { actions: { ...MASK_ALL.actions, password: 'mask' }, ignoreFields: new Set(['token']) };
+  const walk = (value: unknown) => {
+    const findings: LeakFindings = { found: {}, masked: false };
+    return { json: JSON.stringify(scanJson(value, rules, findings)), found: findings.found };
+  };
+  // A card sent as a number becomes a masked string; other numbers stay numbers.
+  assert.deepEqual(walk({ card: 4111111111111111, at: 1733058489123, total: 41.5 }), { json: '{"card":"************1111","at":1733058489123,"total":41.5}', found: { card: 1 } });
+  // A card as a key is masked as a key; order kept, two keys masked alike both stay.
+  assert.deepEqual(walk({ cards: { '4111111111111111': 'visa', id: 1, '5500000000081111': 'mc' } }), { json: '{"cards":{"************1111":"visa","id":1,"************1111 (2)":"mc"}}', found: { card: 2 } });
+  // Under an ignored field, nested values are still scanned; its own string value is not.
+  assert.deepEqual(walk({ token: { pan: '4111111111111111', password: 'x' } }), { json: '{"token":{"pan":"************1111","password":"[REDACTED]"}}', found: { card: 1, password: 1 } });
+  assert.deepEqual(walk({ token: JWT, list: { token: ['4111111111111111'] } }), { json: `{"token":"${JWT}","list":{"token":["************1111"]}}`, found: { card: 1 } });
+  // "__proto__" from JSON.parse is an own key: it stays one when the object is rebuilt.
+  assert.equal(walk(JSON.parse('{"__proto__":"4111111111111111"}')).json, '{"__proto__":"************1111"}');
+  // Integers beyond 2^53: rounded by JSON.parse (imprecise), exact with parseExactIntegers, kept exact.
+  const rounded: LeakFindings = { found: {}, masked: false };
+  scanJson(JSON.parse('{"pan":6011000000000000001}'), rules, rounded);
+  assert.equal(rounded.imprecise, true);
+  assert.deepEqual(walk(parseExactIntegers('{"pan":6011000000000000001,"id":9007199254740993}')), { json: '{"pan":"***************0001","id":9007199254740993}', found: { card: 1 } });
+});
+
 const bodies: Record<string, { type: string; body: string }> = {
   '/card': { type: 'application/json', body: JSON.stringify({ id: 7, payment: { card: '4111111111111111', holder: 'A B' }, notes: ['iban DE89370400440532013000'] }) },
   '/user': { type: 'application/json', body: JSON.stringify({ id: 1, username: 'alice', passwordHash: '$2b$10$abc', password: '', login: { token: JWT } }) },
@@ -58,6 +80,9 @@ const bodies: Record<string, { type: string; body: string }> = {
   '/clean': { type: 'application/json', body: '{"id":1,   "total": 41.5}' },
   '/binary': { type: 'application/octet-stream', body: '4111111111111111' },
   '/huge': { type: 'text/plain', body: `4111111111111111 ${'x'.repeat(300_000)}` },
+  '/card-number': { type: 'application/json', body: '{"id":9007199254740993,"card":4111111111111111,"maestro":6011000000000000001,"at":1733058489123}' },
+  '/card-key': { type: 'application/json', body: '{"cards":{"4111111111111111":"visa"}}' },
+  '/ignored-nested': { type: 'application/json', body: JSON.stringify({ token: { pan: '4111111111111111', password: 'x' }, access_token: JWT }) },
 };
 
 describe('data-leak policy through the gateway', () => {
@@ -90,6 +115,16 @@ describe('data-leak policy through the gateway', () => {
     const res = await fetch(`${gw.url}/card`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { id: 7, payment: { card: '************1111', holder: 'A B' }, notes: ['iban DE****************3000'] });
+  });
+
+  test('cards sent as numbers (large ones by their exact digits) or as object keys are masked; JSON stays valid', async () => {
+    // The unmasked id beyond 2^53 is written back as JavaScript reads it (documented limit).
+    assert.equal(await (await fetch(`${gw.url}/card-number`)).text(), '{"id":9007199254740992,"card":"************1111","maestro":"***************0001","at":1733058489123}');
+    assert.deepEqual(await (await fetch(`${gw.url}/card-key`)).json(), { cards: { '************1111': 'visa' } });
+  });
+
+  test('an ignored field exempts its own string value, not what is nested under it', async () => {
+    assert.deepEqual(await (await fetch(`${gw.url}/ignored-nested`)).json(), { token: { pan: '************1111', password: '[REDACTED]' }, access_token: JWT });
   });
 
   test('password fields are masked, empty ones and tokens in ignored fields are left', async () => {

@@ -6,7 +6,7 @@ import type { PolicyFactory } from '../../core/policy.ts';
 import { NOT_JSON, type BodyReplacement } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
 import { LEAK_TYPES, type LeakType } from './detectors.ts';
-import { scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
+import { parseExactIntegers, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
 import { dataLeakSchema, type DataLeakConfig, type LeakAction } from './schema.ts';
 
 const DEFAULT_ACTIONS: Record<LeakType, LeakAction> = { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'block', cloudKey: 'block', jwt: 'report', password: 'mask' };
@@ -26,7 +26,7 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
         const type = body.mediaType;
         const json = body.isJsonType;
         if (!json && !type.startsWith('text/') && !type.endsWith('+xml') && type !== 'application/xml') return undefined;
-        const findings: LeakFindings = { found: {}, masked: false };
+        let findings: LeakFindings = { found: {}, masked: false };
         const value = json ? body.json() : NOT_JSON;
         let out: BodyReplacement | undefined;
         // A body that claims JSON but is not is still scanned as text: a leak is a leak.
@@ -35,7 +35,16 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
           const masked = scanText(text, rules, findings);
           if (masked !== text) out = Buffer.from(masked);
         } else {
-          const scanned = scanJson(value, rules, findings);
+          let scanned = scanJson(value, rules, findings);
+          if (findings.imprecise) {
+            // Rare: scanned again, on the exact digits of the integers JSON.parse rounded.
+            const exact = parseExactIntegers(body.text());
+            findings = { found: {}, masked: false };
+            scanned = scanJson(exact, rules, findings);
+            // The policies after this one expect plain JSON values, not JSON.rawJSON objects: what
+            // was not masked goes back to the numbers JSON.parse gives (rounded, as before).
+            scanned = scanned === exact ? value : JSON.parse(JSON.stringify(scanned));
+          }
           if (scanned !== value) out = { json: scanned };
         }
         const types = Object.keys(findings.found) as LeakType[];

@@ -1,5 +1,5 @@
 // Finds leaks in a response body and applies the configured action to each: masks them in place
-// (JSON stays valid: values are replaced, never the structure), or reports which types to block.
+// (JSON stays valid: values and keys are replaced, never the structure), or reports which types to block.
 import { PASSWORD_FIELD, TEXT_DETECTORS, type LeakType } from './detectors.ts';
 import type { LeakAction } from './schema.ts';
 
@@ -12,6 +12,8 @@ export interface LeakFindings {
   /** Count per type, whatever the action. */
   readonly found: Partial<Record<LeakType, number>>;
   masked: boolean;
+  /** An integer beyond 2^53 was seen: its digits were rounded by JSON.parse (see parseExactIntegers). */
+  imprecise?: boolean;
 }
 
 const MAX_DEPTH = 128;
@@ -33,10 +35,37 @@ export function scanText(text: string, rules: LeakRules, findings: LeakFindings)
   return out;
 }
 
-/** Walks a parsed JSON value; returns the same value when nothing was masked. */
+// Not in the TypeScript lib yet (Node 24 has them): a JSON number kept as its exact source text.
+type RawJson = { readonly rawJSON: string };
+const JSONX = JSON as unknown as { rawJSON(text: string): RawJson; isRawJSON(value: unknown): value is RawJson };
+
+/**
+ * Parses JSON keeping integers beyond 2^53 as their exact text (JSON.rawJSON, serialized unchanged):
+ * JSON.parse rounds them, so a 17 to 19 digit card number sent as a number could not be checked.
+ */
+export function parseExactIntegers(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source) ? JSONX.rawJSON(context.source) : value,
+  );
+}
+
+/**
+ * Walks a parsed JSON value; returns the same value when nothing was masked. String values, object
+ * keys and numbers (their JSON text) are scanned; `ignoreFields` exempts only a string value of such
+ * a field, never what is nested under it. A masked number becomes a string, a masked key stays a key:
+ * the JSON stays valid. `findings.imprecise` is set when an integer was too large to be exact (see
+ * parseExactIntegers).
+ */
 export function scanJson(value: unknown, rules: LeakRules, findings: LeakFindings, depth = 0): unknown {
   if (typeof value === 'string') return scanText(value, rules, findings);
+  if (typeof value === 'number') {
+    // Only integers of 13 digits and more can hold what is looked for (card numbers).
+    if (!Number.isInteger(value) || Math.abs(value) < 1e12) return value;
+    if (!Number.isSafeInteger(value)) findings.imprecise = true;
+    return scanNumber(String(value), value, rules, findings);
+  }
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (JSONX.isRawJSON(value)) return scanNumber(value.rawJSON, value, rules, findings);
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -45,18 +74,36 @@ export function scanJson(value: unknown, rules: LeakRules, findings: LeakFinding
     }
     return out ?? value;
   }
-  let out: Record<string, unknown> | undefined;
+  let changed = false;
+  const entries: [string, unknown][] = [];
   for (const [key, child] of Object.entries(value)) {
-    if (rules.ignoreFields.has(key)) continue;
+    const k = scanText(key, rules, findings);
     let v: unknown;
-    if (typeof child === 'string' && child !== '' && rules.actions.password !== 'off' && PASSWORD_FIELD.test(key)) {
+    if (typeof child === 'string' && rules.ignoreFields.has(key)) v = child;
+    else if (typeof child === 'string' && child !== '' && rules.actions.password !== 'off' && PASSWORD_FIELD.test(key)) {
       count(findings, 'password');
       v = rules.actions.password === 'mask' ? '[REDACTED]' : child;
       if (v !== child) findings.masked = true;
     } else v = scanJson(child, rules, findings, depth + 1);
-    if (v !== child) (out ??= { ...(value as Record<string, unknown>) })[key] = v;
+    if (k !== key || v !== child) changed = true;
+    entries.push([k, v]);
   }
-  return out ?? value;
+  if (!changed) return value;
+  // Rebuilt in order; two keys masked alike ("************1111") both stay, the later one numbered.
+  // (fromEntries defines own properties: a "__proto__" key stays a key, never the prototype.)
+  const names = new Set<string>();
+  for (const entry of entries) {
+    let name = entry[0];
+    for (let n = 2; names.has(name); n++) name = `${entry[0]} (${n})`;
+    names.add(name);
+    entry[0] = name;
+  }
+  return Object.fromEntries(entries);
+}
+
+function scanNumber(text: string, value: unknown, rules: LeakRules, findings: LeakFindings): unknown {
+  const masked = scanText(text, rules, findings);
+  return masked === text ? value : masked;
 }
 
 function count(findings: LeakFindings, type: LeakType): void {

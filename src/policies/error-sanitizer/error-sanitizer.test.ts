@@ -76,15 +76,81 @@ describe('error-sanitizer policy', () => {
     assert.equal(await clean.text(), '{"error":"no such order"}');
   });
 
-  test('successful responses are not buffered: byte-identical and still compressed', async () => {
+  test('successful responses are not buffered: byte-identical, even encoded', async () => {
     assert.equal(await (await fetch(`${gw.url}/ok`)).text(), answers['/ok']!.body);
-    await fetch(`${gw.url}/ok-gzip`, { headers: { 'accept-encoding': 'gzip' } });
-    assert.equal(upstream.received.at(-1)!.headers['accept-encoding'], 'gzip', 'the client encoding preference reaches the upstream');
+    const gz = await fetch(`${gw.url}/ok-gzip`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers.get('content-encoding'), 'gzip', 'sent as the upstream encoded it');
+    assert.equal(await gz.text(), '{"id":1}');
   });
 
   test('serverErrors: detected keeps a 5xx body that shows nothing internal', async () => {
     assert.equal(await (await fetch(`${detected.url}/plain500`)).text(), 'Internal Server Error');
     assert.equal((await problemOf(await fetch(`${detected.url}/crash`))).code, 'PCL_ERR_UPSTREAM_ERROR');
+  });
+});
+
+describe('error-sanitizer with a client that asks for gzip', () => {
+  const sqlError = 'SQLITE_ERROR: near "\'": syntax error  SELECT * FROM users WHERE q=\'\'\'';
+  let negotiating: TestUpstream;
+  let alwaysGzip: TestUpstream;
+  const gateways: TestGateway[] = [];
+  // An upstream that compresses its error bodies when the request allows it (as most frameworks
+  // do), and one that compresses whatever the request says.
+  const answer = (always: boolean) => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const status = req.url === '/500' ? 500 : 400;
+    const body = status === 500 ? nodeStack : sqlError;
+    const gz = always || /gzip/.test(String(req.headers['accept-encoding'] ?? ''));
+    res.writeHead(status, { 'content-type': 'text/plain', ...(gz ? { 'content-encoding': 'gzip' } : {}) });
+    res.end(gz ? gzipSync(body) : body);
+  };
+  const start = async (upstream: TestUpstream, options: string) => {
+    const g = await startTestGateway(passthroughYaml(upstream.url, `    policies:\n      error-sanitizer: ${options}\n`));
+    gateways.push(g);
+    return g;
+  };
+  const assertSanitized = async (res: Response, status: number) => {
+    assert.equal(res.status, status);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    assert.equal(res.headers.get('content-encoding'), null);
+    const text = await res.text();
+    assert.doesNotMatch(text, /SQLITE|SELECT|orders\.js/);
+    assert.equal(JSON.parse(text).code, 'PCL_ERR_UPSTREAM_ERROR');
+  };
+
+  before(async () => {
+    negotiating = await startUpstream(answer(false));
+    alwaysGzip = await startUpstream(answer(true));
+  });
+  after(async () => {
+    for (const g of gateways) await g.close();
+    await negotiating.close();
+    await alwaysGzip.close();
+  });
+
+  test('the upstream is not asked for an encoded body: a 4xx SQL error and a 5xx stack trace are sanitized', async () => {
+    for (const options of ['{}', '{ serverErrors: detected }']) {
+      const g = await start(negotiating, options);
+      for (const [path, status] of [['/400', 400], ['/500', 500]] as const) {
+        await assertSanitized(await fetch(`${g.url}${path}`, { headers: { 'accept-encoding': 'gzip, deflate, br' } }), status);
+        assert.equal(negotiating.received.at(-1)!.headers['accept-encoding'], undefined, `${options} ${path}: Accept-Encoding dropped`);
+      }
+    }
+  });
+
+  test('an error body encoded anyway cannot be inspected: replaced (fail closed), never passed through', async () => {
+    for (const options of ['{}', '{ serverErrors: detected }']) {
+      const g = await start(alwaysGzip, options);
+      await assertSanitized(await fetch(`${g.url}/400`, { headers: { 'accept-encoding': 'gzip' } }), 400);
+      await assertSanitized(await fetch(`${g.url}/500`, { headers: { 'accept-encoding': 'gzip' } }), 500);
+    }
+  });
+
+  test('with both kinds of errors kept, nothing is read and the client encoding preference reaches the upstream', async () => {
+    const g = await start(negotiating, '{ serverErrors: keep, clientErrors: keep }');
+    const res = await fetch(`${g.url}/400`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(res.headers.get('content-encoding'), 'gzip');
+    await res.arrayBuffer();
+    assert.equal(negotiating.received.at(-1)!.headers['accept-encoding'], 'gzip');
   });
 });
 

@@ -22,15 +22,19 @@ export const errorSanitizer: PolicyFactory<ErrorSanitizerConfig> = {
     const inspectClient = config.clientErrors !== 'keep';
     return {
       responseBodyLimit: toBytes(config.maxBodySize),
+      // Whether a response is an error is only known from its head: every request asks for an
+      // unencoded answer, or an upstream that compresses its errors would hide them from the check.
+      identityResponses: inspectServer || inspectClient,
       wantsResponseBody(_ctx, head) {
         const s = head.statusCode;
         return s >= 500 ? inspectServer : s >= 400 && inspectClient;
       },
       onResponseBody(ctx, head, body) {
         const encoded = head.headers['content-encoding'] !== undefined && head.headers['content-encoding'] !== 'identity';
+        // An error body encoded anyway (not asked for) cannot be inspected: replaced, fail closed.
         const leaks = encoded ? ['encoded'] : findInternals(body.bytes().toString('latin1'));
         const replaceAll = head.statusCode >= 500 && config.serverErrors === 'replace';
-        if (!replaceAll && (encoded || leaks.length === 0)) return undefined;
+        if (!replaceAll && leaks.length === 0) return undefined;
         env.logger.debug({ reqId: ctx.id, op: ctx.operationId, status: head.statusCode, leaks }, 'upstream error body replaced');
         ctx.record('error-sanitizer', 'deny', CODE);
         // The original goes to the audit trail only (capped there), never to the client.
