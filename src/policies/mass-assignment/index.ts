@@ -8,7 +8,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { foldProtectedNames, walkBody, type Finding } from './walk.ts';
 import { massAssignmentSchema, type MassAssignmentConfig } from './schema.ts';
-import { bareMediaType, isJsonMediaType } from '../../core/media-type.ts';
+import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
 
 const NO_ROLES: readonly string[] = [];
 
@@ -23,6 +23,8 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
     const protectedFolded = foldProtectedNames(protectedNames);
     /** operationId → media type → body schema, for operations with a JSON request body. */
     const schemas = new Map<string, Map<string, unknown>>();
+    /** operationId → every media type its request body declares (bare), for those in `schemas`. */
+    const declared = new Map<string, string[]>();
     for (const [id, op] of env.operations) {
       const content = op.operation.requestBody?.content ?? {};
       const json = new Map<string, unknown>();
@@ -32,7 +34,10 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
         const t = bareMediaType(type);
         if (isJsonMediaType(t) && media?.schema && !json.has(t)) json.set(t, media.schema);
       }
-      if (json.size) schemas.set(id, json);
+      if (json.size) {
+        schemas.set(id, json);
+        declared.set(id, Object.keys(content).map(bareMediaType));
+      }
     }
     const check = (ctx: RequestContext, schema: unknown, raw: Buffer) => {
       let value: unknown;
@@ -60,11 +65,17 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       onRequest(ctx) {
         const byType = ctx.operationId === undefined ? undefined : schemas.get(ctx.operationId);
         if (!byType) return undefined;
-        const type = bareMediaType(ctx.req.headers['content-type']);
-        const schema = byType.get(type);
-        if (schema === undefined) return undefined;
         const h = ctx.req.headers;
         if (h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) return undefined;
+        const type = bareMediaType(h['content-type']);
+        const schema = byType.get(type);
+        if (schema === undefined) {
+          // A JSON body labelled otherwise (text/plain, no type) is read as JSON by many upstreams:
+          // a body in a type the operation does not declare is not let past unchecked.
+          const types = declared.get(ctx.operationId!)!;
+          if (types.some((range) => range === type || mediaRangeMatches(range, type))) return undefined;
+          throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', `Accepted: ${types.join(', ')}.`);
+        }
         return readBody(ctx).then((raw) => check(ctx, schema, raw));
       },
     };

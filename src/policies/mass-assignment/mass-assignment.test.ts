@@ -184,4 +184,14 @@ describe('mass-assignment policy', () => {
     assert.equal(charset.status, 400);
     assert.equal((await send(reject, '/profiles', { name: 'x' }, USER_KEY, 'POST')).status, 200);
   });
+
+  test('a body in a media type the operation does not declare is refused (415), not passed unchecked', async () => {
+    const before = upstream.received.length;
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const res = await fetch(`${reject.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, ...(type ? { 'content-type': type } : {}) }, body: '{"role":"admin"}' });
+      assert.equal(res.status, 415, String(type));
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_UNSUPPORTED_MEDIA_TYPE');
+    }
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+  });
 });
