@@ -62,6 +62,8 @@ test('JSON: numbers and object keys are scanned; ignoreFields exempts only the s
   // Under an ignored field, nested values are still scanned; its own string value is not.
   assert.deepEqual(walk({ token: { pan: '4111111111111111', password: 'x' } }), { json: '{"token":{"pan":"************1111","password":"[REDACTED]"}}', found: { card: 1, password: 1 } });
   assert.deepEqual(walk({ token: JWT, list: { token: ['4111111111111111'] } }), { json: `{"token":"${JWT}","list":{"token":["************1111"]}}`, found: { card: 1 } });
+  // A password field holding a number (a PIN) is masked like a string one.
+  assert.deepEqual(walk({ pin: 1234, password: 123456 }), { json: '{"pin":1234,"password":"[REDACTED]"}', found: { password: 1 } });
   // "__proto__" from JSON.parse is an own key: it stays one when the object is rebuilt.
   assert.equal(walk(JSON.parse('{"__proto__":"4111111111111111"}')).json, '{"__proto__":"************1111"}');
   // Integers beyond 2^53: rounded by JSON.parse (imprecise), exact with parseExactIntegers, kept exact.

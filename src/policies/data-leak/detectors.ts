@@ -68,5 +68,5 @@ export const TEXT_DETECTORS: readonly TextDetector[] = [
   },
 ];
 
-/** Field names whose string values are passwords or secrets, whatever they look like. */
+/** Field names whose string (or number) values are passwords or secrets, whatever they look like. */
 export const PASSWORD_FIELD = /^(?:pass(?:word|wd|phrase)?|pwd|secret|client_?secret|api_?secret|secret_?key|private_?key|password_?hash|passwordhash|pass_?hash|hashed_?password|mfa_?secret|otp_?secret|totp_?secret)$/i;

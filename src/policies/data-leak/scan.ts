@@ -80,7 +80,8 @@ export function scanJson(value: unknown, rules: LeakRules, findings: LeakFinding
     const k = scanText(key, rules, findings);
     let v: unknown;
     if (typeof child === 'string' && rules.ignoreFields.has(key)) v = child;
-    else if (typeof child === 'string' && child !== '' && rules.actions.password !== 'off' && PASSWORD_FIELD.test(key)) {
+    // A password field's value is a secret whatever it looks like, a number (PIN-style) included.
+    else if (((typeof child === 'string' && child !== '') || typeof child === 'number') && rules.actions.password !== 'off' && PASSWORD_FIELD.test(key)) {
       count(findings, 'password');
       v = rules.actions.password === 'mask' ? '[REDACTED]' : child;
       if (v !== child) findings.masked = true;
