@@ -34,6 +34,8 @@ export interface Plan {
   readonly anonymous: boolean;
   /** Every scheme of the alternatives, once, in order. */
   readonly schemes: readonly Authenticator[];
+  /** The schemes are named after the document's securitySchemes (auth-schemes), not after the policy. */
+  readonly specNames: boolean;
 }
 
 export interface RunOptions {
@@ -47,9 +49,9 @@ export interface RunOptions {
   readonly logger: Logger;
 }
 
-export function makePlan(alternatives: readonly (readonly Authenticator[])[]): Plan {
+export function makePlan(alternatives: readonly (readonly Authenticator[])[], specNames = false): Plan {
   const nonEmpty = alternatives.filter((a) => a.length > 0);
-  return { alternatives: nonEmpty, anonymous: nonEmpty.length < alternatives.length, schemes: [...new Set(nonEmpty.flat())] };
+  return { alternatives: nonEmpty, anonymous: nonEmpty.length < alternatives.length, schemes: [...new Set(nonEmpty.flat())], specNames };
 }
 
 const DETAIL = 'Send valid credentials for this operation (see WWW-Authenticate).';
@@ -119,6 +121,10 @@ function finish(ctx: RequestContext, plan: Plan, o: RunOptions, verified: Map<Au
     let identity = verified.get(alternative[0]!)!;
     for (let i = 1; i < alternative.length; i++) identity = mergeIdentities(identity, verified.get(alternative[i]!)!);
     applyIdentity(ctx, identity, o.headers);
+    // Which schemes authenticated the caller, each with its own identity: the authorize policy checks
+    // the scopes of a security requirement only against the schemes that requirement names.
+    const authenticated = (ctx.authenticated ??= []);
+    for (const [a, verifiedIdentity] of verified) authenticated.push({ name: a.name, kind: a.kind, specName: plan.specNames, identity: verifiedIdentity });
     if (o.hideCredentials) for (const a of verified.keys()) a.hide?.(ctx);
     return;
   }

@@ -23,6 +23,15 @@ export interface Identity {
   readonly method: string;
 }
 
+/** A scheme whose credential verified, with the identity it gave (authorization checks requirements by scheme). */
+export interface AuthenticatedScheme {
+  /** An OpenAPI securitySchemes name when `specName` (auth-schemes); else the policy's own (jwt, apiKey...). */
+  readonly name: string;
+  readonly kind: 'jwt' | 'apiKey' | 'introspection' | 'mtls' | 'signature';
+  readonly specName: boolean;
+  readonly identity: Identity;
+}
+
 export class RequestContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -39,6 +48,8 @@ export class RequestContext {
   operationId: string | undefined = undefined;
   params: Record<string, string> | undefined = undefined;
   identity: Identity | undefined = undefined;
+  /** Every scheme that verified a credential of this request (set with `identity`). */
+  authenticated: AuthenticatedScheme[] | undefined = undefined;
   /** Denials and report-mode findings; policies that allowed are derived when logging. */
   decisions: Decision[] | undefined = undefined;
   /** Names of the policies that ran, in order. */

@@ -30,7 +30,10 @@ export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
         return missing.length === 0;
       });
       if (usable.length === 0) problems.push(`operation "${operationId ?? '(document)'}" requires scheme(s) ${[...new Set(requirement.flat())].map((n) => `"${n}"`).join(', ')}, none of which is configured in schemes`);
-      return makePlan(usable.map((alternative) => alternative.map((n) => authenticators.get(n)!)));
+      return makePlan(
+        usable.map((alternative) => alternative.map((n) => authenticators.get(n)!)),
+        true,
+      );
     };
     const requirementOf = (operationId: string | undefined): Requirement => {
       if (operationId !== undefined && config.operations[operationId]) return config.operations[operationId];

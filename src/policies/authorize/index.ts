@@ -1,10 +1,12 @@
 // Function-level authorization (OWASP API5): each operation's roles and scopes, taken from the
 // OpenAPI document (`x-portcullis-roles`, the scopes of its `security` requirements) and the config,
-// checked against the identity the authenticate phase established. With `defaultPolicy: deny`, an
-// operation that has no rule at all is refused; the public operations are listed at startup.
+// checked against the identity the authenticate phase established. Each `security` alternative is
+// checked against the schemes that authenticated the caller (rules.ts). With `defaultPolicy: deny`,
+// an operation that has no rule at all is refused; the public operations are listed at startup.
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
-import { ruleFromConfig, ruleFromSpec, type OperationRule } from './rules.ts';
+import { securitySchemes } from '../../auth/requirements.ts';
+import { passesAlternative, ruleFromConfig, ruleFromSpec, type OperationRule } from './rules.ts';
 import { authorizeSchema, type AuthorizeConfig } from './schema.ts';
 
 export const authorize: PolicyFactory<AuthorizeConfig> = {
@@ -14,7 +16,8 @@ export const authorize: PolicyFactory<AuthorizeConfig> = {
   schema: authorizeSchema,
   create(config, env) {
     const rules = new Map<string, OperationRule>();
-    for (const [id, op] of env.operations ?? []) rules.set(id, ruleFromSpec(op, env.spec?.doc.security, config.operations[id]));
+    const defs = env.spec ? securitySchemes(env.spec) : {};
+    for (const [id, op] of env.operations ?? []) rules.set(id, ruleFromSpec(op, env.spec?.doc.security, defs, config.operations[id]));
     for (const [id, extra] of Object.entries(config.operations)) {
       if (!rules.has(id)) {
         if (env.operations) throw new Error(`authorize.operations: no operation "${id}" in the API's document`);
@@ -37,7 +40,10 @@ export const authorize: PolicyFactory<AuthorizeConfig> = {
         if (rule.roles.length > 0 && !rule.roles.some((r) => identity.roles.includes(r))) {
           throw new GatewayError('PCL_ERR_FORBIDDEN', 'The caller does not have a role this operation needs.');
         }
-        if (rule.scopeSets.length > 0 && !rule.scopeSets.some((set) => set.every((s) => identity.scopes.includes(s)))) {
+        if (rule.alternatives.length > 0 && !passesAlternative(rule.alternatives, ctx.authenticated)) {
+          throw new GatewayError('PCL_ERR_FORBIDDEN', 'The caller does not have the scopes this operation needs.');
+        }
+        if (rule.scopes.length > 0 && !rule.scopes.every((s) => identity.scopes.includes(s))) {
           throw new GatewayError('PCL_ERR_FORBIDDEN', 'The caller does not have the scopes this operation needs.');
         }
       },
