@@ -19,3 +19,17 @@ test('bounded, expiring, and recently used entries survive eviction', () => {
   for (let i = 0; i < 100; i++) lru.set(`k${i}`, i, later);
   assert.equal(lru.size, 3);
 });
+
+test('setIfRoom never evicts a live entry: full of them, it refuses; expired ones make room', () => {
+  const now = Date.now();
+  const lru = new ExpiringLru<true>(2);
+  assert.equal(lru.setIfRoom('a', true, now + 1000, now), true);
+  assert.equal(lru.setIfRoom('b', true, now + 2000, now), true);
+  assert.equal(lru.setIfRoom('c', true, now + 3000, now), false);
+  assert.equal(lru.get('a', now), true, 'the oldest live entry is kept');
+  assert.equal(lru.setIfRoom('a', true, now + 5000, now), true, 'an existing key is updated in place');
+  assert.equal(lru.setIfRoom('c', true, now + 3000, now + 1500), false, 'a was renewed: still full');
+  assert.equal(lru.setIfRoom('c', true, now + 6000, now + 2500), true, 'b expired: its room is taken');
+  assert.equal(lru.get('b', now + 2500), undefined);
+  assert.equal(lru.get('c', now + 2500), true);
+});

@@ -7,6 +7,8 @@ interface Entry<V> {
   used: boolean;
 }
 
+const EXPIRY_LOOKAHEAD = 64;
+
 export class ExpiringLru<V> {
   readonly #max: number;
   readonly #map = new Map<string, Entry<V>>();
@@ -41,6 +43,33 @@ export class ExpiringLru<V> {
     }
     if (this.#map.size >= this.#max) this.#evictOne();
     this.#map.set(key, { value, expiresAt, used: false });
+  }
+
+  /**
+   * Like set(), but never evicts an entry before its expiry: when the map is full of live entries,
+   * nothing is stored and false is returned. For sets whose forgetting is a security failure (seen
+   * nonces: a forgotten one could be replayed).
+   */
+  setIfRoom(key: string, value: V, expiresAt: number, now = Date.now()): boolean {
+    if (!this.#map.has(key) && this.#map.size >= this.#max) {
+      this.#dropExpired(now);
+      if (this.#map.size >= this.#max) return false;
+    }
+    this.set(key, value, expiresAt);
+    return true;
+  }
+
+  /**
+   * Drops expired entries among the oldest EXPIRY_LOOKAHEAD ones: entries are added about in the order
+   * they expire, so that finds them, and a full map of live ones costs a few looks, not a scan (a
+   * flood of requests while full must stay cheap to refuse).
+   */
+  #dropExpired(now: number): void {
+    let looked = 0;
+    for (const [key, entry] of this.#map) {
+      if (now >= entry.expiresAt) this.#map.delete(key);
+      if (++looked >= EXPIRY_LOOKAHEAD) return;
+    }
   }
 
   delete(key: string): void {

@@ -39,7 +39,7 @@ export const signatureSchemeProperties = {
   maxAge: dur('Oldest accepted signature, by its `created`.', '5m'),
   clockSkew: dur('Allowed clock difference for created and expires.', '30s'),
   nonce: { type: 'string', enum: ['required', 'optional'], default: 'required', description: 'required: every signature carries a `nonce`; a nonce (and a signature) seen within maxAge is refused as a replay.' },
-  replayEntries: { type: 'integer', minimum: 1000, default: 100000, description: 'Nonces and signatures remembered at most (in-process).' },
+  replayEntries: { type: 'integer', minimum: 1000, default: 100000, description: 'Nonces and signatures remembered at most (in-process); none is forgotten before its lifetime ends: when full, new signed requests get 503.' },
   replayRedis: str('Redis URL where nonces and signatures are also remembered, so that a request replayed to any gateway sharing it is refused. Without it, the workers of one gateway share them through its primary process.'),
   replayTimeout: dur('Longest wait for the shared replay store; beyond it the request gets 503 (never a pass).', '200ms'),
 };

@@ -83,7 +83,13 @@ export class SignatureVerifier {
     const replayKeys = [`s:${createHash('sha256').update(Buffer.from(signature)).digest('base64')}`, ...(nonce === undefined ? [] : [`n:${key.keyid}:${nonce}`])];
     for (const k of replayKeys) if (this.#seen.get(k, now) !== undefined) throw new AuthFailure('replayed');
     const until = created * 1000 + this.#o.maxAgeMs + this.#o.skewMs;
-    for (const k of replayKeys) this.#seen.set(k, true, until);
+    // Never by evicting a live one: flooding the store with one's own signed requests must not make a
+    // captured request acceptable again. Full of live entries: 503 until some expire.
+    for (const k of replayKeys) {
+      if (this.#seen.setIfRoom(k, true, until, now)) continue;
+      for (const done of replayKeys) this.#seen.delete(done);
+      throw new AuthUnavailable('the replay store is full (signatures.replayEntries): retry later');
+    }
     const shared = this.#o.replayStore === undefined ? undefined : this.#sharedCheck(replayKeys, until - now);
     if (!covered.has('content-digest')) return shared === undefined ? key.identity : shared.then(() => key.identity);
     return Promise.all([readBody(ctx), shared]).then(([body]) => {
