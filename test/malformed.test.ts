@@ -187,6 +187,9 @@ const CASES: readonly Case[] = [
     code: 'PCL_ERR_METHOD_NOT_ALLOWED',
     close: true,
   },
+  // cross-site tracing: the request (cookies, credentials) would be echoed back
+  { name: 'TRACE', payload: `TRACE /${M} HTTP/1.1\r\n${HOST}Cookie: session=${M}\r\n\r\n`, status: 405, code: 'PCL_ERR_METHOD_NOT_ALLOWED' },
+  { name: 'TRACK (not an HTTP method Node parses)', payload: `TRACK /${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_REQUEST, close: true },
   // header syntax
   { name: 'NUL in a header value', payload: `GET / HTTP/1.1\r\n${HOST}X-A: a\0${M}\r\n\r\n`, status: 400, code: BAD_REQUEST, close: true },
   { name: 'CR alone in a header value', payload: `GET / HTTP/1.1\r\n${HOST}X-A: a\r${M}\r\n\r\n`, status: 400, code: BAD_REQUEST, close: true },

@@ -32,6 +32,9 @@ export interface Gateway {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** The Allow of a refused TRACE: the methods a route can accept. */
+const FORWARDED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+
 const CLOSE_AFTER: ReadonlySet<ErrorCode> = new Set(['PCL_ERR_BAD_REQUEST', 'PCL_ERR_AMBIGUOUS_FRAMING', 'PCL_ERR_HEADERS_TOO_LARGE', 'PCL_ERR_URI_TOO_LONG']);
 
 export function createHandler(gateway: Gateway, listener: ListenerInfo): Handler {
@@ -60,6 +63,9 @@ function admit(ctx: RequestContext, rt: Runtime): void {
   ctx.bodyLimit = rt.limits.maxBody;
   if (req.httpVersionMajor !== 1) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Only HTTP/1.0 and HTTP/1.1 are accepted.');
   if (req.httpVersionMinor === 1 && req.headers.host === undefined) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.');
+  // TRACE makes a server echo the request, credentials and cookies included, back to the client
+  // (cross-site tracing): never forwarded, whatever methods a route allows. (TRACK does not parse.)
+  if (req.method === 'TRACE') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', `${req.method} is not forwarded.`, { headers: { allow: FORWARDED_METHODS } });
   const raw = req.rawHeaders;
   if (raw.length > rt.limits.maxHeaderCount * 2) {
     throw new GatewayError('PCL_ERR_HEADERS_TOO_LARGE', `At most ${rt.limits.maxHeaderCount} header fields are accepted.`);
