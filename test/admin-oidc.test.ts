@@ -69,6 +69,11 @@ describe('admin API with single sign-on', () => {
       await provider.mint(alice, { issuer: 'https://elsewhere.example' }),
       await provider.mint(alice, { expiresIn: '-1m' }),
       `${(await provider.mint(alice)).slice(0, -4)}AAAA`,
+      // Tokens of the provider that name the dashboard but are not its ID tokens.
+      await provider.mint(alice, { claims: { azp: 'another-client' } }),
+      await provider.mint(alice, { audience: ['portcullis-dashboard', 'api'] }),
+      await provider.mint(alice, { typ: 'at+jwt' }),
+      await provider.mint(alice, { claims: { typ: 'Bearer' } }),
       'a.b.c',
       'not-a-jwt',
     ];
@@ -81,5 +86,7 @@ describe('admin API with single sign-on', () => {
       }
     }
     assert.equal((await get(oidcOnly, '/api/events')).status, 401, 'no credential');
+    // Several audiences with the dashboard as the authorized party is an ID token of the dashboard.
+    assert.equal((await get(gw, '/api/session', await provider.mint(alice, { audience: ['portcullis-dashboard', 'api'], claims: { azp: 'portcullis-dashboard' } }))).status, 200);
   });
 });

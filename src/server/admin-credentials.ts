@@ -3,6 +3,7 @@
 // dashboard's client id, verified with the provider's keys) names one of the allowed roles. Either way
 // the credential travels as `Authorization: Bearer`, never a cookie (no CSRF).
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { decodeProtectedHeader } from 'jose';
 import type { Logger } from 'pino';
 import type { Identity } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
@@ -37,7 +38,8 @@ export function adminCredentials(admin: GatewayConfig['admin'], logger: Logger):
   const allowed = new Set(oidc?.roles ?? []);
   const refuse = (given: boolean, detail: string) =>
     new GatewayError('PCL_ERR_UNAUTHENTICATED', detail, { headers: { 'www-authenticate': given ? `${CHALLENGE}, error="invalid_token"` : CHALLENGE } });
-  const accept = (identity: Identity): AdminPrincipal => {
+  const accept = (identity: Identity, token: string): AdminPrincipal => {
+    idTokenOnly(identity.claims, token, oidc!.clientId);
     if (!identity.roles.some((r) => allowed.has(r))) throw new GatewayError('PCL_ERR_FORBIDDEN', 'This user has none of the roles allowed on the admin API (admin.oidc.roles).');
     const name = identity.claims[oidc!.nameClaim];
     return { via: 'oidc', subject: identity.subject, name: typeof name === 'string' ? name.slice(0, 200) : identity.subject };
@@ -57,12 +59,32 @@ export function adminCredentials(admin: GatewayConfig['admin'], logger: Logger):
       };
       try {
         const identity = verifier.verify(given);
-        return identity instanceof Promise ? identity.then(accept, failed) : accept(identity);
+        return identity instanceof Promise ? identity.then((i) => accept(i, given), failed) : accept(identity, given);
       } catch (error) {
         return failed(error);
       }
     },
   };
+}
+
+/**
+ * An ID token issued to the dashboard, not any token of the provider that names it among its audiences
+ * (OpenID Connect Core 3.1.3.7): with several audiences the authorized party must be the dashboard, and
+ * access tokens (RFC 9068 `typ: at+jwt`, Keycloak's `typ: Bearer` claim) are refused.
+ */
+function idTokenOnly(claims: Record<string, unknown>, token: string, clientId: string): void {
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  const wrong = (why: string) => new GatewayError('PCL_ERR_UNAUTHENTICATED', `The ID token was refused: ${why}.`, { headers: { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` } });
+  if (claims.azp !== undefined && claims.azp !== clientId) throw wrong('issued to another client (azp)');
+  if (audiences.length > 1 && claims.azp === undefined) throw wrong('several audiences and no authorized party (azp)');
+  if (typeof claims.typ === 'string' && claims.typ.toLowerCase() === 'bearer') throw wrong('an access token, not an ID token');
+  let typ: unknown;
+  try {
+    typ = decodeProtectedHeader(token).typ;
+  } catch {
+    typ = undefined;
+  }
+  if (typeof typ === 'string' && /^(application\/)?at\+jwt$/i.test(typ)) throw wrong('an access token, not an ID token');
 }
 
 function oidcVerifier(oidc: NonNullable<GatewayConfig['admin']['oidc']>, logger: Logger): JwtVerifier {

@@ -20,7 +20,7 @@ export interface OidcProvider {
   /** Token requests answered (and refused), for assertions. */
   readonly tokenRequests: { ok: boolean; reason?: string }[];
   /** An ID token for a user, as the token endpoint would issue it (options to break it). */
-  mint(user: TestUser, options?: { audience?: string; issuer?: string; expiresIn?: string }): Promise<string>;
+  mint(user: TestUser, options?: { audience?: string | string[]; issuer?: string; expiresIn?: string; claims?: Record<string, unknown>; typ?: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -39,8 +39,8 @@ export async function startOidcProvider(clientId: string, redirectUris: string[]
   const tokenRequests: OidcProvider['tokenRequests'] = [];
   let issuer = '';
   const mint: OidcProvider['mint'] = (user, o = {}) =>
-    new SignJWT({ name: user.name, roles: user.roles })
-      .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
+    new SignJWT({ name: user.name, roles: user.roles, ...o.claims })
+      .setProtectedHeader({ alg: 'ES256', kid: 'test-key', ...(o.typ ? { typ: o.typ } : {}) })
       .setIssuer(o.issuer ?? issuer)
       .setAudience(o.audience ?? clientId)
       .setSubject(user.sub)
