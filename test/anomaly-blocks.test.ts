@@ -146,6 +146,20 @@ describe('admin API on anomaly blocks', () => {
     assert.equal(await call(KEYS.alice, '198.51.100.9'), 200);
   });
 
+  test('an address block is stored in canonical form and refuses the client however its address was spelt', async () => {
+    const made = await admin('/api/blocks', { method: 'POST', body: { key: 'ip:2001:DB8:0:0::7', seconds: 600 } });
+    assert.equal(made.status, 201);
+    assert.equal(made.body!.key, 'ip:2001:db8::7');
+    assert.equal(made.body!.value, '2001:db8::7');
+    assert.equal(await call(KEYS.alice, '2001:db8::7'), 429);
+    assert.equal(await call(KEYS.alice, '2001:0db8:0000::7'), 429);
+    assert.equal((await admin(`/api/blocks/${encodeURIComponent('ip:2001:db8:0::7')}`, { method: 'DELETE' })).status, 204);
+    assert.equal(await call(KEYS.alice, '2001:db8::7'), 200);
+    assert.equal((await admin('/api/blocks', { method: 'POST', body: { key: 'ip:::ffff:192.0.2.44', seconds: 600 } })).body!.key, 'ip:192.0.2.44');
+    assert.equal(await call(KEYS.alice, '192.0.2.44'), 429);
+    assert.equal((await admin(`/api/blocks/${encodeURIComponent('ip:192.0.2.44')}`, { method: 'DELETE' })).status, 204);
+  });
+
   test('malformed keys and bodies, a missing credential and wrong methods get problem+json', async () => {
     const bad = ['nope', 'ip:999.1.1.1', 'net:203.0.113.0', 'net:203.0.113.0/33', 'net:::ffff:1.2.3.4/120', 'consumer:', 'host:x', '%E0%A4%A'];
     for (const key of bad) {

@@ -93,6 +93,17 @@ ${api('shown', `      auth-apikey:
     assert.equal((await get('/keys/a', { 'x-api-key': victim.key, 'x-forwarded-for': '203.0.113.9' })).status, 200, 'the lockout ends');
   });
 
+  test('failures from one IPv6 /64 lock the whole network out, whichever of its addresses they come from', async () => {
+    // Each guess is another unknown key (its own id), so only the per-address limit (2) can lock.
+    for (const ip of ['2001:db8:77:1::1', '2001:db8:77:1:ffff::2']) {
+      assert.equal((await get('/keys/a', { 'x-api-key': generateApiKey().key, 'x-forwarded-for': ip })).status, 401, ip);
+    }
+    const locked = await get('/keys/a', { 'x-api-key': other.key, 'x-forwarded-for': '2001:db8:77:1:abcd::3' });
+    assert.equal(locked.status, 429, 'another address of the same /64 is locked out too');
+    assert.equal((JSON.parse(locked.body) as { code: string }).code, 'PCL_ERR_TOO_MANY_AUTH_FAILURES');
+    assert.equal((await get('/keys/a', { 'x-api-key': other.key, 'x-forwarded-for': '2001:db8:77:2::1' })).status, 200, 'the next /64 is not');
+  });
+
   test('bad signatures naming one keyid lock that keyid', async () => {
     for (let i = 1; i <= 3; i++) assert.equal((await get('/signed/a', { ...signed(`${gw.url}/signed/a`, 'bank-1', 'not-the-secret-but-long-enough-000000'), 'x-forwarded-for': `192.0.2.${i}` })).status, 401);
     const locked = await get('/signed/a', { ...signed(`${gw.url}/signed/a`, 'bank-1'), 'x-forwarded-for': '192.0.2.200' });

@@ -155,12 +155,34 @@ describe('rate-limit behind a trusted proxy', () => {
       const from = (ip: string) => ({ headers: { 'x-forwarded-for': `${ip}, 127.0.0.1` } });
       assert.deepEqual(await statuses(`${gw.url}/login`, from('203.0.113.1'), 4), [401, 401, 401, 429]);
       assert.deepEqual(await statuses(`${gw.url}/login`, from('203.0.113.2'), 4), [401, 401, 401, 429]);
+      // An IPv6 client is its /64: changing address within it does not get a fresh budget.
+      assert.deepEqual(await statuses(`${gw.url}/login`, from('2001:db8:5:6::1'), 2), [401, 401]);
+      assert.deepEqual(await statuses(`${gw.url}/login`, from('2001:DB8:5:6:ffff::2'), 2), [401, 429]);
+      assert.deepEqual(await statuses(`${gw.url}/login`, from('2001:db8:5:7::1'), 1), [401], 'the next /64 has its own');
       // A huge chain: only the last hops are looked at, so it costs bounded time and one key.
       const chain = Array.from({ length: 1200 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`).join(', ');
       const started = performance.now();
       const huge = await statuses(`${gw.url}/login`, { headers: { 'x-forwarded-for': `${chain}, 203.0.113.3` } }, 4);
       assert.deepEqual(huge, [401, 401, 401, 429]);
       assert.ok(performance.now() - started < 2000);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});
+
+describe('rate-limit on a dual-stack listener', () => {
+  test('an IPv4 client reached directly (as ::ffff:a.b.c.d) and through a trusted proxy shares one budget', async () => {
+    const upstream = await startUpstream();
+    const gw = await startTestGateway(yaml(upstream.url, '', 'forwarding:\n  trustedProxies: [::1]\n').replace('host: 127.0.0.1', 'host: "::"').replace('login-per-ip', 'login-dual-stack'));
+    try {
+      const port = new URL(gw.url).port;
+      // (A limit of its own name: 127.0.0.1 spent the budget of login-per-ip in an earlier test.)
+      // Straight from 127.0.0.1: the peer address on a "::" listener is ::ffff:127.0.0.1.
+      assert.deepEqual(await statuses(`http://127.0.0.1:${port}/login`, {}, 2), [401, 401]);
+      // From the trusted proxy ::1, forwarding for 127.0.0.1: the same client.
+      assert.deepEqual(await statuses(`http://[::1]:${port}/login`, { headers: { 'x-forwarded-for': '127.0.0.1' } }, 2), [401, 429]);
     } finally {
       await gw.close();
       await upstream.close();

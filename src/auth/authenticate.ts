@@ -9,6 +9,7 @@ import { AuthFailure, AuthUnavailable } from './failure.ts';
 import { credentialFingerprint } from './fingerprint.ts';
 import { applyIdentity, mergeIdentities, type IdentityHeaderNames } from './identity.ts';
 import type { FailureLimiter } from './limiter.ts';
+import { clientKey } from '../observe/anomaly/subnet.ts';
 
 export interface Authenticator {
   /** Scheme name (the OpenAPI securitySchemes key, or the policy's). */
@@ -68,7 +69,8 @@ export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | 
     throw unauthenticated(plan, o, undefined);
   }
   if (o.limiter) {
-    const wait = o.limiter.lockedFor(ctx.clientIp);
+    // Counted per client: an IPv6 client by its /64, so rotating addresses within it does not reset the count.
+    const wait = o.limiter.lockedFor(clientKey(ctx.clientIp));
     if (wait > 0) {
       (ctx.state ??= {})[o.policy] = { reason: 'locked_out' };
       throw new GatewayError('PCL_ERR_TOO_MANY_AUTH_FAILURES', 'Too many failed authentication attempts from this address.', {
@@ -145,7 +147,10 @@ function refused(ctx: RequestContext, plan: Plan, o: RunOptions, a: Authenticato
   if (!(error instanceof AuthFailure)) o.logger.error({ reqId: ctx.id, scheme: a.name, err: error }, 'unexpected error while verifying a credential');
   record(ctx, o, a, failure);
   ctx.failedCredential = credentialFingerprint(a.name, credential);
-  if (o.limiter?.fail(ctx.clientIp)) o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp }, 'too many failed authentications: client address locked out');
+  if (o.limiter) {
+    const client = clientKey(ctx.clientIp);
+    if (o.limiter.fail(client)) o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications: client address locked out');
+  }
   const id = o.credentialLimiter === undefined ? undefined : a.credentialId?.(credential);
   if (id !== undefined && o.credentialLimiter!.fail(`${a.kind}:${id}`)) o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications: credential locked out');
   return unauthenticated(plan, o, a);

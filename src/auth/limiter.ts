@@ -1,4 +1,5 @@
-// Brute-force protection: failed authentication attempts counted per client address (or per
+// Brute-force protection: failed authentication attempts counted per client address (an IPv6 client
+// by its /64 network: the caller passes clientKey(), observe/anomaly/subnet.ts) (or per
 // credential id) in fixed windows; past the limit the address (credential) is locked out for a while (every credential refused, so the
 // lockout is no oracle). In-process and bounded: the oldest entries go when the table is full.
 // Across worker processes each counts on its own (the Redis-backed counters of the limit phase

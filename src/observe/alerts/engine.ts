@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { toMs } from '../../config/units.ts';
+import { clientKey } from '../anomaly/subnet.ts';
 import type { AlertsConfig, RuleConfig, Signal } from './schema.ts';
 import type { WebhookSender, WebhookTarget } from './webhook.ts';
 import { KeyedWindows } from './window.ts';
@@ -58,7 +59,7 @@ export class AlertEngine {
       if (r.signal !== e.signal) continue;
       if (rule.reasons && (e.reason === null || !rule.reasons.has(e.reason))) continue;
       if (rule.policies && (e.policy === null || !rule.policies.has(e.policy))) continue;
-      const key = r.by === 'ip' ? e.ip : r.by === 'consumer' ? e.consumer : '*';
+      const key = r.by === 'ip' ? clientKey(e.ip) /* an IPv6 client by its /64 */ : r.by === 'consumer' ? e.consumer : '*';
       if (key === null) continue;
       const count = rule.windows.hit(key, e.time);
       if (count < r.threshold || !rule.windows.claim(key, e.time, rule.cooldownMs)) continue;

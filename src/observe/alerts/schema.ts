@@ -84,7 +84,7 @@ export const alertsSchema = closed('Alerts: rules over denials, errors and anoma
       signal: { type: 'string', enum: ['denied', 'error', 'anomaly'], default: 'denied', description: 'denied: refused requests; error: gateway failures (5xx); anomaly: an anomaly detector fired.' },
       reasons: { type: 'array', items: { type: 'string' }, description: 'Only these reason codes (PCL_ERR_... or PCL_ANOMALY_...).' },
       policies: { type: 'array', items: { type: 'string' }, description: 'Only refusals by these policies ("route" for 404/405).' },
-      by: { type: 'string', enum: ['ip', 'consumer', 'all'], default: 'ip', description: 'Count per client IP, per consumer, or all together.' },
+      by: { type: 'string', enum: ['ip', 'consumer', 'all'], default: 'ip', description: 'Count per client IP (an IPv6 client per /64 network), per consumer, or all together.' },
       threshold: { type: 'integer', minimum: 1, description: 'Matching requests in one window that raise the alert.' },
       window: dur('Window length.', '1m'),
       cooldown: dur('Quiet time per key after an alert.', '10m'),

@@ -1,9 +1,11 @@
 // What a block key names, as the admin API shows and accepts it: "ip:<address>", "net:<cidr>",
 // "consumer:<id>". A network is put in canonical form ("net:203.0.113.7/24" is 203.0.113.0/24, the
-// key the detectors write), so a lift or a manual block finds the same entry the check looks up.
+// key the detectors write), and so is an address ("ip:2001:DB8:0::1" is 2001:db8::1, "ip:::ffff:
+// 203.0.113.7" is 203.0.113.7: the spelling client addresses have), so a lift or a manual block finds
+// the same entry the check looks up.
 import { isIP } from 'node:net';
 import { unmapIpv4 } from '../../policies/ip-filter/cidr.ts';
-import { subnetOf } from './subnet.ts';
+import { canonicalIp, subnetOf } from './subnet.ts';
 
 export type BlockKind = 'ip' | 'network' | 'consumer';
 
@@ -21,7 +23,11 @@ export function parseBlockKey(text: string): BlockKey | undefined {
   const colon = text.indexOf(':');
   const prefix = text.slice(0, colon);
   const value = text.slice(colon + 1);
-  if (prefix === 'ip') return isIP(value) ? { key: text, kind: 'ip', value } : undefined;
+  if (prefix === 'ip') {
+    if (isIP(value) === 0) return undefined;
+    const address = canonicalIp(value);
+    return { key: `ip:${address}`, kind: 'ip', value: address };
+  }
   if (prefix === 'consumer') return CONSUMER.test(value) ? { key: text, kind: 'consumer', value } : undefined;
   if (prefix !== 'net') return undefined;
   const m = /^([^/]+)\/(\d{1,3})$/.exec(value);

@@ -1,6 +1,7 @@
 // What a detector sees of a finished request, what it reports when it fires, and the shape every
 // detector has. An observation is plain data: in a cluster, workers send them to the primary, which
 // runs the detectors once for all of them (cluster-detection.ts).
+import { clientBlockKey, clientKey } from './subnet.ts';
 
 export type AnomalyReason =
   | 'PCL_ANOMALY_ID_ENUMERATION'
@@ -44,8 +45,11 @@ export interface Detector {
   observe(o: Observation): Finding | undefined;
 }
 
-/** The caller a per-caller detector counts: the consumer (client IP when anonymous), or the client IP. */
+/**
+ * The caller a per-caller detector counts: the consumer (client IP when anonymous), or the client IP.
+ * An IPv6 client is its /64 network, and blocking it blocks that network (subnet.ts).
+ */
 export function callerOf(o: Observation, by: 'ip' | 'consumer'): { caller: string; blockKey: string } {
   const id = by === 'consumer' ? (o.consumer ?? o.subject) : null;
-  return id === null ? { caller: o.ip, blockKey: `ip:${o.ip}` } : { caller: id, blockKey: `consumer:${id}` };
+  return id === null ? { caller: clientKey(o.ip), blockKey: clientBlockKey(o.ip) } : { caller: id, blockKey: `consumer:${id}` };
 }

@@ -1,9 +1,10 @@
-// Scanning: per client IP, 404/405 refusals (paths no operation describes) in a window. Fires at
-// most once per IP and window; at most 10,000 IPs tracked (KeyedWindows).
+// Scanning: per client IP (an IPv6 client by its /64), 404/405 refusals (paths no operation
+// describes) in a window. Fires at most once per client and window; at most 10,000 tracked (KeyedWindows).
 import { toMs } from '../../config/units.ts';
 import type { AnomaliesConfig } from '../alerts/schema.ts';
 import { KeyedWindows } from '../alerts/window.ts';
 import type { Detector, Finding, Observation } from './finding.ts';
+import { clientBlockKey, clientKey } from './subnet.ts';
 
 export class Scanning implements Detector {
   readonly #threshold: number;
@@ -23,9 +24,9 @@ export class Scanning implements Detector {
   observe(o: Observation): Finding | undefined {
     if (!this.wants(o)) return undefined;
     const now = o.time;
-    const ip = o.ip;
-    const count = this.#windows.hit(ip, now);
-    if (count < this.#threshold || !this.#windows.claim(ip, now, this.#windowMs)) return undefined;
-    return { reason: 'PCL_ANOMALY_SCANNING', blockKey: `ip:${ip}`, details: { detector: 'scanning', caller: ip, ip, notFound: count, windowSeconds: this.#windowMs / 1000 } };
+    const caller = clientKey(o.ip);
+    const count = this.#windows.hit(caller, now);
+    if (count < this.#threshold || !this.#windows.claim(caller, now, this.#windowMs)) return undefined;
+    return { reason: 'PCL_ANOMALY_SCANNING', blockKey: clientBlockKey(o.ip), details: { detector: 'scanning', caller, ip: o.ip, notFound: count, windowSeconds: this.#windowMs / 1000 } };
   }
 }

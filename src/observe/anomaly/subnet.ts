@@ -1,6 +1,7 @@
 // The network a client address belongs to, as a CIDR string ("203.0.113.0/24", "2001:db8:1:2::/64"),
 // so that one attacker rotating addresses within a subnet counts as one. IPv4-mapped IPv6 addresses
 // count as the IPv4 address they carry. Anything that is not an IP address is returned unchanged.
+// Also the keys every per-client protection counts and blocks by (clientKey, clientBlockKey).
 import { isIP } from 'node:net';
 import { unmapIpv4 } from '../../policies/ip-filter/cidr.ts';
 
@@ -10,6 +11,46 @@ export function subnetOf(address: string, ipv4Prefix: number, ipv6Prefix: number
   if (family === 4) return `${maskIpv4(plain, ipv4Prefix)}/${ipv4Prefix}`;
   if (family === 6) return `${maskIpv6(plain, ipv6Prefix)}/${ipv6Prefix}`;
   return address;
+}
+
+/**
+ * The network an IPv6 client is counted and blocked as. A /64 is the smallest network an end site
+ * gets (one LAN; SLAAC and privacy addresses rotate freely inside it), so every address in it is the
+ * same client: keying the exact address would give one customer 2^64 fresh identities.
+ */
+export const CLIENT_IPV6_PREFIX = 64;
+
+/**
+ * An IP address in one spelling, so that a block or a counter finds it however it was written:
+ * IPv4-mapped IPv6 as the IPv4 address, other IPv6 lower-case and compressed (RFC 5952), a zone id
+ * kept as it is. Anything that is not an IP address is returned unchanged.
+ */
+export function canonicalIp(address: string): string {
+  if (!address.includes(':')) return address; // IPv4 (isIP takes only the dotted-decimal form) or no address
+  if (isIP(address) !== 6) return address;
+  const zone = address.indexOf('%');
+  const groups = expandIpv6(zone < 0 ? address : address.slice(0, zone));
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `${groups[6]! >>> 8}.${groups[6]! & 255}.${groups[7]! >>> 8}.${groups[7]! & 255}`;
+  }
+  return compressIpv6(groups) + (zone < 0 ? '' : address.slice(zone));
+}
+
+/**
+ * What per-client protections (lockouts, rate limits, anomaly detection) count a client address as:
+ * an IPv4 address as itself, an IPv6 one as its /64 network ("2001:db8:1:2::/64").
+ */
+export function clientKey(address: string): string {
+  if (!address.includes(':')) return address;
+  const plain = canonicalIp(address);
+  return isIP(plain) === 6 ? subnetOf(plain, 32, CLIENT_IPV6_PREFIX) : plain;
+}
+
+/** The block key for an anonymous client: "ip:<IPv4 address>", or "net:<its /64>" for IPv6 (block-key.ts). */
+export function clientBlockKey(address: string): string {
+  if (!address.includes(':')) return `ip:${address}`;
+  const plain = canonicalIp(address);
+  return isIP(plain) === 6 ? `net:${subnetOf(plain, 32, CLIENT_IPV6_PREFIX)}` : `ip:${plain}`;
 }
 
 function maskIpv4(address: string, prefix: number): string {

@@ -20,6 +20,22 @@ test('parts are combined in order; anonymous consumers are their address', () =>
   assert.equal(key(ctx({}, { consumerId: 'alice' }), ''), 'c:alice\u001flogin\u001f');
 });
 
+test('an IPv6 client is keyed by its /64 network (ip, and anonymous consumer and credential); IPv4 exactly', () => {
+  const at = (ip: string, identity?: Partial<Identity>) => {
+    const c = ctx({}, identity);
+    c.clientIp = ip;
+    return c;
+  };
+  const ip = compileKey(['ip', 'operation']);
+  assert.equal(ip(at('2001:db8:1:2::1'), ''), '2001:db8:1:2::/64\u001flogin');
+  assert.equal(ip(at('2001:db8:1:2:ffff:0:0:7'), ''), '2001:db8:1:2::/64\u001flogin');
+  assert.equal(ip(at('2001:db8:1:3::1'), ''), '2001:db8:1:3::/64\u001flogin');
+  assert.equal(ip(at('203.0.113.9'), ''), '203.0.113.9\u001flogin');
+  assert.equal(compileKey(['consumer'])(at('2001:db8:1:2::1'), ''), 'ip:2001:db8:1:2::/64');
+  assert.equal(compileKey(['credential'])(at('2001:db8:1:2::1'), ''), 'ip:2001:db8:1:2::/64');
+  assert.equal(compileKey(['consumer'])(at('2001:db8:1:2::1', { consumerId: 'alice' }), ''), 'c:alice');
+});
+
 test('credential: the API key id, else the method and subject', () => {
   const key = compileKey(['credential']);
   assert.equal(key(ctx({}, { consumerId: 'a', claims: { keyId: 'pcl_live_AbCd' } }), ''), 'k:pcl_live_AbCd');

@@ -4,6 +4,7 @@
 import { hash } from 'node:crypto';
 import type { RequestContext } from '../../core/context.ts';
 import { claimAt } from '../../auth/identity.ts';
+import { clientKey } from '../../observe/anomaly/subnet.ts';
 
 export type KeyFn = (ctx: RequestContext, tier: string) => string;
 
@@ -25,18 +26,19 @@ export function compileKey(parts: readonly string[]): KeyFn {
 
 function partFn(part: string): KeyFn {
   switch (part) {
-    // Anonymous callers (public operations) are counted by address, never all together.
+    // Anonymous callers (public operations) are counted by address, never all together. An IPv6
+    // client counts as its /64 network: one customer may use any of its 2^64 addresses.
     case 'consumer':
-      return (ctx) => (ctx.identity?.consumerId === undefined ? `ip:${ctx.clientIp}` : `c:${bounded(ctx.identity.consumerId)}`);
+      return (ctx) => (ctx.identity?.consumerId === undefined ? `ip:${clientKey(ctx.clientIp)}` : `c:${bounded(ctx.identity.consumerId)}`);
     case 'credential':
       return (ctx) => {
         const id = ctx.identity;
-        if (id === undefined) return `ip:${ctx.clientIp}`;
+        if (id === undefined) return `ip:${clientKey(ctx.clientIp)}`;
         const keyId = id.claims.keyId;
         return bounded(typeof keyId === 'string' ? `k:${keyId}` : `s:${id.method}:${id.subject ?? id.consumerId ?? ''}`);
       };
     case 'ip':
-      return (ctx) => ctx.clientIp;
+      return (ctx) => clientKey(ctx.clientIp);
     case 'operation':
       return (ctx) => ctx.operationId ?? '';
     case 'api':
