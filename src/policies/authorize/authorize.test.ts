@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import { apisYaml, startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 
 const spec = `openapi: 3.1.0
@@ -130,11 +130,7 @@ paths:
       responses: { '200': { description: ok } }
 `;
 const issuer = `[{ issuer: https://idp.test, secret: ${SECRET}, audiences: [orders] }]`;
-const mixedConfig = (upstream: string, defaultPolicy: string, auth = 'schemes') => `listeners: [{ port: 0, host: 127.0.0.1 }]
-admin: { enabled: false }
-upstreams: { backend: { url: ${upstream} } }
-apis:
-  - name: api
+const mixedConfig = (upstream: string, defaultPolicy: string, auth = 'schemes') => apisYaml(upstream, `  - name: api
     spec: ./spec.yaml
     upstream: backend
     policies:
@@ -151,7 +147,7 @@ ${
 }
       authorize:
         defaultPolicy: ${defaultPolicy}
-`;
+`);
 const token = (scope: string) =>
   new SignJWT({ scope }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.test').setAudience('orders').setSubject('u1').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
 

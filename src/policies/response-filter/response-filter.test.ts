@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import { apisYaml, startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { filterValue } from './filter.ts';
 
@@ -64,6 +64,27 @@ const bodies: Record<string, { type: string; body: string | Buffer; headers?: Re
   '/user?gzip': { type: 'application/json', body: gzipSync('{"id":1,"secretHash":"h"}'), headers: { 'content-encoding': 'gzip' } },
 };
 
+/** The upstream's /user?<q> answer is refused (502) and nothing of it reaches the client. */
+async function withheld(gw: TestGateway, q: string): Promise<void> {
+  const res = await fetch(`${gw.url}/user?${q}`);
+  assert.equal(res.status, 502, q);
+  const text = await res.text();
+  assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE', q);
+  assert.ok(!text.includes('secretHash'), q);
+}
+
+const gatewayYaml = (upstream: string, filter: string) =>
+  apisYaml(
+    upstream,
+    `  - name: api
+    spec: ./spec.yaml
+    upstream: backend
+    policies:
+      validate: { unknownQueryParams: allow }
+      response-filter: ${filter}
+`,
+  );
+
 describe('response-filter policy', () => {
   let upstream: TestUpstream;
   let gw: TestGateway;
@@ -74,20 +95,7 @@ describe('response-filter policy', () => {
       res.writeHead(r.status ?? 200, { ...(r.type ? { 'content-type': r.type } : {}), ...r.headers });
       res.end(r.body);
     });
-    gw = await startTestGateway(
-      `listeners: [{ port: 0, host: 127.0.0.1 }]
-admin: { enabled: false }
-upstreams: { backend: { url: ${upstream.url} } }
-apis:
-  - name: api
-    spec: ./spec.yaml
-    upstream: backend
-    policies:
-      validate: { unknownQueryParams: allow }
-      response-filter: { maxBodySize: 4kb, sensitive: [token] }
-`,
-      { 'spec.yaml': spec },
-    );
+    gw = await startTestGateway(gatewayYaml(upstream.url, '{ maxBodySize: 4kb, sensitive: [token] }'), { 'spec.yaml': spec });
   });
   after(async () => {
     await gw.close();
@@ -113,13 +121,7 @@ apis:
       assert.equal(res.status, 200, q);
       assert.deepEqual(await res.json(), { id: 1 }, q);
     }
-    for (const q of ['text', 'jsonp']) {
-      const res = await fetch(`${gw.url}/user?${q}`);
-      assert.equal(res.status, 502, q);
-      const text = await res.text();
-      assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE', q);
-      assert.ok(!text.includes('secretHash'), q);
-    }
+    for (const q of ['text', 'jsonp']) await withheld(gw, q);
   });
 
   test('a success status the document does not list is filtered with its declared success response', async () => {
@@ -129,13 +131,7 @@ apis:
   });
 
   test('fails closed on what it cannot check: invalid JSON, over the size limit, encoded bodies', async () => {
-    for (const q of ['broken', 'big', 'gzip']) {
-      const res = await fetch(`${gw.url}/user?${q}`);
-      assert.equal(res.status, 502, q);
-      const text = await res.text();
-      assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE', q);
-      assert.ok(!text.includes('secretHash'), q);
-    }
+    for (const q of ['broken', 'big', 'gzip']) await withheld(gw, q);
   });
 
   test('HEAD is answered without a body', async () => {
@@ -167,20 +163,7 @@ test('otherTypes: pass lets an undeclared type that is not JSON through unchecke
     res.writeHead(200, { 'content-type': r.type });
     res.end(r.body);
   });
-  const gw = await startTestGateway(
-    `listeners: [{ port: 0, host: 127.0.0.1 }]
-admin: { enabled: false }
-upstreams: { backend: { url: ${upstream.url} } }
-apis:
-  - name: api
-    spec: ./spec.yaml
-    upstream: backend
-    policies:
-      validate: { unknownQueryParams: allow }
-      response-filter: { otherTypes: pass }
-`,
-    { 'spec.yaml': spec },
-  );
+  const gw = await startTestGateway(gatewayYaml(upstream.url, '{ otherTypes: pass }'), { 'spec.yaml': spec });
   try {
     assert.equal(await (await fetch(`${gw.url}/user?text`)).text(), 'secretHash: not json');
     assert.deepEqual(await (await fetch(`${gw.url}/user?text-json`)).json(), { id: 1 });
