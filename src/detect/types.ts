@@ -4,6 +4,8 @@ export type InputLocation =
   | 'path'
   | 'query'
   | 'header'
+  /** A header not inspected for every class (see `LOCATION_CLASSES`). */
+  | 'header-other'
   | 'cookie'
   | 'body'
   | 'json-key'
@@ -38,6 +40,17 @@ export const ATTACK_CLASSES = [
 ] as const;
 
 export type AttackClass = (typeof ATTACK_CLASSES)[number];
+
+/** Locations inspected for some classes only. `header-other` holds headers with a grammar of their
+ *  own (caching, tracing, content negotiation, credentials...), where most classes would be false
+ *  positives but a Log4j lookup, a line break or a path climb is an attack whatever the header.
+ *  Credentials (Authorization tokens) are random text: lookups and line breaks only. */
+export function locationClasses(location: InputLocation, name: string): ReadonlySet<AttackClass> | undefined {
+  if (location !== 'header-other') return undefined;
+  return name === 'authorization' || name === 'proxy-authorization' ? CREDENTIAL_CLASSES : OTHER_HEADER_CLASSES;
+}
+const OTHER_HEADER_CLASSES: ReadonlySet<AttackClass> = new Set<AttackClass>(['jndi', 'crlf', 'traversal']);
+const CREDENTIAL_CLASSES: ReadonlySet<AttackClass> = new Set<AttackClass>(['jndi', 'crlf']);
 
 export type Paranoia = 1 | 2 | 3 | 4;
 

@@ -33,7 +33,7 @@ export const crlf: Detector = {
       // ...nor can a value that opens with the line break and the command.
       if (mail && (t.length <= 256 || mail.index <= 2 || pl >= 3)) hits.push({ rule: 'crlf-mail-command', score: 5, paranoia: 2, evidence: excerpt(t, mail.index, mail.index + 60) });
       // A line break in a path, query name or header value has no business there.
-      else if (pl >= 2 && (v.location === 'path' || v.location === 'header' || (v.isName && v.location !== 'json-key'))) {
+      else if (pl >= 2 && (v.location === 'path' || v.location === 'header' || v.location === 'header-other' || (v.isName && v.location !== 'json-key'))) {
         hits.push({ rule: 'crlf-line-break', score: 5, paranoia: 2, evidence: excerpt(t, 0, 60) });
       }
     }

@@ -9,9 +9,10 @@ import { looksLikeForm, parsePairs } from './query.ts';
 import { xmlInputs } from './xml.ts';
 
 export interface ExtractOptions {
-  /** Header names to inspect (lower case), or 'all' minus `ignoreHeaders`. */
+  /** Header names inspected for every attack class (lower case), or 'all' minus `ignoreHeaders`. */
   headers: 'all' | readonly string[];
-  /** Headers never inspected when `headers` is 'all' (credentials, framing, content negotiation). */
+  /** Headers inspected only for the classes that threaten any header (`header-other`: jndi, crlf,
+   *  traversal) when `headers` is 'all': framing, caching, tracing, content negotiation. */
   ignoreHeaders: readonly string[];
   /** Bodies longer than this are inspected up to this many characters. */
   maxBodyLength: number;
@@ -22,8 +23,7 @@ export interface ExtractOptions {
 
 export const DEFAULT_IGNORED_HEADERS: readonly string[] = [
   'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'proxy-connection', 'te',
-  'upgrade', 'accept', 'accept-encoding', 'accept-language', 'accept-charset', 'authorization',
-  'proxy-authorization', 'cookie', 'cache-control', 'pragma', 'if-none-match', 'if-match',
+  'upgrade', 'accept', 'accept-encoding', 'accept-language', 'accept-charset', 'cookie', 'cache-control', 'pragma', 'if-none-match', 'if-match',
   'if-modified-since', 'if-unmodified-since', 'etag', 'traceparent', 'tracestate', 'x-request-id',
   'x-correlation-id', 'x-amzn-trace-id', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest',
   'sec-fetch-user', 'sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform', 'dnt', 'priority',
@@ -50,7 +50,12 @@ export function bodyInputs(body: string, contentType: string, out: Input[], o: E
   }
   if (ct.startsWith('multipart/')) {
     const b = boundaryOf(contentType);
-    if (b) return multipartInputs(body, b, out, o.maxParams);
+    const before = out.length;
+    if (b) multipartInputs(body, b, out, o.maxParams);
+    if (out.length > before) return;
+    // No part found (another format under a multipart label): the body is read as of unknown type,
+    // so a JSON document is still inspected field by field and anything else as raw text.
+    if (/^[[{]/.test(trimmed) && jsonInputs(body, out, { maxDepth: o.maxJsonDepth, maxItems: o.maxJsonItems })) return;
   }
   if (ct.includes('xml') || (!ct.includes('x-www-form-urlencoded') && trimmed.startsWith('<'))) {
     return xmlInputs(body, out, o.maxParams * 4);
@@ -85,6 +90,22 @@ function refererParams(url: string, out: Input[], maxParams: number): void {
   for (const p of pairs) if (p.value !== '') out.push({ location: 'header', name: 'referer', value: p.value });
 }
 
+/** Authorization and Proxy-Authorization. A Basic user name is a name the application looks up
+ *  (SQL, LDAP, a log line): inspected for every class, like a query value; it is never copied
+ *  anywhere but the detectors. Tokens and other credentials are random text: only a Log4j lookup or
+ *  a line break is inspected there (`header-other`, kept to those two classes for this name). */
+function credentialInputs(name: string, value: string, out: Input[]): void {
+  const m = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(value);
+  if (m) {
+    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const user = colon < 0 ? decoded : decoded.slice(0, colon);
+    if (user !== '') out.push({ location: 'header', name, value: user });
+    return;
+  }
+  out.push({ location: 'header-other', name, value });
+}
+
 export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAULT_EXTRACT): Input[] {
   const out: Input[] = [];
   pathInputs(req.path, out, 64);
@@ -96,9 +117,14 @@ export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAUL
     const value = headerValue(rawValue);
     if (value === undefined) continue;
     if (name === 'cookie') cookieInputs(value, out, options.maxParams);
+    else if (name === 'authorization' || name === 'proxy-authorization') credentialInputs(name, value, out);
     else if (wanted ? wanted.has(name) : !ignored.has(name)) {
       out.push({ location: 'header', name, value });
       if (name === 'referer') refererParams(value, out, options.maxParams);
+    } else if (value !== '') {
+      // Every other header reaches the upstream and its logs too: inspected for the few classes
+      // that are an attack in any header whatever its grammar.
+      out.push({ location: 'header-other', name, value });
     }
     if (name === 'content-type' && contentType === undefined) contentType = value;
   }

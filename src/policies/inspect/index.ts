@@ -6,6 +6,7 @@ import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { compileDetector, type AttackClass, type CompiledDetector, type EngineVerdict, type InputLocation } from '../../detect/index.ts';
+import { decodedBody } from './decode.ts';
 import { inspectSchema, type InspectConfig } from './schema.ts';
 
 export const inspect: PolicyFactory<InspectConfig> = {
@@ -32,7 +33,8 @@ export const inspect: PolicyFactory<InspectConfig> = {
         const req = ctx.req;
         const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
         if (!config.body || !hasBody) return decide(ctx, check(detector, ctx, undefined));
-        return readBody(ctx).then((body) => decide(ctx, check(detector, ctx, body)));
+        // A compressed body is inspected decoded (the upstream's parser inflates it) and forwarded as is.
+        return readBody(ctx).then((body) => decide(ctx, check(detector, ctx, decodedBody(body, req.headers['content-encoding'], ctx.bodyLimit))));
       },
     };
   },

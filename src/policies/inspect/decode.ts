@@ -1,0 +1,45 @@
+// The bytes an upstream reads out of a body with a Content-Encoding: Express's body parsers and most
+// frameworks inflate gzip and deflate (some brotli) before parsing, so inspecting the compressed
+// bytes would let any attack through. The original body is forwarded unchanged; only its decoded
+// form is inspected. Anything that cannot be decoded the way an upstream would is refused.
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';
+import { GatewayError } from '../../core/errors.ts';
+
+/** The body as the upstream will parse it; `limit` bounds the decoded size (413 beyond). */
+export function decodedBody(body: Buffer, contentEncoding: string | string[] | undefined, limit: number): Buffer {
+  if (contentEncoding === undefined || body.length === 0) return body;
+  const coding = (Array.isArray(contentEncoding) ? contentEncoding.join(',') : contentEncoding).trim().toLowerCase();
+  if (coding === '' || coding === 'identity') return body;
+  // Synchronous: the input is within the body limit and the output is capped at it too, so a
+  // decompression bomb stops after `limit` bytes instead of filling the memory.
+  const options: ZlibOptions = { maxOutputLength: Math.max(limit, 1) };
+  try {
+    switch (coding) {
+      case 'gzip':
+      case 'x-gzip':
+        return gunzipSync(body, options);
+      case 'deflate':
+        // HTTP's deflate is the zlib format; some clients send a raw deflate stream, which
+        // browsers and curl accept too.
+        try {
+          return inflateSync(body, options);
+        } catch (e) {
+          if (tooLarge(e)) throw e;
+          return inflateRawSync(body, options);
+        }
+      case 'br':
+        return brotliDecompressSync(body, { maxOutputLength: options.maxOutputLength! });
+      default:
+        // Stacked codings (`gzip, gzip`), `compress`, `zstd`...: not inspected, so not forwarded.
+        throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', 'The Content-Encoding must be gzip, deflate, br or identity, one coding only.');
+    }
+  } catch (e) {
+    if (e instanceof GatewayError) throw e;
+    if (tooLarge(e)) throw new GatewayError('PCL_ERR_BODY_TOO_LARGE', `The decoded body may be at most ${limit} bytes.`);
+    throw new GatewayError('PCL_ERR_BAD_REQUEST', `The body is not valid ${coding} data.`);
+  }
+}
+
+function tooLarge(e: unknown): boolean {
+  return (e as { code?: string } | null)?.code === 'ERR_BUFFER_TOO_LARGE';
+}
