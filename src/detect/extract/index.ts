@@ -94,10 +94,16 @@ function refererParams(url: string, out: Input[], maxParams: number): void {
  *  (SQL, LDAP, a log line): inspected for every class, like a query value; it is never copied
  *  anywhere but the detectors. Tokens and other credentials are random text: only a Log4j lookup or
  *  a line break is inspected there (`header-other`, kept to those two classes for this name). */
+const BASE64 = /^[A-Za-z0-9+/=_-]+$/;
+
 function credentialInputs(name: string, value: string, out: Input[]): void {
-  const m = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(value);
-  if (m) {
-    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  // "Basic <base64>", parsed without a regular expression (the engine's patterns are audited for
+  // backtracking; this one needs none).
+  const trimmed = value.trim();
+  const space = trimmed.search(/\s/);
+  const credentials = space === 5 && trimmed.slice(0, 5).toLowerCase() === 'basic' ? trimmed.slice(6).trim() : '';
+  if (credentials !== '' && BASE64.test(credentials)) {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const user = colon < 0 ? decoded : decoded.slice(0, colon);
     if (user !== '') out.push({ location: 'header', name, value: user });
