@@ -35,6 +35,7 @@ export const ERRORS = {
   PCL_ERR_JSON_TOO_COMPLEX: { status: 400, title: 'JSON body over a structural limit' },
   PCL_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   PCL_ERR_ATTACK_DETECTED: { status: 403, title: 'Request blocked by attack detection' },
+  PCL_ERR_UNINSPECTABLE: { status: 413, title: 'Request too large or complex to inspect' },
   // anomaly detectors in enforce mode (checked before routing, and again once the consumer is known)
   PCL_ERR_CALLER_BLOCKED: { status: 429, title: 'Caller temporarily blocked by anomaly detection' },
   // proxy

@@ -6,7 +6,7 @@ import { excerpt } from './evidence.ts';
 import { XML_DOCUMENT } from './extract/xml.ts';
 import { decodeBase64Text, normalize } from './normalize/index.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { AttackClass, Input, InputLocation, Match, Verdict } from './types.ts';
+import { type AttackClass, type Input, type InputLocation, type Match, TRUNCATED, type Verdict } from './types.ts';
 
 // Locations whose names are attacker-chosen and inspected like values.
 const NAMED_LOCATIONS = new Set<InputLocation>(['query', 'form', 'cookie', 'multipart']);
@@ -26,7 +26,9 @@ const MAX_REMEMBERED_KEY = 64;
 const MAX_REMEMBERED_KEYS = 4096;
 
 export interface EngineVerdict extends Verdict {
-  /** Some value was longer than `maxValueLength` and only its beginning was inspected. */
+  /** Part of the request was not inspected: a value longer than `maxValueLength` (only its beginning
+   *  was), or an extractor limit (parameters, JSON items or depth, XML nodes, multipart parts...).
+   *  `blocked` then follows `onTruncated`. */
   truncated: boolean;
   /** An internal error happened; `blocked` then follows `onError`. */
   error: boolean;
@@ -51,6 +53,10 @@ export class Engine {
     let cleanLeaves: Set<string> | undefined;
     for (const input of inputs) {
       try {
+        if (input.name === TRUNCATED && input.location === 'body') {
+          truncated = true;
+          continue;
+        }
         let value = typeof input.value === 'string' ? input.value : String(input.value);
         if (value.length > this.#o.maxValueLength) {
           value = value.slice(0, this.#o.maxValueLength);
@@ -75,6 +81,7 @@ export class Engine {
         } else this.#scan(value, input.location, name, input.location === 'json-key', allowed, best);
         if (NAMED_LOCATIONS.has(input.location) && name !== '' && !seenNames.has(`${input.location}\0${name}`)) {
           seenNames.add(`${input.location}\0${name}`);
+          if (name.length > this.#o.maxValueLength) truncated = true;
           this.#scan(name.slice(0, this.#o.maxValueLength), input.location, name, true, allowed, best);
         }
       } catch {
@@ -86,7 +93,7 @@ export class Engine {
     for (const m of matches) perClass.set(m.class, Math.max(perClass.get(m.class) ?? 0, m.score));
     let score = 0;
     for (const s of perClass.values()) score += s;
-    const blocked = score >= this.#o.threshold || (error && this.#o.onError === 'block');
+    const blocked = score >= this.#o.threshold || (error && this.#o.onError === 'block') || (truncated && this.#o.onTruncated === 'block');
     return { blocked, score, matches, truncated, error };
   }
 

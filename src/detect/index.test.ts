@@ -53,10 +53,101 @@ test('never throws, whatever the input', () => {
   assert.doesNotThrow(() => d.inspectRequest({ method: 'POST', path: '/', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x\r\n\r\n' }));
 });
 
-test('long values are inspected up to the limit and the verdict says so', () => {
+test('long values are inspected up to the limit; the verdict says so and blocks unless onTruncated is allow', () => {
   const v = compileDetector({ maxValueLength: 100 }).inspect(q(`${'a'.repeat(200)}<script>`));
   assert.equal(v.truncated, true);
-  assert.equal(v.blocked, false);
+  assert.equal(v.blocked, true);
+  assert.equal(v.score, 0);
+  const allowed = compileDetector({ maxValueLength: 100, onTruncated: 'allow' }).inspect(q(`${'a'.repeat(200)}<script>`));
+  assert.equal(allowed.truncated, true);
+  assert.equal(allowed.blocked, false);
+  assert.throws(() => compileDetector({ onTruncated: 'pass' as never }), /onTruncated/);
+});
+
+test('every extractor limit marks the verdict truncated; requests under the limits are not', () => {
+  const d = compileDetector();
+  const attack = "1' OR 1=1-- <script>alert(1)</script>";
+  const req = (contentType: string, body: string) => d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType, body });
+  const long = 'A'.repeat(131073) + attack;
+  for (const [ct, body] of [
+    ['application/json', JSON.stringify({ q: long })],
+    ['application/x-www-form-urlencoded', `q=${long}`],
+    ['text/plain', long],
+    ['multipart/form-data; boundary=B', `--B\r\nContent-Disposition: form-data; name="q"\r\n\r\n${long}\r\n--B--\r\n`],
+  ] as const) assert.equal(req(ct, body).truncated, true, ct);
+  const pairs = (n: number) => Array.from({ length: n }, (_, i) => `p${i}=v`).join('&');
+  const parts = (n: number) => Array.from({ length: n }, (_, i) => `--B\r\nContent-Disposition: form-data; name="p${i}"\r\n\r\nv\r\n`).join('') + '--B--\r\n';
+  const xml = (n: number) => `<r>${'<a>v</a>'.repeat(n)}</r>`;
+  const over: [string, string][] = [
+    ['application/x-www-form-urlencoded', `${pairs(1000)}&q=${encodeURIComponent(attack)}`],
+    ['application/json', JSON.stringify({ a: Array(10000).fill(1), q: attack })],
+    ['application/json', JSON.stringify([...Array(10000).fill('x'), attack])],
+    ['application/xml', `<r>${'<a>v</a>'.repeat(2000)}<q>${attack}</q></r>`],
+    ['multipart/form-data; boundary=B', parts(1000) .replace('--B--\r\n', `--B\r\nContent-Disposition: form-data; name="q"\r\n\r\n${attack}\r\n--B--\r\n`)],
+  ];
+  for (const [ct, body] of over) {
+    const v = req(ct, body);
+    assert.ok(v.truncated && v.blocked, `${ct} over the limit`);
+  }
+  assert.equal(d.inspectRequest({ method: 'GET', path: '/', rawQuery: `${pairs(1000)}&q=1`, headers: {} }).truncated, true);
+  const under: [string, string][] = [
+    ['application/x-www-form-urlencoded', pairs(1000)],
+    ['application/x-www-form-urlencoded', `${pairs(1000)}&&`],
+    ['application/json', JSON.stringify({ a: Array(9990).fill(1) })],
+    ['application/json', JSON.stringify({ note: 'n'.repeat(131072) })],
+    ['application/xml', xml(1300)],
+    ['multipart/form-data; boundary=B', parts(1000)],
+  ];
+  for (const [ct, body] of under) {
+    const v = req(ct, body);
+    assert.ok(!v.truncated && !v.blocked, `${ct} under the limit`);
+  }
+  // Deeper than maxJsonDepth: the rest is inspected as text, whole (it used to be cut at 64 KiB).
+  let deep: unknown = { q: 'x'.repeat(70000) + attack };
+  for (let i = 0; i < 40; i++) deep = { a: deep };
+  assert.equal(req('application/json', JSON.stringify(deep)).score >= 5, true);
+});
+
+test('multipart: delimiters only at the start of a line; structured file parts are read; long fields whole', () => {
+  const d = compileDetector();
+  const mp = (body: string) => d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType: 'multipart/form-data; boundary=XyZ', body });
+  const attack = "1' OR 1=1-- <script>alert(1)</script>";
+  // A fake part inside a field value: real parsers see one field holding all of it.
+  const fake = `--XyZ\r\nContent-Disposition: form-data; name="q"\r\n\r\nhi --XyZ\r\nContent-Disposition: form-data; name="f"; filename="x.png"\r\nContent-Type: image/png\r\n\r\n${attack}\r\n--XyZ--\r\n`;
+  const v = mp(fake);
+  assert.ok(v.blocked && v.matches.some((m) => m.location === 'multipart' && m.name === 'q'), JSON.stringify(v));
+  // A line that starts like the delimiter but goes on is read differently by different parsers.
+  const odd = `--XyZ\r\nContent-Disposition: form-data; name="q"\r\n\r\nhi\r\n--XyZabc\r\nContent-Disposition: form-data; name="f"; filename="x.png"\r\nContent-Type: image/png\r\n\r\nPNG\r\n--XyZ--\r\n`;
+  assert.equal(mp(odd).truncated, true);
+  // Delimiters with LF only, transport padding, a preamble: still parts.
+  const lf = `preamble\n--XyZ \nContent-Disposition: form-data; name="a"\n\nplain\n--XyZ\nContent-Disposition: form-data; name="q"\n\n${attack}\n--XyZ--\n`;
+  assert.ok(mp(lf).matches.some((m) => m.name === 'q'));
+  const inputs = extractInputs({ method: 'POST', path: '/', headers: {}, contentType: 'multipart/form-data; boundary=XyZ', body: lf });
+  assert.ok(inputs.some((i) => i.name === 'a' && i.value === 'plain'));
+  // JSON, XML and form files are deserialized by frameworks: read them.
+  const file = (type: string, name: string, content: string) =>
+    mp(`--XyZ\r\nContent-Disposition: form-data; name="d"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n${content}\r\n--XyZ--\r\n`);
+  assert.ok(file('application/json', 'd.json', '{"q":"1\' OR 1=1--"}').blocked);
+  assert.ok(file('application/xml', 'd.xml', '<q>1\' OR 1=1--</q>').blocked);
+  assert.ok(file('application/x-www-form-urlencoded', 'd.txt', 'q=1%27%20OR%201%3D1--').blocked);
+  assert.ok(!file('application/json', 'd.json', '{"q":"hello","n":[1,2]}').blocked);
+  assert.ok(!file('image/png', 'x.png', attack).blocked, 'binary files are still not inspected');
+  // A field longer than 64 KiB is inspected up to maxValueLength.
+  const long = `--XyZ\r\nContent-Disposition: form-data; name="q"\r\n\r\n${'A'.repeat(65536)}${attack}\r\n--XyZ--\r\n`;
+  const lv = mp(long);
+  assert.ok(lv.score >= 5 && !lv.truncated);
+});
+
+test('XML: text split by CDATA sections or comments is joined before inspection', () => {
+  const d = compileDetector();
+  const xml = (body: string) => d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType: 'application/xml', body });
+  assert.ok(xml("<r><q>1' OR <![CDATA[1=1--]]></q></r>").matches.some((m) => m.class === 'sqli'));
+  assert.ok(xml('<r><q>${jn<!---->di:ldap://x/a}</q></r>').matches.some((m) => m.class === 'jndi'));
+  assert.ok(xml('<r><q><![CDATA[<scr]]><![CDATA[ipt>alert(1)</script>]]></q></r>').blocked);
+  assert.ok(!xml('<r><q>hello <![CDATA[world]]> <!-- c --> again</q><n>1</n></r>').blocked);
+  const inputs = extractInputs({ method: 'POST', path: '/', headers: {}, contentType: 'application/xml', body: '<r><q>a &amp; <![CDATA[b]]><!-- x -->c</q></r>' });
+  assert.ok(inputs.some((i) => i.location === 'xml' && i.name === 'r/q' && i.value === 'a & bc'));
+  assert.ok(inputs.some((i) => i.location === 'xml' && i.name === 'r/q' && i.value === 'a &'), 'pieces too');
 });
 
 test('extractInputs: path, query with brackets, cookies, headers, JSON keys and leaves', () => {

@@ -32,6 +32,9 @@ export interface DetectorOptions {
   maxValueLength?: number;
   /** What an internal error means for the verdict. Default 'block' (fail closed). */
   onError?: 'block' | 'pass';
+  /** What a `truncated` verdict means (a value longer than `maxValueLength`, or an extractor limit
+   *  reached: part of the request was not inspected). Default 'block' (fail closed). */
+  onTruncated?: 'block' | 'allow';
   extract?: Partial<ExtractOptions>;
 }
 
@@ -43,6 +46,7 @@ export interface ResolvedOptions {
   base64: boolean;
   maxValueLength: number;
   onError: 'block' | 'pass';
+  onTruncated: 'block' | 'allow';
   extract: ExtractOptions;
 }
 
@@ -87,6 +91,8 @@ export function resolveOptions(o: DetectorOptions = {}): ResolvedOptions {
   if (!(Number.isInteger(maxValueLength) && maxValueLength > 0)) throw new DetectOptionsError('maxValueLength must be a positive integer');
   const onError = o.onError ?? 'block';
   if (onError !== 'block' && onError !== 'pass') throw new DetectOptionsError("onError must be 'block' or 'pass'");
+  const onTruncated = o.onTruncated ?? 'block';
+  if (onTruncated !== 'block' && onTruncated !== 'allow') throw new DetectOptionsError("onTruncated must be 'block' or 'allow'");
   const extract = { ...DEFAULT_EXTRACT, ...o.extract };
   if (extract.headers !== 'all' && !Array.isArray(extract.headers)) throw new DetectOptionsError("extract.headers must be 'all' or a list of names");
   return {
@@ -97,6 +103,7 @@ export function resolveOptions(o: DetectorOptions = {}): ResolvedOptions {
     base64: o.base64 ?? true,
     maxValueLength,
     onError,
+    onTruncated,
     extract: {
       ...extract,
       headers: extract.headers === 'all' ? 'all' : extract.headers.map((h) => h.toLowerCase()),

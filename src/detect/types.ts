@@ -81,6 +81,17 @@ export interface Verdict {
   matches: Match[];
 }
 
+/** Name of the marker input an extractor adds when it stopped at a limit (item count, depth, size)
+ *  and left part of the request uninspected; the verdict is then `truncated`. No extractor names a
+ *  real `body` input so (JSON paths start with `$`, a plain body has no name). */
+export const TRUNCATED = '#truncated';
+
+/** Says that `out` misses part of the request. */
+export function markTruncated(out: Input[]): void {
+  const last = out.at(-1);
+  if (last?.name !== TRUNCATED || last.location !== 'body') out.push({ location: 'body', name: TRUNCATED, value: '' });
+}
+
 /** The request shape `inspectRequest` and `extractInputs` accept. */
 export interface RequestLike {
   method: string;

@@ -1,13 +1,13 @@
 // `Cookie: a=1; b=2` into one input per cookie. Values stay as sent; the normalizer decodes them.
 
-import type { Input } from '../types.ts';
+import { type Input, markTruncated } from '../types.ts';
 
 export function cookieInputs(header: string, out: Input[], max: number): void {
   let n = 0;
   for (const part of header.split(';')) {
-    if (n >= max) break;
     const p = part.trim();
     if (p === '') continue;
+    if (n >= max) return markTruncated(out);
     n++;
     const eq = p.indexOf('=');
     const name = eq < 0 ? '' : p.slice(0, eq).trim();

@@ -1,6 +1,6 @@
 // From a request to the list of decoded inputs the detectors inspect.
 
-import type { Input, RequestLike } from '../types.ts';
+import { type Input, markTruncated, type RequestLike } from '../types.ts';
 import { cookieInputs } from './cookies.ts';
 import { jsonInputs } from './json.ts';
 import { boundaryOf, multipartInputs } from './multipart.ts';
@@ -51,7 +51,7 @@ export function bodyInputs(body: string, contentType: string, out: Input[], o: E
   if (ct.startsWith('multipart/')) {
     const b = boundaryOf(contentType);
     const before = out.length;
-    if (b) multipartInputs(body, b, out, o.maxParams);
+    if (b) multipartInputs(body, b, out, { maxParts: o.maxParams, maxDepth: o.maxJsonDepth, maxItems: o.maxJsonItems });
     if (out.length > before) return;
     // No part found (another format under a multipart label): the body is read as of unknown type,
     // so a JSON document is still inspected field by field and anything else as raw text.
@@ -136,7 +136,10 @@ export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAUL
   }
   if (req.body !== undefined && req.body.length > 0) {
     let text = typeof req.body === 'string' ? req.body : req.body.toString('latin1');
-    if (text.length > options.maxBodyLength) text = text.slice(0, options.maxBodyLength);
+    if (text.length > options.maxBodyLength) {
+      text = text.slice(0, options.maxBodyLength);
+      markTruncated(out); // the rest is not inspected
+    }
     // Bytes as Latin-1 keep binary intact; UTF-8 text is re-read as such when valid.
     if (typeof req.body !== 'string') {
       const utf8 = req.body.subarray(0, options.maxBodyLength).toString('utf8');

@@ -2,7 +2,7 @@
 // (`user[$ne]`, `a[b][c]`) because the brackets are what NoSQL and prototype-pollution attacks use.
 
 import { formDecode } from '../normalize/url.ts';
-import type { Input, InputLocation } from '../types.ts';
+import { type Input, type InputLocation, markTruncated } from '../types.ts';
 
 const NOT_A_NAME = /['"`()\s]/;
 
@@ -24,6 +24,12 @@ export function parsePairs(raw: string, location: InputLocation, out: Input[], m
     // (`'a', '1'='1'`), and split there it would hide what it says. It is inspected whole as well,
     // under the same name (so that exclusions of that name still apply).
     if (eq > 0 && NOT_A_NAME.test(name)) out.push({ location, name, value: formDecode(pair) });
+  }
+  // Pairs past the limit are not inspected: say so (the verdict fails closed by default).
+  if (count >= maxPairs) {
+    for (let i = start; i < raw.length; i++) {
+      if (raw.charCodeAt(i) !== 0x26 /* & */) return markTruncated(out);
+    }
   }
 }
 

@@ -3,11 +3,13 @@
 // not a validating parser: hostile documents must not stop the inspection.
 
 import { decodeEntities } from '../normalize/entities.ts';
-import type { Input } from '../types.ts';
+import { type Input, markTruncated } from '../types.ts';
 
 export const XML_DOCUMENT = '#document';
 
-const ATTR = /([^\s=/>]{1,256})\s{0,16}=\s{0,16}(?:"([^"]{0,4096})"|'([^']{0,4096})')/g;
+// Tags are read up to MAX_TAG characters, so an attribute value (quoted) is never longer.
+const MAX_TAG = 16384;
+const ATTR = /([^\s=/>]{1,256})\s{0,16}=\s{0,16}(?:"([^"]{0,16384})"|'([^']{0,16384})')/g;
 
 /** The `>` closing a tag, skipping quoted attribute values (which may hold a raw `>`). */
 function tagEnd(body: string, from: number): number {
@@ -28,13 +30,33 @@ export function xmlInputs(body: string, out: Input[], maxNodes: number): void {
   let i = 0;
   let n = 0;
   const path: string[] = [];
+  // An element's character data as parsers hand it to the application: text and CDATA sections
+  // joined, comments and processing instructions dropped (`1' OR <![CDATA[1=1--]]>`,
+  // `${jn<!---->di:...}`). The pieces are inspected too, each alone.
+  let pieces: string[] = [];
+  const flush = () => {
+    if (pieces.length === 0) return;
+    const name = path.join('/');
+    const whole = pieces.join('').trim();
+    if (pieces.length > 1) {
+      for (const p of pieces) {
+        const t = p.trim();
+        if (t !== '' && t !== whole) {
+          n++;
+          out.push({ location: 'xml', name, value: t });
+        }
+      }
+    }
+    if (whole !== '') {
+      n++;
+      out.push({ location: 'xml', name, value: whole });
+    }
+    pieces = [];
+  };
   while (i < body.length && n < maxNodes) {
     const lt = body.indexOf('<', i);
-    const text = (lt < 0 ? body.slice(i) : body.slice(i, lt)).trim();
-    if (text !== '') {
-      n++;
-      out.push({ location: 'xml', name: path.join('/'), value: decodeEntities(text) });
-    }
+    const text = lt < 0 ? body.slice(i) : body.slice(i, lt);
+    if (text !== '') pieces.push(decodeEntities(text));
     if (lt < 0) break;
     if (body.startsWith('<!--', lt)) {
       const end = body.indexOf('-->', lt + 4);
@@ -43,20 +65,18 @@ export function xmlInputs(body: string, out: Input[], maxNodes: number): void {
     }
     if (body.startsWith('<![CDATA[', lt)) {
       const end = body.indexOf(']]>', lt + 9);
-      const data = body.slice(lt + 9, end < 0 ? body.length : end);
-      if (data.trim() !== '') {
-        n++;
-        out.push({ location: 'xml', name: path.join('/'), value: data });
-      }
+      pieces.push(body.slice(lt + 9, end < 0 ? body.length : end));
       i = end < 0 ? body.length : end + 3;
       continue;
     }
     const gt = tagEnd(body, lt + 1);
     if (gt < 0) break;
-    // Attribute scanning is bounded per tag; an absurd tag is cut, not skipped.
-    const tag = body.slice(lt + 1, Math.min(gt, lt + 1 + 16384));
+    // Attribute scanning is bounded per tag; an absurd tag is cut, not skipped (and the inputs say so).
+    if (gt - lt - 1 > MAX_TAG) markTruncated(out);
+    const tag = body.slice(lt + 1, Math.min(gt, lt + 1 + MAX_TAG));
     i = gt + 1;
     if (tag.startsWith('?') || tag.startsWith('!')) continue;
+    flush();
     if (tag.startsWith('/')) {
       path.pop();
       continue;
@@ -73,4 +93,7 @@ export function xmlInputs(body: string, out: Input[], maxNodes: number): void {
     }
     if (!tag.endsWith('/')) path.push(el);
   }
+  flush();
+  // Nodes past the limit are not inspected: say so (the verdict fails closed by default).
+  if (n >= maxNodes && /\S/.test(body.slice(i))) markTruncated(out);
 }

@@ -20,9 +20,15 @@ export const inspect: PolicyFactory<InspectConfig> = {
       threshold: config.threshold,
       classes: Object.fromEntries(config.disable.map((c) => [c, false])) as Partial<Record<AttackClass, boolean>>,
       exclusions: config.exclusions.map((e) => ({ name: e.name, allow: e.allow as AttackClass[], ...(e.location ? { location: e.location as InputLocation } : {}) })),
+      onTruncated: config.onTruncated,
     });
     const decide = (ctx: RequestContext, verdict: EngineVerdict) => {
       if (!verdict.blocked) return;
+      // Blocked for what was not inspected (onTruncated: block), not for what was: fail closed.
+      if (verdict.truncated && !verdict.error && verdict.score < config.threshold) {
+        env.logger.warn({ reqId: ctx.id }, 'request not inspected whole (a value, count or size over the inspection limits)');
+        throw new GatewayError('PCL_ERR_UNINSPECTABLE');
+      }
       const matches = verdict.matches.slice(0, 5).map((m) => ({ class: m.class, location: m.location, name: m.name.slice(0, 64) }));
       env.logger.warn({ reqId: ctx.id, score: verdict.score, matches }, 'attack detected');
       (ctx.state ??= {}).inspect = { score: verdict.score, matches }; // audit evidence: where and what class, never the payload

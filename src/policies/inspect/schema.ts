@@ -23,6 +23,12 @@ export const inspectSchema = {
       },
     },
     body: { type: 'boolean', default: true, description: 'Inspect request bodies (read into memory, within the body size limit).' },
+    onTruncated: {
+      type: 'string',
+      enum: ['block', 'allow'],
+      default: 'block',
+      description: 'A request not inspected whole: a value longer than 128 KiB, or more parameters, multipart parts, JSON items or XML nodes than the inspector reads (1,000 parameters or parts, 10,000 JSON items, 4,000 XML nodes), or a multipart delimiter that parsers read differently. `block` refuses it (413 `PCL_ERR_UNINSPECTABLE`, fail closed); `allow` lets it through with only its beginning inspected.',
+    },
   },
 } as const;
 
@@ -32,4 +38,5 @@ export interface InspectConfig {
   disable: string[];
   exclusions: { name: string; location?: string; allow: string[] }[];
   body: boolean;
+  onTruncated: 'block' | 'allow';
 }
