@@ -27,6 +27,20 @@ export const CLIENT_IPV6_PREFIX = 64;
  */
 export function canonicalIp(address: string): string {
   if (!address.includes(':')) return address; // IPv4 (isIP takes only the dotted-decimal form) or no address
+  // Every request of an IPv6 client asks again (its peer address, X-Forwarded-For hops): remembered.
+  let canonical = canonicalCache.get(address);
+  if (canonical === undefined) {
+    canonical = canonicalize(address);
+    if (canonicalCache.size >= MAX_CACHED_ADDRESSES) canonicalCache.clear();
+    canonicalCache.set(address, canonical);
+  }
+  return canonical;
+}
+
+const MAX_CACHED_ADDRESSES = 4096;
+const canonicalCache = new Map<string, string>();
+
+function canonicalize(address: string): string {
   if (isIP(address) !== 6) return address;
   const zone = address.indexOf('%');
   const groups = expandIpv6(zone < 0 ? address : address.slice(0, zone));
