@@ -141,7 +141,7 @@ export function buildConfigSchema(factories: readonly PolicyFactory[]) {
         enabled: bool('Run the admin listener.', true),
         host: str('Address to bind.', { default: '127.0.0.1' }),
         port: int('TCP port.', { minimum: 0, maximum: 65535, default: 9901 }),
-        token: str('Bearer token required on /api/* and /metrics (use ${file:PATH} to read it from a file). /healthz and /readyz stay open. Without it the admin API and metrics are open to whoever reaches the admin listener, except the dashboard\'s consumer and key routes and changes to anomaly blocks, which stay closed.', { minLength: 16 }),
+        token: str('Bearer token required on /api/* and /metrics (use ${file:PATH} to read it from a file). /healthz and /readyz stay open. Without it the admin API and metrics are open to whoever reaches the admin listener, except the dashboard\'s consumer and key routes and changes to anomaly blocks, which stay closed; requests must then name the listener by IP address, localhost or admin.host in Host (421 otherwise: a web page rebinding its own name to the admin address cannot read it).', { minLength: 16 }),
         metrics: bool('Serve Prometheus metrics at /metrics.', true),
         api: bool('Serve the admin API at /api/* (events, stats, inventory; see docs/admin-api.yaml).', true),
         store: str('Store of consumers and API keys that the dashboard manages (a SQLite file path or a postgres:// URL), usually the `store` of your api-key policy.'),

@@ -14,7 +14,8 @@ import { webRoutes } from './admin-web.ts';
 /** The admin listener: health, the admin API (metrics, events...) and the dashboard, behind one set of credentials. */
 export function adminServer(config: GatewayConfig, baseDir: string, logger: Logger, status: AdminStatus, sources: AdminSources): Server {
   const credentials = adminCredentials(config.admin, logger);
-  return createAdminServer(status, adminRoutes(sources, credentials), dashboardHandlers(config, baseDir, credentials));
+  // Without a credential, the Host guard stands in for one against DNS rebinding (admin-host.ts).
+  return createAdminServer(status, adminRoutes(sources, credentials), dashboardHandlers(config, baseDir, credentials), credentials.configured ? undefined : config.admin.host);
 }
 
 export function dashboardHandlers(config: GatewayConfig, baseDir: string, credentials: AdminCredentials): AdminHandler[] {

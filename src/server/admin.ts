@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { GatewayError } from '../core/errors.ts';
 import { renderProblem } from '../core/problem.ts';
 import type { AdminHandler } from './admin-keys.ts';
+import { safeAdminHost } from './admin-host.ts';
 import { ADMIN_SECURITY_HEADERS } from './admin-web.ts';
 
 export type AdminRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -11,8 +12,15 @@ export interface AdminStatus {
   ready(): boolean;
 }
 
-/** `handlers` (dashboard, admin API) are tried in order for paths that no exact route takes. */
-export function createAdminServer(status: AdminStatus, extra: ReadonlyMap<string, AdminRoute> = new Map(), handlers: readonly AdminHandler[] = []): Server {
+/** Health and readiness: answered whatever the Host (orchestrators probe by IP or service name). */
+const PROBES = new Set(['/healthz', '/readyz']);
+
+/**
+ * `handlers` (dashboard, admin API) are tried in order for paths that no exact route takes.
+ * `guardHost`: the admin address, when the listener has no credential: requests other than the
+ * probes must then name it, an IP literal or localhost in Host (see admin-host.ts), or get 421.
+ */
+export function createAdminServer(status: AdminStatus, extra: ReadonlyMap<string, AdminRoute> = new Map(), handlers: readonly AdminHandler[] = [], guardHost?: string): Server {
   const routes = new Map<string, AdminRoute>([
     ['/healthz', (_req, res) => json(res, 200, { status: 'ok' })],
     ['/readyz', (_req, res) => (status.ready() ? json(res, 200, { status: 'ready' }) : json(res, 503, { status: 'not ready' }))],
@@ -21,6 +29,7 @@ export function createAdminServer(status: AdminStatus, extra: ReadonlyMap<string
   return createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     for (const [name, value] of Object.entries(ADMIN_SECURITY_HEADERS)) res.setHeader(name, value);
     const path = (req.url ?? '/').split('?')[0]!;
+    if (guardHost !== undefined && !PROBES.has(path) && !safeAdminHost(req.headers.host, guardHost)) return problem(res, new GatewayError('PCL_ERR_MISDIRECTED'));
     // "/a/b/*" routes take one more segment ("/api/events/42").
     const route = routes.get(path) ?? routes.get(`${path.slice(0, path.lastIndexOf('/'))}/*`);
     if (route) return void Promise.resolve(route(req, res)).catch(() => problem(res, new GatewayError('PCL_ERR_INTERNAL')));
