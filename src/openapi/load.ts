@@ -1,7 +1,9 @@
 // Loads an OpenAPI 3.0 / 3.1 (or Swagger 2.0) document from a YAML or JSON file, resolves its $refs
-// (local and relative files; never URLs) and keeps source positions of the root file for messages.
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+// (local and relative files under the document's folder; never URLs, never a file elsewhere) and keeps
+// source positions of the root file for messages.
+import { readFile, realpath } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import $RefParser from '@apidevtools/json-schema-ref-parser';
 import { parseSource, SourceError, type ParsedSource } from '../config/source.ts';
 
@@ -49,7 +51,7 @@ export async function loadSpec(path: string): Promise<LoadedSpec> {
   let doc: Record<string, any>;
   let bundled: Record<string, any>;
   try {
-    const options = { resolve: { http: false, external: true }, dereference: { circular: true } } as const;
+    const options = { resolve: { http: false, external: true, file: confinedFiles(dirname(await realpath(file))) }, parse: { yaml: boundedYaml }, dereference: { circular: true } } as const;
     bundled = (await $RefParser.bundle(file, structuredClone(raw), options)) as Record<string, any>;
     doc = (await $RefParser.dereference(file, structuredClone(bundled), options)) as Record<string, any>;
   } catch (error) {
@@ -63,6 +65,34 @@ export async function loadSpec(path: string): Promise<LoadedSpec> {
   }
   return { file, version, raw: raw as Record<string, unknown>, doc, bundled, source };
 }
+
+/**
+ * Files a $ref may read: those under the document's folder (after symbolic links). A document from
+ * elsewhere (a spec handed to `audit` or `scan`) must not pull /etc/passwd or ../secrets into the
+ * loaded document.
+ */
+function confinedFiles(root: string) {
+  return {
+    order: 100,
+    canRead: (f: { url: string }) => !/^https?:/i.test(f.url),
+    async read(f: { url: string }): Promise<Buffer> {
+      const path = f.url.startsWith('file:') ? fileURLToPath(f.url) : decodeURI(f.url);
+      const real = await realpath(path);
+      if (real !== root && !real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`)) throw new Error(`${path} is outside the document's folder`);
+      return readFile(real);
+    },
+  };
+}
+
+/** External YAML files parsed like the root one: strict, and at most 100 aliases (no alias bombs). */
+const boundedYaml = {
+  order: 200,
+  allowEmpty: true,
+  canParse: ['.yaml', '.yml', '.json'],
+  parse(f: { url: string; data: Buffer | string }): unknown {
+    return parseSource(Buffer.isBuffer(f.data) ? f.data.toString('utf8') : f.data, f.url).value;
+  },
+};
 
 function detectVersion(doc: Record<string, unknown>, file: string): SpecVersion {
   if (typeof doc.openapi === 'string') {
