@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/load.ts';
+import { toMs } from '../config/units.ts';
 import { generateKeyPair, loadPublicKey } from '../observe/audit/signer.ts';
 import { verifyStore } from '../observe/audit/verify.ts';
 import { eventJson } from '../server/admin-api/events.ts';
@@ -47,6 +48,23 @@ function fail(error: unknown): never {
   process.exit(2);
 }
 
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}
+
+function duration(value: string): number {
+  let ms = Number.NaN;
+  try {
+    ms = toMs(value);
+  } catch {
+    // reported below
+  }
+  if (!Number.isFinite(ms) || ms < 0) throw new InvalidArgumentError('expected a duration such as 90d, 12h or 30m');
+  return ms;
+}
+
 function time(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(n)) throw new InvalidArgumentError('expected an RFC 3339 date-time or epoch milliseconds');
@@ -79,21 +97,29 @@ export function register(program: Command): void {
 
   source(audit.command('verify'))
     .description('check every chain: modified, deleted, inserted or reordered events and bad checkpoints are reported (exit 1)')
-    .option('--key <file>', 'Ed25519 public (or private) key: every checkpoint must carry its valid signature')
+    .option('--key <file>', 'Ed25519 public (or private) key: every checkpoint must carry its valid signature, and every chain at least one')
+    .option('--max-unsigned <n>', 'with --key: fail a chain with more events than this after its last signed checkpoint', nonNegative)
+    .option('--retention <duration>', 'fail a chain whose pruned beginning ends at a checkpoint younger than this (e.g. 90d): deleted, not pruned', duration)
     .option('--json', 'JSON output')
-    .action(async (o: Source & { json?: boolean }) => {
+    .action(async (o: Source & { json?: boolean; maxUnsigned?: number; retention?: number }) => {
       let failed = false;
       try {
         const { location, baseDir, key } = await resolveSource(o);
         const publicKey = key ? loadPublicKey(key) : undefined;
-        const reports = await withStore(location, baseDir, (store) => verifyStore(store.audit, publicKey, o.chain));
-        failed = reports.some((r) => r.problems.length > 0);
-        if (o.json) process.stdout.write(`${JSON.stringify({ ok: !failed, signaturesChecked: publicKey !== undefined, chains: reports }, null, 2)}\n`);
+        const options = { maxUnsigned: o.maxUnsigned, retentionMs: o.retention };
+        const reports = await withStore(location, baseDir, (store) => verifyStore(store.audit, publicKey, o.chain, options));
+        // With a key, an empty trail proves nothing: it may have been emptied.
+        failed = reports.some((r) => r.problems.length > 0) || (publicKey !== undefined && reports.length === 0);
+        const unchecked = publicKey === undefined && reports.some((r) => r.signedCheckpoints > 0);
+        if (unchecked) process.stderr.write('warning: the checkpoints are signed but no --key was given: signatures were not checked, so a rewritten chain would pass\n');
+        if (o.json) process.stdout.write(`${JSON.stringify({ ok: !failed, signaturesChecked: publicKey !== undefined, authenticated: publicKey !== undefined && !failed, chains: reports }, null, 2)}\n`);
         else {
-          if (reports.length === 0) process.stdout.write('no audit events\n');
+          if (reports.length === 0) process.stdout.write(`no audit events${publicKey ? ': nothing to authenticate (FAILED)' : ''}\n`);
           for (const r of reports) {
             const range = r.events ? `events ${r.firstSeq}..${r.lastSeq}` : 'no events';
-            process.stdout.write(`chain ${r.chain}: ${r.events} ${range}, ${r.checkpoints} checkpoints (${r.signedCheckpoints} ${publicKey ? 'with a valid signature' : 'signed, signatures not checked: no --key'}): ${r.problems.length ? `${r.problems.length} PROBLEM(S)` : 'OK'}\n`);
+            const tail = r.unsignedTail ? `, ${r.unsignedTail} after the last signed checkpoint` : '';
+            const anchor = r.anchor ? `, starting after checkpoint ${r.anchor.seq} of ${new Date(r.anchor.time).toISOString()} (earlier events pruned)` : '';
+            process.stdout.write(`chain ${r.chain}: ${r.events} ${range}, ${r.checkpoints} checkpoints (${r.signedCheckpoints} ${publicKey ? 'with a valid signature' : 'signed, signatures not checked: no --key'})${tail}${anchor}: ${r.problems.length ? `${r.problems.length} PROBLEM(S)` : 'OK'}\n`);
             for (const p of r.problems) process.stdout.write(`  ${p.kind.padEnd(10)} at seq ${p.seq}${p.id === undefined ? '' : ` (id ${p.id})`}: ${p.message}\n`);
           }
         }

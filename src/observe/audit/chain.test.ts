@@ -14,7 +14,7 @@ import { SqliteStore } from '../../store/sqlite.ts';
 import type { Store } from '../../store/types.ts';
 import { eventHash, type Unhashed } from './hash.ts';
 import { generateKeyPair, loadPublicKey, loadSigner } from './signer.ts';
-import { verifyChain, type VerifyProblem } from './verify.ts';
+import { verifyChain, verifyStore, type VerifyProblem } from './verify.ts';
 import { AuditWriter } from './writer.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -163,6 +163,47 @@ function suite(name: string, open: () => Promise<{ store: Store; sql: Sql; table
       // ...and rewriting the checkpoint too breaks its signature.
       await sql(`UPDATE ${checkpoints} SET hash = $1 WHERE chain = $2 AND seq = 14`, [String((await row('rew', 14)).hash), 'rew']);
       assert.deepEqual(kinds((await verify('rew')).problems), ['signature@14', 'checkpoint@20']);
+    });
+
+    test('with a key: a chain whose checkpoints were all deleted (and events rewritten) is not authenticated', async () => {
+      await write('nock', 20);
+      await sql(`UPDATE ${events} SET verdict = 'allow' WHERE chain = $1 AND seq = 5`, ['nock']);
+      let prev = String((await row('nock', 4)).hash);
+      for (let s = 5; s <= 20; s++) {
+        const r = await row('nock', s);
+        const hash = eventHash({ ...unhashed('nock', s - 1), time: Number(r.time), verdict: String(r.verdict) }, prev);
+        await sql(`UPDATE ${events} SET prev_hash = $1, hash = $2 WHERE chain = $3 AND seq = $4`, [prev, hash, 'nock', s]);
+        prev = hash;
+      }
+      await sql(`DELETE FROM ${checkpoints} WHERE chain = $1`, ['nock']);
+      assert.deepEqual(kinds((await verify('nock')).problems), ['signature@20']);
+    });
+
+    test('with a key: events past the last signed checkpoint are counted, and a limit fails the chain', async () => {
+      await write('uns', 20);
+      await sql(`DELETE FROM ${checkpoints} WHERE chain = $1 AND seq = 20`, ['uns']);
+      const key = loadPublicKey(keyPath);
+      const report = await verifyChain(store.audit, 'uns', key);
+      assert.equal(report.unsignedTail, 6);
+      assert.deepEqual(report.problems, []);
+      assert.deepEqual(kinds((await verifyChain(store.audit, 'uns', key, { maxUnsigned: 5 })).problems), ['signature@14']);
+      assert.deepEqual((await verifyChain(store.audit, 'uns', key, { maxUnsigned: 6 })).problems, []);
+    });
+
+    test('a beginning deleted as if retention had run is caught when the retention is given', async () => {
+      await write('rec', 23);
+      await sql(`DELETE FROM ${events} WHERE chain = $1 AND seq <= 14`, ['rec']);
+      const key = loadPublicKey(keyPath);
+      const report = await verifyChain(store.audit, 'rec', key);
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.anchor?.seq, 14);
+      assert.deepEqual(kinds((await verifyChain(store.audit, 'rec', key, { retentionMs: 90 * 86_400_000 })).problems), ['deleted@14']);
+      assert.deepEqual((await verifyChain(store.audit, 'rec', key, { retentionMs: 1, now: Date.now() + 1000 })).problems, []);
+    });
+
+    test('a chain asked for by name that has neither events nor checkpoints fails', async () => {
+      const [report] = await verifyStore(store.audit, loadPublicKey(keyPath), ['ghost']);
+      assert.deepEqual(kinds(report!.problems), ['deleted@0']);
     });
   });
 }

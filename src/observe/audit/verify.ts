@@ -7,7 +7,10 @@
 //   reordered the chain visits events out of their sequence order;
 //   checkpoint/signature  a checkpoint disagrees with the chain, or its signature is missing or wrong.
 // An attacker who rewrites the database can recompute hashes; signed checkpoints catch that up to
-// the last checkpoint. Events after it are only as safe as the database (docs/audit-trail.md).
+// the last checkpoint. Events after it are only as safe as the database (docs/audit-trail.md): with a
+// key, a chain without any valid signed checkpoint fails, the events past the last one are counted
+// (`unsignedTail`, a limit fails it), and a start anchored on a checkpoint (retention) says when that
+// checkpoint was taken, so deleting recent events as if retention had run shows.
 import type { KeyObject } from 'node:crypto';
 import type { AuditCheckpoint, AuditRecord, AuditStore } from '../../store/audit.ts';
 import { eventHash, GENESIS } from './hash.ts';
@@ -32,18 +35,32 @@ export interface ChainReport {
   readonly lastSeq: number | undefined;
   readonly checkpoints: number;
   readonly signedCheckpoints: number;
+  /** With a key: events past the last checkpoint with a valid signature (vouched for by nothing). */
+  readonly unsignedTail: number | undefined;
+  /** The checkpoint the chain starts from when its beginning was pruned (retention), if any. */
+  readonly anchor: { readonly seq: number; readonly time: number } | undefined;
   readonly problems: VerifyProblem[];
+}
+
+export interface VerifyOptions {
+  /** Chains that must exist (asked for by name): one with neither events nor checkpoints fails. */
+  readonly expected?: readonly string[] | undefined;
+  /** With a key: more events than this past the last signed checkpoint fails the chain. */
+  readonly maxUnsigned?: number | undefined;
+  /** Retention in ms: a chain starting at a checkpoint taken more recently than this fails. */
+  readonly retentionMs?: number | undefined;
+  readonly now?: number | undefined;
 }
 
 const PAGE = 2000;
 
-export async function verifyStore(store: AuditStore, publicKey: KeyObject | undefined, chains?: readonly string[]): Promise<ChainReport[]> {
+export async function verifyStore(store: AuditStore, publicKey: KeyObject | undefined, chains?: readonly string[], options: VerifyOptions = {}): Promise<ChainReport[]> {
   const out: ChainReport[] = [];
-  for (const chain of chains ?? (await store.chains())) out.push(await verifyChain(store, chain, publicKey));
+  for (const chain of chains ?? (await store.chains())) out.push(await verifyChain(store, chain, publicKey, { ...options, expected: chains ?? options.expected }));
   return out;
 }
 
-export async function verifyChain(store: AuditStore, chain: string, publicKey: KeyObject | undefined): Promise<ChainReport> {
+export async function verifyChain(store: AuditStore, chain: string, publicKey: KeyObject | undefined, options: VerifyOptions = {}): Promise<ChainReport> {
   const rows: AuditRecord[] = [];
   for (let after = { seq: -1, id: 0 }; ; ) {
     const page = await store.scan(chain, after, PAGE);
@@ -72,10 +89,13 @@ export async function verifyChain(store: AuditStore, chain: string, publicKey: K
   const bySeq = new Map(path.map((i) => [rows[i]!.seq, rows[i]!] as const));
   const lastSeq = rows.at(-1)?.seq;
   let signed = 0;
+  let lastSigned: number | undefined;
   for (const cp of checkpoints) {
     if (publicKey) {
-      if (checkSignature(cp, publicKey)) signed++;
-      else problem('signature', cp.seq, `checkpoint at event ${cp.seq}: ${cp.signature === null ? 'not signed' : 'the signature does not match (forged or altered checkpoint, or another key)'}`);
+      if (checkSignature(cp, publicKey)) {
+        signed++;
+        if (bySeq.get(cp.seq)?.hash === cp.hash && (lastSigned === undefined || cp.seq > lastSigned)) lastSigned = cp.seq;
+      } else problem('signature', cp.seq, `checkpoint at event ${cp.seq}: ${cp.signature === null ? 'not signed' : 'the signature does not match (forged or altered checkpoint, or another key)'}`);
     } else if (cp.signature !== null) signed++;
     const at = bySeq.get(cp.seq);
     if (at) {
@@ -86,8 +106,26 @@ export async function verifyChain(store: AuditStore, chain: string, publicKey: K
       problem('checkpoint', cp.seq, `checkpoint at event ${cp.seq} matches no event of the chain`);
     }
   }
+  if (rows.length === 0 && checkpoints.length === 0 && options.expected?.includes(chain)) {
+    problem('deleted', 0, `chain ${chain} has no events and no checkpoints: it was deleted, or never written here`);
+  }
+  let unsignedTail: number | undefined;
+  if (publicKey && rows.length > 0) {
+    unsignedTail = path.filter((i) => lastSigned === undefined || rows[i]!.seq > lastSigned).length;
+    if (signed === 0) {
+      problem('signature', lastSeq!, 'no checkpoint of this chain carries a valid signature: nothing authenticates its events (checkpoints deleted, or the chain rewritten)');
+    } else if (options.maxUnsigned !== undefined && unsignedTail > options.maxUnsigned) {
+      problem('signature', lastSigned ?? lastSeq!, `${unsignedTail} events after the last signed checkpoint${lastSigned === undefined ? '' : ` (event ${lastSigned})`} are vouched for by no signature (more than ${options.maxUnsigned}): the end of the chain may have been rewritten`);
+    }
+  }
+  // A beginning pruned by retention starts at a checkpoint: it must be as old as retention says.
+  const startCp = rows.length > 0 && !rows.some((r) => r.prevHash === GENESIS) ? checkpoints.find((c) => c.hash === rows[path[0] ?? 0]?.prevHash) : undefined;
+  const anchor = startCp ? { seq: startCp.seq, time: startCp.time } : undefined;
+  if (anchor && options.retentionMs !== undefined && anchor.time > (options.now ?? Date.now()) - options.retentionMs) {
+    problem('deleted', anchor.seq, `events up to ${anchor.seq} are gone although the checkpoint after them was taken ${new Date(anchor.time).toISOString()}, within the retention: deleted, not pruned`);
+  }
   problems.sort((a, b) => a.seq - b.seq);
-  return { chain, events: rows.length, firstSeq: rows[0]?.seq, lastSeq, checkpoints: checkpoints.length, signedCheckpoints: signed, problems };
+  return { chain, events: rows.length, firstSeq: rows[0]?.seq, lastSeq, checkpoints: checkpoints.length, signedCheckpoints: signed, unsignedTail, anchor, problems };
 }
 
 /**
