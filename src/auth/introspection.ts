@@ -10,6 +10,7 @@ import type { ClientAuthenticator } from './client-auth.ts';
 import { AuthFailure, AuthUnavailable } from './failure.ts';
 import { toIdentity, type ClaimMapping } from './jwt.ts';
 import { ExpiringLru } from './lru.ts';
+import { readResponseText } from '../core/read-response.ts';
 
 export interface IntrospectionOptions {
   readonly endpoint: string;
@@ -90,7 +91,7 @@ export class IntrospectionVerifier {
     }
     try {
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-      const text = await readLimited(res, this.#o.maxResponseBytes);
+      const text = await readResponseText(res, this.#o.maxResponseBytes);
       const parsed: unknown = JSON.parse(text);
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the answer is not a JSON object');
       return parsed as Record<string, unknown>;
@@ -122,16 +123,4 @@ export class IntrospectionVerifier {
 function settle(answer: Answer): Identity {
   if (answer === INACTIVE) throw new AuthFailure('inactive');
   return answer;
-}
-
-async function readLimited(res: Response, max: number): Promise<string> {
-  if (Number(res.headers.get('content-length') ?? 0) > max) throw new Error('the answer is too large');
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of res.body ?? []) {
-    total += chunk.length;
-    if (total > max) throw new Error('the answer is too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

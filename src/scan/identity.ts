@@ -6,6 +6,7 @@ import { IdentityError, jsonPath, type IdentitySpec, type LoginFlow, type OAuth2
 import type { ScanOperation } from './operations.ts';
 import { loginFields } from './plan.ts';
 import type { Redactor } from './redact.ts';
+import { readResponseText } from '../core/read-response.ts';
 
 /** Longest Retry-After a log-in waits for before trying once more. */
 const MAX_LOGIN_WAIT_S = 10;
@@ -126,7 +127,7 @@ export class Identity {
     } catch (error) {
       throw new IdentityError(`identity ${this.name}: the token endpoint does not answer (${(error as Error).message}).`);
     }
-    const json = (await res.json().catch(() => undefined)) as unknown;
+    const json = (await readResponseText(res, 1024 * 1024).then((text) => JSON.parse(text) as unknown).catch(() => undefined)) as unknown;
     if (!res.ok) throw new IdentityError(`identity ${this.name}: the token endpoint answered ${res.status}.`);
     this.#setToken(jsonPath(json, '$.access_token'), jsonPath(json, '$.expires_in'), 'the token endpoint');
   }

@@ -18,6 +18,10 @@ import { scanSpec } from './operations.ts';
 import { buildPlan } from './plan.ts';
 import { Redactor } from './redact.ts';
 import type { CheckRun, ScanResult } from './types.ts';
+import { readResponseText } from '../core/read-response.ts';
+
+/** A downloaded OpenAPI document larger than this is refused (the target may serve it, and stream without end). */
+const MAX_SPEC_BYTES = 32 * 1024 * 1024;
 
 export interface ScanOptions {
   /** A file, or an http(s) URL of the document. */
@@ -68,7 +72,7 @@ export async function loadScanSpec(spec: string): Promise<LoadedSpec> {
   try {
     const res = await fetch(spec, { redirect: 'error', signal: AbortSignal.timeout(15_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    text = await res.text();
+    text = await readResponseText(res, MAX_SPEC_BYTES);
   } catch (error) {
     throw new ScanUsageError(`${spec}: cannot download the document (${(error as Error).message}).`);
   }
