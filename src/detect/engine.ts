@@ -6,7 +6,7 @@ import { excerpt } from './evidence.ts';
 import { XML_DOCUMENT } from './extract/xml.ts';
 import { decodeBase64Text, normalize } from './normalize/index.ts';
 import type { ResolvedOptions } from './options.ts';
-import { type AttackClass, type Input, type InputLocation, type Match, TRUNCATED, type Verdict } from './types.ts';
+import { type AttackClass, type Input, type InputLocation, locationClasses, type Match, TRUNCATED, type Verdict } from './types.ts';
 
 // Locations whose names are attacker-chosen and inspected like values.
 const NAMED_LOCATIONS = new Set<InputLocation>(['query', 'form', 'cookie', 'multipart']);
@@ -138,8 +138,10 @@ export class Engine {
     // A raw XML document is markup by definition; its names and values are separate inputs, so only
     // document-level checks (entities) look at it.
     const document = v.location === 'xml' && v.name === XML_DOCUMENT;
+    // Locations inspected for some classes only (`header-other`): the other detectors skip them.
+    const only = locationClasses(v.location, v.name);
     for (const d of this.#detectors) {
-      if (allowed?.has(d.class) || (document && d.class !== 'xxe')) continue;
+      if (allowed?.has(d.class) || (document && d.class !== 'xxe') || (only !== undefined && !only.has(d.class))) continue;
       if (!d.gate(v)) continue;
       const pl = this.#o.classParanoia.get(d.class)!;
       for (const h of d.scan(v, pl)) {

@@ -2,7 +2,6 @@
 // collects the matches of all of them.
 
 import type { Detector } from '../detector.ts';
-import { locationClasses } from '../types.ts';
 import { cmdi } from './cmdi.ts';
 import { codeInjection } from './code-injection.ts';
 import { crlf } from './crlf.ts';
@@ -21,9 +20,4 @@ import { xxe } from './xxe.ts';
 
 export const ALL_DETECTORS: readonly Detector[] = [
   sqli, xss, cmdi, traversal, ssrf, nosqli, ssti, jndi, xxe, ldap, crlf, shellshock, java, codeInjection, protoPollution,
-].map((d): Detector => ({
-  class: d.class,
-  // Locations inspected for some classes only (`locationClasses`) pass no other detector's gate.
-  gate: (v) => (locationClasses(v.location, v.name)?.has(d.class) ?? true) && d.gate(v),
-  scan: (v, pl) => d.scan(v, pl),
-}));
+];

@@ -90,12 +90,12 @@ function refererParams(url: string, out: Input[], maxParams: number): void {
   for (const p of pairs) if (p.value !== '') out.push({ location: 'header', name: 'referer', value: p.value });
 }
 
+const BASE64 = /^[A-Za-z0-9+/=_-]+$/;
+
 /** Authorization and Proxy-Authorization. A Basic user name is a name the application looks up
  *  (SQL, LDAP, a log line): inspected for every class, like a query value; it is never copied
  *  anywhere but the detectors. Tokens and other credentials are random text: only a Log4j lookup or
  *  a line break is inspected there (`header-other`, kept to those two classes for this name). */
-const BASE64 = /^[A-Za-z0-9+/=_-]+$/;
-
 function credentialInputs(name: string, value: string, out: Input[]): void {
   // "Basic <base64>", parsed without a regular expression (the engine's patterns are audited for
   // backtracking; this one needs none).
