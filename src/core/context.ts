@@ -32,6 +32,10 @@ export interface AuthenticatedScheme {
   readonly identity: Identity;
 }
 
+/** On a connection: its bytesRead when its last request was logged (the access log sets it). */
+export const READ_LOGGED = Symbol('readLogged');
+export type CountedSocket = IncomingMessage['socket'] & { [READ_LOGGED]?: number };
+
 export class RequestContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -57,9 +61,14 @@ export class RequestContext {
   upstreamMs = -1;
   /** Largest request body accepted; set from the listener limits, raised or lowered by request-size. */
   bodyLimit = 0;
-  /** Socket byte counters when the request began, for per-request wire byte counts. */
+  /**
+   * Socket byte counters for per-request wire byte counts: read since the connection's previous
+   * request was logged (its head is read before the request begins), written since this one began.
+   */
   readonly readAtStart: number;
   readonly writtenAtStart: number;
+  /** The connection, kept for its counters: req.socket is let go of when the exchange ends. */
+  readonly socket: CountedSocket;
   errorCode: ErrorCode | undefined = undefined;
   /** A refused credential's keyed fingerprint (auth/fingerprint.ts; never the credential), for the credential-stuffing detector. */
   failedCredential: string | undefined = undefined;
@@ -79,7 +88,8 @@ export class RequestContext {
     this.req = req;
     this.res = res;
     this.startedAt = startedAt;
-    this.readAtStart = req.socket.bytesRead;
+    this.socket = req.socket;
+    this.readAtStart = this.socket[READ_LOGGED] ?? 0;
     this.writtenAtStart = req.socket.bytesWritten;
   }
 

@@ -1,9 +1,10 @@
 // One JSON line per request: who, what, how it ended, how long it took, and each policy's decision.
-// It is written on every request, so the line is assembled by hand (no generic serializer) and handed
-// to a buffered destination. Only headers named in `log.headers` are included, and credentials among
-// them are always redacted.
-import type { RequestContext } from '../core/context.ts';
+// It is written on every request, so the line is assembled byte by byte straight into the log's
+// buffered block (json-bytes.ts: no strings concatenated, nothing encoded twice). Only headers named in
+// `log.headers` are included, and credentials among them are always redacted.
+import { READ_LOGGED, type RequestContext } from '../core/context.ts';
 import type { Chain } from '../core/pipeline.ts';
+import { jsonStringBound, NUMBER_BOUND, putJsonString, putMs, putNumber } from './json-bytes.ts';
 
 const ALWAYS_REDACTED = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token'];
 
@@ -11,58 +12,114 @@ export type AccessLog = (ctx: RequestContext, status: number, preRoute: Chain, c
 
 export interface LineSink {
   write(line: string): unknown;
+  /** In-place writing (BufferedLineSink): room in `block` from the returned position, -1 for none. */
+  claim?(bytes: number): number;
+  readonly block?: Buffer;
+  commit?(end: number): void;
+}
+
+const ascii = (text: string) => Buffer.from(text, 'latin1');
+const REQ_ID = ascii('","reqId":');
+const METHOD = ascii(',"method":');
+const STATUS = ascii(',"status":');
+const PATH = ascii(',"path":');
+const API = ascii(',"api":');
+const OP = ascii(',"op":');
+const MS = ascii(',"ms":');
+const UPSTREAM_MS = ascii(',"upstreamMs":');
+const BYTES_IN = ascii(',"bytesIn":');
+const BYTES_OUT = ascii(',"bytesOut":');
+const IP = ascii(',"ip":');
+const POLICIES = ascii(',"policies":');
+const ERROR = ascii(',"error":');
+const HEADERS = ascii(',"headers":');
+const END = ascii('}\n');
+/** Every constant piece, the time and the numbers together, with room to spare. */
+const FIXED_BOUND = 512;
+
+function put(buf: Uint8Array, pos: number, piece: Uint8Array): number {
+  buf.set(piece, pos);
+  return pos + piece.length;
+}
+
+/** Text already in JSON form (JSON.stringify's output). */
+function putJson(buf: Buffer, pos: number, json: string): number {
+  return pos + buf.write(json, pos, 'utf8');
 }
 
 export function createAccessLog(sink: LineSink, options: { enabled: boolean; headers: readonly string[]; redact: readonly string[] }): AccessLog {
   if (!options.enabled) return () => {};
   const redacted = new Set([...ALWAYS_REDACTED, ...options.redact.map((h) => h.toLowerCase())]);
   const headers = options.headers.map((h) => h.toLowerCase());
-  const prefix = `{"level":"info","pid":${process.pid},"type":"access","time":"`;
+  const prefix = ascii(`{"level":"info","pid":${process.pid},"type":"access","time":"`);
+  let scratch = Buffer.allocUnsafe(4096);
+  const inPlace = sink.claim !== undefined && sink.commit !== undefined;
+
+  function format(buf: Buffer, pos: number, ctx: RequestContext, status: number, now: number, policies: string | undefined, picked: string | undefined): number {
+    pos = put(buf, pos, prefix);
+    pos = put(buf, pos, isoAt(now));
+    pos = put(buf, pos, REQ_ID);
+    pos = putJsonString(buf, pos, ctx.id);
+    pos = put(buf, pos, METHOD);
+    pos = putJsonString(buf, pos, ctx.req.method ?? '');
+    pos = put(buf, pos, STATUS);
+    pos = putNumber(buf, pos, status);
+    if (ctx.path) pos = putJsonString(buf, put(buf, pos, PATH), ctx.path);
+    if (ctx.api !== undefined) {
+      pos = putJsonString(buf, put(buf, pos, API), ctx.api);
+      pos = putJsonString(buf, put(buf, pos, OP), ctx.operationId ?? '');
+    }
+    pos = putMs(buf, put(buf, pos, MS), now - ctx.startedAt);
+    if (ctx.upstreamMs >= 0) pos = putMs(buf, put(buf, pos, UPSTREAM_MS), ctx.upstreamMs);
+    const socket = ctx.socket;
+    const read = socket.bytesRead;
+    socket[READ_LOGGED] = read;
+    pos = putNumber(buf, put(buf, pos, BYTES_IN), read - ctx.readAtStart);
+    pos = putNumber(buf, put(buf, pos, BYTES_OUT), socket.bytesWritten - ctx.writtenAtStart);
+    pos = putJsonString(buf, put(buf, pos, IP), ctx.clientIp);
+    if (policies !== undefined) pos = putJson(buf, put(buf, pos, POLICIES), policies);
+    if (ctx.errorCode) pos = putJsonString(buf, put(buf, pos, ERROR), ctx.errorCode);
+    if (picked !== undefined) pos = putJson(buf, put(buf, pos, HEADERS), picked);
+    return put(buf, pos, END);
+  }
+
   return (ctx, status, preRoute, chain) => {
-    const socket = ctx.req.socket;
     const now = performance.now();
-    let line = `${prefix}${isoAt(now)}","reqId":${str(ctx.id)},"method":${str(ctx.req.method ?? '')},"status":${status}`;
-    if (ctx.path) line += `,"path":${str(ctx.path)}`;
-    if (ctx.api !== undefined) line += `,"api":${str(ctx.api)},"op":${str(ctx.operationId ?? '')}`;
-    line += `,"ms":${round(now - ctx.startedAt)}`;
-    if (ctx.upstreamMs >= 0) line += `,"upstreamMs":${round(ctx.upstreamMs)}`;
-    // The socket is gone when the client disconnected; its counters went with it.
-    if (socket) line += `,"bytesIn":${socket.bytesRead - ctx.readAtStart},"bytesOut":${socket.bytesWritten - ctx.writtenAtStart}`;
-    line += `,"ip":${str(ctx.clientIp)}`;
-    const policies = decisions(ctx, preRoute, chain);
-    if (policies) line += `,"policies":${JSON.stringify(policies)}`;
-    if (ctx.errorCode) line += `,"error":"${ctx.errorCode}"`;
+    const decided = decisions(ctx, preRoute, chain);
+    const policies = decided && JSON.stringify(decided);
+    let picked: string | undefined;
     if (headers.length) {
-      const picked: Record<string, string | string[]> = {};
+      const values: Record<string, string | string[]> = {};
       for (const h of headers) {
         const v = ctx.req.headers[h];
-        if (v !== undefined) picked[h] = redacted.has(h) ? '[REDACTED]' : v;
+        if (v !== undefined) values[h] = redacted.has(h) ? '[REDACTED]' : v;
       }
-      line += `,"headers":${JSON.stringify(picked)}`;
+      picked = JSON.stringify(values);
     }
-    sink.write(`${line}}\n`);
+    const strings = ctx.id.length + (ctx.req.method?.length ?? 0) + (ctx.path?.length ?? 0) + (ctx.api?.length ?? 0) + (ctx.operationId?.length ?? 0) + ctx.clientIp.length + (ctx.errorCode?.length ?? 0);
+    const bound = FIXED_BOUND + jsonStringBound(strings) + 7 * NUMBER_BOUND + 3 * ((policies?.length ?? 0) + (picked?.length ?? 0));
+    if (inPlace) {
+      const pos = sink.claim!(bound);
+      if (pos !== -1) {
+        sink.commit!(format(sink.block!, pos, ctx, status, now, policies, picked));
+        return;
+      }
+    }
+    if (scratch.length < bound) scratch = Buffer.allocUnsafe(bound);
+    sink.write(scratch.toString('utf8', 0, format(scratch, 0, ctx, status, now, policies, picked)));
   };
 }
 
 let lastMs = 0;
-let lastIso = '';
+const lastIso = Buffer.alloc(24);
 /** ISO time of a performance.now() reading (no second clock read), formatted at most once per millisecond. */
-function isoAt(perfNow: number): string {
+function isoAt(perfNow: number): Buffer {
   const ms = Math.floor(performance.timeOrigin + perfNow);
   if (ms !== lastMs) {
     lastMs = ms;
-    lastIso = new Date(ms).toISOString();
+    lastIso.write(new Date(ms).toISOString(), 0, 'latin1');
   }
   return lastIso;
-}
-
-/** JSON string; the common case (printable ASCII without quote or backslash) skips JSON.stringify. */
-function str(value: string): string {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(value);
-  }
-  return `"${value}"`;
 }
 
 function decisions(ctx: RequestContext, preRoute: Chain, route: Chain | undefined): Record<string, string> | undefined {
@@ -79,8 +136,4 @@ function decisions(ctx: RequestContext, preRoute: Chain, route: Chain | undefine
     }
   }
   return out;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }

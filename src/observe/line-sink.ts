@@ -32,20 +32,40 @@ export class BufferedLineSink {
       return false;
     }
     // UTF-8 needs at most 3 bytes per UTF-16 unit.
-    if (this.#used + line.length * 3 > BLOCK) {
+    const pos = this.claim(line.length * 3);
+    if (pos === -1) {
       this.#seal();
-      if (line.length * 3 > BLOCK) {
-        this.#enqueue(Buffer.from(line, 'utf8'));
-        this.#pump();
-        return true;
-      }
+      this.#enqueue(Buffer.from(line, 'utf8'));
+      this.#pump();
+      return true;
     }
-    this.#used += this.#block.write(line, this.#used, 'utf8');
-    if (this.#used >= BLOCK / 2) {
+    this.commit(pos + this.#block.write(line, pos, 'utf8'));
+    return true;
+  }
+
+  /**
+   * Room for one line of at most `bytes` bytes, written in place into `block` from the returned
+   * position and then committed; -1 when the line must go through write() instead (too long, or the
+   * destination is behind and write() will count it as dropped).
+   */
+  claim(bytes: number): number {
+    if (this.#queued > this.#maxBuffered || bytes > BLOCK) return -1;
+    if (this.#used + bytes > BLOCK) this.#seal();
+    return this.#used;
+  }
+
+  /** The block a claimed line is written into (valid from claim() to commit()). */
+  get block(): Buffer {
+    return this.#block;
+  }
+
+  /** Ends the claimed line at `end` (the position after its last byte). */
+  commit(end: number): void {
+    this.#used = end;
+    if (end >= BLOCK / 2) {
       this.#seal();
       this.#pump();
     } else this.#timer ??= setTimeout(() => this.flush(), 100).unref();
-    return true;
   }
 
   flush(): void {
