@@ -297,3 +297,40 @@ if (DATABASE_URL) {
 } else {
   test('observability with the PostgreSQL audit store', (t) => t.skip('DATABASE_URL is not set'));
 }
+
+describe('metrics, live stats and the inventory switched off', () => {
+  for (const apiOn of [true, false]) {
+    test(`nothing of them is recorded, the audit trail still is (admin API ${apiOn ? 'on' : 'off'})`, async () => {
+      const upstream = await startUpstream();
+      const dir = await mkdtemp(join(tmpdir(), 'pcl-observe-off-'));
+      const { generateKeyPair } = await import('../src/observe/audit/signer.ts');
+      const config = yaml(upstream.url, join(dir, 'events.db'), 'inventory: { enabled: false }\n').replace(`token: ${TOKEN} }`, `token: ${TOKEN}, metrics: false, api: ${apiOn} }`);
+      const gw = await startTestGateway(config, { 'openapi.yaml': SPEC, 'audit.key': generateKeyPair().privatePem });
+      try {
+        const admin = (path: string) => fetch(`${gw.adminUrl}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        for (const key of [KEY, KEY, 'wrong-key']) assert.equal((await fetch(`${gw.url}/v2/orders/1`, { headers: { 'x-api-key': key } })).status, key === KEY ? 200 : 401);
+        assert.equal((await fetch(`${gw.url}/v2/nowhere`)).status, 404);
+        const observe = gw.gateway.observe;
+        assert.deepEqual((await observe.metrics.registry.getSingleMetric('portcullis_requests_total')!.get()).values, [], 'no request metrics');
+        assert.deepEqual((await observe.metrics.registry.getSingleMetric('portcullis_denials_total')!.get()).values, []);
+        assert.deepEqual(observe.observer.usage.raw().operations, [], 'no inventory');
+        assert.deepEqual(observe.observer.usage.raw().shadow, []);
+        const counted = observe.observer.stats.raw().buckets.reduce((n, b) => n + b.requests, 0);
+        assert.equal(counted, apiOn ? 4 : 0, 'live stats are kept only when the admin API serves them');
+        assert.equal((await admin('/metrics')).status, 404);
+        if (apiOn) {
+          const inv = await admin('/api/inventory');
+          assert.equal(inv.status, 404);
+          assert.match(((await inv.json()) as { detail: string }).detail, /inventory\.enabled: false/);
+          await sleep(150);
+          const events = (await (await admin('/api/events?limit=100')).json()) as { events: unknown[] };
+          assert.equal(events.events.length, 4, 'every request audited (sampleAllowed: 1)');
+        }
+      } finally {
+        await gw.close();
+        await upstream.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});

@@ -142,8 +142,8 @@ export function buildConfigSchema(factories: readonly PolicyFactory[]) {
         host: str('Address to bind.', { default: '127.0.0.1' }),
         port: int('TCP port.', { minimum: 0, maximum: 65535, default: 9901 }),
         token: str('Bearer token required on /api/* and /metrics (use ${file:PATH} to read it from a file). /healthz and /readyz stay open. Without it the admin API and metrics are open to whoever reaches the admin listener, except the dashboard\'s consumer and key routes and changes to anomaly blocks, which stay closed; requests must then name the listener by IP address, localhost or admin.host in Host (421 otherwise: a web page rebinding its own name to the admin address cannot read it).', { minLength: 16 }),
-        metrics: bool('Serve Prometheus metrics at /metrics.', true),
-        api: bool('Serve the admin API at /api/* (events, stats, inventory; see docs/admin-api.yaml).', true),
+        metrics: bool('Serve Prometheus metrics at /metrics. Off (or the admin listener off): no metrics are recorded either.', true),
+        api: bool('Serve the admin API at /api/* (events, stats, inventory; see docs/admin-api.yaml). Off (or the admin listener off): the live stats it serves (top consumers, addresses, operations) are not kept either.', true),
         store: str('Store of consumers and API keys that the dashboard manages (a SQLite file path or a postgres:// URL), usually the `store` of your api-key policy.'),
         oidc: closed('Single sign-on to the dashboard and the admin API with an OpenID Connect provider (docs/dashboard.md): the dashboard signs in with the authorization code flow and PKCE, and sends the ID token as its credential; only users with one of `roles` get in. Works beside `token`.', {
           issuer: str('The provider\'s issuer URL (its discovery document is at <issuer>/.well-known/openid-configuration).', { pattern: '^https?://' }),

@@ -97,7 +97,10 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
   const { GatewayMetrics } = await import('./metrics.ts');
   const metrics = new GatewayMetrics(() => writer);
   const sink = writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) };
-  const observer = new RequestObserver(o.runtime, metrics, sink, (error) => logger.error({ err: error }, 'request observer failed'));
+  // Only what someone can read is recorded: metrics and live stats are served by the admin listener.
+  const served = config.admin.enabled;
+  const record = { inventory: config.inventory.enabled, stats: served && config.admin.api };
+  const observer = new RequestObserver(o.runtime, served && config.admin.metrics ? metrics : undefined, sink, (error) => logger.error({ err: error }, 'request observer failed'), record);
   const a = alerts.anomalies;
   const watching = alerts.rules.length > 0 || [a.idEnumeration, a.scanning, a.credentialStuffing, a.rateJump].some((d) => d !== undefined);
   const sender = watching ? new WebhookSender(logger.child({ component: 'alerts' })) : undefined;
@@ -114,7 +117,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     observer.watcher = new Watcher(new AnomalyDetectors(alerts.anomalies), blocks, new AlertEngine(alerts, sender, logger.child({ component: 'alerts' })), sink, isClusterWorker());
   }
   const inv = config.inventory;
-  const sampler = inv.schemas.enabled
+  const sampler = inv.enabled && inv.schemas.enabled
     ? new BodySampler({ samples: inv.schemas.samples, maxBodyBytes: toBytes(inv.schemas.maxBodySize), streamedRate: inv.schemas.streamedRate })
     : undefined;
   observer.sampler = sampler;
@@ -157,7 +160,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       events: store?.audit,
       routes: () => o.runtime().routes,
       stats: async () => [observer.stats.raw()],
-      inventory: async () => [observer.usage.raw()],
+      inventory: config.inventory.enabled ? async () => [observer.usage.raw()] : undefined,
       blocks: blockAdmin,
       storedInventory: inventoryStore && (() => storedInventory(inventoryStore.inventory, ownNode(config.audit.chain ?? hostname()))),
       prometheus: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
@@ -176,7 +179,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
 /** Where the inventory is saved: `inventory.store`, else the audit store when the trail is on; none when not persisted. */
 export function inventoryStoreOf(config: GatewayConfig): string | undefined {
   const inv = config.inventory;
-  return inv.persist ? (inv.store ?? (config.audit.enabled ? config.audit.store : undefined)) : undefined;
+  return inv.enabled && inv.persist ? (inv.store ?? (config.audit.enabled ? config.audit.store : undefined)) : undefined;
 }
 
 /** The audit store, migrated; a SQLite file's folder is created. */

@@ -14,7 +14,8 @@ import { RollingStats } from './stats/rolling.ts';
 
 interface OpEntry {
   readonly key: string;
-  readonly usage: Usage;
+  /** Undefined when the inventory is off. */
+  readonly usage: Usage | undefined;
   readonly metrics: OpMetrics | undefined;
   /** A catch-all route: its calls are also listed one by one (templated) as undocumented. */
   readonly catchAll: boolean;
@@ -38,17 +39,22 @@ export class RequestObserver {
   readonly #runtime: () => Runtime;
   readonly #audit: AuditSink | undefined;
   readonly #onError: (error: unknown) => void;
+  /** What is recorded besides metrics: the inventory, and the live stats the admin API serves. */
+  readonly #inventory: boolean;
+  readonly #stats: boolean;
   /** Alert rules and anomaly detectors, when configured. */
   watcher: Watcher | undefined = undefined;
   /** Samples JSON bodies for the inventory's inferred schemas, when enabled. */
   sampler: BodySampler | undefined = undefined;
 
-  constructor(runtime: () => Runtime, metrics: GatewayMetrics | undefined, audit: AuditSink | undefined, onError: (error: unknown) => void) {
+  constructor(runtime: () => Runtime, metrics: GatewayMetrics | undefined, audit: AuditSink | undefined, onError: (error: unknown) => void, record: { inventory: boolean; stats: boolean } = { inventory: true, stats: true }) {
     this.#runtime = runtime;
     this.#metrics = metrics;
     this.#unrouted = metrics?.forOperation(UNROUTED, UNROUTED);
     this.#audit = audit;
     this.#onError = onError;
+    this.#inventory = record.inventory;
+    this.#stats = record.stats;
   }
 
   record(ctx: RequestContext, status: number): void {
@@ -73,17 +79,20 @@ export class RequestObserver {
     let shadow: Usage | undefined;
     if (api !== undefined && operation !== undefined) {
       entry = this.#entry(api, operation, now);
-      countUsage(entry.usage, now, status, authenticated, denied);
-      if (entry.catchAll) shadow = this.usage.undocumented(api, ctx.req.method ?? '', ctx.path, ctx.query, now, status, authenticated, denied);
-      this.#bodies(ctx, status, entry.usage, shadow);
-    } else if ((ctx.errorCode === 'PCL_ERR_ROUTE_NOT_FOUND' || ctx.errorCode === 'PCL_ERR_METHOD_NOT_ALLOWED') && ctx.path) {
+      const usage = entry.usage;
+      if (usage !== undefined) {
+        countUsage(usage, now, status, authenticated, denied);
+        if (entry.catchAll) shadow = this.usage.undocumented(api, ctx.req.method ?? '', ctx.path, ctx.query, now, status, authenticated, denied);
+        this.#bodies(ctx, status, usage, shadow);
+      }
+    } else if (this.#inventory && (ctx.errorCode === 'PCL_ERR_ROUTE_NOT_FOUND' || ctx.errorCode === 'PCL_ERR_METHOD_NOT_ALLOWED') && ctx.path) {
       shadow = this.usage.undocumented(null, ctx.req.method ?? '', ctx.path, ctx.query, now, status, authenticated, denied);
       if (shadow !== undefined) this.#bodies(ctx, status, shadow, undefined);
     }
     const reason = ctx.errorCode ?? ctx.decisions?.[0]?.code;
     const metricsOp = entry === undefined ? this.#unrouted : entry.metrics;
     if (metricsOp !== undefined) this.#metrics!.record(metricsOp, status, verdict, ms / 1000, ctx.upstreamMs, ctx.decisions, ctx.errorCode);
-    this.stats.record(now, ms, status, denied, reason, identity?.consumerId ?? identity?.subject, ctx.clientIp, entry?.key);
+    if (this.#stats) this.stats.record(now, ms, status, denied, reason, identity?.consumerId ?? identity?.subject, ctx.clientIp, entry?.key);
     this.watcher?.observe(ctx, status, verdict, now, verdict === 'allow' ? null : decidingPolicy(ctx));
     const audit = this.#audit;
     if (audit !== undefined && (verdict !== 'allow' || (audit.sampleAllowed > 0 && Math.random() < audit.sampleAllowed))) {
@@ -128,7 +137,7 @@ export class RequestObserver {
       const route = this.#runtime().routes.find((r) => r.api === api && r.operationId === operation);
       entry = {
         key: `${api}:${operation}`,
-        usage: this.usage.operation(api, operation, now),
+        usage: this.#inventory ? this.usage.operation(api, operation, now) : undefined,
         metrics: this.#metrics?.forOperation(api, operation),
         catchAll: route?.path.endsWith('/*') ?? false,
       };

@@ -64,7 +64,7 @@ export async function primarySources(config: GatewayConfig, baseDir: string, rou
       events: store?.audit,
       routes,
       stats: () => collect('stats'),
-      inventory: () => collect('inventory'),
+      inventory: config.inventory.enabled ? () => collect('inventory') : undefined,
       blocks: enforcing(config.alerts.anomalies) ? clusterBlockAdmin() : undefined,
       storedInventory: inventoryLocation === undefined ? undefined : async () => storedInventory((await sharedStore(inventoryLocation, baseDir)).inventory, ownNode(config.audit.chain ?? hostname())),
       prometheus: async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() }),

@@ -3,6 +3,7 @@ import { durationSchema, sizeSchema } from '../../config/units.ts';
 import type { Duration, Size } from '../../config/types.ts';
 
 export interface InventoryConfig {
+  enabled: boolean;
   schemas: { enabled: boolean; samples: number; maxBodySize: Size; streamedRate: number };
   persist: boolean;
   store?: string;
@@ -15,6 +16,7 @@ export const inventorySchema = {
   additionalProperties: false,
   default: {},
   properties: {
+    enabled: { type: 'boolean', default: true, description: 'Record every endpoint called (the inventory, its shadow, zombie and unused lists). Off: nothing is recorded, kept or served.' },
     schemas: {
       type: 'object',
       description: 'Inference of JSON body structures for the OpenAPI draft (types, properties, required, formats; never values).',

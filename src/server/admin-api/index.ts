@@ -32,7 +32,8 @@ export interface AdminSources {
   readonly events: AuditStore | undefined;
   routes(): readonly RouteInfo[];
   stats(): Promise<StatsRaw[]>;
-  inventory(): Promise<InventoryRaw[]>;
+  /** Undefined when the inventory is off (inventory.enabled: false). */
+  inventory: (() => Promise<InventoryRaw[]>) | undefined;
   /** The other nodes' inventory snapshots in the inventory store, when the inventory is persisted. */
   readonly storedInventory?: (() => Promise<StoredInventory>) | undefined;
   /** The anomaly blocks, when a detector is in enforce mode. */
@@ -68,14 +69,16 @@ export function adminRoutes(s: AdminSources, credentials: AdminCredentials): Map
     // ?scope=all: this gateway's inventory merged with every other node's saved in the same store.
     const inventory = async (url: string | undefined, res: ServerResponse, bodies: boolean) => {
       let all: boolean;
+      const ownInventory = s.inventory;
       try {
+        if (ownInventory === undefined) throw new GatewayError('PCL_ERR_ROUTE_NOT_FOUND', 'The inventory is off (inventory.enabled: false): nothing is recorded.');
         all = new Query(url, ['scope']).oneOf('scope', ['gateway', 'all']) === 'all';
         if (all && !s.storedInventory) throw new GatewayError('PCL_ERR_ROUTE_NOT_FOUND', 'The inventory is not saved to a store (inventory.persist, inventory.store): there is no other node to merge.');
       } catch (error) {
         sendProblem(res, error as GatewayError);
         return undefined;
       }
-      const own = await s.inventory();
+      const own = await ownInventory!();
       if (!all) return { view: inventoryView(s.routes(), own, bodies) };
       const stored = await s.storedInventory!();
       return { view: inventoryView(s.routes(), [...own, ...stored.raws], bodies), nodes: stored.nodes };
