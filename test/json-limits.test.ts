@@ -2,6 +2,7 @@
 // parses it), ordinary bodies forwarded byte for byte, other media types untouched.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { passthroughYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
@@ -29,6 +30,21 @@ describe('json-limits', () => {
       assert.match(problem.detail, /deeper than 4|more than 100 items/);
     }
     assert.equal(upstream.received.length, before);
+  });
+
+  test('a compressed body is checked decoded (the upstream inflates it), and forwarded compressed', async () => {
+    const before = upstream.received.length;
+    const send = (body: Buffer, encoding: string) => fetch(`${gw.url}/x`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+    // 100,000 levels of nesting in ~200 bytes: refused, never handed to the upstream's parser.
+    for (const [body, encoding] of [[gzipSync(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), 'gzip'], [deflateSync('[[[[[1]]]]]'), 'deflate']] as const) {
+      const res = await send(body, encoding);
+      assert.equal(res.status, 400);
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_JSON_TOO_COMPLEX');
+    }
+    assert.equal(upstream.received.length, before);
+    const fine = gzipSync('{"a":[1,2]}');
+    assert.equal((await send(fine, 'gzip')).status, 200);
+    assert.deepEqual(upstream.received.at(-1)!.body, fine);
   });
 
   test('within the limits: forwarded unchanged; other media types are not looked at', async () => {

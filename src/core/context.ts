@@ -75,6 +75,8 @@ export class RequestContext {
   /** The request body once a policy has read it (see core/body.ts); then forwarded from memory. */
   body: Buffer | undefined = undefined;
   bodyReading: Promise<Buffer> | undefined = undefined;
+  /** `body` with its Content-Encoding undone, once a policy needed it (core/decoded-body.ts). */
+  content: Buffer | undefined = undefined;
   /** Content-Type of the upstream response as sent to the client (after the response policies). */
   responseType: string | string[] | undefined = undefined;
   /** The response body as sent, when it was held whole (body policies) or tapped for the inventory. */

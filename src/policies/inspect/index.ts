@@ -1,12 +1,11 @@
 // The negative security model: every decoded input (path, query, headers, cookies, body) goes through
 // the attack-detection engine (src/detect); a request at or above the anomaly threshold is refused.
 // The refusal names no payload; the matched classes and places go to the log and the access log.
-import { readBody } from '../../core/body.ts';
 import type { RequestContext } from '../../core/context.ts';
+import { readContent } from '../../core/decoded-body.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { compileDetector, type AttackClass, type CompiledDetector, type EngineVerdict, type InputLocation } from '../../detect/index.ts';
-import { decodedBody } from './decode.ts';
 import { inspectSchema, type InspectConfig } from './schema.ts';
 
 export const inspect: PolicyFactory<InspectConfig> = {
@@ -40,7 +39,7 @@ export const inspect: PolicyFactory<InspectConfig> = {
         const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
         if (!config.body || !hasBody) return decide(ctx, check(detector, ctx, undefined));
         // A compressed body is inspected decoded (the upstream's parser inflates it) and forwarded as is.
-        return readBody(ctx).then((body) => decide(ctx, check(detector, ctx, decodedBody(body, req.headers['content-encoding'], ctx.bodyLimit))));
+        return readContent(ctx).then((body) => decide(ctx, check(detector, ctx, body)));
       },
     };
   },

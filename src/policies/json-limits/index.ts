@@ -1,7 +1,8 @@
 // Structural limits on JSON request bodies (OWASP API4): depth, members, string and array lengths,
-// checked on the raw bytes before any policy parses the body (validate, inspect share it afterwards).
+// checked on the raw bytes (a compressed body decoded first) before any policy parses the body
+// (validate, inspect share it afterwards).
 // The size itself is request-size's job. Bodies of other media types are left alone.
-import { readBody } from '../../core/body.ts';
+import { readContent } from '../../core/decoded-body.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { exceededLimit } from './scan.ts';
@@ -20,7 +21,7 @@ export const jsonLimits: PolicyFactory<JsonLimitsConfig> = {
         const headers = ctx.req.headers;
         if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return;
         if (!isJsonMediaType(bareMediaType(headers['content-type']))) return;
-        return readBody(ctx).then((body) => {
+        return readContent(ctx).then((body) => {
           const exceeded = exceededLimit(body, limits);
           if (exceeded !== undefined) throw new GatewayError('PCL_ERR_JSON_TOO_COMPLEX', `The JSON body is over a limit: ${exceeded}.`);
         });

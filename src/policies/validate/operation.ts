@@ -2,7 +2,7 @@
 // (content type, then the schema of that media type). Violations name where they are, never the value.
 import type { ValidateFunction } from 'ajv';
 import type { RequestContext } from '../../core/context.ts';
-import { readBody } from '../../core/body.ts';
+import { readContent } from '../../core/decoded-body.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { toBytes } from '../../config/units.ts';
 import { pointerOf, type SchemaCompiler } from '../../openapi/schema-compiler.ts';
@@ -150,7 +150,7 @@ function checkBody(ctx: RequestContext, body: CompiledBody | undefined, config: 
   if (!media.validate && type !== MULTIPART) return undefined;
   if (!isJson && !form) return undefined; // other media types: size-limited, not schema-checked
   const validate = media.validate;
-  return readBody(ctx).then((raw) => {
+  return readContent(ctx).then((raw) => {
     let value: unknown;
     if (type === FORM) value = urlencodedValue(raw);
     else if (type === MULTIPART) {

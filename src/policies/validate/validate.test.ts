@@ -2,6 +2,7 @@
 // refused before the upstream sees it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { suiteGateway } from '../../../test/helpers/gateway.ts';
 
 const spec30 = `openapi: 3.0.3
@@ -107,6 +108,20 @@ describe('validate policy (OpenAPI 3.0)', () => {
     await refused(await call('/items', { method: 'POST' }));
     await refused(await post(`${'['.repeat(100)}${']'.repeat(100)}`));
     assert.equal(suite.upstream.received.length, before, 'nothing invalid reached the upstream');
+  });
+
+  test('a compressed body is validated as the upstream will read it, and forwarded compressed', async () => {
+    const before = suite.upstream.received.length;
+    const post = (body: Buffer, encoding: string) => call('/items', { method: 'POST', body, headers: { 'content-type': 'application/json', 'content-encoding': encoding } });
+    const good = gzipSync('{"name":"box"}');
+    assert.equal((await post(good, 'gzip')).status, 200);
+    assert.deepEqual(suite.upstream.received.at(-1)!.body, good, 'forwarded as sent');
+    assert.equal((await post(brotliCompressSync('{"name":"box"}'), 'br')).status, 200);
+    await refused(await post(gzipSync('{"name":"x","role":"admin"}'), 'gzip'));
+    await refused(await post(gzipSync(`${'['.repeat(100)}${']'.repeat(100)}`), 'gzip'));
+    assert.equal((await refused(await post(Buffer.from('{"name":"box"}'), 'gzip'))).code, 'PCL_ERR_BAD_REQUEST');
+    assert.equal((await refused(await post(good, 'zstd'), 415)).code, 'PCL_ERR_UNSUPPORTED_MEDIA_TYPE');
+    assert.equal(suite.upstream.received.length, before + 2, 'only the two valid bodies reached the upstream');
   });
 
   test('a media type declared with parameters is matched on the bare type', async () => {

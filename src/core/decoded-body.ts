@@ -1,9 +1,18 @@
 // The bytes an upstream reads out of a body with a Content-Encoding: Express's body parsers and most
-// frameworks inflate gzip and deflate (some brotli) before parsing, so inspecting the compressed
-// bytes would let any attack through. The original body is forwarded unchanged; only its decoded
-// form is inspected. Anything that cannot be decoded the way an upstream would is refused.
+// frameworks inflate gzip and deflate (some brotli) before parsing, so checking the compressed bytes
+// (attack detection, JSON limits, validation, mass assignment) would let anything through. The
+// original body is forwarded unchanged; the policies look at its decoded form, decoded once per
+// request. Anything that cannot be decoded the way an upstream would is refused.
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';
-import { GatewayError } from '../../core/errors.ts';
+import { readBody } from './body.ts';
+import type { RequestContext } from './context.ts';
+import { GatewayError } from './errors.ts';
+
+/** The request body as the upstream will parse it: read once (readBody), decoded once. */
+export function readContent(ctx: RequestContext): Promise<Buffer> {
+  if (ctx.content !== undefined) return Promise.resolve(ctx.content);
+  return readBody(ctx).then((body) => (ctx.content ??= decodedBody(body, ctx.req.headers['content-encoding'], ctx.bodyLimit)));
+}
 
 /** The body as the upstream will parse it; `limit` bounds the decoded size (413 beyond). */
 export function decodedBody(body: Buffer, contentEncoding: string | string[] | undefined, limit: number): Buffer {
