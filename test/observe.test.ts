@@ -4,7 +4,7 @@
 // continues the chain).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -263,6 +263,21 @@ function suite(name: string, setup: () => Promise<{ store: string; cleanup: () =
       r = await runCli(['audit-log', 'verify', '--store', empty, '--key', join(gw.dir, 'audit.key')], { timeoutMs: 60_000 });
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.match(r.stdout, /no audit events: nothing to authenticate \(FAILED\)/);
+      // Checkpoints kept elsewhere (here: the stored ones, one object per line) must be on the chain.
+      const witness = join(gw.dir, 'witness.jsonl');
+      const kept = await gw.gateway.observe.store!.audit.checkpoints('test-gw');
+      assert.ok(kept.length > 0);
+      await writeFile(witness, kept.map((c) => JSON.stringify(c)).join('\n'));
+      r = await runCli(['audit-log', 'verify', '-c', gw.configPath, '--witness', witness], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      await writeFile(witness, JSON.stringify({ ...kept.at(-1)!, seq: 99 }));
+      r = await runCli(['audit-log', 'verify', '-c', gw.configPath, '--witness', witness], { timeoutMs: 60_000 });
+      assert.equal(r.code, 1, 'a witness line the key did not sign is reported');
+      assert.match(r.stdout, /signature +at seq 99/);
+      await writeFile(witness, 'no checkpoint here\n');
+      r = await runCli(['audit-log', 'verify', '-c', gw.configPath, '--witness', witness], { timeoutMs: 60_000 });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /holds no audit checkpoint/);
       r = await runCli(['audit-log', 'export', '-c', gw.configPath], { timeoutMs: 60_000 });
       assert.equal(r.code, 0, r.stderr);
       const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));

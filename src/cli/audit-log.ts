@@ -1,7 +1,7 @@
 // portcullis audit-log: keygen (the Ed25519 pair that signs checkpoints), verify (walks every
 // chain, says where it was tampered with, exit 1), export (JSON lines to stdout or a file).
 // The store and key come from --store/--key, or from the config's `audit` section (-c).
-import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Command, InvalidArgumentError } from 'commander';
@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.ts';
 import { toMs } from '../config/units.ts';
 import { generateKeyPair, loadPublicKey } from '../observe/audit/signer.ts';
 import { verifyStore } from '../observe/audit/verify.ts';
+import { readWitness, type Witnessed } from '../observe/audit/witness.ts';
 import { eventJson } from '../server/admin-api/events.ts';
 import { describeStore, openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
@@ -41,6 +42,19 @@ async function withStore<T>(location: string, baseDir: string, fn: (store: Store
   } finally {
     await store.close();
   }
+}
+
+/** Checkpoints from a witness file; a file without any is a usage error (the wrong file, most likely). */
+function readWitnessFile(file: string): Witnessed[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the witness file ${file}: ${(error as Error).message}`);
+  }
+  const found = readWitness(text);
+  if (found.length === 0) throw new UsageError(`the witness file ${file} holds no audit checkpoint (lines with "msg":"audit checkpoint", or checkpoint objects)`);
+  return found;
 }
 
 function fail(error: unknown): never {
@@ -100,13 +114,15 @@ export function register(program: Command): void {
     .option('--key <file>', 'Ed25519 public (or private) key: every checkpoint must carry its valid signature, and every chain at least one')
     .option('--max-unsigned <n>', 'with --key: fail a chain with more events than this after its last signed checkpoint', nonNegative)
     .option('--retention <duration>', 'fail a chain whose pruned beginning ends at a checkpoint younger than this (e.g. 90d): deleted, not pruned', duration)
+    .option('--witness <file>', 'checkpoints kept outside the store (the gateway log, which has a line for every checkpoint; or one checkpoint object per line): each must still be on its chain, so a chain cut back to an earlier checkpoint fails (repeatable)', collect)
     .option('--json', 'JSON output')
-    .action(async (o: Source & { json?: boolean; maxUnsigned?: number; retention?: number }) => {
+    .action(async (o: Source & { json?: boolean; maxUnsigned?: number; retention?: number; witness?: string[] }) => {
       let failed = false;
       try {
         const { location, baseDir, key } = await resolveSource(o);
         const publicKey = key ? loadPublicKey(key) : undefined;
-        const options = { maxUnsigned: o.maxUnsigned, retentionMs: o.retention };
+        const witness = o.witness?.flatMap((file) => readWitnessFile(file));
+        const options = { maxUnsigned: o.maxUnsigned, retentionMs: o.retention, witness };
         const reports = await withStore(location, baseDir, (store) => verifyStore(store.audit, publicKey, o.chain, options));
         // With a key, an empty trail proves nothing: it may have been emptied.
         failed = reports.some((r) => r.problems.length > 0) || (publicKey !== undefined && reports.length === 0);

@@ -15,6 +15,7 @@ import type { Store } from '../../store/types.ts';
 import { eventHash, type Unhashed } from './hash.ts';
 import { generateKeyPair, loadPublicKey, loadSigner } from './signer.ts';
 import { verifyChain, verifyStore, type VerifyProblem } from './verify.ts';
+import { readWitness } from './witness.ts';
 import { AuditWriter } from './writer.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -204,6 +205,35 @@ function suite(name: string, open: () => Promise<{ store: Store; sql: Sql; table
     test('a chain asked for by name that has neither events nor checkpoints fails', async () => {
       const [report] = await verifyStore(store.audit, loadPublicKey(keyPath), ['ghost']);
       assert.deepEqual(kinds(report!.problems), ['deleted@0']);
+    });
+
+    test('cut back to an earlier checkpoint: verifies on its own, fails against the checkpoints the writer logged', async () => {
+      // The writer's log, as a log shipper would keep it: every stored checkpoint has its line.
+      const lines: string[] = [];
+      const logged = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+      const writer = await AuditWriter.open({
+        store: store.audit, chain: 'cut', logger: logged, signer: loadSigner(keyPath), bufferSize: 1000, batchSize: 7, flushMs: 10_000,
+        checkpointEvery: 10, checkpointMs: 3_600_000, retentionMs: 0,
+      });
+      for (let i = 0; i < 30; i++) writer.push(unhashed('cut', i), true);
+      await writer.close();
+      const witness = readWitness(`not json\n${lines.join('')}{"msg":"other","hash":"x"}\n`);
+      assert.deepEqual(witness.map((w) => w.seq), [14, 28, 30]);
+      const key = loadPublicKey(keyPath);
+      assert.deepEqual((await verifyChain(store.audit, 'cut', key, { witness })).problems, [], 'intact: the witness agrees');
+
+      await sql(`DELETE FROM ${events} WHERE chain = $1 AND seq > 14`, ['cut']);
+      await sql(`DELETE FROM ${checkpoints} WHERE chain = $1 AND seq > 14`, ['cut']);
+      assert.deepEqual((await verifyChain(store.audit, 'cut', key)).problems, [], 'alone, the cut chain looks whole');
+      assert.deepEqual(kinds((await verifyChain(store.audit, 'cut', key, { witness })).problems), ['deleted@28', 'deleted@30']);
+
+      // A witness line nobody signed is not trusted; a chain deleted whole is found through its witness.
+      const forged = readWitness(JSON.stringify({ chain: 'cut', seq: 3, hash: 'a'.repeat(64), time: Date.now(), signature: null }));
+      assert.deepEqual(kinds((await verifyChain(store.audit, 'cut', key, { witness: forged })).problems), ['signature@3']);
+      await sql(`DELETE FROM ${events} WHERE chain = $1`, ['cut']);
+      await sql(`DELETE FROM ${checkpoints} WHERE chain = $1`, ['cut']);
+      const reports = await verifyStore(store.audit, key, undefined, { witness });
+      assert.deepEqual(kinds(reports.find((r) => r.chain === 'cut')!.problems), ['deleted@14', 'deleted@28', 'deleted@30']);
     });
   });
 }

@@ -10,11 +10,14 @@
 // the last checkpoint. Events after it are only as safe as the database (docs/audit-trail.md): with a
 // key, a chain without any valid signed checkpoint fails, the events past the last one are counted
 // (`unsignedTail`, a limit fails it), and a start anchored on a checkpoint (retention) says when that
-// checkpoint was taken, so deleting recent events as if retention had run shows.
+// checkpoint was taken, so deleting recent events as if retention had run shows. Checkpoints kept
+// outside the store (a witness: the gateway's log, see witness.ts) catch a chain cut back to an earlier
+// checkpoint.
 import type { KeyObject } from 'node:crypto';
 import type { AuditCheckpoint, AuditRecord, AuditStore } from '../../store/audit.ts';
 import { eventHash, GENESIS } from './hash.ts';
 import { checkSignature } from './signer.ts';
+import { checkWitness, type Witnessed } from './witness.ts';
 
 export type ProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'signature';
 
@@ -50,13 +53,17 @@ export interface VerifyOptions {
   /** Retention in ms: a chain starting at a checkpoint taken more recently than this fails. */
   readonly retentionMs?: number | undefined;
   readonly now?: number | undefined;
+  /** Checkpoints witnessed outside the store (any chain): each must be on its chain. */
+  readonly witness?: readonly Witnessed[] | undefined;
 }
 
 const PAGE = 2000;
 
 export async function verifyStore(store: AuditStore, publicKey: KeyObject | undefined, chains?: readonly string[], options: VerifyOptions = {}): Promise<ChainReport[]> {
   const out: ChainReport[] = [];
-  for (const chain of chains ?? (await store.chains())) out.push(await verifyChain(store, chain, publicKey, { ...options, expected: chains ?? options.expected }));
+  // A chain that has a witness but nothing left in the store was deleted whole.
+  const all = chains ?? [...new Set([...(await store.chains()), ...(options.witness ?? []).map((w) => w.chain)])];
+  for (const chain of all) out.push(await verifyChain(store, chain, publicKey, { ...options, expected: chains ?? options.expected }));
   return out;
 }
 
@@ -123,6 +130,10 @@ export async function verifyChain(store: AuditStore, chain: string, publicKey: K
   const anchor = startCp ? { seq: startCp.seq, time: startCp.time } : undefined;
   if (anchor && options.retentionMs !== undefined && anchor.time > (options.now ?? Date.now()) - options.retentionMs) {
     problem('deleted', anchor.seq, `events up to ${anchor.seq} are gone although the checkpoint after them was taken ${new Date(anchor.time).toISOString()}, within the retention: deleted, not pruned`);
+  }
+  const witnessed = options.witness?.filter((w) => w.chain === chain);
+  if (witnessed?.length) {
+    for (const w of checkWitness(witnessed, (seq) => bySeq.get(seq)?.hash, lastSeq, rows[path[0] ?? 0]?.seq, publicKey)) problem(w.kind, w.seq, w.message);
   }
   problems.sort((a, b) => a.seq - b.seq);
   return { chain, events: rows.length, firstSeq: rows[0]?.seq, lastSeq, checkpoints: checkpoints.length, signedCheckpoints: signed, unsignedTail, anchor, problems };

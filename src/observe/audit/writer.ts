@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { AuditCheckpoint, AuditRecord, AuditStore } from '../../store/audit.ts';
 import { eventHash, GENESIS, type Unhashed } from './hash.ts';
 import type { CheckpointSigner } from './signer.ts';
+import { WITNESS_MESSAGE } from './witness.ts';
 
 export interface AuditWriterOptions {
   readonly store: AuditStore;
@@ -139,7 +140,7 @@ export class AuditWriter {
       this.#seq = seq;
       this.#last = prev;
       this.written += batch.length;
-      if (checkpoint) this.#checkpointDone(seq);
+      if (checkpoint) this.#checkpointDone(checkpoint);
     }
   }
 
@@ -149,9 +150,15 @@ export class AuditWriter {
     return { chain: this.chain, seq, hash, time, signature: signer ? signer.sign(this.chain, seq, hash, time) : null, keyId: signer?.keyId ?? null };
   }
 
-  #checkpointDone(seq: number): void {
-    this.#checkpointSeq = seq;
+  /**
+   * A stored checkpoint is also logged: the log leaves the machine (log shipping), so a copy of the
+   * chain's latest state exists outside the database, which `audit-log verify --witness` compares
+   * (a chain cut back to an earlier checkpoint, checkpoints included, verifies on its own).
+   */
+  #checkpointDone(checkpoint: AuditCheckpoint): void {
+    this.#checkpointSeq = checkpoint.seq;
     this.#checkpointAt = Date.now();
+    this.#o.logger.info({ checkpoint }, WITNESS_MESSAGE);
   }
 
   /** Deletes events older than the retention, up to the newest checkpoint taken before the cutoff (kept as the anchor). */
@@ -186,8 +193,9 @@ export class AuditWriter {
     if (this.#buffer.length > 0) this.#o.logger.error({ chain: this.chain, lost: this.#buffer.length }, 'audit events lost at shutdown: the store did not take them');
     if (this.#seq > this.#checkpointSeq) {
       try {
-        await this.#o.store.addCheckpoint(this.#checkpoint(this.#seq, this.#last));
-        this.#checkpointDone(this.#seq);
+        const checkpoint = this.#checkpoint(this.#seq, this.#last);
+        await this.#o.store.addCheckpoint(checkpoint);
+        this.#checkpointDone(checkpoint);
       } catch (error) {
         this.#o.logger.error({ chain: this.chain, err: error }, 'final audit checkpoint could not be written');
       }
