@@ -1,13 +1,16 @@
-// Mass assignment (OWASP API3, property level, write side): a JSON body may not set readOnly
+// Mass assignment (OWASP API3, property level, write side): a JSON or form body may not set readOnly
 // properties, properties reserved to other roles, or properties its closed schema does not declare.
 // Refused with 400 (naming each property by JSON pointer, never echoing values) or stripped before
-// the body goes upstream. Runs before validation, which then sees the stripped body.
+// the body goes upstream. Runs before validation, which then sees the stripped body. Form fields are
+// checked under each name a framework may bind them to (see form.ts).
 import { readBody } from '../../core/body.ts';
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
-import { foldProtectedNames, walkBody, type Finding } from './walk.ts';
+import { foldProtectedNames, walkBody, type Finding, type WalkOptions } from './walk.ts';
+import { FORM, MULTIPART, multipartForm, urlencodedForm, type FormField } from './form.ts';
 import { massAssignmentSchema, type MassAssignmentConfig } from './schema.ts';
+import { formShapeOf, type FormShape } from '../validate/form-body.ts';
 import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
 
 const NO_ROLES: readonly string[] = [];
@@ -21,8 +24,10 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
     if (!env.operations) throw new Error('mass-assignment needs an API with an OpenAPI document (spec)');
     const protectedNames = new Map(config.protected.map((p) => [p.property, p.roles] as const));
     const protectedFolded = foldProtectedNames(protectedNames);
-    /** operationId → media type → body schema, for operations with a JSON request body. */
+    /** operationId → media type → body schema, for operations with a JSON or form request body. */
     const schemas = new Map<string, Map<string, unknown>>();
+    /** operationId → what its multipart body's encoding says (which parts are JSON). */
+    const shapes = new Map<string, FormShape>();
     /** operationId → every media type its request body declares (bare), for those in `schemas`. */
     const declared = new Map<string, string[]>();
     for (const [id, op] of env.operations) {
@@ -32,13 +37,63 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
         // Declared keys may carry parameters ("application/json; charset=utf-8"): requests are looked
         // up by their bare media type, so keys are too (the first schema for a bare type counts).
         const t = bareMediaType(type);
-        if (isJsonMediaType(t) && media?.schema && !json.has(t)) json.set(t, media.schema);
+        if ((isJsonMediaType(t) || t === FORM || t === MULTIPART) && media?.schema && !json.has(t)) {
+          json.set(t, media.schema);
+          if (t === MULTIPART) shapes.set(id, formShapeOf(media, (node) => node));
+        }
       }
       if (json.size) {
         schemas.set(id, json);
         declared.set(id, Object.keys(content).map(bareMediaType));
       }
     }
+    const walkOptions = (ctx: RequestContext, formIndexes = false): WalkOptions => ({
+      strip: config.action === 'strip',
+      closedSchemas: config.closedSchemas,
+      protectedNames,
+      protectedFolded,
+      roles: ctx.identity?.roles ?? NO_ROLES,
+      formIndexes,
+    });
+    const refuse = (findings: Finding[]) => {
+      // A key checked against several schemas (see walkBody), or a field read several ways, may be found more than once.
+      if (findings.length > 1) findings = [...new Map(findings.map((f) => [f.pointer, f])).values()];
+      const errors = findings.slice(0, 20).map((f) => ({ in: 'body', pointer: f.pointer.replace(/[^A-Za-z0-9_./~-]/g, '_').slice(0, 120), message: MESSAGES[f.reason] }));
+      return new GatewayError('PCL_ERR_MASS_ASSIGNMENT', `${findings.length} propert${findings.length === 1 ? 'y' : 'ies'} may not be set by this request.`, { extensions: { errors } });
+    };
+    const stripped = (ctx: RequestContext, body: Buffer, findings: Finding[]) => {
+      ctx.body = body;
+      ctx.record('mass-assignment', 'report');
+      if (env.logger.isLevelEnabled('debug')) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, stripped: findings.map((f) => f.pointer).slice(0, 20) }, 'request properties stripped');
+    };
+    const checkForm = (ctx: RequestContext, type: string, schema: unknown, raw: Buffer) => {
+      const form = type === FORM ? urlencodedForm(raw) : multipartForm(raw, ctx.req.headers['content-type'] ?? '', shapes.get(ctx.operationId!)!);
+      // Fail closed, as for JSON: a body this policy cannot read is not forwarded unchecked.
+      if (typeof form === 'string') throw new GatewayError('PCL_ERR_VALIDATION', 'The request body is not a valid form.', { extensions: { errors: [{ in: 'body', message: form }] } });
+      // Fields are only checked here: what is stripped is whole fields, the rest of the body stays as sent.
+      const options = { ...walkOptions(ctx, true), strip: false };
+      const findings: Finding[] = [];
+      const dropped = new Set<FormField>();
+      for (const field of form.fields) {
+        // A field is refused for what any reading of its name forbids (readOnly, protected), but as
+        // undeclared only when no reading names a declared property (`a[b]` is no flat name `a[b]`).
+        let undeclared: Finding[] | undefined;
+        let clean = false;
+        const before = findings.length;
+        for (const binding of field.bindings) {
+          const found: Finding[] = [];
+          walkBody(binding, schema, options, found);
+          for (const f of found) if (f.reason !== 'undeclared') findings.push(f);
+          if (found.length === 0) clean = true;
+          else undeclared ??= found;
+        }
+        if (findings.length === before && !clean && undeclared) findings.push(...undeclared);
+        if (findings.length > before) dropped.add(field);
+      }
+      if (findings.length === 0) return;
+      if (config.action === 'reject' || config.mode === 'report') throw refuse(findings);
+      stripped(ctx, form.without(dropped), findings);
+    };
     const check = (ctx: RequestContext, schema: unknown, raw: Buffer) => {
       let value: unknown;
       try {
@@ -48,18 +103,11 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
         // (a leading byte-order mark, comments...), so a body this policy cannot check goes nowhere.
         throw new GatewayError('PCL_ERR_VALIDATION', 'The request body is not valid JSON.', { extensions: { errors: [{ in: 'body', message: 'is not valid JSON' }] } });
       }
-      let findings: Finding[] = [];
-      const walked = walkBody(value, schema, { strip: config.action === 'strip', closedSchemas: config.closedSchemas, protectedNames, protectedFolded, roles: ctx.identity?.roles ?? NO_ROLES }, findings);
+      const findings: Finding[] = [];
+      const walked = walkBody(value, schema, walkOptions(ctx), findings);
       if (findings.length === 0) return;
-      // A key checked against several schemas (see walkBody) may be found more than once.
-      if (findings.length > 1) findings = [...new Map(findings.map((f) => [f.pointer, f])).values()];
-      if (config.action === 'reject' || config.mode === 'report') {
-        const errors = findings.slice(0, 20).map((f) => ({ in: 'body', pointer: f.pointer.replace(/[^A-Za-z0-9_./~-]/g, '_').slice(0, 120), message: MESSAGES[f.reason] }));
-        throw new GatewayError('PCL_ERR_MASS_ASSIGNMENT', `${findings.length} propert${findings.length === 1 ? 'y' : 'ies'} may not be set by this request.`, { extensions: { errors } });
-      }
-      ctx.body = Buffer.from(JSON.stringify(walked));
-      ctx.record('mass-assignment', 'report');
-      if (env.logger.isLevelEnabled('debug')) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, stripped: findings.map((f) => f.pointer).slice(0, 20) }, 'request properties stripped');
+      if (config.action === 'reject' || config.mode === 'report') throw refuse(findings);
+      stripped(ctx, Buffer.from(JSON.stringify(walked)), findings);
     };
     return {
       onRequest(ctx) {
@@ -70,12 +118,13 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
         const type = bareMediaType(h['content-type']);
         const schema = byType.get(type);
         if (schema === undefined) {
-          // A JSON body labelled otherwise (text/plain, no type) is read as JSON by many upstreams:
+          // A JSON or form body labelled otherwise (text/plain, no type) is read as such by many upstreams:
           // a body in a type the operation does not declare is not let past unchecked.
           const types = declared.get(ctx.operationId!)!;
           if (types.some((range) => range === type || mediaRangeMatches(range, type))) return undefined;
           throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', `Accepted: ${types.join(', ')}.`);
         }
+        if (type === FORM || type === MULTIPART) return readBody(ctx).then((raw) => checkForm(ctx, type, schema, raw));
         return readBody(ctx).then((raw) => check(ctx, schema, raw));
       },
     };

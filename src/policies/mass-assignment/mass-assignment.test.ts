@@ -53,8 +53,38 @@ paths:
                 name: { type: string }
                 verified: { type: boolean, readOnly: true }
       responses: { '201': { description: ok } }
+  /members:
+    post:
+      operationId: createMember
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: '#/components/schemas/Member' }
+          multipart/form-data:
+            schema: { $ref: '#/components/schemas/Member' }
+      responses: { '201': { description: ok } }
 components:
   schemas:
+    Member:
+      type: object
+      additionalProperties: false
+      properties:
+        name: { type: string }
+        role: { type: string, readOnly: true }
+        balance: { type: number }
+        tags: { type: array, items: { type: string } }
+        profile:
+          type: object
+          properties:
+            bio: { type: string }
+            isAdmin: { type: boolean, readOnly: true }
+        items:
+          type: array
+          items:
+            type: object
+            properties:
+              sku: { type: string }
+              price: { type: number, readOnly: true }
     Account:
       type: object
       properties:
@@ -81,6 +111,11 @@ apis:
         action: ${action}
         protected: [{ property: balance, roles: [admin] }]
 `;
+
+const BOUNDARY = 'mass-assignment-boundary';
+/** A multipart/form-data body: [name, content, part Content-Type?] per part. */
+const multipart = (parts: [string, string, string?][]) =>
+  parts.map(([name, content, type]) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n${type ? `Content-Type: ${type}\r\n` : ''}\r\n${content}\r\n`).join('') + `--${BOUNDARY}--\r\n`;
 
 describe('mass-assignment policy', () => {
   let upstream: TestUpstream;
@@ -193,5 +228,108 @@ describe('mass-assignment policy', () => {
       assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_UNSUPPORTED_MEDIA_TYPE');
     }
     assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+  });
+
+  describe('form bodies', () => {
+    const post = (gw: TestGateway, type: string, body: string, key = USER_KEY) =>
+      fetch(`${gw.url}/members`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': type }, body });
+    const form = (gw: TestGateway, body: string, key = USER_KEY) => post(gw, 'application/x-www-form-urlencoded', body, key);
+    const parts = (gw: TestGateway, body: string) => post(gw, `multipart/form-data; boundary=${BOUNDARY}`, body);
+    const pointers = async (res: Response) => {
+      const body = (await res.json()) as { code: string; errors: { pointer: string }[] };
+      assert.equal(res.status, 400);
+      assert.equal(body.code, 'PCL_ERR_MASS_ASSIGNMENT');
+      return body.errors.map((e) => e.pointer).sort();
+    };
+
+    test('a urlencoded field the JSON body could not set is refused the same way, under every name it may be bound to', async () => {
+      const before = upstream.received.length;
+      const refused: [string, string[]][] = [
+        ['name=x&role=admin', ['/role']],
+        ['ROLE=admin', ['/ROLE']],
+        ['%72ole=admin', ['/role']], // percent-encoded name
+        ['%52%4f%4c%45=admin', ['/ROLE']],
+        ['name=a&name=b&role=user&role=admin', ['/role']], // repeated fields
+        ['balance=100', ['/balance']], // config `protected`
+        ['discount=100', ['/discount']], // closed schema
+        ['profile[isAdmin]=true', ['/profile/isAdmin']], // brackets: Rails, PHP, qs
+        ['profile.isAdmin=true', ['/profile/isAdmin']], // dots: ASP.NET Core, Spring, gorilla/schema
+        ['nickname[first]=x', ['/nickname_first_']], // closed schema, read no way as a declared property (pointers name only [A-Za-z0-9_./~-])
+        ['profile.bio=x&x.y=1', ['/x.y']],
+        ['profile%5BIsAdmin%5D=1', ['/profile/IsAdmin']],
+        ['items[0][price]=0&items[0][sku]=a', ['/items/0/price']],
+        ['items[][price]=0', ['/items//price']],
+        ['role[]=admin', ['/role']],
+        ['+role=admin', ['/role']], // PHP drops leading blanks
+        ['is.admin=1&role.x=1', ['/is.admin', '/role']], // PHP reads `is.admin` as `is_admin` (undeclared all the same)
+        ['name=x;role=admin', ['/role']], // `;` separates pairs for older Python and Perl
+        ['%u0072ole=admin', ['/role']], // %u escapes: older ASP.NET
+      ];
+      for (const [body, expected] of refused) assert.deepEqual(await pointers(await form(reject, body)), expected, body);
+      assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    });
+
+    test('multipart parts are checked like urlencoded fields, JSON parts by their keys; an unreadable body is refused', async () => {
+      const before = upstream.received.length;
+      assert.deepEqual(await pointers(await parts(reject, multipart([['name', 'x'], ['role', 'admin']]))), ['/role']);
+      assert.deepEqual(await pointers(await parts(reject, multipart([['profile[isAdmin]', 'true']]))), ['/profile/isAdmin']);
+      assert.deepEqual(await pointers(await parts(reject, multipart([['Role', 'admin', 'text/plain']]))), ['/Role']);
+      // `profile` is an object: its part is a JSON document (as validate reads it).
+      assert.deepEqual(await pointers(await parts(reject, multipart([['profile', '{"bio":"b","isAdmin":true}']]))), ['/profile/isAdmin']);
+      assert.deepEqual(await pointers(await parts(reject, multipart([['extra', '{"role":"admin"}', 'application/json']]))), ['/extra']);
+      // A body that cannot be read is not passed unchecked (400, as a JSON body that does not parse).
+      for (const [type, body] of [
+        [`multipart/form-data; boundary=${BOUNDARY}`, 'role=admin'],
+        ['multipart/form-data', multipart([['role', 'admin']])],
+        [`multipart/form-data; boundary=${BOUNDARY}`, multipart([['profile', '{"isAdmin":']])],
+      ] as const) {
+        const res = await post(reject, type, body);
+        assert.equal(res.status, 400, body);
+        assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_VALIDATION');
+      }
+      assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    });
+
+    test('a clean form body is forwarded byte for byte; admins may write what the config protects', async () => {
+      const clean = 'name=x&name=y&tags=a&tags%5B%5D=b&profile[bio]=hi&items[0][sku]=a&items[1].sku=b';
+      assert.equal((await form(reject, clean)).status, 200);
+      assert.equal(upstream.received.at(-1)!.body.toString(), clean);
+      const body = multipart([['name', 'x'], ['tags', 'a'], ['profile', '{"bio":"b"}', 'application/json'], ['items[0][sku]', 'a']]);
+      assert.equal((await parts(reject, body)).status, 200);
+      assert.equal(upstream.received.at(-1)!.body.toString(), body);
+      assert.equal((await form(reject, 'balance=5', ADMIN_KEY)).status, 200);
+      assert.equal((await form(reject, 'role=admin', ADMIN_KEY)).status, 400, 'readOnly stays refused for everyone');
+    });
+
+    test('strip mode forwards the form without the fields (every occurrence), the rest as sent', async () => {
+      assert.equal((await form(strip, 'name=x&role=admin&tags=a&%72ole=b&profile[isAdmin]=1&tags=c')).status, 200);
+      let got = upstream.received.at(-1)!;
+      assert.equal(got.body.toString(), 'name=x&tags=a&tags=c');
+      assert.equal(got.headers['content-length'], String(got.body.length));
+      const cases: [[string, string, string?][], [string, string, string?][]][] = [
+        [[['role', 'admin'], ['name', 'x'], ['ROLE', 'a'], ['tags', 'a'], ['profile', '{"isAdmin":true}']], [['name', 'x'], ['tags', 'a']]],
+        [[['name', 'x'], ['role', 'admin']], [['name', 'x']]],
+        [[['role', 'admin']], []],
+      ];
+      for (const [sent, kept] of cases) {
+        assert.equal((await parts(strip, multipart(sent))).status, 200);
+        got = upstream.received.at(-1)!;
+        assert.equal(got.body.toString(), multipart(kept));
+        assert.equal(got.headers['content-length'], String(got.body.length));
+      }
+      // A preamble and an epilogue stay.
+      assert.equal((await parts(strip, `preamble\r\n${multipart([['role', 'a'], ['name', 'x']])}epilogue`)).status, 200);
+      assert.equal(upstream.received.at(-1)!.body.toString(), `preamble\r\n${multipart([['name', 'x']])}epilogue`);
+    });
+
+    test('a body in a type the form operation does not declare is refused (415)', async () => {
+      const before = upstream.received.length;
+      for (const type of ['application/json', 'text/plain', 'multipart/mixed']) {
+        const res = await post(reject, type, type === 'application/json' ? '{"role":"admin"}' : 'role=admin');
+        assert.equal(res.status, 415, type);
+        assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_UNSUPPORTED_MEDIA_TYPE');
+      }
+      assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    });
   });
 });

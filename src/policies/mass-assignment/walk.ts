@@ -23,6 +23,8 @@ export interface WalkOptions {
   /** The same by folded name (see foldName; names that fold alike: the roles all of them allow). */
   readonly protectedFolded: ReadonlyMap<string, readonly string[]>;
   readonly roles: readonly string[];
+  /** Form fields: an object key that is a number or empty (`items[0]`, `tags[]`) indexes the array a schema with items describes. */
+  readonly formIndexes?: boolean;
 }
 
 export function walkBody(value: unknown, schema: any, options: WalkOptions, findings: Finding[], pointer = '', depth = 0): unknown {
@@ -37,10 +39,17 @@ export function walkBody(value: unknown, schema: any, options: WalkOptions, find
     });
     return out ?? value;
   }
+  // Form fields: a number or empty name (`items[0]`, `tags[]`) where the schema has items indexes them;
+  // other names are properties of what the schema also says (an array schema usually says nothing).
+  const items = options.formIndexes ? itemsOf(schema) : undefined;
+  if (items) {
+    for (const [key, child] of Object.entries(value)) if (isIndex(key)) walkBody(child, items, options, findings, `${pointer}/${escape(key)}`, depth + 1);
+  }
   const view = objectView(schema);
   const closed = view.additional === false || (options.closedSchemas && view.declaresShape && view.additional === undefined);
   let out: Record<string, unknown> | undefined;
   for (const [key, child] of Object.entries(value)) {
+    if (items && isIndex(key)) continue;
     const prop = view.properties.get(key);
     const configured = options.protectedNames.get(key);
     // Only when there is no exact match: the name with case ignored, and the declared properties it
@@ -126,6 +135,10 @@ export function foldProtectedNames(names: ReadonlyMap<string, readonly string[]>
     folded.set(f, seen ? seen.filter((r) => roles.includes(r)) : roles);
   }
   return folded;
+}
+
+function isIndex(key: string): boolean {
+  return key === '' || /^\d+$/.test(key);
 }
 
 function escape(key: string): string {
