@@ -3,7 +3,7 @@
 // (attack detection, JSON limits, validation, mass assignment) would let anything through. The
 // original body is forwarded unchanged; the policies look at its decoded form, decoded once per
 // request. Anything that cannot be decoded the way an upstream would is refused.
-import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import { readBody } from './body.ts';
 import type { RequestContext } from './context.ts';
 import { GatewayError } from './errors.ts';
@@ -14,10 +14,24 @@ export function readContent(ctx: RequestContext): Promise<Buffer> {
   return readBody(ctx).then((body) => (ctx.content ??= decodedBody(body, ctx.req.headers['content-encoding'], ctx.bodyLimit)));
 }
 
+/**
+ * Replaces the request's content (a policy rewrote it: mass-assignment's strip): the forwarded body is
+ * encoded again with the request's Content-Encoding, so it still says what it is.
+ */
+export function replaceContent(ctx: RequestContext, content: Buffer): void {
+  ctx.content = content;
+  const coding = codingOf(ctx.req.headers['content-encoding']);
+  ctx.body = coding === 'gzip' || coding === 'x-gzip' ? gzipSync(content) : coding === 'deflate' ? deflateSync(content) : coding === 'br' ? brotliCompressSync(content) : content;
+}
+
+function codingOf(contentEncoding: string | string[] | undefined): string {
+  return contentEncoding === undefined ? '' : (Array.isArray(contentEncoding) ? contentEncoding.join(',') : contentEncoding).trim().toLowerCase();
+}
+
 /** The body as the upstream will parse it; `limit` bounds the decoded size (413 beyond). */
 export function decodedBody(body: Buffer, contentEncoding: string | string[] | undefined, limit: number): Buffer {
   if (contentEncoding === undefined || body.length === 0) return body;
-  const coding = (Array.isArray(contentEncoding) ? contentEncoding.join(',') : contentEncoding).trim().toLowerCase();
+  const coding = codingOf(contentEncoding);
   if (coding === '' || coding === 'identity') return body;
   // Synchronous: the input is within the body limit and the output is capped at it too, so a
   // decompression bomb stops after `limit` bytes instead of filling the memory.

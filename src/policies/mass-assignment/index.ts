@@ -3,7 +3,7 @@
 // Refused with 400 (naming each property by JSON pointer, never echoing values) or stripped before
 // the body goes upstream. Runs before validation, which then sees the stripped body. Form fields are
 // checked under each name a framework may bind them to (see form.ts).
-import { readBody } from '../../core/body.ts';
+import { readContent, replaceContent } from '../../core/decoded-body.ts';
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
@@ -62,7 +62,7 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       return new GatewayError('PCL_ERR_MASS_ASSIGNMENT', `${findings.length} propert${findings.length === 1 ? 'y' : 'ies'} may not be set by this request.`, { extensions: { errors } });
     };
     const stripped = (ctx: RequestContext, body: Buffer, findings: Finding[]) => {
-      ctx.body = body;
+      replaceContent(ctx, body);
       ctx.record('mass-assignment', 'report');
       if (env.logger.isLevelEnabled('debug')) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, stripped: findings.map((f) => f.pointer).slice(0, 20) }, 'request properties stripped');
     };
@@ -124,8 +124,9 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
           if (types.some((range) => range === type || mediaRangeMatches(range, type))) return undefined;
           throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', `Accepted: ${types.join(', ')}.`);
         }
-        if (type === FORM || type === MULTIPART) return readBody(ctx).then((raw) => checkForm(ctx, type, schema, raw));
-        return readBody(ctx).then((raw) => check(ctx, schema, raw));
+        // A compressed body is checked decoded (the upstream's parser inflates it).
+        if (type === FORM || type === MULTIPART) return readContent(ctx).then((raw) => checkForm(ctx, type, schema, raw));
+        return readContent(ctx).then((raw) => check(ctx, schema, raw));
       },
     };
   },

@@ -2,6 +2,7 @@
 // properties are refused (or stripped) before the upstream sees them; admins may write what they own.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { hashApiKey } from '../../auth/api-key.ts';
 import { foldName } from './walk.ts';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
@@ -163,6 +164,21 @@ describe('mass-assignment policy', () => {
     assert.equal(got.headers['content-length'], String(got.body.length));
     await send(strip, '/orders', { items: [{ sku: 'a', price: 0 }, { sku: 'b' }] }, USER_KEY, 'POST');
     assert.deepEqual(JSON.parse(upstream.received.at(-1)!.body.toString()), { items: [{ sku: 'a' }, { sku: 'b' }] });
+  });
+
+  test('a compressed body is checked decoded; stripped, it is forwarded compressed the same way', async () => {
+    const before = upstream.received.length;
+    const gz = (gw: TestGateway, body: unknown) =>
+      fetch(`${gw.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify(body)) });
+    const refused = await gz(reject, { name: 'x', role: 'admin' });
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { code: string }).code, 'PCL_ERR_MASS_ASSIGNMENT');
+    assert.equal(upstream.received.length, before, 'a gzip body with a forbidden property never reaches the upstream');
+    assert.equal((await gz(strip, { name: 'x', role: 'admin' })).status, 200);
+    const got = upstream.received.at(-1)!;
+    assert.equal(got.headers['content-encoding'], 'gzip');
+    assert.equal(got.headers['content-length'], String(got.body.length));
+    assert.deepEqual(JSON.parse(gunzipSync(got.body).toString()), { name: 'x' });
   });
 
   test('an unchanged body is forwarded byte for byte', async () => {
