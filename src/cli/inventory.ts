@@ -20,7 +20,11 @@ async function get(admin: string, path: string, token: string | undefined): Prom
     throw new UsageError(`cannot reach the admin API at ${admin}: ${(error as Error).message}`);
   }
   if (res.status === 401) throw new UsageError('the admin API refused the token (use --token-file or $PORTCULLIS_ADMIN_TOKEN)');
-  if (!res.ok) throw new UsageError(`the admin API answered ${res.status} for ${path}`);
+  if (!res.ok) {
+    const problem = (await res.json().catch(() => undefined)) as { detail?: unknown } | undefined;
+    const detail = typeof problem?.detail === 'string' ? `: ${problem.detail.slice(0, 300)}` : '';
+    throw new UsageError(`the admin API answered ${res.status} for ${path}${detail}`);
+  }
   return res.json();
 }
 

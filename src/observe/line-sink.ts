@@ -6,7 +6,8 @@
 import { write, writeSync } from 'node:fs';
 
 // Large blocks: each fs.write is a round trip through libuv's thread pool (tens of µs of CPU on the
-// gateway's core), so fewer, larger writes cost less per line (128 KB, about 400 access-log lines, per write).
+// gateway's core), so fewer, larger writes cost less per line (a block is written once half full:
+// 128 KB, about 400 access-log lines, per write).
 const BLOCK = 256 * 1024;
 
 export class BufferedLineSink {
@@ -88,10 +89,17 @@ export class BufferedLineSink {
   #seal(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#used === 0) return;
-    this.#enqueue(this.#block.subarray(0, this.#used));
-    this.#block = Buffer.allocUnsafe(BLOCK);
+    const used = this.#used;
+    if (used === 0) return;
     this.#used = 0;
+    if (used < BLOCK / 2) {
+      // A small tail (the 100 ms timer, a long line coming): copied out and the block kept, so the
+      // memory queued stays what `maxBuffered` counts even while the destination is stalled.
+      this.#enqueue(Buffer.from(this.#block.subarray(0, used)));
+      return;
+    }
+    this.#enqueue(this.#block.subarray(0, used)); // at least half of the block it holds
+    this.#block = Buffer.allocUnsafe(BLOCK);
   }
 
   #enqueue(block: Buffer): void {

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { BufferedLineSink } from './line-sink.ts';
+
+test('a destination that stops reading: memory stays within maxBuffered, lines beyond it are dropped and counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pcl-sink-'));
+  const fifo = join(dir, 'stalled');
+  execFileSync('mkfifo', [fifo]);
+  // Opened read-write: writes block once the pipe is full, as on a stdout nobody reads.
+  const fd = openSync(fifo, constants.O_RDWR);
+  const sink = new BufferedLineSink(fd, { maxBuffered: 256 * 1024 });
+  const line = `${JSON.stringify({ level: 'info', type: 'access', path: '/orders/42', pad: 'x'.repeat(250) })}\n`;
+  const before = process.memoryUsage().arrayBuffers;
+  // One line per 100 ms flush, as a quiet gateway writes: each flush seals a small block.
+  for (let i = 0; i < 3000; i++) {
+    sink.write(line);
+    sink.flush();
+    if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+  }
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 8 * 1024 * 1024, `memory held for queued lines: ${(grown / 1048576).toFixed(1)} MB`);
+  assert.ok(sink.dropped > 1000, `lines past the budget are counted as dropped (${sink.dropped})`);
+  // Let the blocked write finish so the process can exit.
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const chunk = Buffer.alloc(65536);
+  for (let idle = 0; idle < 50; ) {
+    try {
+      if (readSync(reader, chunk) === 0) idle++;
+    } catch {
+      idle++;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  closeSync(reader);
+  closeSync(fd);
+  rmSync(dir, { recursive: true, force: true });
+});
