@@ -152,7 +152,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     sampler,
     wrap: (log) => (ctx, status, preRoute, chain) => {
       log(ctx, status, preRoute, chain);
-      observer.record(ctx, status);
+      observer.later(ctx, status);
     },
     adminSources: () => ({
       metrics: config.admin.metrics,
@@ -166,6 +166,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       prometheus: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
     }),
     async close() {
+      observer.drain();
       sender?.close();
       sharing?.close();
       await persistence?.close();
