@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -37,5 +37,24 @@ test('a destination that stops reading: memory stays within maxBuffered, lines b
   }
   closeSync(reader);
   closeSync(fd);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('at exit, lines are written in order even while a block is still being written in the background', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pcl-sink-'));
+  const file = join(dir, 'log');
+  for (let round = 0; round < 20; round++) {
+    const fd = openSync(file, 'w');
+    const sink = new BufferedLineSink(fd);
+    const big = `{"n":"${'x'.repeat(200_000)}"}`;
+    sink.write(`${big}\n`); // more than half a block: its write starts at once, in the background
+    sink.write('{"n":"after"}\n');
+    sink.flushSync(); // what process 'exit' calls
+    closeSync(fd);
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    assert.ok(lines.every((l) => l === big || l === '{"n":"after"}'), 'whole lines only');
+    // The background write may still land after these (the big line twice): never the later line first.
+    assert.ok(lines.indexOf(big) !== -1 && lines.indexOf(big) < lines.indexOf('{"n":"after"}'), `round ${round}: the later line comes after`);
+  }
   rmSync(dir, { recursive: true, force: true });
 });

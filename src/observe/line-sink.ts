@@ -18,7 +18,8 @@ export class BufferedLineSink {
   /** Blocks waiting for their turn to be written. */
   #queue: Buffer[] = [];
   #queued = 0;
-  #writing = false;
+  /** The block the background write has (undefined when none is running). */
+  #inFlight: Buffer | undefined = undefined;
   #timer: NodeJS.Timeout | undefined;
   dropped = 0;
 
@@ -74,10 +75,15 @@ export class BufferedLineSink {
     this.#pump();
   }
 
-  /** On exit: whatever is buffered, written now. */
+  /**
+   * On exit: whatever is buffered, written now, in order. A block still being written in the
+   * background is written again first: at exit that write may never finish, and a line twice is
+   * better than a line lost or out of order.
+   */
   flushSync(): void {
     this.#seal();
     try {
+      if (this.#inFlight !== undefined) writeSync(this.#fd, this.#inFlight);
       for (const block of this.#queue) writeSync(this.#fd, block);
     } catch {
       // nothing more can be done with a closed descriptor
@@ -108,11 +114,11 @@ export class BufferedLineSink {
   }
 
   #pump(): void {
-    if (this.#writing || this.#queue.length === 0) return;
+    if (this.#inFlight !== undefined || this.#queue.length === 0) return;
     const block = this.#queue.shift()!;
-    this.#writing = true;
+    this.#inFlight = block;
     write(this.#fd, block, (error, written) => {
-      this.#writing = false;
+      this.#inFlight = undefined;
       this.#queued -= block.length;
       if (error) this.dropped++;
       else if (written < block.length) this.#queue.unshift(block.subarray(written)), (this.#queued += block.length - written);

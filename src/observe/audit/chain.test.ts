@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import pino from 'pino';
+import { AUDIT_COLUMNS } from '../../store/audit.ts';
 import { PostgresStore } from '../../store/postgres.ts';
 import { SqliteStore } from '../../store/sqlite.ts';
 import type { Store } from '../../store/types.ts';
@@ -226,6 +227,11 @@ function suite(name: string, open: () => Promise<{ store: Store; sql: Sql; table
       await sql(`DELETE FROM ${checkpoints} WHERE chain = $1 AND seq > 14`, ['cut']);
       assert.deepEqual((await verifyChain(store.audit, 'cut', key)).problems, [], 'alone, the cut chain looks whole');
       assert.deepEqual(kinds((await verifyChain(store.audit, 'cut', key, { witness })).problems), ['deleted@28', 'deleted@30']);
+      // Sequence numbers are not hashed: renumbering what is left must not move the witness out of reach.
+      await sql(`UPDATE ${events} SET seq = seq + 100 WHERE chain = $1`, ['cut']);
+      const renumbered = (await verifyChain(store.audit, 'cut', key, { witness })).problems;
+      assert.deepEqual(kinds(renumbered), ['checkpoint@14', 'checkpoint@28', 'checkpoint@30'], `a renumbered cut chain still fails: ${JSON.stringify(renumbered)}`);
+      await sql(`UPDATE ${events} SET seq = seq - 100 WHERE chain = $1`, ['cut']);
 
       // A witness line nobody signed is not trusted; a chain deleted whole is found through its witness.
       const forged = readWitness(JSON.stringify({ chain: 'cut', seq: 3, hash: 'a'.repeat(64), time: Date.now(), signature: null }));
@@ -234,6 +240,25 @@ function suite(name: string, open: () => Promise<{ store: Store; sql: Sql; table
       await sql(`DELETE FROM ${checkpoints} WHERE chain = $1`, ['cut']);
       const reports = await verifyStore(store.audit, key, undefined, { witness });
       assert.deepEqual(kinds(reports.find((r) => r.chain === 'cut')!.problems), ['deleted@14', 'deleted@28', 'deleted@30']);
+
+      // Without a key, a forged start (an old-looking anchor checkpoint, events chained from it) does not
+      // pass as a chain pruned by retention: the witnessed checkpoints are younger than the anchor claims.
+      const fake = 'f'.repeat(64);
+      await sql(`INSERT INTO ${checkpoints} (chain, seq, hash, time, signature, key_id) VALUES ($1, 30, $2, $3, NULL, NULL)`, ['cut', fake, Date.now() - 400 * 86_400_000]);
+      let prev = fake;
+      for (let seq = 31; seq <= 33; seq++) {
+        const e = unhashed('cut', seq);
+        const hash = eventHash(e, prev);
+        await sql(`INSERT INTO ${events} (${AUDIT_COLUMNS}) VALUES (${AUDIT_COLUMNS.split(',').map((_, i) => `$${i + 1}`).join(', ')})`, [
+          e.chain, seq, e.time, e.requestId, e.clientIp, e.consumer, e.subject, e.api, e.operation, e.method, e.path, e.status, e.policy, e.verdict, e.reason, e.decisions, e.evidence, prev, hash,
+        ]);
+        prev = hash;
+      }
+      assert.deepEqual((await verifyChain(store.audit, 'cut', undefined, { retentionMs: 90 * 86_400_000 })).problems, [], 'alone, the forged start passes for pruned');
+      const forgedStart = await verifyChain(store.audit, 'cut', undefined, { witness, retentionMs: 90 * 86_400_000 });
+      assert.deepEqual(kinds(forgedStart.problems), ['checkpoint@14', 'checkpoint@28', 'checkpoint@30']);
+      // A witness line with a time no Date can hold is skipped, not a crash.
+      assert.deepEqual(readWitness(JSON.stringify({ msg: 'audit checkpoint', checkpoint: { chain: 'cut', seq: 1, hash: 'a'.repeat(64), time: 9e15 } })), []);
     });
   });
 }

@@ -133,7 +133,8 @@ export async function verifyChain(store: AuditStore, chain: string, publicKey: K
   }
   const witnessed = options.witness?.filter((w) => w.chain === chain);
   if (witnessed?.length) {
-    for (const w of checkWitness(witnessed, (seq) => bySeq.get(seq)?.hash, lastSeq, rows[path[0] ?? 0]?.seq, publicKey)) problem(w.kind, w.seq, w.message);
+    const view = { hashes: new Set(path.map((i) => rows[i]!.hash)), anchor: startCp && { hash: startCp.hash, time: startCp.time }, lastSeq, retentionMs: options.retentionMs, now: options.now ?? Date.now() };
+    for (const w of checkWitness(witnessed, view, publicKey)) problem(w.kind, w.seq, w.message);
   }
   problems.sort((a, b) => a.seq - b.seq);
   return { chain, events: rows.length, firstSeq: rows[0]?.seq, lastSeq, checkpoints: checkpoints.length, signedCheckpoints: signed, unsignedTail, anchor, problems };

@@ -8,6 +8,8 @@ import type { AuditCheckpoint } from '../../store/audit.ts';
 import { checkSignature } from './signer.ts';
 
 export const WITNESS_MESSAGE = 'audit checkpoint';
+/** The largest time a Date holds (ms). */
+const MAX_TIME = 8.64e15;
 
 export interface Witnessed extends AuditCheckpoint {
   /** Line of the witness file it came from (1-based). */
@@ -38,7 +40,7 @@ export function readWitness(text: string): Witnessed[] {
 function asCheckpoint(v: unknown): AuditCheckpoint | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const c = v as Record<string, unknown>;
-  if (typeof c.chain !== 'string' || !Number.isSafeInteger(c.seq) || typeof c.hash !== 'string' || !/^[0-9a-f]{64}$/.test(c.hash) || !Number.isSafeInteger(c.time)) return undefined;
+  if (typeof c.chain !== 'string' || !Number.isSafeInteger(c.seq) || typeof c.hash !== 'string' || !/^[0-9a-f]{64}$/.test(c.hash) || !Number.isSafeInteger(c.time) || Math.abs(c.time as number) > MAX_TIME) return undefined;
   const signature = typeof c.signature === 'string' ? c.signature : null;
   const keyId = typeof c.keyId === 'string' ? c.keyId : null;
   return { chain: c.chain, seq: c.seq as number, hash: c.hash, time: c.time as number, signature, keyId };
@@ -51,27 +53,46 @@ export interface WitnessCheck {
   readonly message: string;
 }
 
+/** What verify knows of a chain: the hashes of the events on its path, and where it starts. */
+export interface ChainView {
+  /** Hashes of the events reached by following the links from the chain's start. */
+  readonly hashes: ReadonlySet<string>;
+  /** The checkpoint a pruned chain starts after (retention), if it does not start at genesis. */
+  readonly anchor: { readonly hash: string; readonly time: number } | undefined;
+  readonly lastSeq: number | undefined;
+  readonly retentionMs: number | undefined;
+  readonly now: number;
+}
+
 /**
- * Compares a chain (its events' hashes by sequence number along its links, and its last seq) with the
- * checkpoints witnessed for it. With a key, witness lines without a valid signature are reported and
- * not trusted (anyone can write a log line).
+ * Compares a chain with the checkpoints witnessed for it. Matching is by hash, never by the stored
+ * sequence numbers (they are not hashed, so renumbering events must not move a checkpoint out of
+ * reach). A witnessed checkpoint passes when an event of the chain has its hash, when the chain starts
+ * right after it, or when the chain starts at a later checkpoint (retention pruned it) and, with a
+ * retention given, the witnessed one is older than the retention. With a key, witness lines without a
+ * valid signature are reported and not trusted (anyone can write a log line).
  */
-export function checkWitness(witnessed: readonly Witnessed[], hashAt: (seq: number) => string | undefined, lastSeq: number | undefined, firstSeq: number | undefined, publicKey: KeyObject | undefined): WitnessCheck[] {
+export function checkWitness(witnessed: readonly Witnessed[], chain: ChainView, publicKey: KeyObject | undefined): WitnessCheck[] {
   const out: WitnessCheck[] = [];
   for (const w of witnessed) {
     if (publicKey && !checkSignature(w, publicKey)) {
       out.push({ kind: 'signature', seq: w.seq, message: `witness line ${w.line}: the checkpoint at event ${w.seq} carries no valid signature of this key; not trusted` });
       continue;
     }
-    if (lastSeq === undefined || w.seq > lastSeq) {
-      out.push({ kind: 'deleted', seq: w.seq, message: `a checkpoint witnessed outside the store (line ${w.line}, ${new Date(w.time).toISOString()}) vouches for events up to ${w.seq}, but the chain ends at ${lastSeq ?? 'nothing'}: events and checkpoints were deleted at the end` });
+    if (chain.hashes.has(w.hash) || chain.anchor?.hash === w.hash) continue;
+    const anchor = chain.anchor;
+    const when = new Date(w.time).toISOString();
+    if (anchor !== undefined && w.time < anchor.time) {
+      if (chain.retentionMs === undefined || w.time <= chain.now - chain.retentionMs) continue; // pruned by retention
+      out.push({ kind: 'deleted', seq: w.seq, message: `a checkpoint witnessed outside the store (line ${w.line}, ${when}) is gone from the chain although it is within the retention: deleted, not pruned` });
       continue;
     }
-    if (firstSeq !== undefined && w.seq < firstSeq) continue; // pruned by retention since
-    const hash = hashAt(w.seq);
-    if (hash !== w.hash) {
-      out.push({ kind: 'checkpoint', seq: w.seq, message: `the chain at event ${w.seq} does not match the checkpoint witnessed outside the store (line ${w.line}): events up to it were rewritten or deleted` });
-    }
+    const cut = chain.lastSeq === undefined || w.seq > chain.lastSeq;
+    out.push({
+      kind: cut ? 'deleted' : 'checkpoint',
+      seq: w.seq,
+      message: `a checkpoint witnessed outside the store (line ${w.line}, event ${w.seq}, ${when}) is not on the chain: ${cut ? 'events and checkpoints were deleted at the end' : 'events up to it were rewritten or deleted'}`,
+    });
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // properties are refused (or stripped) before the upstream sees them; admins may write what they own.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { hashApiKey } from '../../auth/api-key.ts';
 import { foldName } from './walk.ts';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
@@ -179,6 +179,10 @@ describe('mass-assignment policy', () => {
     assert.equal(got.headers['content-encoding'], 'gzip');
     assert.equal(got.headers['content-length'], String(got.body.length));
     assert.deepEqual(JSON.parse(gunzipSync(got.body).toString()), { name: 'x' });
+    const br = await fetch(`${strip.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json', 'content-encoding': 'br' }, body: brotliCompressSync(JSON.stringify({ name: 'y', role: 'admin' })) });
+    assert.equal(br.status, 200);
+    assert.equal(upstream.received.at(-1)!.headers['content-encoding'], 'br');
+    assert.deepEqual(JSON.parse(brotliDecompressSync(upstream.received.at(-1)!.body).toString()), { name: 'y' });
   });
 
   test('an unchanged body is forwarded byte for byte', async () => {
