@@ -14,6 +14,7 @@ import type { FormShape } from '../validate/form-body.ts';
 
 export const FORM = 'application/x-www-form-urlencoded';
 export const MULTIPART = 'multipart/form-data';
+/** Fields (parts) of one body at most: each is walked on its own, so more would cost unbounded time. */
 const MAX_PARTS = 10000;
 const MAX_SEGMENTS = 32;
 
@@ -28,9 +29,10 @@ export interface ParsedForm {
   without(dropped: ReadonlySet<FormField>): Buffer;
 }
 
-/** The fields of a urlencoded body (it always parses). */
-export function urlencodedForm(raw: Buffer): ParsedForm {
-  const pairs = raw.toString('utf8').split('&');
+/** The fields of a urlencoded body, or why they are not checked (too many). */
+export function urlencodedForm(raw: Buffer): ParsedForm | string {
+  const pairs = raw.toString('utf8').split('&', MAX_PARTS + 1);
+  if (pairs.length > MAX_PARTS) return `has more than ${MAX_PARTS} fields`;
   const fields: FormField[] = [];
   const owner: (FormField | undefined)[] = [];
   for (const pair of pairs) {

@@ -289,6 +289,17 @@ describe('mass-assignment policy', () => {
       assert.equal(upstream.received.length, before, 'nothing reached the upstream');
     });
 
+    test('a urlencoded body with more fields than are checked is refused, not passed half-checked', async () => {
+      const before = upstream.received.length;
+      assert.equal((await form(reject, Array(10_000).fill('name=x').join('&'))).status, 200);
+      const res = await form(reject, `${Array(10_000).fill('name=x').join('&')}&role=admin`);
+      assert.equal(res.status, 400);
+      const body = (await res.json()) as { code: string; errors: { message: string }[] };
+      assert.equal(body.code, 'PCL_ERR_VALIDATION');
+      assert.match(body.errors[0]!.message, /more than 10000 fields/);
+      assert.equal(upstream.received.length, before + 1);
+    });
+
     test('multipart parts are checked like urlencoded fields, JSON parts by their keys; an unreadable body is refused', async () => {
       const before = upstream.received.length;
       assert.deepEqual(await pointers(await parts(reject, multipart([['name', 'x'], ['role', 'admin']]))), ['/role']);
