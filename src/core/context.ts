@@ -92,7 +92,7 @@ export class RequestContext {
     this.startedAt = startedAt;
     this.socket = req.socket;
     this.readAtStart = this.socket[READ_LOGGED] ?? 0;
-    this.writtenAtStart = req.socket.bytesWritten;
+    this.writtenAtStart = this.socket.bytesWritten;
   }
 
   record(policy: string, verdict: Verdict, code?: ErrorCode, detail?: string): void {

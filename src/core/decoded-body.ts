@@ -20,20 +20,27 @@ export function readContent(ctx: RequestContext): Promise<Buffer> {
  */
 export function replaceContent(ctx: RequestContext, content: Buffer): void {
   ctx.content = content;
-  const coding = codingOf(ctx.req.headers['content-encoding']);
-  ctx.body = coding === 'gzip' || coding === 'x-gzip' ? gzipSync(content) : coding === 'deflate' ? deflateSync(content) : coding === 'br' ? brotliCompressSync(content, BROTLI_FAST) : content;
+  const encode = ENCODERS.get(codingOf(ctx.req.headers['content-encoding']));
+  ctx.body = encode === undefined ? content : encode(content);
 }
 
 // Brotli's default (quality 11) takes about a second per megabyte on the event loop: a client could
 // stall the gateway with one stripped body. Quality 4 costs about what gzip does.
 const BROTLI_FAST = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
+/** The codings decodedBody accepts (identity aside), to encode a rewritten body again. */
+const ENCODERS = new Map<string, (content: Buffer) => Buffer>([
+  ['gzip', (c) => gzipSync(c)],
+  ['x-gzip', (c) => gzipSync(c)],
+  ['deflate', (c) => deflateSync(c)],
+  ['br', (c) => brotliCompressSync(c, BROTLI_FAST)],
+]);
 
 function codingOf(contentEncoding: string | string[] | undefined): string {
   return contentEncoding === undefined ? '' : (Array.isArray(contentEncoding) ? contentEncoding.join(',') : contentEncoding).trim().toLowerCase();
 }
 
 /** The body as the upstream will parse it; `limit` bounds the decoded size (413 beyond). */
-export function decodedBody(body: Buffer, contentEncoding: string | string[] | undefined, limit: number): Buffer {
+function decodedBody(body: Buffer, contentEncoding: string | string[] | undefined, limit: number): Buffer {
   if (contentEncoding === undefined || body.length === 0) return body;
   const coding = codingOf(contentEncoding);
   if (coding === '' || coding === 'identity') return body;

@@ -8,7 +8,8 @@ import { jsonStringBound, NUMBER_BOUND, putJsonString, putMs, putNumber } from '
 
 const ALWAYS_REDACTED = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token'];
 
-export type AccessLog = (ctx: RequestContext, status: number, preRoute: Chain, chain: Chain | undefined) => void;
+/** `endedAt`: the performance.now() reading of the request's end, when the caller has one. */
+export type AccessLog = (ctx: RequestContext, status: number, preRoute: Chain, chain: Chain | undefined, endedAt?: number) => void;
 
 export interface LineSink {
   write(line: string): unknown;
@@ -83,8 +84,8 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
     return put(buf, pos, END);
   }
 
-  return (ctx, status, preRoute, chain) => {
-    const now = performance.now();
+  return (ctx, status, preRoute, chain, endedAt) => {
+    const now = endedAt ?? performance.now();
     const decided = decisions(ctx, preRoute, chain);
     const policies = decided && JSON.stringify(decided);
     let picked: string | undefined;

@@ -151,8 +151,9 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
     store,
     sampler,
     wrap: (log) => (ctx, status, preRoute, chain) => {
-      log(ctx, status, preRoute, chain);
-      observer.later(ctx, status);
+      const endedAt = performance.now(); // one clock reading for the log line and the records
+      log(ctx, status, preRoute, chain, endedAt);
+      observer.later(ctx, status, endedAt);
     },
     adminSources: () => ({
       metrics: config.admin.metrics,

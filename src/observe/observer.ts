@@ -65,10 +65,10 @@ export class RequestObserver {
   /**
    * Records a finished request on the next turn of the event loop, with the others that finished in
    * this one: the same code then runs over many requests in a row (2–3% less CPU per request under
-   * load, measured side by side with recording each request as it ends). Its end time is taken now.
+   * load, measured side by side with recording each request as it ends), with the time it ended.
    */
-  later(ctx: RequestContext, status: number): void {
-    this.#pending.push(ctx, status, performance.now());
+  later(ctx: RequestContext, status: number, endedAt: number): void {
+    this.#pending.push(ctx, status, endedAt);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#drain);

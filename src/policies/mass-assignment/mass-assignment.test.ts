@@ -36,11 +36,7 @@ paths:
               properties:
                 items:
                   type: array
-                  items:
-                    type: object
-                    properties:
-                      sku: { type: string }
-                      price: { type: number, readOnly: true }
+                  items: { $ref: '#/components/schemas/LineItem' }
       responses: { '201': { description: ok } }
   /profiles:
     post:
@@ -79,13 +75,12 @@ components:
           properties:
             bio: { type: string }
             isAdmin: { type: boolean, readOnly: true }
-        items:
-          type: array
-          items:
-            type: object
-            properties:
-              sku: { type: string }
-              price: { type: number, readOnly: true }
+        items: { type: array, items: { $ref: '#/components/schemas/LineItem' } }
+    LineItem:
+      type: object
+      properties:
+        sku: { type: string }
+        price: { type: number, readOnly: true }
     Account:
       type: object
       properties:
