@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { watchFiles } from '../config/watch.ts';
-import { createLogger } from '../observe/logger.ts';
+import { createLogger, exitAfterLogs } from '../observe/logger.ts';
 import { runPrimary, runWorker } from '../server/cluster.ts';
 import { startGateway, type RunningGateway } from '../server/gateway.ts';
 import { exitWith, positiveInt } from './util.ts';
@@ -48,7 +48,7 @@ export function handleSignals(gateway: RunningGateway, watched: readonly string[
     stopping = true;
     unwatch();
     await gateway.shutdown();
-    process.exit(0);
+    await exitAfterLogs(0);
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -58,3 +58,20 @@ test('at exit, lines are written in order even while a block is still being writ
   }
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a graceful exit waits for settled(): every line once, in order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pcl-sink-'));
+  const file = join(dir, 'log');
+  for (let round = 0; round < 20; round++) {
+    const fd = openSync(file, 'w');
+    const sink = new BufferedLineSink(fd);
+    const big = `{"n":"${'x'.repeat(200_000)}"}`;
+    sink.write(`${big}\n`); // its write starts at once, in the background
+    sink.write('{"n":"after"}\n');
+    await sink.settled();
+    sink.flushSync(); // what process 'exit' calls afterwards: nothing left to write
+    closeSync(fd);
+    assert.deepEqual(readFileSync(file, 'utf8').split('\n').filter(Boolean), [big, '{"n":"after"}'], `round ${round}`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -20,6 +20,8 @@ export class BufferedLineSink {
   #queued = 0;
   /** The block the background write has (undefined when none is running). */
   #inFlight: Buffer | undefined = undefined;
+  /** Waiting for settled(). */
+  #onIdle: (() => void)[] = [];
   #timer: NodeJS.Timeout | undefined;
   dropped = 0;
 
@@ -75,10 +77,17 @@ export class BufferedLineSink {
     this.#pump();
   }
 
+  /** Resolves once everything written so far has reached the descriptor (a graceful exit waits for it). */
+  settled(): Promise<void> {
+    this.flush();
+    if (this.#inFlight === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.#onIdle.push(resolve));
+  }
+
   /**
    * On exit: whatever is buffered, written now, in order. A block still being written in the
-   * background is written again first: at exit that write may never finish, and a line twice is
-   * better than a line lost or out of order.
+   * background (an exit that did not wait for settled()) is written again first: that write may
+   * never finish, and a line twice is better than a line lost or out of order.
    */
   flushSync(): void {
     this.#seal();
@@ -114,7 +123,11 @@ export class BufferedLineSink {
   }
 
   #pump(): void {
-    if (this.#inFlight !== undefined || this.#queue.length === 0) return;
+    if (this.#inFlight !== undefined) return;
+    if (this.#queue.length === 0) {
+      for (const resolve of this.#onIdle.splice(0)) resolve();
+      return;
+    }
     const block = this.#queue.shift()!;
     this.#inFlight = block;
     write(this.#fd, block, (error, written) => {

@@ -23,5 +23,14 @@ export function createLogger(level: string, destination: number | string = 1): G
     sink,
   );
   process.once('exit', () => sink.flushSync());
+  sinks.add(sink);
   return Object.assign(logger, { sink });
+}
+
+const sinks = new Set<BufferedLineSink>();
+
+/** Ends the process once the logs' buffered lines are written (at most 2 s: a stalled stdout does not hold it). */
+export async function exitAfterLogs(code: number): Promise<never> {
+  await Promise.race([Promise.all([...sinks].map((s) => s.settled())), new Promise((r) => setTimeout(r, 2000).unref())]);
+  process.exit(code);
 }

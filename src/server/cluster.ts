@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.ts';
 import { toMs } from '../config/units.ts';
 import { serveBlocks } from '../observe/anomaly/block-sync.ts';
+import { exitAfterLogs } from '../observe/logger.ts';
 import { serveDetection } from '../observe/anomaly/cluster-detection.ts';
 import { serveCounters } from '../store/counters/ipc-server.ts';
 import { adminServer } from './admin-dashboard.ts';
@@ -126,7 +127,7 @@ export async function runWorker(configPath: string, logger: Logger): Promise<voi
     stopRequested = true;
     if (!gateway) return; // handled once the gateway is up
     await gateway.shutdown();
-    process.exit(0);
+    await exitAfterLogs(0);
   };
   process.on('message', async (message: PrimaryMessage) => {
     if (message.type === 'reload' && gateway) process.send?.({ type: 'reloaded', ok: await gateway.reload() } satisfies WorkerMessage);
