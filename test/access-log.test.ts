@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { isoAt } from '../src/observe/access-log.ts';
 import { freePort, startCli, waitUntil } from './helpers/process.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { startUpstream } from './helpers/upstream.ts';
@@ -140,4 +141,13 @@ apis:
   assert.ok(posted.bytesIn > 1000, `the body counts as bytes read: ${JSON.stringify(posted)}`);
   const ids = new Set(access.map((l) => l.reqId));
   assert.equal(ids.size, access.length, 'every request has its own id');
+});
+
+test('the time of a line is the ISO time of its clock reading, to the millisecond', () => {
+  const base = performance.now();
+  // Readings in any order, within a second, across seconds and back: each formatted on its own.
+  for (const offset of [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 5, 61_234.5, 3_600_000.9, 12, 86_400_000]) {
+    const reading = base + offset;
+    assert.equal(isoAt(reading).toString('latin1'), new Date(Math.floor(performance.timeOrigin + reading)).toISOString(), `offset ${offset}`);
+  }
 });

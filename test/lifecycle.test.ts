@@ -201,6 +201,59 @@ describe('forwarded request head', () => {
     },
   );
 
+  test('repeated response fields reach the client as the upstream sent them; a "__proto__" field does not', async () => {
+    const up = await r.upstream((_req, res) => {
+      res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);
+      res.setHeader('x-multi', ['first', 'second']);
+      res.setHeader('__proto__', ['p1', 'p2']);
+      res.setHeader('x-single', 'one');
+      res.end('ok');
+    });
+    const gw = await r.gateway(yaml(up.url));
+    const reply = await call(`${gw.url}/repeated`);
+    assert.equal(reply.status, 200);
+    assert.deepEqual(reply.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
+    assert.equal(reply.headers['x-multi'], 'first, second');
+    assert.equal(reply.headers['x-single'], 'one');
+    assert.equal(Object.hasOwn(reply.headers, '__proto__'), false);
+    assert.equal(reply.headers['0'], undefined, 'the repeated "__proto__" field became the header object\'s prototype');
+  });
+
+  test('a large response to a client that stops reading is held back at the upstream, then arrives whole', async () => {
+    const size = 48 * 1024 * 1024;
+    const chunk = randomBytes(64 * 1024);
+    let upstreamDoneAt = 0;
+    const up = await r.upstream(async (_req, res) => {
+      res.writeHead(200, { 'content-length': String(size) });
+      for (let sent = 0; sent < size; sent += chunk.length) if (!res.write(chunk)) await once(res, 'drain');
+      res.end(() => (upstreamDoneAt = performance.now()));
+    });
+    const gw = await r.gateway(yaml(up.url));
+    const { bytes, digest, resumedAt } = await new Promise<{ bytes: number; digest: string; resumedAt: number }>((resolve, reject) => {
+      httpRequest(`${gw.url}/large`, { agent: false }, (res) => {
+        res.pause();
+        let bytes = 0;
+        const hash = createHash('sha256');
+        setTimeout(() => {
+          const resumedAt = performance.now();
+          res.on('data', (c: Buffer) => {
+            bytes += c.length;
+            hash.update(c);
+          });
+          res.on('end', () => resolve({ bytes, digest: hash.digest('hex'), resumedAt }));
+          res.resume();
+        }, 700);
+      })
+        .on('error', reject)
+        .end();
+    });
+    const expected = createHash('sha256');
+    for (let sent = 0; sent < size; sent += chunk.length) expected.update(chunk);
+    assert.equal(bytes, size);
+    assert.equal(digest, expected.digest('hex'));
+    assert.ok(upstreamDoneAt > resumedAt, 'the upstream wrote the whole body while the client was not reading: nothing held it back');
+  });
+
   test('X-Forwarded-*, Forwarded and X-Request-Id are set; a client cannot forge them', async () => {
     const up = await r.upstream();
     const gw = await r.gateway(yaml(up.url));

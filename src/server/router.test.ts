@@ -34,6 +34,16 @@ test('mixed segments and catch-alls', () => {
   assert.deepEqual(f.kind === 'match' && f.match.params, { name: 'report', ext: 'pdf' });
   const p = r.lookup('PATCH', '/proxy/a/b/c');
   assert.deepEqual(p.kind === 'match' && p.match.params, { '*': 'a/b/c' });
+  for (const [path, rest] of [['/proxy', ''], ['/proxy/', ''], ['/proxy//x', '/x'], ['/proxy/a/', 'a/']]) {
+    const m = r.lookup('GET', path!);
+    assert.deepEqual(m.kind === 'match' && m.match.params, { '*': rest }, path);
+  }
+  const root = new Router<string>();
+  root.add('*', '/*', 'all');
+  for (const [path, rest] of [['/', ''], ['/small', 'small'], ['/a/b', 'a/b']]) {
+    const m = root.lookup('GET', path!);
+    assert.deepEqual(m.kind === 'match' && m.match.params, { '*': rest }, path);
+  }
 });
 
 test('405 lists the allowed methods, HEAD follows GET', () => {

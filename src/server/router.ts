@@ -63,35 +63,35 @@ export class Router<T> {
   }
 
   lookup(method: string, path: string): LookupResult<T> {
-    const segments = path.split('/');
     const captured: string[] = [];
-    const node = this.#find(this.#root, segments, 1, captured);
+    const node = this.#find(this.#root, path, 1, captured);
     if (node === undefined) return NOT_FOUND;
     const leaves = node.kind === 'rest' ? node.node.rest! : node.node.methods!;
     const leaf = leaves.get(method) ?? (method === 'HEAD' ? leaves.get('GET') : undefined) ?? leaves.get(ANY);
     if (leaf === undefined) {
       return { kind: 'method-not-allowed', allow: node.kind === 'rest' ? node.node.restAllow : node.node.allow };
     }
-    if (node.kind === 'rest') captured.push(segments.slice(node.index).join('/'));
+    if (node.kind === 'rest') captured.push(node.at > path.length ? '' : path.slice(node.at));
     const params: Record<string, string> = {};
     for (let i = 0; i < leaf.names.length; i++) params[leaf.names[i]!] = captured[i]!;
     return { kind: 'match', match: { value: leaf.value, params } };
   }
 
-  #find(
-    node: TrieNode<T>,
-    segs: string[],
-    i: number,
-    captured: string[],
-  ): { kind: 'exact' | 'rest'; node: TrieNode<T>; index: number } | undefined {
-    if (i === segs.length) {
-      if (node.methods) return { kind: 'exact', node, index: i };
-      return node.rest ? { kind: 'rest', node, index: i } : undefined;
+  /**
+   * The segment that starts at `at` (just after a "/") and the ones after it; past the end of the
+   * path, none is left. Segments are sliced as they are walked: no array of them per lookup.
+   */
+  #find(node: TrieNode<T>, path: string, at: number, captured: string[]): { kind: 'exact' | 'rest'; node: TrieNode<T>; at: number } | undefined {
+    if (at > path.length) {
+      if (node.methods) return { kind: 'exact', node, at };
+      return node.rest ? { kind: 'rest', node, at } : undefined;
     }
-    const seg = segs[i]!;
+    let end = path.indexOf('/', at);
+    if (end === -1) end = path.length;
+    const seg = path.slice(at, end);
     const next = node.statics?.get(seg);
     if (next) {
-      const found = this.#find(next, segs, i + 1, captured);
+      const found = this.#find(next, path, end + 1, captured);
       if (found) return found;
     }
     if (node.patterns && seg !== '') {
@@ -100,18 +100,18 @@ export class Router<T> {
         if (!m) continue;
         const before = captured.length;
         for (let g = 1; g < m.length; g++) captured.push(m[g]!);
-        const found = this.#find(pattern.node, segs, i + 1, captured);
+        const found = this.#find(pattern.node, path, end + 1, captured);
         if (found) return found;
         captured.length = before;
       }
     }
     if (node.param && seg !== '') {
       captured.push(seg);
-      const found = this.#find(node.param, segs, i + 1, captured);
+      const found = this.#find(node.param, path, end + 1, captured);
       if (found) return found;
       captured.pop();
     }
-    return node.rest ? { kind: 'rest', node, index: i } : undefined;
+    return node.rest ? { kind: 'rest', node, at } : undefined;
   }
 
   #child(node: TrieNode<T>, seg: string, names: string[]): TrieNode<T> {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Pool } from 'undici';
 import type { UpstreamConfig } from '../config/types.ts';
 import { toMs } from '../config/units.ts';
+import { Deadlines } from './deadlines.ts';
 
 export interface Upstream {
   readonly name: string;
@@ -14,7 +15,8 @@ export interface Upstream {
   /** host[:port] of the upstream URL. */
   readonly host: string;
   readonly preserveHost: boolean;
-  readonly totalTimeoutMs: number;
+  /** The total timeouts (timeouts.total) of the exchanges in flight. */
+  readonly deadlines: Deadlines;
   readonly retries: number;
 }
 
@@ -48,7 +50,7 @@ export function createUpstream(name: string, config: UpstreamConfig, baseDir: st
     basePath: url.pathname.replace(/\/+$/, ''),
     host: url.host,
     preserveHost: config.hostHeader === 'preserve',
-    totalTimeoutMs: toMs(config.timeouts.total),
+    deadlines: new Deadlines(toMs(config.timeouts.total)),
     retries: config.retries,
   };
 }
