@@ -18,6 +18,8 @@ export class Deadlines {
   #first: DeadlineEntry | undefined = undefined;
   #last: DeadlineEntry | undefined = undefined;
   #timer: NodeJS.Timeout | undefined = undefined;
+  /** Set while due entries expire: an entry added meanwhile waits for the re-arming at the end. */
+  #expiring = false;
   #size = 0;
 
   constructor(ms: number) {
@@ -38,7 +40,7 @@ export class Deadlines {
     else this.#last.nextDue = entry;
     this.#last = entry;
     this.#size++;
-    if (this.#timer === undefined) this.#arm(this.#ms);
+    if (this.#timer === undefined && !this.#expiring) this.#arm(this.#ms);
   }
 
   remove(entry: DeadlineEntry): void {
@@ -54,13 +56,15 @@ export class Deadlines {
   }
 
   #arm(ms: number): void {
-    // Unreferenced: pending deadlines alone do not keep the process alive (its server does).
-    this.#timer = setTimeout(fire, Math.max(1, Math.ceil(ms)), this).unref();
+    // Unreferenced: pending deadlines alone do not keep the process alive (its server does). Node
+    // fires a delay over 2^31-1 ms at once: a longer wait is made of shorter ones (expireDue re-arms).
+    this.#timer = setTimeout(fire, Math.min(MAX_DELAY, Math.max(1, Math.ceil(ms))), this).unref();
   }
 
   /** Expires every entry that is due, then waits for the next one. */
   expireDue(): void {
     this.#timer = undefined;
+    this.#expiring = true;
     const now = performance.now();
     try {
       // Within a millisecond of due counts as due: the timer's resolution is one millisecond.
@@ -69,10 +73,13 @@ export class Deadlines {
         entry.expire();
       }
     } finally {
-      if (this.#first !== undefined && this.#timer === undefined) this.#arm(this.#first.dueAt - now);
+      this.#expiring = false;
+      if (this.#first !== undefined) this.#arm(this.#first.dueAt - now);
     }
   }
 }
+
+const MAX_DELAY = 2 ** 31 - 1;
 
 function fire(deadlines: Deadlines): void {
   deadlines.expireDue();

@@ -171,6 +171,7 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     } catch (error) {
       // A response policy failed or the upstream sent a header Node refuses to write: fail closed.
       this.#abort!(Object.assign(new Error('response head rejected', { cause: error }), { code: 'PCL_BAD_HEAD' }));
+      return false; // aborted: parse nothing more
     }
     return true;
   }
@@ -186,7 +187,7 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
       }
       if (!this.#call.passOversize(this.#call.ctx, this.#held)) {
         this.#abort!(Object.assign(new Error('response body over the inspection limit'), { code: 'PCL_UNINSPECTABLE' }));
-        return true;
+        return false; // aborted: parse nothing more
       }
       // Fail open: what was held goes out as it came, and the rest streams.
       this.#call.ctx.responseType = this.#held.headers['content-type'];
@@ -194,7 +195,7 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
         res.writeHead(this.#held.statusCode, this.#held.headers as Record<string, string | string[]>);
       } catch (error) {
         this.#abort!(Object.assign(new Error('response head rejected', { cause: error }), { code: 'PCL_BAD_HEAD' }));
-        return true;
+        return false; // aborted: parse nothing more
       }
       this.#held = undefined;
       for (const held of this.#chunks ?? []) res.write(held);
