@@ -148,11 +148,11 @@ export class RequestObserver {
       if (ctx.errorCode === undefined) sampler?.offer(sampled, 'request', requestMedia, ctx.body);
     }
     if (responseMedia !== undefined) {
-      const cls = STATUS_CLASSES[status >= 100 && status < 600 ? ((status / 100) | 0) - 1 : 4]!;
-      const key = `${cls} ${responseMedia}`;
+      const cls = status >= 100 && status < 600 ? ((status / 100) | 0) - 1 : 4;
+      const key = responseKey(cls, responseMedia);
       countMedia(usage.responseTypes, key);
       if (shadow) countMedia(shadow.responseTypes, key);
-      sampler?.offer(sampled, cls, responseMedia, ctx.responseBody);
+      sampler?.offer(sampled, STATUS_CLASSES[cls]!, responseMedia, ctx.responseBody);
     }
   }
 
@@ -172,4 +172,18 @@ export class RequestObserver {
     }
     return entry;
   }
+}
+
+/** Keys of response media types by status class ("2xx application/json"), made once per media type. */
+const responseKeys = new Map<string, string[]>();
+
+function responseKey(statusClass: number, media: string): string {
+  let keys = responseKeys.get(media);
+  if (keys === undefined) {
+    // Media types are bounded per endpoint, not overall: the table is dropped when it grows.
+    if (responseKeys.size >= 256) responseKeys.clear();
+    keys = STATUS_CLASSES.map((cls) => `${cls} ${media}`);
+    responseKeys.set(media, keys);
+  }
+  return keys[statusClass]!;
 }

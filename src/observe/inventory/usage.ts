@@ -91,6 +91,13 @@ interface Shadow extends Usage {
   readonly queryNames: Set<string>;
 }
 
+interface RecentPath {
+  readonly template: string;
+  api: string | null;
+  method: string;
+  entry: Shadow | undefined;
+}
+
 export class UsageTable {
   #since = Date.now();
   readonly #operations: { api: string; operationId: string; usage: Usage }[] = [];
@@ -98,8 +105,12 @@ export class UsageTable {
   #overflow = 0;
   /** Usage loaded from the store for operations not called since: taken over on their first call. */
   readonly #loaded = new Map<string, OperationUsageRaw>();
-  /** Templates of recent paths: repeated calls skip the inference (cleared when full). */
-  readonly #templates = new Map<string, string>();
+  /**
+   * Recent paths: their template, and the entry of the last call on that path (repeated calls skip
+   * the inference and the entry's lookup; entries are never replaced, so a kept one stays current).
+   * Cleared when full.
+   */
+  readonly #paths = new Map<string, RecentPath>();
 
   get since(): number {
     return this.#since;
@@ -120,21 +131,28 @@ export class UsageTable {
    * entry (for media types and body samples), or undefined when the table is full.
    */
   undocumented(api: string | null, method: string, path: string, query: string, now: number, status: number, authenticated: boolean, denied: boolean): Usage | undefined {
-    let template = this.#templates.get(path);
-    if (template === undefined) {
-      if (this.#templates.size >= MAX_CACHED_TEMPLATES) this.#templates.clear();
-      template = inferTemplate(path);
-      this.#templates.set(path, template);
+    let recent = this.#paths.get(path);
+    if (recent === undefined) {
+      if (this.#paths.size >= MAX_CACHED_TEMPLATES) this.#paths.clear();
+      recent = { template: inferTemplate(path), api: null, method: '', entry: undefined };
+      this.#paths.set(path, recent);
     }
-    const key = `${api ?? ''} ${method} ${template}`;
-    let entry = this.#shadow.get(key);
+    let entry = recent.entry !== undefined && recent.method === method && recent.api === api ? recent.entry : undefined;
     if (entry === undefined) {
-      if (this.#shadow.size >= MAX_SHADOW) {
-        this.#overflow++;
-        return undefined;
+      const template = recent.template;
+      const key = `${api ?? ''} ${method} ${template}`;
+      entry = this.#shadow.get(key);
+      if (entry === undefined) {
+        if (this.#shadow.size >= MAX_SHADOW) {
+          this.#overflow++;
+          return undefined;
+        }
+        entry = { ...newUsage(now), api, method, path: template, example: path.slice(0, 200), queryNames: new Set() };
+        this.#shadow.set(key, entry);
       }
-      entry = { ...newUsage(now), api, method, path: template, example: path.slice(0, 200), queryNames: new Set() };
-      this.#shadow.set(key, entry);
+      recent.api = api;
+      recent.method = method;
+      recent.entry = entry;
     }
     countUsage(entry, now, status, authenticated, denied);
     if (query && entry.queryNames.size < MAX_QUERY_NAMES) {
