@@ -16,6 +16,7 @@ import pino from 'pino';
 import { ConfigError } from '../src/config/load.ts';
 import { startGateway } from '../src/server/gateway.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { waitUntil } from './helpers/process.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { startUpstream, type TestUpstream, type UpstreamHandler } from './helpers/upstream.ts';
 
@@ -465,6 +466,31 @@ describe('upstream failures', () => {
     assert.equal(outcome.kind, 'cut');
     assert.ok(outcome.bytes < 1 << 20);
     assert.ok(outcome.ms < 3000);
+  });
+
+  test('a client that goes away gives up its exchange: the upstream connection is closed, waiting or streaming', async () => {
+    const closedAt: Record<string, number> = {};
+    const up = await r.upstream((req, res) => {
+      res.socket!.on('close', () => (closedAt[req.url!] = performance.now()));
+      if (req.url === '/streaming') {
+        res.writeHead(200, { 'content-length': String(1 << 30) });
+        res.write(Buffer.alloc(16 * 1024, 0x61)); // then nothing more
+      } else if (req.url !== '/waiting') res.end('ok'); // '/waiting' is never answered
+    });
+    const gw = await r.gateway(yaml(up.url, { upstream: '    timeouts:\n      headers: 20s\n      total: 30s\n' }));
+    const { port } = new URL(gw.url);
+    for (const path of ['/waiting', '/streaming']) {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`);
+      if (path === '/streaming') await once(socket, 'data');
+      await waitUntil(`${path} reached the upstream`, () => up.received.some((x) => x.url === path));
+      const leftAt = performance.now();
+      socket.destroy();
+      await waitUntil(`${path}: the upstream connection is closed`, () => closedAt[path] !== undefined, 3000);
+      assert.ok(closedAt[path]! - leftAt < 2000, `${path}: the upstream connection stayed open ${closedAt[path]! - leftAt} ms`);
+    }
+    assert.equal((await call(`${gw.url}/still-serving`)).status, 200);
   });
 
   test('an invalid upstream response is 502 and does not reach the client', async () => {
