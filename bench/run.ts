@@ -321,18 +321,32 @@ async function runTogether(scenario: Scenario, upstreamUrl: string, upstream: Pr
   if (runs > half) passes.push({ order: specs.map((_, i) => specs.length - 1 - i), rounds: runs - half });
   let round = 0;
   for (const pass of passes) {
-    if (interrupted) break;
-    if (pass !== passes[0]) say('  restarting the targets in the reverse order');
+    const first = pass === passes[0];
+    const restart = first ? pass.order : pass.order.filter((i) => outs[i]!.status === 'ok' && outs[i]!.runs.length > 0);
+    if (interrupted || (!first && restart.length < 2)) break;
+    if (!first) say('  restarting the targets in the reverse order');
     const live: { i: number; live: Live }[] = [];
+    let skipped = false;
     try {
-      for (const i of pass.order) {
+      for (const i of restart) {
+        if (interrupted) break;
         const spec = specs[i]!;
-        if (pass !== passes[0] && outs[i]!.status !== 'ok') continue;
+        const before = { status: outs[i]!.status, reason: outs[i]!.reason };
         process.stdout.write(`  ${spec.name}: starting... `);
         const prepared = await prepare(scenario, spec, outs[i]!, upstreamUrl);
         say(prepared ? 'ready' : `${outs[i]!.status}: ${outs[i]!.reason}`);
         if (prepared) live.push({ i, live: prepared });
+        else if (!first) {
+          // A target that does not come back keeps its first half; the second half is not measured
+          // for anyone, so every target keeps the same rounds.
+          outs[i]!.status = before.status;
+          outs[i]!.reason = before.reason;
+          say('  the second half is skipped: the targets keep the rounds of the first half');
+          skipped = true;
+          break;
+        }
       }
+      if (interrupted || skipped) break; // the targets started are stopped below
       for (let r = 0; r < pass.rounds && !interrupted && live.length > 0; r++, round++) {
         // Sharing the CPU, each target warms up at 1/n of the speed: n times as long for a pass's first round.
         const warm = r === 0 ? warmup * live.length : Math.min(warmup, 1);

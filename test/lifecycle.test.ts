@@ -29,6 +29,18 @@ interface Reply {
   readonly ms: number;
 }
 
+/** The lowercased field names of a response's head as received. */
+function rawHeaderNames(url: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    httpRequest(url, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase()));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
 /** One request on a fresh connection (no agent, so nothing is pooled between tests). */
 function call(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
   const started = performance.now();
@@ -216,8 +228,10 @@ describe('forwarded request head', () => {
     assert.deepEqual(reply.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
     assert.equal(reply.headers['x-multi'], 'first, second');
     assert.equal(reply.headers['x-single'], 'one');
-    assert.equal(Object.hasOwn(reply.headers, '__proto__'), false);
-    assert.equal(reply.headers['0'], undefined, 'the repeated "__proto__" field became the header object\'s prototype');
+    // Node's client leaves a "__proto__" field out of res.headers: look for it in the raw head.
+    const rawNames = await rawHeaderNames(`${gw.url}/repeated`);
+    assert.ok(rawNames.includes('x-single'), `raw head read: ${rawNames.join(', ')}`);
+    assert.ok(!rawNames.includes('__proto__'), 'a "__proto__" field was forwarded');
   });
 
   test('a large response to a client that stops reading is held back at the upstream, then arrives whole', async () => {

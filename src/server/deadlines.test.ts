@@ -9,20 +9,21 @@ function entry(name: string, expired: string[], expire?: () => void): DeadlineEn
 
 test('entries expire in order, once, after their time; removed ones never', async () => {
   const expired: string[] = [];
-  const deadlines = new Deadlines(200);
+  // Margins of 200 ms or more either side: a stalled event loop on a busy machine does not reorder them.
+  const deadlines = new Deadlines(800);
   const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => entry(n, expired));
   const t0 = performance.now();
   deadlines.add(a!, t0);
   deadlines.add(b!, t0);
-  deadlines.add(c!, t0 + 100); // as if added 100 ms later
-  deadlines.add(d!, t0 + 100);
+  deadlines.add(c!, t0 + 400); // as if added 400 ms later
+  deadlines.add(d!, t0 + 400);
   deadlines.remove(b!); // in the middle
   deadlines.remove(d!); // the last one
   deadlines.remove(d!); // twice is harmless
   assert.equal(deadlines.size, 2);
-  await sleep(250); // a is due (at 200), c is not (at 300)
+  await sleep(1000); // a is due (at 800), c is not (at 1200)
   assert.deepEqual(expired, ['a']);
-  await sleep(150); // the timer re-armed for c
+  await sleep(500); // the timer re-armed for c
   assert.deepEqual(expired, ['a', 'c']);
   assert.equal(deadlines.size, 0);
   deadlines.remove(a!); // after expiring: harmless
@@ -43,13 +44,13 @@ test('an entry added after the list emptied gets a timer again', async () => {
 
 test('an entry added while others expire does not delay the ones due before it', async () => {
   const expired: string[] = [];
-  const deadlines = new Deadlines(300);
+  const deadlines = new Deadlines(1000);
   const t0 = performance.now();
   const late = entry('late', expired);
-  // a's expiry adds an entry (due 300 ms later): b, due 100 ms after a, must not wait for it.
+  // a's expiry (at 1000) adds an entry due at 2000: b, due at 1200, must not wait for it.
   deadlines.add(entry('a', expired, () => { expired.push('a'); deadlines.add(late, performance.now()); }), t0);
-  deadlines.add(entry('b', expired), t0 + 100);
-  await sleep(480);
+  deadlines.add(entry('b', expired), t0 + 200);
+  await sleep(1600);
   assert.deepEqual(expired, ['a', 'b']);
   deadlines.remove(late);
 });
