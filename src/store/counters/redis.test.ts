@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -82,6 +82,34 @@ describe('RedisCounters', { skip: REDIS_URL === undefined ? 'REDIS_URL is not se
     assert.equal((await counters.consume([take(rule)])).allowed, false);
     await sleep(350);
     assert.equal(await admitted([take(rule)], 3), 2, 'slots never released expired with their lease');
+  });
+
+  test('concurrency: a decision that times out does not keep its slot once Redis answers late', async () => {
+    // A relay that holds Redis's answers back while `delayMs` is set.
+    let delayMs = 0;
+    const relay = createServer((client) => {
+      const upstream = connect(Number(new URL(REDIS_URL!).port || 6379), new URL(REDIS_URL!).hostname);
+      client.on('data', (d) => upstream.write(d));
+      upstream.on('data', (d) => (delayMs ? setTimeout(() => client.write(d), delayMs) : client.write(d)));
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.on('error', () => {});
+      upstream.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const slow = new RedisCounters({ url: `redis://127.0.0.1:${(relay.address() as AddressInfo).port}`, timeoutMs: 100, prefix });
+    try {
+      await slow.ready();
+      const rule: Rule = { id: 'late', algorithm: 'concurrency', limit: 2, periodMs: 0, leaseMs: 60_000 };
+      delayMs = 300;
+      for (let i = 0; i < 2; i++) await assert.rejects(slow.consume([take(rule)]), /no answer within 100 ms/);
+      await sleep(500); // the late answers (and the removals sent behind them) have come and gone
+      delayMs = 0;
+      assert.equal(await admitted([take(rule)], 3), 2, 'the timed-out decisions still hold their slots');
+    } finally {
+      await slow.close();
+      relay.close();
+    }
   });
 
   test('every key has a TTL and the gateway hash tag', async () => {

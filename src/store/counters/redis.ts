@@ -89,6 +89,10 @@ export class RedisCounters implements Counters {
       if (this.#connecting !== undefined) await this.#firstConnection();
       reply = await withDeadline(this.#client.pclDecide!(takes.length, ...args), this.#timeoutMs, () => new Error(`no answer within ${this.#timeoutMs} ms`));
     } catch (error) {
+      // A decision that timed out may still run in Redis afterwards and take its concurrency slots:
+      // the lease is removed behind it (same connection, so in order), or it would hold the slots
+      // until the lease ran out although no request holds them.
+      if (lease) this.release(takes, lease);
       throw new CounterStoreError(`Redis: ${(error as Error).message}`, { cause: error });
     }
     const states: LimitState[] = new Array(takes.length);
