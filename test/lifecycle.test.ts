@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
+import { hashApiKey } from '../src/auth/api-key.ts';
 import { ConfigError } from '../src/config/load.ts';
 import { startGateway } from '../src/server/gateway.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -173,6 +174,43 @@ describe('forwarded request head', () => {
     assert.ok(!String(got.headers.connection).includes('x-named-hop'));
     assert.equal(got.headers['x-end-to-end'], 'kept');
     assert.ok(!got.rawHeaders.join('\n').includes('c2VjcmV0'), 'proxy credentials reached the upstream');
+  });
+
+  test('other spellings of the fields the gateway owns are not forwarded: underscores, client address and URL overrides', async () => {
+    const up = await r.upstream();
+    const gw = await r.gateway(yaml(up.url));
+    const res = await rawRequest(
+      Number(new URL(gw.url).port),
+      'GET /owned HTTP/1.1\r\nHost: gw.test\r\nX_Forwarded_For: 10.9.9.9\r\nX_Real_IP: 10.9.9.9\r\nX_Request_Id: forged-id\r\nX_Forwarded_Host: evil.test\r\n' +
+        'True-Client-IP: 10.9.9.9\r\nX-Client-IP: 10.9.9.9\r\nCF-Connecting-IP: 10.9.9.9\r\nX-Original-URL: /admin\r\nX-Rewrite-URL: /admin\r\nX-Forwarded-Prefix: /evil\r\n' +
+        'X_Custom_Field: kept\r\nAccept: text/plain\r\nAccept: application/json\r\n\r\n',
+    );
+    assert.equal(res.status, 200);
+    const got = up.received.at(-1)!;
+    const sent = got.rawHeaders.join('\n');
+    for (const forged of ['10.9.9.9', 'forged-id', 'evil.test', '/admin', '/evil']) assert.ok(!sent.includes(forged), `"${forged}" reached the upstream: ${sent}`);
+    // An underscore name that spells nothing the gateway owns, and a repeated list field, pass.
+    assert.equal(got.headers['x_custom_field'], 'kept');
+    assert.equal(got.headers.accept, 'text/plain, application/json');
+  });
+
+  test('an identity header spelled with underscores never reaches the upstream of an authenticated route', async () => {
+    const up = await r.upstream();
+    const gw = await r.gateway(yaml(up.url, { api: `    policies:\n      auth-apikey:\n        format: any\n        consumers: [{ id: ops, keys: [{ sha256: ${hashApiKey('ops-key-0123456789abcdef0123')} }] }]\n` }));
+    const res = await rawRequest(Number(new URL(gw.url).port), 'GET /orders HTTP/1.1\r\nHost: gw.test\r\nX-API-Key: ops-key-0123456789abcdef0123\r\nX_Consumer_Id: admin\r\nX_Auth_Subject: admin\r\n\r\n');
+    assert.equal(res.status, 200);
+    const got = up.received.at(-1)!;
+    assert.equal(got.headers['x-consumer-id'], 'ops');
+    assert.ok(!got.rawHeaders.includes('admin'), `a forged identity reached the upstream: ${got.rawHeaders.join(' | ')}`);
+  });
+
+  test('";" path parameters pass only when forwarding.pathParameters is on, and dot-segments stay refused', async () => {
+    const up = await r.upstream();
+    const gw = await r.gateway(yaml(up.url, { top: 'forwarding:\n  pathParameters: true\n' }));
+    const port = Number(new URL(gw.url).port);
+    assert.equal((await rawRequest(port, 'GET /users/42;v=1 HTTP/1.1\r\nHost: gw.test\r\n\r\n')).status, 200);
+    assert.equal(up.received.at(-1)!.url, '/users/42;v=1');
+    assert.equal((await rawRequest(port, 'GET /static/..;/admin HTTP/1.1\r\nHost: gw.test\r\n\r\n')).status, 400);
   });
 
   test(

@@ -233,6 +233,18 @@ const CASES: readonly Case[] = [
   { name: 'Content-Length in the chunked trailer', payload: post('Transfer-Encoding: chunked\r\n', `4\r\nabcd\r\n0\r\nContent-Length: 99\r\nX-${M}: 1\r\n\r\n`), status: 400, code: FRAMING, close: true, bodyError: true },
   // Host
   { name: 'two Host headers', payload: `GET /echo HTTP/1.1\r\nHost: a.test\r\nHost: ${M}.test\r\n\r\n`, status: 400, code: BAD_REQUEST },
+  // Node keeps the first of these, the upstream may read the last or all: the policies and the
+  // upstream would see different values.
+  { name: 'two User-Agent headers', payload: `GET /echo HTTP/1.1\r\n${HOST}User-Agent: curl/8\r\nUser-Agent: 1' UNION SELECT ${M}--\r\n\r\n`, status: 400, code: BAD_REQUEST },
+  { name: 'two Referer headers (different case)', payload: `GET /echo HTTP/1.1\r\n${HOST}Referer: https://a.test/\r\nreferer: ${M}\r\n\r\n`, status: 400, code: BAD_REQUEST },
+  { name: 'two Authorization headers', payload: `GET /echo HTTP/1.1\r\n${HOST}Authorization: Bearer a\r\nAuthorization: Bearer ${M}\r\n\r\n`, status: 400, code: BAD_REQUEST },
+  {
+    name: 'two Content-Type headers',
+    payload: `POST /echo HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\n{"a":"${M.slice(0, 1)}"}`,
+    status: 400,
+    code: BAD_REQUEST,
+  },
+  { name: 'X-HTTP-Method-Override', payload: `POST /echo HTTP/1.1\r\n${HOST}X-HTTP-Method-Override: DELETE\r\nX-M: ${M}\r\nContent-Length: 0\r\n\r\n`, status: 400, code: BAD_REQUEST },
   {
     name: 'missing Host in HTTP/1.1',
     payload: `GET /${M} HTTP/1.1\r\nX-M: ${M}\r\n\r\n`,
@@ -260,6 +272,12 @@ const CASES: readonly Case[] = [
   { name: 'UTF-16 surrogate %ed%a0%80', payload: `GET /${M}%ed%a0%80 HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
   { name: 'raw non-ASCII bytes in the path', payload: Buffer.concat([Buffer.from(`GET /${M}`), Buffer.from([0xc3, 0xa9, 0xff]), Buffer.from(` HTTP/1.1\r\n${HOST}\r\n`)]), status: 400, code: BAD_REQUEST, close: true },
   { name: 'encoded slash %2F', payload: `GET /a%2F${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
+  // Servers that read "#" as the start of a fragment route "/admin/users#" as "/admin/users".
+  { name: 'raw "#" in the path', payload: `GET /admin/users#${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
+  { name: 'raw "#" ending the path', payload: `GET /${M}/users# HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
+  // Tomcat and Spring drop ";x" from a segment before routing: "/admin/users;x" is their /admin/users.
+  { name: '";" path parameter', payload: `GET /admin/users;${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
+  { name: '";jsessionid" on a segment', payload: `GET /users/me;jsessionid=${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
   { name: 'encoded slash lower-case %2f', payload: `GET /a%2f..%2f${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
   { name: 'encoded backslash %5C', payload: `GET /a%5C${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
   { name: 'raw backslash', payload: `GET /a\\${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },

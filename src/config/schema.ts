@@ -61,6 +61,7 @@ const forwarding = closed('How client information is passed upstream.', {
     description: 'Addresses or CIDR ranges of proxies in front of the gateway. Their X-Forwarded-For, Forwarded and X-Request-Id are believed; everybody else\'s are replaced.',
   },
   mergeSlashes: bool('Merge "//" in paths into "/" (otherwise 400).', true),
+  pathParameters: bool('Accept ";" path parameters ("/users/42;v=1"). Off: 400, because servers read them differently (Tomcat and Spring drop ";..." from a segment before routing, others keep it), so the gateway and the upstream could see different operations. Turn on only for an upstream that keeps them as part of the segment.', false),
   requestIdHeader: str('Header that carries the request id both ways.', { default: 'x-request-id' }),
   xForwarded: bool('Set X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host.', true),
   forwarded: bool('Set the RFC 7239 Forwarded header.', true),

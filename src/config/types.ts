@@ -71,6 +71,7 @@ export interface GatewayConfig {
   forwarding: {
     trustedProxies: string[];
     mergeSlashes: boolean;
+    pathParameters: boolean;
     requestIdHeader: string;
     xForwarded: boolean;
     forwarded: boolean;

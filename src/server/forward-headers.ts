@@ -3,11 +3,18 @@
 // [name, value, ...] array straight from rawHeaders (no header object is materialized).
 import type { RequestContext } from '../core/context.ts';
 
-/** Dropped from every request: hop-by-hop fields, fields the gateway sets itself, and Expect (answered here). */
+/**
+ * Dropped from every request: hop-by-hop fields, fields the gateway sets itself, Expect (answered
+ * here), other spellings of the client's address and scheme that upstream frameworks believe, and
+ * the URL overrides some of them route on instead of the request line (IIS, Symfony).
+ */
 const DROPPED = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
   'proxy-authorization', 'proxy-authenticate', 'expect', 'host',
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded', 'x-real-ip',
+  'x-forwarded-prefix', 'x-forwarded-server', 'x-forwarded-scheme', 'x-forwarded-ssl', 'x-url-scheme', 'front-end-https',
+  'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-cluster-client-ip',
+  'x-original-url', 'x-rewrite-url', 'x-original-uri',
 ]);
 
 export interface ForwardOptions {
@@ -35,7 +42,10 @@ export function upstreamHeaders(
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (DROPPED.has(lower) || lower === options.requestIdHeader || options.reserved.has(lower)) {
+    // CGI-style upstreams (WSGI, PHP, Rack) read "X_Consumer_Id" as "X-Consumer-Id": such a spelling
+    // of a field the gateway owns is dropped like the field itself.
+    if (lower.includes('_') && owned(lower.replaceAll('_', '-'), options)) continue;
+    if (owned(lower, options)) {
       if (lower === 'connection') connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
       else if (peerTrusted) {
         if (lower === 'x-forwarded-for') xff = xff === undefined ? raw[i + 1] : `${xff}, ${raw[i + 1]}`;
@@ -64,6 +74,10 @@ export function upstreamHeaders(
   if (ctx.upstreamHeaders) for (const v of ctx.upstreamHeaders) out.push(v);
   if (host !== undefined) out.push('host', host);
   return out;
+}
+
+function owned(lower: string, options: ForwardOptions): boolean {
+  return DROPPED.has(lower) || lower === options.requestIdHeader || options.reserved.has(lower);
 }
 
 /** Fields named in Connection are hop-by-hop too (RFC 9110 §7.6.1). */

@@ -70,9 +70,7 @@ function admit(ctx: RequestContext, rt: Runtime): void {
   if (raw.length > rt.limits.maxHeaderCount * 2) {
     throw new GatewayError('PCL_ERR_HEADERS_TOO_LARGE', `At most ${rt.limits.maxHeaderCount} header fields are accepted.`);
   }
-  let hosts = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
-  if (hosts > 1) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'More than one Host header.');
+  refuseRepeatedSingletons(req);
   const te = req.headers['transfer-encoding'];
   if (te !== undefined && te.toLowerCase() !== 'chunked') {
     throw new GatewayError('PCL_ERR_AMBIGUOUS_FRAMING', 'Only the chunked transfer coding is accepted.');
@@ -83,8 +81,38 @@ function admit(ctx: RequestContext, rt: Runtime): void {
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   ctx.query = q === -1 ? '' : url.slice(q + 1);
-  if (ctx.query.includes('#')) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'A fragment is not allowed in the request target.');
-  ctx.path = normalizePath(rawPath, rt.config.forwarding.mergeSlashes);
+  if (ctx.query.includes('#')) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'A fragment is not allowed in the request target.'); // in the path: normalizePath
+  ctx.path = normalizePath(rawPath, rt.config.forwarding.mergeSlashes, rt.config.forwarding.pathParameters);
+  if (req.headers['x-http-method-override'] !== undefined || req.headers['x-http-method'] !== undefined || req.headers['x-method-override'] !== undefined) {
+    // Upstreams that honour them act on another method than the one the policies authorized.
+    throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Method override headers are not forwarded: send the method itself.');
+  }
+}
+
+/**
+ * Fields Node keeps once, the first (it drops the repeats): the policies read that one while the
+ * upstream, which gets every line, may read the last or all of them ("User-Agent: curl" then
+ * "User-Agent: <attack>" passed the detection; two Content-Types made the upstream parse a JSON body
+ * as a form). A repeat of any of them is refused.
+ */
+const SINGLETONS = new Set([
+  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since',
+  'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after', 'server', 'user-agent',
+]);
+
+function refuseRepeatedSingletons(req: IncomingMessage): void {
+  const raw = req.rawHeaders;
+  // The common case, no field repeated at all: as many distinct names as lines.
+  let distinct = 0;
+  for (const _ in req.headers) distinct++;
+  if (distinct * 2 === raw.length) return;
+  const seen = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (!SINGLETONS.has(name)) continue;
+    if (seen.has(name)) throw new GatewayError('PCL_ERR_BAD_REQUEST', `More than one ${raw[i]} header.`);
+    seen.add(name);
+  }
 }
 
 /** Absolute-form targets ("GET http://host/path") are accepted as their path; anything else is 400. */

@@ -38,7 +38,19 @@ test('escapes split by ASCII are not taken as one UTF-8 sequence', () => {
 
 test('dot-segments with ";" path parameters are refused (Tomcat and Jetty drop the parameter, then resolve)', () => {
   for (const p of ['/static/..;/admin/users', '/static/.;/x', '/a/..;x=1/b', '/a/%2e%2e;/b', '/a/..%3b/b', '/a/..%3B/b', '/a/.%3bjsessionid=1/b']) refused(p);
-  // ";" elsewhere stays: matrix parameters on ordinary segments are the upstream's business.
-  assert.equal(normalizePath('/a;v=1/b', true), '/a;v=1/b');
-  assert.equal(normalizePath('/a/...;x/b', true), '/a/...;x/b');
+  // With path parameters allowed, ";" elsewhere stays: on ordinary segments they are the upstream's business.
+  assert.equal(normalizePath('/a;v=1/b', true, true), '/a;v=1/b');
+  assert.equal(normalizePath('/a/...;x/b', true, true), '/a/...;x/b');
+  for (const p of ['/static/..;/admin/users', '/a/..%3b/b']) assert.throws(() => normalizePath(p, true, true));
+});
+
+test('";" path parameters are refused unless allowed: Tomcat and Spring drop them before routing, others keep them', () => {
+  for (const p of ['/a;v=1/b', '/admin/users;x', '/users/me;jsessionid=1', '/a;']) refused(p);
+  // An encoded ";" is no delimiter for any of them: it stays, encoded.
+  assert.equal(normalizePath('/a%3Bv=1', true), '/a%3Bv=1');
+});
+
+test('a raw "#" is refused anywhere in the path: servers that read it as a fragment would route without what follows', () => {
+  for (const p of ['/admin/users#', '/a#b', '/#', '/a%20#b']) refused(p);
+  assert.equal(normalizePath('/a%23b', true), '/a%23b');
 });

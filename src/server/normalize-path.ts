@@ -2,23 +2,26 @@
 // trick can reach an operation the policy chain did not see. What cannot be normalized without
 // guessing how the upstream would read it is refused (400):
 //   encoded "/" "\" or NUL, raw "\", dot-segments (also "%2e", and "..;param"), control or non-ASCII bytes,
-//   malformed percent-escapes and percent-escapes that are not UTF-8.
+//   malformed percent-escapes and percent-escapes that are not UTF-8, a raw "#" (servers that read it
+//   as the start of a fragment route "/admin#" as "/admin"), and unless allowed, ";" path parameters
+//   (Tomcat and Spring drop ";x" from a segment before routing, others keep it: "/admin;x" would be
+//   the gateway's catch-all and the upstream's /admin).
 // Percent-escapes of unreserved characters are decoded (RFC 3986 §6.2.2.2), the rest upper-cased;
 // "//" is merged into "/" when mergeSlashes is on, refused otherwise.
 import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../core/errors.ts';
 
-export function normalizePath(raw: string, mergeSlashes: boolean): string {
-  return isCanonical(raw) ? raw : slowNormalize(raw, mergeSlashes);
+export function normalizePath(raw: string, mergeSlashes: boolean, pathParameters = false): string {
+  return isCanonical(raw) ? raw : slowNormalize(raw, mergeSlashes, pathParameters);
 }
 
-/** The common case: printable ASCII without "%", "\", "//" or "/." costs one scan and no allocation. */
+/** The common case: printable ASCII without "%", "\", "#", ";", "//" or "/." costs one scan and no allocation. */
 function isCanonical(raw: string): boolean {
   if (raw.charCodeAt(0) !== 0x2f) return false;
   let prev = 0;
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f || c === 0x25 || c === 0x5c) return false;
+    if (c <= 0x20 || c >= 0x7f || c === 0x25 || c === 0x5c || c === 0x23 || c === 0x3b) return false;
     if (prev === 0x2f && (c === 0x2f || c === 0x2e)) return false;
     prev = c;
   }
@@ -29,7 +32,7 @@ function bad(detail: string): GatewayError {
   return new GatewayError('PCL_ERR_BAD_PATH', detail);
 }
 
-function slowNormalize(raw: string, mergeSlashes: boolean): string {
+function slowNormalize(raw: string, mergeSlashes: boolean, pathParameters: boolean): string {
   if (raw.charCodeAt(0) !== 0x2f) throw bad('the path must start with "/"');
   const parts = raw.split('/');
   const out: string[] = [];
@@ -39,7 +42,7 @@ function slowNormalize(raw: string, mergeSlashes: boolean): string {
       if (!mergeSlashes) throw bad('empty path segments ("//") are not allowed');
       continue;
     }
-    const normalized = normalizeSegment(seg);
+    const normalized = normalizeSegment(seg, pathParameters);
     if (isDotSegment(normalized)) throw bad('dot-segments are not allowed in the path');
     out.push(normalized);
   }
@@ -69,7 +72,7 @@ function hexValue(c: number): number {
   return -1;
 }
 
-function normalizeSegment(seg: string): string {
+function normalizeSegment(seg: string, pathParameters: boolean): string {
   let out = '';
   let escaped = false;
   const bytes: number[] = [];
@@ -90,6 +93,8 @@ function normalizeSegment(seg: string): string {
     }
     if (c <= 0x20 || c >= 0x7f) throw bad('the path has characters that must be percent-encoded');
     if (c === 0x5c) throw bad('"\\" is not allowed in the path');
+    if (c === 0x23) throw bad('"#" is not allowed in the path (a fragment is never part of a request)');
+    if (c === 0x3b && !pathParameters) throw bad('";" path parameters are not allowed: servers disagree on them (forwarding.pathParameters)');
     bytes.push(c);
     out += seg[i];
   }
