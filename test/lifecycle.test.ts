@@ -204,6 +204,17 @@ describe('forwarded request head', () => {
     assert.ok(!got.rawHeaders.includes('admin'), `a forged identity reached the upstream: ${got.rawHeaders.join(' | ')}`);
   });
 
+  test('a case variant of a documented segment is refused where a case-insensitive upstream would serve another operation', async () => {
+    const up = await r.upstream();
+    const routes = '    routes:\n      - path: /users/me\n        operationId: me\n      - path: /users/{id}\n        operationId: user\n';
+    const strict = await r.gateway(yaml(up.url, { routes }));
+    assertProblem(await call(`${strict.url}/users/ME`), 400, 'PCL_ERR_BAD_PATH');
+    assert.equal((await call(`${strict.url}/users/me`)).status, 200);
+    assert.equal((await call(`${strict.url}/users/Bob`)).status, 200);
+    const lenient = await r.gateway(yaml(up.url, { routes, top: 'forwarding:\n  caseVariants: true\n' }));
+    assert.equal((await call(`${lenient.url}/users/ME`)).status, 200);
+  });
+
   test('";" path parameters pass only when forwarding.pathParameters is on, and dot-segments stay refused', async () => {
     const up = await r.upstream();
     const gw = await r.gateway(yaml(up.url, { top: 'forwarding:\n  pathParameters: true\n' }));

@@ -72,6 +72,7 @@ export interface GatewayConfig {
     trustedProxies: string[];
     mergeSlashes: boolean;
     pathParameters: boolean;
+    caseVariants: boolean;
     requestIdHeader: string;
     xForwarded: boolean;
     forwarded: boolean;

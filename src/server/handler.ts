@@ -152,6 +152,7 @@ function route(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: Lis
     found = rt.router.lookup(method, ctx.path);
   }
   if (found.kind === 'not-found') throw new GatewayError('PCL_ERR_ROUTE_NOT_FOUND');
+  if (found.kind === 'case-variant') throw new GatewayError('PCL_ERR_BAD_PATH', 'A path segment differs from a documented one only by letter case (forwarding.caseVariants).');
   if (found.kind === 'method-not-allowed') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', undefined, { headers: { allow: found.allow } });
   const compiled = found.match.value;
   enter(ctx, compiled, found.match.params);

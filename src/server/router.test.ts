@@ -63,3 +63,21 @@ test('a route defined twice is a conflict', () => {
   const r = router();
   assert.throws(() => r.add('GET', '/users/{other}', 'x'), RouteConflictError);
 });
+
+test('a case variant of a static segment that would reach another route is told apart, unless case variants are allowed', () => {
+  const r = router();
+  r.add('GET', '/products/{id}', 'getProduct');
+  r.add('GET', '/products/export', 'exportProducts');
+  // A case-insensitive upstream would serve /users/me and /products/export for these.
+  for (const p of ['/users/ME', '/users/Me', '/products/EXPORT', '/USERS/42', '/Users/me'])
+    assert.deepEqual(r.lookup('GET', p).kind, 'case-variant', p);
+  // Exact spellings, and variants whose case-folded path reaches nothing else, route as before.
+  assert.equal((r.lookup('GET', '/users/me') as { match: { value: string } }).match.value, 'me');
+  assert.equal((r.lookup('GET', '/users/Bob') as { match: { value: string } }).match.value, 'getUser');
+  assert.equal((r.lookup('GET', '/products/Widget') as { match: { value: string } }).match.value, 'getProduct');
+  assert.equal(r.lookup('GET', '/USERS/42/x').kind, 'not-found');
+  const lenient = new Router<string>({ caseVariants: true });
+  lenient.add('GET', '/users/me', 'me');
+  lenient.add('GET', '/users/{id}', 'getUser');
+  assert.equal((lenient.lookup('GET', '/users/ME') as { match: { value: string } }).match.value, 'getUser');
+});

@@ -1,6 +1,9 @@
 // A segment trie compiled once per config. Static segments win over templated ones, which win over
 // a trailing "*" catch-all; the lookup backtracks so "/users/me" and "/users/{id}" can coexist.
 // Parameter names live at the leaves, so two templates may name the same position differently.
+// Unless told the upstream routes case-sensitively, a segment that misses a static one only by letter
+// case ("/users/ME" beside "/users/me") is ambiguous: it would be routed to "{id}" or a catch-all
+// here while a case-insensitive upstream (Express, ASP.NET) serves the static operation.
 
 export interface RouteMatch<T> {
   readonly value: T;
@@ -10,7 +13,9 @@ export interface RouteMatch<T> {
 export type LookupResult<T> =
   | { readonly kind: 'match'; readonly match: RouteMatch<T> }
   | { readonly kind: 'method-not-allowed'; readonly allow: string }
-  | { readonly kind: 'not-found' };
+  | { readonly kind: 'not-found' }
+  /** A segment differs from a static one only by letter case (see above). */
+  | { readonly kind: 'case-variant'; readonly segment: string };
 
 interface Leaf<T> {
   readonly value: T;
@@ -25,6 +30,8 @@ interface SegmentPattern<T> {
 
 class TrieNode<T> {
   statics: Map<string, TrieNode<T>> | undefined = undefined;
+  /** The static children by their segment lowercased, to tell a case variant of one. */
+  staticsLower: Map<string, TrieNode<T>> | undefined = undefined;
   patterns: SegmentPattern<T>[] | undefined = undefined;
   param: TrieNode<T> | undefined = undefined;
   /** Leaves of a trailing "*": they match the rest of the path, zero or more segments. */
@@ -41,6 +48,13 @@ export class RouteConflictError extends Error {}
 
 export class Router<T> {
   readonly #root = new TrieNode<T>();
+  readonly #caseVariants: boolean;
+  #variant: string | undefined = undefined;
+
+  /** `caseVariants`: route a case variant of a static segment like any other segment (a case-sensitive upstream). */
+  constructor(options: { caseVariants?: boolean } = {}) {
+    this.#caseVariants = options.caseVariants ?? false;
+  }
 
   /** `template` is an OpenAPI-style path ("/users/{id}", "/files/{name}.{ext}", "/proxy/*"). */
   add(method: string, template: string, value: T): void {
@@ -64,7 +78,9 @@ export class Router<T> {
 
   lookup(method: string, path: string): LookupResult<T> {
     const captured: string[] = [];
+    this.#variant = undefined;
     const node = this.#find(this.#root, path, 1, captured);
+    if (this.#variant !== undefined) return { kind: 'case-variant', segment: this.#variant };
     if (node === undefined) return NOT_FOUND;
     const leaves = node.kind === 'rest' ? node.node.rest! : node.node.methods!;
     const leaf = leaves.get(method) ?? (method === 'HEAD' ? leaves.get('GET') : undefined) ?? leaves.get(ANY);
@@ -93,6 +109,13 @@ export class Router<T> {
     if (next) {
       const found = this.#find(next, path, end + 1, captured);
       if (found) return found;
+    } else if (!this.#caseVariants && node.staticsLower !== undefined) {
+      // Ambiguous only when the case-folded segment leads to a route of its own.
+      const sibling = node.staticsLower.get(seg.toLowerCase());
+      if (sibling !== undefined && (this.#find(sibling, path, end + 1, []) !== undefined || this.#variant !== undefined)) {
+        this.#variant ??= seg;
+        return undefined;
+      }
     }
     if (node.patterns && seg !== '') {
       for (const pattern of node.patterns) {
@@ -131,6 +154,7 @@ export class Router<T> {
     node.statics ??= new Map();
     let next = node.statics.get(seg);
     if (!next) node.statics.set(seg, (next = new TrieNode()));
+    (node.staticsLower ??= new Map()).set(seg.toLowerCase(), next);
     return next;
   }
 
