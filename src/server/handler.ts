@@ -70,7 +70,7 @@ function admit(ctx: RequestContext, rt: Runtime): void {
   if (raw.length > rt.limits.maxHeaderCount * 2) {
     throw new GatewayError('PCL_ERR_HEADERS_TOO_LARGE', `At most ${rt.limits.maxHeaderCount} header fields are accepted.`);
   }
-  refuseRepeatedSingletons(req);
+  refuseAmbiguousFields(req);
   const te = req.headers['transfer-encoding'];
   if (te !== undefined && te.toLowerCase() !== 'chunked') {
     throw new GatewayError('PCL_ERR_AMBIGUOUS_FRAMING', 'Only the chunked transfer coding is accepted.');
@@ -83,11 +83,10 @@ function admit(ctx: RequestContext, rt: Runtime): void {
   ctx.query = q === -1 ? '' : url.slice(q + 1);
   if (ctx.query.includes('#')) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'A fragment is not allowed in the request target.'); // in the path: normalizePath
   ctx.path = normalizePath(rawPath, rt.config.forwarding.mergeSlashes, rt.config.forwarding.pathParameters);
-  if (req.headers['x-http-method-override'] !== undefined || req.headers['x-http-method'] !== undefined || req.headers['x-method-override'] !== undefined) {
-    // Upstreams that honour them act on another method than the one the policies authorized.
-    throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Method override headers are not forwarded: send the method itself.');
-  }
 }
+
+/** Upstreams that honour them act on another method than the one the policies authorized. */
+const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
 
 /**
  * Fields Node keeps once, the first (it drops the repeats): the policies read that one while the
@@ -100,12 +99,20 @@ const SINGLETONS = new Set([
   'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after', 'server', 'user-agent',
 ]);
 
-function refuseRepeatedSingletons(req: IncomingMessage): void {
-  const raw = req.rawHeaders;
-  // The common case, no field repeated at all: as many distinct names as lines.
+/** Refuses method overrides and repeated singletons, in one walk over the header names in the common case. */
+function refuseAmbiguousFields(req: IncomingMessage): void {
   let distinct = 0;
-  for (const _ in req.headers) distinct++;
-  if (distinct * 2 === raw.length) return;
+  for (const name in req.headers) {
+    distinct++;
+    if (name.charCodeAt(0) === 0x78 && METHOD_OVERRIDES.has(name)) {
+      throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Method override headers are not forwarded: send the method itself.');
+    }
+  }
+  // The common case, no field repeated at all: as many distinct names as lines.
+  if (distinct * 2 !== req.rawHeaders.length) refuseRepeatedSingletons(req.rawHeaders);
+}
+
+function refuseRepeatedSingletons(raw: string[]): void {
   const seen = new Set<string>();
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
