@@ -4,6 +4,7 @@
 // is put in one spelling (canonicalIp): on a dual-stack listener an IPv4 peer arrives as
 // "::ffff:203.0.113.7", and a block or a rate limit on 203.0.113.7 must find it all the same.
 import { randomFillSync } from 'node:crypto';
+import { isIP } from 'node:net';
 import { canonicalIp } from '../observe/anomaly/subnet.ts';
 import type { AddressList } from '../policies/ip-filter/cidr.ts';
 
@@ -16,12 +17,26 @@ export function clientAddress(rawPeer: string, xff: string | undefined, trusted:
   let end = xff.length;
   for (let hops = 0; hops < MAX_HOPS && end > 0; hops++) {
     const start = xff.lastIndexOf(',', end - 1);
-    const hop = canonicalIp(xff.slice(start + 1, end).trim());
-    if (hop === '') break;
+    const hop = hopAddress(xff.slice(start + 1, end).trim());
+    // Not an address ("unknown", an obfuscated name): the last trusted hop is all that is known.
+    if (hop === undefined) break;
     if (!trusted.has(hop)) return hop;
     end = start === -1 ? 0 : start;
   }
   return peer;
+}
+
+/**
+ * An X-Forwarded-For entry as an address, or undefined. Some proxies write the client's port too
+ * ("203.0.113.7:51234", "[2001:db8::1]:443"): kept, it would make each connection a new client for
+ * rate limits and blocks.
+ */
+function hopAddress(text: string): string | undefined {
+  if (isIP(text) !== 0) return canonicalIp(text);
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(text);
+  if (bracketed !== null) return isIP(bracketed[1]!) === 6 ? canonicalIp(bracketed[1]!) : undefined;
+  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text);
+  return withPort !== null && isIP(withPort[1]!) === 4 ? withPort[1]! : undefined;
 }
 
 export function requestId(incoming: string | undefined, peerTrusted: boolean): string {
