@@ -4,6 +4,7 @@
 // an unreachable Redis.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
 import { hashApiKey } from '../src/auth/api-key.ts';
 import { passthroughYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { freePort } from './helpers/process.ts';
@@ -183,6 +184,35 @@ describe('rate-limit on a dual-stack listener', () => {
       assert.deepEqual(await statuses(`http://127.0.0.1:${port}/login`, {}, 2), [401, 401]);
       // From the trusted proxy ::1, forwarding for 127.0.0.1: the same client.
       assert.deepEqual(await statuses(`http://[::1]:${port}/login`, { headers: { 'x-forwarded-for': '127.0.0.1' } }, 2), [401, 429]);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});
+
+describe('rate-limit per consumer with tokens that map no consumer id', () => {
+  test('a user is counted by its subject and issuer, not by the address it calls from', async () => {
+    const secret = 'rate-limit-test-jwt-hmac-secret-0123456789';
+    const token = (iss: string, sub: string) =>
+      new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer(iss).setAudience('t').setSubject(sub).setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+    const upstream = await startUpstream();
+    const gw = await startTestGateway(`forwarding:\n  trustedProxies: [127.0.0.1]\n${passthroughYaml(upstream.url, `    policies:
+      auth-jwt:
+        issuers:
+          - { issuer: https://idp-a.test, secret: ${secret}, audiences: [t] }
+          - { issuer: https://idp-b.test, secret: ${secret}, audiences: [t] }
+      rate-limit:
+        limits: [{ name: per-user, rate: 2, per: 1h, key: [consumer] }]
+`)}`);
+    try {
+      const from = (t: string, ip: string) => ({ headers: { authorization: `Bearer ${t}`, 'x-forwarded-for': ip } });
+      const alice = await token('https://idp-a.test', 'alice');
+      const got: number[] = [];
+      for (const ip of ['198.51.100.1', '198.51.100.2', '2001:db8:9::1']) got.push(...(await statuses(`${gw.url}/x`, from(alice, ip), 1)));
+      assert.deepEqual(got, [200, 200, 429], 'one budget for alice, whichever address she calls from');
+      assert.deepEqual(await statuses(`${gw.url}/x`, from(await token('https://idp-a.test', 'bob'), '198.51.100.1'), 3), [200, 200, 429], 'bob behind the same address has his own');
+      assert.deepEqual(await statuses(`${gw.url}/x`, from(await token('https://idp-b.test', 'alice'), '198.51.100.1'), 3), [200, 200, 429], 'the alice of another issuer is another user');
     } finally {
       await gw.close();
       await upstream.close();

@@ -1,5 +1,6 @@
 // Identities: merging the ones of several schemes (AND requirements), reading claims by path, and
 // the identity headers sent upstream (always stripped from client requests by the core).
+import { bounded } from '../core/bounded.ts';
 import type { RequestContext, Identity } from '../core/context.ts';
 
 export interface IdentityHeaderNames {
@@ -64,6 +65,18 @@ export function applyIdentity(ctx: RequestContext, identity: Identity, names: Id
 export function headerSafe(value: string): string {
   if (/^[\x20-\x7e]*$/.test(value)) return value;
   return value.replace(/[^\x20-\x7e]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+}
+
+/**
+ * The subject as one caller, for counting and blocking an identity without a consumer id: qualified by
+ * how it authenticated and by its issuer (`jwt https://idp.example alice`), so a token's `sub` never
+ * stands for an API key consumer of that name, nor for the same `sub` of another issuer. Bounded like
+ * every client value used as a key (a hash when long or odd); undefined without a subject.
+ */
+export function qualifiedSubject(identity: Identity): string | undefined {
+  if (identity.subject === undefined) return undefined;
+  const iss = identity.claims.iss;
+  return bounded(`${identity.method} ${typeof iss === 'string' && iss !== '' ? iss : '-'} ${identity.subject}`);
 }
 
 /** A claim by name, or by dot path ("realm_access.roles") when no claim has the whole name. */

@@ -36,10 +36,20 @@ test('an IPv6 client is keyed by its /64 network (ip, and anonymous consumer and
   assert.equal(compileKey(['consumer'])(at('2001:db8:1:2::1', { consumerId: 'alice' }), ''), 'c:alice');
 });
 
-test('credential: the API key id, else the method and subject', () => {
+test('consumer: the consumer id, else the subject qualified by method and issuer, else the address', () => {
+  const key = compileKey(['consumer']);
+  assert.equal(key(ctx({}, { consumerId: 'alice', subject: 'alice' }), ''), 'c:alice');
+  assert.equal(key(ctx({}, { subject: 'alice', method: 'jwt', claims: { iss: 'https://idp.test' } }), ''), 's:jwt https://idp.test alice');
+  assert.equal(key(ctx({}, { subject: 'alice', method: 'mtls' }), ''), 's:mtls - alice');
+  assert.equal(key(ctx({}, { method: 'jwt' }), ''), 'ip:203.0.113.9');
+  assert.match(key(ctx({}, { subject: 'x'.repeat(300), method: 'jwt' }), ''), /^s:#[A-Za-z0-9_-]{43}$/);
+});
+
+test('credential: the API key id, else the qualified subject', () => {
   const key = compileKey(['credential']);
   assert.equal(key(ctx({}, { consumerId: 'a', claims: { keyId: 'pcl_live_AbCd' } }), ''), 'k:pcl_live_AbCd');
-  assert.equal(key(ctx({}, { subject: 'u1', method: 'jwt' }), ''), 's:jwt:u1');
+  assert.equal(key(ctx({}, { subject: 'u1', method: 'jwt', claims: { iss: 'https://idp.test' } }), ''), 's:jwt https://idp.test u1');
+  assert.equal(key(ctx({}, { subject: 'u1', method: 'jwt' }), ''), 's:jwt - u1');
 });
 
 test('claims by path and tiers', () => {

@@ -1,15 +1,16 @@
 // Partition keys: which counter a request uses, built from the parts a limit names. Values come from
 // clients (headers, claims), so a long or odd key is replaced by its SHA-256: every key stays short
 // and no value can forge the separator between parts (or pass for another value's hash).
-import { hash } from 'node:crypto';
 import type { RequestContext } from '../../core/context.ts';
-import { claimAt } from '../../auth/identity.ts';
+import { bounded } from '../../core/bounded.ts';
+import { claimAt, qualifiedSubject } from '../../auth/identity.ts';
 import { clientKey } from '../../observe/anomaly/subnet.ts';
+
+export { bounded };
 
 export type KeyFn = (ctx: RequestContext, tier: string) => string;
 
 const SEPARATOR = '\u001f';
-const MAX_PLAIN = 200;
 
 /** Parts that need the authenticate phase to have run. */
 export const IDENTITY_PARTS = /^(consumer|credential|tier|claim:.+)$/;
@@ -26,16 +27,25 @@ export function compileKey(parts: readonly string[]): KeyFn {
 
 function partFn(part: string): KeyFn {
   switch (part) {
+    // The consumer id; else the subject, qualified by method and issuer (a token without a consumer
+    // mapping: one user, whatever address it calls from; equal `sub`s of two issuers are two users).
     // Anonymous callers (public operations) are counted by address, never all together. An IPv6
     // client counts as its /64 network: one customer may use any of its 2^64 addresses.
     case 'consumer':
-      return (ctx) => (ctx.identity?.consumerId === undefined ? `ip:${clientKey(ctx.clientIp)}` : `c:${bounded(ctx.identity.consumerId)}`);
+      return (ctx) => {
+        const id = ctx.identity;
+        if (id?.consumerId !== undefined) return `c:${bounded(id.consumerId)}`;
+        const subject = id === undefined ? undefined : qualifiedSubject(id);
+        return subject === undefined ? `ip:${clientKey(ctx.clientIp)}` : `s:${subject}`;
+      };
     case 'credential':
       return (ctx) => {
         const id = ctx.identity;
         if (id === undefined) return `ip:${clientKey(ctx.clientIp)}`;
         const keyId = id.claims.keyId;
-        return bounded(typeof keyId === 'string' ? `k:${keyId}` : `s:${id.method}:${id.subject ?? id.consumerId ?? ''}`);
+        if (typeof keyId === 'string') return bounded(`k:${keyId}`);
+        const subject = qualifiedSubject(id);
+        return subject === undefined ? bounded(`s:${id.method}:${id.consumerId ?? ''}`) : `s:${subject}`;
       };
     case 'ip':
       return (ctx) => clientKey(ctx.clientIp);
@@ -58,20 +68,6 @@ function partFn(part: string): KeyFn {
     const value = ctx.identity === undefined ? undefined : claimAt(ctx.identity.claims as Record<string, unknown>, path);
     return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? bounded(String(value)) : '';
   };
-}
-
-/** A client-controlled value as a key part: itself when short and printable, else "#" + its SHA-256. */
-export function bounded(value: string): string {
-  if (value.length <= MAX_PLAIN && !hasControl(value) && value.charCodeAt(0) !== 0x23) return value;
-  return `#${hash('sha256', value, 'base64url')}`;
-}
-
-function hasControl(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
 }
 
 /** The consumer's tier: the API key consumer's, or the claim named by tierClaim; '' when none. */

@@ -41,7 +41,7 @@ const limit = {
       items: { type: 'string', pattern: KEY_PART },
       default: ['consumer'],
       description:
-        'What is counted separately, combined in order: consumer, credential (API key id or token subject), ip (client address, X-Forwarded-For believed only from forwarding.trustedProxies), operation, api, tier, header:NAME, claim:PATH. An anonymous caller\'s consumer or credential is its ip.',
+        'What is counted separately, combined in order: consumer (the consumer id, else the subject qualified by auth method and issuer), credential (API key id, else that qualified subject), ip (client address, X-Forwarded-For believed only from forwarding.trustedProxies), operation, api, tier, header:NAME, claim:PATH. An anonymous caller\'s consumer or credential is its ip.',
     },
     tiers: {
       type: 'object',
