@@ -235,9 +235,16 @@ describe('dashboard in Chromium', { skip }, () => {
     const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
     const made = await fetch(`${admin}/api/blocks`, { method: 'POST', headers: auth, body: JSON.stringify({ key: 'consumer:mallory', seconds: 600 }) });
     assert.equal(made.status, 201);
+    // A token subject without a consumer id is a kind of its own, shown as such.
+    const subject = await fetch(`${admin}/api/blocks`, { method: 'POST', headers: auth, body: JSON.stringify({ key: 'subject:jwt https://idp.test mallory', seconds: 300 }) });
+    assert.equal(subject.status, 201);
     await visit(page, `${admin}/#/alerts`);
-    await page.getByTestId('blocks').getByText('mallory').waitFor();
+    await page.getByTestId('blocks').getByText('mallory', { exact: true }).waitFor();
+    const row = page.getByTestId('blocks').getByRole('row').filter({ hasText: 'jwt https://idp.test mallory' });
+    await row.getByText('subject', { exact: true }).waitFor();
+    await page.getByTestId('blocks').getByRole('row').filter({ hasText: /^mallory/ }).getByText('consumer', { exact: true }).waitFor();
     await shot('blocks');
+    await page.getByRole('button', { name: 'Lift subject:jwt https://idp.test mallory' }).click();
     await page.getByRole('button', { name: 'Lift consumer:mallory' }).click();
     await page.getByText('Nobody is blocked.').waitFor();
     const { blocks } = (await (await fetch(`${admin}/api/blocks`, { headers: auth })).json()) as { blocks: unknown[] };

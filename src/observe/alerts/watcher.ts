@@ -4,6 +4,7 @@
 // `blockedUntil` and `block` in its evidence when an enforce-mode detector blocked the caller).
 // In a cluster worker the detectors run in the primary for every worker (cluster-detection.ts); the
 // findings come back here and are handled the same way.
+import { qualifiedSubject } from '../../auth/identity.ts';
 import type { RequestContext } from '../../core/context.ts';
 import { anomalyEvent, type AuditVerdict } from '../audit/event.ts';
 import type { AuditSink } from '../observer.ts';
@@ -61,7 +62,8 @@ function observation(ctx: RequestContext, status: number, now: number): Observat
   const identity = ctx.identity;
   return {
     time: now, requestId: ctx.id, method: ctx.req.method ?? '', path: ctx.path, status, ip: ctx.clientIp,
-    consumer: identity?.consumerId ?? null, subject: identity?.subject ?? null, api: ctx.api ?? null, operation: ctx.operationId ?? null,
+    consumer: identity?.consumerId ?? null, subject: identity?.subject ?? null,
+    qualifiedSubject: identity?.consumerId === undefined && identity !== undefined ? (qualifiedSubject(identity) ?? null) : null, api: ctx.api ?? null, operation: ctx.operationId ?? null,
     ids, failedCredential: ctx.failedCredential ?? null,
   };
 }

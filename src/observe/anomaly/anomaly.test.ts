@@ -33,12 +33,12 @@ test('blocks: addresses, networks and consumers, until their end', () => {
   assert.equal(blocks.checkAddress('2001:db8:1:2:ffff::9', now)?.code, 'PCL_ERR_CALLER_BLOCKED');
   assert.equal(blocks.checkAddress('203.0.114.1', now), undefined);
   assert.equal(blocks.checkAddress('2001:db8:1:3::9', now), undefined);
-  assert.equal(blocks.checkConsumer('mallory', now)?.headers?.['retry-after'], '5');
-  assert.equal(blocks.checkConsumer('alice', now), undefined);
+  assert.equal(blocks.checkCaller('consumer:mallory', now)?.headers?.['retry-after'], '5');
+  assert.equal(blocks.checkCaller('consumer:alice', now), undefined);
   assert.equal(blocks.checkAddress('203.0.113.200', now + 1000), undefined, 'the network block ended');
   assert.equal(blocks.active(now + 4999), true);
   assert.equal(blocks.active(now + 5000), false, 'every block ended: nothing to look up');
-  assert.equal(blocks.checkConsumer('mallory', now + 5000), undefined);
+  assert.equal(blocks.checkCaller('consumer:mallory', now + 5000), undefined);
 });
 
 test('blocks: a shorter block never shortens a longer one; new blocks are shared, received ones are not', () => {

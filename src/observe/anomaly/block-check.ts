@@ -1,9 +1,12 @@
 // Where the gateway enforces the blocks of the anomaly detectors: the client address (and its
-// networks) right after the request is admitted, before anything else runs; the consumer as a
-// step of its own right after the authenticate phase. Neither exists when no detector is in
+// networks) right after the request is admitted, before anything else runs; the consumer (or the
+// qualified subject of a caller without a consumer id) as a step of its own right after the
+// authenticate phase. Neither exists when no detector is in
 // enforce mode; when nothing is blocked each costs one comparison.
+import { qualifiedSubject } from '../../auth/identity.ts';
 import type { RequestContext } from '../../core/context.ts';
 import type { PolicyInstance } from '../../core/policy.ts';
+import { callerBlockKey } from './block-key.ts';
 import type { Blocks } from './blocks.ts';
 
 export const BLOCK_POLICY = 'anomaly-block';
@@ -18,7 +21,7 @@ export function checkAddressBlock(ctx: RequestContext, blocks: Blocks): void {
   throw refusal;
 }
 
-/** A step of the authorize phase (first in it) that refuses blocked consumers. */
+/** A step of the authorize phase (first in it) that refuses blocked consumers and subjects. */
 export function consumerBlockStep(blocks: Blocks): PolicyInstance {
   return {
     name: BLOCK_POLICY,
@@ -29,8 +32,8 @@ export function consumerBlockStep(blocks: Blocks): PolicyInstance {
       if (identity === undefined) return;
       const now = Date.now();
       if (!blocks.active(now)) return;
-      const id = identity.consumerId ?? identity.subject;
-      const refusal = id === undefined ? undefined : blocks.checkConsumer(id, now);
+      const key = callerBlockKey(identity.consumerId, identity.consumerId === undefined ? qualifiedSubject(identity) : undefined);
+      const refusal = key === undefined ? undefined : blocks.checkCaller(key, now);
       if (refusal !== undefined) throw refusal;
     },
   };

@@ -1,5 +1,6 @@
 // Callers blocked by anomaly detectors in enforce mode, each until a time: client addresses
-// ("ip:203.0.113.7"), networks ("net:203.0.113.0/24") and consumers ("consumer:alice"). One table per
+// ("ip:203.0.113.7"), networks ("net:203.0.113.0/24"), consumers ("consumer:alice") and subjects
+// without a consumer id ("subject:jwt https://idp.example alice", block-key.ts). One table per
 // process, kept across config reloads. Checking it is one comparison when nothing is blocked, a Map
 // lookup or two otherwise. Bounded: at most MAX_BLOCKS entries (the oldest block goes first).
 // `onAdd` and `onLift` let the cluster and Redis share a new block, or a lifted one (block-sync.ts,
@@ -79,9 +80,9 @@ export class Blocks {
     return wait > 0 ? blocked(wait) : undefined;
   }
 
-  /** The refusal for a blocked consumer, if any. */
-  checkConsumer(consumer: string, now: number): GatewayError | undefined {
-    const wait = this.remaining(`consumer:${consumer}`, now);
+  /** The refusal for a blocked caller ("consumer:<id>" or "subject:<qualified subject>"), if any. */
+  checkCaller(key: string, now: number): GatewayError | undefined {
+    const wait = this.remaining(key, now);
     return wait > 0 ? blocked(wait) : undefined;
   }
 

@@ -1,12 +1,16 @@
 // IPv6 clients are counted and blocked by their /64 (one customer may use any of its 2^64
 // addresses), and client addresses and block keys have one spelling, so a block cannot miss a
-// client because of how its address was written.
+// client because of how its address was written. Authenticated callers are their consumer id, else
+// their subject qualified by method and issuer: two kinds of keys that never meet.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { qualifiedSubject } from '../../auth/identity.ts';
+import type { Identity } from '../../core/context.ts';
 import { clientAddress } from '../../server/client-address.ts';
 import { AddressList } from '../../policies/ip-filter/cidr.ts';
-import { parseBlockKey } from './block-key.ts';
+import { callerBlockKey, parseBlockKey } from './block-key.ts';
 import { Blocks } from './blocks.ts';
+import { fromWire, toWire } from './cluster-detection.ts';
 import { callerOf, type Observation } from './finding.ts';
 import { Scanning } from './scanning.ts';
 import { canonicalIp, clientBlockKey, clientKey } from './subnet.ts';
@@ -68,7 +72,7 @@ test('clientAddress unmaps an IPv4-mapped peer (dual-stack listener) and puts fo
 });
 
 const seen = (ip: string, extra: Partial<Observation> = {}): Observation => ({
-  time: Date.now(), requestId: 'r', method: 'GET', path: '/x', status: 404, ip, consumer: null, subject: null, api: null, operation: null, ids: '', failedCredential: null, ...extra,
+  time: Date.now(), requestId: 'r', method: 'GET', path: '/x', status: 404, ip, consumer: null, subject: null, qualifiedSubject: null, api: null, operation: null, ids: '', failedCredential: null, ...extra,
 });
 
 test('scanning counts an IPv6 client by its /64 and blocks the whole network', () => {
@@ -95,4 +99,34 @@ test('callerOf: an anonymous IPv6 caller is its /64 (blocked as a network); IPv4
   assert.deepEqual(callerOf(seen('2001:db8:1:2::1'), 'ip'), { caller: '2001:db8:1:2::/64', blockKey: 'net:2001:db8:1:2::/64' });
   assert.deepEqual(callerOf(seen('203.0.113.7'), 'ip'), { caller: '203.0.113.7', blockKey: 'ip:203.0.113.7' });
   assert.deepEqual(callerOf(seen('2001:db8:1:2::1', { consumer: 'alice' }), 'consumer'), { caller: 'alice', blockKey: 'consumer:alice' });
+});
+
+test('callerOf: a caller without a consumer id is its qualified subject, never a consumer of that name', () => {
+  const q = 'jwt https://idp.test alice';
+  assert.deepEqual(callerOf(seen('203.0.113.7', { subject: 'alice', qualifiedSubject: q }), 'consumer'), { caller: q, blockKey: `subject:${q}` });
+  assert.deepEqual(callerOf(seen('203.0.113.7', { consumer: 'alice', subject: 'alice' }), 'consumer'), { caller: 'alice', blockKey: 'consumer:alice' });
+  assert.deepEqual(callerOf(seen('203.0.113.7', { subject: 'alice', qualifiedSubject: q }), 'ip'), { caller: '203.0.113.7', blockKey: 'ip:203.0.113.7' });
+  // A consumer id that reads like an address is still a consumer (detectors count by block key).
+  assert.equal(callerOf(seen('203.0.113.7', { consumer: '203.0.113.7' }), 'consumer').blockKey, 'consumer:203.0.113.7');
+  assert.match(callerOf(seen('203.0.113.7', { consumer: 'x'.repeat(300) }), 'consumer').blockKey, /^consumer:#[A-Za-z0-9_-]{43}$/);
+});
+
+test('the block check finds a subject block by the identity, and leaves the consumer of that name alone', () => {
+  const blocks = new Blocks();
+  const now = Date.now();
+  const token: Identity = { subject: 'alice', scopes: [], roles: [], claims: { iss: 'https://idp.test' }, method: 'jwt' };
+  blocks.add(callerBlockKey(undefined, qualifiedSubject(token))!, now + 60_000);
+  assert.equal(parseBlockKey(callerBlockKey(undefined, qualifiedSubject(token))!)?.kind, 'subject');
+  assert.equal(blocks.checkCaller('subject:jwt https://idp.test alice', now)?.code, 'PCL_ERR_CALLER_BLOCKED');
+  assert.equal(blocks.checkCaller(callerBlockKey('alice', 'apiKey - alice')!, now), undefined);
+  assert.equal(blocks.checkCaller(callerBlockKey(undefined, qualifiedSubject({ ...token, claims: { iss: 'https://other.test' } }))!, now), undefined);
+  // A long subject is hashed, so its key always parses (at most 256 characters).
+  const long = callerBlockKey(undefined, qualifiedSubject({ ...token, subject: 's'.repeat(5000) }))!;
+  assert.ok(long.length < 256 && parseBlockKey(long)?.kind === 'subject', long);
+});
+
+test('an observation crosses the cluster wire whole, its qualified subject too', () => {
+  const o = seen('203.0.113.7', { subject: 'alice', qualifiedSubject: 'jwt https://idp.test alice', ids: '7\0' });
+  assert.deepEqual(fromWire(JSON.parse(JSON.stringify(toWire(o)))), o);
+  assert.equal(fromWire([...toWire(o)].slice(0, 12)), undefined, 'an array of the old shape is refused');
 });

@@ -16,21 +16,21 @@ const FLUSH_MS = 50;
 const MAX_BATCH = 512;
 
 /** An observation on the wire: a fixed-order array (no key names repeated in every message). */
-type Wire = [number, string, string, string, number, string, string | null, string | null, string | null, string | null, string, string | null];
+type Wire = [number, string, string, string, number, string, string | null, string | null, string | null, string | null, string | null, string, string | null];
 
-function toWire(o: Observation): Wire {
-  return [o.time, o.requestId, o.method, o.path, o.status, o.ip, o.consumer, o.subject, o.api, o.operation, o.ids, o.failedCredential];
+export function toWire(o: Observation): Wire {
+  return [o.time, o.requestId, o.method, o.path, o.status, o.ip, o.consumer, o.subject, o.qualifiedSubject, o.api, o.operation, o.ids, o.failedCredential];
 }
 
 const str = (v: unknown): v is string => typeof v === 'string';
 const strOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
 
-function fromWire(w: unknown): Observation | undefined {
-  if (!Array.isArray(w) || w.length !== 12) return undefined;
-  const [time, requestId, method, path, status, ip, consumer, subject, api, operation, ids, failedCredential] = w as unknown[];
+export function fromWire(w: unknown): Observation | undefined {
+  if (!Array.isArray(w) || w.length !== 13) return undefined;
+  const [time, requestId, method, path, status, ip, consumer, subject, qualifiedSubject, api, operation, ids, failedCredential] = w as unknown[];
   if (typeof time !== 'number' || typeof status !== 'number' || !str(requestId) || !str(method) || !str(path) || !str(ip) || !str(ids)) return undefined;
-  if (!strOrNull(consumer) || !strOrNull(subject) || !strOrNull(api) || !strOrNull(operation) || !strOrNull(failedCredential)) return undefined;
-  return { time, requestId, method, path, status, ip, consumer, subject, api, operation, ids, failedCredential };
+  if (!strOrNull(consumer) || !strOrNull(subject) || !strOrNull(qualifiedSubject) || !strOrNull(api) || !strOrNull(operation) || !strOrNull(failedCredential)) return undefined;
+  return { time, requestId, method, path, status, ip, consumer, subject, qualifiedSubject, api, operation, ids, failedCredential };
 }
 
 type FindingHandler = (o: Observation, finding: Finding, blockMs: number) => void;

@@ -1,6 +1,7 @@
 // What a detector sees of a finished request, what it reports when it fires, and the shape every
 // detector has. An observation is plain data: in a cluster, workers send them to the primary, which
 // runs the detectors once for all of them (cluster-detection.ts).
+import { callerBlockKey } from './block-key.ts';
 import { clientBlockKey, clientKey } from './subnet.ts';
 
 export type AnomalyReason =
@@ -14,7 +15,7 @@ export interface Finding {
   readonly reason: AnomalyReason;
   /** The evidence (audit event, alert): counts and thresholds, never a credential. */
   readonly details: Record<string, unknown>;
-  /** What an enforce-mode detector blocks: "ip:<address>", "net:<cidr>" or "consumer:<id>". */
+  /** What an enforce-mode detector blocks: "ip:<address>", "net:<cidr>", "consumer:<id>" or "subject:<qualified subject>". */
   readonly blockKey: string;
 }
 
@@ -27,8 +28,12 @@ export interface Observation {
   readonly path: string;
   readonly status: number;
   readonly ip: string;
+  /** The identity's consumer id and subject as they are (for alerts and audit events). */
   readonly consumer: string | null;
   readonly subject: string | null;
+  /** Without a consumer id, the subject qualified by auth method and issuer (auth/identity.ts), the
+   *  caller the detectors count; null with a consumer id or without a subject. */
+  readonly qualifiedSubject: string | null;
   /** null: the request matched no route. */
   readonly api: string | null;
   readonly operation: string | null;
@@ -46,10 +51,13 @@ export interface Detector {
 }
 
 /**
- * The caller a per-caller detector counts: the consumer (client IP when anonymous), or the client IP.
- * An IPv6 client is its /64 network, and blocking it blocks that network (subnet.ts).
+ * The caller a per-caller detector counts: the consumer, else the qualified subject (client IP when
+ * anonymous), or the client IP. An IPv6 client is its /64 network, and blocking it blocks that network
+ * (subnet.ts). `caller` is what the evidence shows; detectors count by `blockKey`, whose kind prefix
+ * keeps a consumer id, a subject and an address of the same text apart.
  */
 export function callerOf(o: Observation, by: 'ip' | 'consumer'): { caller: string; blockKey: string } {
-  const id = by === 'consumer' ? (o.consumer ?? o.subject) : null;
-  return id === null ? { caller: clientKey(o.ip), blockKey: clientBlockKey(o.ip) } : { caller: id, blockKey: `consumer:${id}` };
+  const blockKey = by === 'consumer' ? callerBlockKey(o.consumer, o.qualifiedSubject) : undefined;
+  if (blockKey === undefined) return { caller: clientKey(o.ip), blockKey: clientBlockKey(o.ip) };
+  return { caller: o.consumer ?? o.qualifiedSubject!, blockKey };
 }

@@ -35,7 +35,7 @@ export class IdEnumeration implements Detector {
     const now = o.time;
     const value = o.ids;
     const { caller, blockKey } = callerOf(o, this.#by);
-    const key = `${caller}\0${o.api}\0${o.operation}`;
+    const key = `${blockKey}\0${o.api}\0${o.operation}`;
     let t = this.#trackers.get(key);
     if (t === undefined) {
       if (this.#trackers.size >= MAX_TRACKED) this.#trackers.delete(this.#trackers.keys().next().value!);

@@ -46,16 +46,16 @@ export class RateJump implements Detector {
     const now = o.time;
     const status = o.status;
     const { caller, blockKey } = callerOf(o, c.by);
-    let b = this.#baselines.get(caller);
+    let b = this.#baselines.get(blockKey);
     if (b === undefined) {
       if (this.#baselines.size >= MAX_TRACKED) this.#baselines.delete(this.#baselines.keys().next().value!);
       b = { start: now, count: 0, errors: 0, rate: 0, ratio: 0, seen: 0, rateFired: false, errorFired: false };
-      this.#baselines.set(caller, b);
+      this.#baselines.set(blockKey, b);
     } else if (now - b.start >= this.#intervalMs) {
       this.#roll(b, now);
       // Most recently active last: eviction takes the caller idle longest.
-      this.#baselines.delete(caller);
-      this.#baselines.set(caller, b);
+      this.#baselines.delete(blockKey);
+      this.#baselines.set(blockKey, b);
     }
     b.count++;
     if (status >= 400) b.errors++;

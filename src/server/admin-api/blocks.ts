@@ -81,7 +81,7 @@ function view(key: string, until: number, now: number) {
 }
 
 function malformed(what: string): GatewayError {
-  return new GatewayError('PCL_ERR_BAD_REQUEST', `${what} must be a block key: ip:<address>, net:<address>/<prefix> or consumer:<id>.`);
+  return new GatewayError('PCL_ERR_BAD_REQUEST', `${what} must be a block key: ip:<address>, net:<address>/<prefix>, consumer:<id> or subject:<method> <issuer> <subject>.`);
 }
 
 /** Who changes the blocks; refused when no admin credential is configured. */
