@@ -1,6 +1,8 @@
 // Counters of a cluster worker: every decision is asked of the primary (ipc-server.ts). Decisions
 // of one event-loop turn go in one message; a batch not answered within the timeout fails with
-// CounterStoreError (the limits then follow onStoreError), and a late answer is ignored.
+// CounterStoreError (the limits then follow onStoreError). The primary may still decide it after
+// that and grant concurrency slots that no request holds: such a batch is kept for a while (at most
+// LATE_KEEP_MS, LATE_MAX batches), and when its answer comes, the slots it granted are released.
 import { afterDeadline } from './deadline.ts';
 import { isReply, REQUEST, type CountersRequest, type Op } from './ipc-protocol.ts';
 import { CounterStoreError, type Counters, type Decision, type Take } from './types.ts';
@@ -12,8 +14,19 @@ interface Waiter {
 
 interface Batch {
   readonly timer: NodeJS.Timeout;
+  readonly ops: readonly Op[];
   readonly waiters: (Waiter | undefined)[];
 }
+
+/** A timed-out batch that took concurrency slots, waiting for its late answer until `until`. */
+interface Late {
+  readonly ops: readonly Op[];
+  readonly until: number;
+}
+
+/** As long as a Redis concurrency lease (rate-limit/compile.ts): an answer later than that is a lost cause. */
+const LATE_KEEP_MS = 5 * 60_000;
+const LATE_MAX = 1024;
 
 export class IpcCounters implements Counters {
   readonly kind = 'ipc';
@@ -21,6 +34,8 @@ export class IpcCounters implements Counters {
   readonly #proc: NodeJS.Process;
   readonly #send: (message: CountersRequest) => boolean;
   readonly #inFlight = new Map<number, Batch>();
+  /** Timed-out batches by id, oldest first (so also ending first). */
+  readonly #late = new Map<number, Late>();
   #ops: Op[] = [];
   #waiters: (Waiter | undefined)[] = [];
   #scheduled = false;
@@ -63,8 +78,8 @@ export class IpcCounters implements Counters {
     this.#ops = [];
     this.#waiters = [];
     const id = this.#nextId++;
-    const timer = afterDeadline(this.#timeoutMs, () => this.#fail(id, new CounterStoreError(`the cluster primary did not answer within ${this.#timeoutMs} ms`)));
-    this.#inFlight.set(id, { timer, waiters });
+    const timer = afterDeadline(this.#timeoutMs, () => this.#timedOut(id));
+    this.#inFlight.set(id, { timer, ops, waiters });
     try {
       this.#send({ type: REQUEST, id, ops });
     } catch (error) {
@@ -75,7 +90,7 @@ export class IpcCounters implements Counters {
   #answer(message: unknown): void {
     if (!isReply(message)) return;
     const batch = this.#inFlight.get(message.id);
-    if (batch === undefined) return; // timed out already
+    if (batch === undefined) return this.#answerLate(message.id, message.decisions);
     this.#inFlight.delete(message.id);
     clearTimeout(batch.timer);
     for (let i = 0; i < batch.waiters.length; i++) {
@@ -84,6 +99,30 @@ export class IpcCounters implements Counters {
       if (waiter === undefined) continue;
       if (decision) waiter.resolve(decision);
       else waiter.reject(new CounterStoreError('the cluster primary sent no decision'));
+    }
+  }
+
+  #timedOut(id: number): void {
+    const batch = this.#inFlight.get(id);
+    if (batch === undefined) return;
+    this.#fail(id, new CounterStoreError(`the cluster primary did not answer within ${this.#timeoutMs} ms`));
+    if (!batch.ops.some(takesSlots)) return;
+    const now = Date.now();
+    for (const [oldId, late] of this.#late) {
+      if (late.until > now && this.#late.size < LATE_MAX) break;
+      this.#late.delete(oldId);
+    }
+    this.#late.set(id, { ops: batch.ops, until: now + LATE_KEEP_MS });
+  }
+
+  /** The answer to a batch that timed out: frees the concurrency slots it was granted, and only those. */
+  #answerLate(id: number, decisions: readonly (Decision | null)[]): void {
+    const late = this.#late.get(id);
+    if (late === undefined) return;
+    this.#late.delete(id);
+    for (let i = 0; i < late.ops.length; i++) {
+      const op = late.ops[i]!;
+      if (takesSlots(op) && decisions[i]?.allowed === true) this.release(op.takes);
     }
   }
 
@@ -98,5 +137,11 @@ export class IpcCounters implements Counters {
   async close(): Promise<void> {
     this.#proc.off('message', this.#onMessage);
     for (const id of [...this.#inFlight.keys()]) this.#fail(id, new CounterStoreError('counters closed'));
+    this.#late.clear();
   }
+}
+
+/** A decision (not a release) with a concurrency limit among its takes. */
+function takesSlots(op: Op): boolean {
+  return op.r !== 1 && op.takes.some((t) => t.rule.algorithm === 'concurrency');
 }
