@@ -16,11 +16,14 @@ const other = generateApiKey();
 /** A key with the victim's public id but another secret part (and so a wrong checksum). */
 const guess = (n: number) => `${victim.id}${'x'.repeat(23)}${n}_AAAAAA`;
 
-function signed(url: string, keyid: string, secret = SIG_SECRET): Record<string, string> {
+/** A signed GET; `decoy` is an extra keyid parameter sent before the real one (the last one counts). */
+function signed(url: string, keyid: string, secret = SIG_SECRET, decoy?: string): Record<string, string> {
   const u = new URL(url);
-  const params = `("@method" "@target-uri");created=${Math.floor(Date.now() / 1000)};nonce="${randomUUID()}";keyid="${keyid}"`;
+  const head = `("@method" "@target-uri");created=${Math.floor(Date.now() / 1000)};nonce="${randomUUID()}"`;
+  const params = `${head};keyid="${keyid}"`;
   const base = `"@method": GET\n"@target-uri": ${u.protocol}//${u.host}${u.pathname}${u.search}\n"@signature-params": ${params}`;
-  return { 'signature-input': `sig1=${params}`, signature: `sig1=:${createHmac('sha256', secret).update(base).digest('base64')}:` };
+  const input = decoy === undefined ? params : `${head};keyid="${decoy}";keyid="${keyid}"`;
+  return { 'signature-input': `sig1=${input}`, signature: `sig1=:${createHmac('sha256', secret).update(base).digest('base64')}:` };
 }
 
 const api = (name: string, policies: string) => `  - name: ${name}
@@ -46,7 +49,7 @@ ${api('keys', `      auth-apikey:
         bruteForce: { maxFailures: 2, perCredential: { maxFailures: 3, lockout: 1500ms } }
 `)}
 ${api('signed', `      auth-signature:
-        consumers: [{ id: bank, keys: [{ keyid: bank-1, alg: hmac-sha256, secret: ${SIG_SECRET} }] }]
+        consumers: [{ id: bank, keys: [{ keyid: bank-1, alg: hmac-sha256, secret: ${SIG_SECRET} }, { keyid: bank-2, alg: hmac-sha256, secret: ${SIG_SECRET} }] }]
         bruteForce: { maxFailures: 1000, perCredential: { maxFailures: 3, lockout: 1500ms } }
         hideCredentials: true
 `)}
@@ -114,6 +117,20 @@ ${api('shown', `      auth-apikey:
     assert.equal(ok.status, 200);
     assert.equal(ok.seen!.headers.signature, undefined, 'hideCredentials: Signature not forwarded');
     assert.equal(ok.seen!.headers['signature-input'], undefined);
+  });
+
+  test('a repeated keyid parameter counts as the keyid the verifier uses: decoys do not get around the lockout', async () => {
+    const url = `${gw.url}/signed/a`;
+    const decoyed = await get('/signed/a', { ...signed(url, 'bank-2', SIG_SECRET, 'decoy'), 'x-forwarded-for': '192.0.2.50' });
+    assert.equal(decoyed.status, 200, 'a repeated parameter is valid (RFC 8941: the last one counts)');
+    for (let i = 1; i <= 3; i++) {
+      const res = await get('/signed/a', { ...signed(url, 'bank-2', 'not-the-secret-but-long-enough-000000', `decoy-${i}`), 'x-forwarded-for': `192.0.2.${50 + i}` });
+      assert.equal(res.status, 401);
+    }
+    const locked = await get('/signed/a', { ...signed(url, 'bank-2', SIG_SECRET, 'another-decoy'), 'x-forwarded-for': '192.0.2.60' });
+    assert.equal(locked.status, 429, 'bank-2 is locked, whatever keyid is sent before it');
+    assert.equal(locked.reached, false);
+    assert.equal((await get('/signed/a', { ...signed(url, 'bank-2'), 'x-forwarded-for': '192.0.2.61' })).status, 429);
   });
 
   test('hideCredentials: the API key header and query parameter are not forwarded; other parameters are', async () => {

@@ -55,7 +55,7 @@ export function signatureAuthenticator(name: string, config: SignatureSchemeConf
       return typeof h['signature-input'] === 'string' ? h['signature-input'] : '';
     },
     verify: (_input, ctx) => verifier.verify(ctx),
-    credentialId: (input) => /;keyid="([^"\\]{1,200})"/.exec(input)?.[1],
+    credentialId: (input) => verifier.keyidOf(input),
     hide(ctx) {
       dropClientHeader(ctx, 'signature');
       dropClientHeader(ctx, 'signature-input');

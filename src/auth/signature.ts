@@ -7,6 +7,7 @@
 // a bounded in-process store (each worker process has its own).
 import { createHash, createHmac, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { parseDictionary, type Dictionary, type InnerList } from 'structured-headers';
+import { bounded } from '../core/bounded.ts';
 import { readBody } from '../core/body.ts';
 import type { Identity, RequestContext } from '../core/context.ts';
 import { contentDigestMatches } from './content-digest.ts';
@@ -48,7 +49,7 @@ export class SignatureVerifier {
     const headers = ctx.req.headers;
     const input = parse(headers['signature-input']);
     const signatures = parse(headers.signature);
-    const label = this.#o.label ?? input.keys().next().value;
+    const label = this.#label(input);
     const member = label === undefined ? undefined : input.get(label);
     const signature = label === undefined ? undefined : signatures.get(label)?.[0];
     if (member === undefined || !Array.isArray(member[0]) || !(signature instanceof ArrayBuffer)) throw new AuthFailure('malformed');
@@ -97,6 +98,29 @@ export class SignatureVerifier {
       for (const k of replayKeys) this.#seen.delete(k);
       throw new AuthFailure('digest_mismatch');
     });
+  }
+
+  /**
+   * The keyid of the signature verify() checks, read from the same member by the same parser, for the
+   * per-credential lockout: it counts the very key the verifier uses (a repeated `keyid` parameter is
+   * its last value, as RFC 8941 parses it). Bounded (core/bounded.ts); undefined when unparsable.
+   */
+  keyidOf(signatureInput: string): string | undefined {
+    let input: Dictionary;
+    try {
+      input = parseDictionary(signatureInput);
+    } catch {
+      return undefined;
+    }
+    const label = this.#label(input);
+    const member = label === undefined ? undefined : input.get(label);
+    const keyid = member === undefined || !Array.isArray(member[0]) ? undefined : member[1].get('keyid');
+    return typeof keyid === 'string' ? bounded(keyid) : undefined;
+  }
+
+  /** The signature checked: the configured label, else the first member of Signature-Input. */
+  #label(input: Dictionary): string | undefined {
+    return this.#o.label ?? input.keys().next().value;
   }
 
   /**
