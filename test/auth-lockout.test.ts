@@ -1,5 +1,6 @@
 // Per-credential lockout (failures with one API key id or signature keyid, from any address, lock
-// that credential) and hideCredentials (credentials not forwarded upstream), through a running gateway.
+// that credential), address lockouts that a flood of other failures cannot flush, and
+// hideCredentials (credentials not forwarded upstream), through a running gateway.
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -160,5 +161,37 @@ ${api('shown', `      auth-apikey:
     assert.equal(res.seen!.headers['x-api-key'], victim.key);
     assert.equal(res.seen!.url, `/shown/orders?api_key=${encodeURIComponent(other.key)}`);
     assert.equal(createHash('sha256').update(res.seen!.headers['x-api-key'] as string).digest('hex'), victim.hash);
+  });
+});
+
+describe('address lockout with a small table', () => {
+  test('failures from many other networks do not flush a lockout in force', async () => {
+    const upstream = await startUpstream();
+    const gw = await startTestGateway(`listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+log: { access: false }
+forwarding: { trustedProxies: [127.0.0.1] }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+${api('keys', `      auth-apikey:
+        consumers: [{ id: victim, keys: [{ sha256: ${victim.hash} }] }]
+        bruteForce: { maxFailures: 3, lockout: 10m, maxClients: 100 }
+`)}`);
+    try {
+      const status = async (key: string, ip: string) => {
+        const res = await fetch(`${gw.url}/keys/a`, { headers: { 'x-api-key': key, 'x-forwarded-for': ip } });
+        await res.arrayBuffer();
+        return res.status;
+      };
+      const locked = '2001:db8:aa:1::1';
+      for (let i = 0; i < 3; i++) assert.equal(await status(generateApiKey().key, locked), 401);
+      assert.equal(await status(victim.key, locked), 429, 'locked out');
+      // 2.5 × maxClients failures, one from each of other /64s of the same /48.
+      for (let n = 0; n < 250; n++) assert.equal(await status(generateApiKey().key, `2001:db8:aa:${(n + 2).toString(16)}::1`), 401);
+      assert.equal(await status(victim.key, locked), 429, 'still locked out: the flood did not evict the lockout');
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
   });
 });

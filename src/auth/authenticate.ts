@@ -149,10 +149,14 @@ function refused(ctx: RequestContext, plan: Plan, o: RunOptions, a: Authenticato
   ctx.failedCredential = credentialFingerprint(a.name, credential);
   if (o.limiter) {
     const client = clientKey(ctx.clientIp);
-    if (o.limiter.fail(client)) o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications: client address locked out');
+    const outcome = o.limiter.fail(client);
+    if (outcome === 'locked') o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications: client address locked out');
+    else if (outcome === 'full') o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications, but every lockout slot is taken (bruteForce.maxClients): client address not locked out');
   }
   const id = o.credentialLimiter === undefined ? undefined : a.credentialId?.(credential);
-  if (id !== undefined && o.credentialLimiter!.fail(`${a.kind}:${id}`)) o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications: credential locked out');
+  const outcome = id === undefined ? undefined : o.credentialLimiter!.fail(`${a.kind}:${id}`);
+  if (outcome === 'locked') o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications: credential locked out');
+  else if (outcome === 'full') o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications, but every lockout slot is taken (bruteForce.perCredential.maxCredentials): credential not locked out');
   return unauthenticated(plan, o, a);
 }
 

@@ -21,13 +21,13 @@ export const bruteForceSchema = closed('Failed authentications per client addres
   maxFailures: { type: 'integer', minimum: 1, default: 10, description: 'Failures within `window` that start a lockout.' },
   window: dur('Window in which failures are counted.', '1m'),
   lockout: dur('How long a locked-out address is refused.', '5m'),
-  maxClients: { type: 'integer', minimum: 100, default: 10000, description: 'Addresses tracked at most (the oldest are forgotten first).' },
+  maxClients: { type: 'integer', minimum: 100, default: 10000, description: 'Addresses whose failures are counted at most (the least recently used are forgotten first), and addresses locked out at most (a lockout is never forgotten before it ends; when all are taken, an address reaching the limit is not locked out until one ends).' },
   perCredential: closed('Failed authentications per credential id (API key id, signature keyid), from any address; past the limit that credential is locked out (429), a valid use of it too.', {
     enabled: { type: 'boolean', default: true, description: 'Count failures per credential and lock out.' },
     maxFailures: { type: 'integer', minimum: 1, default: 20, description: 'Failures within `window` that lock the credential.' },
     window: dur('Window in which failures are counted.', '1m'),
     lockout: dur('How long a locked credential is refused.', '5m'),
-    maxCredentials: { type: 'integer', minimum: 100, default: 10000, description: 'Credential ids tracked at most.' },
+    maxCredentials: { type: 'integer', minimum: 100, default: 10000, description: 'Credential ids whose failures are counted at most, and credential ids locked out at most (as maxClients).' },
   }, { default: {} }),
 }, { default: {} });
 
