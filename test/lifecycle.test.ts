@@ -182,7 +182,7 @@ describe('forwarded request head', () => {
     const res = await rawRequest(
       Number(new URL(gw.url).port),
       'GET /owned HTTP/1.1\r\nHost: gw.test\r\nX_Forwarded_For: 10.9.9.9\r\nX_Real_IP: 10.9.9.9\r\nX_Request_Id: forged-id\r\nX_Forwarded_Host: evil.test\r\n' +
-        'True-Client-IP: 10.9.9.9\r\nX-Client-IP: 10.9.9.9\r\nCF-Connecting-IP: 10.9.9.9\r\nX-Original-URL: /admin\r\nX-Rewrite-URL: /admin\r\nX-Forwarded-Prefix: /evil\r\n' +
+        'True-Client-IP: 10.9.9.9\r\nX-Client-IP: 10.9.9.9\r\nCF-Connecting-IP: 10.9.9.9\r\nClient-IP: 10.9.9.9\r\nX-Originating-IP: 10.9.9.9\r\nX-Remote-Addr: 10.9.9.9\r\nX-Original-URL: /admin\r\nX-Rewrite-URL: /admin\r\nX-Forwarded-Prefix: /evil\r\n' +
         'X_Custom_Field: kept\r\nAccept: text/plain\r\nAccept: application/json\r\n\r\n',
     );
     assert.equal(res.status, 200);
@@ -211,7 +211,8 @@ describe('forwarded request head', () => {
     assertProblem(await call(`${strict.url}/users/ME`), 400, 'PCL_ERR_BAD_PATH');
     assert.equal((await call(`${strict.url}/users/me`)).status, 200);
     assert.equal((await call(`${strict.url}/users/Bob`)).status, 200);
-    const lenient = await r.gateway(yaml(up.url, { routes, top: 'forwarding:\n  caseVariants: true\n' }));
+    assertProblem(await call(`${strict.url}/users/me/`), 400, 'PCL_ERR_BAD_PATH');
+    const lenient = await r.gateway(yaml(up.url, { routes, top: 'forwarding:\n  pathVariants: true\n' }));
     assert.equal((await call(`${lenient.url}/users/ME`)).status, 200);
   });
 

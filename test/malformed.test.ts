@@ -245,6 +245,9 @@ const CASES: readonly Case[] = [
     code: BAD_REQUEST,
   },
   { name: 'X-HTTP-Method-Override', payload: `POST /echo HTTP/1.1\r\n${HOST}X-HTTP-Method-Override: DELETE\r\nX-M: ${M}\r\nContent-Length: 0\r\n\r\n`, status: 400, code: BAD_REQUEST },
+  // CGI-style servers (Rack, Werkzeug, PHP) read "_" as "-".
+  { name: 'X_HTTP_Method_Override', payload: `POST /echo HTTP/1.1\r\n${HOST}X_HTTP_Method_Override: DELETE\r\nX-M: ${M}\r\nContent-Length: 0\r\n\r\n`, status: 400, code: BAD_REQUEST },
+  { name: 'User-Agent and User_Agent', payload: `GET /echo HTTP/1.1\r\n${HOST}User-Agent: curl/8\r\nUser_Agent: 1' UNION SELECT ${M}--\r\n\r\n`, status: 400, code: BAD_REQUEST },
   {
     name: 'missing Host in HTTP/1.1',
     payload: `GET /${M} HTTP/1.1\r\nX-M: ${M}\r\n\r\n`,

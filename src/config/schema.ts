@@ -62,7 +62,7 @@ const forwarding = closed('How client information is passed upstream.', {
   },
   mergeSlashes: bool('Merge "//" in paths into "/" (otherwise 400).', true),
   pathParameters: bool('Accept ";" path parameters ("/users/42;v=1"). Off: 400, because servers read them differently (Tomcat and Spring drop ";..." from a segment before routing, others keep it), so the gateway and the upstream could see different operations. Turn on only for an upstream that keeps them as part of the segment.', false),
-  caseVariants: bool('Route a path segment that differs from a documented static one only by letter case ("/users/ME" beside "/users/me") like any other segment. Off: 400 when the case-folded path would reach another operation, because case-insensitive upstreams (Express, ASP.NET) would serve that operation while the gateway applied the policies of a template or catch-all. Turn on only for an upstream that routes case-sensitively.', false),
+  pathVariants: bool('Route variants of a documented path like any other path: a segment that differs from a documented one only by letter case ("/users/ME" beside "/users/me", "/v1/REPORT-5" beside "/v1/report-{id}"), or a trailing slash ("/users/me/"). Off: 400 when the variant would reach another operation, because lenient upstreams (Express, ASP.NET, Spring) would serve that operation while the gateway applied the policies of a template or catch-all. Turn on only for an upstream that routes case-sensitively and strictly.', false),
   requestIdHeader: str('Header that carries the request id both ways.', { default: 'x-request-id' }),
   xForwarded: bool('Set X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host.', true),
   forwarded: bool('Set the RFC 7239 Forwarded header.', true),

@@ -72,7 +72,7 @@ export interface GatewayConfig {
     trustedProxies: string[];
     mergeSlashes: boolean;
     pathParameters: boolean;
-    caseVariants: boolean;
+    pathVariants: boolean;
     requestIdHeader: string;
     xForwarded: boolean;
     forwarded: boolean;

@@ -15,15 +15,17 @@ export function clientAddress(rawPeer: string, xff: string | undefined, trusted:
   const peer = canonicalIp(rawPeer);
   if (trusted.size === 0 || xff === undefined || !trusted.has(peer)) return peer;
   let end = xff.length;
+  let lastTrusted = peer;
   for (let hops = 0; hops < MAX_HOPS && end > 0; hops++) {
     const start = xff.lastIndexOf(',', end - 1);
     const hop = hopAddress(xff.slice(start + 1, end).trim());
     // Not an address ("unknown", an obfuscated name): the last trusted hop is all that is known.
     if (hop === undefined) break;
     if (!trusted.has(hop)) return hop;
+    lastTrusted = hop;
     end = start === -1 ? 0 : start;
   }
-  return peer;
+  return lastTrusted;
 }
 
 /**

@@ -13,7 +13,8 @@ const DROPPED = new Set([
   'proxy-authorization', 'proxy-authenticate', 'expect', 'host',
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded', 'x-real-ip',
   'x-forwarded-prefix', 'x-forwarded-server', 'x-forwarded-scheme', 'x-forwarded-ssl', 'x-url-scheme', 'front-end-https',
-  'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-cluster-client-ip',
+  'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-cluster-client-ip', 'client-ip', 'x-originating-ip',
+  'x-remote-addr', 'x-remote-ip',
   'x-original-url', 'x-rewrite-url', 'x-original-uri',
 ]);
 

@@ -99,23 +99,30 @@ const SINGLETONS = new Set([
   'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after', 'server', 'user-agent',
 ]);
 
-/** Refuses method overrides and repeated singletons, in one walk over the header names in the common case. */
+/**
+ * Refuses method overrides and repeated singletons, in one walk over the header names in the common
+ * case. CGI-style servers (Rack, Werkzeug, PHP) read "_" in a name as "-": "X_HTTP_Method_Override"
+ * and "User_Agent" count as the fields they spell.
+ */
 function refuseAmbiguousFields(req: IncomingMessage): void {
   let distinct = 0;
+  let underscored = false;
   for (const name in req.headers) {
     distinct++;
-    if (name.charCodeAt(0) === 0x78 && METHOD_OVERRIDES.has(name)) {
-      throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Method override headers are not forwarded: send the method itself.');
-    }
+    if (name.includes('_')) underscored = true;
+    else if (name.charCodeAt(0) === 0x78 && METHOD_OVERRIDES.has(name)) throw methodOverride();
   }
   // The common case, no field repeated at all: as many distinct names as lines.
-  if (distinct * 2 !== req.rawHeaders.length) refuseRepeatedSingletons(req.rawHeaders);
+  if (underscored || distinct * 2 !== req.rawHeaders.length) refuseRepeatedSingletons(req.rawHeaders);
 }
+
+const methodOverride = () => new GatewayError('PCL_ERR_BAD_REQUEST', 'Method override headers are not forwarded: send the method itself.');
 
 function refuseRepeatedSingletons(raw: string[]): void {
   const seen = new Set<string>();
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
+    const name = raw[i]!.toLowerCase().replaceAll('_', '-');
+    if (METHOD_OVERRIDES.has(name)) throw methodOverride();
     if (!SINGLETONS.has(name)) continue;
     if (seen.has(name)) throw new GatewayError('PCL_ERR_BAD_REQUEST', `More than one ${raw[i]} header.`);
     seen.add(name);
@@ -159,7 +166,7 @@ function route(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: Lis
     found = rt.router.lookup(method, ctx.path);
   }
   if (found.kind === 'not-found') throw new GatewayError('PCL_ERR_ROUTE_NOT_FOUND');
-  if (found.kind === 'case-variant') throw new GatewayError('PCL_ERR_BAD_PATH', 'A path segment differs from a documented one only by letter case (forwarding.caseVariants).');
+  if (found.kind === 'variant') throw new GatewayError('PCL_ERR_BAD_PATH', 'The path is a variant of a documented one (letter case or a trailing slash) that an upstream could read as that one (forwarding.pathVariants).');
   if (found.kind === 'method-not-allowed') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', undefined, { headers: { allow: found.allow } });
   const compiled = found.match.value;
   enter(ctx, compiled, found.match.params);

@@ -53,10 +53,13 @@ test('405 lists the allowed methods, HEAD follows GET', () => {
   assert.equal(head.kind === 'match' && head.match.value, 'getUser');
 });
 
-test('unknown paths, empty parameters and trailing slashes are not found', () => {
+test('unknown paths, empty parameters and trailing slashes are not found (with path variants allowed for the latter)', () => {
   const r = router();
-  for (const p of ['/nope', '/users/42/orders', '/users//orders/1', '/users/42/', '/'])
+  for (const p of ['/nope', '/users/42/orders', '/users//orders/1', '/'])
     assert.equal(r.lookup('GET', p).kind, 'not-found', p);
+  const lenient = new Router<string>({ pathVariants: true });
+  lenient.add('GET', '/users/{id}', 'getUser');
+  assert.equal(lenient.lookup('GET', '/users/42/').kind, 'not-found');
 });
 
 test('a route defined twice is a conflict', () => {
@@ -70,13 +73,22 @@ test('a case variant of a static segment that would reach another route is told 
   r.add('GET', '/products/export', 'exportProducts');
   // A case-insensitive upstream would serve /users/me and /products/export for these.
   for (const p of ['/users/ME', '/users/Me', '/products/EXPORT', '/USERS/42', '/Users/me'])
-    assert.deepEqual(r.lookup('GET', p).kind, 'case-variant', p);
+    assert.deepEqual(r.lookup('GET', p).kind, 'variant', p);
   // Exact spellings, and variants whose case-folded path reaches nothing else, route as before.
   assert.equal((r.lookup('GET', '/users/me') as { match: { value: string } }).match.value, 'me');
   assert.equal((r.lookup('GET', '/users/Bob') as { match: { value: string } }).match.value, 'getUser');
   assert.equal((r.lookup('GET', '/products/Widget') as { match: { value: string } }).match.value, 'getProduct');
   assert.equal(r.lookup('GET', '/USERS/42/x').kind, 'not-found');
-  const lenient = new Router<string>({ caseVariants: true });
+  // A trailing slash: a lenient upstream serves the path without it.
+  for (const p of ['/users/me/', '/users/42/', '/users/ME/', '/products/export/']) assert.equal(r.lookup('GET', p).kind, 'variant', p);
+  assert.equal((r.lookup('GET', '/proxy/a/') as { match: { value: string } }).match.value, 'proxy', 'the same route either way');
+  // Literal text of a template segment in another case.
+  r.add('GET', '/v1/report-{id}', 'report');
+  r.add('GET', '/v1/{slug}', 'page');
+  assert.equal(r.lookup('GET', '/v1/REPORT-5').kind, 'variant');
+  assert.equal((r.lookup('GET', '/v1/report-5') as { match: { value: string } }).match.value, 'report');
+  assert.equal((r.lookup('GET', '/v1/about') as { match: { value: string } }).match.value, 'page');
+  const lenient = new Router<string>({ pathVariants: true });
   lenient.add('GET', '/users/me', 'me');
   lenient.add('GET', '/users/{id}', 'getUser');
   assert.equal((lenient.lookup('GET', '/users/ME') as { match: { value: string } }).match.value, 'getUser');

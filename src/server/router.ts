@@ -1,9 +1,10 @@
 // A segment trie compiled once per config. Static segments win over templated ones, which win over
 // a trailing "*" catch-all; the lookup backtracks so "/users/me" and "/users/{id}" can coexist.
 // Parameter names live at the leaves, so two templates may name the same position differently.
-// Unless told the upstream routes case-sensitively, a segment that misses a static one only by letter
-// case ("/users/ME" beside "/users/me") is ambiguous: it would be routed to "{id}" or a catch-all
-// here while a case-insensitive upstream (Express, ASP.NET) serves the static operation.
+// Unless told the upstream routes strictly, variants of a documented path are ambiguous: a segment
+// that misses a static one (or the literal text of a template segment) only by letter case
+// ("/users/ME" beside "/users/me"), or a trailing slash ("/users/me/"), would be routed to "{id}" or
+// a catch-all here while a lenient upstream (Express, ASP.NET, Spring) serves the documented operation.
 
 export interface RouteMatch<T> {
   readonly value: T;
@@ -14,8 +15,8 @@ export type LookupResult<T> =
   | { readonly kind: 'match'; readonly match: RouteMatch<T> }
   | { readonly kind: 'method-not-allowed'; readonly allow: string }
   | { readonly kind: 'not-found' }
-  /** A segment differs from a static one only by letter case (see above). */
-  | { readonly kind: 'case-variant'; readonly segment: string };
+  /** A variant of a documented path, by letter case or a trailing slash (see above). */
+  | { readonly kind: 'variant'; readonly segment: string };
 
 interface Leaf<T> {
   readonly value: T;
@@ -25,6 +26,8 @@ interface Leaf<T> {
 interface SegmentPattern<T> {
   readonly source: string;
   readonly regex: RegExp;
+  /** The same, ignoring letter case: tells a case variant of its literal text. */
+  readonly folded: RegExp;
   readonly node: TrieNode<T>;
 }
 
@@ -48,12 +51,12 @@ export class RouteConflictError extends Error {}
 
 export class Router<T> {
   readonly #root = new TrieNode<T>();
-  readonly #caseVariants: boolean;
+  readonly #pathVariants: boolean;
   #variant: string | undefined = undefined;
 
-  /** `caseVariants`: route a case variant of a static segment like any other segment (a case-sensitive upstream). */
-  constructor(options: { caseVariants?: boolean } = {}) {
-    this.#caseVariants = options.caseVariants ?? false;
+  /** `pathVariants`: route variants of a documented path like any other path (an upstream that routes strictly). */
+  constructor(options: { pathVariants?: boolean } = {}) {
+    this.#pathVariants = options.pathVariants ?? false;
   }
 
   /** `template` is an OpenAPI-style path ("/users/{id}", "/files/{name}.{ext}", "/proxy/*"). */
@@ -77,10 +80,20 @@ export class Router<T> {
   }
 
   lookup(method: string, path: string): LookupResult<T> {
+    const found = this.#lookup(method, path);
+    if (this.#pathVariants || path.length < 2 || path.charCodeAt(path.length - 1) !== 0x2f || found.kind === 'variant') return found;
+    // A trailing slash: a lenient upstream serves the path without it. Ambiguous when that reaches another route.
+    const trimmed = this.#lookup(method, path.slice(0, -1));
+    if (trimmed.kind === 'variant') return trimmed;
+    if (trimmed.kind === 'match' && (found.kind !== 'match' || found.match.value !== trimmed.match.value)) return { kind: 'variant', segment: '' };
+    return found;
+  }
+
+  #lookup(method: string, path: string): LookupResult<T> {
     const captured: string[] = [];
     this.#variant = undefined;
     const node = this.#find(this.#root, path, 1, captured);
-    if (this.#variant !== undefined) return { kind: 'case-variant', segment: this.#variant };
+    if (this.#variant !== undefined) return { kind: 'variant', segment: this.#variant };
     if (node === undefined) return NOT_FOUND;
     const leaves = node.kind === 'rest' ? node.node.rest! : node.node.methods!;
     const leaf = leaves.get(method) ?? (method === 'HEAD' ? leaves.get('GET') : undefined) ?? leaves.get(ANY);
@@ -109,7 +122,7 @@ export class Router<T> {
     if (next) {
       const found = this.#find(next, path, end + 1, captured);
       if (found) return found;
-    } else if (!this.#caseVariants && node.staticsLower !== undefined) {
+    } else if (!this.#pathVariants && node.staticsLower !== undefined) {
       // Ambiguous only when the case-folded segment leads to a route of its own.
       const sibling = node.staticsLower.get(seg.toLowerCase());
       if (sibling !== undefined && (this.#find(sibling, path, end + 1, []) !== undefined || this.#variant !== undefined)) {
@@ -120,7 +133,14 @@ export class Router<T> {
     if (node.patterns && seg !== '') {
       for (const pattern of node.patterns) {
         const m = pattern.regex.exec(seg);
-        if (!m) continue;
+        if (!m) {
+          // Its literal text in another letter case ("REPORT-5" for "report-{id}"), leading to a route.
+          if (!this.#pathVariants && pattern.folded.test(seg) && (this.#find(pattern.node, path, end + 1, []) !== undefined || this.#variant !== undefined)) {
+            this.#variant ??= seg;
+            return undefined;
+          }
+          continue;
+        }
         const before = captured.length;
         for (let g = 1; g < m.length; g++) captured.push(m[g]!);
         const found = this.#find(pattern.node, path, end + 1, captured);
@@ -148,7 +168,7 @@ export class Router<T> {
       names.push(...params);
       node.patterns ??= [];
       let pattern = node.patterns.find((p) => p.source === regex.source);
-      if (!pattern) node.patterns.push((pattern = { source: regex.source, regex, node: new TrieNode() }));
+      if (!pattern) node.patterns.push((pattern = { source: regex.source, regex, folded: new RegExp(regex.source, 'i'), node: new TrieNode() }));
       return pattern.node;
     }
     node.statics ??= new Map();

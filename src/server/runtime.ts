@@ -123,7 +123,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
   const preRoute = chainOf([...globalInstances.values()].filter((p) => p.phase === 'listen'));
   const inherited = [...globalInstances.values()].filter((p) => p.phase !== 'listen');
 
-  const router = new Router<CompiledRoute>({ caseVariants: config.forwarding.caseVariants });
+  const router = new Router<CompiledRoute>({ pathVariants: config.forwarding.pathVariants });
   const routes: RouteInfo[] = [];
   for (const [i, api] of config.apis.entries()) {
     const apiPath: JsonPath = ['apis', i];

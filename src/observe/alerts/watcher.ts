@@ -32,7 +32,8 @@ export class Watcher {
     if (verdict === 'deny' || verdict === 'error') {
       const identity = ctx.identity;
       this.#engine.observe({
-        time: now, ip: ctx.clientIp, consumer: identity?.consumerId ?? identity?.subject ?? null, requestId: ctx.id, api: ctx.api ?? null, operation: ctx.operationId ?? null,
+        // A subject qualified by auth method and issuer: never counted with a consumer of that name.
+        time: now, ip: ctx.clientIp, consumer: identity === undefined ? null : (identity.consumerId ?? qualifiedSubject(identity) ?? null), requestId: ctx.id, api: ctx.api ?? null, operation: ctx.operationId ?? null,
         signal: verdict === 'deny' ? 'denied' : 'error', reason: ctx.errorCode ?? ctx.decisions?.[0]?.code ?? null, policy,
       });
     }
@@ -46,7 +47,7 @@ export class Watcher {
   #found(o: Observation, found: Finding, blockMs: number): void {
     const finding = applyFinding(this.#blocks, found, blockMs);
     this.#engine.observe({
-      time: o.time, ip: o.ip, consumer: o.consumer ?? o.subject, requestId: o.requestId, api: o.api, operation: o.operation,
+      time: o.time, ip: o.ip, consumer: o.consumer ?? o.qualifiedSubject, requestId: o.requestId, api: o.api, operation: o.operation,
       signal: 'anomaly', reason: finding.reason, policy: 'anomaly', details: finding.details,
     });
     const audit = this.#audit;
