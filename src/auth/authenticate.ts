@@ -151,13 +151,22 @@ function refused(ctx: RequestContext, plan: Plan, o: RunOptions, a: Authenticato
     const client = clientKey(ctx.clientIp);
     const outcome = o.limiter.fail(client);
     if (outcome === 'locked') o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications: client address locked out');
-    else if (outcome === 'full') o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications, but every lockout slot is taken (bruteForce.maxClients): client address not locked out');
+    else if (outcome === 'full' && fullWarningDue('client')) o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications, but every lockout slot is taken (bruteForce.maxClients): client address not locked out (said at most once a minute)');
   }
   const id = o.credentialLimiter === undefined ? undefined : a.credentialId?.(credential);
   const outcome = id === undefined ? undefined : o.credentialLimiter!.fail(`${a.kind}:${id}`);
   if (outcome === 'locked') o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications: credential locked out');
-  else if (outcome === 'full') o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications, but every lockout slot is taken (bruteForce.perCredential.maxCredentials): credential not locked out');
+  else if (outcome === 'full' && fullWarningDue('credential')) o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications, but every lockout slot is taken (bruteForce.perCredential.maxCredentials): credential not locked out (said at most once a minute)');
   return unauthenticated(plan, o, a);
+}
+
+/** A full lockout table is said once a minute: whoever fills it must not also flood the log. */
+const lastFullWarning = { client: 0, credential: 0 };
+function fullWarningDue(table: 'client' | 'credential'): boolean {
+  const now = Date.now();
+  if (now - lastFullWarning[table] < 60_000) return false;
+  lastFullWarning[table] = now;
+  return true;
 }
 
 function record(ctx: RequestContext, o: RunOptions, a: Authenticator | undefined, failure: AuthFailure): void {
