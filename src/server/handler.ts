@@ -124,7 +124,7 @@ function refuseRepeatedSingletons(raw: string[]): void {
     const name = raw[i]!.toLowerCase().replaceAll('_', '-');
     if (METHOD_OVERRIDES.has(name)) throw methodOverride();
     if (!SINGLETONS.has(name)) continue;
-    if (seen.has(name)) throw new GatewayError('PCL_ERR_BAD_REQUEST', `More than one ${raw[i]} header.`);
+    if (seen.has(name)) throw new GatewayError('PCL_ERR_BAD_REQUEST', `More than one ${name} header.`);
     seen.add(name);
   }
 }
