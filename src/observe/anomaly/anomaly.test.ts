@@ -52,12 +52,25 @@ test('blocks: a shorter block never shortens a longer one; new blocks are shared
   assert.deepEqual(shared, ['ip:192.0.2.1']);
 });
 
-test('blocks: bounded, the oldest block goes first', () => {
+test('blocks: bounded; when full, ended blocks go first, then the one ending soonest, never a longer one for a shorter', () => {
+  const now = Date.now();
   const blocks = new Blocks();
-  for (let i = 0; i <= MAX_BLOCKS; i++) blocks.add(`consumer:c${i}`, 10_000);
-  assert.equal([...blocks.entries(0)].length, MAX_BLOCKS);
-  assert.equal(blocks.remaining('consumer:c0', 0), 0);
-  assert.equal(blocks.remaining(`consumer:c${MAX_BLOCKS}`, 0), 10_000);
+  blocks.add('ip:192.0.2.9', now + 86_400_000); // an administrator's day-long block, the oldest entry
+  blocks.add('ip:192.0.2.8', now - 1); // ended
+  for (let i = 2; i < MAX_BLOCKS; i++) blocks.add(`consumer:c${i}`, now + 600_000 + i);
+  const count = () => [...blocks.entries(0)].length;
+  assert.equal(count(), MAX_BLOCKS);
+  blocks.add('consumer:new1', now + 700_000_000); // the ended block makes room
+  assert.equal(count(), MAX_BLOCKS);
+  assert.equal(blocks.remaining('ip:192.0.2.8', 0), 0);
+  blocks.add('consumer:new2', now + 700_000_000); // then the one ending soonest goes
+  assert.equal(count(), MAX_BLOCKS);
+  assert.equal(blocks.remaining('consumer:c2', now), 0);
+  assert.ok(blocks.remaining('ip:192.0.2.9', now) > 86_000_000, 'a flood of shorter blocks pushed out the long one');
+  blocks.add('consumer:short', now + 1000); // ends sooner than every block there: not taken
+  assert.equal(count(), MAX_BLOCKS);
+  assert.equal(blocks.remaining('consumer:short', now), 0);
+  assert.ok(blocks.remaining('consumer:new2', now) > 0);
 });
 
 test('the HyperLogLog counts distinct values, not repetitions', () => {

@@ -2,7 +2,9 @@
 // ("ip:203.0.113.7"), networks ("net:203.0.113.0/24"), consumers ("consumer:alice") and subjects
 // without a consumer id ("subject:jwt https://idp.example alice", block-key.ts). One table per
 // process, kept across config reloads. Checking it is one comparison when nothing is blocked, a Map
-// lookup or two otherwise. Bounded: at most MAX_BLOCKS entries (the oldest block goes first).
+// lookup or two otherwise. Bounded: at most MAX_BLOCKS entries; when full, ended blocks go first,
+// then the one ending soonest (as in Redis, block-redis.ts), so a flood of short blocks cannot push
+// out a long one, an administrator's included.
 // `onAdd` and `onLift` let the cluster and Redis share a new block, or a lifted one (block-sync.ts,
 // block-redis.ts).
 import { GatewayError } from '../../core/errors.ts';
@@ -41,7 +43,7 @@ export class Blocks {
     const prior = this.#until.get(key);
     if (prior !== undefined && prior >= until) return;
     if (prior !== undefined) this.#until.delete(key);
-    else if (this.#until.size >= MAX_BLOCKS) this.#until.delete(this.#until.keys().next().value!);
+    else if (this.#until.size >= MAX_BLOCKS && !this.#makeRoom(until)) return; // it would end soonest of all
     this.#until.set(key, until);
     if (key.startsWith('net:')) (key.includes(':', 4) ? this.#v6 : this.#v4).add(Number(key.slice(key.lastIndexOf('/') + 1)));
     if (until > this.#latest) this.#latest = until;
@@ -61,6 +63,24 @@ export class Blocks {
     if (until <= now) return 0;
     if (share) this.onLift?.(key, until);
     return until;
+  }
+
+  /** Drops ended blocks, then (still full) the one ending soonest, unless the new one ends sooner still (false). */
+  #makeRoom(newUntil: number): boolean {
+    const now = Date.now();
+    let soonestKey: string | undefined;
+    let soonest = newUntil;
+    for (const [key, until] of this.#until) {
+      if (until <= now) this.#until.delete(key);
+      else if (until < soonest) {
+        soonest = until;
+        soonestKey = key;
+      }
+    }
+    if (this.#until.size < MAX_BLOCKS) return true;
+    if (soonestKey === undefined) return false;
+    this.#until.delete(soonestKey);
+    return true;
   }
 
   /** Milliseconds `key` stays blocked (0: not blocked). */
