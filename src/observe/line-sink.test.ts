@@ -40,15 +40,22 @@ test('a destination that stops reading: memory stays within maxBuffered, lines b
   rmSync(dir, { recursive: true, force: true });
 });
 
+const big = `{"n":"${'x'.repeat(200_000)}"}`;
+
+/** A sink on a fresh `file` with a line of more than half a block (its write starts at once, in the background), then a short one. */
+function bigThenAfter(file: string): { fd: number; sink: BufferedLineSink } {
+  const fd = openSync(file, 'w');
+  const sink = new BufferedLineSink(fd);
+  sink.write(`${big}\n`);
+  sink.write('{"n":"after"}\n');
+  return { fd, sink };
+}
+
 test('at exit, lines are written in order even while a block is still being written in the background', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pcl-sink-'));
   const file = join(dir, 'log');
   for (let round = 0; round < 20; round++) {
-    const fd = openSync(file, 'w');
-    const sink = new BufferedLineSink(fd);
-    const big = `{"n":"${'x'.repeat(200_000)}"}`;
-    sink.write(`${big}\n`); // more than half a block: its write starts at once, in the background
-    sink.write('{"n":"after"}\n');
+    const { fd, sink } = bigThenAfter(file);
     sink.flushSync(); // what process 'exit' calls
     closeSync(fd);
     const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -63,11 +70,7 @@ test('a graceful exit waits for settled(): every line once, in order', async () 
   const dir = mkdtempSync(join(tmpdir(), 'pcl-sink-'));
   const file = join(dir, 'log');
   for (let round = 0; round < 20; round++) {
-    const fd = openSync(file, 'w');
-    const sink = new BufferedLineSink(fd);
-    const big = `{"n":"${'x'.repeat(200_000)}"}`;
-    sink.write(`${big}\n`); // its write starts at once, in the background
-    sink.write('{"n":"after"}\n');
+    const { fd, sink } = bigThenAfter(file);
     await sink.settled();
     sink.flushSync(); // what process 'exit' calls afterwards: nothing left to write
     closeSync(fd);

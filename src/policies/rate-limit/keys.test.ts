@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { RequestContext, type Identity } from '../../core/context.ts';
-import { bounded, compileKey, tierOf } from './keys.ts';
+import { bounded } from '../../core/bounded.ts';
+import { compileKey, tierOf } from './keys.ts';
 
 function ctx(headers: Record<string, string>, identity?: Partial<Identity>): RequestContext {
   const req = { headers, socket: { bytesRead: 0, bytesWritten: 0 } } as unknown as IncomingMessage;

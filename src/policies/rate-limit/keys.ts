@@ -6,8 +6,6 @@ import { bounded } from '../../core/bounded.ts';
 import { claimAt, qualifiedSubject } from '../../auth/identity.ts';
 import { clientKey } from '../../observe/anomaly/subnet.ts';
 
-export { bounded };
-
 export type KeyFn = (ctx: RequestContext, tier: string) => string;
 
 const SEPARATOR = '\u001f';
