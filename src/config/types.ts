@@ -73,6 +73,7 @@ export interface GatewayConfig {
     mergeSlashes: boolean;
     pathParameters: boolean;
     pathVariants: boolean;
+    methodOverride: boolean;
     requestIdHeader: string;
     xForwarded: boolean;
     forwarded: boolean;

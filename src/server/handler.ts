@@ -11,6 +11,7 @@ import type { AccessLog } from '../observe/access-log.ts';
 import { checkAddressBlock } from '../observe/anomaly/block-check.ts';
 import { clientAddress, requestId } from './client-address.ts';
 import { upstreamHeaders } from './forward-headers.ts';
+import { refuseBodyOverride, refuseQueryOverride } from './method-override.ts';
 import { normalizePath } from './normalize-path.ts';
 import { proxy, type ProxyCall } from './proxy.ts';
 import type { CompiledRoute, Runtime } from './runtime.ts';
@@ -70,7 +71,7 @@ function admit(ctx: RequestContext, rt: Runtime): void {
   if (raw.length > rt.limits.maxHeaderCount * 2) {
     throw new GatewayError('PCL_ERR_HEADERS_TOO_LARGE', `At most ${rt.limits.maxHeaderCount} header fields are accepted.`);
   }
-  refuseAmbiguousFields(req);
+  refuseAmbiguousFields(req, rt.config.forwarding.methodOverride);
   const te = req.headers['transfer-encoding'];
   if (te !== undefined && te.toLowerCase() !== 'chunked') {
     throw new GatewayError('PCL_ERR_AMBIGUOUS_FRAMING', 'Only the chunked transfer coding is accepted.');
@@ -82,6 +83,7 @@ function admit(ctx: RequestContext, rt: Runtime): void {
   const rawPath = q === -1 ? url : url.slice(0, q);
   ctx.query = q === -1 ? '' : url.slice(q + 1);
   if (ctx.query.includes('#')) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'A fragment is not allowed in the request target.'); // in the path: normalizePath
+  if (!rt.config.forwarding.methodOverride) refuseQueryOverride(req.method, ctx.query);
   ctx.path = normalizePath(rawPath, rt.config.forwarding.mergeSlashes, rt.config.forwarding.pathParameters);
 }
 
@@ -104,25 +106,25 @@ const SINGLETONS = new Set([
  * case. CGI-style servers (Rack, Werkzeug, PHP) read "_" in a name as "-": "X_HTTP_Method_Override"
  * and "User_Agent" count as the fields they spell.
  */
-function refuseAmbiguousFields(req: IncomingMessage): void {
+function refuseAmbiguousFields(req: IncomingMessage, overridesAllowed: boolean): void {
   let distinct = 0;
   let underscored = false;
   for (const name in req.headers) {
     distinct++;
     if (name.includes('_')) underscored = true;
-    else if (name.charCodeAt(0) === 0x78 && METHOD_OVERRIDES.has(name)) throw methodOverride();
+    else if (name.charCodeAt(0) === 0x78 && !overridesAllowed && METHOD_OVERRIDES.has(name)) throw methodOverride();
   }
   // The common case, no field repeated at all: as many distinct names as lines.
-  if (underscored || distinct * 2 !== req.rawHeaders.length) refuseRepeatedSingletons(req.rawHeaders);
+  if (underscored || distinct * 2 !== req.rawHeaders.length) refuseRepeatedSingletons(req.rawHeaders, overridesAllowed);
 }
 
-const methodOverride = () => new GatewayError('PCL_ERR_BAD_REQUEST', 'Method override headers are not forwarded: send the method itself.');
+const methodOverride = () => new GatewayError('PCL_ERR_BAD_REQUEST', 'Method override headers are not forwarded: send the method itself (forwarding.methodOverride).');
 
-function refuseRepeatedSingletons(raw: string[]): void {
+function refuseRepeatedSingletons(raw: string[], overridesAllowed: boolean): void {
   const seen = new Set<string>();
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase().replaceAll('_', '-');
-    if (METHOD_OVERRIDES.has(name)) throw methodOverride();
+    if (!overridesAllowed && METHOD_OVERRIDES.has(name)) throw methodOverride();
     if (!SINGLETONS.has(name)) continue;
     if (seen.has(name)) throw new GatewayError('PCL_ERR_BAD_REQUEST', `More than one ${name} header.`);
     seen.add(name);
@@ -171,7 +173,8 @@ function route(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: Lis
   const compiled = found.match.value;
   enter(ctx, compiled, found.match.params);
   try {
-    const pending = runHooks(ctx, compiled.chain.requestHooks);
+    let pending = runHooks(ctx, compiled.chain.requestHooks);
+    if (!rt.config.forwarding.methodOverride && ctx.req.method === 'POST') pending = pending === undefined ? refuseBodyOverride(ctx) : pending.then(() => refuseBodyOverride(ctx));
     if (pending === undefined) forward(ctx, rt, gateway, listener, compiled);
     else pending.then(() => forward(ctx, rt, gateway, listener, compiled)).catch((error: unknown) => fail(ctx, rt, gateway, listener, compiled, error));
   } catch (error) {

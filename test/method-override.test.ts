@@ -1,0 +1,140 @@
+// A POST naming another method in a `_method` field (query string or form body) is refused before it
+// reaches an upstream that honours it. The upstream here does what Rack::MethodOverride, Laravel and
+// Symfony do: a POST with `_method` runs that method's handler. The gateway routes POST /items/{id}
+// to everybody and DELETE /items/{id} only with an API key, so a forwarded override would delete
+// without one.
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, test } from 'node:test';
+import { apisYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { startUpstream, type TestUpstream, type UpstreamHandler } from './helpers/upstream.ts';
+
+/** The method a Rack-style upstream runs: POST overridden by `_method` in the query or a urlencoded body. */
+const rackLike: UpstreamHandler = (req, res, body) => {
+  let method = req.method ?? '';
+  if (method === 'POST') {
+    const query = new URL(req.url ?? '/', 'http://x').searchParams.get('_method');
+    const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(body.toString()).get('_method') : null;
+    method = (form ?? query ?? method).toUpperCase();
+  }
+  const text = JSON.stringify({ ran: method });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+};
+
+const apis = `  - name: shop
+    upstream: backend
+    routes:
+      - { path: "/items/{id}", methods: [POST], operationId: updateItem }
+      - path: "/notes/{id}"
+        methods: [POST]
+        operationId: updateNote
+        policies:
+          json-limits: {}
+      - path: "/items/{id}"
+        methods: [DELETE]
+        operationId: deleteItem
+        policies:
+          auth-apikey:
+            consumers: [{ id: admin, keys: [{ sha256: "${'0'.repeat(64)}" }] }]
+`;
+
+function config(upstream: string, extra = ''): string {
+  return `${apisYaml(upstream, apis)}${extra}`;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+function multipart(fields: Record<string, string>): { body: string; type: string } {
+  const boundary = 'b0undary42';
+  const body = `${Object.entries(fields).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`).join('')}--${boundary}--\r\n`;
+  return { body, type: `multipart/form-data; boundary=${boundary}` };
+}
+
+describe('_method overrides', () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  before(async () => {
+    upstream = await startUpstream(rackLike);
+    gw = await startTestGateway(config(upstream.url));
+  });
+  after(async () => {
+    await gw?.close();
+    await upstream?.close();
+  });
+
+  const refused: [string, string, RequestInit][] = [
+    ['query string', '/items/1?_method=DELETE', { method: 'POST' }],
+    ['query string, name percent-encoded', '/items/1?%5Fm%65thod=DELETE', { method: 'POST' }],
+    ['query string, array name', '/items/1?a=1&_method[]=DELETE', { method: 'POST' }],
+    ['query string, ";" separator', '/items/1?a=1;_method=DELETE', { method: 'POST' }],
+    ['urlencoded body', '/items/1', { method: 'POST', headers: { 'content-type': FORM }, body: 'name=x&_method=DELETE' }],
+    ['urlencoded body, upper case and charset', '/items/1', { method: 'POST', headers: { 'content-type': `${FORM}; charset=utf-8` }, body: '_METHOD=delete' }],
+    ['urlencoded body, "+" and escapes in the name', '/items/1', { method: 'POST', headers: { 'content-type': FORM }, body: 'a=%zz&%5F%6Dethod=DELETE' }],
+    ['gzip urlencoded body', '/items/1', { method: 'POST', headers: { 'content-type': FORM, 'content-encoding': 'gzip' }, body: gzipSync('_method=DELETE') }],
+    ['multipart body', '/items/1', { method: 'POST', headers: { 'content-type': multipart({ _method: 'DELETE' }).type }, body: multipart({ name: 'x', _method: 'DELETE' }).body }],
+    ['JSON body read by a body policy (Laravel reads _method there)', '/notes/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"note":"x","\\u005fmethod":"DELETE"}' }],
+    ['multipart body that does not parse', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: 'not multipart' }],
+  ];
+  for (const [name, path, init] of refused) {
+    test(`refused: ${name}`, async () => {
+      const before = upstream.received.length;
+      const res = await fetch(gw.url + path, init);
+      const problem = (await res.json()) as { code: string };
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get('content-type'), 'application/problem+json');
+      assert.equal(problem.code, 'PCL_ERR_BAD_REQUEST');
+      assert.equal(upstream.received.length, before, 'the upstream never saw it');
+    });
+  }
+
+  test('without the override the DELETE needs its API key (what the override would have skipped)', async () => {
+    const res = await fetch(`${gw.url}/items/1`, { method: 'DELETE' });
+    assert.equal(res.status, 401);
+    await res.body?.cancel();
+  });
+
+  const forwarded: [string, string, RequestInit][] = [
+    ['a POST form without the field', '/items/1', { method: 'POST', headers: { 'content-type': FORM }, body: 'name=x&my_method=a&method=b' }],
+    ['a field only containing the name in its value', '/items/1?q=_method', { method: 'POST', headers: { 'content-type': FORM }, body: 'note=_method%3DDELETE' }],
+    ['a multipart form without the field', '/items/1', { method: 'POST', headers: { 'content-type': multipart({ name: 'x' }).type }, body: multipart({ name: 'x', file: 'name="_method"' }).body }],
+    ['a JSON body with a _method key, no body policy on the operation (it streams unread)', '/items/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"_method":"DELETE"}' }],
+  ];
+  forwarded.push(['a JSON body read by a body policy, _method only nested', '/notes/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"note":{"_method":"DELETE"},"method":"x"}' }]);
+  for (const [name, path, init] of forwarded) {
+    test(`forwarded: ${name}`, async () => {
+      const res = await fetch(gw.url + path, init);
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { ran: 'POST' });
+    });
+  }
+
+  test('forwarded: other methods keep their query (frameworks only override POST)', async () => {
+    const res = await fetch(`${gw.url}/items/1?_method=PUT`, { method: 'DELETE', headers: { 'x-api-key': 'nope' } });
+    assert.equal(res.status, 401, 'routed and authenticated as the DELETE it is');
+    await res.body?.cancel();
+  });
+});
+
+describe('_method overrides with forwarding.methodOverride: true', () => {
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  before(async () => {
+    upstream = await startUpstream(rackLike);
+    gw = await startTestGateway(config(upstream.url, 'forwarding: { methodOverride: true }\n'));
+  });
+  after(async () => {
+    await gw?.close();
+    await upstream?.close();
+  });
+
+  test('the field and the headers are forwarded as sent', async () => {
+    const res = await fetch(`${gw.url}/items/1`, { method: 'POST', headers: { 'content-type': FORM }, body: '_method=DELETE' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ran: 'DELETE' });
+    const header = await fetch(`${gw.url}/items/1`, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } });
+    assert.equal(header.status, 200);
+    assert.equal(upstream.received.at(-1)!.headers['x-http-method-override'], 'DELETE');
+    await header.body?.cancel();
+  });
+});
