@@ -124,7 +124,11 @@ describe('combined inventory of gateways sharing a PostgreSQL store', { skip: DA
     assert.deepEqual([...debug.queryNames].sort(), ['x', 'y']);
 
     // And the other way round; the OpenAPI draft can be combined too.
-    const fromB = await inventory(b, 'all');
+    // Gateway a saves on its own timer too: its latest snapshot may still be on the way.
+    const fromB = (await waitUntil('gateway a\'s snapshot in b\'s combined inventory', async () => {
+      const inv = await inventory(b, 'all');
+      return op(inv, 'listItems').count === 5 ? inv : undefined;
+    }, 10_000, 100))!;
     assert.deepEqual(fromB.nodes!.map((n) => n.node), ['gw-a']);
     assert.equal(op(fromB, 'listItems').count, 5);
     const draft = (await get(b, '/api/inventory/openapi?scope=all')).body;

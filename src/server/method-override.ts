@@ -38,12 +38,13 @@ async function refuseFormOverride(ctx: RequestContext, media: string, type: stri
     return;
   }
   const boundary = boundaryOf(type);
-  // Unreadable: the gateway cannot tell what the upstream's parser will find in it.
-  if (boundary === undefined) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'A multipart/form-data body needs a valid boundary parameter.');
-  const parts = parseMultipart(body, boundary, { maxParts: MAX_PARTS });
-  if (typeof parts === 'string') throw new GatewayError('PCL_ERR_BAD_REQUEST', `The body is not valid multipart/form-data: it ${parts}.`);
-  if (parts.some((p) => isOverride(p.name))) throw refusal('form body');
+  const parts = boundary === undefined ? 'has no boundary' : parseMultipart(body, boundary, { maxParts: MAX_PARTS });
+  // A body this parser cannot read may still be read by a lenient one: any part header naming the
+  // field counts.
+  if (typeof parts === 'string' ? NAMED_PART.test(body.toString('latin1')) : parts.some((p) => isOverride(p.name))) throw refusal('form body');
 }
+
+const NAMED_PART = /name\s*=\s*"?_method\b/i;
 
 /** A top-level `_method` key (any escapes decoded by the parse); a body that does not parse is the body policies' concern. */
 function refuseJsonOverride(content: Buffer): void {
