@@ -102,6 +102,18 @@ describe('admin API: consumers and keys', () => {
     for (const key of [first.json.key, rotated.json.key]) assert.equal((await fetch(`${gw.url}/x`, { headers: { 'x-api-key': key } })).status, 200);
   });
 
+  test('a lifetime or grace period past the limits is refused, so no key row becomes unreadable', async () => {
+    const key = await call(admin, '/api/consumers/shop-app/keys', { method: 'POST', body: { expiresIn: '3650d' } });
+    assert.equal(key.status, 201);
+    for (const body of [{ grace: '200000000d' }, { grace: '366d' }, { expiresIn: '99999999999d' }]) {
+      const r = await call(admin, `/api/keys/${key.json.id}/rotate`, { method: 'POST', body });
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.json.code, 'PCL_ERR_BAD_REQUEST');
+    }
+    assert.equal((await call(admin, '/api/consumers', {})).status, 200, 'the key list still reads');
+    assert.equal((await call(admin, `/api/keys/${key.json.id}/revoke`, { method: 'POST' })).status, 200);
+  });
+
   test('bad input gets a 4xx problem document that does not echo it', async () => {
     const cases: [string, Parameters<typeof call>[2], number, string][] = [
       ['/api/consumers', { method: 'POST', body: { id: '<script>alert(1)</script>' } }, 400, 'PCL_ERR_BAD_REQUEST'],
@@ -113,6 +125,8 @@ describe('admin API: consumers and keys', () => {
       ['/api/consumers', { method: 'DELETE' }, 405, 'PCL_ERR_METHOD_NOT_ALLOWED'],
       ['/api/consumers/nobody/keys', { method: 'POST', body: {} }, 404, 'PCL_ERR_ADMIN_NOT_FOUND'],
       ['/api/consumers/shop-app/keys', { method: 'POST', body: { expiresIn: 'forever' } }, 400, 'PCL_ERR_BAD_REQUEST'],
+      ['/api/consumers/shop-app/keys', { method: 'POST', body: { expiresIn: '99999999999d' } }, 400, 'PCL_ERR_BAD_REQUEST'],
+      ['/api/consumers/shop-app/keys', { method: 'POST', body: { expiresIn: '3651d' } }, 400, 'PCL_ERR_BAD_REQUEST'],
       ['/api/consumers/shop-app/keys', { method: 'POST', body: { scopes: 'all' } }, 400, 'PCL_ERR_BAD_REQUEST'],
       ['/api/consumers/shop-app/keys', { method: 'POST', body: { env: 'LIVE!' } }, 400, 'PCL_ERR_BAD_REQUEST'],
       ['/api/consumers/%E0%A4%A/keys', { method: 'POST', body: {} }, 400, 'PCL_ERR_BAD_REQUEST'],

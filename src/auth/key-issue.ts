@@ -11,6 +11,25 @@ export interface IssueOptions {
   readonly env?: string;
 }
 
+const DAY = 86_400_000;
+/**
+ * Longest lifetime and rotation grace a key may be given. Expiry times are stored as integers and read
+ * back as JavaScript numbers: an unbounded duration (99999999999d) made a row no store read could
+ * return, and the key list failed until the database was fixed by hand.
+ */
+export const KEY_LIMITS = { expiresIn: { ms: 3650 * DAY, text: '3650d (10 years)' }, grace: { ms: 365 * DAY, text: '365d' } } as const;
+
+/** Why a lifetime or grace period is refused, or undefined when it is within KEY_LIMITS. */
+export function keyDurationProblem(name: keyof typeof KEY_LIMITS, ms: number): string | undefined {
+  const limit = KEY_LIMITS[name];
+  return Number.isFinite(ms) && ms >= 0 && ms <= limit.ms ? undefined : `${name} may be at most ${limit.text}`;
+}
+
+function checkDuration(name: keyof typeof KEY_LIMITS, ms: number | undefined): void {
+  const problem = ms === undefined ? undefined : keyDurationProblem(name, ms);
+  if (problem !== undefined) throw new RangeError(problem);
+}
+
 export interface Issued {
   readonly key: string;
   readonly record: ApiKeyRecord;
@@ -33,6 +52,7 @@ async function insertNew(make: (generated: GeneratedKey) => ApiKeyRecord, env: s
 
 /** A new key for an existing consumer. */
 export async function issueKey(store: Store, consumerId: string, options: IssueOptions = {}, now = Date.now()): Promise<Issued> {
+  checkDuration('expiresIn', options.expiresInMs);
   const issued = await insertNew(
     (g) => ({ id: g.id, consumerId, hash: g.hash, scopes: [...(options.scopes ?? [])], createdAt: now, expiresAt: options.expiresInMs === undefined ? undefined : now + options.expiresInMs }),
     options.env ?? 'live',
@@ -46,6 +66,8 @@ export async function issueKey(store: Store, consumerId: string, options: IssueO
  * `graceMs`. Undefined when the old key does not exist or is revoked.
  */
 export async function rotateKey(store: Store, oldId: string, graceMs: number, expiresInMs?: number, now = Date.now()): Promise<(Issued & { oldExpiresAt: number }) | undefined> {
+  checkDuration('grace', graceMs);
+  checkDuration('expiresIn', expiresInMs);
   const old = await store.getKey(oldId);
   if (!old || old.revokedAt !== undefined) return undefined;
   const env = /^pcl_([a-z0-9]+)_/.exec(oldId)?.[1] ?? 'live';

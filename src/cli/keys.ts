@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { hashApiKey, isWellFormedApiKey, looksLikeApiKey } from '../auth/api-key.ts';
-import { issueKey, keyState, rotateKey } from '../auth/key-issue.ts';
+import { issueKey, KEY_LIMITS, keyDurationProblem, keyState, rotateKey } from '../auth/key-issue.ts';
 import { DURATION_PATTERN, toMs } from '../config/units.ts';
 import { describeStore, openStore } from '../store/open.ts';
 import type { ApiKeyRecord, Store } from '../store/types.ts';
@@ -18,6 +18,14 @@ function duration(value: string): number {
   if (!new RegExp(DURATION_PATTERN).test(value)) throw new InvalidArgumentError('expected a duration such as 90d, 12h or 30m');
   return toMs(value);
 }
+
+/** A duration option of a key, within KEY_LIMITS. */
+const keyDuration = (name: keyof typeof KEY_LIMITS) => (value: string): number => {
+  const ms = duration(value);
+  const problem = keyDurationProblem(name, ms);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return ms;
+};
 
 function list(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -61,7 +69,7 @@ export function register(program: Command): void {
   storeOption(keys.command('create'))
     .description('create an API key for a consumer and print it (once)')
     .requiredOption('--consumer <id>', 'consumer id (created in the store when unknown)')
-    .option('--expires <duration>', 'lifetime, e.g. 90d', duration)
+    .option('--expires <duration>', 'lifetime, e.g. 90d (at most 3650d)', keyDuration('expiresIn'))
     .option('--scopes <list>', 'comma-separated scopes the key is limited to', list, [])
     .option('--env <name>', 'environment part of the key (live, test...)', 'live')
     .action(async (o: StoreOption & { consumer: string; expires?: number; scopes: string[]; env: string }) => {
@@ -114,8 +122,8 @@ export function register(program: Command): void {
   storeOption(keys.command('rotate'))
     .description('replace a key: prints the new key; the old one stays valid for the grace period')
     .argument('<id>', 'id of the key to replace')
-    .option('--grace <duration>', 'how long the old key keeps working', duration, toMs('24h'))
-    .option('--expires <duration>', 'lifetime of the new key (default: none)', duration)
+    .option('--grace <duration>', 'how long the old key keeps working (at most 365d)', keyDuration('grace'), toMs('24h'))
+    .option('--expires <duration>', 'lifetime of the new key (default: none; at most 3650d)', keyDuration('expiresIn'))
     .action(async (id: string, o: StoreOption & { grace: number; expires?: number }) => {
       try {
         await withStore(o, async (store) => {

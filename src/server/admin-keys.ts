@@ -6,7 +6,7 @@
 //   POST /api/keys/{keyId}/rotate            replacement key {grace?, expiresIn?}: the old one works for `grace`
 //   POST /api/keys/{keyId}/revoke            refused by every gateway within the key cache TTL (≤ 1 s)
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { keyState, issueKey, rotateKey } from '../auth/key-issue.ts';
+import { KEY_LIMITS, keyDurationProblem, keyState, issueKey, rotateKey } from '../auth/key-issue.ts';
 import { ENV_PATTERN } from '../auth/api-key.ts';
 import { DURATION_PATTERN, toMs } from '../config/units.ts';
 import { GatewayError } from '../core/errors.ts';
@@ -49,9 +49,8 @@ async function answer(s: Store, req: IncomingMessage, path: string, consumer: st
     return [200, view((await s.getKey(id))!, Date.now())];
   }
   const body = await readJsonObject(req);
-  const grace = toMs(optionalString(body, 'grace', DURATION) ?? '24h');
-  const expires = optionalString(body, 'expiresIn', DURATION);
-  const made = await rotateKey(s, id, grace, expires === undefined ? undefined : toMs(expires));
+  const grace = keyDuration(body, 'grace') ?? toMs('24h');
+  const made = await rotateKey(s, id, grace, keyDuration(body, 'expiresIn'));
   if (!made) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no active key with this id');
   return [201, { key: made.key, ...view(made.record, Date.now()), oldKeyExpiresAt: made.oldExpiresAt }];
 }
@@ -86,13 +85,22 @@ async function saveConsumer(store: Store, body: Record<string, unknown>) {
 
 async function createKey(store: Store, consumerId: string, body: Record<string, unknown>) {
   if (!(await store.getConsumer(consumerId))) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no consumer with this id');
-  const expires = optionalString(body, 'expiresIn', DURATION);
   const made = await issueKey(store, consumerId, {
     scopes: stringList(body, 'scopes', WORD),
-    expiresInMs: expires === undefined ? undefined : toMs(expires),
+    expiresInMs: keyDuration(body, 'expiresIn'),
     env: optionalString(body, 'env', ENV_PATTERN) ?? 'live',
   });
   return { key: made.key, ...view(made.record, Date.now()) };
+}
+
+/** A duration field of a key request, in ms, within KEY_LIMITS (400 beyond). */
+function keyDuration(body: Record<string, unknown>, name: keyof typeof KEY_LIMITS): number | undefined {
+  const text = optionalString(body, name, DURATION);
+  if (text === undefined) return undefined;
+  const ms = toMs(text);
+  const problem = keyDurationProblem(name, ms);
+  if (problem !== undefined) throw new GatewayError('PCL_ERR_BAD_REQUEST', problem);
+  return ms;
 }
 
 /** A key as the API shows it: never its hash. */

@@ -4,6 +4,9 @@ import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.ts';
 import { renderProblem } from '../../core/problem.ts';
 
+/** Largest time a Date can hold, in epoch milliseconds. */
+const MAX_TIME = 8.64e15;
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
@@ -54,7 +57,8 @@ export class Query {
     const v = this.string(name, 40);
     if (v === undefined) return undefined;
     const n = /^\d+$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(v) ? Date.parse(v) : Number.NaN;
-    if (!Number.isFinite(n)) throw invalid(name, 'an RFC 3339 date-time (2026-01-31T12:00:00Z) or epoch milliseconds');
+    // Within what Date can represent (±8.64e15 ms): beyond it a store's BIGINT column overflows.
+    if (!Number.isFinite(n) || Math.abs(n) > MAX_TIME) throw invalid(name, 'an RFC 3339 date-time (2026-01-31T12:00:00Z) or epoch milliseconds, up to year 275760');
     return n;
   }
 
