@@ -13,15 +13,20 @@ import { bareMediaType, isJsonMediaType } from '../core/media-type.ts';
 import { boundaryOf, parseMultipart } from '../core/multipart.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
-const MULTIPART = 'multipart/form-data';
+const MULTIPART = 'multipart/';
 const MAX_PARTS = 10000;
 
 /** Throws (or rejects) when a POST's form body, or its JSON body already read, has a `_method` field. */
 export function refuseBodyOverride(ctx: RequestContext): void | Promise<void> {
-  const type = ctx.req.headers['content-type'];
-  if (ctx.req.method !== 'POST' || type === undefined) return;
-  const media = bareMediaType(type);
-  if (media === FORM || media === MULTIPART) return refuseFormOverride(ctx, media, type);
+  if (ctx.req.method !== 'POST') return;
+  const headers = ctx.req.headers;
+  const type = headers['content-type'];
+  // Rack parses a POST body without a Content-Type as a form, and multipart/mixed and /related too.
+  const media = type === undefined ? FORM : bareMediaType(type);
+  if (media === FORM || media.startsWith(MULTIPART)) {
+    if (type === undefined && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return;
+    return refuseFormOverride(ctx, media, type ?? '');
+  }
   const read = ctx.content ?? (ctx.req.headers['content-encoding'] === undefined ? ctx.body : undefined);
   if (read !== undefined && isJsonMediaType(media)) refuseJsonOverride(read);
 }
@@ -44,7 +49,7 @@ async function refuseFormOverride(ctx: RequestContext, media: string, type: stri
   if (typeof parts === 'string' ? NAMED_PART.test(body.toString('latin1')) : parts.some((p) => isOverride(p.name))) throw refusal('form body');
 }
 
-const NAMED_PART = /name\s*=\s*"?_method\b/i;
+const NAMED_PART = /name\s*=\s*"?\s*[._ ]method\b/i;
 
 /** A top-level `_method` key (any escapes decoded by the parse); a body that does not parse is the body policies' concern. */
 function refuseJsonOverride(content: Buffer): void {
@@ -75,9 +80,14 @@ export function namesOverride(pairs: string): boolean {
   return false;
 }
 
+/**
+ * `_method`, `_method[]`, `_method[x]`, in any letter case, also as PHP registers a name (leading
+ * blanks dropped, "." and " " before the first "[" read as "_": ".method" is `_method` to Laravel).
+ */
 function isOverride(name: string): boolean {
-  const lower = name.toLowerCase();
-  return lower === '_method' || lower.startsWith('_method[');
+  const bracket = name.indexOf('[');
+  const base = (bracket === -1 ? name : name.slice(0, bracket)).trimStart().replace(/[. ]/g, '_').toLowerCase();
+  return base === '_method';
 }
 
 function decodeName(raw: string): string {
