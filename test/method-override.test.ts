@@ -51,6 +51,11 @@ function multipart(fields: Record<string, string>): { body: string; type: string
   return { body, type: `multipart/form-data; boundary=${boundary}` };
 }
 
+/** One multipart part: delimiter, header lines, blank line, content. */
+function part(boundary: string, headers: string, content: string): string {
+  return `--${boundary}\r\n${headers}\r\n\r\n${content}\r\n`;
+}
+
 describe('_method overrides', () => {
   let upstream: TestUpstream;
   let gw: TestGateway;
@@ -77,7 +82,20 @@ describe('_method overrides', () => {
     ['gzip urlencoded body', '/items/1', { method: 'POST', headers: { 'content-type': FORM, 'content-encoding': 'gzip' }, body: gzipSync('_method=DELETE') }],
     ['multipart body', '/items/1', { method: 'POST', headers: { 'content-type': multipart({ _method: 'DELETE' }).type }, body: multipart({ name: 'x', _method: 'DELETE' }).body }],
     ['JSON body read by a body policy (Laravel reads _method there)', '/notes/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"note":"x","\\u005fmethod":"DELETE"}' }],
-    ['multipart body this parser cannot read, naming the field', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: 'Content-Disposition: form-data; name="_method"\r\n\r\nDELETE' }],
+    ['multipart body this parser cannot read (an inline part), with an escaped name', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', 'Content-Disposition: inline', 'x') + part('zz', 'Content-Disposition: form-data; name="_m\\ethod"', 'DELETE') + '--zz--\r\n' }],
+    ['multipart part with two name parameters (Rack and PHP keep the last)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', 'Content-Disposition: form-data; name="x"; name="_method"', 'DELETE') + '--zz--\r\n' }],
+    ["multipart name in single quotes (PHP)", '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', "Content-Disposition: form-data; name='_method'", 'DELETE') + '--zz--\r\n' }],
+    ['multipart name with a NUL (PHP cuts it there)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', 'Content-Disposition: form-data; name="_method\0x"', 'DELETE') + '--zz--\r\n' }],
+    ['multipart part named by Content-ID (Rack)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/related; boundary=zz' }, body: part('zz', 'Content-ID: <_method>', 'DELETE') + '--zz--\r\n' }],
+    ['two boundary parameters, the field under the last (Rack)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=AA; boundary=BB' }, body: part('AA', 'Content-Disposition: form-data; name="x"', part('BB', 'Content-Disposition: form-data; name="_method"', 'DELETE') + '--BB--') + '--AA--\r\n' }],
+    ['a boundary found inside another parameter (PHP)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; xboundary=BB; boundary=AA' }, body: part('AA', 'Content-Disposition: form-data; name="x"', part('BB', 'Content-Disposition: form-data; name="_method"', 'DELETE') + '--BB--') + '--AA--\r\n' }],
+    ['a boundary cut at "," (Rack, PHP)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=AA,BB' }, body: part('AA', 'Content-Disposition: form-data; name="_method"', 'DELETE') + '--AA--\r\n' }],
+    ['empty Content-Type (Rack reads a form)', '/items/1', { method: 'POST', headers: { 'content-type': '' }, body: '_method=DELETE' }],
+    ['Content-Type listing two types (Rack cuts at ",")', '/items/1', { method: 'POST', headers: { 'content-type': `${FORM}, text/plain` }, body: '_method=DELETE' }],
+    ['Content-Type with a blank inside (PHP cuts there)', '/items/1', { method: 'POST', headers: { 'content-type': `${FORM} x` }, body: '_method=DELETE' }],
+    ['urlencoded name with a NUL (PHP cuts it there)', '/items/1?_method%00=DELETE', { method: 'POST' }],
+    ['a name starting with a bracket (qs reads [_method]x as _method)', '/items/1', { method: 'POST', headers: { 'content-type': FORM }, body: '[_method]x=DELETE' }],
+    ['UTF-16 JSON body read by a body policy', '/notes/1', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-16le' }, body: Buffer.from('{"_method":"DELETE"}', 'utf16le') }],
   ];
   for (const [name, path, init] of refused) {
     test(`refused: ${name}`, async () => {
@@ -101,6 +119,7 @@ describe('_method overrides', () => {
     ['a POST form without the field', '/items/1', { method: 'POST', headers: { 'content-type': FORM }, body: 'name=x&my_method=a&method=b' }],
     ['a field only containing the name in its value', '/items/1?q=_method', { method: 'POST', headers: { 'content-type': FORM }, body: 'note=_method%3DDELETE' }],
     ['a body labelled multipart that does not parse, without the field', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: 'name=x' }],
+    ['a multipart/related upload whose content (not its headers) mentions name = method', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/related; boundary=zz' }, body: part('zz', 'Content-ID: <code>', 'def f(name = method):\n  name="_method"') + '--zz--\r\n' }],
     ['a multipart form without the field', '/items/1', { method: 'POST', headers: { 'content-type': multipart({ name: 'x' }).type }, body: multipart({ name: 'x', file: 'name="_method"' }).body }],
     ['a JSON body with a _method key, no body policy on the operation (it streams unread)', '/items/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"_method":"DELETE"}' }],
   ];

@@ -10,25 +10,33 @@ import { readContent } from '../core/decoded-body.ts';
 import type { RequestContext } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
 import { bareMediaType, isJsonMediaType } from '../core/media-type.ts';
-import { boundaryOf, parseMultipart } from '../core/multipart.ts';
+import { someMultipartName } from './multipart-names.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 const MULTIPART = 'multipart/';
-const MAX_PARTS = 10000;
 
 /** Throws (or rejects) when a POST's form body, or its JSON body already read, has a `_method` field. */
 export function refuseBodyOverride(ctx: RequestContext): void | Promise<void> {
   if (ctx.req.method !== 'POST') return;
   const headers = ctx.req.headers;
-  const type = headers['content-type'];
-  // Rack parses a POST body without a Content-Type as a form, and multipart/mixed and /related too.
-  const media = type === undefined ? FORM : bareMediaType(type);
+  const type = headers['content-type'] ?? '';
+  const media = formMediaType(type);
   if (media === FORM || media.startsWith(MULTIPART)) {
-    if (type === undefined && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return;
-    return refuseFormOverride(ctx, media, type ?? '');
+    if (type === '' && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return;
+    return refuseFormOverride(ctx, media, type);
   }
-  const read = ctx.content ?? (ctx.req.headers['content-encoding'] === undefined ? ctx.body : undefined);
-  if (read !== undefined && isJsonMediaType(media)) refuseJsonOverride(read);
+  const read = ctx.content ?? (headers['content-encoding'] === undefined ? ctx.body : undefined);
+  const json = bareMediaType(type);
+  if (read !== undefined && isJsonMediaType(json)) refuseJsonOverride(read, type);
+}
+
+/**
+ * The media type as the most lenient form parser reads it: PHP cuts it at ";", "," or a blank, Rack
+ * at ";" or ","; an empty or missing one is a form to Rack (it parses a POST body without a type).
+ */
+function formMediaType(type: string): string {
+  const bare = type.split(/[;,\s]/, 1)[0]!.toLowerCase();
+  return bare === '' ? FORM : bare;
 }
 
 /** Throws when a POST's query string has a `_method` field. */
@@ -42,18 +50,14 @@ async function refuseFormOverride(ctx: RequestContext, media: string, type: stri
     if (namesOverride(body.toString('latin1'))) throw refusal('form body');
     return;
   }
-  const boundary = boundaryOf(type);
-  const parts = boundary === undefined ? 'has no boundary' : parseMultipart(body, boundary, { maxParts: MAX_PARTS });
-  // A body this parser cannot read may still be read by a lenient one: any part header naming the
-  // field counts.
-  if (typeof parts === 'string' ? NAMED_PART.test(body.toString('latin1')) : parts.some((p) => isOverride(p.name))) throw refusal('form body');
+  if (someMultipartName(body.toString('latin1'), type, isOverride)) throw refusal('form body');
 }
 
-const NAMED_PART = /name\s*=\s*"?\s*[._ ]method\b/i;
-
 /** A top-level `_method` key (any escapes decoded by the parse); a body that does not parse is the body policies' concern. */
-function refuseJsonOverride(content: Buffer): void {
-  const text = content.toString('utf8');
+function refuseJsonOverride(content: Buffer, type: string): void {
+  // Express's JSON parser also takes UTF-16 bodies.
+  const utf16 = /charset\s*=\s*"?utf-?16\s*(le|be)?/i.exec(type);
+  const text = utf16 ? new TextDecoder(`utf-16${(utf16[1] ?? 'le').toLowerCase()}`).decode(content) : content.toString('utf8');
   // Fast path: the key needs "method" in it, or \u escapes spelling it.
   if (!/method|\\u/i.test(text)) return;
   let value: unknown;
@@ -81,13 +85,19 @@ export function namesOverride(pairs: string): boolean {
 }
 
 /**
- * `_method`, `_method[]`, `_method[x]`, in any letter case, also as PHP registers a name (leading
- * blanks dropped, "." and " " before the first "[" read as "_": ".method" is `_method` to Laravel).
+ * `_method`, `_method[]`, `_method[x]`, in any letter case, also as PHP registers a name (cut at a
+ * NUL, leading blanks dropped, "." and " " before the first "[" read as "_": ".method" is `_method`
+ * to Laravel) and as qs reads one starting with a bracket (`[_method]x` is `_method`).
  */
 function isOverride(name: string): boolean {
-  const bracket = name.indexOf('[');
-  const base = (bracket === -1 ? name : name.slice(0, bracket)).trimStart().replace(/[. ]/g, '_').toLowerCase();
-  return base === '_method';
+  const nul = name.indexOf('\0');
+  const cut = (nul === -1 ? name : name.slice(0, nul)).trimStart();
+  if (cut.startsWith('[')) {
+    const close = cut.indexOf(']');
+    if (close !== -1 && isOverride(cut.slice(1, close))) return true;
+  }
+  const bracket = cut.indexOf('[');
+  return (bracket === -1 ? cut : cut.slice(0, bracket)).replace(/[. ]/g, '_').toLowerCase() === '_method';
 }
 
 function decodeName(raw: string): string {
