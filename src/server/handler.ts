@@ -11,7 +11,7 @@ import type { AccessLog } from '../observe/access-log.ts';
 import { checkAddressBlock } from '../observe/anomaly/block-check.ts';
 import { clientAddress, requestId } from './client-address.ts';
 import { upstreamHeaders } from './forward-headers.ts';
-import { refuseBodyOverride, refuseQueryOverride } from './method-override.ts';
+import { refuseBodyOverride, refuseQueryOverride, untypedBody } from './method-override.ts';
 import { normalizePath } from './normalize-path.ts';
 import { proxy, type ProxyCall } from './proxy.ts';
 import type { CompiledRoute, Runtime } from './runtime.ts';
@@ -193,6 +193,10 @@ function forward(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: L
   const headers = upstreamHeaders(ctx, rt.forwardOptions, ctx.peerTrusted, listener.tls, upstream.preserveHost ? ctx.req.headers.host : undefined);
   // Body policies read the response: ask for it unencoded.
   if (compiled.chain.asksIdentity) dropHeader(headers, 'accept-encoding');
+  if (!rt.config.forwarding.methodOverride && untypedBody(ctx.req.method, ctx.req.headers)) {
+    dropHeader(headers, 'content-type');
+    headers.push('content-type', 'application/octet-stream');
+  }
   // A body read by the policies is sent from memory; one a policy rewrote (stripped properties, a
   // chunked one read whole) needs its own Content-Length.
   if (ctx.body !== undefined && ctx.req.headers['content-length'] !== String(ctx.body.length)) {

@@ -6,6 +6,7 @@
 // them. Laravel also reads it from a JSON body, which is checked when a body policy has read it
 // (JSON bodies otherwise stream untouched). Refused unless `forwarding.methodOverride` is on. The
 // headers that do the same are refused in handler.ts.
+import type { IncomingHttpHeaders } from 'node:http';
 import { readContent } from '../core/decoded-body.ts';
 import type { RequestContext } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
@@ -21,22 +22,29 @@ export function refuseBodyOverride(ctx: RequestContext): void | Promise<void> {
   const headers = ctx.req.headers;
   const type = headers['content-type'] ?? '';
   const media = formMediaType(type);
-  if (media === FORM || media.startsWith(MULTIPART)) {
-    if (type === '' && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return;
-    return refuseFormOverride(ctx, media, type);
-  }
+  // An untyped body is forwarded as application/octet-stream instead (untypedBody): no form to any parser.
+  if (media === FORM || media.startsWith(MULTIPART)) return refuseFormOverride(ctx, media, type);
   const read = ctx.content ?? (headers['content-encoding'] === undefined ? ctx.body : undefined);
   const json = bareMediaType(type);
   if (read !== undefined && isJsonMediaType(json)) refuseJsonOverride(read, type);
 }
 
-/**
- * The media type as the most lenient form parser reads it: PHP cuts it at ";", "," or a blank, Rack
- * at ";" or ","; an empty or missing one is a form to Rack (it parses a POST body without a type).
- */
+/** The media type as the most lenient form parser reads it: PHP cuts it at ";", "," or a blank, Rack at ";" or ",". */
 function formMediaType(type: string): string {
-  const bare = type.split(/[;,\s]/, 1)[0]!.toLowerCase();
-  return bare === '' ? FORM : bare;
+  return type.trimStart().split(/[;,\s]/, 1)[0]!.toLowerCase();
+}
+
+/**
+ * A POST body without a Content-Type (or an empty one), which Rack parses as a form: the handler
+ * forwards it as application/octet-stream, what RFC 9110 §8.3 lets a recipient assume, so it streams
+ * on unread and no parser looks for fields in it.
+ */
+export function untypedBody(method: string | undefined, headers: IncomingHttpHeaders): boolean {
+  if (method !== 'POST') return false;
+  const type = headers['content-type'];
+  if (type !== undefined && type.trim() !== '') return false;
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** Throws when a POST's query string has a `_method` field. */
