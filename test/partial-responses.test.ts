@@ -262,11 +262,12 @@ describe('byte ranges and validators on operations whose bodies the policies rea
   });
 
   test('a write with a precondition on the representation is refused, not sent unconditionally; "*" is forwarded', async () => {
-    for (const headers of [{ 'if-match': '"abc"' }, { 'if-unmodified-since': LAST_MODIFIED }, { 'if-none-match': '"abc"' }]) {
+    const preconditions: Record<string, string>[] = [{ 'if-match': '"abc"' }, { 'if-unmodified-since': LAST_MODIFIED }, { 'if-none-match': '"abc"' }];
+    for (const headers of preconditions) {
       const before = upstream.received.length;
       const res = await get('/pay/1', { ...headers, 'content-type': 'application/json' }, 'PUT');
       assert.equal(res.status, 400, JSON.stringify(headers));
-      assert.equal((await res.json()).code, 'PCL_ERR_PRECONDITION_NOT_FORWARDED');
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_PRECONDITION_NOT_FORWARDED');
       assert.equal(upstream.received.length, before, 'nothing reached the upstream');
     }
     const res = await get('/pay/1', { 'if-none-match': '*', range: 'bytes=0-' }, 'PUT');
