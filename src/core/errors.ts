@@ -40,6 +40,7 @@ export const ERRORS = {
   // anomaly detectors in enforce mode (checked before routing, and again once the consumer is known)
   PCL_ERR_CALLER_BLOCKED: { status: 429, title: 'Caller temporarily blocked by anomaly detection' },
   // proxy
+  PCL_ERR_PRECONDITION_NOT_FORWARDED: { status: 400, title: 'Precondition not forwarded on this operation' },
   PCL_ERR_UPSTREAM_UNAVAILABLE: { status: 502, title: 'Upstream unavailable' },
   PCL_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Upstream sent an invalid response' },
   PCL_ERR_RESPONSE_UNINSPECTABLE: { status: 502, title: 'Upstream response could not be checked' },

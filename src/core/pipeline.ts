@@ -29,7 +29,10 @@ export interface Chain {
    * a report); false to withhold it.
    */
   readonly passOversize: (ctx: RequestContext, head: ResponseHead) => boolean;
-  /** Some body hook reads every response: an encoded one cannot be checked and is refused. */
+  /**
+   * Some body hook reads every response: an encoded or partial one cannot be checked and is refused,
+   * Range and preconditions are not forwarded, validators of the upstream's body not returned.
+   */
   readonly readsEveryBody: boolean;
   /** Upstream responses are asked for unencoded (a hook reads every body, or asks for it). */
   readonly asksIdentity: boolean;

@@ -2,6 +2,7 @@
 // the ones the gateway owns, plus X-Forwarded-*, Forwarded and the request id. Built as a flat
 // [name, value, ...] array straight from rawHeaders (no header object is materialized).
 import type { RequestContext } from '../core/context.ts';
+import { GatewayError } from '../core/errors.ts';
 
 /**
  * Dropped from every request: hop-by-hop fields, fields the gateway sets itself, Expect (answered
@@ -101,4 +102,35 @@ function quoteIfNeeded(value: string): string {
   lastHost = value;
   lastQuoted = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
   return lastQuoted;
+}
+
+/**
+ * Fields that ask the upstream for part of the representation (Range, If-Range) or make its answer
+ * depend on a validator of it (ETag, Last-Modified). Where the policies read every response body
+ * whole (Chain.readsEveryBody) they would check a slice as if it were the body (a byte range of a
+ * filtered field, of another caller's array item, half a private key), and a 304 or 412 would tell
+ * the client whether its guess of the unfiltered body's ETag was right.
+ */
+const PARTIAL_OR_CONDITIONAL = new Set(['range', 'if-range', 'if-none-match', 'if-match', 'if-modified-since', 'if-unmodified-since']);
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Removes Range and the preconditions from the request head of an operation whose response bodies
+ * the policies read whole: the upstream answers with the whole, current representation (a server may
+ * always ignore them, RFC 9110 §13.2.1, §14.2). A write's preconditions cannot be dropped that way
+ * (its lost-update check would silently go): such a request is refused instead, unless it only asks
+ * whether the resource exists ("If-Match: *", "If-None-Match: *"), which reveals nothing of its body.
+ * Names spelled with "_" count as the "-" names (CGI-style servers read them so).
+ */
+export function dropPartialAndConditional(flat: string[], method: string): void {
+  for (let i = flat.length - 2; i >= 0; i -= 2) {
+    const lower = flat[i]!.toLowerCase();
+    const name = lower.includes('_') ? lower.replaceAll('_', '-') : lower;
+    if (!PARTIAL_OR_CONDITIONAL.has(name)) continue;
+    if (!SAFE_METHODS.has(method) && name !== 'range' && name !== 'if-range') {
+      if ((name === 'if-match' || name === 'if-none-match') && flat[i + 1]!.trim() === '*') continue;
+      throw new GatewayError('PCL_ERR_PRECONDITION_NOT_FORWARDED', `${name} is not forwarded on this operation: its responses are checked whole by the response policies.`);
+    }
+    flat.splice(i, 2);
+  }
 }

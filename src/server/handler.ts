@@ -10,7 +10,7 @@ import { asGatewayError, renderProblem } from '../core/problem.ts';
 import type { AccessLog } from '../observe/access-log.ts';
 import { checkAddressBlock } from '../observe/anomaly/block-check.ts';
 import { clientAddress, requestId } from './client-address.ts';
-import { upstreamHeaders } from './forward-headers.ts';
+import { dropPartialAndConditional, upstreamHeaders } from './forward-headers.ts';
 import { refuseBodyOverride, refuseQueryOverride, untypedBody } from './method-override.ts';
 import { normalizePath } from './normalize-path.ts';
 import { proxy, type ProxyCall } from './proxy.ts';
@@ -193,6 +193,8 @@ function forward(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: L
   const headers = upstreamHeaders(ctx, rt.forwardOptions, ctx.peerTrusted, listener.tls, upstream.preserveHost ? ctx.req.headers.host : undefined);
   // Body policies read the response: ask for it unencoded.
   if (compiled.chain.asksIdentity) dropHeader(headers, 'accept-encoding');
+  // ...and whole, unconditionally: no byte range of it, no 304 / 412 that compares it with a guess.
+  if (compiled.chain.readsEveryBody) dropPartialAndConditional(headers, ctx.req.method ?? '');
   if (!rt.config.forwarding.methodOverride && untypedBody(ctx.req.method, ctx.req.headers)) {
     dropHeader(headers, 'content-type');
     headers.push('content-type', 'application/octet-stream');

@@ -23,6 +23,18 @@ const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EN
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'PCL_TOTAL_TIMEOUT']);
 const BAD_RESPONSES = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INFO', 'UND_ERR_RESPONSE_STATUS_CODE']);
 const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'te', 'proxy-authenticate']);
+/**
+ * Where the policies read every body whole (and may rewrite it), the fields that describe the
+ * upstream's representation rather than what the client gets are not forwarded: a validator or digest
+ * of the unfiltered body lets a client search offline for what was removed (an Express ETag is the
+ * length and SHA-1 of the body), and Last-Modified moves when only a hidden field changed. They go on
+ * every response of such an operation, not only on the rewritten ones: their presence alone would
+ * say whether anything was removed for this caller, and since the preconditions that use them are not
+ * forwarded (forward-headers.ts) they could not serve revalidation anyway. Ranges are not offered
+ * either. A HEAD response's Content-Length is the unfiltered length, so it goes too.
+ */
+const DESCRIBES_ORIGINAL = new Set(['etag', 'last-modified', 'content-md5', 'digest', 'content-digest', 'repr-digest', 'accept-ranges', 'content-range']);
+const DESCRIBES_ORIGINAL_HEAD = new Set([...DESCRIBES_ORIGINAL, 'content-length']);
 
 export interface ProxyCall {
   readonly ctx: RequestContext;
@@ -35,7 +47,10 @@ export interface ProxyCall {
   done(ctx: RequestContext, error: GatewayError | undefined): void;
   /** > 0: some body policy is on this operation (responses may be buffered, see bodyLimitFor). */
   readonly bufferLimit: number;
-  /** Some body policy reads every body: an encoded one cannot be checked and is refused. */
+  /**
+   * Some body policy reads every body: an encoded or partial (206, multipart/byteranges) one cannot be
+   * checked and is refused, and the fields describing the upstream's representation are not forwarded.
+   */
   readonly identityBodies: boolean;
   /** > 0: this response (seen by its head) is needed whole by body policies, up to that many bytes. */
   bodyLimitFor(ctx: RequestContext, head: ResponseHead): number;
@@ -154,7 +169,14 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     this.#resume = resume;
     const { ctx } = this.#call;
     ctx.upstreamMs = performance.now() - this.#sentAt;
-    const head: ResponseHead = { statusCode, headers: forwardedResponseHeaders(raw) };
+    const whole = this.#call.identityBodies;
+    const head: ResponseHead = { statusCode, headers: forwardedResponseHeaders(raw, whole ? (ctx.req.method === 'HEAD' ? DESCRIBES_ORIGINAL_HEAD : DESCRIBES_ORIGINAL) : undefined) };
+    // Range is not forwarded where the policies read every body; a part sent anyway would be checked
+    // as if it were the whole body (a slice that is one filtered value, one item of another caller).
+    if (whole && isPartial(head)) {
+      this.#abort!(Object.assign(new Error('partial response'), { code: 'PCL_PARTIAL' }));
+      return false; // aborted: parse nothing more
+    }
     try {
       this.#call.onHead(ctx, head);
       if (this.#call.bufferLimit > 0 && statusCode !== 204 && statusCode !== 304 && ctx.req.method !== 'HEAD') {
@@ -307,7 +329,7 @@ function onDrain(this: ExchangeResponse): void {
  * field names. One pass; a second only in the rare case where Connection names more than the usual
  * keep-alive / close. Never deleted from (deleting keys makes the object a slow dictionary).
  */
-function forwardedResponseHeaders(raw: Buffer[]): Record<string, string | string[] | undefined> {
+function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | undefined): Record<string, string | string[] | undefined> {
   let kept: Record<string, string | string[] | undefined> = {};
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
@@ -316,6 +338,7 @@ function forwardedResponseHeaders(raw: Buffer[]): Record<string, string | string
       if (name === 'connection') connection = connection === undefined ? raw[i + 1]!.toString('latin1') : `${connection},${raw[i + 1]!.toString('latin1')}`;
       continue;
     }
+    if (dropped !== undefined && dropped.has(name)) continue;
     // "__proto__" would set the object's prototype rather than a field.
     if (name === '__proto__') continue;
     const value = raw[i + 1]!.toString('latin1');
@@ -335,6 +358,13 @@ function forwardedResponseHeaders(raw: Buffer[]): Record<string, string | string
   return kept;
 }
 
+/** A 206, or a multipart/byteranges body under any status: part of a representation, never all of it. */
+function isPartial(head: ResponseHead): boolean {
+  if (head.statusCode === 206) return true;
+  const type = head.headers['content-type'];
+  return type !== undefined && String(type).toLowerCase().includes('multipart/byteranges');
+}
+
 function errorCode(error: Error): string {
   const withCode = error as Error & { code?: string; cause?: { code?: string } };
   return withCode.code ?? withCode.cause?.code ?? '';
@@ -343,6 +373,7 @@ function errorCode(error: Error): string {
 function toGatewayError(code: string, error: Error): GatewayError {
   if (error instanceof BodyTooLarge || code === 'PCL_BODY_TOO_LARGE') return new GatewayError('PCL_ERR_BODY_TOO_LARGE', error.message);
   if (code === 'PCL_UNINSPECTABLE') return new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is larger than the response policies may read.');
+  if (code === 'PCL_PARTIAL') return new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream answered with part of the body (a byte range), which the response policies cannot check.');
   if (TIMEOUTS.has(code)) return new GatewayError('PCL_ERR_UPSTREAM_TIMEOUT', undefined, { cause: error });
   if (BAD_RESPONSES.has(code) || code.startsWith('HPE_') || code === 'PCL_BAD_HEAD') return new GatewayError('PCL_ERR_UPSTREAM_BAD_RESPONSE', undefined, { cause: error });
   return new GatewayError('PCL_ERR_UPSTREAM_UNAVAILABLE', undefined, { cause: error });

@@ -55,15 +55,19 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
 
 /**
  * The response the document declares for a status: exact, range ("2XX") or default. A success status it
- * does not list takes the first declared success response: the body is the same resource, and an
- * undocumented 203 must not carry what the documented 200 would not.
+ * does not list takes the first declared success response, before `default` (often an error without
+ * content): the body is the same resource, and an undocumented 203 or 206 must not carry what the
+ * documented 200 would not.
  */
 function responseOf(op: SpecOperation, status: number): { content?: Record<string, { schema?: unknown }> } | undefined {
   const responses = op.operation.responses ?? {};
-  const found = responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default;
-  if (found !== undefined || status < 200 || status > 299) return found;
-  const success = Object.keys(responses).filter((k) => /^2(\d\d|XX)$/.test(k)).sort()[0];
-  return success === undefined ? undefined : responses[success];
+  const found = responses[String(status)] ?? responses[`${String(status)[0]}XX`];
+  if (found !== undefined) return found;
+  if (status >= 200 && status <= 299) {
+    const success = Object.keys(responses).filter((k) => /^2(\d\d|XX)$/.test(k)).sort()[0];
+    if (success !== undefined) return responses[success];
+  }
+  return responses.default;
 }
 
 /** The schema of the response's JSON representation (application/json or a +json type), if any. */

@@ -30,6 +30,12 @@ paths:
                       prefs: { type: object, additionalProperties: true }
   /raw:
     get: { operationId: raw, responses: { '200': { description: ok } } }
+  /with-default:
+    get:
+      operationId: withDefault
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Base' } } } }
+        default: { description: unexpected error }
   /csv:
     get:
       operationId: csv
@@ -58,6 +64,7 @@ const bodies: Record<string, { type: string; body: string | Buffer; headers?: Re
   '/user?jsonp': { type: 'application/javascript', body: 'cb({"id":1,"secretHash":"h"})' },
   '/user?empty': { type: 'text/plain', body: '' },
   '/user?203': { type: 'application/json', body: JSON.stringify({ id: 1, secretHash: 'h' }), status: 203 },
+  '/with-default': { type: 'application/json', body: JSON.stringify({ id: 1, ssn: '123', secretHash: 'h' }), status: 203 },
   '/csv': { type: 'text/csv', body: 'id,secretHash\n1,h' },
   '/user?broken': { type: 'application/json', body: '{"id":1,' },
   '/user?big': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'x'.repeat(5000) }) },
@@ -128,6 +135,10 @@ describe('response-filter policy', () => {
     const res = await fetch(`${gw.url}/user?203`);
     assert.equal(res.status, 203);
     assert.deepEqual(await res.json(), { id: 1 });
+    // Not with a content-less `default` the document also declares.
+    const beside = await fetch(`${gw.url}/with-default`);
+    assert.equal(beside.status, 203);
+    assert.deepEqual(await beside.json(), { id: 1 });
   });
 
   test('fails closed on what it cannot check: invalid JSON, over the size limit, encoded bodies', async () => {
