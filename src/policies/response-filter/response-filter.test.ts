@@ -172,3 +172,85 @@ test('otherTypes: pass lets an undeclared type that is not JSON through unchecke
     await upstream.close();
   }
 });
+
+describe('response-filter: the body type is matched with the document content keys, however they are written', () => {
+  const account = `{ $ref: '#/components/schemas/Account' }`;
+  const op = (name: string, content: string) => `  /${name}:
+    get:
+      operationId: ${name}
+      responses:
+        '200': { description: ok, content: { ${content} } }
+`;
+  const keysSpec = `openapi: 3.1.0
+info: { title: t, version: '1' }
+paths:
+${op('vnd', `application/vnd.api+json: { schema: ${account} }`)}${op('star', `'*/*': { schema: ${account} }`)}${op('charset', `'application/json; charset=utf-8': { schema: ${account} }`)}${op('upper', `Application/JSON: { schema: ${account} }`)}${op('appRange', `'application/*': { schema: ${account} }`)}${op('xml', `application/xml: { schema: ${account} }`)}${op('xmlPlain', `application/xml: { schema: { type: object, properties: { id: { type: string } } } }`)}
+components:
+  schemas:
+    Account:
+      type: object
+      properties:
+        id: { type: string }
+        name: { type: string }
+        ssn: { type: string, x-portcullis-sensitive: true }
+`;
+  const account1 = JSON.stringify({ id: '1', name: 'Alice', ssn: '123-45-6789' });
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+
+  before(async () => {
+    // The upstream answers with the type the test asks for (?type=...), whatever the document says.
+    upstream = await startUpstream((req, res) => {
+      const type = new URL(req.url ?? '/', 'http://x').searchParams.get('type') ?? 'application/json';
+      res.writeHead(200, { 'content-type': type });
+      res.end(account1);
+    });
+    gw = await startTestGateway(
+      apisYaml(upstream.url, `  - name: api
+    spec: ./spec.yaml
+    upstream: backend
+    policies:
+      response-filter: {}
+`),
+      { 'spec.yaml': keysSpec },
+    );
+  });
+  after(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  const get = async (path: string, type: string) => {
+    const res = await fetch(`${gw.url}${path}?type=${encodeURIComponent(type)}`);
+    return { status: res.status, text: await res.text() };
+  };
+
+  test('a JSON body is filtered with the JSON schema of another JSON type, of a content key with parameters or capitals, or of a media range', async () => {
+    const cases: [string, string][] = [
+      ['/vnd', 'application/json'],
+      ['/vnd', 'application/vnd.api+json; charset=utf-8'],
+      ['/star', 'application/json'],
+      ['/star', 'text/plain'],
+      ['/charset', 'application/json'],
+      ['/charset', 'application/json; charset=utf-8'],
+      ['/upper', 'application/json'],
+      ['/appRange', 'application/json'],
+      ['/appRange', 'application/hal+json'],
+    ];
+    for (const [path, type] of cases) {
+      const { status, text } = await get(path, type);
+      assert.equal(status, 200, `${path} ${type}`);
+      assert.deepEqual(JSON.parse(text), { id: '1', name: 'Alice' }, `${path} ${type}`);
+    }
+  });
+
+  test('JSON of a type no schema is declared for is withheld when the response has sensitive properties; passed when it has none', async () => {
+    for (const type of ['application/json', 'text/plain', 'application/x-ndjson']) {
+      const { status, text } = await get('/xml', type);
+      assert.equal(status, 502, type);
+      assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE', type);
+      assert.doesNotMatch(text, /123-45/, type);
+    }
+    assert.deepEqual(await get('/xmlPlain', 'application/json'), { status: 200, text: account1 });
+  });
+});
