@@ -39,14 +39,32 @@ paths:
           content:
             application/json: { schema: { $ref: '#/components/schemas/Base' } }
             text/csv: { schema: { type: string } }
+  /tree:
+    get:
+      operationId: tree
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Node' } } } }
 components:
   schemas:
+    Node:
+      type: object
+      properties:
+        name: { type: string }
+        email: { type: string, x-portcullis-sensitive: true }
+        child: { $ref: '#/components/schemas/Node' }
     Base:
       type: object
       properties:
         id: { type: integer }
         ssn: { type: string, x-portcullis-sensitive: true }
 `;
+
+/** A tree `levels` nodes deep, each node with an email the schema marks sensitive. */
+const tree = (levels: number) => {
+  let node: Record<string, unknown> = { name: 'leaf', email: 'leaf@example.com' };
+  for (let i = 0; i < levels; i++) node = { name: `n${i}`, email: `n${i}@example.com`, child: node };
+  return node;
+};
 
 const bodies: Record<string, { type: string; body: string | Buffer; headers?: Record<string, string>; status?: number }> = {
   '/user': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'a', salary: 1, password: 'p', ssn: '123', secretHash: 'h', friends: [{ id: 2, ssn: 'x', token: 't' }], prefs: { theme: 'dark', anything: 1 } }) },
@@ -61,6 +79,8 @@ const bodies: Record<string, { type: string; body: string | Buffer; headers?: Re
   '/csv': { type: 'text/csv', body: 'id,secretHash\n1,h' },
   '/user?broken': { type: 'application/json', body: '{"id":1,' },
   '/user?big': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'x'.repeat(5000) }) },
+  '/tree': { type: 'application/json', body: JSON.stringify(tree(40)) },
+  '/tree?deep': { type: 'application/json', body: JSON.stringify(tree(70)) },
   '/user?gzip': { type: 'application/json', body: gzipSync('{"id":1,"secretHash":"h"}'), headers: { 'content-encoding': 'gzip' } },
 };
 
@@ -132,6 +152,17 @@ describe('response-filter policy', () => {
 
   test('fails closed on what it cannot check: invalid JSON, over the size limit, encoded bodies', async () => {
     for (const q of ['broken', 'big', 'gzip']) await withheld(gw, q);
+  });
+
+  test('a recursive schema is followed as deep as the data goes, and a body nested deeper than the walk is withheld', async () => {
+    const res = await fetch(`${gw.url}/tree`);
+    assert.equal(res.status, 200);
+    assert.doesNotMatch(await res.text(), /@example/);
+    const deep = await fetch(`${gw.url}/tree?deep`);
+    assert.equal(deep.status, 502);
+    const text = await deep.text();
+    assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE');
+    assert.doesNotMatch(text, /@example/);
   });
 
   test('HEAD is answered without a body', async () => {
