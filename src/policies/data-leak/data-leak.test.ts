@@ -193,6 +193,9 @@ describe('data-leak with upstreams that answer oddly (raw socket)', () => {
     '/gzip-then-chunked': () => rawChunkedResponse('200 OK', ['Content-Type: application/json', 'Transfer-Encoding: gzip', 'Transfer-Encoding: chunked'], gzipSync(leak)),
     '/chunked': () => rawChunkedResponse('200 OK', ['Content-Type: application/json', 'Transfer-Encoding: chunked'], leak),
     '/deep': () => rawResponse('200 OK', ['Content-Type: application/json'], nested(130)),
+    '/untyped-json': () => rawResponse('200 OK', [], leak),
+    '/untyped-text': () => rawResponse('200 OK', [], 'card 4111111111111111'),
+    '/untyped-binary': () => rawResponse('200 OK', [], Buffer.from([0x00, 0x01, ...Buffer.from('4111111111111111')])),
   };
   let upstream: RawUpstream;
   let gw: TestGateway;
@@ -224,6 +227,12 @@ describe('data-leak with upstreams that answer oddly (raw socket)', () => {
     assert.deepEqual(await (await fetch(`${gw.url}/plain`)).json(), { id: '1', card: '************1111' }, 'the same body with one type is masked');
     assert.deepEqual(await (await fetch(`${gw.url}/quoted-comma`)).json(), { id: '1', card: '************1111' }, 'a comma inside a quoted parameter is no list');
     for (const path of ['/repeated-type', '/two-types', '/type-list', '/type-garbage']) await refused(`${gw.url}${path}`, 'PCL_ERR_RESPONSE_UNINSPECTABLE');
+  });
+
+  test('a body without a Content-Type is read as JSON or text; one that looks binary is left alone', async () => {
+    assert.deepEqual(await (await fetch(`${gw.url}/untyped-json`)).json(), { id: '1', card: '************1111' });
+    assert.equal(await (await fetch(`${gw.url}/untyped-text`)).text(), 'card ************1111');
+    assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/untyped-binary`)).arrayBuffer()), Buffer.from([0x00, 0x01, ...Buffer.from('4111111111111111')]));
   });
 
   test('report mode records the ambiguous type and changes nothing the client gets', async () => {
