@@ -27,3 +27,18 @@ export function mediaRangeMatches(range: string, type: string): boolean {
   if (range === '*/*' || range === type) return true;
   return range.endsWith('/*') && type.startsWith(range.slice(0, -1));
 }
+
+const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/**
+ * Whether a response's Content-Type names one media type that every reader takes alike: absent, or a
+ * single field whose type is `type/subtype`. A repeated field (two types, or the same one twice), a
+ * list ("application/json, text/html": browsers take the last one) or a type that does not parse is
+ * not: what the body is would depend on who reads it.
+ */
+export function isSingleMediaType(header: string | readonly string[] | undefined): boolean {
+  if (header === undefined) return true;
+  if (typeof header !== 'string' || !MEDIA_TYPE.test(bareMediaType(header))) return false;
+  // A comma outside a quoted parameter value separates media types.
+  return !header.includes(',') || !header.replace(/"(?:[^"\\]|\\.)*"/g, '').includes(',');
+}

@@ -5,6 +5,7 @@ import type { RequestContext } from './context.ts';
 import { GatewayError } from './errors.ts';
 import { PHASE_ORDER } from './phases.ts';
 import type { PolicyInstance, ResponseHead } from './policy.ts';
+import { isSingleMediaType } from './media-type.ts';
 import { ResponseBody } from './response-body.ts';
 
 export interface RequestHook {
@@ -88,6 +89,9 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
     return true;
   };
   const onResponseBody = (ctx: RequestContext, head: ResponseHead, bytes: Buffer): Buffer => {
+    // A body whose type is ambiguous (a repeated or malformed Content-Type) would be read by the
+    // policies as one thing and by the client as another, or skipped: withheld (fail closed).
+    if (!isSingleMediaType(head.headers['content-type'])) refuseAmbiguousType(ctx, head);
     const body = new ResponseBody(head, bytes);
     for (const p of bodyHooks) {
       if (p.wantsResponseBody && !p.wantsResponseBody(ctx, head)) continue;
@@ -107,6 +111,16 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
       }
     }
     return body.bytes();
+  };
+  const refuseAmbiguousType = (ctx: RequestContext, head: ResponseHead): void => {
+    const code = 'PCL_ERR_RESPONSE_UNINSPECTABLE';
+    const wanting = bodyHooks.filter((p) => !p.wantsResponseBody || p.wantsResponseBody(ctx, head));
+    const enforcing = wanting.find((p) => p.mode === 'enforce');
+    if (enforcing) {
+      ctx.record(enforcing.name, 'deny', code);
+      throw new GatewayError(code, 'The upstream response has a repeated or malformed Content-Type.');
+    }
+    for (const p of wanting) ctx.record(p.name, 'report', code);
   };
   const responseBodyLimit = bodyHooks.length ? Math.min(...bodyHooks.map((p) => p.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT)) : 0;
   return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody, bodyLimitFor, passOversize, readsEveryBody, asksIdentity };

@@ -170,16 +170,18 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     const { ctx } = this.#call;
     ctx.upstreamMs = performance.now() - this.#sentAt;
     const whole = this.#call.identityBodies;
-    const head: ResponseHead = { statusCode, headers: forwardedResponseHeaders(raw, whole ? (ctx.req.method === 'HEAD' ? DESCRIBES_ORIGINAL_HEAD : DESCRIBES_ORIGINAL) : undefined) };
-    // Range is not forwarded where the policies read every body; a part sent anyway would be checked
-    // as if it were the whole body (a slice that is one filtered value, one item of another caller).
-    if (whole && isPartial(head)) {
-      this.#abort!(Object.assign(new Error('partial response'), { code: 'PCL_PARTIAL' }));
-      return false; // aborted: parse nothing more
-    }
     try {
+      const hasBody = statusCode !== 204 && statusCode !== 304 && ctx.req.method !== 'HEAD';
+      const dropped = whole ? (ctx.req.method === 'HEAD' ? DESCRIBES_ORIGINAL_HEAD : DESCRIBES_ORIGINAL) : undefined;
+      const head: ResponseHead = { statusCode, headers: forwardedResponseHeaders(raw, dropped, hasBody) };
+      // Range is not forwarded where the policies read every body; a part sent anyway would be checked
+      // as if it were the whole body (a slice that is one filtered value, one item of another caller).
+      if (whole && isPartial(head)) {
+        this.#abort!(Object.assign(new Error('partial response'), { code: 'PCL_PARTIAL' }));
+        return false; // aborted: parse nothing more
+      }
       this.#call.onHead(ctx, head);
-      if (this.#call.bufferLimit > 0 && statusCode !== 204 && statusCode !== 304 && ctx.req.method !== 'HEAD') {
+      if (this.#call.bufferLimit > 0 && hasBody) {
         this.#limit = this.#call.bodyLimitFor(ctx, head);
         if (this.#limit > 0) {
           this.#held = head; // written once the body policies have seen the whole body
@@ -191,7 +193,8 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
       if (this.#tapLimit > 0) this.#tap = [];
       ctx.res.writeHead(head.statusCode, head.headers as Record<string, string | string[]>);
     } catch (error) {
-      // A response policy failed or the upstream sent a header Node refuses to write: fail closed.
+      // A response policy failed, or the upstream sent a header Node refuses to write or a body the
+      // gateway cannot pass on as it is: fail closed.
       this.#abort!(Object.assign(new Error('response head rejected', { cause: error }), { code: 'PCL_BAD_HEAD' }));
       return false; // aborted: parse nothing more
     }
@@ -328,14 +331,20 @@ function onDrain(this: ExchangeResponse): void {
  * repeated fields as arrays, without hop-by-hop fields (RFC 9110 §7.6.1) and those its Connection
  * field names. One pass; a second only in the rare case where Connection names more than the usual
  * keep-alive / close. Never deleted from (deleting keys makes the object a slow dictionary).
+ *
+ * Throws when a body (`hasBody`) comes with a transfer coding other than chunked alone ("gzip,
+ * chunked"): undici undoes only the chunked framing, and Transfer-Encoding is hop-by-hop, so the
+ * client would get compressed bytes it is not told about, which no body policy could read either.
  */
-function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | undefined): Record<string, string | string[] | undefined> {
+function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | undefined, hasBody: boolean): Record<string, string | string[] | undefined> {
   let kept: Record<string, string | string[] | undefined> = {};
   let connection: string | undefined;
+  let codings: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = undiciUtil.headerNameToString(raw[i]!);
     if (HOP_BY_HOP_RESPONSE.has(name)) {
       if (name === 'connection') connection = connection === undefined ? raw[i + 1]!.toString('latin1') : `${connection},${raw[i + 1]!.toString('latin1')}`;
+      else if (name === 'transfer-encoding') codings = codings === undefined ? raw[i + 1]!.toString('latin1') : `${codings},${raw[i + 1]!.toString('latin1')}`;
       continue;
     }
     if (dropped !== undefined && dropped.has(name)) continue;
@@ -346,6 +355,9 @@ function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | 
     if (before === undefined || !Object.hasOwn(kept, name)) kept[name] = value;
     else if (typeof before === 'string') kept[name] = [before, value];
     else before.push(value);
+  }
+  if (hasBody && codings !== undefined && codings.trim().toLowerCase() !== 'chunked') {
+    throw Object.assign(new Error(`unsupported response transfer coding: ${codings.slice(0, 100)}`), { code: 'PCL_BAD_TRANSFER_CODING' });
   }
   if (connection !== undefined) {
     const named = connection.toLowerCase().split(',').map((n) => n.trim()).filter((n) => n !== '' && n !== 'keep-alive' && n !== 'close');

@@ -1,8 +1,10 @@
 // Detectors on their own (true and false positives), then the policy through a real gateway:
 // masked JSON stays valid JSON, blocked responses never leave, clean bodies are byte-identical.
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { passthroughYaml, startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import { rawChunkedResponse, rawResponse, startRawUpstream, type RawUpstream } from '../../../test/helpers/raw-upstream.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { ibanValid, luhnValid } from './checksums.ts';
 import { parseExactIntegers, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
@@ -162,5 +164,92 @@ describe('data-leak policy through the gateway', () => {
     assert.equal(open.status, 200);
     assert.equal(await open.text(), bodies['/huge']!.body);
     assert.equal((await (await fetch(`${failOpen.url}/card`)).json() as { payment: { card: string } }).payment.card, '************1111', 'small bodies are still checked');
+  });
+});
+
+/** `levels` objects, one inside the other, around a card number. */
+const nested = (levels: number) => {
+  let value: unknown = { card: '4111111111111111' };
+  for (let i = 0; i < levels; i++) value = { c: value };
+  return JSON.stringify(value);
+};
+
+test('JSON nested deeper than the walk goes is refused, never passed on with its depths unchecked', () => {
+  const findings: LeakFindings = { found: {}, masked: false };
+  assert.match(JSON.stringify(scanJson(JSON.parse(nested(100)), MASK_ALL, findings)), /\*{12}1111/);
+  assert.throws(() => scanJson(JSON.parse(nested(130)), MASK_ALL, { found: {}, masked: false }), { code: 'PCL_ERR_RESPONSE_UNINSPECTABLE' });
+});
+
+describe('data-leak with upstreams that answer oddly (raw socket)', () => {
+  const leak = JSON.stringify({ id: '1', card: '4111111111111111' });
+  const answers: Record<string, () => Buffer> = {
+    '/plain': () => rawResponse('200 OK', ['Content-Type: application/json'], leak),
+    '/repeated-type': () => rawResponse('200 OK', ['Content-Type: application/json', 'Content-Type: application/json'], leak),
+    '/two-types': () => rawResponse('200 OK', ['Content-Type: text/plain', 'Content-Type: application/json'], leak),
+    '/type-list': () => rawResponse('200 OK', ['Content-Type: application/json, text/html'], leak),
+    '/type-garbage': () => rawResponse('200 OK', ['Content-Type: json'], leak),
+    '/quoted-comma': () => rawResponse('200 OK', ['Content-Type: application/json; profile="a,b"'], leak),
+    '/gzip-chunked': () => rawChunkedResponse('200 OK', ['Content-Type: application/json', 'Transfer-Encoding: gzip, chunked'], gzipSync(leak)),
+    '/gzip-then-chunked': () => rawChunkedResponse('200 OK', ['Content-Type: application/json', 'Transfer-Encoding: gzip', 'Transfer-Encoding: chunked'], gzipSync(leak)),
+    '/chunked': () => rawChunkedResponse('200 OK', ['Content-Type: application/json', 'Transfer-Encoding: chunked'], leak),
+    '/deep': () => rawResponse('200 OK', ['Content-Type: application/json'], nested(130)),
+    '/untyped-json': () => rawResponse('200 OK', [], leak),
+    '/untyped-text': () => rawResponse('200 OK', [], 'card 4111111111111111'),
+    '/untyped-binary': () => rawResponse('200 OK', [], Buffer.from([0x00, 0x01, ...Buffer.from('4111111111111111')])),
+  };
+  let upstream: RawUpstream;
+  let gw: TestGateway;
+  let bare: TestGateway;
+  let report: TestGateway;
+
+  before(async () => {
+    upstream = await startRawUpstream((head) => (answers[head.split(' ')[1]!] ?? answers['/plain']!)());
+    gw = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: {}\n'));
+    bare = await startTestGateway(passthroughYaml(upstream.url));
+    report = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { mode: report }\n'));
+  });
+  after(async () => {
+    await gw.close();
+    await bare.close();
+    await report.close();
+    await upstream.close();
+  });
+
+  const refused = async (url: string, code: string) => {
+    const res = await fetch(url);
+    assert.equal(res.status, 502, url);
+    const text = await res.text();
+    assert.equal(JSON.parse(text).code, code, url);
+    assert.doesNotMatch(text, /4111/, url);
+  };
+
+  test('a body with a repeated, listed or malformed Content-Type is withheld, not skipped', async () => {
+    assert.deepEqual(await (await fetch(`${gw.url}/plain`)).json(), { id: '1', card: '************1111' }, 'the same body with one type is masked');
+    assert.deepEqual(await (await fetch(`${gw.url}/quoted-comma`)).json(), { id: '1', card: '************1111' }, 'a comma inside a quoted parameter is no list');
+    for (const path of ['/repeated-type', '/two-types', '/type-list', '/type-garbage']) await refused(`${gw.url}${path}`, 'PCL_ERR_RESPONSE_UNINSPECTABLE');
+  });
+
+  test('a body without a Content-Type is read as JSON or text; one that looks binary is left alone', async () => {
+    assert.deepEqual(await (await fetch(`${gw.url}/untyped-json`)).json(), { id: '1', card: '************1111' });
+    assert.equal(await (await fetch(`${gw.url}/untyped-text`)).text(), 'card ************1111');
+    assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/untyped-binary`)).arrayBuffer()), Buffer.from([0x00, 0x01, ...Buffer.from('4111111111111111')]));
+  });
+
+  test('report mode records the ambiguous type and changes nothing the client gets', async () => {
+    const res = await fetch(`${report.url}/repeated-type`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), leak);
+  });
+
+  test('a transfer coding other than chunked is refused as a bad upstream response, body policies or not', async () => {
+    for (const g of [gw, bare]) {
+      for (const path of ['/gzip-chunked', '/gzip-then-chunked']) await refused(`${g.url}${path}`, 'PCL_ERR_UPSTREAM_BAD_RESPONSE');
+    }
+    assert.deepEqual(await (await fetch(`${gw.url}/chunked`)).json(), { id: '1', card: '************1111' }, 'chunked alone is read');
+    assert.equal(await (await fetch(`${bare.url}/chunked`)).text(), leak);
+  });
+
+  test('a body nested deeper than the scan goes is withheld', async () => {
+    await refused(`${gw.url}/deep`, 'PCL_ERR_RESPONSE_UNINSPECTABLE');
   });
 });

@@ -1,6 +1,7 @@
 // Data-leak filtering: payment cards, IBANs, SSNs, private keys, cloud keys, JWTs and password
 // fields in response bodies, each type with its action: mask (JSON and text bodies are rewritten,
 // JSON stays valid), block (502, the body never leaves), or report. Binary bodies are not read.
+import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { NOT_JSON, type BodyReplacement } from '../../core/response-body.ts';
@@ -24,8 +25,11 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
       oversize: config.onOversize,
       onResponseBody(ctx, _head, body) {
         const type = body.mediaType;
-        const json = body.isJsonType;
-        if (!json && !type.startsWith('text/') && !type.endsWith('+xml') && type !== 'application/xml') return undefined;
+        // A body without a type is read as JSON when it parses, else as text unless it looks binary:
+        // a client may well take it for either.
+        const untyped = type === '' && body.length > 0 && (body.json() !== NOT_JSON || looksLikeText(body.bytes()));
+        const json = body.isJsonType || (untyped && body.json() !== NOT_JSON);
+        if (!json && !untyped && !type.startsWith('text/') && !type.endsWith('+xml') && type !== 'application/xml') return undefined;
         let findings: LeakFindings = { found: {}, masked: false };
         const value = json ? body.json() : NOT_JSON;
         let out: BodyReplacement | undefined;
@@ -59,3 +63,8 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
     };
   },
 };
+
+/** Valid UTF-8 without NUL bytes: text, as far as a reader without a media type can tell. */
+function looksLikeText(bytes: Buffer): boolean {
+  return bytes.indexOf(0) === -1 && isUtf8(bytes);
+}

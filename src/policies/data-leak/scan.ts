@@ -1,5 +1,6 @@
 // Finds leaks in a response body and applies the configured action to each: masks them in place
 // (JSON stays valid: values and keys are replaced, never the structure), or reports which types to block.
+import { GatewayError } from '../../core/errors.ts';
 import { PASSWORD_FIELD, TEXT_DETECTORS, type LeakType } from './detectors.ts';
 import type { LeakAction } from './schema.ts';
 
@@ -54,7 +55,8 @@ export function parseExactIntegers(text: string): unknown {
  * keys and numbers (their JSON text) are scanned; `ignoreFields` exempts only a string value of such
  * a field, never what is nested under it. A masked number becomes a string, a masked key stays a key:
  * the JSON stays valid. `findings.imprecise` is set when an integer was too large to be exact (see
- * parseExactIntegers).
+ * parseExactIntegers). A value nested deeper than the walk goes is refused (a GatewayError,
+ * PCL_ERR_RESPONSE_UNINSPECTABLE): its depths are never passed on unchecked.
  */
 export function scanJson(value: unknown, rules: LeakRules, findings: LeakFindings, depth = 0): unknown {
   if (typeof value === 'string') return scanText(value, rules, findings);
@@ -64,7 +66,9 @@ export function scanJson(value: unknown, rules: LeakRules, findings: LeakFinding
     if (!Number.isSafeInteger(value)) findings.imprecise = true;
     return scanNumber(String(value), value, rules, findings);
   }
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // What lies deeper than the walk goes cannot be checked: the body is withheld, never passed on unchecked.
+  if (depth > MAX_DEPTH) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', `The upstream response is nested deeper than ${MAX_DEPTH} levels.`);
   if (JSONX.isRawJSON(value)) return scanNumber(value.rawJSON, value, rules, findings);
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;

@@ -10,6 +10,23 @@ import { findInternals } from './internals.ts';
 const problemOf = async (res: Response) => (await res.json()) as { code: string; status: number; requestId: string };
 const nodeStack = `TypeError: Cannot read properties of undefined (reading 'id')\n    at getOrder (/srv/app/routes/orders.js:42:17)\n    at async Layer.handle (file:///srv/app/node_modules/express/lib/router/layer.js:95:5)`;
 
+// Framework error bodies as JSON: what the signatures look for sits behind JSON escapes.
+const springTrace =
+  'org.springframework.web.method.annotation.MethodArgumentTypeMismatchException: Failed to convert value of type String to Long\n\tat org.springframework.web.method.annotation.AbstractNamedValueMethodArgumentResolver.resolveArgument(AbstractNamedValueMethodArgumentResolver.java:133)\n\tat com.acme.billing.InvoiceController.get(InvoiceController.java:42)\n';
+const springJson = JSON.stringify({ timestamp: '2026-01-01T00:00:00.000+00:00', status: 400, error: 'Bad Request', trace: springTrace, message: 'Failed to convert value', path: '/invoices/x' });
+// Laravel with APP_DEBUG (json_encode escapes slashes).
+const laravelJson = JSON.stringify({
+  message: 'No query results for model [App\\Models\\Invoice] 9',
+  exception: 'Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException',
+  file: '/var/www/html/vendor/laravel/framework/src/Illuminate/Foundation/Exceptions/Handler.php',
+  line: 487,
+  trace: [{ file: '/var/www/html/app/Http/Controllers/InvoiceController.php', line: 31, function: 'findOrFail', class: 'Illuminate\\Database\\Eloquent\\Builder' }],
+}).replaceAll('/', '\\/');
+// ASP.NET Core's developer problem details (System.Text.Json escapes < and >).
+const dotnetJson = JSON.stringify({ title: 'An error occurred', status: 500, detail: 'System.InvalidOperationException: boom\n   at Program.<Main>$(String[] args) in /src/Program.cs:line 12' })
+  .replaceAll('<', '\\u003C')
+  .replaceAll('>', '\\u003E');
+
 const answers: Record<string, { status: number; type: string; body: string | Buffer; headers?: Record<string, string> }> = {
   '/ok': { status: 200, type: 'application/json', body: '{"id":1,"note":"at home (see /srv/a.js:1:2)"}' },
   '/ok-gzip': { status: 200, type: 'application/json', body: gzipSync('{"id":1}'), headers: { 'content-encoding': 'gzip' } },
@@ -17,6 +34,10 @@ const answers: Record<string, { status: number; type: string; body: string | Buf
   '/plain500': { status: 500, type: 'text/plain', body: 'Internal Server Error' },
   '/busy': { status: 503, type: 'text/plain', body: 'maintenance', headers: { 'retry-after': '120' } },
   '/sql400': { status: 400, type: 'application/json', body: '{"error":"SQLITE_ERROR: near \\"\'\\": syntax error","query":"SELECT * FROM t WHERE q = \'\'\'"}' },
+  '/spring400': { status: 400, type: 'application/json', body: springJson },
+  '/laravel404': { status: 404, type: 'application/json', body: laravelJson },
+  '/dotnet500': { status: 500, type: 'application/problem+json', body: dotnetJson },
+  '/escaped404': { status: 404, type: 'application/json', body: JSON.stringify({ error: 'no file C:\\temp\\a.txt', hint: 'line 1\ncolumn 2', path: '/api/v2/orders/9' }).replaceAll('/', '\\/') },
   '/clean404': { status: 404, type: 'application/json', body: '{"error":"no such order"}' },
   '/gzip500': { status: 500, type: 'text/html', body: gzipSync('<pre>TypeError: x<br> &nbsp; &nbsp;at f (/a.js:1:1)</pre>'), headers: { 'content-encoding': 'gzip' } },
 };
@@ -74,6 +95,17 @@ describe('error-sanitizer policy', () => {
     const clean = await fetch(`${gw.url}/clean404`);
     assert.equal(clean.status, 404);
     assert.equal(await clean.text(), '{"error":"no such order"}');
+  });
+
+  test('JSON error bodies are read with their escapes undone: Spring Boot, Laravel and ASP.NET traces are replaced', async () => {
+    for (const [g, path, status] of [[gw, '/spring400', 400], [gw, '/laravel404', 404], [detected, '/dotnet500', 500]] as const) {
+      const res = await fetch(`${g.url}${path}`);
+      assert.equal(res.status, status, path);
+      const text = await res.text();
+      assert.equal(JSON.parse(text).code, 'PCL_ERR_UPSTREAM_ERROR', path);
+      assert.doesNotMatch(text, /InvoiceController|Handler\.php|Program\.cs/, path);
+    }
+    assert.equal(await (await fetch(`${gw.url}/escaped404`)).text(), answers['/escaped404']!.body, 'escapes alone are no internals');
   });
 
   test('successful responses are not buffered: byte-identical, even encoded', async () => {
@@ -169,7 +201,25 @@ test('internals: stack traces of common runtimes, SQL errors and framework pages
     '<html><body><h1>Whitelabel Error Page</h1>',
   ];
   for (const text of leaking) assert.ok(findInternals(text).length > 0, text);
-  const ordinary = ['no such order', 'The field "email" must be an email address', 'Meet at 10:30 (room 4)', 'Quantity must be at most 5', '{"error":"Not found","path":"/api/v2/orders/9"}'];
+  // The same traces in JSON bodies, behind escapes: "\n\tat", "\/", "\u003C", and JSON quoted in JSON.
+  const escaped = [
+    springJson,
+    laravelJson,
+    dotnetJson,
+    JSON.stringify({ error: nodeStack }),
+    JSON.stringify({ log: JSON.stringify({ trace: springTrace }) }),
+    '#0 /var/www/html/app/Http/Controllers/InvoiceController.php(31): Illuminate\\Database\\Eloquent\\Builder->findOrFail()',
+  ];
+  for (const text of escaped) assert.deepEqual(findInternals(text), ['stack-trace'], text);
+  const ordinary = [
+    'no such order',
+    'The field "email" must be an email address',
+    'Meet at 10:30 (room 4)',
+    'Quantity must be at most 5',
+    '{"error":"Not found","path":"/api/v2/orders/9"}',
+    '{"error":"Not found","path":"\\/api\\/v2\\/orders\\/9","hint":"line 1\\n\\tat most 5 items \\u003Cb\\u003E"}',
+    '{"errors":[{"file":"avatar.png","line":2,"message":"too large"}]}',
+  ];
   for (const text of ordinary) assert.deepEqual(findInternals(text), [], text);
 });
 

@@ -2,10 +2,12 @@
 // properties (unless additionalProperties allows them), writeOnly and x-portcullis-sensitive ones, and
 // configured names; role-gated ones (x-portcullis-read-roles, `visibleTo`) unless the caller has the
 // role. allOf/oneOf/anyOf contribute the union of their properties. The schema graph may be cyclic;
-// the walk follows the data, which is finite, and stops at a fixed depth. What to do with a property
-// name in an object schema is decided once and remembered (the same keys come back in every item and
-// every response); only role gates are checked per caller.
+// the walk follows the data, which is finite, down to a fixed depth: a body nested deeper is refused
+// (PCL_ERR_RESPONSE_UNINSPECTABLE), never passed on with its depths unchecked. What to do with a
+// property name in an object schema is decided once and remembered (the same keys come back in every
+// item and every response); only role gates are checked per caller.
 
+import { GatewayError } from '../../core/errors.ts';
 import { itemsOf, objectView, type ObjectView } from '../../openapi/schema-view.ts';
 
 const MAX_DEPTH = 64;
@@ -49,7 +51,9 @@ export function compileFilter(options: FilterOptions): ResponseFilter {
   const skipsShapeless = options.sensitive.size === 0 && options.roleGated.size === 0;
 
   const filter = (value: unknown, schema: any, roles: readonly string[], removed: string[] | undefined, depth: number): unknown => {
-    if (schema === null || typeof schema !== 'object' || depth > MAX_DEPTH) return value;
+    if (schema === null || typeof schema !== 'object') return value;
+    // What lies deeper than the walk goes cannot be checked: the body is withheld, never passed on unchecked.
+    if (depth > MAX_DEPTH && value !== null && typeof value === 'object') throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', `The upstream response is nested deeper than ${MAX_DEPTH} levels.`);
     if (Array.isArray(value)) {
       const items = itemsOf(schema);
       if (!items) return value;

@@ -3,11 +3,10 @@
 // from goes out byte for byte; a JSON body that does not parse is withheld (fail closed).
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
-import { bareMediaType, isJsonMediaType } from '../../core/media-type.ts';
 import { NOT_JSON } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
-import type { SpecOperation } from '../../openapi/operations.ts';
 import { compileFilter } from './filter.ts';
+import { compileResponses, type ResponseLookup } from './representations.ts';
 import { responseFilterSchema, type ResponseFilterConfig } from './schema.ts';
 
 export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
@@ -19,26 +18,32 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
     if (!env.operations) throw new Error('response-filter needs an API with an OpenAPI document (spec)');
     const base = { removeUndeclared: config.undeclared === 'remove', sensitive: new Set(config.sensitive), roleGated: new Map(config.visibleTo.map((v) => [v.property, v.roles] as const)) };
     const filter = compileFilter(base);
-    const operations = env.operations;
+    // Each operation's documented responses, compiled now: nothing about the document is read per request.
+    const responses = new Map<string, ResponseLookup>();
+    for (const [id, op] of env.operations) responses.set(id, compileResponses(op, base));
+    const unmatched = () => new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream answered with a media type the document does not declare for this response.');
     return {
       responseBodyLimit: toBytes(config.maxBodySize),
       oversize: config.onOversize,
       onResponseBody(ctx, head, body) {
-        const op = ctx.operationId === undefined ? undefined : operations.get(ctx.operationId);
-        const response = op ? responseOf(op, head.statusCode) : undefined;
-        const content = response?.content;
-        let schema: unknown;
-        if (body.isJsonType) schema = content?.[body.mediaType]?.schema ?? content?.['application/json']?.schema;
-        else {
+        const lookup = ctx.operationId === undefined ? undefined : responses.get(ctx.operationId);
+        const response = lookup?.(head.statusCode);
+        const match = response?.match(body.mediaType);
+        const schema = match?.schema;
+        // A response whose schemas hide properties, answered with JSON of a type none of them is
+        // declared for: which schema would apply is unknown, so nothing of it goes out (fail closed).
+        const unknownShape = schema === undefined && response?.guarded === true && match?.declared === false;
+        if (body.isJsonType) {
+          if (unknownShape) throw unmatched();
+        } else {
           // A representation the document does not declare for this response (text/plain, JSONP, no
           // type: a client may be able to ask for one) must not carry what the JSON one would not.
-          const jsonSchema = jsonSchemaOf(content);
-          if (jsonSchema === undefined || content?.[body.mediaType] !== undefined || body.length === 0) return undefined;
+          if ((schema === undefined && !unknownShape) || body.length === 0) return undefined;
           if (body.json() === NOT_JSON) {
-            if (config.otherTypes === 'pass') return undefined;
-            throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream answered with a media type the document does not declare for this response.');
+            if (match!.declared || config.otherTypes === 'pass') return undefined;
+            throw unmatched();
           }
-          schema = jsonSchema;
+          if (unknownShape) throw unmatched();
         }
         if (!schema && base.sensitive.size === 0 && base.roleGated.size === 0) return undefined;
         const value = body.json();
@@ -52,27 +57,3 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
     };
   },
 };
-
-/**
- * The response the document declares for a status: exact, range ("2XX") or default. A success status it
- * does not list takes the first declared success response, before `default` (often an error without
- * content): the body is the same resource, and an undocumented 203 or 206 must not carry what the
- * documented 200 would not.
- */
-function responseOf(op: SpecOperation, status: number): { content?: Record<string, { schema?: unknown }> } | undefined {
-  const responses = op.operation.responses ?? {};
-  const found = responses[String(status)] ?? responses[`${String(status)[0]}XX`];
-  if (found !== undefined) return found;
-  if (status >= 200 && status <= 299) {
-    const success = Object.keys(responses).filter((k) => /^2(\d\d|XX)$/.test(k)).sort()[0];
-    if (success !== undefined) return responses[success];
-  }
-  return responses.default;
-}
-
-/** The schema of the response's JSON representation (application/json or a +json type), if any. */
-function jsonSchemaOf(content: Record<string, { schema?: unknown }> | undefined): unknown {
-  if (!content) return undefined;
-  for (const [type, media] of Object.entries(content)) if (isJsonMediaType(bareMediaType(type)) && media?.schema !== undefined) return media.schema;
-  return undefined;
-}

@@ -45,14 +45,32 @@ paths:
           content:
             application/json: { schema: { $ref: '#/components/schemas/Base' } }
             text/csv: { schema: { type: string } }
+  /tree:
+    get:
+      operationId: tree
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Node' } } } }
 components:
   schemas:
+    Node:
+      type: object
+      properties:
+        name: { type: string }
+        email: { type: string, x-portcullis-sensitive: true }
+        child: { $ref: '#/components/schemas/Node' }
     Base:
       type: object
       properties:
         id: { type: integer }
         ssn: { type: string, x-portcullis-sensitive: true }
 `;
+
+/** A tree `levels` nodes deep, each node with an email the schema marks sensitive. */
+const tree = (levels: number) => {
+  let node: Record<string, unknown> = { name: 'leaf', email: 'leaf@example.com' };
+  for (let i = 0; i < levels; i++) node = { name: `n${i}`, email: `n${i}@example.com`, child: node };
+  return node;
+};
 
 const bodies: Record<string, { type: string; body: string | Buffer; headers?: Record<string, string>; status?: number }> = {
   '/user': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'a', salary: 1, password: 'p', ssn: '123', secretHash: 'h', friends: [{ id: 2, ssn: 'x', token: 't' }], prefs: { theme: 'dark', anything: 1 } }) },
@@ -68,6 +86,8 @@ const bodies: Record<string, { type: string; body: string | Buffer; headers?: Re
   '/csv': { type: 'text/csv', body: 'id,secretHash\n1,h' },
   '/user?broken': { type: 'application/json', body: '{"id":1,' },
   '/user?big': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'x'.repeat(5000) }) },
+  '/tree': { type: 'application/json', body: JSON.stringify(tree(40)) },
+  '/tree?deep': { type: 'application/json', body: JSON.stringify(tree(70)) },
   '/user?gzip': { type: 'application/json', body: gzipSync('{"id":1,"secretHash":"h"}'), headers: { 'content-encoding': 'gzip' } },
 };
 
@@ -145,6 +165,17 @@ describe('response-filter policy', () => {
     for (const q of ['broken', 'big', 'gzip']) await withheld(gw, q);
   });
 
+  test('a recursive schema is followed as deep as the data goes, and a body nested deeper than the walk is withheld', async () => {
+    const res = await fetch(`${gw.url}/tree`);
+    assert.equal(res.status, 200);
+    assert.doesNotMatch(await res.text(), /@example/);
+    const deep = await fetch(`${gw.url}/tree?deep`);
+    assert.equal(deep.status, 502);
+    const text = await deep.text();
+    assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE');
+    assert.doesNotMatch(text, /@example/);
+  });
+
   test('HEAD is answered without a body', async () => {
     const res = await fetch(`${gw.url}/user`, { method: 'HEAD' });
     assert.equal(res.status, 200);
@@ -182,4 +213,86 @@ test('otherTypes: pass lets an undeclared type that is not JSON through unchecke
     await gw.close();
     await upstream.close();
   }
+});
+
+describe('response-filter: the body type is matched with the document content keys, however they are written', () => {
+  const account = `{ $ref: '#/components/schemas/Account' }`;
+  const op = (name: string, content: string) => `  /${name}:
+    get:
+      operationId: ${name}
+      responses:
+        '200': { description: ok, content: { ${content} } }
+`;
+  const keysSpec = `openapi: 3.1.0
+info: { title: t, version: '1' }
+paths:
+${op('vnd', `application/vnd.api+json: { schema: ${account} }`)}${op('star', `'*/*': { schema: ${account} }`)}${op('charset', `'application/json; charset=utf-8': { schema: ${account} }`)}${op('upper', `Application/JSON: { schema: ${account} }`)}${op('appRange', `'application/*': { schema: ${account} }`)}${op('xml', `application/xml: { schema: ${account} }`)}${op('xmlPlain', `application/xml: { schema: { type: object, properties: { id: { type: string } } } }`)}
+components:
+  schemas:
+    Account:
+      type: object
+      properties:
+        id: { type: string }
+        name: { type: string }
+        ssn: { type: string, x-portcullis-sensitive: true }
+`;
+  const account1 = JSON.stringify({ id: '1', name: 'Alice', ssn: '123-45-6789' });
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+
+  before(async () => {
+    // The upstream answers with the type the test asks for (?type=...), whatever the document says.
+    upstream = await startUpstream((req, res) => {
+      const type = new URL(req.url ?? '/', 'http://x').searchParams.get('type') ?? 'application/json';
+      res.writeHead(200, { 'content-type': type });
+      res.end(account1);
+    });
+    gw = await startTestGateway(
+      apisYaml(upstream.url, `  - name: api
+    spec: ./spec.yaml
+    upstream: backend
+    policies:
+      response-filter: {}
+`),
+      { 'spec.yaml': keysSpec },
+    );
+  });
+  after(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  const get = async (path: string, type: string) => {
+    const res = await fetch(`${gw.url}${path}?type=${encodeURIComponent(type)}`);
+    return { status: res.status, text: await res.text() };
+  };
+
+  test('a JSON body is filtered with the JSON schema of another JSON type, of a content key with parameters or capitals, or of a media range', async () => {
+    const cases: [string, string][] = [
+      ['/vnd', 'application/json'],
+      ['/vnd', 'application/vnd.api+json; charset=utf-8'],
+      ['/star', 'application/json'],
+      ['/star', 'text/plain'],
+      ['/charset', 'application/json'],
+      ['/charset', 'application/json; charset=utf-8'],
+      ['/upper', 'application/json'],
+      ['/appRange', 'application/json'],
+      ['/appRange', 'application/hal+json'],
+    ];
+    for (const [path, type] of cases) {
+      const { status, text } = await get(path, type);
+      assert.equal(status, 200, `${path} ${type}`);
+      assert.deepEqual(JSON.parse(text), { id: '1', name: 'Alice' }, `${path} ${type}`);
+    }
+  });
+
+  test('JSON of a type no schema is declared for is withheld when the response has sensitive properties; passed when it has none', async () => {
+    for (const type of ['application/json', 'text/plain', 'application/x-ndjson']) {
+      const { status, text } = await get('/xml', type);
+      assert.equal(status, 502, type);
+      assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE', type);
+      assert.doesNotMatch(text, /123-45/, type);
+    }
+    assert.deepEqual(await get('/xmlPlain', 'application/json'), { status: 200, text: account1 });
+  });
 });
