@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { passthroughYaml, startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { ibanValid, luhnValid } from './checksums.ts';
-import { parseExactIntegers, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
+import { scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
+import { parseExactIntegers } from '../shared/exact-integers.ts';
 
 const MASK_ALL: LeakRules = { actions: { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'mask', cloudKey: 'mask', jwt: 'mask', password: 'mask' }, ignoreFields: new Set() };
 const scan = (text: string) => {

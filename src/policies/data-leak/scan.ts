@@ -2,6 +2,7 @@
 // (JSON stays valid: values and keys are replaced, never the structure), or reports which types to block.
 import { PASSWORD_FIELD, TEXT_DETECTORS, type LeakType } from './detectors.ts';
 import type { LeakAction } from './schema.ts';
+import { isRawJson } from '../shared/exact-integers.ts';
 
 export interface LeakRules {
   readonly actions: Readonly<Record<LeakType, LeakAction>>;
@@ -35,20 +36,6 @@ export function scanText(text: string, rules: LeakRules, findings: LeakFindings)
   return out;
 }
 
-// Not in the TypeScript lib yet (Node 24 has them): a JSON number kept as its exact source text.
-type RawJson = { readonly rawJSON: string };
-const JSONX = JSON as unknown as { rawJSON(text: string): RawJson; isRawJSON(value: unknown): value is RawJson };
-
-/**
- * Parses JSON keeping integers beyond 2^53 as their exact text (JSON.rawJSON, serialized unchanged):
- * JSON.parse rounds them, so a 17 to 19 digit card number sent as a number could not be checked.
- */
-export function parseExactIntegers(text: string): unknown {
-  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
-    typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source) ? JSONX.rawJSON(context.source) : value,
-  );
-}
-
 /**
  * Walks a parsed JSON value; returns the same value when nothing was masked. String values, object
  * keys and numbers (their JSON text) are scanned; `ignoreFields` exempts only a string value of such
@@ -65,7 +52,7 @@ export function scanJson(value: unknown, rules: LeakRules, findings: LeakFinding
     return scanNumber(String(value), value, rules, findings);
   }
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
-  if (JSONX.isRawJSON(value)) return scanNumber(value.rawJSON, value, rules, findings);
+  if (isRawJson(value)) return scanNumber(value.rawJSON, value, rules, findings);
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
