@@ -2,7 +2,8 @@
 // with an identity claim before the upstream is called; response rules compare a field of the returned
 // object before a byte reaches the client (403), and remove from arrays the items the caller does not
 // own. Rules come from the document (`x-portcullis-owner`) and the config; a rule naming a path
-// parameter the operation does not have is a config error.
+// parameter the operation does not have is a config error. A path or query rule refuses a request
+// with another copy of its parameter, under any name a framework reads as the same (see copies.ts).
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { NOT_JSON } from '../../core/response-body.ts';
@@ -10,6 +11,7 @@ import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
 import { claimOf, compileRule, get, ownerField, ROUNDED, type CompiledOwnerRule } from './rules.ts';
 import { parseExactIntegers } from '../shared/exact-integers.ts';
+import { bodyOccurrences, copiesOf, pairOccurrences, type Occurrences } from './copies.ts';
 import { ownershipSchema, type OwnerRule, type OwnershipConfig } from './schema.ts';
 
 export const ownership: PolicyFactory<OwnershipConfig> = {
@@ -50,10 +52,29 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
 
     return {
       onRequest(ctx) {
-        for (const rule of applicable(ctx, 'request') ?? []) {
+        const rules = applicable(ctx, 'request');
+        if (rules === undefined) return;
+        // Every query parameter, and top-level field of a body already read, as the names it is read as.
+        let occurrences: Occurrences | undefined;
+        for (const rule of rules) {
           const owner = claimOf(ctx.identity!, rule.claim);
-          const raw = rule.source === 'path' ? ctx.params?.[rule.name] : rule.source === 'query' ? onlyValue(new URLSearchParams(ctx.query).getAll(rule.name)) : ctx.req.headers[rule.name.toLowerCase()];
-          const value = typeof raw === 'string' ? (rule.source === 'path' ? safeDecode(raw) : raw) : undefined;
+          let value: string | undefined;
+          if (rule.source === 'header') {
+            const raw = ctx.req.headers[rule.name.toLowerCase()];
+            value = typeof raw === 'string' ? raw : undefined;
+          } else {
+            occurrences ??= [...pairOccurrences(ctx.query), ...bodyOccurrences(ctx)];
+            const copies = copiesOf(occurrences, rule.readings);
+            if (rule.source === 'path') {
+              // Another copy of the path parameter (`/users/2/notes?userId=1`): the upstream may read that one.
+              const raw = ctx.params?.[rule.name];
+              value = copies === 0 && typeof raw === 'string' ? safeDecode(raw) : undefined;
+            } else {
+              // Exactly one parameter read as this name, spelt as the rule spells it: the upstream may read
+              // another copy (PHP the last, ASP.NET the first, Spring both joined).
+              value = copies === 1 ? onlyValue(new URLSearchParams(ctx.query).getAll(rule.name)) : undefined;
+            }
+          }
           if (owner === undefined || value === undefined || value !== owner) throw notOwner();
         }
       },

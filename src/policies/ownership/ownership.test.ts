@@ -31,6 +31,12 @@ paths:
       parameters: [{ name: customer, in: query, required: true, schema: { type: string } }]
       x-portcullis-owner: { query: customer, claim: sub }
       responses: { '200': { description: ok } }
+  /bills:
+    get:
+      operationId: bills
+      parameters: [{ name: customer_id, in: query, required: true, schema: { type: string } }]
+      x-portcullis-owner: { query: customer_id, claim: sub }
+      responses: { '200': { description: ok } }
   /orders:
     get:
       operationId: orders
@@ -166,6 +172,37 @@ describe('ownership policy', () => {
     assert.equal((await get('/invoices?customer=1&customer=2', 'alice-key')).status, 403);
     assert.equal((await get('/invoices?customer=2&customer=1', 'alice-key')).status, 403);
     assert.equal((await get('/invoices', 'alice-key')).status, 403);
+  });
+
+  // PHP reads `.` and blanks as `_` (the last copy wins), ASP.NET Core ignores case (the first wins),
+  // qs and PHP read `customer_id[]` as the same parameter, older Python and Perl split at `;`.
+  test('a query rule refuses another parameter that a framework reads as the same name', async () => {
+    const before = upstream.received.length;
+    for (const query of [
+      'customer_id=2&customer.id=1',
+      'customer_id=2&customer%20id=1',
+      'customer_id=2&customer+id=1',
+      'Customer_ID=1&customer_id=2',
+      'customer_id=2&CUSTOMER_ID=1',
+      'customer_id=2&customer_id%5B%5D=1',
+      'customer_id=2&customer_id[x]=1',
+      'customer_id=2&x=1;customer_id=1',
+      'customer_id=2&customer%u005fid=1',
+      'customer_id=2&%20customer_id=1',
+    ]) assert.equal((await get(`/bills?${query}`, 'bob-key')).status, 403, query);
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    assert.equal((await get('/bills?customer_id=2', 'bob-key')).status, 200);
+    assert.equal((await get('/bills?customer_id=2&customer=1&id=1&customer_ids=1', 'bob-key')).status, 200, 'other names are not copies');
+    assert.equal((await get('/bills?Customer_ID=2', 'bob-key')).status, 403, 'the rule reads its parameter as spelt');
+  });
+
+  // Laravel's $request->userId prefers the query (or body) over the route parameter.
+  test('a path rule refuses a query parameter read as the same name', async () => {
+    assert.equal((await get('/users/2/notes', 'bob-key')).status, 200);
+    const before = upstream.received.length;
+    for (const query of ['userId=1', 'userid=1', 'userId%5B%5D=1', 'USERID=2']) assert.equal((await get(`/users/2/notes?${query}`, 'bob-key')).status, 403, query);
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    assert.equal((await get('/users/2/notes?user=1&page=2', 'bob-key')).status, 200);
   });
 
   test('a list rule on an object checks it as one item; no list shows nothing to check', async () => {

@@ -3,6 +3,7 @@
 import type { Identity } from '../../core/context.ts';
 import type { OwnerRule } from './schema.ts';
 import { isRawJson } from '../shared/exact-integers.ts';
+import { readingsOf } from './copies.ts';
 
 export interface CompiledOwnerRule {
   readonly source: 'path' | 'query' | 'header' | 'response';
@@ -12,6 +13,8 @@ export interface CompiledOwnerRule {
   readonly after: readonly string[] | undefined;
   readonly claim: string;
   readonly overrideRoles: readonly string[];
+  /** Path and query rules: the names the parameter is read as (see copies.ts); a copy under any of them is refused. */
+  readonly readings: readonly string[];
 }
 
 export function compileRule(rule: OwnerRule, globalOverride: readonly string[], pathParams: ReadonlySet<string> | undefined): CompiledOwnerRule {
@@ -29,7 +32,8 @@ export function compileRule(rule: OwnerRule, globalOverride: readonly string[], 
     before = star === -1 ? parts : parts.slice(0, star);
     after = star === -1 ? undefined : parts.slice(star + 1);
   }
-  return { source, name, before, after, claim: rule.claim, overrideRoles: [...globalOverride, ...(rule.overrideRoles ?? [])] };
+  const readings = source === 'path' || source === 'query' ? readingsOf([name]) : [];
+  return { source, name, before, after, claim: rule.claim, overrideRoles: [...globalOverride, ...(rule.overrideRoles ?? [])], readings };
 }
 
 /** The claim's value as a string, from the token claims, an API-key consumer's metadata, or the subject. */
