@@ -3,6 +3,7 @@
 import { PASSWORD_FIELD, TEXT_DETECTORS, type LeakType } from './detectors.ts';
 import type { LeakAction } from './schema.ts';
 import { isRawJson } from '../shared/exact-integers.ts';
+import { Members } from './duplicates.ts';
 
 export interface LeakRules {
   readonly actions: Readonly<Record<LeakType, LeakAction>>;
@@ -15,9 +16,12 @@ export interface LeakFindings {
   masked: boolean;
   /** An integer beyond 2^53 was seen: its digits were rounded by JSON.parse (see parseExactIntegers). */
   imprecise?: boolean;
+  /** Object members walked (see keyColons: fewer than the text holds means a key was written twice). */
+  members?: number;
 }
 
-const MAX_DEPTH = 128;
+/** Containers nested deeper are not looked into. */
+export const MAX_DEPTH = 128;
 
 /** Masks what should be masked in a string; records what was found. */
 export function scanText(text: string, rules: LeakRules, findings: LeakFindings): string {
@@ -61,22 +65,12 @@ export function scanJson(value: unknown, rules: LeakRules, findings: LeakFinding
     }
     return out ?? value;
   }
-  let changed = false;
-  const entries: [string, unknown][] = [];
-  for (const [key, child] of Object.entries(value)) {
-    const k = scanText(key, rules, findings);
-    let v: unknown;
-    if (typeof child === 'string' && rules.ignoreFields.has(key)) v = child;
-    // A password field's value is a secret whatever it looks like, a number (PIN-style) included.
-    else if (((typeof child === 'string' && child !== '') || typeof child === 'number') && rules.actions.password !== 'off' && PASSWORD_FIELD.test(key)) {
-      count(findings, 'password');
-      v = rules.actions.password === 'mask' ? '[REDACTED]' : child;
-      if (v !== child) findings.masked = true;
-    } else v = scanJson(child, rules, findings, depth + 1);
-    if (k !== key || v !== child) changed = true;
-    entries.push([k, v]);
+  if (value instanceof Members) {
+    const entries = scanMembers(value.entries, rules, findings, depth);
+    return entries === undefined ? value : new Members(entries);
   }
-  if (!changed) return value;
+  const entries = scanMembers(Object.entries(value), rules, findings, depth);
+  if (entries === undefined) return value;
   // Rebuilt in order; two keys masked alike ("************1111") both stay, the later one numbered.
   // (fromEntries defines own properties: a "__proto__" key stays a key, never the prototype.)
   const names = new Set<string>();
@@ -87,6 +81,27 @@ export function scanJson(value: unknown, rules: LeakRules, findings: LeakFinding
     entry[0] = name;
   }
   return Object.fromEntries(entries);
+}
+
+/** The members of an object scanned, or undefined when nothing was masked. */
+function scanMembers(members: [string, unknown][], rules: LeakRules, findings: LeakFindings, depth: number): [string, unknown][] | undefined {
+  findings.members = (findings.members ?? 0) + members.length;
+  let changed = false;
+  const entries: [string, unknown][] = [];
+  for (const [key, child] of members) {
+    const k = scanText(key, rules, findings);
+    let v: unknown;
+    if (typeof child === 'string' && rules.ignoreFields.has(key)) v = child;
+    // A password field's value is a secret whatever it looks like, a number (PIN-style) included.
+    else if (((typeof child === 'string' && child !== '') || typeof child === 'number' || isRawJson(child)) && rules.actions.password !== 'off' && PASSWORD_FIELD.test(key)) {
+      count(findings, 'password');
+      v = rules.actions.password === 'mask' ? '[REDACTED]' : child;
+      if (v !== child) findings.masked = true;
+    } else v = scanJson(child, rules, findings, depth + 1);
+    if (k !== key || v !== child) changed = true;
+    entries.push([k, v]);
+  }
+  return changed ? entries : undefined;
 }
 
 function scanNumber(text: string, value: unknown, rules: LeakRules, findings: LeakFindings): unknown {

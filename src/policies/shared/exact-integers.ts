@@ -20,3 +20,8 @@ export function parseExactIntegers(text: string): unknown {
 export function isRawJson(value: unknown): value is RawJson {
   return JSONX.isRawJSON(value);
 }
+
+/** A JSON number kept as its source text (JSON.rawJSON). */
+export function rawJson(text: string): RawJson {
+  return JSONX.rawJSON(text);
+}
