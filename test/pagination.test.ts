@@ -65,6 +65,53 @@ describe('pagination', () => {
     assert.equal(forwarded(), '/items?pageSize=100&limit=50');
   });
 
+  // Express reads Number('5e3'), PHP (int)'5000abc', Python int('5_000') and int('５０００'): 5000 each.
+  test('every spelling of a page size over the cap is clamped, read as upstreams read it, validate on or off', async () => {
+    for (const policies of ['      pagination: { max: 100 }\n', '      pagination: { max: 100 }\n      validate: {}\n']) {
+      const gw = await start(policies);
+      for (const value of ['5e3', '5000.0', '%2B5000', '%205000', '5000%20', '5000abc', '0x1388', '5_000', '5%2C000', 'Infinity', '1e400', '%EF%BC%95%EF%BC%90%EF%BC%90%EF%BC%90', '00000000000000000000005000', '99999999999999999999']) {
+        const before = upstream.received.length;
+        const res = await fetch(`${gw.url}/items?pageSize=${value}&q=x`);
+        // Validation may refuse the clamped value's neighbours; whatever reaches the upstream is the cap.
+        if (upstream.received.length > before) assert.equal(forwarded(), '/items?pageSize=100&q=x', `${value} (${policies.trim()})`);
+        if (!policies.includes('validate')) assert.equal(res.status, 200, value);
+      }
+      // Every copy, and every name a framework binds to it.
+      const earlier = upstream.received.length;
+      const repeated = await fetch(`${gw.url}/items?pageSize=1&pageSize=5000`);
+      if (repeated.status === 200) assert.equal(forwarded(), '/items?pageSize=1&pageSize=100');
+      else assert.equal(upstream.received.length, earlier, 'validate refuses a repeated scalar');
+      for (const [sent, clamped] of [
+        ['pagesize=5000', 'pagesize=100'], // ASP.NET Core ignores case
+        ['pageSize%5B%5D=5000', 'pageSize%5B%5D=100'], // qs and PHP arrays
+        ['pageSize[0]=5000', 'pageSize[0]=100'],
+        ['q=a;pageSize=5000', 'pageSize=100'], // `;` separates parameters for older Python and Perl
+        ['limit=10&LIMIT=51', 'limit=10&LIMIT=50'], // the document's maximum
+      ]) {
+        const earlier = upstream.received.length;
+        await fetch(`${gw.url}/items?${sent}`);
+        if (upstream.received.length > earlier) assert.equal(forwarded(), `/items?${clamped}`, sent);
+        else assert.ok(policies.includes('validate'), sent);
+      }
+      // Within the cap, however written: left alone (validation judges the spelling).
+      for (const value of ['50', '5e1', '%2050', '0x10', '-5000']) {
+        const res = await fetch(`${gw.url}/items?pageSize=${value}`);
+        if (res.status === 200) assert.equal(forwarded(), `/items?pageSize=${value}`, value);
+      }
+    }
+  });
+
+  test('reject: any spelling over the cap is refused', async () => {
+    const gw = await start('      pagination: { action: reject, max: 100 }\n');
+    const before = upstream.received.length;
+    for (const query of ['pageSize=5e3', 'pageSize=%2B5000', 'pageSize=1&pageSize=5000', 'PageSize=5000', 'pageSize[]=5000']) {
+      const res = await fetch(`${gw.url}/items?${query}`);
+      assert.equal(res.status, 400, query);
+      assert.deepEqual(((await res.json()) as { errors: unknown[] }).errors, [{ in: 'query', name: 'pageSize', message: 'must be at most 100' }]);
+    }
+    assert.equal(upstream.received.length, before);
+  });
+
   test('reject: 400 naming the parameter and its maximum; nothing forwarded', async () => {
     const gw = await start('      pagination: { action: reject }\n');
     const before = upstream.received.length;

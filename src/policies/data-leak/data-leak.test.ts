@@ -7,7 +7,9 @@ import { passthroughYaml, startTestGateway, type TestGateway } from '../../../te
 import { rawChunkedResponse, rawResponse, startRawUpstream, type RawUpstream } from '../../../test/helpers/raw-upstream.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { ibanValid, luhnValid } from './checksums.ts';
-import { parseExactIntegers, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
+import { scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
+import { parseExactIntegers } from '../shared/exact-integers.ts';
+import { keyColons, parseKeepingDuplicates, serialize } from './duplicates.ts';
 
 const MASK_ALL: LeakRules = { actions: { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'mask', cloudKey: 'mask', jwt: 'mask', password: 'mask' }, ignoreFields: new Set() };
 const scan = (text: string) => {
@@ -75,6 +77,19 @@ test('JSON: numbers and object keys are scanned; ignoreFields exempts only the s
   assert.deepEqual(walk(parseExactIntegers('{"pan":6011000000000000001,"id":9007199254740993}')), { json: '{"pan":"***************0001","id":9007199254740993}', found: { card: 1 } });
 });
 
+test('duplicates: the key count is never below the keys written; the second parse keeps every copy, deep nesting as text', () => {
+  assert.equal(keyColons('{"a" :1,"b":{"c"\n:"d:e","f":"\\":"}}'), 5, 'a colon after a quote in a string counts too (never fewer)');
+  const text = '{"a":1,"a":{"b":[true,null,-1.5e3,"x"],"b":12345678901234567890}}';
+  const kept = parseKeepingDuplicates(text, 128);
+  assert.equal(kept.duplicates, true);
+  assert.equal(serialize(kept.value), text);
+  const deep = `{"k":${'['.repeat(20_000)}{"a":1,"a":2}${']'.repeat(20_000)}}`;
+  const parsed = parseKeepingDuplicates(deep, 128);
+  assert.equal(parsed.duplicates, false, 'not looked into beyond the scan depth');
+  assert.equal(serialize(parsed.value), deep);
+  assert.equal(parseKeepingDuplicates('{"\\u0061":1,"a":2}', 128).duplicates, true, 'keys compared decoded');
+});
+
 const bodies: Record<string, { type: string; body: string }> = {
   '/card': { type: 'application/json', body: JSON.stringify({ id: 7, payment: { card: '4111111111111111', holder: 'A B' }, notes: ['iban DE89370400440532013000'] }) },
   '/user': { type: 'application/json', body: JSON.stringify({ id: 1, username: 'alice', passwordHash: '$2b$10$abc', password: '', login: { token: JWT } }) },
@@ -86,6 +101,12 @@ const bodies: Record<string, { type: string; body: string }> = {
   '/huge': { type: 'text/plain', body: `4111111111111111 ${'x'.repeat(300_000)}` },
   '/card-number': { type: 'application/json', body: '{"id":9007199254740993,"card":4111111111111111,"maestro":6011000000000000001,"at":1733058489123}' },
   '/card-key': { type: 'application/json', body: '{"cards":{"4111111111111111":"visa"}}' },
+  // Repeated keys: JSON.parse keeps only the last copy of each.
+  '/dup': { type: 'application/json', body: '{"id":"1","card":"4111111111111111","card":"n/a","password":"hunter2","password":""}' },
+  '/dup-nested': { type: 'application/json', body: '{"id": 9007199254740993, "rows": [{"pin": 1, "secret": 4321, "secret": null}], "x": {"a": {"b": "ok"}, "a": {"b": "4111 1111 1111 1111"}}, "k": "a\\":"}' },
+  '/dup-clean': { type: 'application/json', body: '{"a":1,"a":2,"note":"x\\":y"}' },
+  '/dup-key': { type: 'application/json', body: '{"aws":"n/a","aws":"x","z":{"k":"AKIAIOSFODNN7EXAMPLE","k":""}}' },
+  '/colons': { type: 'application/json', body: '{"url":"https://x.test/a:b","say":"\\":\\"","card":"4111111111111111"}' },
   '/ignored-nested': { type: 'application/json', body: JSON.stringify({ token: { pan: '4111111111111111', password: 'x' }, access_token: JWT }) },
 };
 
@@ -129,6 +150,22 @@ describe('data-leak policy through the gateway', () => {
 
   test('an ignored field exempts its own string value, not what is nested under it', async () => {
     assert.deepEqual(await (await fetch(`${gw.url}/ignored-nested`)).json(), { token: { pan: '************1111', password: '[REDACTED]' }, access_token: JWT });
+  });
+
+  test('a key written twice: every copy is scanned and masked (a client may keep any), the body written again', async () => {
+    const dup = await (await fetch(`${gw.url}/dup`)).text();
+    assert.equal(dup, '{"id":"1","card":"************1111","card":"n/a","password":"[REDACTED]","password":""}');
+    // Nested, numbers kept as written (no rounding), masked where they are.
+    assert.equal(
+      await (await fetch(`${gw.url}/dup-nested`)).text(),
+      '{"id":9007199254740993,"rows":[{"pin":1,"secret":"[REDACTED]","secret":null}],"x":{"a":{"b":"ok"},"a":{"b":"************1111"}},"k":"a\\":"}',
+    );
+    // Blocked types block from any copy; report mode changes nothing.
+    assert.equal((await fetch(`${gw.url}/dup-key`)).status, 502);
+    assert.equal(await (await fetch(`${report.url}/dup`)).text(), bodies['/dup']!.body);
+    // Nothing found in any copy: byte for byte, duplicates included; colons inside strings change nothing.
+    assert.equal(await (await fetch(`${gw.url}/dup-clean`)).text(), bodies['/dup-clean']!.body);
+    assert.deepEqual(await (await fetch(`${gw.url}/colons`)).json(), { url: 'https://x.test/a:b', say: '":"', card: '************1111' });
   });
 
   test('password fields are masked, empty ones and tokens in ignored fields are left', async () => {

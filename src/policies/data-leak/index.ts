@@ -7,7 +7,9 @@ import type { PolicyFactory } from '../../core/policy.ts';
 import { NOT_JSON, type BodyReplacement } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
 import { LEAK_TYPES, type LeakType } from './detectors.ts';
-import { parseExactIntegers, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
+import { MAX_DEPTH, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
+import { keyColons, parseKeepingDuplicates, serialize } from './duplicates.ts';
+import { parseExactIntegers } from '../shared/exact-integers.ts';
 import { dataLeakSchema, type DataLeakConfig, type LeakAction } from './schema.ts';
 
 const DEFAULT_ACTIONS: Record<LeakType, LeakAction> = { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'block', cloudKey: 'block', jwt: 'report', password: 'mask' };
@@ -40,16 +42,25 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
           if (masked !== text) out = Buffer.from(masked);
         } else {
           let scanned = scanJson(value, rules, findings);
-          if (findings.imprecise) {
+          const text = body.text();
+          // JSON.parse keeps the last copy of a repeated key: fewer members than the text holds, and
+          // the body is read again keeping every copy (rare: the count is the cheap part).
+          const kept = (findings.members ?? 0) < keyColons(text) ? parseKeepingDuplicates(text, MAX_DEPTH) : undefined;
+          if (kept?.duplicates) {
+            // Every copy scanned, and masked where it is: the client's parser may keep any of them.
+            findings = { found: {}, masked: false };
+            scanned = scanJson(kept.value, rules, findings);
+            if (scanned !== kept.value) out = Buffer.from(serialize(scanned));
+          } else if (findings.imprecise) {
             // Rare: scanned again, on the exact digits of the integers JSON.parse rounded.
-            const exact = parseExactIntegers(body.text());
+            const exact = parseExactIntegers(text);
             findings = { found: {}, masked: false };
             scanned = scanJson(exact, rules, findings);
             // The policies after this one expect plain JSON values, not JSON.rawJSON objects: what
             // was not masked goes back to the numbers JSON.parse gives (rounded, as before).
             scanned = scanned === exact ? value : JSON.parse(JSON.stringify(scanned));
-          }
-          if (scanned !== value) out = { json: scanned };
+            if (scanned !== value) out = { json: scanned };
+          } else if (scanned !== value) out = { json: scanned };
         }
         const types = Object.keys(findings.found) as LeakType[];
         if (types.length === 0) return undefined;

@@ -3,6 +3,8 @@
 import { GatewayError } from '../../core/errors.ts';
 import { PASSWORD_FIELD, TEXT_DETECTORS, type LeakType } from './detectors.ts';
 import type { LeakAction } from './schema.ts';
+import { isRawJson } from '../shared/exact-integers.ts';
+import { Members } from './duplicates.ts';
 
 export interface LeakRules {
   readonly actions: Readonly<Record<LeakType, LeakAction>>;
@@ -15,9 +17,12 @@ export interface LeakFindings {
   masked: boolean;
   /** An integer beyond 2^53 was seen: its digits were rounded by JSON.parse (see parseExactIntegers). */
   imprecise?: boolean;
+  /** Object members walked (see keyColons: fewer than the text holds means a key was written twice). */
+  members?: number;
 }
 
-const MAX_DEPTH = 128;
+/** Containers nested deeper are not looked into. */
+export const MAX_DEPTH = 128;
 
 /** Masks what should be masked in a string; records what was found. */
 export function scanText(text: string, rules: LeakRules, findings: LeakFindings): string {
@@ -34,20 +39,6 @@ export function scanText(text: string, rules: LeakRules, findings: LeakFindings)
     });
   }
   return out;
-}
-
-// Not in the TypeScript lib yet (Node 24 has them): a JSON number kept as its exact source text.
-type RawJson = { readonly rawJSON: string };
-const JSONX = JSON as unknown as { rawJSON(text: string): RawJson; isRawJSON(value: unknown): value is RawJson };
-
-/**
- * Parses JSON keeping integers beyond 2^53 as their exact text (JSON.rawJSON, serialized unchanged):
- * JSON.parse rounds them, so a 17 to 19 digit card number sent as a number could not be checked.
- */
-export function parseExactIntegers(text: string): unknown {
-  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
-    typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source) ? JSONX.rawJSON(context.source) : value,
-  );
 }
 
 /**
@@ -69,7 +60,7 @@ export function scanJson(value: unknown, rules: LeakRules, findings: LeakFinding
   if (value === null || typeof value !== 'object') return value;
   // What lies deeper than the walk goes cannot be checked: the body is withheld, never passed on unchecked.
   if (depth > MAX_DEPTH) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', `The upstream response is nested deeper than ${MAX_DEPTH} levels.`);
-  if (JSONX.isRawJSON(value)) return scanNumber(value.rawJSON, value, rules, findings);
+  if (isRawJson(value)) return scanNumber(value.rawJSON, value, rules, findings);
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -78,22 +69,12 @@ export function scanJson(value: unknown, rules: LeakRules, findings: LeakFinding
     }
     return out ?? value;
   }
-  let changed = false;
-  const entries: [string, unknown][] = [];
-  for (const [key, child] of Object.entries(value)) {
-    const k = scanText(key, rules, findings);
-    let v: unknown;
-    if (typeof child === 'string' && rules.ignoreFields.has(key)) v = child;
-    // A password field's value is a secret whatever it looks like, a number (PIN-style) included.
-    else if (((typeof child === 'string' && child !== '') || typeof child === 'number') && rules.actions.password !== 'off' && PASSWORD_FIELD.test(key)) {
-      count(findings, 'password');
-      v = rules.actions.password === 'mask' ? '[REDACTED]' : child;
-      if (v !== child) findings.masked = true;
-    } else v = scanJson(child, rules, findings, depth + 1);
-    if (k !== key || v !== child) changed = true;
-    entries.push([k, v]);
+  if (value instanceof Members) {
+    const entries = scanMembers(value.entries, rules, findings, depth);
+    return entries === undefined ? value : new Members(entries);
   }
-  if (!changed) return value;
+  const entries = scanMembers(Object.entries(value), rules, findings, depth);
+  if (entries === undefined) return value;
   // Rebuilt in order; two keys masked alike ("************1111") both stay, the later one numbered.
   // (fromEntries defines own properties: a "__proto__" key stays a key, never the prototype.)
   const names = new Set<string>();
@@ -104,6 +85,27 @@ export function scanJson(value: unknown, rules: LeakRules, findings: LeakFinding
     entry[0] = name;
   }
   return Object.fromEntries(entries);
+}
+
+/** The members of an object scanned, or undefined when nothing was masked. */
+function scanMembers(members: [string, unknown][], rules: LeakRules, findings: LeakFindings, depth: number): [string, unknown][] | undefined {
+  findings.members = (findings.members ?? 0) + members.length;
+  let changed = false;
+  const entries: [string, unknown][] = [];
+  for (const [key, child] of members) {
+    const k = scanText(key, rules, findings);
+    let v: unknown;
+    if (typeof child === 'string' && rules.ignoreFields.has(key)) v = child;
+    // A password field's value is a secret whatever it looks like, a number (PIN-style) included.
+    else if (((typeof child === 'string' && child !== '') || typeof child === 'number' || isRawJson(child)) && rules.actions.password !== 'off' && PASSWORD_FIELD.test(key)) {
+      count(findings, 'password');
+      v = rules.actions.password === 'mask' ? '[REDACTED]' : child;
+      if (v !== child) findings.masked = true;
+    } else v = scanJson(child, rules, findings, depth + 1);
+    if (k !== key || v !== child) changed = true;
+    entries.push([k, v]);
+  }
+  return changed ? entries : undefined;
 }
 
 function scanNumber(text: string, value: unknown, rules: LeakRules, findings: LeakFindings): unknown {

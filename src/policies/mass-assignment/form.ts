@@ -40,22 +40,7 @@ export function urlencodedForm(raw: Buffer): ParsedForm | string {
       owner.push(undefined);
       continue;
     }
-    let field: FormField;
-    if (!/[;%+]/.test(pair)) {
-      const eq = pair.indexOf('=');
-      field = { bindings: bindingsOf(eq === -1 ? pair : pair.slice(0, eq), '') };
-    } else {
-      const names = new Set<string>();
-      for (const piece of pair.includes(';') ? [pair, ...pair.split(';')] : [pair]) {
-        if (piece === '') continue;
-        const eq = piece.indexOf('=');
-        const rawName = eq === -1 ? piece : piece.slice(0, eq);
-        // URLSearchParams decodes as browsers and most servers do (`+` is a space, bad escapes stay).
-        for (const [name] of new URLSearchParams(`${rawName}=`)) names.add(name);
-        if (/%u[0-9a-f]{4}/i.test(rawName)) names.add(decodeU(rawName));
-      }
-      field = { bindings: [...names].flatMap((n) => bindingsOf(n, '')) };
-    }
+    const field: FormField = { bindings: fieldNames(pair).flatMap((n) => bindingsOf(n, '')) };
     fields.push(field);
     owner.push(field);
   }
@@ -107,9 +92,44 @@ export function multipartForm(raw: Buffer, contentType: string, shape: FormShape
   };
 }
 
+/**
+ * The names one urlencoded pair (a form field or a query parameter) is read as: percent-decoded once as
+ * URLSearchParams does (`+` a space, bad escapes kept), with `%uXXXX` escapes decoded, and each piece
+ * between `;` on its own as well.
+ */
+export function fieldNames(pair: string): string[] {
+  if (!/[;%+]/.test(pair)) {
+    const eq = pair.indexOf('=');
+    return [eq === -1 ? pair : pair.slice(0, eq)];
+  }
+  const names = new Set<string>();
+  for (const piece of pair.includes(';') ? [pair, ...pair.split(';')] : [pair]) {
+    if (piece === '') continue;
+    const eq = piece.indexOf('=');
+    const rawName = eq === -1 ? piece : piece.slice(0, eq);
+    // URLSearchParams decodes as browsers and most servers do (`+` is a space, bad escapes stay).
+    for (const [name] of new URLSearchParams(`${rawName}=`)) names.add(name);
+    if (/%u[0-9a-f]{4}/i.test(rawName)) names.add(decodeU(rawName));
+  }
+  return [...names];
+}
+
 /** The JSON-shaped values a field may be bound into (see the top of this file). */
 export function bindingsOf(name: string, leaf: unknown): unknown[] {
-  if (!/[[. ]/.test(name)) return [nest([name], leaf)];
+  return pathsOf(name).map((path) => nest(path, leaf));
+}
+
+/**
+ * The top-level names a field name may be bound to, one per reading (`customer.id`: `customer.id`,
+ * `customer`, `customer_id`; `ids[]`: `ids[]`, `ids`), case kept.
+ */
+export function topLevelNames(name: string): string[] {
+  return /[[. ]/.test(name) ? pathsOf(name).map((path) => path[0]!) : [name];
+}
+
+/** The property paths a field name may be bound to (see the top of this file). */
+function pathsOf(name: string): string[][] {
+  if (!/[[. ]/.test(name)) return [[name]];
   const paths = new Map<string, string[]>();
   const add = (path: string[]) => {
     if (path.length > 0) paths.set(JSON.stringify(path), path);
@@ -120,7 +140,7 @@ export function bindingsOf(name: string, leaf: unknown): unknown[] {
   const bracket = php.indexOf('[');
   const head = bracket === -1 ? php : php.slice(0, bracket);
   add(expand(head.replace(/[. ]/g, '_') + (bracket === -1 ? '' : php.slice(bracket)), false));
-  return [...paths.values()].map((path) => nest(path, leaf));
+  return [...paths.values()];
 }
 
 /** `a[b][0].c` → a, b, 0, c (dots only when `dots`); text that does not follow the syntax is one more segment. */

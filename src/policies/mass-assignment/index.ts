@@ -2,12 +2,13 @@
 // properties, properties reserved to other roles, or properties its closed schema does not declare.
 // Refused with 400 (naming each property by JSON pointer, never echoing values) or stripped before
 // the body goes upstream. Runs before validation, which then sees the stripped body. Form fields are
-// checked under each name a framework may bind them to (see form.ts).
+// checked under each name a framework may bind them to (see form.ts). Keys that reach a JavaScript
+// prototype (`__proto__`, `constructor`, `prototype`) are refused at any depth, in every action.
 import { readContent, replaceContent } from '../../core/decoded-body.ts';
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
-import { foldProtectedNames, walkBody, type Finding, type WalkOptions } from './walk.ts';
+import { findPrototypeKeys, foldProtectedNames, mayHavePrototypeKeys, walkBody, type Finding, type WalkOptions } from './walk.ts';
 import { FORM, MULTIPART, multipartForm, urlencodedForm, type FormField } from './form.ts';
 import { massAssignmentSchema, type MassAssignmentConfig } from './schema.ts';
 import { formShapeOf, type FormShape } from '../validate/form-body.ts';
@@ -74,6 +75,9 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       const options = { ...walkOptions(ctx, true), strip: false };
       const findings: Finding[] = [];
       const dropped = new Set<FormField>();
+      // Prototype keys under any reading of any field: refused whatever the action (see below).
+      for (const field of form.fields) for (const binding of field.bindings) findPrototypeKeys(binding, findings);
+      if (findings.length > 0) throw refuse(findings);
       for (const field of form.fields) {
         // A field is refused for what any reading of its name forbids (readOnly, protected), but as
         // undeclared only when no reading names a declared property (`a[b]` is no flat name `a[b]`).
@@ -95,15 +99,20 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       stripped(ctx, form.without(dropped), findings);
     };
     const check = (ctx: RequestContext, schema: unknown, raw: Buffer) => {
+      const text = raw.toString('utf8');
       let value: unknown;
       try {
-        value = JSON.parse(raw.toString('utf8'));
+        value = JSON.parse(text);
       } catch {
         // Fail closed: validation may be off, and upstream parsers accept what JSON.parse does not
         // (a leading byte-order mark, comments...), so a body this policy cannot check goes nowhere.
         throw new GatewayError('PCL_ERR_VALIDATION', 'The request body is not valid JSON.', { extensions: { errors: [{ in: 'body', message: 'is not valid JSON' }] } });
       }
       const findings: Finding[] = [];
+      // `__proto__`, `constructor`, `prototype` anywhere: refused, never stripped (they may sit where
+      // no schema reaches, and a body that carries them is an attack, not a mistake to tidy up).
+      if (mayHavePrototypeKeys(text)) findPrototypeKeys(value, findings);
+      if (findings.length > 0) throw refuse(findings);
       const walked = walkBody(value, schema, walkOptions(ctx), findings);
       if (findings.length === 0) return;
       if (config.action === 'reject' || config.mode === 'report') throw refuse(findings);
@@ -136,4 +145,5 @@ const MESSAGES = {
   readOnly: 'is read-only',
   protected: 'may not be set by the caller',
   undeclared: 'is not a property of this request body',
+  prototype: 'is a JavaScript prototype key (__proto__, constructor, prototype)',
 } as const;

@@ -212,6 +212,33 @@ describe('mass-assignment policy', () => {
     assert.equal(foldName('I\u017FADMIN'), 'isadmin');
   });
 
+  // A JavaScript upstream doing Object.assign(user, body) reads `__proto__` as the prototype (and
+  // deep-merge helpers follow constructor.prototype): the schema is open, yet role is set.
+  test('prototype keys (__proto__, constructor, prototype) are refused at any depth, whatever the schema and the action', async () => {
+    const attack = '{"name":"x","__proto__":{"role":"admin"}}';
+    assert.equal((Object.assign({ name: 'x' }, JSON.parse(attack)) as { role?: string }).role, 'admin');
+    const before = upstream.received.length;
+    const cases: [string, string[]][] = [
+      [attack, ['/__proto__']],
+      ['{"constructor":{"prototype":{"role":"admin"}}}', ['/constructor', '/constructor/prototype']],
+      ['{"name":"x","extra":[{"deep":{"__proto__":{"isAdmin":true}}}]}', ['/extra/0/deep/__proto__']], // where no schema reaches
+      ['{"\\u005f_proto__":{"role":"admin"}}', ['/__proto__']], // an escaped key is the same key
+    ];
+    for (const gw of [reject, strip]) {
+      for (const [raw, expected] of cases) {
+        const res = await fetch(`${gw.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json' }, body: raw });
+        assert.equal(res.status, 400, raw);
+        const body = (await res.json()) as { code: string; errors: { pointer: string; message: string }[] };
+        assert.equal(body.code, 'PCL_ERR_MASS_ASSIGNMENT');
+        assert.deepEqual(body.errors.map((e) => e.pointer).sort(), expected, raw);
+        assert.match(body.errors[0]!.message, /prototype key/);
+      }
+    }
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    // The words as values, or inside longer names, are nobody's prototype.
+    assert.equal((await send(reject, '/accounts/1', { name: '__proto__ constructor prototype', prototypeName: 'x' })).status, 200);
+  });
+
   test('a JSON body that does not parse is refused (validation may be off), a leading byte-order mark included', async () => {
     const before = upstream.received.length;
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"role":"admin"}')]);
@@ -281,6 +308,21 @@ describe('mass-assignment policy', () => {
         ['%u0072ole=admin', ['/role']], // %u escapes: older ASP.NET
       ];
       for (const [body, expected] of refused) assert.deepEqual(await pointers(await form(reject, body)), expected, body);
+      assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    });
+
+    test('prototype keys under any reading of a field name are refused, in urlencoded and multipart bodies, strip mode included', async () => {
+      const before = upstream.received.length;
+      const refused: [string, string[]][] = [
+        ['name=x&profile[__proto__][isAdmin]=1', ['/profile/__proto__']], // profile's schema is open
+        ['__proto__[role]=admin', ['/__proto__']],
+        ['profile.constructor.prototype.isAdmin=1', ['/profile/constructor', '/profile/constructor/prototype']],
+        ['profile%5B%5F%5Fproto%5F%5F%5D%5BisAdmin%5D=1', ['/profile/__proto__']],
+        ['name=x;profile[__proto__][isAdmin]=1', ['/profile/__proto__']],
+      ];
+      for (const gw of [reject, strip]) for (const [body, expected] of refused) assert.deepEqual(await pointers(await form(gw, body)), expected, body);
+      assert.deepEqual(await pointers(await parts(reject, multipart([['profile[__proto__][isAdmin]', 'true']]))), ['/profile/__proto__']);
+      assert.deepEqual(await pointers(await parts(strip, multipart([['profile', '{"bio":"b","__proto__":{"isAdmin":true}}', 'application/json']]))), ['/profile/__proto__']);
       assert.equal(upstream.received.length, before, 'nothing reached the upstream');
     });
 

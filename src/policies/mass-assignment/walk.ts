@@ -8,7 +8,7 @@ import { itemsOf, objectView, type ObjectView } from '../../openapi/schema-view.
 
 const MAX_DEPTH = 64;
 
-export type Reason = 'readOnly' | 'protected' | 'undeclared';
+export type Reason = 'readOnly' | 'protected' | 'undeclared' | 'prototype';
 
 export interface Finding {
   readonly pointer: string;
@@ -135,6 +135,38 @@ export function foldProtectedNames(names: ReadonlyMap<string, readonly string[]>
     folded.set(f, seen ? seen.filter((r) => roles.includes(r)) : roles);
   }
   return folded;
+}
+
+/**
+ * Keys that reach a JavaScript object's prototype rather than a property of it: `Object.assign(user,
+ * body)` or a spread-and-merge on the upstream turns `{"__proto__":{"role":"admin"}}` into an
+ * inherited `role`, and deep-merge helpers follow `constructor.prototype` to every object. No schema
+ * can say what such a key binds to, so it is refused wherever it is.
+ */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Whether JSON text may hold a prototype key: it must spell one, or escape characters (`\u005f_proto__`). */
+export function mayHavePrototypeKeys(text: string): boolean {
+  return /__proto__|constructor|prototype|\\u/.test(text);
+}
+
+/** Finds every prototype key (see PROTOTYPE_KEYS) in a parsed body, at any depth, whatever the schema says. */
+export function findPrototypeKeys(value: unknown, findings: Finding[], pointer = ''): void {
+  // Iterative: a body nested deeper than any schema is still looked through to the bottom.
+  const stack: [unknown, string][] = [[value, pointer]];
+  while (stack.length > 0) {
+    const [node, at] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${at}/${i}`]);
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      const child = `${at}/${escape(key)}`;
+      if (PROTOTYPE_KEYS.has(key)) findings.push({ pointer: child, reason: 'prototype' });
+      stack.push([(node as Record<string, unknown>)[key], child]);
+    }
+  }
 }
 
 function isIndex(key: string): boolean {

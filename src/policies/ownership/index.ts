@@ -2,13 +2,16 @@
 // with an identity claim before the upstream is called; response rules compare a field of the returned
 // object before a byte reaches the client (403), and remove from arrays the items the caller does not
 // own. Rules come from the document (`x-portcullis-owner`) and the config; a rule naming a path
-// parameter the operation does not have is a config error.
+// parameter the operation does not have is a config error. A path or query rule refuses a request
+// with another copy of its parameter, under any name a framework reads as the same (see copies.ts).
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { NOT_JSON } from '../../core/response-body.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
-import { claimOf, compileRule, get, identifier, type CompiledOwnerRule } from './rules.ts';
+import { claimOf, compileRule, get, ownerField, ROUNDED, type CompiledOwnerRule } from './rules.ts';
+import { parseExactIntegers } from '../shared/exact-integers.ts';
+import { bodyOccurrences, copiesOf, pairOccurrences, type Occurrences } from './copies.ts';
 import { ownershipSchema, type OwnerRule, type OwnershipConfig } from './schema.ts';
 
 export const ownership: PolicyFactory<OwnershipConfig> = {
@@ -46,14 +49,32 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
       if (!identity) throw new GatewayError('PCL_ERR_UNAUTHENTICATED');
       return list.filter((r) => !r.overrideRoles.some((role) => identity.roles.includes(role)));
     };
-    const notOwner = () => new GatewayError('PCL_ERR_FORBIDDEN', 'The caller does not own this object.');
 
     return {
       onRequest(ctx) {
-        for (const rule of applicable(ctx, 'request') ?? []) {
+        const rules = applicable(ctx, 'request');
+        if (rules === undefined) return;
+        // Every query parameter, and top-level field of a body already read, as the names it is read as.
+        let occurrences: Occurrences | undefined;
+        for (const rule of rules) {
           const owner = claimOf(ctx.identity!, rule.claim);
-          const raw = rule.source === 'path' ? ctx.params?.[rule.name] : rule.source === 'query' ? onlyValue(new URLSearchParams(ctx.query).getAll(rule.name)) : ctx.req.headers[rule.name.toLowerCase()];
-          const value = typeof raw === 'string' ? (rule.source === 'path' ? safeDecode(raw) : raw) : undefined;
+          let value: string | undefined;
+          if (rule.source === 'header') {
+            const raw = ctx.req.headers[rule.name.toLowerCase()];
+            value = typeof raw === 'string' ? raw : undefined;
+          } else {
+            occurrences ??= [...pairOccurrences(ctx.query), ...bodyOccurrences(ctx)];
+            const copies = copiesOf(occurrences, rule.readings);
+            if (rule.source === 'path') {
+              // Another copy of the path parameter (`/users/2/notes?userId=1`): the upstream may read that one.
+              const raw = ctx.params?.[rule.name];
+              value = copies === 0 && typeof raw === 'string' ? safeDecode(raw) : undefined;
+            } else {
+              // Exactly one parameter read as this name, spelt as the rule spells it: the upstream may read
+              // another copy (PHP the last, ASP.NET the first, Spring both joined).
+              value = copies === 1 ? onlyValue(new URLSearchParams(ctx.query).getAll(rule.name)) : undefined;
+            }
+          }
           if (owner === undefined || value === undefined || value !== owner) throw notOwner();
         }
       },
@@ -65,36 +86,64 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
               if (head.statusCode < 200 || head.statusCode >= 300) return undefined;
               const rules = applicable(ctx, 'response');
               if (!rules?.length) return undefined;
-              let value = body.json();
+              const value = body.json();
               if (value === NOT_JSON) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is not valid JSON.');
-              let changed = false;
-              for (const rule of rules) {
-                const owner = claimOf(ctx.identity!, rule.claim);
-                if (owner === undefined) throw notOwner();
-                if (!rule.after) {
-                  if (identifier(get(value, rule.before)) !== owner) throw notOwner();
-                  continue;
-                }
-                const list = get(value, rule.before);
-                if (list === undefined || list === null) continue; // no items: nothing of anyone's shown
-                // One object where a list was expected is one item: it must be the caller's.
-                if (!Array.isArray(list)) {
-                  if (identifier(get(list, rule.after)) !== owner) throw notOwner();
-                  continue;
-                }
-                const kept = list.filter((item) => identifier(get(item, rule.after!)) === owner);
-                if (kept.length !== list.length) {
-                  changed = true;
-                  value = replaceAt(value, rule.before, kept);
-                }
-              }
-              return changed ? { json: value } : undefined;
+              const owners = rules.map((rule) => claimOf(ctx.identity!, rule.claim));
+              if (owners.includes(undefined)) throw notOwner();
+              const judged = judge(value, rules, owners as string[], false);
+              if (judged !== ROUNDED) return judged === value ? undefined : { json: judged };
+              // Rare: an owner field is an integer beyond 2^53, which JSON.parse rounded (another
+              // owner's id may round to the caller's). Decided again on the exact digits.
+              const exact = parseExactIntegers(body.text());
+              const kept = judge(exact, rules, owners as string[], true) as unknown;
+              // The policies after this one expect plain JSON values, not JSON.rawJSON objects.
+              return kept === exact ? undefined : { json: JSON.parse(JSON.stringify(kept)) };
             },
           }
         : {}),
     };
   },
 };
+
+/**
+ * The response as the caller may see it: the same value when it is all the caller's, the value with
+ * the items of others removed from the lists rules name, or ROUNDED when an owner field is an integer
+ * JSON.parse rounded (see ownerField). Throws 403 for an object the caller does not own.
+ */
+function judge(root: unknown, rules: readonly CompiledOwnerRule[], owners: readonly string[], exact: boolean): unknown {
+  let value = root;
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r]!;
+    const owner = owners[r]!;
+    if (!rule.after) {
+      const field = ownerField(get(value, rule.before), exact);
+      if (field === ROUNDED) return ROUNDED;
+      if (field !== owner) throw notOwner();
+      continue;
+    }
+    const list = get(value, rule.before);
+    if (list === undefined || list === null) continue; // no items: nothing of anyone's shown
+    // One object where a list was expected is one item: it must be the caller's.
+    if (!Array.isArray(list)) {
+      const field = ownerField(get(list, rule.after), exact);
+      if (field === ROUNDED) return ROUNDED;
+      if (field !== owner) throw notOwner();
+      continue;
+    }
+    const kept: unknown[] = [];
+    for (const item of list) {
+      const field = ownerField(get(item, rule.after), exact);
+      if (field === ROUNDED) return ROUNDED;
+      if (field === owner) kept.push(item);
+    }
+    if (kept.length !== list.length) value = replaceAt(value, rule.before, kept);
+  }
+  return value;
+}
+
+function notOwner(): GatewayError {
+  return new GatewayError('PCL_ERR_FORBIDDEN', 'The caller does not own this object.');
+}
 
 function replaceAt(root: unknown, path: readonly string[], replacement: unknown): unknown {
   if (path.length === 0) return replacement;

@@ -31,6 +31,12 @@ paths:
       parameters: [{ name: customer, in: query, required: true, schema: { type: string } }]
       x-portcullis-owner: { query: customer, claim: sub }
       responses: { '200': { description: ok } }
+  /bills:
+    get:
+      operationId: bills
+      parameters: [{ name: customer_id, in: query, required: true, schema: { type: string } }]
+      x-portcullis-owner: { query: customer_id, claim: sub }
+      responses: { '200': { description: ok } }
   /orders:
     get:
       operationId: orders
@@ -48,6 +54,11 @@ const orders: Record<string, unknown> = {
   '/orders?one': { items: { id: 2, ownerId: 2 } },
   '/orders?mine': { items: { id: 1, ownerId: 1 } },
   '/orders?none': { total: 0 },
+  // 64-bit ids sent as JSON numbers (raw text: JSON.stringify could not write them).
+  '/orders/7': '{"id":7,"ownerId":9007199254740993}',
+  '/orders/8': '{"id":8,"ownerId":9007199254740992}',
+  '/orders/9': '{"id":9,"ownerId":9007199254740993.0}',
+  '/orders?big': '{"items":[{"id":1,"ownerId":9007199254740993},{"id":2,"ownerId":9007199254740992},{"id":3,"ownerId":1e16},{"id":4,"ownerId":"9007199254740992"}],"next":18014398509481985}',
 };
 const config = (upstream: string, extra = '') => `listeners: [{ port: 0, host: 127.0.0.1 }]
 admin: { enabled: false }
@@ -69,6 +80,9 @@ apis:
                 - { id: mallory, roles: [user], metadata: { sub: 'undefined' }, keys: [{ sha256: ${sha('mallory-key')} }] }
                 - { id: nully, roles: [user], metadata: { sub: 'null' }, keys: [{ sha256: ${sha('nully-key')} }] }
                 - { id: objy, roles: [user], metadata: { sub: { x: 1 } }, keys: [{ sha256: ${sha('objy-key')} }] }
+                - { id: carol, roles: [user], metadata: { sub: '9007199254740992' }, keys: [{ sha256: ${sha('carol-key')} }] }
+                - { id: dave, roles: [user], metadata: { sub: '9007199254740993' }, keys: [{ sha256: ${sha('dave-key')} }] }
+                - { id: numy, roles: [user], metadata: { sub: 9007199254740993 }, keys: [{ sha256: ${sha('numy-key')} }] }
       ownership:
         overrideRoles: [admin]
 ${extra}`;
@@ -79,7 +93,8 @@ describe('ownership policy', () => {
 
   before(async () => {
     upstream = await startUpstream((req, res) => {
-      const body = JSON.stringify(orders[req.url ?? ''] ?? { notes: [] });
+      const found = orders[req.url ?? ''] ?? { notes: [] };
+      const body = typeof found === 'string' ? found : JSON.stringify(found);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body);
     });
@@ -130,12 +145,64 @@ describe('ownership policy', () => {
     assert.deepEqual(((await (await get('/orders?odd', 'nully-key')).json()) as { items: unknown[] }).items, []);
   });
 
+  test('an owner id beyond 2^53 is compared on its exact digits, never rounded; such a claim names nobody', async () => {
+    // JSON.parse reads 9007199254740993 as 9007199254740992: carol's id, not the owner's.
+    assert.equal((await get('/orders/7', 'carol-key')).status, 403);
+    const mine = await get('/orders/7', 'dave-key');
+    assert.equal(mine.status, 200);
+    assert.equal(await mine.text(), orders['/orders/7'], 'an allowed object goes out byte for byte');
+    assert.equal((await get('/orders/8', 'carol-key')).status, 200);
+    assert.equal((await get('/orders/8', 'dave-key')).status, 403);
+    // Not written as plain digits: its exact value is unknown, so it names nobody.
+    assert.equal((await get('/orders/9', 'dave-key')).status, 403);
+    assert.equal((await get('/orders/9', 'carol-key')).status, 403);
+    // Lists: only the caller's items, decided on exact digits; the rest of the body is kept.
+    const carols = (await (await get('/orders?big', 'carol-key')).json()) as { items: { id: number }[] };
+    assert.deepEqual(carols.items.map((o) => o.id), [2, 4]);
+    const daves = (await (await get('/orders?big', 'dave-key')).json()) as { items: { id: number }[] };
+    assert.deepEqual(daves.items.map((o) => o.id), [1]);
+    // A claim that is itself a rounded number (YAML or a JWT read 9007199254740993 as ...992) owns nothing.
+    assert.equal((await get('/users/9007199254740992/notes', 'numy-key')).status, 403);
+    assert.equal((await get('/orders/8', 'numy-key')).status, 403);
+  });
+
   test('a query rule refuses a repeated parameter (the upstream may read another copy)', async () => {
     assert.equal((await get('/invoices?customer=1', 'alice-key')).status, 200);
     assert.equal((await get('/invoices?customer=2', 'alice-key')).status, 403);
     assert.equal((await get('/invoices?customer=1&customer=2', 'alice-key')).status, 403);
     assert.equal((await get('/invoices?customer=2&customer=1', 'alice-key')).status, 403);
     assert.equal((await get('/invoices', 'alice-key')).status, 403);
+  });
+
+  // PHP reads `.` and blanks as `_` (the last copy wins), ASP.NET Core ignores case (the first wins),
+  // qs and PHP read `customer_id[]` as the same parameter, older Python and Perl split at `;`.
+  test('a query rule refuses another parameter that a framework reads as the same name', async () => {
+    const before = upstream.received.length;
+    for (const query of [
+      'customer_id=2&customer.id=1',
+      'customer_id=2&customer%20id=1',
+      'customer_id=2&customer+id=1',
+      'Customer_ID=1&customer_id=2',
+      'customer_id=2&CUSTOMER_ID=1',
+      'customer_id=2&customer_id%5B%5D=1',
+      'customer_id=2&customer_id[x]=1',
+      'customer_id=2&x=1;customer_id=1',
+      'customer_id=2&customer%u005fid=1',
+      'customer_id=2&%20customer_id=1',
+    ]) assert.equal((await get(`/bills?${query}`, 'bob-key')).status, 403, query);
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    assert.equal((await get('/bills?customer_id=2', 'bob-key')).status, 200);
+    assert.equal((await get('/bills?customer_id=2&customer=1&id=1&customer_ids=1', 'bob-key')).status, 200, 'other names are not copies');
+    assert.equal((await get('/bills?Customer_ID=2', 'bob-key')).status, 403, 'the rule reads its parameter as spelt');
+  });
+
+  // Laravel's $request->userId prefers the query (or body) over the route parameter.
+  test('a path rule refuses a query parameter read as the same name', async () => {
+    assert.equal((await get('/users/2/notes', 'bob-key')).status, 200);
+    const before = upstream.received.length;
+    for (const query of ['userId=1', 'userid=1', 'userId%5B%5D=1', 'USERID=2']) assert.equal((await get(`/users/2/notes?${query}`, 'bob-key')).status, 403, query);
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    assert.equal((await get('/users/2/notes?user=1&page=2', 'bob-key')).status, 200);
   });
 
   test('a list rule on an object checks it as one item; no list shows nothing to check', async () => {

@@ -2,6 +2,8 @@
 // of the response), which identity claim it must equal, and which roles may pass anyway.
 import type { Identity } from '../../core/context.ts';
 import type { OwnerRule } from './schema.ts';
+import { isRawJson } from '../shared/exact-integers.ts';
+import { readingsOf } from './copies.ts';
 
 export interface CompiledOwnerRule {
   readonly source: 'path' | 'query' | 'header' | 'response';
@@ -11,6 +13,8 @@ export interface CompiledOwnerRule {
   readonly after: readonly string[] | undefined;
   readonly claim: string;
   readonly overrideRoles: readonly string[];
+  /** Path and query rules: the names the parameter is read as (see copies.ts); a copy under any of them is refused. */
+  readonly readings: readonly string[];
 }
 
 export function compileRule(rule: OwnerRule, globalOverride: readonly string[], pathParams: ReadonlySet<string> | undefined): CompiledOwnerRule {
@@ -28,7 +32,8 @@ export function compileRule(rule: OwnerRule, globalOverride: readonly string[], 
     before = star === -1 ? parts : parts.slice(0, star);
     after = star === -1 ? undefined : parts.slice(star + 1);
   }
-  return { source, name, before, after, claim: rule.claim, overrideRoles: [...globalOverride, ...(rule.overrideRoles ?? [])] };
+  const readings = source === 'path' || source === 'query' ? readingsOf([name]) : [];
+  return { source, name, before, after, claim: rule.claim, overrideRoles: [...globalOverride, ...(rule.overrideRoles ?? [])], readings };
 }
 
 /** The claim's value as a string, from the token claims, an API-key consumer's metadata, or the subject. */
@@ -41,12 +46,34 @@ export function claimOf(identity: Identity, claim: string): string | undefined {
 /**
  * A value that can name an owner, as text: a string, a finite number or a boolean. Anything else
  * (missing, null, an object or a list) names nobody: String() would turn it into "undefined", "null",
- * "[object Object]" or "a,b", which a caller's own claim could equal.
+ * "[object Object]" or "a,b", which a caller's own claim could equal. An integer beyond 2^53 names
+ * nobody either: JSON.parse has rounded it (9007199254740993 reads 9007199254740992), so its text may
+ * be another owner's id (see ownerField for response fields, read again exactly).
  */
 export function identifier(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return Number.isFinite(value) && !isRounded(value) ? String(value) : undefined;
+  if (typeof value === 'boolean') return String(value);
   return undefined;
+}
+
+/** What ownerField returns for an integer JSON.parse may have rounded: the body is to be read again exactly. */
+export const ROUNDED: unique symbol = Symbol('rounded');
+
+/**
+ * The owner a response field names, as identifier() reads it, except for an integer beyond 2^53: ROUNDED
+ * in a body parsed by JSON.parse, and its exact digits in one parsed by parseExactIntegers (which
+ * keeps them as JSON.rawJSON). An unsafe number that is still a number there was not written as plain
+ * digits (1e21, 9007199254740993.0): it names nobody.
+ */
+export function ownerField(value: unknown, exact: boolean): string | undefined | typeof ROUNDED {
+  if (typeof value === 'number' && isRounded(value)) return exact ? undefined : ROUNDED;
+  if (exact && value !== null && typeof value === 'object' && isRawJson(value)) return value.rawJSON;
+  return identifier(value);
+}
+
+function isRounded(value: number): boolean {
+  return Number.isInteger(value) && !Number.isSafeInteger(value);
 }
 
 /** The value at a path of own properties (never an inherited one such as `constructor`). */

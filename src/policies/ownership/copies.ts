@@ -1,0 +1,73 @@
+// Other copies of a parameter an ownership rule checks. Frameworks read a request's names their own
+// way, so the value the gateway compared may not be the one the upstream uses: PHP turns `.` and
+// blanks into `_` (`customer.id` is `customer_id`, the last copy wins), ASP.NET Core binds names with
+// case ignored (the first copy wins), qs and PHP read `customer_id[]` as the same parameter, Laravel's
+// `$request->userId` prefers the query or body over the route parameter, and `$request->input()` merges
+// the query with the body. A name is read as form.ts reads form fields (percent-decoded, `%uXXXX`,
+// brackets and dots, PHP's registration), case folded.
+import type { RequestContext } from '../../core/context.ts';
+import { bareMediaType, isJsonMediaType } from '../../core/media-type.ts';
+import { boundaryOf, parseMultipart } from '../../core/multipart.ts';
+import { FORM, MULTIPART, fieldNames, topLevelNames } from '../mass-assignment/form.ts';
+import { foldName } from '../mass-assignment/walk.ts';
+
+/** The names one occurrence of a parameter or field may be read as (folded), one list per occurrence. */
+export type Occurrences = readonly (readonly string[])[];
+
+const PLAIN = /^[a-z0-9_-]*$/;
+const MAX_PARTS = 10000;
+
+/** The readings of a name (folded, deduplicated): the ruled name's own, and each occurrence's. */
+export function readingsOf(names: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const name of names) for (const top of topLevelNames(name)) out.add(foldName(top));
+  return [...out];
+}
+
+/** How many occurrences read as one of the names (a ruled parameter's readings). */
+export function copiesOf(occurrences: Occurrences, readings: readonly string[]): number {
+  let n = 0;
+  for (const names of occurrences) if (names.some((name) => readings.includes(name))) n++;
+  return n;
+}
+
+/** The occurrences of a query string, or of a urlencoded body: split at `&` and `;` (older Rack, Python, Perl). */
+export function pairOccurrences(text: string): string[][] {
+  const out: string[][] = [];
+  if (text === '') return out;
+  for (const piece of text.split(/[&;]/, MAX_PARTS)) {
+    if (piece === '') continue;
+    const eq = piece.indexOf('=');
+    const name = eq === -1 ? piece : piece.slice(0, eq);
+    // Most names are plain lower-case words: read only as themselves.
+    out.push(PLAIN.test(name) ? [name] : readingsOf(fieldNames(piece)));
+  }
+  return out;
+}
+
+/**
+ * The top-level fields of a request body a policy has already read (a urlencoded or multipart form,
+ * or a JSON object); none when it was not read: ownership runs before the body is buffered, and does
+ * not buffer it for this. A body that does not parse has no fields here (its policies refuse it).
+ */
+export function bodyOccurrences(ctx: RequestContext): string[][] {
+  const read = ctx.content ?? (ctx.req.headers['content-encoding'] === undefined ? ctx.body : undefined);
+  const type = ctx.req.headers['content-type'];
+  if (read === undefined || read.length === 0 || type === undefined) return [];
+  const media = bareMediaType(type);
+  if (media === FORM) return pairOccurrences(read.toString('utf8'));
+  if (media === MULTIPART) {
+    const boundary = boundaryOf(type);
+    const parts = boundary === undefined ? undefined : parseMultipart(read, boundary, { maxParts: MAX_PARTS });
+    return Array.isArray(parts) ? parts.map((p) => readingsOf([p.name])) : [];
+  }
+  if (!isJsonMediaType(media)) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(read.toString('utf8'));
+  } catch {
+    return [];
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.keys(value).map((key) => readingsOf([key]));
+}
