@@ -332,8 +332,8 @@ function onDrain(this: ExchangeResponse): void {
  * field names. One pass; a second only in the rare case where Connection names more than the usual
  * keep-alive / close. Never deleted from (deleting keys makes the object a slow dictionary).
  *
- * Throws when a body (`hasBody`) comes with a transfer coding other than chunked alone ("gzip,
- * chunked"): undici undoes only the chunked framing, and Transfer-Encoding is hop-by-hop, so the
+ * Throws when a body (`hasBody`) comes with a transfer coding other than chunked ("gzip,
+ * chunked"; "chunked" repeated or "identity" are only framing): undici undoes only the chunked framing, and Transfer-Encoding is hop-by-hop, so the
  * client would get compressed bytes it is not told about, which no body policy could read either.
  */
 function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | undefined, hasBody: boolean): Record<string, string | string[] | undefined> {
@@ -356,7 +356,7 @@ function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | 
     else if (typeof before === 'string') kept[name] = [before, value];
     else before.push(value);
   }
-  if (hasBody && codings !== undefined && codings.trim().toLowerCase() !== 'chunked') {
+  if (hasBody && codings !== undefined && codings.trim().toLowerCase() !== 'chunked' && !onlyFraming(codings)) {
     throw Object.assign(new Error(`unsupported response transfer coding: ${codings.slice(0, 100)}`), { code: 'PCL_BAD_TRANSFER_CODING' });
   }
   if (connection !== undefined) {
@@ -368,6 +368,14 @@ function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | 
     }
   }
   return kept;
+}
+
+/** Transfer codings that only frame the body ("chunked", repeated, or "identity"): nothing to undo for the client. */
+function onlyFraming(codings: string): boolean {
+  return codings.split(',').every((c) => {
+    const coding = c.trim().toLowerCase();
+    return coding === '' || coding === 'chunked' || coding === 'identity';
+  });
 }
 
 /** A 206, or a multipart/byteranges body under any status: part of a representation, never all of it. */

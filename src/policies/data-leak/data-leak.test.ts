@@ -9,7 +9,7 @@ import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream
 import { ibanValid, luhnValid } from './checksums.ts';
 import { scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
 import { parseExactIntegers } from '../shared/exact-integers.ts';
-import { keyColons, parseKeepingDuplicates, serialize } from './duplicates.ts';
+import { keyColons, parseKeepingDuplicates, serialize } from '../shared/json-duplicates.ts';
 
 const MASK_ALL: LeakRules = { actions: { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'mask', cloudKey: 'mask', jwt: 'mask', password: 'mask' }, ignoreFields: new Set() };
 const scan = (text: string) => {
@@ -105,6 +105,7 @@ const bodies: Record<string, { type: string; body: string }> = {
   '/dup': { type: 'application/json', body: '{"id":"1","card":"4111111111111111","card":"n/a","password":"hunter2","password":""}' },
   '/dup-nested': { type: 'application/json', body: '{"id": 9007199254740993, "rows": [{"pin": 1, "secret": 4321, "secret": null}], "x": {"a": {"b": "ok"}, "a": {"b": "4111 1111 1111 1111"}}, "k": "a\\":"}' },
   '/dup-clean': { type: 'application/json', body: '{"a":1,"a":2,"note":"x\\":y"}' },
+  '/dup-exponent': { type: 'application/json', body: '{"x":1,"x":2,"card":4.111111111111111e15,"pan":41111111111111110e-1}' },
   '/dup-key': { type: 'application/json', body: '{"aws":"n/a","aws":"x","z":{"k":"AKIAIOSFODNN7EXAMPLE","k":""}}' },
   '/colons': { type: 'application/json', body: '{"url":"https://x.test/a:b","say":"\\":\\"","card":"4111111111111111"}' },
   '/ignored-nested': { type: 'application/json', body: JSON.stringify({ token: { pan: '4111111111111111', password: 'x' }, access_token: JWT }) },
@@ -163,6 +164,8 @@ describe('data-leak policy through the gateway', () => {
     // Blocked types block from any copy; report mode changes nothing.
     assert.equal((await fetch(`${gw.url}/dup-key`)).status, 502);
     assert.equal(await (await fetch(`${report.url}/dup`)).text(), bodies['/dup']!.body);
+    // Numbers in exponent form are read as the digits a client's parser gives them, duplicates or not.
+    assert.equal(await (await fetch(`${gw.url}/dup-exponent`)).text(), '{"x":1,"x":2,"card":"************1111","pan":"************1111"}');
     // Nothing found in any copy: byte for byte, duplicates included; colons inside strings change nothing.
     assert.equal(await (await fetch(`${gw.url}/dup-clean`)).text(), bodies['/dup-clean']!.body);
     assert.deepEqual(await (await fetch(`${gw.url}/colons`)).json(), { url: 'https://x.test/a:b', say: '":"', card: '************1111' });
@@ -229,6 +232,8 @@ describe('data-leak with upstreams that answer oddly (raw socket)', () => {
     '/gzip-chunked': () => rawChunkedResponse('200 OK', ['Content-Type: application/json', 'Transfer-Encoding: gzip, chunked'], gzipSync(leak)),
     '/gzip-then-chunked': () => rawChunkedResponse('200 OK', ['Content-Type: application/json', 'Transfer-Encoding: gzip', 'Transfer-Encoding: chunked'], gzipSync(leak)),
     '/chunked': () => rawChunkedResponse('200 OK', ['Content-Type: application/json', 'Transfer-Encoding: chunked'], leak),
+    '/chunked-twice': () => rawChunkedResponse('200 OK', ['Content-Type: application/json', 'Transfer-Encoding: chunked', 'Transfer-Encoding: chunked'], leak),
+    '/chunked-list': () => rawChunkedResponse('200 OK', ['Content-Type: application/json', 'Transfer-Encoding: identity, Chunked'], leak),
     '/deep': () => rawResponse('200 OK', ['Content-Type: application/json'], nested(130)),
     '/untyped-json': () => rawResponse('200 OK', [], leak),
     '/untyped-text': () => rawResponse('200 OK', [], 'card 4111111111111111'),
@@ -284,6 +289,11 @@ describe('data-leak with upstreams that answer oddly (raw socket)', () => {
     }
     assert.deepEqual(await (await fetch(`${gw.url}/chunked`)).json(), { id: '1', card: '************1111' }, 'chunked alone is read');
     assert.equal(await (await fetch(`${bare.url}/chunked`)).text(), leak);
+    // Only framing: chunked repeated, or after identity, is no coding the client would have to undo.
+    for (const path of ['/chunked-twice', '/chunked-list']) {
+      assert.deepEqual(await (await fetch(`${gw.url}${path}`)).json(), { id: '1', card: '************1111' }, path);
+      assert.equal(await (await fetch(`${bare.url}${path}`)).text(), leak, path);
+    }
   });
 
   test('a body nested deeper than the scan goes is withheld', async () => {

@@ -4,7 +4,7 @@ import { GatewayError } from '../../core/errors.ts';
 import { PASSWORD_FIELD, TEXT_DETECTORS, type LeakType } from './detectors.ts';
 import type { LeakAction } from './schema.ts';
 import { isRawJson } from '../shared/exact-integers.ts';
-import { Members } from './duplicates.ts';
+import { Members } from '../shared/json-duplicates.ts';
 
 export interface LeakRules {
   readonly actions: Readonly<Record<LeakType, LeakAction>>;
@@ -110,7 +110,16 @@ function scanMembers(members: [string, unknown][], rules: LeakRules, findings: L
 
 function scanNumber(text: string, value: unknown, rules: LeakRules, findings: LeakFindings): unknown {
   const masked = scanText(text, rules, findings);
-  return masked === text ? value : masked;
+  if (masked !== text) return masked;
+  // Source text in exponent or fraction form ("4.111111111111111e15") is the digits a client reads.
+  if (!/^-?\d+$/.test(text)) {
+    const read = String(Number(text));
+    if (read !== text) {
+      const maskedRead = scanText(read, rules, findings);
+      if (maskedRead !== read) return maskedRead;
+    }
+  }
+  return value;
 }
 
 function count(findings: LeakFindings, type: LeakType): void {

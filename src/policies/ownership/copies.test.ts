@@ -16,6 +16,9 @@ test('a name is read as frameworks read it: case folded, PHP registration, brack
   assert.equal(copies('customer=1&customer_ids=2&id=3&x=customer_id'), 0);
   // A ruled name with a dot is read as PHP reads it as well.
   assert.equal(copiesOf(pairOccurrences('customer.id=1&customer_id=2'), readingsOf(['customer.id'])), 2);
+  // Fields past the ones read count as copies: one could hide behind the padding (PHP skips empty pairs).
+  assert.ok(copies(`customer_id=2${'&'.repeat(10_000)}customer.id=1`) > 1);
+  assert.equal(copies(`customer_id=2${'&'.repeat(100)}`), 1);
 });
 
 test('top-level fields of a body already read: JSON keys, form fields, multipart parts; none when unread', () => {

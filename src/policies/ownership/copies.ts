@@ -24,10 +24,19 @@ export function readingsOf(names: readonly string[]): string[] {
   return [...out];
 }
 
+/**
+ * Stands for the fields past MAX_PARTS, which are not read: it counts as two copies of every name, so
+ * a rule never takes a value from a list it has not seen whole (a copy could hide behind the padding).
+ */
+const UNREAD = ['\0unread'];
+
 /** How many occurrences read as one of the names (a ruled parameter's readings). */
 export function copiesOf(occurrences: Occurrences, readings: readonly string[]): number {
   let n = 0;
-  for (const names of occurrences) if (names.some((name) => readings.includes(name))) n++;
+  for (const names of occurrences) {
+    if (names === UNREAD) n += 2;
+    else if (names.some((name) => readings.includes(name))) n++;
+  }
   return n;
 }
 
@@ -35,7 +44,12 @@ export function copiesOf(occurrences: Occurrences, readings: readonly string[]):
 export function pairOccurrences(text: string): string[][] {
   const out: string[][] = [];
   if (text === '') return out;
-  for (const piece of text.split(/[&;]/, MAX_PARTS)) {
+  const pieces = text.split(/[&;]/, MAX_PARTS + 1);
+  if (pieces.length > MAX_PARTS) {
+    pieces.length = MAX_PARTS;
+    out.push(UNREAD);
+  }
+  for (const piece of pieces) {
     if (piece === '') continue;
     const eq = piece.indexOf('=');
     const name = eq === -1 ? piece : piece.slice(0, eq);

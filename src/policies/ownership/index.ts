@@ -11,6 +11,7 @@ import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
 import { claimOf, compileRule, get, ownerField, ROUNDED, type CompiledOwnerRule } from './rules.ts';
 import { parseExactIntegers } from '../shared/exact-integers.ts';
+import { repeatsKeys } from '../shared/json-duplicates.ts';
 import { bodyOccurrences, copiesOf, pairOccurrences, type Occurrences } from './copies.ts';
 import { ownershipSchema, type OwnerRule, type OwnershipConfig } from './schema.ts';
 
@@ -91,13 +92,15 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
               const owners = rules.map((rule) => claimOf(ctx.identity!, rule.claim));
               if (owners.includes(undefined)) throw notOwner();
               const judged = judge(value, rules, owners as string[], false);
-              if (judged !== ROUNDED) return judged === value ? undefined : { json: judged };
+              // Unchanged, with a key written twice, the bytes would carry the copy JSON.parse dropped
+              // (another caller's items): what was judged is sent instead.
+              if (judged !== ROUNDED) return judged !== value ? { json: judged } : repeatsKeys(body.text(), value) ? { json: value } : undefined;
               // Rare: an owner field is an integer beyond 2^53, which JSON.parse rounded (another
               // owner's id may round to the caller's). Decided again on the exact digits.
               const exact = parseExactIntegers(body.text());
               const kept = judge(exact, rules, owners as string[], true) as unknown;
               // The policies after this one expect plain JSON values, not JSON.rawJSON objects.
-              return kept === exact ? undefined : { json: JSON.parse(JSON.stringify(kept)) };
+              return kept === exact && !repeatsKeys(body.text(), value) ? undefined : { json: JSON.parse(JSON.stringify(kept)) };
             },
           }
         : {}),

@@ -55,6 +55,7 @@ const orders: Record<string, unknown> = {
   '/orders?mine': { items: { id: 1, ownerId: 1 } },
   '/orders?none': { total: 0 },
   // 64-bit ids sent as JSON numbers (raw text: JSON.stringify could not write them).
+  '/orders?dup': '{"items":[{"id":2,"ownerId":2,"note":"BOB-PRIVATE"}],"items":[{"id":1,"ownerId":1}]}',
   '/orders/7': '{"id":7,"ownerId":9007199254740993}',
   '/orders/8': '{"id":8,"ownerId":9007199254740992}',
   '/orders/9': '{"id":9,"ownerId":9007199254740993.0}',
@@ -122,6 +123,10 @@ describe('ownership policy', () => {
     const res = await get('/orders/2', 'alice-key');
     assert.equal(res.status, 403);
     assert.ok(!(await res.text()).includes('ownerId'));
+  });
+
+  test('a key written twice: what was judged is sent, not the copy JSON.parse dropped (another caller\'s items)', async () => {
+    assert.equal(await (await get('/orders?dup', 'alice-key')).text(), '{"items":[{"id":1,"ownerId":1}]}');
   });
 
   test('arrays keep only the caller\'s items; override roles see everything', async () => {

@@ -5,6 +5,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { NOT_JSON } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
+import { repeatsKeys } from '../shared/json-duplicates.ts';
 import { compileFilter } from './filter.ts';
 import { compileResponses, type ResponseLookup } from './representations.ts';
 import { responseFilterSchema, type ResponseFilterConfig } from './schema.ts';
@@ -50,7 +51,9 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
         if (value === NOT_JSON) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is not valid JSON.');
         const removed = env.logger.isLevelEnabled('debug') ? [] : undefined;
         const filtered = filter(value, schema ?? {}, ctx.identity?.roles ?? [], removed);
-        if (filtered === value) return undefined;
+        // Unchanged, the bytes go out as they came: with a key written twice, also the copy JSON.parse
+        // dropped and the filter never saw. Then what was filtered is sent instead.
+        if (filtered === value) return repeatsKeys(body.text(), value) ? { json: value } : undefined;
         if (removed) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, removed: [...new Set(removed)].slice(0, 20) }, 'response properties removed');
         return { json: filtered };
       },

@@ -75,6 +75,7 @@ const tree = (levels: number) => {
 const bodies: Record<string, { type: string; body: string | Buffer; headers?: Record<string, string>; status?: number }> = {
   '/user': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'a', salary: 1, password: 'p', ssn: '123', secretHash: 'h', friends: [{ id: 2, ssn: 'x', token: 't' }], prefs: { theme: 'dark', anything: 1 } }) },
   '/user?clean': { type: 'application/json', body: '{"id":1,  "name":"spaces kept"}' },
+  '/user?dup': { type: 'application/json', body: '{"id":1,"friends":[{"id":2,"ssn":"123-45-6789"}],"friends":[{"id":2}],"name":"a"}' },
   '/user?text': { type: 'text/plain', body: 'secretHash: not json' },
   // Representations the document does not declare for the response, and a status it does not list.
   '/user?text-json': { type: 'text/plain', body: JSON.stringify({ id: 1, secretHash: 'h' }) },
@@ -140,6 +141,10 @@ describe('response-filter policy', () => {
     assert.equal(await (await fetch(`${gw.url}/user?clean`)).text(), '{"id":1,  "name":"spaces kept"}');
     assert.equal(await (await fetch(`${gw.url}/csv`)).text(), 'id,secretHash\n1,h');
     assert.equal((await fetch(`${gw.url}/user?empty`)).status, 200);
+  });
+
+  test('a key written twice: the checked copy is sent, not the bytes with the copy JSON.parse dropped', async () => {
+    assert.equal(await (await fetch(`${gw.url}/user?dup`)).text(), '{"id":1,"friends":[{"id":2}],"name":"a"}');
   });
 
   test('a type the document does not declare for the response is filtered as JSON, or withheld', async () => {

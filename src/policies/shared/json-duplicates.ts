@@ -1,9 +1,11 @@
-// JSON objects with a key written more than once: JSON.parse keeps the last copy only, so a card
-// number or password in an earlier copy would never be seen, and the bytes forwarded unchanged carry
-// it to a client whose parser keeps the first copy (or every one). Duplicates are rare: a cheap count
-// over the text (keyColons) tells when the parse may have dropped keys, and only then is the body
-// parsed again keeping every copy (Members), scanned copy by copy, and written out again from that.
-import { rawJson } from '../shared/exact-integers.ts';
+// JSON objects with a key written more than once: JSON.parse keeps the last copy only, so what an
+// earlier copy holds (a card number, a sensitive field, another caller's item) would never be seen,
+// and the bytes forwarded unchanged carry it to a client whose parser keeps the first copy (or every
+// one). Duplicates are rare: a cheap count over the text (keyColons) tells when the parse may have
+// dropped keys, and only then is the body parsed again keeping every copy (Members). data-leak scans
+// every copy and writes them out again; the other body policies send what they checked
+// (repeatsKeys).
+import { rawJson } from './exact-integers.ts';
 
 /** An object as written: every member in order, repeated keys included. */
 export class Members {
@@ -128,4 +130,30 @@ export function serialize(value: unknown): string {
   if (value instanceof Verbatim) return value.text;
   if (Array.isArray(value)) return `[${value.map(serialize).join(',')}]`;
   return JSON.stringify(value);
+}
+
+/** The members of every object in a parsed JSON value (iteratively: it may be nested very deep). */
+function membersOf(value: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) for (const item of v) stack.push(item);
+    else {
+      const values = Object.values(v);
+      n += values.length;
+      for (const item of values) stack.push(item);
+    }
+  }
+  return n;
+}
+
+/**
+ * Whether JSON text repeats a key in some object (`value`: what JSON.parse made of it). A policy that
+ * passes such a body on unchanged would pass copies it never looked at: it sends `value` instead,
+ * serialized again with the copies it checked.
+ */
+export function repeatsKeys(text: string, value: unknown, maxDepth = 128): boolean {
+  return keyColons(text) > membersOf(value) && parseKeepingDuplicates(text, maxDepth).duplicates;
 }
