@@ -214,7 +214,7 @@ describe('mass-assignment policy', () => {
 
   // A JavaScript upstream doing Object.assign(user, body) reads `__proto__` as the prototype (and
   // deep-merge helpers follow constructor.prototype): the schema is open, yet role is set.
-  test('prototype keys (__proto__, constructor, prototype) are refused at any depth, whatever the schema and the action', async () => {
+  test('prototype keys (__proto__, constructor.prototype) are refused at any depth, whatever the schema and the action', async () => {
     const attack = '{"name":"x","__proto__":{"role":"admin"}}';
     assert.equal((Object.assign({ name: 'x' }, JSON.parse(attack)) as { role?: string }).role, 'admin');
     const before = upstream.received.length;
@@ -237,6 +237,8 @@ describe('mass-assignment policy', () => {
     assert.equal(upstream.received.length, before, 'nothing reached the upstream');
     // The words as values, or inside longer names, are nobody's prototype.
     assert.equal((await send(reject, '/accounts/1', { name: '__proto__ constructor prototype', prototypeName: 'x' })).status, 200);
+    // Nor are a lone constructor or prototype: ordinary names (an F1 team's constructor, a product's prototype flag).
+    assert.equal((await send(reject, '/accounts/1', { name: 'x', extra: { constructor: 'Ferrari', prototype: true } })).status, 200);
   });
 
   test('a JSON body that does not parse is refused (validation may be off), a leading byte-order mark included', async () => {

@@ -141,7 +141,9 @@ export function foldProtectedNames(names: ReadonlyMap<string, readonly string[]>
  * Keys that reach a JavaScript object's prototype rather than a property of it: `Object.assign(user,
  * body)` or a spread-and-merge on the upstream turns `{"__proto__":{"role":"admin"}}` into an
  * inherited `role`, and deep-merge helpers follow `constructor.prototype` to every object. No schema
- * can say what such a key binds to, so it is refused wherever it is.
+ * can say what such a key binds to, so it is refused wherever it is: `__proto__` always, `constructor`
+ * when it holds a `prototype` (a lone `constructor` or `prototype` is an ordinary name: an F1 team's
+ * constructor, a product's prototype flag).
  */
 export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -163,8 +165,12 @@ export function findPrototypeKeys(value: unknown, findings: Finding[], pointer =
     }
     for (const key of Object.keys(node)) {
       const child = `${at}/${escape(key)}`;
-      if (PROTOTYPE_KEYS.has(key)) findings.push({ pointer: child, reason: 'prototype' });
-      stack.push([(node as Record<string, unknown>)[key], child]);
+      const value = (node as Record<string, unknown>)[key];
+      if (key === '__proto__') findings.push({ pointer: child, reason: 'prototype' });
+      else if (key === 'constructor' && value !== null && typeof value === 'object' && Object.hasOwn(value, 'prototype')) {
+        findings.push({ pointer: child, reason: 'prototype' }, { pointer: `${child}/prototype`, reason: 'prototype' });
+      }
+      stack.push([value, child]);
     }
   }
 }
