@@ -96,6 +96,11 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
     'content-digest': `sha-256=:${createHash('sha256').update(buf).digest('base64')}:`,
     'repr-digest': `sha-256=:${createHash('sha256').update(buf).digest('base64')}:`,
     'content-md5': createHash('md5').update(buf).digest('base64'),
+    // Object stores' checksums of the stored object (S3, Google Cloud Storage, Azure, Alibaba OSS).
+    'x-amz-checksum-sha256': createHash('sha256').update(buf).digest('base64'),
+    'x-goog-hash': `md5=${createHash('md5').update(buf).digest('base64')}`,
+    'x-ms-content-crc64': 'AAAAAAAAAAA=',
+    'x-oss-hash-crc64ecma': '1234567890',
   };
   const type = { 'content-type': 'application/json' };
   if (path === '/rogue/206') {
@@ -160,7 +165,7 @@ const config = (upstream: string) =>
   );
 
 const FILTERED = { id: '1', name: 'Alice' };
-const DESCRIBING = ['etag', 'last-modified', 'accept-ranges', 'digest', 'content-digest', 'repr-digest', 'content-md5', 'content-range'];
+const DESCRIBING = ['etag', 'last-modified', 'accept-ranges', 'digest', 'content-digest', 'repr-digest', 'content-md5', 'content-range', 'x-amz-checksum-sha256', 'x-goog-hash', 'x-ms-content-crc64', 'x-oss-hash-crc64ecma'];
 
 describe('byte ranges and validators on operations whose bodies the policies read', () => {
   let upstream: TestUpstream;

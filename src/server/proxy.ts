@@ -35,6 +35,8 @@ const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connecti
  */
 const DESCRIBES_ORIGINAL = new Set(['etag', 'last-modified', 'content-md5', 'digest', 'content-digest', 'repr-digest', 'accept-ranges', 'content-range']);
 const DESCRIBES_ORIGINAL_HEAD = new Set([...DESCRIBES_ORIGINAL, 'content-length']);
+/** Object stores' checksums of the stored object: S3's x-amz-checksum-*, GCS, Azure, Alibaba OSS. */
+const STORE_CHECKSUM = /^x-(?:amz-checksum-|goog-hash$|ms-content-(?:crc64|md5)$|oss-hash-)/;
 
 export interface ProxyCall {
   readonly ctx: RequestContext;
@@ -347,7 +349,7 @@ function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | 
       else if (name === 'transfer-encoding') codings = codings === undefined ? raw[i + 1]!.toString('latin1') : `${codings},${raw[i + 1]!.toString('latin1')}`;
       continue;
     }
-    if (dropped !== undefined && dropped.has(name)) continue;
+    if (dropped !== undefined && (dropped.has(name) || (name.charCodeAt(0) === 0x78 && STORE_CHECKSUM.test(name)))) continue;
     // "__proto__" would set the object's prototype rather than a field.
     if (name === '__proto__') continue;
     const value = raw[i + 1]!.toString('latin1');
