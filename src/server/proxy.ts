@@ -372,12 +372,15 @@ function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | 
   return kept;
 }
 
-/** Transfer codings that only frame the body ("chunked", repeated, or "identity"): nothing to undo for the client. */
+/**
+ * Transfer codings that only frame the body: "chunked" (repeated, or after "identity") or "identity"
+ * alone. undici undoes the chunked framing only when it is the last coding; anywhere else (or after an
+ * empty list item) the client would get the chunk framing as body bytes.
+ */
 function onlyFraming(codings: string): boolean {
-  return codings.split(',').every((c) => {
-    const coding = c.trim().toLowerCase();
-    return coding === '' || coding === 'chunked' || coding === 'identity';
-  });
+  const list = codings.split(',').map((c) => c.trim().toLowerCase());
+  if (!list.every((c) => c === 'chunked' || c === 'identity')) return false;
+  return list.at(-1) === 'chunked' || !list.includes('chunked');
 }
 
 /** A 206, or a multipart/byteranges body under any status: part of a representation, never all of it. */

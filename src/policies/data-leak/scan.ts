@@ -109,17 +109,24 @@ function scanMembers(members: [string, unknown][], rules: LeakRules, findings: L
 }
 
 function scanNumber(text: string, value: unknown, rules: LeakRules, findings: LeakFindings): unknown {
-  const masked = scanText(text, rules, findings);
-  if (masked !== text) return masked;
-  // Source text in exponent or fraction form ("4.111111111111111e15") is the digits a client reads.
-  if (!/^-?\d+$/.test(text)) {
-    const read = String(Number(text));
-    if (read !== text) {
-      const maskedRead = scanText(read, rules, findings);
-      if (maskedRead !== read) return maskedRead;
-    }
-  }
-  return value;
+  // A sign is no part of a card number; exponent or fraction form ("4.111111111111111e15") is read as
+  // the integer digits it spells, exactly (Number() would round past 2^53).
+  const digits = integerDigits(text);
+  if (digits === undefined) return value;
+  const masked = scanText(digits, rules, findings);
+  return masked === digits ? value : masked;
+}
+
+/** The integer digits of JSON number text, without sign or fraction; undefined beyond 40 digits. */
+function integerDigits(text: string): string | undefined {
+  const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const whole = m[1]!;
+  const all = whole + (m[2] ?? '');
+  const point = whole.length + Number(m[3] ?? 0);
+  if (point > 40) return undefined;
+  const digits = point <= 0 ? '0' : point >= all.length ? all.padEnd(point, '0') : all.slice(0, point);
+  return digits.replace(/^0+(?=\d)/, '');
 }
 
 function count(findings: LeakFindings, type: LeakType): void {

@@ -319,6 +319,8 @@ describe('mass-assignment policy', () => {
         ['name=x&profile[__proto__][isAdmin]=1', ['/profile/__proto__']], // profile's schema is open
         ['__proto__[role]=admin', ['/__proto__']],
         ['profile.constructor.prototype.isAdmin=1', ['/profile/constructor', '/profile/constructor/prototype']],
+        // Cut at the last segment read: the rest stays one name, which a parser reading deeper takes apart.
+        [`a${'[x]'.repeat(30)}[constructor][prototype][isAdmin]=1`, [`/a${'/x'.repeat(30)}/constructor`, `/a${'/x'.repeat(30)}/constructor/_prototype__isAdmin_`]],
         ['profile%5B%5F%5Fproto%5F%5F%5D%5BisAdmin%5D=1', ['/profile/__proto__']],
         ['name=x;profile[__proto__][isAdmin]=1', ['/profile/__proto__']],
       ];

@@ -167,8 +167,10 @@ export function findPrototypeKeys(value: unknown, findings: Finding[], pointer =
       const child = `${at}/${escape(key)}`;
       const value = (node as Record<string, unknown>)[key];
       if (key === '__proto__') findings.push({ pointer: child, reason: 'prototype' });
-      else if (key === 'constructor' && value !== null && typeof value === 'object' && Object.hasOwn(value, 'prototype')) {
-        findings.push({ pointer: child, reason: 'prototype' }, { pointer: `${child}/prototype`, reason: 'prototype' });
+      else if (key === 'constructor' && value !== null && typeof value === 'object' && Object.keys(value).some((k) => k.includes('prototype'))) {
+        // Also a key that only contains it: a form name cut at the last segment read ("[prototype][x]"
+        // left whole), which a parser reading deeper takes apart.
+        findings.push({ pointer: child, reason: 'prototype' }, ...Object.keys(value).filter((k) => k.includes('prototype')).map((k) => ({ pointer: `${child}/${escape(k)}`, reason: 'prototype' as const })));
       }
       stack.push([value, child]);
     }
