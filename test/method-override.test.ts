@@ -4,6 +4,7 @@
 // to everybody and DELETE /items/{id} only with an API key, so a forwarded override would delete
 // without one.
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { apisYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -80,6 +81,8 @@ describe('_method overrides', () => {
     ['multipart/mixed body', '/items/1', { method: 'POST', headers: { 'content-type': multipart({}).type.replace('form-data', 'mixed') }, body: multipart({ _method: 'DELETE' }).body }],
     ['gzip urlencoded body', '/items/1', { method: 'POST', headers: { 'content-type': FORM, 'content-encoding': 'gzip' }, body: gzipSync('_method=DELETE') }],
     ['multipart body', '/items/1', { method: 'POST', headers: { 'content-type': multipart({ _method: 'DELETE' }).type }, body: multipart({ name: 'x', _method: 'DELETE' }).body }],
+    ['JSON body that streams (no body policy): checked whole as it passes', '/items/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x","_method":"DELETE"}' }],
+    ['gzip JSON body that streams', '/items/1', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"_m\\u0065thod":"DELETE"}') }],
     ['JSON body read by a body policy (Laravel reads _method there)', '/notes/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"note":"x","\\u005fmethod":"DELETE"}' }],
     ['multipart body this parser cannot read (an inline part), with an escaped name', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', 'Content-Disposition: inline', 'x') + part('zz', 'Content-Disposition: form-data; name="_m\\ethod"', 'DELETE') + '--zz--\r\n' }],
     ['multipart part with two name parameters (Rack and PHP keep the last)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', 'Content-Disposition: form-data; name="x"; name="_method"', 'DELETE') + '--zz--\r\n' }],
@@ -119,7 +122,6 @@ describe('_method overrides', () => {
     ['a body labelled multipart that does not parse, without the field', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: 'name=x' }],
     ['a multipart/related upload whose content (not its headers) mentions name = method', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/related; boundary=zz' }, body: part('zz', 'Content-ID: <code>', 'def f(name = method):\n  name="_method"') + '--zz--\r\n' }],
     ['a multipart form without the field', '/items/1', { method: 'POST', headers: { 'content-type': multipart({ name: 'x' }).type }, body: multipart({ name: 'x', file: 'name="_method"' }).body }],
-    ['a JSON body with a _method key, no body policy on the operation (it streams unread)', '/items/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"_method":"DELETE"}' }],
   ];
   forwarded.push(['a JSON body read by a body policy, _method only nested', '/notes/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"note":{"_method":"DELETE"},"method":"x"}' }]);
   for (const [name, path, init] of forwarded) {
@@ -138,6 +140,37 @@ describe('_method overrides', () => {
       const got = upstream.received.at(-1)!;
       assert.equal(got.headers['content-type'], 'application/octet-stream');
       assert.equal(got.body.toString(), '_method=DELETE', 'the body as sent');
+    }
+  });
+
+  test('a streamed JSON body still streams: the upstream gets bytes before the client has sent them all, and the whole body', async () => {
+    let firstBytes!: () => void;
+    const gotBytes = new Promise<void>((resolve) => (firstBytes = resolve));
+    const slow = await startUpstream((_req, res, body) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ n: body.length }));
+    });
+    slow.server.prependListener('request', (req) => req.once('data', () => firstBytes()));
+    const gw2 = await startTestGateway(config(slow.url, 'limits: { maxBodySize: 8mb }\n'));
+    try {
+      const text = `{"items":[${'"x",'.repeat(500_000)}"y"],"method":"card"}`;
+      const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${gw2.url}/items/1`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.write(text.slice(0, 1 << 20));
+        // The rest only once the upstream has seen the first bytes: a buffered body would never get there.
+        void gotBytes.then(() => req.end(text.slice(1 << 20)));
+      });
+      const got = await reply;
+      assert.equal(got.status, 200);
+      assert.deepEqual(JSON.parse(got.body), { n: Buffer.byteLength(text) });
+    } finally {
+      await gw2.close();
+      await slow.close();
     }
   });
 

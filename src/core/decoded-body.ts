@@ -40,7 +40,7 @@ function codingOf(contentEncoding: string | string[] | undefined): string {
 }
 
 /** The body as the upstream will parse it; `limit` bounds the decoded size (413 beyond). */
-function decodedBody(body: Buffer, contentEncoding: string | string[] | undefined, limit: number): Buffer {
+export function decodedBody(body: Buffer, contentEncoding: string | string[] | undefined, limit: number): Buffer {
   if (contentEncoding === undefined || body.length === 0) return body;
   const coding = codingOf(contentEncoding);
   if (coding === '' || coding === 'identity') return body;

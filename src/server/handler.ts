@@ -11,7 +11,7 @@ import type { AccessLog } from '../observe/access-log.ts';
 import { checkAddressBlock } from '../observe/anomaly/block-check.ts';
 import { clientAddress, requestId } from './client-address.ts';
 import { dropPartialAndConditional, upstreamHeaders } from './forward-headers.ts';
-import { refuseBodyOverride, refuseQueryOverride, untypedBody } from './method-override.ts';
+import { refuseBodyOverride, refuseQueryOverride, refuseStreamedJsonOverride, streamedJsonPost, untypedBody } from './method-override.ts';
 import { normalizePath } from './normalize-path.ts';
 import { proxy, type ProxyCall } from './proxy.ts';
 import type { CompiledRoute, Runtime } from './runtime.ts';
@@ -217,6 +217,7 @@ class Forwarding implements ProxyCall {
   readonly headers: string[];
   readonly bufferLimit: number;
   readonly identityBodies: boolean;
+  readonly checksBody: boolean;
   readonly #rt: Runtime;
   readonly #gateway: Gateway;
   readonly #listener: ListenerInfo;
@@ -229,6 +230,7 @@ class Forwarding implements ProxyCall {
     this.headers = headers;
     this.bufferLimit = compiled.chain.responseBodyLimit;
     this.identityBodies = compiled.chain.readsEveryBody;
+    this.checksBody = !rt.config.forwarding.methodOverride && streamedJsonPost(ctx);
     this.#rt = rt;
     this.#gateway = gateway;
     this.#listener = listener;
@@ -249,6 +251,10 @@ class Forwarding implements ProxyCall {
 
   onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer {
     return this.#compiled.chain.onResponseBody(ctx, head, body);
+  }
+
+  checkBody(ctx: RequestContext, body: Buffer): void {
+    refuseStreamedJsonOverride(ctx, body);
   }
 
   tapLimit(ctx: RequestContext, head: ResponseHead): number {

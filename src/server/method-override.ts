@@ -3,11 +3,12 @@
 // method, so a POST the policies allowed would reach a DELETE they never saw, or one the gateway
 // does not route at all. The field is looked for where those frameworks read it: the query string
 // and form bodies (urlencoded, multipart; read whole for this), the names decoded as they decode
-// them. Laravel also reads it from a JSON body, which is checked when a body policy has read it
-// (JSON bodies otherwise stream untouched). Refused unless `forwarding.methodOverride` is on. The
-// headers that do the same are refused in handler.ts.
+// them. Laravel also reads it from a JSON body: one a body policy read is checked here, one that
+// streams is checked whole as it passes, its last chunk held back until then (proxy.ts checkedWhole).
+// Refused unless `forwarding.methodOverride` is on. The headers that do the same are refused in
+// handler.ts.
 import type { IncomingHttpHeaders } from 'node:http';
-import { readContent } from '../core/decoded-body.ts';
+import { decodedBody, readContent } from '../core/decoded-body.ts';
 import type { RequestContext } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
 import { bareMediaType, isJsonMediaType } from '../core/media-type.ts';
@@ -45,6 +46,21 @@ export function untypedBody(method: string | undefined, headers: IncomingHttpHea
   if (type !== undefined && type.trim() !== '') return false;
   const length = headers['content-length'];
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * A POST JSON body no policy read: it streams, and the proxy holds back its last chunk until
+ * refuseStreamedJsonOverride has passed on the whole (Laravel reads `_method` from JSON input).
+ */
+export function streamedJsonPost(ctx: RequestContext): boolean {
+  if (ctx.req.method !== 'POST' || ctx.body !== undefined) return false;
+  const type = ctx.req.headers['content-type'];
+  return type !== undefined && isJsonMediaType(bareMediaType(type));
+}
+
+/** The check of a streamed JSON body (streamedJsonPost), decoded as the upstream would read it. */
+export function refuseStreamedJsonOverride(ctx: RequestContext, body: Buffer): void {
+  refuseJsonOverride(decodedBody(body, ctx.req.headers['content-encoding'], ctx.bodyLimit), ctx.req.headers['content-type']!);
 }
 
 /** Throws when a POST's query string has a `_method` field. */

@@ -61,10 +61,23 @@ export interface ProxyCall {
   onBody(ctx: RequestContext, head: ResponseHead, body: Buffer): Buffer;
   /** > 0: copy this streamed response's body (up to that many bytes) into ctx.responseBody as it passes. */
   tapLimit(ctx: RequestContext, head: ResponseHead): number;
+  /** The streamed request body must pass checkBody whole (see checkedWhole). */
+  readonly checksBody: boolean;
+  /** Throws a GatewayError to refuse the request for its whole body. */
+  checkBody(ctx: RequestContext, body: Buffer): void;
 }
 
 class BodyTooLarge extends Error {
   readonly code = 'PCL_BODY_TOO_LARGE';
+}
+
+class BodyRefused extends Error {
+  readonly code = 'PCL_BODY_REFUSED';
+  readonly refusal: GatewayError;
+  constructor(refusal: GatewayError) {
+    super(refusal.message);
+    this.refusal = refusal;
+  }
 }
 
 const totalTimeout = () => Object.assign(new Error('total upstream timeout'), { code: 'PCL_TOTAL_TIMEOUT' });
@@ -80,7 +93,12 @@ export function proxy(call: ProxyCall): void {
     return;
   }
   const hasBody = chunked || (declared !== undefined && declared !== '0');
-  const body = ctx.body !== undefined ? (ctx.body.length ? ctx.body : null) : hasBody ? (chunked ? Readable.from(limited(req, ctx.bodyLimit), { objectMode: false }) : req) : null;
+  let body: Readable | IncomingMessage | Buffer | null = null;
+  if (ctx.body !== undefined) body = ctx.body.length ? ctx.body : null;
+  else if (hasBody) {
+    const source = chunked ? limited(req, ctx.bodyLimit) : req;
+    body = call.checksBody ? Readable.from(checkedWhole(source, call), { objectMode: false }) : chunked ? Readable.from(source, { objectMode: false }) : req;
+  }
   // A body already in memory can be sent again, so those requests may be retried like bodiless ones.
   new Exchange(call, body, hasBody && ctx.body === undefined ? 0 : call.upstream.retries).start();
 }
@@ -397,11 +415,33 @@ function errorCode(error: Error): string {
 
 function toGatewayError(code: string, error: Error): GatewayError {
   if (error instanceof BodyTooLarge || code === 'PCL_BODY_TOO_LARGE') return new GatewayError('PCL_ERR_BODY_TOO_LARGE', error.message);
+  if (error instanceof BodyRefused) return error.refusal;
   if (code === 'PCL_UNINSPECTABLE') return new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is larger than the response policies may read.');
   if (code === 'PCL_PARTIAL') return new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream answered with part of the body (a byte range), which the response policies cannot check.');
   if (TIMEOUTS.has(code)) return new GatewayError('PCL_ERR_UPSTREAM_TIMEOUT', undefined, { cause: error });
   if (BAD_RESPONSES.has(code) || code.startsWith('HPE_') || code === 'PCL_BAD_HEAD') return new GatewayError('PCL_ERR_UPSTREAM_BAD_RESPONSE', undefined, { cause: error });
   return new GatewayError('PCL_ERR_UPSTREAM_UNAVAILABLE', undefined, { cause: error });
+}
+
+/**
+ * A streamed request body that must pass ProxyCall.checkBody whole: chunks go on as they arrive (the
+ * upstream still sees bytes early), except the last, held until the whole has passed, so a refused
+ * body never reaches the upstream complete and no handler runs on it. Costs a copy of the body.
+ */
+async function* checkedWhole(source: AsyncIterable<Buffer>, call: ProxyCall): AsyncGenerator<Buffer> {
+  const seen: Buffer[] = [];
+  let held: Buffer | undefined;
+  for await (const chunk of source) {
+    if (held !== undefined) yield held;
+    seen.push(chunk);
+    held = chunk;
+  }
+  try {
+    call.checkBody(call.ctx, seen.length === 1 ? seen[0]! : Buffer.concat(seen));
+  } catch (error) {
+    throw new BodyRefused(error instanceof GatewayError ? error : new GatewayError('PCL_ERR_BAD_REQUEST'));
+  }
+  if (held !== undefined) yield held;
 }
 
 /** A chunked request body, refused as soon as it passes the limit. */
