@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import type { RequestContext } from '../src/core/context.ts';
+import { refuseBodyOverride } from '../src/server/method-override.ts';
 import { apisYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { startUpstream, type TestUpstream, type UpstreamHandler } from './helpers/upstream.ts';
 
@@ -82,6 +84,9 @@ describe('_method overrides', () => {
     ['gzip urlencoded body', '/items/1', { method: 'POST', headers: { 'content-type': FORM, 'content-encoding': 'gzip' }, body: gzipSync('_method=DELETE') }],
     ['multipart body', '/items/1', { method: 'POST', headers: { 'content-type': multipart({ _method: 'DELETE' }).type }, body: multipart({ name: 'x', _method: 'DELETE' }).body }],
     ['JSON body that streams (no body policy): checked whole as it passes', '/items/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x","_method":"DELETE"}' }],
+    ['JSON body labelled text/json (Laravel parses any type containing /json)', '/items/1', { method: 'POST', headers: { 'content-type': 'text/json' }, body: '{"_method":"DELETE"}' }],
+    ['JSON body labelled application/jsonp', '/items/1', { method: 'POST', headers: { 'content-type': 'application/jsonp' }, body: '{"_method":"DELETE"}' }],
+    ['JSON body labelled text/plain; x=/json', '/items/1', { method: 'POST', headers: { 'content-type': 'text/plain; x=/json' }, body: '{"_method":"DELETE"}' }],
     ['gzip JSON body that streams', '/items/1', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"_m\\u0065thod":"DELETE"}') }],
     ['JSON body read by a body policy (Laravel reads _method there)', '/notes/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"note":"x","\\u005fmethod":"DELETE"}' }],
     ['multipart body this parser cannot read (an inline part), with an escaped name', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', 'Content-Disposition: inline', 'x') + part('zz', 'Content-Disposition: form-data; name="_m\\ethod"', 'DELETE') + '--zz--\r\n' }],
@@ -179,6 +184,17 @@ describe('_method overrides', () => {
     assert.equal(res.status, 401, 'routed and authenticated as the DELETE it is');
     await res.body?.cancel();
   });
+});
+
+test('a compressed JSON body a policy read raw (a signature digest) is checked decoded', () => {
+  const ctx = {
+    req: { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } },
+    body: gzipSync('{"_method":"DELETE"}'),
+    content: undefined,
+    bodyLimit: 1 << 20,
+  } as unknown as RequestContext;
+  assert.throws(() => refuseBodyOverride(ctx), { code: 'PCL_ERR_BAD_REQUEST' });
+  assert.doesNotThrow(() => refuseBodyOverride({ ...ctx, body: gzipSync('{"method":"card"}') } as unknown as RequestContext));
 });
 
 describe('_method overrides with forwarding.methodOverride: true', () => {

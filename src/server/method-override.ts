@@ -11,7 +11,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { decodedBody, readContent } from '../core/decoded-body.ts';
 import type { RequestContext } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
-import { bareMediaType, isJsonMediaType } from '../core/media-type.ts';
 import { someMultipartName } from './multipart-names.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -25,9 +24,14 @@ export function refuseBodyOverride(ctx: RequestContext): void | Promise<void> {
   const media = formMediaType(type);
   // An untyped body is forwarded as application/octet-stream instead (untypedBody): no form to any parser.
   if (media === FORM || media.startsWith(MULTIPART)) return refuseFormOverride(ctx, media, type);
-  const read = ctx.content ?? (headers['content-encoding'] === undefined ? ctx.body : undefined);
-  const json = bareMediaType(type);
-  if (read !== undefined && isJsonMediaType(json)) refuseJsonOverride(read, type);
+  if (ctx.body === undefined || !readAsJson(type)) return;
+  // A body a policy read raw (a signature's digest) is decoded here as the upstream will read it.
+  refuseJsonOverride(ctx.content ?? decodedBody(ctx.body, headers['content-encoding'], ctx.bodyLimit), type);
+}
+
+/** A Content-Type Laravel parses as JSON: any that contains "/json" or "+json" (its isJson()), in any case. */
+function readAsJson(type: string): boolean {
+  return /[/+]json/i.test(type);
 }
 
 /** The media type as the most lenient form parser reads it: PHP cuts it at ";", "," or a blank, Rack at ";" or ",". */
@@ -55,7 +59,7 @@ export function untypedBody(method: string | undefined, headers: IncomingHttpHea
 export function streamedJsonPost(ctx: RequestContext): boolean {
   if (ctx.req.method !== 'POST' || ctx.body !== undefined) return false;
   const type = ctx.req.headers['content-type'];
-  return type !== undefined && isJsonMediaType(bareMediaType(type));
+  return type !== undefined && readAsJson(type);
 }
 
 /** The check of a streamed JSON body (streamedJsonPost), decoded as the upstream would read it. */

@@ -313,6 +313,9 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     }
     this.#finish();
     if (code === 'PCL_CLIENT_GONE' || res.headersSent || res.destroyed) {
+      // The upstream answered before the body was refused: the client's connection is cut, and the
+      // log and audit trail say why rather than recording the status the upstream sent.
+      if (error instanceof BodyRefused) ctx.errorCode = error.refusal.code;
       res.destroy();
       this.#report(undefined);
       return;
