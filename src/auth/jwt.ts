@@ -4,7 +4,7 @@
 // the key type must fit the alg, which jose enforces). Verified tokens are cached by SHA-256 of the
 // whole token (bounded LRU), never past `exp`, so a repeated token costs no signature check.
 import { hash } from 'node:crypto';
-import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose';
 import type { Identity } from '../core/context.ts';
 import { AuthFailure } from './failure.ts';
 import { claimAt, listClaim } from './identity.ts';
@@ -76,12 +76,16 @@ export class JwtVerifier {
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     let claims: JWTPayload;
+    let header: ProtectedHeaderParameters;
     try {
       if (token.split('.').length !== 3) throw new Error('not a JWS compact serialization');
       claims = decodeJwt(token);
+      header = decodeProtectedHeader(token);
     } catch {
       throw new AuthFailure('malformed');
     }
+    // No extension is understood: any `crit` is refused (jose itself would take "b64").
+    if (header.crit !== undefined) throw new AuthFailure('unsupported', 'crit');
     const issuer = typeof claims.iss === 'string' ? this.#byIssuer.get(claims.iss) : undefined;
     if (!issuer) throw new AuthFailure('unknown_issuer');
     return this.#check(token, key, issuer.settings, issuer.options);

@@ -41,3 +41,10 @@ test('signatures: a flooded replay store refuses new requests instead of forgett
   assert.ok(flood.includes('unavailable'), 'the store filled up and refused');
   assert.equal(outcome(v, captured), 'replayed', 'the captured request is still known');
 });
+
+test('signatures: a reload (a new verifier with the same settings) still knows what the old one saw', () => {
+  const options = { keys, components: ['@method', '@target-uri'], label: undefined, maxAgeMs: 300_000, skewMs: 30_000, nonceRequired: true, replayEntries: 999 };
+  const captured = signed('victim', 'n-reload-1', '/transfer?to=mallory');
+  assert.equal(outcome(new SignatureVerifier(options), captured), 'victim');
+  assert.equal(outcome(new SignatureVerifier(options), captured), 'replayed');
+});

@@ -4,7 +4,8 @@
 // `@authority`+`@path`, and `content-digest` whenever there is a body), a `created` older than maxAge
 // or in the future, a past `expires`, a bad signature, a Content-Digest that does not match the body
 // (RFC 9530), and a replay: a nonce or signature seen before within maxAge. Nonces are remembered in
-// a bounded in-process store (each worker process has its own).
+// a bounded store per process (seenStore: a reload keeps it), and across workers or gateways in the
+// replay store when one is configured.
 import { createHash, createHmac, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { parseDictionary, type Dictionary, type InnerList } from 'structured-headers';
 import { bounded } from '../core/bounded.ts';
@@ -36,13 +37,26 @@ export interface SignatureOptions {
   readonly replayStore?: Counters | undefined;
 }
 
+const seenStores = new Map<number, ExpiringLru<true>>();
+
+/**
+ * Seen signatures and nonces: one store per size for the whole process, so the verifier a reload
+ * builds keeps what the old one saw (a captured request must not become acceptable again with each
+ * reload) and every API counts together. Signatures are keyed by their hash, nonces by keyid.
+ */
+function seenStore(entries: number): ExpiringLru<true> {
+  let store = seenStores.get(entries);
+  if (store === undefined) seenStores.set(entries, (store = new ExpiringLru(entries)));
+  return store;
+}
+
 export class SignatureVerifier {
   readonly #o: SignatureOptions;
   readonly #seen: ExpiringLru<true>;
 
   constructor(options: SignatureOptions) {
     this.#o = options;
-    this.#seen = new ExpiringLru(options.replayEntries);
+    this.#seen = seenStore(options.replayEntries);
   }
 
   verify(ctx: RequestContext): Identity | Promise<Identity> {
