@@ -2,6 +2,7 @@
 // introspection endpoint: client authentication, identity mapping, caching (bounded by exp, negative
 // answers briefly), single flight, and 503 (never a silent allow) when the endpoint fails.
 import assert from 'node:assert/strict';
+import { SignJWT } from 'jose';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../src/auth/api-key.ts';
@@ -223,6 +224,69 @@ apis:
     } finally {
       await gw.close();
       await as.close();
+      await upstream.close();
+    }
+  });
+});
+
+describe('a JWT scheme OR an introspection scheme on the same bearer token', () => {
+  test('an opaque token passes by introspection, a JWT by its signature; one neither accepts is refused once', async () => {
+    const upstream = await startUpstream();
+    const as = await startIntrospectionServer('portcullis', CLIENT_SECRET);
+    const secret = 's'.repeat(32);
+    const spec = `openapi: 3.0.3
+info: { title: t, version: '1' }
+paths:
+  /orders:
+    get:
+      operationId: listOrders
+      security: [{ oauth: [] }, { jwtBearer: [] }]
+      responses: { '200': { description: ok } }
+components:
+  securitySchemes:
+    oauth: { type: oauth2, flows: { clientCredentials: { tokenUrl: 'https://as.example/token', scopes: {} } } }
+    jwtBearer: { type: http, scheme: bearer, bearerFormat: JWT }
+`;
+    const gw = await startTestGateway(`listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+  - name: shop
+    spec: spec.yaml
+    upstream: backend
+    policies:
+      auth-schemes:
+        bruteForce: { maxFailures: 100000 }
+        schemes:
+          oauth:
+            introspection: { endpoint: ${as.url}, clientId: portcullis, clientSecret: '${CLIENT_SECRET}', audiences: [shop-api], issuer: https://as.example }
+          jwtBearer:
+            jwt: { issuers: [{ issuer: https://hmac.test, secret: ${secret}, audiences: [shop-api] }] }
+`, { 'spec.yaml': spec });
+    try {
+      const good = opaque();
+      as.tokens.set(good, { sub: 'svc', client_id: 'reporting', aud: ['shop-api'], iss: 'https://as.example', exp: inSeconds(60) });
+      const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://hmac.test').setAudience('shop-api').setSubject('user-1').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+      const status = async (token: string) => {
+        const res = await fetch(`${gw.url}/orders`, { headers: { authorization: `Bearer ${token}` } });
+        await res.body?.cancel();
+        return res.status;
+      };
+      assert.equal(await status(good), 200, 'opaque: the JWT scheme cannot read it, introspection accepts it');
+      assert.equal(upstream.received.at(-1)!.headers['x-consumer-id'], 'reporting');
+      assert.equal(await status(jwt), 200, 'a JWT: its signature is checked (introspection does not know it)');
+      assert.equal(upstream.received.at(-1)!.headers['x-auth-subject'], 'user-1');
+      const before = upstream.received.length;
+      assert.equal(await status(opaque()), 401, 'neither accepts it');
+      const forged = `${jwt.slice(0, -4)}AAAA`;
+      assert.equal(await status(forged), 401, 'a JWT with a bad signature that introspection does not know');
+      assert.equal(upstream.received.length, before);
+      await as.close();
+      assert.equal(await status(opaque()), 503, 'introspection down: not the caller\'s failure');
+      assert.equal(await status(jwt), 200, 'a valid JWT still passes while introspection is down');
+    } finally {
+      await gw.close();
+      await as.close().catch(() => {});
       await upstream.close();
     }
   });

@@ -80,12 +80,20 @@ export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | 
   }
   if (o.credentialLimiter?.mayBeLocked()) checkCredentialLocks(ctx, present, o, o.credentialLimiter);
   const verified = new Map<Authenticator, Identity>();
+  // One credential read by several schemes (a bearer token offered to a JWT and an introspection
+  // scheme): it passes when any of them verifies it, so their failures wait for the others' answers.
+  const shared = sharedCredentials(present);
+  let failures: [Authenticator, string, unknown][] | undefined;
   let pending: Promise<void>[] | undefined;
   for (const [a, credential] of present) {
     let result: Identity | Promise<Identity>;
     try {
       result = a.verify(credential, ctx);
     } catch (error) {
+      if (shared?.has(credential)) {
+        (failures ??= []).push([a, credential, error]);
+        continue;
+      }
       if (pending) void Promise.allSettled(pending); // already refused: their outcome no longer matters
       throw refused(ctx, plan, o, a, credential, error);
     }
@@ -94,14 +102,35 @@ export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | 
         result.then(
           (identity) => void verified.set(a, identity),
           (error: unknown) => {
-            throw refused(ctx, plan, o, a, credential, error);
+            if (shared?.has(credential)) (failures ??= []).push([a, credential, error]);
+            else throw refused(ctx, plan, o, a, credential, error);
           },
         ),
       );
     } else verified.set(a, result);
   }
-  if (pending === undefined) return finish(ctx, plan, o, verified);
-  return Promise.all(pending).then(() => finish(ctx, plan, o, verified));
+  const settle = () => {
+    // A shared credential no scheme verified is refused once: for a scheme that could not answer
+    // (503: an outage is not the caller's failure, nor counted against it), else the first failure.
+    const unverified = failures?.filter(([, credential]) => !present!.some(([b, c]) => c === credential && verified.has(b)));
+    if (unverified?.length) {
+      const [a, credential, error] = unverified.find(([, , e]) => !(e instanceof AuthFailure)) ?? unverified[0]!;
+      throw refused(ctx, plan, o, a, credential, error);
+    }
+    finish(ctx, plan, o, verified);
+  };
+  if (pending === undefined) return settle();
+  return Promise.all(pending).then(settle);
+}
+
+/** Credentials presented to more than one scheme (the same header read by each); undefined when none is. */
+function sharedCredentials(present: readonly [Authenticator, string][]): Set<string> | undefined {
+  if (present.length < 2) return undefined;
+  let shared: Set<string> | undefined;
+  for (let i = 0; i < present.length; i++) {
+    for (let j = i + 1; j < present.length; j++) if (present[i]![1] === present[j]![1]) (shared ??= new Set()).add(present[i]![1]);
+  }
+  return shared;
 }
 
 /** A credential locked out (too many failures with it, from anywhere) is refused, a valid one too. */
