@@ -64,6 +64,15 @@ ${api('bearer', `      auth-jwt:
         issuers: [{ issuer: https://idp.test, secret: ${JWT_SECRET}, audiences: [t] }]
         hideCredentials: true
 `)}
+${api('either', `      auth-schemes:
+        bruteForce: { maxFailures: 1000, perCredential: { maxFailures: 3, lockout: 1500ms } }
+        schemes:
+          token:
+            jwt: { issuers: [{ issuer: https://idp.test, secret: ${JWT_SECRET}, audiences: [t] }] }
+          key:
+            apiKey: { authorizationScheme: Bearer, ${consumers} }
+        require: [[token], [key]]
+`)}
 ${api('shown', `      auth-apikey:
         ${consumers}
         queryParam: api_key
@@ -95,6 +104,16 @@ ${api('shown', `      auth-apikey:
     assert.equal((await get('/keys/a', { 'x-api-key': other.key, 'x-forwarded-for': '203.0.113.9' })).status, 200, 'other credentials are not affected');
     await new Promise((r) => setTimeout(r, 1600));
     assert.equal((await get('/keys/a', { 'x-api-key': victim.key, 'x-forwarded-for': '203.0.113.9' })).status, 200, 'the lockout ends');
+  });
+
+  test('an API key read from the bearer header a JWT scheme reads too: guesses at it lock that key', async () => {
+    // The JWT scheme cannot read these at all; the key's own failures must still be counted against it.
+    for (let i = 1; i <= 3; i++) assert.equal((await get('/either/a', { authorization: `Bearer ${guess(3 + i)}`, 'x-forwarded-for': `198.51.100.${20 + i}` })).status, 401);
+    const locked = await get('/either/a', { authorization: `Bearer ${victim.key}`, 'x-forwarded-for': '203.0.113.19' });
+    assert.equal(locked.status, 429);
+    assert.equal(locked.reached, false);
+    await new Promise((r) => setTimeout(r, 1600));
+    assert.equal((await get('/either/a', { authorization: `Bearer ${victim.key}` })).status, 200, 'the lockout ends');
   });
 
   test('failures from one IPv6 /64 lock the whole network out, whichever of its addresses they come from', async () => {

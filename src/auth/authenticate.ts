@@ -110,17 +110,33 @@ export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | 
     } else verified.set(a, result);
   }
   const settle = () => {
-    // A shared credential no scheme verified is refused once: for a scheme that could not answer
-    // (503: an outage is not the caller's failure, nor counted against it), else the first failure.
-    const unverified = failures?.filter(([, credential]) => !present!.some(([b, c]) => c === credential && verified.has(b)));
-    if (unverified?.length) {
-      const [a, credential, error] = unverified.find(([, , e]) => !(e instanceof AuthFailure)) ?? unverified[0]!;
-      throw refused(ctx, plan, o, a, credential, error);
+    if (failures !== undefined) {
+      // A shared credential no scheme verified, or a failure that leaves every alternative unmet
+      // (an AND requirement, or an anonymous one the caller must not fall back to), is refused once.
+      const unverified = failures.filter(([, credential]) => !present!.some(([b, c]) => c === credential && verified.has(b)));
+      const unmet = !plan.alternatives.some((alternative) => alternative.every((a) => verified.has(a)));
+      if (unverified.length > 0 || unmet) refuseShared(ctx, plan, o, unverified.length > 0 ? unverified : failures);
     }
     finish(ctx, plan, o, verified);
   };
   if (pending === undefined) return settle();
   return Promise.all(pending).then(settle);
+}
+
+/**
+ * Refuses for failures of a credential several schemes read. Every definite failure is counted (the
+ * client once, each credential the scheme identifies by its id), whatever answer the client gets:
+ * guesses at an API key sharing the bearer header with a JWT scheme are counted against that key,
+ * also while another scheme cannot answer. The answer is the refusal of a scheme that identifies its
+ * credentials (the key's own 401), else a 503 when a scheme could not answer, else the first refusal.
+ */
+function refuseShared(ctx: RequestContext, plan: Plan, o: RunOptions, failures: readonly [Authenticator, string, unknown][]): never {
+  const definite = failures.filter(([, , e]) => e instanceof AuthFailure);
+  const chosen = definite.find(([a]) => a.credentialId !== undefined) ?? failures.find(([, , e]) => !(e instanceof AuthFailure)) ?? failures[0]!;
+  // refused() counts the chosen failure (the client included) when it is a definite one; the rest here.
+  if (!(chosen[2] instanceof AuthFailure) && definite.length > 0) countClient(ctx, o);
+  for (const f of definite) if (f !== chosen) countCredential(ctx, o, f[0], f[1]);
+  throw refused(ctx, plan, o, chosen[0], chosen[1], chosen[2]);
 }
 
 /** Credentials presented to more than one scheme (the same header read by each); undefined when none is. */
@@ -176,17 +192,26 @@ function refused(ctx: RequestContext, plan: Plan, o: RunOptions, a: Authenticato
   if (!(error instanceof AuthFailure)) o.logger.error({ reqId: ctx.id, scheme: a.name, err: error }, 'unexpected error while verifying a credential');
   record(ctx, o, a, failure);
   ctx.failedCredential = credentialFingerprint(a.name, credential);
-  if (o.limiter) {
-    const client = clientKey(ctx.clientIp);
-    const outcome = o.limiter.fail(client);
-    if (outcome === 'locked') o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications: client address locked out');
-    else if (outcome === 'full' && fullWarningDue('client')) o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications, but every lockout slot is taken (bruteForce.maxClients): client address not locked out (said at most once a minute)');
-  }
+  countClient(ctx, o);
+  countCredential(ctx, o, a, credential);
+  return unauthenticated(plan, o, a);
+}
+
+/** One failed authentication against the client address (its /64 for IPv6). */
+function countClient(ctx: RequestContext, o: RunOptions): void {
+  if (!o.limiter) return;
+  const client = clientKey(ctx.clientIp);
+  const outcome = o.limiter.fail(client);
+  if (outcome === 'locked') o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications: client address locked out');
+  else if (outcome === 'full' && fullWarningDue('client')) o.logger.warn({ reqId: ctx.id, ip: ctx.clientIp, client }, 'too many failed authentications, but every lockout slot is taken (bruteForce.maxClients): client address not locked out (said at most once a minute)');
+}
+
+/** One failed authentication against the credential, for the schemes that identify theirs (API key id, signature keyid). */
+function countCredential(ctx: RequestContext, o: RunOptions, a: Authenticator, credential: string): void {
   const id = o.credentialLimiter === undefined ? undefined : a.credentialId?.(credential);
   const outcome = id === undefined ? undefined : o.credentialLimiter!.fail(`${a.kind}:${id}`);
   if (outcome === 'locked') o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications: credential locked out');
   else if (outcome === 'full' && fullWarningDue('credential')) o.logger.warn({ reqId: ctx.id, scheme: a.name, credential: id }, 'too many failed authentications, but every lockout slot is taken (bruteForce.perCredential.maxCredentials): credential not locked out (said at most once a minute)');
-  return unauthenticated(plan, o, a);
 }
 
 /** A full lockout table is said once a minute: whoever fills it must not also flood the log. */

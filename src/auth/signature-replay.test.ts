@@ -45,6 +45,8 @@ test('signatures: a flooded replay store refuses new requests instead of forgett
 test('signatures: a reload (a new verifier with the same settings) still knows what the old one saw', () => {
   const options = { keys, components: ['@method', '@target-uri'], label: undefined, maxAgeMs: 300_000, skewMs: 30_000, nonceRequired: true, replayEntries: 999 };
   const captured = signed('victim', 'n-reload-1', '/transfer?to=mallory');
-  assert.equal(outcome(new SignatureVerifier(options), captured), 'victim');
-  assert.equal(outcome(new SignatureVerifier(options), captured), 'replayed');
+  assert.equal(outcome(new SignatureVerifier({ ...options, replayScope: 'apis[0].policies.auth-signature' }), captured), 'victim');
+  assert.equal(outcome(new SignatureVerifier({ ...options, replayScope: 'apis[0].policies.auth-signature' }), captured), 'replayed');
+  // Another policy has its own store: it neither shares nor fills this one.
+  assert.equal(outcome(new SignatureVerifier({ ...options, replayScope: 'apis[1].policies.auth-signature' }), signed('victim', 'n-reload-1', '/other')), 'victim');
 });

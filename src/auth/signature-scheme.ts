@@ -43,6 +43,7 @@ export function signatureAuthenticator(name: string, config: SignatureSchemeConf
     nonceRequired: config.nonce === 'required',
     replayEntries: config.replayEntries,
     replayStore: shared?.counters,
+    replayScope: `${env.scope.api ?? ''}/${env.scope.operationId ?? ''}/${where}${name}`,
   });
   return {
     name,

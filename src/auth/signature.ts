@@ -4,8 +4,8 @@
 // `@authority`+`@path`, and `content-digest` whenever there is a body), a `created` older than maxAge
 // or in the future, a past `expires`, a bad signature, a Content-Digest that does not match the body
 // (RFC 9530), and a replay: a nonce or signature seen before within maxAge. Nonces are remembered in
-// a bounded store per process (seenStore: a reload keeps it), and across workers or gateways in the
-// replay store when one is configured.
+// a bounded store per policy in the process (seenStore: a reload keeps it), and across workers or
+// gateways in the replay store when one is configured.
 import { createHash, createHmac, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { parseDictionary, type Dictionary, type InnerList } from 'structured-headers';
 import { bounded } from '../core/bounded.ts';
@@ -35,18 +35,22 @@ export interface SignatureOptions {
   readonly replayEntries: number;
   /** Counters shared across workers or gateways that remember nonces; undefined: this process only. */
   readonly replayStore?: Counters | undefined;
+  /** Where the policy sits in the config: its in-process store of seen signatures outlives reloads. */
+  readonly replayScope?: string;
 }
 
-const seenStores = new Map<number, ExpiringLru<true>>();
+const seenStores = new Map<string, ExpiringLru<true>>();
 
 /**
- * Seen signatures and nonces: one store per size for the whole process, so the verifier a reload
- * builds keeps what the old one saw (a captured request must not become acceptable again with each
- * reload) and every API counts together. Signatures are keyed by their hash, nonces by keyid.
+ * Seen signatures and nonces, one store per policy (its place in the config) and size, kept for the
+ * process's life: the verifier a reload builds keeps what the old one saw, so a captured request does
+ * not become acceptable again with each reload, while another API's consumers can neither fill this
+ * store nor collide with its keyids.
  */
-function seenStore(entries: number): ExpiringLru<true> {
-  let store = seenStores.get(entries);
-  if (store === undefined) seenStores.set(entries, (store = new ExpiringLru(entries)));
+function seenStore(scope: string, entries: number): ExpiringLru<true> {
+  const key = `${entries} ${scope}`;
+  let store = seenStores.get(key);
+  if (store === undefined) seenStores.set(key, (store = new ExpiringLru(entries)));
   return store;
 }
 
@@ -56,7 +60,7 @@ export class SignatureVerifier {
 
   constructor(options: SignatureOptions) {
     this.#o = options;
-    this.#seen = seenStore(options.replayEntries);
+    this.#seen = seenStore(options.replayScope ?? '', options.replayEntries);
   }
 
   verify(ctx: RequestContext): Identity | Promise<Identity> {
