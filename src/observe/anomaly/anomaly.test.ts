@@ -52,6 +52,25 @@ test('blocks: a shorter block never shortens a longer one; new blocks are shared
   assert.deepEqual(shared, ['ip:192.0.2.1']);
 });
 
+test('blocks: a lifted block heard again (a catch-up that read Redis before the lift reached it) stays lifted; a longer or a new one applies', () => {
+  const blocks = new Blocks();
+  const now = Date.now();
+  const until = now + 60_000;
+  blocks.add('ip:192.0.2.9', until, false); // from the cluster or Redis
+  assert.equal(blocks.lift('ip:192.0.2.9', now, Number.POSITIVE_INFINITY, false), until); // the primary's relay of an admin lift
+  blocks.add('ip:192.0.2.9', until, false); // the stale copy a catch-up reads
+  assert.equal(blocks.remaining('ip:192.0.2.9', now), 0, 'the lifted block did not come back');
+  blocks.add('ip:192.0.2.9', until + 1000, false);
+  assert.ok(blocks.remaining('ip:192.0.2.9', now) > 0, 'a longer block, set elsewhere since, applies');
+  blocks.lift('ip:192.0.2.9', now);
+  blocks.add('ip:192.0.2.9', now + 5000); // detected here again: a new block
+  assert.ok(blocks.remaining('ip:192.0.2.9', now) > 0);
+  blocks.lift('ip:192.0.2.9', now);
+  blocks.forgetLift('ip:192.0.2.9'); // an administrator's manual block
+  blocks.add('ip:192.0.2.9', now + 5000, false);
+  assert.ok(blocks.remaining('ip:192.0.2.9', now) > 0);
+});
+
 test('blocks: bounded; when full, ended blocks go first, then the one ending soonest, never a longer one for a shorter', () => {
   const now = Date.now();
   const blocks = new Blocks();

@@ -49,6 +49,7 @@ export class BlockControl {
 
   /** Blocks `key` until `until` here; with `share`, also on the other processes or gateways, and recorded. */
   add(key: string, until: number, share: boolean, action?: AdminAction): void {
+    this.#blocks.forgetLift(key);
     this.#blocks.add(key, until, share);
     if (share) this.#record(action, 'blocked', MANUAL, 201, { block: key, kind: parseBlockKey(key)?.kind, blocked: true, blockedUntil: until, manual: true });
   }

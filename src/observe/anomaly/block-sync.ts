@@ -125,6 +125,7 @@ export function clusterBlockAdmin(): BlockAdmin {
       return known > 0 || replies.some((r) => (r.until ?? 0) > 0);
     },
     async add(key, until, action) {
+      own().forgetLift(key);
       own().add(key, until, false);
       await send({ op: 'add', key, until, action });
     },

@@ -18,6 +18,13 @@ export class Blocks {
   /** Prefix lengths of the IPv4 and IPv6 network blocks in the table. */
   readonly #v4 = new Set<number>();
   readonly #v6 = new Set<number>();
+  /**
+   * Blocks lifted here, until they would have ended (bounded like the table). A copy heard later
+   * that ends no later is the lifted block itself and is not taken back: a worker catching up from
+   * Redis after an outage may read the shared set before the lift made elsewhere during the outage
+   * reaches it (block-redis.ts), and it would otherwise keep the block to its end.
+   */
+  readonly #lifted = new Map<string, number>();
   /** Latest end of any block: past it nothing is blocked (and the table is cleared). */
   #latest = 0;
   /** Called for blocks added here (not for those received from elsewhere). */
@@ -40,6 +47,12 @@ export class Blocks {
 
   /** Blocks `key` until `until` (epoch ms); a longer block already there is kept. */
   add(key: string, until: number, share = true): void {
+    const lifted = this.#lifted.get(key);
+    if (lifted !== undefined) {
+      // Set here: a new block, whatever the lift. Heard from elsewhere: the lifted one, unless longer.
+      if (share || until > lifted) this.#lifted.delete(key);
+      else return;
+    }
     const prior = this.#until.get(key);
     if (prior !== undefined && prior >= until) return;
     if (prior !== undefined) this.#until.delete(key);
@@ -61,8 +74,22 @@ export class Blocks {
     if (until === undefined || until > upTo) return 0;
     this.#until.delete(key);
     if (until <= now) return 0;
+    this.#rememberLift(key, until, now);
     if (share) this.onLift?.(key, until);
     return until;
+  }
+
+  /** A block set by an administrator is new, whatever was lifted before (block-control.ts). */
+  forgetLift(key: string): void {
+    this.#lifted.delete(key);
+  }
+
+  #rememberLift(key: string, until: number, now: number): void {
+    if (this.#lifted.size >= MAX_BLOCKS) {
+      for (const [k, u] of this.#lifted) if (u <= now) this.#lifted.delete(k);
+      if (this.#lifted.size >= MAX_BLOCKS) this.#lifted.delete(this.#lifted.keys().next().value!);
+    }
+    this.#lifted.set(key, until);
   }
 
   /** Drops ended blocks, then (still full) the one ending soonest, unless the new one ends sooner still (false). */
