@@ -11,6 +11,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { decodedBody, readContent } from '../core/decoded-body.ts';
 import type { RequestContext } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
+import { fieldNames } from '../policies/mass-assignment/form.ts';
+import { readingsOf } from '../policies/ownership/copies.ts';
 import { someMultipartName } from './multipart-names.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -98,44 +100,24 @@ function refuseJsonOverride(content: Buffer, type: string): void {
 }
 
 /**
- * Whether urlencoded pairs (split at `&` and `;`, as older Rack and Python do) name `_method`: the
- * name percent-decoded with `+` as a space, `_method[]` and `_method[x]` included.
+ * Whether urlencoded pairs (split at `&` and `;`, as older Rack and Python do) name `_method`, each
+ * name decoded and read as form fields are (fieldNames, readingsOf).
  */
 export function namesOverride(pairs: string): boolean {
   // Fast path: no pair can spell the name without "method" or an escape in it.
   if (!/method|%/i.test(pairs)) return false;
-  for (const pair of pairs.split(/[&;]/)) {
-    const eq = pair.indexOf('=');
-    const raw = eq === -1 ? pair : pair.slice(0, eq);
-    if (isOverride(decodeName(raw))) return true;
-  }
+  for (const pair of pairs.split(/[&;]/)) if (pair !== '' && fieldNames(pair).some(isOverride)) return true;
   return false;
 }
 
 /**
- * `_method`, `_method[]`, `_method[x]`, in any letter case, also as PHP registers a name (cut at a
- * NUL, leading blanks dropped, "." and " " before the first "[" read as "_": ".method" is `_method`
- * to Laravel) and as qs reads one starting with a bracket (`[_method]x` is `_method`).
+ * Whether a field name is read as `_method` by some framework: in any letter case, `_method[]` and
+ * `_method[x]`, PHP's registration (`.method`, a leading blank), qs's `[_method]x` (readingsOf), and
+ * cut at a NUL as PHP cuts it.
  */
 function isOverride(name: string): boolean {
   const nul = name.indexOf('\0');
-  const cut = (nul === -1 ? name : name.slice(0, nul)).trimStart();
-  if (cut.startsWith('[')) {
-    const close = cut.indexOf(']');
-    if (close !== -1 && isOverride(cut.slice(1, close))) return true;
-  }
-  const bracket = cut.indexOf('[');
-  return (bracket === -1 ? cut : cut.slice(0, bracket)).replace(/[. ]/g, '_').toLowerCase() === '_method';
-}
-
-function decodeName(raw: string): string {
-  const spaced = raw.replaceAll('+', ' ');
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    // Bad escapes stay as they are (URLSearchParams and Rack keep them), valid ones around them decode.
-    return spaced.replace(/%[0-9a-f]{2}/gi, (e) => String.fromCharCode(parseInt(e.slice(1), 16)));
-  }
+  return readingsOf([nul === -1 ? name : name.slice(0, nul)]).includes('_method');
 }
 
 function refusal(where: string): GatewayError {

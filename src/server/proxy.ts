@@ -355,9 +355,10 @@ function onDrain(this: ExchangeResponse): void {
  * field names. One pass; a second only in the rare case where Connection names more than the usual
  * keep-alive / close. Never deleted from (deleting keys makes the object a slow dictionary).
  *
- * Throws when a body (`hasBody`) comes with a transfer coding other than chunked ("gzip,
- * chunked"; "chunked" repeated or "identity" are only framing): undici undoes only the chunked framing, and Transfer-Encoding is hop-by-hop, so the
- * client would get compressed bytes it is not told about, which no body policy could read either.
+ * Throws when a body (`hasBody`) comes with a transfer coding that is more than framing ("gzip,
+ * chunked"; see onlyFraming): undici undoes only the chunked framing, and Transfer-Encoding is
+ * hop-by-hop, so the client would get compressed bytes it is not told about, which no body policy
+ * could read either.
  */
 function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | undefined, hasBody: boolean): Record<string, string | string[] | undefined> {
   let kept: Record<string, string | string[] | undefined> = {};
@@ -379,6 +380,7 @@ function forwardedResponseHeaders(raw: Buffer[], dropped: ReadonlySet<string> | 
     else if (typeof before === 'string') kept[name] = [before, value];
     else before.push(value);
   }
+  // The usual single "chunked" needs no list parsing.
   if (hasBody && codings !== undefined && codings.trim().toLowerCase() !== 'chunked' && !onlyFraming(codings)) {
     throw Object.assign(new Error(`unsupported response transfer coding: ${codings.slice(0, 100)}`), { code: 'PCL_BAD_TRANSFER_CODING' });
   }
