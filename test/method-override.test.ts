@@ -101,6 +101,10 @@ describe('_method overrides', () => {
     ['Content-Type with a blank inside (PHP cuts there)', '/items/1', { method: 'POST', headers: { 'content-type': `${FORM} x` }, body: '_method=DELETE' }],
     ['urlencoded name with a NUL (PHP cuts it there)', '/items/1?_method%00=DELETE', { method: 'POST' }],
     ['a name starting with a bracket (qs reads [_method]x as _method)', '/items/1', { method: 'POST', headers: { 'content-type': FORM }, body: '[_method]x=DELETE' }],
+    // PHP reads a form, Laravel's isJson() a JSON body: both readings are checked.
+    ['JSON body labelled as a form with /json in a parameter', '/items/1', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; x=/json' }, body: '{"_method":"DELETE"}' }],
+    ['JSON body labelled multipart with /json in a parameter', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b; x=+json' }, body: '{"_method":"DELETE"}' }],
+    ['multipart field named _method with a NUL after it', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: '--b\r\nContent-Disposition: form-data; name="_method\0x"\r\n\r\nDELETE\r\n--b--\r\n' }],
     ['UTF-16 JSON body read by a body policy', '/notes/1', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-16le' }, body: Buffer.from('{"_method":"DELETE"}', 'utf16le') }],
   ];
   for (const [name, path, init] of refused) {

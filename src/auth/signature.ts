@@ -16,6 +16,7 @@ import type { Counters } from '../store/counters/types.ts';
 import { AuthFailure, AuthUnavailable } from './failure.ts';
 import { ExpiringLru } from './lru.ts';
 import { signatureBase } from './signature-base.ts';
+import { hasBody } from '../core/body.ts';
 
 export interface SigningKey {
   readonly keyid: string;
@@ -82,8 +83,7 @@ export class SignatureVerifier {
       if (typeof component !== 'string' || covered.has(component)) throw new AuthFailure('malformed', 'components');
       covered.add(component);
     }
-    const hasBody = (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
-    const missing = this.#missing(covered, ctx.query !== '', hasBody);
+    const missing = this.#missing(covered, ctx.query !== '', hasBody(headers));
     if (missing !== undefined) throw new AuthFailure('claim_invalid', missing);
     const now = Date.now();
     const created = params[1].get('created');

@@ -1,8 +1,15 @@
 // The request body, read once for the policies that need it (validation, inspection, signatures) and
 // then forwarded from memory. Operations whose policies need no body keep streaming it untouched.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { RequestContext } from './context.ts';
 import { GatewayError } from './errors.ts';
+
+/** Whether a request has a body to read (a chunked one, or a Content-Length other than 0). */
+export function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
 
 /** Reads the whole body, at most `ctx.bodyLimit` bytes (413 beyond); later calls share the result. */
 export function readBody(ctx: RequestContext): Promise<Buffer> {

@@ -12,6 +12,7 @@ import type { BodySampler } from './inventory/sampler.ts';
 import { countUsage, UsageTable, type Usage } from './inventory/usage.ts';
 import type { GatewayMetrics, OpMetrics } from './metrics.ts';
 import { RollingStats } from './stats/rolling.ts';
+import { hasBody } from '../core/body.ts';
 
 interface OpEntry {
   readonly key: string;
@@ -134,9 +135,7 @@ export class RequestObserver {
    */
   #bodies(ctx: RequestContext, status: number, usage: Usage, shadow: Usage | undefined): void {
     const headers = ctx.req.headers;
-    const length = headers['content-length'];
-    const hasBody = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-    const requestMedia = hasBody ? mediaType(headers['content-type']) : undefined;
+    const requestMedia = hasBody(headers) ? mediaType(headers['content-type']) : undefined;
     const responseMedia = ctx.responseType !== undefined && ctx.errorCode === undefined ? mediaType(ctx.responseType) : undefined;
     if (requestMedia === undefined && responseMedia === undefined) return;
     const sampled = shadow ?? usage;

@@ -13,32 +13,20 @@ import type { RequestContext } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
 import { fieldNames } from '../policies/mass-assignment/form.ts';
 import { readingsOf } from '../policies/ownership/copies.ts';
-import { someMultipartName } from './multipart-names.ts';
-
-const FORM = 'application/x-www-form-urlencoded';
-const MULTIPART = 'multipart/';
+import { hasBody } from '../core/body.ts';
+import { jsonText, readsAsForm, readsAsJson, readsAsMultipart } from '../core/body-fields.ts';
+import { someMultipartName } from '../core/multipart-names.ts';
 
 /** Throws (or rejects) when a POST's form body, or its JSON body already read, has a `_method` field. */
 export function refuseBodyOverride(ctx: RequestContext): void | Promise<void> {
   if (ctx.req.method !== 'POST') return;
   const headers = ctx.req.headers;
   const type = headers['content-type'] ?? '';
-  const media = formMediaType(type);
   // An untyped body is forwarded as application/octet-stream instead (untypedBody): no form to any parser.
-  if (media === FORM || media.startsWith(MULTIPART)) return refuseFormOverride(ctx, media, type);
-  if (ctx.body === undefined || !readAsJson(type)) return;
+  if (readsAsForm(type) || readsAsMultipart(type)) return readContent(ctx).then((body) => refuseFieldOverride(body, type));
+  if (ctx.body === undefined || !readsAsJson(type)) return;
   // A body a policy read raw (a signature's digest) is decoded here as the upstream will read it.
   refuseJsonOverride(ctx.content ?? decodedBody(ctx.body, headers['content-encoding'], ctx.bodyLimit), type);
-}
-
-/** A Content-Type Laravel parses as JSON: any that contains "/json" or "+json" (its isJson()), in any case. */
-function readAsJson(type: string): boolean {
-  return /[/+]json/i.test(type);
-}
-
-/** The media type as the most lenient form parser reads it: PHP cuts it at ";", "," or a blank, Rack at ";" or ",". */
-function formMediaType(type: string): string {
-  return type.trimStart().split(/[;,\s]/, 1)[0]!.toLowerCase();
 }
 
 /**
@@ -49,9 +37,7 @@ function formMediaType(type: string): string {
 export function untypedBody(method: string | undefined, headers: IncomingHttpHeaders): boolean {
   if (method !== 'POST') return false;
   const type = headers['content-type'];
-  if (type !== undefined && type.trim() !== '') return false;
-  const length = headers['content-length'];
-  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return (type === undefined || type.trim() === '') && hasBody(headers);
 }
 
 /**
@@ -61,7 +47,7 @@ export function untypedBody(method: string | undefined, headers: IncomingHttpHea
 export function streamedJsonPost(ctx: RequestContext): boolean {
   if (ctx.req.method !== 'POST' || ctx.body !== undefined) return false;
   const type = ctx.req.headers['content-type'];
-  return type !== undefined && readAsJson(type);
+  return type !== undefined && readsAsJson(type);
 }
 
 /** The check of a streamed JSON body (streamedJsonPost), decoded as the upstream would read it. */
@@ -74,20 +60,19 @@ export function refuseQueryOverride(method: string | undefined, query: string): 
   if (method === 'POST' && query !== '' && namesOverride(query)) throw refusal('query string');
 }
 
-async function refuseFormOverride(ctx: RequestContext, media: string, type: string): Promise<void> {
-  const body = await readContent(ctx);
-  if (media === FORM) {
-    if (namesOverride(body.toString('latin1'))) throw refusal('form body');
-    return;
-  }
-  if (someMultipartName(body.toString('latin1'), type, isOverride)) throw refusal('form body');
+/**
+ * A form body read every way that applies to its type: a type read as a form or multipart that also
+ * contains "/json" is read as JSON by Laravel as well.
+ */
+function refuseFieldOverride(body: Buffer, type: string): void {
+  if (readsAsForm(type) && namesOverride(body.toString('latin1'))) throw refusal('form body');
+  if (readsAsMultipart(type) && someMultipartName(body.toString('latin1'), type, isOverride)) throw refusal('form body');
+  if (readsAsJson(type)) refuseJsonOverride(body, type);
 }
 
 /** A top-level `_method` key (any escapes decoded by the parse); a body that does not parse is the body policies' concern. */
 function refuseJsonOverride(content: Buffer, type: string): void {
-  // Express's JSON parser also takes UTF-16 bodies.
-  const utf16 = /charset\s*=\s*"?utf-?16\s*(le|be)?/i.exec(type);
-  const text = utf16 ? new TextDecoder(`utf-16${(utf16[1] ?? 'le').toLowerCase()}`).decode(content) : content.toString('utf8');
+  const text = jsonText(content, type);
   // Fast path: the key needs "method" in it, or \u escapes spelling it.
   if (!/method|\\u/i.test(text)) return;
   let value: unknown;
@@ -112,12 +97,11 @@ export function namesOverride(pairs: string): boolean {
 
 /**
  * Whether a field name is read as `_method` by some framework: in any letter case, `_method[]` and
- * `_method[x]`, PHP's registration (`.method`, a leading blank), qs's `[_method]x` (readingsOf), and
- * cut at a NUL as PHP cuts it.
+ * `_method[x]`, PHP's registration (`.method`, a leading blank), qs's `[_method]x`, cut at a NUL as
+ * PHP cuts it (readingsOf).
  */
 function isOverride(name: string): boolean {
-  const nul = name.indexOf('\0');
-  return readingsOf([nul === -1 ? name : name.slice(0, nul)]).includes('_method');
+  return readingsOf([name]).includes('_method');
 }
 
 function refusal(where: string): GatewayError {

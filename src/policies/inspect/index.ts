@@ -7,6 +7,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { compileDetector, type AttackClass, type CompiledDetector, type EngineVerdict, type InputLocation } from '../../detect/index.ts';
 import { inspectSchema, type InspectConfig } from './schema.ts';
+import { hasBody } from '../../core/body.ts';
 
 export const inspect: PolicyFactory<InspectConfig> = {
   name: 'inspect',
@@ -36,8 +37,7 @@ export const inspect: PolicyFactory<InspectConfig> = {
     return {
       onRequest(ctx) {
         const req = ctx.req;
-        const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-        if (!config.body || !hasBody) return decide(ctx, check(detector, ctx, undefined));
+        if (!config.body || !hasBody(req.headers)) return decide(ctx, check(detector, ctx, undefined));
         // A compressed body is inspected decoded (the upstream's parser inflates it) and forwarded as is.
         return readContent(ctx).then((body) => decide(ctx, check(detector, ctx, body)));
       },

@@ -13,6 +13,7 @@ import { FORM, MULTIPART, multipartForm, urlencodedForm, type FormField } from '
 import { massAssignmentSchema, type MassAssignmentConfig } from './schema.ts';
 import { formShapeOf, type FormShape } from '../validate/form-body.ts';
 import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
+import { hasBody } from '../../core/body.ts';
 
 const NO_ROLES: readonly string[] = [];
 
@@ -123,7 +124,7 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
         const byType = ctx.operationId === undefined ? undefined : schemas.get(ctx.operationId);
         if (!byType) return undefined;
         const h = ctx.req.headers;
-        if (h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) return undefined;
+        if (!hasBody(h)) return undefined;
         const type = bareMediaType(h['content-type']);
         const schema = byType.get(type);
         if (schema === undefined) {

@@ -6,9 +6,9 @@
 // the query with the body. A name is read as form.ts reads form fields (percent-decoded, `%uXXXX`,
 // brackets and dots, PHP's registration), case folded.
 import type { RequestContext } from '../../core/context.ts';
-import { bareMediaType, isJsonMediaType } from '../../core/media-type.ts';
-import { boundaryOf, parseMultipart } from '../../core/multipart.ts';
-import { FORM, MULTIPART, fieldNames, topLevelNames } from '../mass-assignment/form.ts';
+import { jsonText, readsAsForm, readsAsJson, readsAsMultipart } from '../../core/body-fields.ts';
+import { someMultipartName } from '../../core/multipart-names.ts';
+import { fieldNames, topLevelNames } from '../mass-assignment/form.ts';
 import { foldName } from '../mass-assignment/walk.ts';
 
 /** The names one occurrence of a parameter or field may be read as (folded), one list per occurrence. */
@@ -17,10 +17,17 @@ export type Occurrences = readonly (readonly string[])[];
 const PLAIN = /^[a-z0-9_-]*$/;
 const MAX_PARTS = 10000;
 
-/** The readings of a name (folded, deduplicated): the ruled name's own, and each occurrence's. */
+/**
+ * The readings of a name (folded, deduplicated): the ruled name's own, and each occurrence's; a name
+ * with a NUL is read cut there as well, as PHP cuts it.
+ */
 export function readingsOf(names: readonly string[]): string[] {
   const out = new Set<string>();
-  for (const name of names) for (const top of topLevelNames(name)) out.add(foldName(top));
+  for (const name of names) {
+    for (const top of topLevelNames(name)) out.add(foldName(top));
+    const nul = name.indexOf('\0');
+    if (nul !== -1) for (const top of topLevelNames(name.slice(0, nul))) out.add(foldName(top));
+  }
   return [...out];
 }
 
@@ -60,25 +67,40 @@ export function pairOccurrences(text: string): string[][] {
 }
 
 /**
- * The top-level fields of a request body a policy has already read (a urlencoded or multipart form,
- * or a JSON object); none when it was not read: ownership runs before the body is buffered, and does
- * not buffer it for this. A body that does not parse has no fields here (its policies refuse it).
+ * The top-level fields of a request body already read (ownership reads the bodies that have fields),
+ * every way a parser could read them: a urlencoded form, each name a multipart parser could find
+ * (multipart-names.ts), a JSON object's keys; a type read more than one way (`multipart/form-data;
+ * x=/json` is JSON to Laravel) gives the fields of each. None when the body was not read; a body
+ * that does not parse has no fields of that reading (its policies refuse it).
  */
 export function bodyOccurrences(ctx: RequestContext): string[][] {
   const read = ctx.content ?? (ctx.req.headers['content-encoding'] === undefined ? ctx.body : undefined);
   const type = ctx.req.headers['content-type'];
   if (read === undefined || read.length === 0 || type === undefined) return [];
-  const media = bareMediaType(type);
-  if (media === FORM) return pairOccurrences(read.toString('utf8'));
-  if (media === MULTIPART) {
-    const boundary = boundaryOf(type);
-    const parts = boundary === undefined ? undefined : parseMultipart(read, boundary, { maxParts: MAX_PARTS });
-    return Array.isArray(parts) ? parts.map((p) => readingsOf([p.name])) : [];
-  }
-  if (!isJsonMediaType(media)) return [];
+  const out: string[][] = [];
+  if (readsAsForm(type)) out.push(...pairOccurrences(read.toString('utf8')));
+  if (readsAsMultipart(type)) out.push(...multipartOccurrences(read, type));
+  if (readsAsJson(type)) out.push(...jsonOccurrences(read, type));
+  return out;
+}
+
+function multipartOccurrences(read: Buffer, type: string): string[][] {
+  const out: string[][] = [];
+  someMultipartName(read.toString('latin1'), type, (name) => {
+    if (out.length === MAX_PARTS) {
+      out.push(UNREAD);
+      return true;
+    }
+    out.push(readingsOf([name]));
+    return false;
+  });
+  return out;
+}
+
+function jsonOccurrences(read: Buffer, type: string): string[][] {
   let value: unknown;
   try {
-    value = JSON.parse(read.toString('utf8'));
+    value = JSON.parse(jsonText(read, type));
   } catch {
     return [];
   }

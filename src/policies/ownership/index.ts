@@ -6,6 +6,9 @@
 // with another copy of its parameter, under any name a framework reads as the same (see copies.ts).
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { hasBody } from '../../core/body.ts';
+import { readsFields } from '../../core/body-fields.ts';
+import { readContent } from '../../core/decoded-body.ts';
 import { NOT_JSON } from '../../core/response-body.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
@@ -54,30 +57,15 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
     return {
       onRequest(ctx) {
         const rules = applicable(ctx, 'request');
-        if (rules === undefined) return;
-        // Every query parameter, and top-level field of a body already read, as the names it is read as.
-        let occurrences: Occurrences | undefined;
-        for (const rule of rules) {
-          const owner = claimOf(ctx.identity!, rule.claim);
-          let value: string | undefined;
-          if (rule.source === 'header') {
-            const raw = ctx.req.headers[rule.name.toLowerCase()];
-            value = typeof raw === 'string' ? raw : undefined;
-          } else {
-            occurrences ??= [...pairOccurrences(ctx.query), ...bodyOccurrences(ctx)];
-            const copies = copiesOf(occurrences, rule.readings);
-            if (rule.source === 'path') {
-              // Another copy of the path parameter (`/users/2/notes?userId=1`): the upstream may read that one.
-              const raw = ctx.params?.[rule.name];
-              value = copies === 0 && typeof raw === 'string' ? safeDecode(raw) : undefined;
-            } else {
-              // Exactly one parameter read as this name, spelt as the rule spells it: the upstream may read
-              // another copy (PHP the last, ASP.NET the first, Spring both joined).
-              value = copies === 1 ? onlyValue(new URLSearchParams(ctx.query).getAll(rule.name)) : undefined;
-            }
-          }
-          if (owner === undefined || value === undefined || value !== owner) throw notOwner();
+        if (rules === undefined) return undefined;
+        // A body the upstream reads fields from may hold another copy of a path or query parameter:
+        // read it (once, shared with the body policies) before judging.
+        const type = ctx.req.headers['content-type'];
+        if (type !== undefined && hasBody(ctx.req.headers) && readsFields(type) && rules.some((r) => r.source !== 'header')) {
+          return readContent(ctx).then(() => checkRequest(ctx, rules));
         }
+        checkRequest(ctx, rules);
+        return undefined;
       },
       ...(hasResponseRules
         ? {
@@ -168,5 +156,32 @@ function safeDecode(value: string): string {
     return decodeURIComponent(value);
   } catch {
     return value;
+  }
+}
+
+/** Refuses a request whose ruled parameters are not the caller's, or have another copy the upstream may read. */
+function checkRequest(ctx: RequestContext, rules: readonly CompiledOwnerRule[]): void {
+  // Every query parameter, and top-level field of the body, as the names it is read as.
+  let occurrences: Occurrences | undefined;
+  for (const rule of rules) {
+    const owner = claimOf(ctx.identity!, rule.claim);
+    let value: string | undefined;
+    if (rule.source === 'header') {
+      const raw = ctx.req.headers[rule.name.toLowerCase()];
+      value = typeof raw === 'string' ? raw : undefined;
+    } else {
+      occurrences ??= [...pairOccurrences(ctx.query), ...bodyOccurrences(ctx)];
+      const copies = copiesOf(occurrences, rule.readings);
+      if (rule.source === 'path') {
+        // Another copy of the path parameter (`/users/2/notes?userId=1`): the upstream may read that one.
+        const raw = ctx.params?.[rule.name];
+        value = copies === 0 && typeof raw === 'string' ? safeDecode(raw) : undefined;
+      } else {
+        // Exactly one parameter read as this name, spelt as the rule spells it: the upstream may read
+        // another copy (PHP the last, ASP.NET the first, Spring both joined).
+        value = copies === 1 ? onlyValue(new URLSearchParams(ctx.query).getAll(rule.name)) : undefined;
+      }
+    }
+    if (owner === undefined || value === undefined || value !== owner) throw notOwner();
   }
 }

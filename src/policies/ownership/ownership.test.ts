@@ -2,6 +2,7 @@
 // response rules before a byte reaches the client, arrays filtered, override roles, load-time errors.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
@@ -16,6 +17,11 @@ paths:
   /users/{userId}/notes:
     get:
       operationId: notes
+      parameters: [{ name: userId, in: path, required: true, schema: { type: string } }]
+      x-portcullis-owner: { path: userId, claim: sub }
+      responses: { '200': { description: ok } }
+    put:
+      operationId: notesPut
       parameters: [{ name: userId, in: path, required: true, schema: { type: string } }]
       x-portcullis-owner: { path: userId, claim: sub }
       responses: { '200': { description: ok } }
@@ -208,6 +214,32 @@ describe('ownership policy', () => {
     for (const query of ['userId=1', 'userid=1', 'userId%5B%5D=1', 'USERID=2']) assert.equal((await get(`/users/2/notes?${query}`, 'bob-key')).status, 403, query);
     assert.equal(upstream.received.length, before, 'nothing reached the upstream');
     assert.equal((await get('/users/2/notes?user=1&page=2', 'bob-key')).status, 200);
+  });
+
+  // Laravel's $request->input('userId') merges the body over the route; no other policy reads this body.
+  test('a path rule refuses a body field read as the same name, the body read for this', async () => {
+    const put = (type: string, body: string | Buffer, extra: Record<string, string> = {}) =>
+      fetch(`${gw.url}/users/2/notes`, { method: 'PUT', headers: { 'x-api-key': 'bob-key', 'content-type': type, ...extra }, body });
+    const before = upstream.received.length;
+    const copies: [string, string | Buffer, Record<string, string>?][] = [
+      ['application/json', '{"title":"x","userId":"1"}'],
+      ['application/json; charset=utf-8', '{"USERID":"2"}'],
+      ['text/json', '{"userId":"1"}'],
+      ['application/vnd.api+json', '{"user_id[]":"1","userId":"1"}'],
+      ['application/json; charset=utf-16le', Buffer.from('{"userId":"1"}', 'utf16le')],
+      ['application/json', gzipSync('{"userId":"1"}'), { 'content-encoding': 'gzip' }],
+      ['application/x-www-form-urlencoded', 'title=x&userId=1'],
+      ['Application/X-WWW-Form-Urlencoded;charset=utf-8', 'user%49d=1'],
+      ['multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="userid"\r\n\r\n1\r\n--b--\r\n'],
+      // Rack takes the last boundary parameter: the part is read there.
+      ['multipart/form-data; boundary=a; boundary=b', '--b\r\nContent-Disposition: form-data; name="userId"\r\n\r\n1\r\n--b--\r\n'],
+    ];
+    for (const [type, body, extra] of copies) assert.equal((await put(type, body, extra)).status, 403, `${type} ${String(body)}`);
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+    const kept = '{"title":"x","owner":{"userId":"1"}}';
+    assert.equal((await put('application/json', kept)).status, 200, 'nested fields are not copies');
+    assert.equal(upstream.received.at(-1)?.body.toString(), kept, 'the body read is forwarded whole');
+    assert.equal((await put('text/plain', 'userId=1')).status, 200, 'no parser reads fields from text');
   });
 
   test('a list rule on an object checks it as one item; no list shows nothing to check', async () => {

@@ -11,6 +11,7 @@ import { DUPLICATE, parseCookies, parseQuery, queryValue, simpleValue, type Para
 import { formShapeOf, multipartValue, urlencodedValue, type FormShape, type MultipartOptions } from './form-body.ts';
 import type { ValidateConfig } from './schema.ts';
 import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
+import { hasBody } from '../../core/body.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 const MULTIPART = 'multipart/form-data';
@@ -129,7 +130,7 @@ function compileBody(at: string | undefined, compiler: SchemaCompiler, coercing:
 
 function checkBody(ctx: RequestContext, body: CompiledBody | undefined, config: ValidateConfig, multipart: MultipartOptions, violations: Violation[]): Promise<void> | undefined {
   const headers = ctx.req.headers;
-  const present = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  const present = hasBody(headers);
   if (!body) {
     if (present) violations.push({ in: 'body', message: 'is not expected by this operation' });
     return undefined;
