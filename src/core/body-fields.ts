@@ -1,6 +1,6 @@
 // How the most lenient upstream parsers read a request body's Content-Type: as a form (PHP cuts the
 // media type at ";", "," or a blank, Rack at ";" or ","), as multipart, or as JSON (Laravel's isJson():
-// any type containing "/json" or "+json"; Express's JSON parser also takes UTF-16). Checks that look
+// any type containing "/json" or "+json"; the text of a JSON body: json-text.ts). Checks that look
 // for fields the upstream would read (method overrides, other copies of an owned parameter) read a
 // body every way that applies.
 export const FORM = 'application/x-www-form-urlencoded';
@@ -26,10 +26,4 @@ export function readsAsJson(type: string): boolean {
 /** Whether any lenient parser reads fields from a body of this type. */
 export function readsFields(type: string): boolean {
   return readsAsForm(type) || readsAsMultipart(type) || readsAsJson(type);
-}
-
-/** A JSON body's text, UTF-16 when the charset says so (Express reads it), UTF-8 otherwise. */
-export function jsonText(content: Buffer, type: string): string {
-  const utf16 = /charset\s*=\s*"?utf-?16\s*(le|be)?/i.exec(type);
-  return utf16 ? new TextDecoder(`utf-16${(utf16[1] ?? 'le').toLowerCase()}`).decode(content) : content.toString('utf8');
 }

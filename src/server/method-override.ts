@@ -14,7 +14,8 @@ import { GatewayError } from '../core/errors.ts';
 import { fieldNames } from '../policies/mass-assignment/form.ts';
 import { readingsOf } from '../policies/ownership/copies.ts';
 import { hasBody } from '../core/body.ts';
-import { jsonText, readsAsForm, readsAsJson, readsAsMultipart } from '../core/body-fields.ts';
+import { readsAsForm, readsAsJson, readsAsMultipart } from '../core/body-fields.ts';
+import { jsonReadings } from '../core/json-text.ts';
 import { someMultipartName } from '../core/multipart-names.ts';
 
 /** Throws (or rejects) when a POST's form body, or its JSON body already read, has a `_method` field. */
@@ -72,16 +73,17 @@ function refuseFieldOverride(body: Buffer, type: string): void {
 
 /** A top-level `_method` key (any escapes decoded by the parse); a body that does not parse is the body policies' concern. */
 function refuseJsonOverride(content: Buffer, type: string): void {
-  const text = jsonText(content, type);
-  // Fast path: the key needs "method" in it, or \u escapes spelling it.
-  if (!/method|\\u/i.test(text)) return;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return;
+  for (const text of jsonReadings(content, type)) {
+    // Fast path: the key needs "method" in it, or \u escapes spelling it.
+    if (!/method|\\u/i.test(text)) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).some(isOverride)) throw refusal('JSON body');
   }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).some(isOverride)) throw refusal('JSON body');
 }
 
 /**

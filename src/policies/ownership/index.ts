@@ -13,8 +13,8 @@ import { NOT_JSON } from '../../core/response-body.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
 import { claimOf, compileRule, get, ownerField, ROUNDED, type CompiledOwnerRule } from './rules.ts';
-import { parseExactIntegers } from '../shared/exact-integers.ts';
-import { repeatsKeys } from '../shared/json-duplicates.ts';
+import { parseExactIntegers } from '../../core/exact-integers.ts';
+import { repeatsKeys } from '../../core/json-duplicates.ts';
 import { bodyOccurrences, copiesOf, pairOccurrences, type Occurrences } from './copies.ts';
 import { ownershipSchema, type OwnerRule, type OwnershipConfig } from './schema.ts';
 

@@ -2,7 +2,7 @@
 // of the response), which identity claim it must equal, and which roles may pass anyway.
 import type { Identity } from '../../core/context.ts';
 import type { OwnerRule } from './schema.ts';
-import { isRawJson } from '../shared/exact-integers.ts';
+import { isRawJson } from '../../core/exact-integers.ts';
 import { readingsOf } from './copies.ts';
 
 export interface CompiledOwnerRule {

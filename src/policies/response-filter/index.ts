@@ -5,7 +5,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { NOT_JSON } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
-import { repeatsKeys } from '../shared/json-duplicates.ts';
+import { repeatsKeys } from '../../core/json-duplicates.ts';
 import { compileFilter } from './filter.ts';
 import { compileResponses, type ResponseLookup } from './representations.ts';
 import { responseFilterSchema, type ResponseFilterConfig } from './schema.ts';

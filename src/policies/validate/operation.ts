@@ -12,6 +12,7 @@ import { formShapeOf, multipartValue, urlencodedValue, type FormShape, type Mult
 import type { ValidateConfig } from './schema.ts';
 import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
 import { hasBody } from '../../core/body.ts';
+import { readRequestJson } from '../../core/json-text.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 const MULTIPART = 'multipart/form-data';
@@ -158,12 +159,12 @@ function checkBody(ctx: RequestContext, body: CompiledBody | undefined, config: 
       value = multipartValue(raw, contentType, form!, multipart, violations);
       if (value === undefined) return;
     } else {
-      try {
-        value = JSON.parse(raw.toString('utf8'));
-      } catch {
-        violations.push({ in: 'body', message: 'is not valid JSON' });
+      const json = readRequestJson(raw, contentType);
+      if ('problem' in json) {
+        violations.push({ in: 'body', message: json.problem });
         return;
       }
+      value = json.value;
       if (depthOf(value, config.maxJsonDepth) > config.maxJsonDepth) {
         violations.push({ in: 'body', message: `nests deeper than ${config.maxJsonDepth} levels` });
         return;

@@ -107,7 +107,16 @@ describe('validate policy (OpenAPI 3.0)', () => {
     await refused(await post('{}'));
     await refused(await call('/items', { method: 'POST' }));
     await refused(await post(`${'['.repeat(100)}${']'.repeat(100)}`));
+    // The copy JSON.parse keeps is valid; a parser keeping the first would read the other.
+    assert.match((await refused(await post('{"name":"x","role":"admin","role":"user"}'))).errors![0]!.message, /repeats a key/);
+    assert.equal((await refused(await post('{"name":1,"name":"x"}'))).errors![0]!.message, 'repeats a key in an object (parsers differ on which copy counts)');
     assert.equal(suite.upstream.received.length, before, 'nothing invalid reached the upstream');
+    // Read as Express and Python decode it: a byte-order mark dropped, UTF-16 by its charset or bytes.
+    const raw = (body: Buffer, type: string) => call('/items', { method: 'POST', body, headers: { 'content-type': type } });
+    assert.equal((await raw(Buffer.from('\ufeff{"name":"x"}'), 'application/json')).status, 200);
+    assert.equal((await raw(Buffer.from('{"name":"x"}', 'utf16le'), 'application/json; charset=utf-16le')).status, 200);
+    await refused(await raw(Buffer.from('{"name":"x","role":"admin"}', 'utf16le'), 'application/json'));
+    assert.match((await refused(await raw(Buffer.from('{"name":"x"}'), 'application/json; charset=utf-16'))).errors![0]!.message, /encoding/);
   });
 
   test('a compressed body is validated as the upstream will read it, and forwarded compressed', async () => {

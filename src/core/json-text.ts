@@ -1,0 +1,79 @@
+// The text of a JSON request body as upstream parsers decode it. Express (body-parser) decodes by the
+// Content-Type's charset and drops a byte-order mark; Python's json (Flask, Django) ignores the
+// charset and detects UTF-8, UTF-16 and UTF-32 from the first bytes (a BOM, or the zero bytes of
+// RFC 4627's detection). Where the two readings disagree (a UTF-8 body labelled UTF-16, a UTF-16
+// body whose BOM contradicts its label) or the gateway cannot decode the body (UTF-32), there is no
+// one text to check: undefined, and the body policies refuse it.
+import { repeatsKeys } from './json-duplicates.ts';
+
+type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'utf-32';
+
+/** Python's json.detect_encoding: the encoding and the BOM's length. */
+function detect(raw: Buffer): [Encoding, number] {
+  const [a, b, c, d] = raw;
+  if ((a === 0 && b === 0 && c === 0xfe && d === 0xff) || (a === 0xff && b === 0xfe && c === 0 && d === 0)) return ['utf-32', 4];
+  if (a === 0xfe && b === 0xff) return ['utf-16be', 2];
+  if (a === 0xff && b === 0xfe) return ['utf-16le', 2];
+  if (a === 0xef && b === 0xbb && c === 0xbf) return ['utf-8', 3];
+  if (raw.length >= 4) {
+    if (a === 0) return b ? ['utf-16be', 0] : ['utf-32', 0];
+    if (b === 0) return c || d ? ['utf-16le', 0] : ['utf-32', 0];
+  } else if (raw.length === 2) {
+    if (a === 0) return ['utf-16be', 0];
+    if (b === 0) return ['utf-16le', 0];
+  }
+  return ['utf-8', 0];
+}
+
+/** The UTF-16 a Content-Type's charset declares (`utf-16` alone: by its BOM, little-endian without). */
+function declaredUtf16(contentType: string | undefined): Encoding | 'utf-16' | undefined {
+  const m = contentType === undefined ? null : /;\s*charset\s*=\s*"?\s*utf-?16\s*(le|be)?\b/i.exec(contentType);
+  if (m === null) return undefined;
+  return m[1] === undefined ? 'utf-16' : m[1].toLowerCase() === 'le' ? 'utf-16le' : 'utf-16be';
+}
+
+/** The body's JSON text, or undefined when parsers would read it differently or it cannot be decoded. */
+export function jsonText(raw: Buffer, contentType: string | undefined): string | undefined {
+  const [found, bom] = detect(raw);
+  if (found === 'utf-32') return undefined;
+  // Labelled UTF-16: the bytes must read as UTF-16 of the same order to Python's detection too.
+  // Unlabelled UTF-16 is read as Python reads it (body-parser reads its zero bytes as UTF-8 and
+  // refuses them).
+  const declared = declaredUtf16(contentType);
+  if (declared !== undefined && raw.length > 0 && (found === 'utf-8' || (declared !== 'utf-16' && declared !== found))) return undefined;
+  const body = raw.subarray(bom);
+  return found === 'utf-8' ? body.toString('utf8') : new TextDecoder(found).decode(body);
+}
+
+/**
+ * Every text a parser could read a JSON body as, for checks that look for a field (any reading that
+ * has it counts): the decoded text, and the bytes as UTF-8 (PHP's json_decode reads nothing else).
+ */
+export function jsonReadings(raw: Buffer, contentType: string | undefined): string[] {
+  const utf8 = raw.toString('utf8');
+  const decoded = jsonText(raw, contentType);
+  return decoded === undefined || decoded === utf8 ? [utf8] : [decoded, utf8];
+}
+
+/** A JSON request body as the policies that check it read it, or why it cannot be checked. */
+export type RequestJson = { value: unknown; text: string; plainUtf8: boolean } | { problem: string };
+
+/**
+ * Decodes and parses a JSON request body for a policy that checks it: refused (a problem) when
+ * parsers would decode it differently, when it does not parse, or when an object repeats a key
+ * (JSON.parse keeps the last copy; some upstream parsers the first). `plainUtf8`: UTF-8 without a
+ * BOM, so a body rewritten as JSON.stringify's UTF-8 is read the same way.
+ */
+export function readRequestJson(raw: Buffer, contentType: string | undefined): RequestJson {
+  const text = jsonText(raw, contentType);
+  if (text === undefined) return { problem: 'is not in an encoding every parser reads the same way (UTF-8, or UTF-16 as both its charset and its first bytes say)' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'is not valid JSON' };
+  }
+  if (repeatsKeys(text, value)) return { problem: 'repeats a key in an object (parsers differ on which copy counts)' };
+  const [encoding, bom] = detect(raw);
+  return { value, text, plainUtf8: encoding === 'utf-8' && bom === 0 };
+}
