@@ -2,7 +2,7 @@
 // Python by the first bytes; a body the two would read differently has no one text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonReadings, jsonText, readRequestJson } from './json-text.ts';
+import { jsonReadings, jsonText, readRequestJson, unsupportedJsonCharset } from './json-text.ts';
 
 const JSON_TYPE = 'application/json';
 const utf16be = (text: string) => Buffer.from(text, 'utf16le').swap16();
@@ -43,4 +43,13 @@ test('field lookups read every text a parser could: decoded, and the bytes as UT
   assert.deepEqual(jsonReadings(Buffer.from('{"a":1}'), JSON_TYPE), ['{"a":1}']);
   assert.deepEqual(jsonReadings(Buffer.from('\ufeff{"a":1}'), JSON_TYPE), ['{"a":1}', '\ufeff{"a":1}']);
   assert.deepEqual(jsonReadings(Buffer.from('{"a":1}'), 'application/json; charset=utf-16'), ['{"a":1}']);
+});
+
+test('a JSON type naming a charset other than UTF-8 or UTF-16, or several, is refused (Express decodes UTF-7)', () => {
+  for (const type of ['application/json; charset=utf-7', 'application/json;charset="UTF-7-IMAP"', 'application/json; charset=ibm037', 'text/plain; x=/json; charset=iso-8859-1', 'application/json; charset=utf-8; charset=utf-7', 'application/json; charset=utf-32', 'application/json; charset=']) {
+    assert.equal(unsupportedJsonCharset(type), true, type);
+  }
+  for (const type of ['application/json', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'application/json; charset=utf8', 'application/json; charset=utf-16le', 'application/vnd.api+json; charset=UTF-16', 'text/plain; charset=utf-7', 'application/x-www-form-urlencoded; charset=iso-8859-1']) {
+    assert.equal(unsupportedJsonCharset(type), false, type);
+  }
 });

@@ -1,10 +1,28 @@
 // The text of a JSON request body as upstream parsers decode it. Express (body-parser) decodes by the
-// Content-Type's charset and drops a byte-order mark; Python's json (Flask, Django) ignores the
-// charset and detects UTF-8, UTF-16 and UTF-32 from the first bytes (a BOM, or the zero bytes of
-// RFC 4627's detection). Where the two readings disagree (a UTF-8 body labelled UTF-16, a UTF-16
-// body whose BOM contradicts its label) or the gateway cannot decode the body (UTF-32), there is no
-// one text to check: undefined, and the body policies refuse it.
+// Content-Type's charset (any `utf-*` its decoder knows: UTF-7 too) and drops a byte-order mark;
+// Spring decodes any charset; Python's json (Flask, Django) ignores the charset and detects UTF-8,
+// UTF-16 and UTF-32 from the first bytes (a BOM, or the zero bytes of RFC 4627's detection). So a
+// JSON body labelled with any charset but UTF-8 or UTF-16 is refused when the request arrives
+// (unsupportedJsonCharset: `+ACc-` is a quote in UTF-7), and where the readings of a body still
+// disagree (a UTF-8 body labelled UTF-16, a UTF-16 body whose BOM contradicts its label) or the
+// gateway cannot decode it (UTF-32), there is no one text to check: undefined, and the body
+// policies refuse it.
+import type { RequestContext } from './context.ts';
+import { readsAsJson } from './body-fields.ts';
 import { repeatsKeys } from './json-duplicates.ts';
+
+const CHARSET = /charset\s*=\s*("[^"]*"|[^;,\s]*)/gi;
+const DECODED = /^"?\s*utf-?(8|16|16le|16be)\s*"?$/i;
+
+/**
+ * Whether a Content-Type read as JSON names a charset other than UTF-8 or UTF-16, or several (what
+ * they name is then up to the parser): such a body is refused (415) before any policy reads it.
+ */
+export function unsupportedJsonCharset(contentType: string): boolean {
+  if (!/charset/i.test(contentType) || !readsAsJson(contentType)) return false;
+  const found = [...contentType.matchAll(CHARSET)];
+  return found.length > 1 || (found.length === 1 && !DECODED.test(found[0]![1]!));
+}
 
 type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'utf-32';
 
@@ -25,9 +43,14 @@ function detect(raw: Buffer): [Encoding, number] {
   return ['utf-8', 0];
 }
 
+/** The encoding Python's detection reads a JSON body's first bytes as. */
+export function detectedJsonEncoding(raw: Buffer): Encoding {
+  return detect(raw)[0];
+}
+
 /** The UTF-16 a Content-Type's charset declares (`utf-16` alone: by its BOM, little-endian without). */
 function declaredUtf16(contentType: string | undefined): Encoding | 'utf-16' | undefined {
-  const m = contentType === undefined ? null : /;\s*charset\s*=\s*"?\s*utf-?16\s*(le|be)?\b/i.exec(contentType);
+  const m = contentType === undefined ? null : /charset\s*=\s*"?\s*utf-?16\s*(le|be)?\b/i.exec(contentType);
   if (m === null) return undefined;
   return m[1] === undefined ? 'utf-16' : m[1].toLowerCase() === 'le' ? 'utf-16le' : 'utf-16be';
 }
@@ -76,4 +99,16 @@ export function readRequestJson(raw: Buffer, contentType: string | undefined): R
   if (repeatsKeys(text, value)) return { problem: 'repeats a key in an object (parsers differ on which copy counts)' };
   const [encoding, bom] = detect(raw);
   return { value, text, plainUtf8: encoding === 'utf-8' && bom === 0 };
+}
+
+const READ = new WeakMap<Buffer, RequestJson>();
+
+/**
+ * readRequestJson of the request's decoded body, once per body (validate and mass-assignment both
+ * check it; a body a policy rewrote is a new buffer, read again). The value is shared: never edit it.
+ */
+export function requestJsonOf(ctx: RequestContext, raw: Buffer): RequestJson {
+  let json = READ.get(raw);
+  if (json === undefined) READ.set(raw, (json = readRequestJson(raw, ctx.req.headers['content-type'])));
+  return json;
 }

@@ -230,3 +230,24 @@ test('extractInputs: a form pair whose name is no name is also read whole; Refer
   const v = compileDetector().inspectRequest({ method: 'GET', path: '/', rawQuery: '', headers: { referer: 'https://a.example/#x=1;cat$u+/etc$u/passwd' } });
   assert.ok(v.blocked && v.matches.some((m) => m.class === 'cmdi'));
 });
+
+test('extractInputs: every copy of a repeated JSON key, shallow or deeper than the walk goes', () => {
+  const json = (body: string) => extractInputs({ method: 'POST', path: '/', rawQuery: '', headers: { 'content-type': 'application/json' }, body });
+  const values = (body: string) => json(body).filter((i) => i.location === 'body').map((i) => i.value);
+  assert.deepEqual(values('{"q":"first","q":"last","n":{"r":"a","r":"b"}}'), ['first', 'last', 'a', 'b']);
+  const deep = `${'{"a":'.repeat(40)}{"q":"first","q":"last"}${'}'.repeat(40)}`;
+  assert.ok(values(deep).some((v) => v.includes('"first"')), 'the first copy, in the source text handed over whole');
+  assert.deepEqual(values('{"a":"x:y","b":"\\":"}'), ['x:y', '":'], 'colons in strings: no copies');
+});
+
+test('extractInputs: the strings of a JSON body JSON.parse rejects, in one linear pass', () => {
+  const values = (body: string) =>
+    extractInputs({ method: 'POST', path: '/', rawQuery: '', headers: { 'content-type': 'application/json' }, body }).filter((i) => i.location === 'body').map((i) => i.value);
+  assert.deepEqual(values('{"n":NaN,"q":"admin\'--","e":"\\u0041"}'), ['n', 'q', "admin'--", 'e', 'A', '{"n":NaN,"q":"admin\'--","e":"\\u0041"}']);
+  assert.deepEqual(values('{"a":"open'), ['a', 'open', '{"a":"open'], 'an unclosed string runs to the end');
+  // Escaped quotes in an unclosed string: each would restart a backtracking match.
+  const hostile = `{"a":"${'\\"'.repeat(200_000)}`;
+  const started = performance.now();
+  values(hostile);
+  assert.ok(performance.now() - started < 1000, `took ${Math.round(performance.now() - started)} ms`);
+});

@@ -15,6 +15,7 @@ import { refuseBodyOverride, refuseQueryOverride, refuseStreamedJsonOverride, st
 import { normalizePath } from './normalize-path.ts';
 import { proxy, type ProxyCall } from './proxy.ts';
 import type { CompiledRoute, Runtime } from './runtime.ts';
+import { unsupportedJsonCharset } from '../core/json-text.ts';
 
 export interface ListenerInfo {
   readonly tls: boolean;
@@ -72,6 +73,10 @@ function admit(ctx: RequestContext, rt: Runtime): void {
     throw new GatewayError('PCL_ERR_HEADERS_TOO_LARGE', `At most ${rt.limits.maxHeaderCount} header fields are accepted.`);
   }
   refuseAmbiguousFields(req, rt.config.forwarding.methodOverride);
+  const type = req.headers['content-type'];
+  if (type !== undefined && unsupportedJsonCharset(type)) {
+    throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', 'A JSON body must be UTF-8 or UTF-16: its charset names another encoding, or several.');
+  }
   const te = req.headers['transfer-encoding'];
   if (te !== undefined && te.toLowerCase() !== 'chunked') {
     throw new GatewayError('PCL_ERR_AMBIGUOUS_FRAMING', 'Only the chunked transfer coding is accepted.');

@@ -3,7 +3,7 @@
 import { type Input, markTruncated, type RequestLike } from '../types.ts';
 import { cookieInputs } from './cookies.ts';
 import { jsonInputs, jsonStringInputs } from './json.ts';
-import { jsonText } from '../../core/json-text.ts';
+import { detectedJsonEncoding, jsonText } from '../../core/json-text.ts';
 import { boundaryOf, multipartInputs } from './multipart.ts';
 import { pathInputs } from './path.ts';
 import { looksLikeForm, parsePairs } from './query.ts';
@@ -48,10 +48,10 @@ export function bodyInputs(body: string, contentType: string, out: Input[], o: E
   const trimmed = body.trimStart();
   if (ct.includes('json') || (ct === '' || ct.startsWith('text/plain')) && /^[[{]/.test(trimmed)) {
     if (jsonInputs(body, out, { maxDepth: o.maxJsonDepth, maxItems: o.maxJsonItems })) return;
-    // Not JSON to JSON.parse, perhaps JSON to a lenient parser (a byte-order mark, NaN, comments):
-    // each string in it is inspected as a value, as well as the whole text below (quotes inside a
-    // JSON string would otherwise hide an injection's own quotes).
-    if (ct.includes('json') || /^[[{]/.test(trimmed)) jsonStringInputs(body, out, o.maxJsonItems);
+    // Not JSON to JSON.parse, perhaps JSON to a lenient parser (NaN, comments): each string in it is
+    // inspected as a value (quotes inside a JSON string would otherwise hide an injection's own
+    // quotes), and the body then as what its type says (the whole text, or a form when untyped).
+    jsonStringInputs(body, out, o.maxJsonItems);
   }
   if (ct.startsWith('multipart/')) {
     const b = boundaryOf(contentType);
@@ -148,9 +148,14 @@ export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAUL
     // Bytes as Latin-1 keep binary intact; UTF-8 text is re-read as such when valid. A JSON body is
     // read as its parsers decode it (UTF-16 by its charset or first bytes, a byte-order mark dropped).
     if (typeof req.body !== 'string') {
-      const json = contentType !== undefined && contentType.toLowerCase().includes('json') ? jsonText(req.body.subarray(0, options.maxBodyLength), contentType) : undefined;
-      const utf8 = json ?? req.body.subarray(0, options.maxBodyLength).toString('utf8');
-      if (json !== undefined || !utf8.includes('\ufffd')) text = utf8;
+      const head = req.body.subarray(0, options.maxBodyLength);
+      const json = contentType !== undefined && contentType.toLowerCase().includes('json') ? jsonText(head, contentType) : undefined;
+      // Invalid UTF-8 is read as Latin-1 below; UTF-16 is kept decoded whatever it holds.
+      if (json !== undefined && (!json.includes('\ufffd') || detectedJsonEncoding(head) !== 'utf-8')) text = json;
+      else {
+        const utf8 = head.toString('utf8');
+        if (!utf8.includes('\ufffd')) text = utf8;
+      }
     }
     bodyInputs(text, contentType ?? '', out, options);
   }

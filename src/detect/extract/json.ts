@@ -19,12 +19,14 @@ export function jsonInputs(text: string, out: Input[], limits: JsonLimits): bool
     return false;
   }
   const start = out.length;
-  const keys = walkJson(doc, out, limits);
+  const walked = walkJson(doc, out, limits);
   // A key written twice: JSON.parse kept the last copy, an upstream parser may keep the first, so
-  // the document is walked again with every copy (rare: only when the text has more keys).
-  if (keyColons(text) > keys) {
+  // the document is walked again with every copy (rare: only when the text has more keys than the
+  // walk saw, or parts too deep to walk, which it handed over as JSON.parse kept them: the second
+  // parse keeps their source text).
+  if (walked === DEEP || keyColons(text) > walked) {
     const kept = parseKeepingDuplicates(text, limits.maxDepth);
-    if (kept.duplicates) {
+    if (kept.duplicates || walked === DEEP) {
       out.length = start;
       walkJson(kept.value, out, limits);
     }
@@ -34,33 +36,42 @@ export function jsonInputs(text: string, out: Input[], limits: JsonLimits): bool
 
 /**
  * Every string literal of text that is not JSON to JSON.parse, each as a body value (decoded where
- * its escapes are valid), at most `maxItems`.
+ * its escapes are valid), at most `maxItems`; an unclosed one runs to the end. One pass, linear.
  */
 export function jsonStringInputs(text: string, out: Input[], maxItems: number): void {
   let n = 0;
-  for (const m of text.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+  for (let open = text.indexOf('"'); open !== -1; open = text.indexOf('"', open)) {
     if (n++ === maxItems) {
       markTruncated(out);
       return;
     }
-    let value = m[1]!;
+    let close = open + 1;
+    for (let c = text.charCodeAt(close); close < text.length && c !== 0x22; c = text.charCodeAt(close)) close += c === 0x5c ? 2 : 1;
+    const literal = text.slice(open, Math.min(close + 1, text.length));
+    let value = text.slice(open + 1, Math.min(close, text.length));
     try {
-      value = JSON.parse(m[0]) as string;
+      value = JSON.parse(literal) as string;
     } catch {
-      // an invalid escape: inspected as written
+      // unclosed, or an invalid escape: inspected as written
     }
     out.push({ location: 'body', name: '$', value });
+    open = close + 1;
+    if (open >= text.length) return;
   }
 }
 
+const DEEP = -1;
+
 /**
  * Pushes the leaves and keys of a parsed document (Members: every copy of a repeated key); returns
- * the keys seen (Infinity when cut short: the rest is not inspected anyway).
+ * the keys seen, DEEP when a part was too deep to walk, Infinity when cut short at maxItems (the rest
+ * is not inspected anyway).
  */
 function walkJson(doc: unknown, out: Input[], limits: JsonLimits): number {
   let keys = 0;
   let items = 0;
   let cut = false;
+  let deep = false;
   const member = (key: string, value: unknown, path: string, depth: number): void => {
     if (items >= limits.maxItems) {
       cut = true;
@@ -84,7 +95,9 @@ function walkJson(doc: unknown, out: Input[], limits: JsonLimits): number {
     }
     if (depth >= limits.maxDepth || v instanceof Verbatim) {
       // Too deep to walk: hand the rest over as text so it is still inspected (whole: the engine
-      // inspects up to maxValueLength and marks the verdict truncated beyond).
+      // inspects up to maxValueLength and marks the verdict truncated beyond). Its keys are not
+      // counted, so the caller reads the source again for copies of repeated keys in it.
+      if (!(v instanceof Verbatim)) deep = true;
       items++;
       out.push({ location: 'body', name: path, value: serialize(v) });
       return;
@@ -104,5 +117,5 @@ function walkJson(doc: unknown, out: Input[], limits: JsonLimits): number {
   };
   walk(doc, '$', 0);
   if (cut) markTruncated(out);
-  return cut ? Infinity : keys;
+  return cut ? Infinity : deep ? DEEP : keys;
 }

@@ -8,6 +8,7 @@ import type { PolicyFactory } from '../../core/policy.ts';
 import { compileDetector, type AttackClass, type CompiledDetector, type EngineVerdict, type InputLocation } from '../../detect/index.ts';
 import { inspectSchema, type InspectConfig } from './schema.ts';
 import { hasBody } from '../../core/body.ts';
+import { jsonText } from '../../core/json-text.ts';
 
 export const inspect: PolicyFactory<InspectConfig> = {
   name: 'inspect',
@@ -39,11 +40,25 @@ export const inspect: PolicyFactory<InspectConfig> = {
         const req = ctx.req;
         if (!config.body || !hasBody(req.headers)) return decide(ctx, check(detector, ctx, undefined));
         // A compressed body is inspected decoded (the upstream's parser inflates it) and forwarded as is.
-        return readContent(ctx).then((body) => decide(ctx, check(detector, ctx, body)));
+        return readContent(ctx).then((body) => {
+          refuseUnreadableJson(ctx.req.headers['content-type'], body);
+          return decide(ctx, check(detector, ctx, body));
+        });
       },
     };
   },
 };
+
+/**
+ * A JSON body whose text parsers would decode differently (a UTF-8 body labelled UTF-16, UTF-32,
+ * which Python reads): what the upstream reads cannot be inspected, so it goes nowhere.
+ */
+function refuseUnreadableJson(contentType: string | undefined, body: Buffer): void {
+  if (contentType === undefined || body.length === 0 || !contentType.toLowerCase().includes('json')) return;
+  if (jsonText(body, contentType) === undefined) {
+    throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', 'A JSON body must be UTF-8, or UTF-16 as both its charset and its first bytes say.');
+  }
+}
 
 function check(detector: CompiledDetector, ctx: RequestContext, body: Buffer | undefined): EngineVerdict {
   return detector.inspectRequest({

@@ -42,7 +42,8 @@ describe('inspect policy', () => {
     ['sqli in unlabelled UTF-16 JSON', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(`{"q":"1 union select password from users--"}`, 'utf16le') }],
     ['sqli in JSON with NaN', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"n":NaN,"q":"admin'--"}` }],
     ['sqli in the first copy of a repeated JSON key', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"q":"admin'--","q":"x"}` }],
-    ['sqli in a repeated nested JSON key', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"u":{"q":"1 union select password from users--","q":"x"},"n":1}` }],
+    ['sqli in a repeated key deeper than the walk goes', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `${'{"a":'.repeat(40)}{"q":"1 union select password from users--","q":"x"}${'}'.repeat(40)}` }],
+    ['sqli in the first copy of a repeated nested JSON key', '/a', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"u":{"q":"1 union select password from users--","q":"x"},"n":1}` }],
   ];
 
   for (const [name, path, init] of attacks) {
@@ -56,6 +57,21 @@ describe('inspect policy', () => {
       assert.equal(upstream.received.length, before);
     });
   }
+
+  // Express decodes any utf-* charset its decoder knows: `+ACc-` is a quote in UTF-7.
+  test('a JSON body labelled with a charset other than UTF-8 or UTF-16 is refused (415) before any policy', async () => {
+    const before = upstream.received.length;
+    for (const type of ['application/json; charset=utf-7', 'application/json; charset=IBM037', 'application/json; charset=utf-8; charset=utf-7']) {
+      const res = await fetch(`${gw.url}/a`, { method: 'POST', headers: { 'content-type': type }, body: '{"q":"admin+ACc- or +ACc-1+ACc-=+ACc-1"}' });
+      assert.equal(res.status, 415, type);
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_UNSUPPORTED_MEDIA_TYPE');
+    }
+    // A UTF-8 body labelled UTF-16: Express and Python would read different texts.
+    const mislabelled = await fetch(`${gw.url}/a`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-16' }, body: '{"q":"x"}' });
+    assert.equal(mislabelled.status, 415);
+    assert.equal(upstream.received.length, before);
+    assert.equal((await fetch(`${gw.url}/a`, { method: 'POST', headers: { 'content-type': 'application/json; charset=UTF-8' }, body: '{"q":"x"}' })).status, 200);
+  });
 
   test('ordinary traffic passes, bodies byte for byte', async () => {
     for (const q of ["O'Brien", 'select a size: small or large', 'tom & jerry <3', 'café ☕', 'user@example.com']) {

@@ -14,7 +14,7 @@ import { massAssignmentSchema, type MassAssignmentConfig } from './schema.ts';
 import { formShapeOf, type FormShape } from '../validate/form-body.ts';
 import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
 import { hasBody } from '../../core/body.ts';
-import { readRequestJson } from '../../core/json-text.ts';
+import { requestJsonOf } from '../../core/json-text.ts';
 
 const NO_ROLES: readonly string[] = [];
 
@@ -101,7 +101,7 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       stripped(ctx, form.without(dropped), findings);
     };
     const check = (ctx: RequestContext, schema: unknown, raw: Buffer) => {
-      const json = readRequestJson(raw, ctx.req.headers['content-type']);
+      const json = requestJsonOf(ctx, raw);
       if ('problem' in json) {
         // Fail closed: validation may be off, and upstream parsers accept what JSON.parse does not
         // (comments, NaN...) or keep another copy of a repeated key, so a body this policy cannot

@@ -12,7 +12,7 @@ import { formShapeOf, multipartValue, urlencodedValue, type FormShape, type Mult
 import type { ValidateConfig } from './schema.ts';
 import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
 import { hasBody } from '../../core/body.ts';
-import { readRequestJson } from '../../core/json-text.ts';
+import { requestJsonOf } from '../../core/json-text.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 const MULTIPART = 'multipart/form-data';
@@ -159,7 +159,7 @@ function checkBody(ctx: RequestContext, body: CompiledBody | undefined, config: 
       value = multipartValue(raw, contentType, form!, multipart, violations);
       if (value === undefined) return;
     } else {
-      const json = readRequestJson(raw, contentType);
+      const json = requestJsonOf(ctx, raw);
       if ('problem' in json) {
         violations.push({ in: 'body', message: json.problem });
         return;
