@@ -25,10 +25,19 @@ export const inspect: PolicyFactory<InspectConfig> = {
     });
     const decide = (ctx: RequestContext, verdict: EngineVerdict) => {
       if (!verdict.blocked) return;
-      // Blocked for what was not inspected (onTruncated: block), not for what was: fail closed.
-      if (verdict.truncated && !verdict.error && verdict.score < config.threshold) {
-        env.logger.warn({ reqId: ctx.id }, 'request not inspected whole (a value, count or size over the inspection limits)');
-        throw new GatewayError('PCL_ERR_UNINSPECTABLE');
+      // Blocked for what could not be inspected, not for what was: fail closed, and say so (not an attack).
+      if (verdict.score < config.threshold) {
+        if (verdict.error) {
+          // Always refused, whatever onTruncated: nothing of the request can be taken as inspected.
+          env.logger.warn({ reqId: ctx.id, score: verdict.score }, 'request not inspected: the detection engine failed on it');
+          (ctx.state ??= {}).inspect = { reason: 'engine_error', score: verdict.score };
+          throw new GatewayError('PCL_ERR_UNINSPECTABLE', 'Attack detection could not process this request.');
+        }
+        if (verdict.truncated) {
+          env.logger.warn({ reqId: ctx.id, score: verdict.score }, 'request not inspected whole (a value, count or size over the inspection limits)');
+          (ctx.state ??= {}).inspect = { reason: 'over_limits', score: verdict.score };
+          throw new GatewayError('PCL_ERR_UNINSPECTABLE', 'Part of the request is over the inspection limits.');
+        }
       }
       const matches = verdict.matches.slice(0, 5).map((m) => ({ class: m.class, location: m.location, name: m.name.slice(0, 64) }));
       env.logger.warn({ reqId: ctx.id, score: verdict.score, matches }, 'attack detected');

@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import pino from 'pino';
+import { startGateway, type RunningGateway } from '../../server/gateway.ts';
 import { passthroughYaml, startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 
@@ -281,5 +286,109 @@ describe('inspect policy', () => {
     assert.equal(upstream.received.length, before);
     const ok = await fetch(`${gw.url}/run`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: JSON.stringify({ host: '8.8.8.8' }) });
     assert.equal(ok.status, 200);
+  });
+});
+
+// The engine fails on some inputs (a JSON body nested 300,000 levels deep, 600 KB, under the body
+// limit): the request cannot be inspected. Refused in enforce mode, but as what it is (413
+// PCL_ERR_UNINSPECTABLE, logged and audited as not inspected), never as an attack with score 0;
+// reported and let through in report mode, like any other decision of the policy.
+describe('inspect policy: a request the detection engine fails on', () => {
+  const TOKEN = 'inspect-test-admin-token-0123456789';
+  const deep = `{"a":${'['.repeat(300_000)}${']'.repeat(300_000)}}`;
+  let upstream: TestUpstream;
+  const started: { gateway: RunningGateway; dir: string }[] = [];
+
+  before(async () => {
+    upstream = await startUpstream();
+  });
+  after(async () => {
+    for (const { gateway, dir } of started) {
+      await gateway.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    }
+    await upstream.close();
+  });
+
+  /** A gateway with an audit trail and the admin API, its warnings collected. */
+  async function gatewayWith(inspect: string) {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-inspect-'));
+    const configPath = join(dir, 'portcullis.yaml');
+    await writeFile(configPath, `listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { host: 127.0.0.1, port: 0, token: ${TOKEN} }
+log: { access: false }
+audit: { enabled: true, store: ./audit.db, flushInterval: 20ms }
+upstreams: { backend: { url: ${upstream.url} } }
+policies:
+  inspect: ${inspect}
+apis:
+  - name: api
+    upstream: backend
+    routes: [{ path: /*, operationId: all }]
+`);
+    const logs: { msg: string; reqId?: string }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    const gateway = await startGateway({ configPath, logger, env: process.env });
+    started.push({ gateway, dir });
+    const event = async (requestId: string) => {
+      for (let i = 0; i < 100; i++) {
+        const res = await fetch(`${gateway.adminUrl}/api/events?limit=20`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const found = ((await res.json()) as { events: any[] }).events.find((e) => e.requestId === requestId);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      assert.fail(`no audit event for ${requestId}`);
+    };
+    return { url: gateway.urls[0]!.url, logs, event };
+  }
+  const post = (url: string) => fetch(`${url}/deep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
+
+  test('enforce: refused as not inspectable (413), logged and audited as such, not as an attack', async () => {
+    const gw = await gatewayWith('{}');
+    const before = upstream.received.length;
+    const res = await post(gw.url);
+    assert.equal(res.status, 413);
+    const body = (await res.json()) as { code: string; requestId: string };
+    assert.equal(body.code, 'PCL_ERR_UNINSPECTABLE');
+    assert.equal(upstream.received.length, before);
+    const mine = gw.logs.filter((l) => l.reqId === body.requestId);
+    assert.deepEqual(mine.map((l) => l.msg), ['request not inspected: the detection engine failed on it']);
+    const event = await gw.event(body.requestId);
+    assert.equal(event.verdict, 'deny');
+    assert.equal(event.policy, 'inspect');
+    assert.equal(event.reason, 'PCL_ERR_UNINSPECTABLE');
+    assert.deepEqual(event.decisions, [{ policy: 'inspect', verdict: 'deny', code: 'PCL_ERR_UNINSPECTABLE' }]);
+    assert.equal(event.evidence.reason, 'engine_error');
+    // A request over the inspection limits is told apart in the trail.
+    const long = await fetch(`${gw.url}/long`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ q: 'A'.repeat(131073) }) });
+    const longBody = (await long.json()) as { code: string; requestId: string };
+    assert.equal(longBody.code, 'PCL_ERR_UNINSPECTABLE');
+    assert.equal((await gw.event(longBody.requestId)).evidence.reason, 'over_limits');
+    // An ordinary request still passes, an attack is still one.
+    assert.equal((await fetch(`${gw.url}/x?q=hello`)).status, 200);
+    assert.equal((await fetch(`${gw.url}/x?q=${encodeURIComponent("1' OR '1'='1' --")}`)).status, 403);
+  });
+
+  test('onTruncated: allow does not let it through: nothing of it was inspected', async () => {
+    const gw = await gatewayWith('{ onTruncated: allow }');
+    const res = await post(gw.url);
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_UNINSPECTABLE');
+  });
+
+  test('report: let through, the engine failure recorded as a report', async () => {
+    const gw = await gatewayWith('{ mode: report }');
+    const before = upstream.received.length;
+    const res = await post(gw.url);
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    assert.equal(upstream.received.length, before + 1);
+    const requestId = res.headers.get('x-request-id')!;
+    assert.deepEqual(gw.logs.filter((l) => l.reqId === requestId).map((l) => l.msg), ['request not inspected: the detection engine failed on it']);
+    const event = await gw.event(requestId);
+    assert.equal(event.verdict, 'report');
+    assert.equal(event.reason, 'PCL_ERR_UNINSPECTABLE');
+    assert.deepEqual(event.decisions, [{ policy: 'inspect', verdict: 'report', code: 'PCL_ERR_UNINSPECTABLE' }]);
+    assert.equal(event.evidence.reason, 'engine_error');
   });
 });

@@ -7,7 +7,7 @@ import { GatewayError } from '../../core/errors.ts';
 import { toBytes } from '../../config/units.ts';
 import { pointerOf, type SchemaCompiler } from '../../openapi/schema-compiler.ts';
 import type { SpecOperation } from '../../openapi/operations.ts';
-import { DUPLICATE, parseCookies, parseQuery, queryValue, simpleValue, type ParamShape } from './params.ts';
+import { cookieValue, headerValue, isArraySchema, isObjectSchema, membersOf, NO_MEMBERS, ownsQueryKey, parseCookies, parseQuery, pathValue, queryValue, Unreadable, type Pairs, type ParamShape } from './params.ts';
 import { formShapeOf, multipartValue, urlencodedValue, type FormShape, type MultipartOptions } from './form-body.ts';
 import type { ValidateConfig } from './schema.ts';
 import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
@@ -50,23 +50,27 @@ export function compileOperation(op: SpecOperation, params: SchemaCompiler, bodi
   const operationNode = params.resolve(base).value ?? {};
   const pathItem = params.resolve(pointerOf('paths', op.path)).value ?? {};
   const declared = new Map<string, CompiledParam>();
+  const resolveNode = (node: any) => (typeof node?.$ref === 'string' && node.$ref.startsWith('#/') ? params.resolve(node.$ref.slice(1)).value : node);
   const collect = (list: unknown, at: string) => {
     if (!Array.isArray(list)) return;
     list.forEach((_, i) => {
       const { pointer, value: p } = params.resolve(`${at}/parameters/${i}`);
       if (!p || typeof p.name !== 'string' || !['path', 'query', 'header', 'cookie'].includes(p.in)) return;
-      const schema = p.schema ?? p.content?.['application/json']?.schema;
-      const type = schema?.type;
+      const schemaAt = p.schema ? `${pointer}/schema` : p.content?.['application/json']?.schema ? `${pointer}/content/application~1json/schema` : undefined;
+      const schema = schemaAt === undefined ? undefined : params.resolve(schemaAt).value;
+      // A `content` parameter is one serialized value: read as sent, never split into members.
+      const object = p.schema !== undefined && isObjectSchema(schema);
       const style = p.style ?? (p.in === 'query' || p.in === 'cookie' ? 'form' : 'simple');
       declared.set(`${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`, {
         name: p.in === 'header' ? p.name.toLowerCase() : p.name,
         in: p.in,
         style,
         explode: p.explode ?? style === 'form',
-        array: type === 'array' || (Array.isArray(type) && type.includes('array')),
-        object: type === 'object',
+        array: isArraySchema(schema),
+        object,
+        members: p.schema !== undefined ? membersOf(schema, resolveNode) : NO_MEMBERS,
         required: p.required === true || p.in === 'path',
-        validate: schema ? params.compile(`${pointer}/${p.schema ? 'schema' : 'content/application~1json/schema'}`) : undefined,
+        validate: schemaAt === undefined ? undefined : params.compile(schemaAt),
       });
     });
   };
@@ -74,23 +78,25 @@ export function compileOperation(op: SpecOperation, params: SchemaCompiler, bodi
   collect(operationNode.parameters, base);
   const list = [...declared.values()];
   const multipart: MultipartOptions = { maxParts: config.multipart.maxParts, maxFileSize: toBytes(config.multipart.maxFileSize) };
-  const queryNames = list.filter((p) => p.in === 'query');
+  const queryParams = list.filter((p) => p.in === 'query');
+  const queryNames: ReadonlySet<string> = new Set(queryParams.map((p) => p.name));
+  const cookieNames: ReadonlySet<string> = new Set(list.filter((p) => p.in === 'cookie').map((p) => p.name));
   const body = compileBody(operationNode.requestBody ? `${base}/requestBody` : undefined, bodies, params);
 
   return (ctx) => {
     const violations: Violation[] = [];
     const query = parseQuery(ctx.query);
-    let cookies: Map<string, string> | undefined;
+    let cookies: Pairs | undefined;
     for (const p of list) {
       let value: unknown;
-      if (p.in === 'path') value = simpleValue(safeDecode(ctx.params?.[p.name] ?? ''), p);
-      else if (p.in === 'query') value = queryValue(query, p);
-      else if (p.in === 'header') {
-        const h = ctx.req.headers[p.name];
-        value = h === undefined ? undefined : simpleValue(Array.isArray(h) ? h.join(',') : h, p);
-      } else value = (cookies ??= parseCookies(ctx.req.headers.cookie)).get(p.name);
-      if (value === DUPLICATE) violations.push({ in: p.in, name: p.name, message: 'must not be repeated' });
-      else if (value === undefined) {
+      if (p.in === 'path') value = pathValue(safeDecode(ctx.params?.[p.name] ?? ''), p);
+      else if (p.in === 'query') value = queryValue(query, p, queryNames);
+      else if (p.in === 'header') value = headerValue(ctx.req.headersDistinct[p.name], p);
+      else value = cookieValue((cookies ??= parseCookies(ctx.req.headersDistinct.cookie)), p, cookieNames);
+      if (value instanceof Unreadable) {
+        const pointer = value.member === undefined ? undefined : safePointer(`/${value.member.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+        violations.push({ in: p.in, name: p.name, pointer, message: value.reason === 'repeated' ? 'must not be repeated' : `is not in ${p.style} style` });
+      } else if (value === undefined) {
         if (p.required) violations.push({ in: p.in, name: p.name, message: 'is required' });
       } else if (p.validate && !p.validate(value)) {
         for (const e of p.validate.errors ?? []) violations.push({ in: p.in, name: p.name, pointer: safePointer(e.instancePath), message: e.message ?? 'is invalid' });
@@ -98,8 +104,7 @@ export function compileOperation(op: SpecOperation, params: SchemaCompiler, bodi
     }
     if (config.unknownQueryParams === 'reject') {
       for (const key of query.keys()) {
-        const known = queryNames.some((p) => p.name === key || (p.style === 'deepObject' && key.startsWith(`${p.name}[`)));
-        if (!known) violations.push({ in: 'query', message: 'has a parameter the operation does not declare' });
+        if (!queryParams.some((p) => ownsQueryKey(p, key, queryNames))) violations.push({ in: 'query', message: 'has a parameter the operation does not declare' });
       }
     }
     const bodyCheck = checkBody(ctx, body, config, multipart, violations);

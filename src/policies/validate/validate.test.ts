@@ -1,9 +1,11 @@
 // Through a real gateway and upstream: what the document allows passes byte for byte, the rest is
 // refused before the upstream sees it.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { request as httpRequest } from 'node:http';
+import { after, before, describe, test } from 'node:test';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { suiteGateway } from '../../../test/helpers/gateway.ts';
+import { startTestGateway, suiteGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 
 const spec30 = `openapi: 3.0.3
 info: { title: t, version: '1' }
@@ -147,5 +149,146 @@ describe('validate policy (OpenAPI 3.0)', () => {
     const text = await res.text();
     assert.equal(res.status, 400);
     assert.ok(!text.includes('<script>') && !text.includes('alert'), text);
+  });
+});
+
+// Parsers disagree on a value sent twice (Express: an array; Werkzeug's args.get and PHP: one copy;
+// Django: the last cookie; Express's cookie parser: the first). Whatever the schema does not make an
+// array is read once or refused, so the copy the gateway validated is the only one the upstream can read.
+const repeats = `openapi: 3.0.3
+info: { title: t, version: '1' }
+paths:
+  /search:
+    get:
+      operationId: search
+      parameters:
+        - name: filter
+          in: query
+          style: deepObject
+          explode: true
+          schema:
+            type: object
+            additionalProperties: false
+            properties:
+              role: { type: string, enum: [user] }
+              tags: { type: array, items: { type: string, maxLength: 5 } }
+        - { name: color, in: query, schema: { $ref: '#/components/schemas/Color' } }
+        - { name: ids, in: query, style: pipeDelimited, schema: { type: array, minItems: 2, items: { type: integer } } }
+        - { name: mode, in: cookie, schema: { type: string, enum: [basic] } }
+        - { name: X-Tenant, in: header, schema: { type: string, maxLength: 20 } }
+      responses: { '200': { description: ok } }
+  /items/{id}:
+    get:
+      operationId: getItem
+      parameters:
+        - { name: id, in: path, required: true, style: matrix, schema: { type: integer } }
+      responses: { '200': { description: ok } }
+components:
+  schemas:
+    Color:
+      type: object
+      additionalProperties: false
+      properties:
+        R: { type: integer, maximum: 255 }
+        G: { type: integer, maximum: 255 }
+`;
+
+describe('validate policy: a parameter sent twice', () => {
+  const suite = {} as { upstream: TestUpstream; gw: TestGateway };
+  before(async () => {
+    suite.upstream = await startUpstream();
+    suite.gw = await startTestGateway(
+      `listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+forwarding: { pathParameters: true }
+upstreams: { backend: { url: ${suite.upstream.url} } }
+apis:
+  - name: t
+    spec: ./spec.yaml
+    upstream: backend
+    policies:
+      validate: { responses: off }
+`,
+      { 'spec.yaml': repeats },
+    );
+  });
+  after(async () => {
+    await suite.gw?.close();
+    await suite.upstream?.close();
+  });
+
+  /** A GET with raw header lines ([name, value] pairs, repeats kept as separate lines; Node adds no Host then). */
+  const get = (path: string, lines: [string, string][] = []) =>
+    new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const u = new URL(suite.gw.url);
+      const req = httpRequest({ host: u.hostname, port: u.port, path, headers: [['host', u.host], ...lines].flat() }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: res.headers['content-type']?.includes('json') ? JSON.parse(text) : text });
+        });
+      });
+      req.on('error', reject).end();
+    });
+  const refusedRepeat = async (path: string, lines: [string, string][] = [], name?: string, pointer?: string) => {
+    const before = suite.upstream.received.length;
+    const res = await get(path, lines);
+    assert.equal(res.status, 400, path);
+    assert.equal(res.body.code, 'PCL_ERR_VALIDATION');
+    const error = res.body.errors.find((e: any) => e.message === 'must not be repeated');
+    assert.ok(error, JSON.stringify(res.body.errors));
+    if (name) assert.equal(error.name, name);
+    assert.equal(error.pointer, pointer);
+    assert.equal(suite.upstream.received.length, before, `${path} reached the upstream`);
+  };
+
+  test('deepObject: a member sent twice is refused, not validated as its last copy', async () => {
+    assert.equal((await get('/search?filter[role]=user')).status, 200);
+    assert.equal((await get('/search?filter[role]=admin')).status, 400);
+    await refusedRepeat('/search?filter[role]=admin&filter[role]=user', [], 'filter', '/role');
+    await refusedRepeat('/search?filter[role]=user&filter%5Brole%5D=admin', [], 'filter', '/role');
+    // A member whose schema is an array may repeat: every copy is validated.
+    assert.equal((await get('/search?filter[tags]=a&filter[tags]=b')).status, 200);
+    assert.equal((await get('/search?filter[tags]=a&filter[tags]=toolong')).status, 400);
+    // Nesting (qs and PHP read filter[role][] as an array in filter.role) and the bare name are refused.
+    for (const q of ['filter[role][]=admin', 'filter[]=admin', 'filter[role]=user&filter=admin']) {
+      const res = await get(`/search?${q}`);
+      assert.equal(res.status, 400, q);
+      assert.equal(res.body.errors[0].message, 'is not in deepObject style', q);
+    }
+  });
+
+  test('form, exploded object: its members are read and each may be sent once', async () => {
+    assert.equal((await get('/search?R=100&G=200')).status, 200);
+    assert.equal((await get('/search?R=300')).status, 400);
+    await refusedRepeat('/search?R=100&R=200', [], 'color', '/R');
+    assert.equal((await get('/search?B=1')).status, 400, 'not a member: an unknown parameter');
+  });
+
+  test('pipeDelimited list: sent twice is refused, not joined', async () => {
+    assert.equal((await get('/search?ids=1|2')).status, 200);
+    await refusedRepeat('/search?ids=1&ids=2|3', [], 'ids');
+  });
+
+  test('a cookie parameter sent twice, in one Cookie header or two, is refused', async () => {
+    assert.equal((await get('/search', [['cookie', 'mode=basic']])).status, 200);
+    assert.equal((await get('/search', [['cookie', 'mode=evil']])).status, 400);
+    await refusedRepeat('/search', [['cookie', 'mode=basic; mode=evil']], 'mode');
+    await refusedRepeat('/search', [['cookie', 'mode=basic'], ['cookie', 'mode=evil']], 'mode');
+    // Cookies the document does not declare are not its business.
+    assert.equal((await get('/search', [['cookie', 'mode=basic; other=1; other=2']])).status, 200);
+  });
+
+  test('a scalar header parameter sent on two lines is refused, not validated joined', async () => {
+    assert.equal((await get('/search', [['x-tenant', 'acme']])).status, 200);
+    await refusedRepeat('/search', [['x-tenant', 'acme'], ['x-tenant', 'evil']], 'x-tenant');
+  });
+
+  test('matrix path parameter: read by its style, named twice refused', async () => {
+    assert.equal((await get('/items/;id=5')).status, 200);
+    assert.equal((await get('/items/;id=x')).status, 400);
+    assert.equal((await get('/items/5')).status, 400);
+    await refusedRepeat('/items/;id=5;id=6', [], 'id');
   });
 });
