@@ -51,7 +51,8 @@ async function answer(s: Store, req: IncomingMessage, path: string, consumer: st
   const body = await readJsonObject(req);
   const grace = keyDuration(body, 'grace') ?? toMs('24h');
   const made = await rotateKey(s, id, grace, keyDuration(body, 'expiresIn'));
-  if (!made) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no active key with this id');
+  // An expired key is not rotated: its consumer gets a new key (POST /api/consumers/{id}/keys).
+  if (!made) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'no active key with this id (unknown, revoked or expired: for an expired key, make a new key for its consumer)');
   return [201, { key: made.key, ...view(made.record, Date.now()), oldKeyExpiresAt: made.oldExpiresAt }];
 }
 
