@@ -1,6 +1,7 @@
 // Single sign-on to the admin API (admin.oidc) against a real OpenID Connect provider: ID tokens of
 // the dashboard's client with an allowed role are accepted on every admin route, others get 401 or
-// 403; the admin token keeps working; the sign-in options and the dashboard's CSP name the provider.
+// 403; the admin token keeps working; the sign-in options and the dashboard's CSP name the provider;
+// a user's change to the consumers is recorded with the user's name.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startOidcProvider, type OidcProvider } from './helpers/oidc-provider.ts';
@@ -55,6 +56,17 @@ describe('admin API with single sign-on', () => {
     for (const path of ['/api/events', '/api/stats', '/api/inventory', '/api/consumers', '/metrics']) assert.equal((await get(gw, path, idToken)).status, 200, path);
     assert.equal((await get(oidcOnly, '/api/consumers', idToken)).status, 200, 'without admin.token too');
     assert.deepEqual(await (await get(gw, '/api/session', TOKEN)).json(), { authenticated: true, via: 'token', features: { keys: true } });
+  });
+
+  test('a change made by a signed-in user is recorded with the name of the user', async () => {
+    const idToken = await provider.mint(alice);
+    const post = (path: string, body: unknown, bearer: string) =>
+      fetch(`${gw.adminUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await post('/api/consumers', { id: 'sso-made', roles: ['admin'] }, idToken)).status, 200);
+    // A user without an allowed role changes nothing, and nothing is recorded.
+    assert.equal((await post('/api/consumers', { id: 'sso-refused' }, await provider.mint(bob))).status, 403);
+    const { events } = (await (await get(gw, '/api/events?policy=admin', TOKEN)).json()) as { events: { subject: string; consumer: string; verdict: string; evidence: { by: string } }[] };
+    assert.deepEqual(events.map((e) => [e.verdict, e.consumer, e.subject, e.evidence.by]), [['consumer-created', 'sso-made', 'Alice Admin', 'Alice Admin']]);
   });
 
   test('a valid user without an allowed role: 403; bad tokens: 401 with a challenge', async () => {

@@ -63,13 +63,16 @@ export async function issueKey(store: Store, consumerId: string, options: IssueO
 
 /**
  * Replaces a key: the new one has the old one's consumer and scopes, the old one keeps working for
- * `graceMs`. Undefined when the old key does not exist or is revoked.
+ * `graceMs`. Undefined when the old key does not exist, is revoked or has expired: a rotation hands
+ * over from a working key, and an expired key has nothing to hand over (nor a grace period to give).
+ * Its consumer gets a new key instead (issueKey), with scopes and a lifetime chosen again, rather than
+ * a copy of the lapsed key's scopes without its expiry.
  */
 export async function rotateKey(store: Store, oldId: string, graceMs: number, expiresInMs?: number, now = Date.now()): Promise<(Issued & { oldExpiresAt: number }) | undefined> {
   checkDuration('grace', graceMs);
   checkDuration('expiresIn', expiresInMs);
   const old = await store.getKey(oldId);
-  if (!old || old.revokedAt !== undefined) return undefined;
+  if (!old || keyState(old, now) === 'revoked' || keyState(old, now) === 'expired') return undefined;
   const env = /^pcl_([a-z0-9]+)_/.exec(oldId)?.[1] ?? 'live';
   const issued = await insertNew(
     (g) => ({ id: g.id, consumerId: old.consumerId, hash: g.hash, scopes: old.scopes, createdAt: now, expiresAt: expiresInMs === undefined ? undefined : now + expiresInMs, rotatedFrom: oldId }),

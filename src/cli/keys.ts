@@ -128,7 +128,7 @@ export function register(program: Command): void {
       try {
         await withStore(o, async (store) => {
           const made = await rotateKey(store, id, o.grace, o.expires);
-          if (!made) throw new UsageError(`no active key ${id}`);
+          if (!made) throw new UsageError(`no active key ${id} (unknown, revoked or expired: for an expired key, make a new one with keys create)`);
           process.stderr.write(`key ${made.record.id} replaces ${id}, which works until ${new Date(made.oldExpiresAt).toISOString()}. The new key is shown only now:\n`);
           process.stdout.write(`${made.key}\n`);
         });

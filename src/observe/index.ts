@@ -15,6 +15,7 @@ import { isClusterWorker } from '../store/counters/shared.ts';
 import { describeStore, isPostgresUrl, openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import type { AccessLog } from './access-log.ts';
+import { answerAdminRecords, writeAdminChange } from './admin-record.ts';
 import { loadSigner } from './audit/signer.ts';
 import { AuditWriter } from './audit/writer.ts';
 import { AlertEngine } from './alerts/engine.ts';
@@ -97,6 +98,8 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
   const { GatewayMetrics } = await import('./metrics.ts');
   const metrics = new GatewayMetrics(() => writer);
   const sink = writer && { writer, sampleAllowed: config.audit.sampleAllowed, redact: new Set(config.audit.redact.map((r) => r.toLowerCase())) };
+  // A cluster worker writes the admin changes its primary hands over (admin-record.ts).
+  if (sink) answerAdminRecords(sink);
   // Only what someone can read is recorded: metrics and live stats are served by the admin listener.
   const served = config.admin.enabled;
   const record = { inventory: config.inventory.enabled, stats: served && config.admin.api };
@@ -163,6 +166,7 @@ export async function startObservability(o: ObserveOptions): Promise<Observabili
       stats: async () => [observer.stats.raw()],
       inventory: config.inventory.enabled ? async () => [observer.usage.raw()] : undefined,
       blocks: blockAdmin,
+      recordChange: sink && ((action, change) => writeAdminChange(sink, action, change)),
       storedInventory: inventoryStore && (() => storedInventory(inventoryStore.inventory, ownNode(config.audit.chain ?? hostname()))),
       prometheus: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
     }),

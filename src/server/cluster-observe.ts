@@ -1,13 +1,16 @@
 // Observability in cluster mode (`serve --workers N`). Workers do the recording: each keeps its own
 // metrics, stats and inventory and writes its own audit chain ("<chain>/w<slot>", a replacement
-// worker continues its slot's chain) straight to the store — no event crosses IPC, no process is a
-// bottleneck, and a worker that dies loses only its own unflushed buffer. The primary runs the admin
+// worker continues its slot's chain) straight to the store — no request's event crosses IPC, no
+// process is a bottleneck, and a worker that dies loses only its own unflushed buffer. Only the
+// changes administrators make through the primary's admin API are handed to a worker to write
+// (observe/admin-record.ts). The primary runs the admin
 // listener: it aggregates worker metrics with prom-client's AggregatorRegistry, asks every worker for
 // its stats and inventory over IPC (ask-workers.ts: merged, missing workers skipped after 2 s), and reads events
 // from the store.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.ts';
+import { clusterAdminRecorder } from '../observe/admin-record.ts';
 import { enforcing } from '../observe/anomaly/detectors.ts';
 import { clusterBlockAdmin } from '../observe/anomaly/block-sync.ts';
 import { askWorkers } from '../observe/ask-workers.ts';
@@ -66,6 +69,8 @@ export async function primarySources(config: GatewayConfig, baseDir: string, rou
       stats: () => collect('stats'),
       inventory: config.inventory.enabled ? () => collect('inventory') : undefined,
       blocks: enforcing(config.alerts.anomalies) ? clusterBlockAdmin() : undefined,
+      // The workers write the audit trail: the primary hands them administrators' changes.
+      recordChange: config.audit.enabled ? clusterAdminRecorder() : undefined,
       storedInventory: inventoryLocation === undefined ? undefined : async () => storedInventory((await sharedStore(inventoryLocation, baseDir)).inventory, ownNode(config.audit.chain ?? hostname())),
       prometheus: async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() }),
     },

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { startGateway, type RunningGateway } from '../../src/server/gateway.ts';
 import { startUpstream, type TestUpstream } from './upstream.ts';
 
@@ -18,12 +18,13 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(yaml: string, files: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): Promise<TestGateway> {
+/** `logger`: where the gateway logs (silent by default). */
+export async function startTestGateway(yaml: string, files: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env, logger: Logger = pino({ level: 'silent' })): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-test-'));
   const configPath = join(dir, 'portcullis.yaml');
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   await writeFile(configPath, yaml);
-  const gateway = await startGateway({ configPath, logger: pino({ level: 'silent' }), env });
+  const gateway = await startGateway({ configPath, logger, env });
   return {
     url: gateway.urls[0]!.url,
     adminUrl: gateway.adminUrl,

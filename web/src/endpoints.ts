@@ -9,6 +9,8 @@ export interface AuditEvent {
   requestId: string;
   clientIp: string;
   consumer: string | null;
+  /** The authenticated subject; for an administrator's change, the administrator. */
+  subject: string | null;
   api: string | null;
   operation: string | null;
   method: string;
@@ -23,6 +25,7 @@ export interface AuditEvent {
 
 export interface EventFilter {
   verdict?: string | undefined;
+  policy?: string | undefined;
   consumer?: string | undefined;
   ip?: string | undefined;
   operation?: string | undefined;
@@ -86,6 +89,7 @@ function toEvent(e: Record<string, unknown>): AuditEvent {
     requestId: str(e.requestId),
     clientIp: str(e.clientIp),
     consumer: orNull(e.consumer),
+    subject: orNull(e.subject),
     api: orNull(e.api),
     operation: orNull(e.operation),
     method: str(e.method),

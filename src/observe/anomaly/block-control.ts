@@ -11,7 +11,7 @@ import { parseBlockKey } from './block-key.ts';
 
 /** Who asked, for the audit event. */
 export interface AdminAction {
-  /** The admin identity (OIDC name or subject; "token" for the shared admin token), when known. */
+  /** The admin identity (OIDC name or subject; "admin-token" for the shared admin token), when known. */
   readonly by: string | null;
   readonly ip: string;
   readonly requestId: string;

@@ -58,9 +58,18 @@ export type EventRequest = Pick<AuditRecord, 'requestId' | 'consumer' | 'subject
 
 /** An event of policy "anomaly" (findings, lifted and manual blocks): no decisions, the evidence as JSON text. */
 export function anomalyEvent(chain: string, r: EventRequest, verdict: string, reason: string, evidence: Record<string, unknown>): Unhashed {
+  return recordedEvent('anomaly', chain, r, verdict, reason, evidence);
+}
+
+/** An event of policy "admin": an administrator's change to consumers or keys (src/server/admin-changes.ts). */
+export function adminEvent(chain: string, r: EventRequest, verdict: string, reason: string, evidence: Record<string, unknown>): Unhashed {
+  return recordedEvent('admin', chain, r, verdict, reason, evidence);
+}
+
+function recordedEvent(policy: string, chain: string, r: EventRequest, verdict: string, reason: string, evidence: Record<string, unknown>): Unhashed {
   return {
     chain, time: Date.now(), requestId: r.requestId, clientIp: r.ip, consumer: r.consumer, subject: r.subject, api: r.api, operation: r.operation,
-    method: r.method, path: r.path, status: r.status, policy: 'anomaly', verdict, reason, decisions: null, evidence: JSON.stringify(evidence),
+    method: r.method, path: r.path, status: r.status, policy, verdict, reason, decisions: null, evidence: JSON.stringify(evidence),
   };
 }
 

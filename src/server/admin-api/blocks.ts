@@ -2,10 +2,10 @@
 //   GET    /api/blocks           the blocks in force, ending last first (at most `limit`, with the total)
 //   POST   /api/blocks           a manual block {key, seconds}
 //   DELETE /api/blocks/{key}     lifts a block at once (key URL-encoded: ip%3A203.0.113.7)
-// A change reaches every worker of this gateway and, with shareBlocks, the other gateways, and is
-// recorded in the audit trail with who made it. Changes need a configured admin credential, like
-// the key routes: an open admin API can be read, not used to let attackers back in.
-import { randomUUID } from 'node:crypto';
+// A change reaches every worker of this gateway and, with shareBlocks, the other gateways, is
+// recorded in the audit trail with who made it, and logged (admin-changes.ts). Changes need a
+// configured admin credential, like the key routes: an open admin API can be read, not used to let
+// attackers back in.
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../../core/errors.ts';
 import type { AdminAction } from '../../observe/anomaly/block-control.ts';
@@ -13,6 +13,7 @@ import { parseBlockKey } from '../../observe/anomaly/block-key.ts';
 import type { BlockAdmin } from '../../observe/anomaly/block-sync.ts';
 import type { AdminRoute } from '../admin.ts';
 import { readJsonObject } from '../admin-body.ts';
+import { adminAction, type AdminChangeLog } from '../admin-changes.ts';
 import { callerOf } from './auth.ts';
 import { Query, sendJson, sendProblem } from './respond.ts';
 
@@ -20,7 +21,7 @@ const MAX_SECONDS = 7 * 24 * 3600;
 const off = () => new GatewayError('PCL_ERR_ROUTE_NOT_FOUND', 'No anomaly detector is in enforce mode: nothing is blocked.');
 
 /** GET and POST /api/blocks. */
-export function blocksRoute(blocks: BlockAdmin | undefined): AdminRoute {
+export function blocksRoute(blocks: BlockAdmin | undefined, changes: AdminChangeLog): AdminRoute {
   return async (req, res) => {
     try {
       if (!blocks) throw off();
@@ -36,6 +37,7 @@ export function blocksRoute(blocks: BlockAdmin | undefined): AdminRoute {
         }
         const until = Date.now() + seconds * 1000;
         await blocks.add(parsed.key, until, action);
+        changes.logged(action, 'blocked', 'block set', { block: parsed.key, blockedUntil: until });
         return sendJson(res, 201, view(parsed.key, until, Date.now()));
       }
       const limit = new Query(req.url, ['limit']).int('limit', 1, 1000, 200)!;
@@ -50,7 +52,7 @@ export function blocksRoute(blocks: BlockAdmin | undefined): AdminRoute {
 }
 
 /** DELETE /api/blocks/{key}. */
-export function liftRoute(blocks: BlockAdmin | undefined): AdminRoute {
+export function liftRoute(blocks: BlockAdmin | undefined, changes: AdminChangeLog): AdminRoute {
   return async (req, res) => {
     try {
       if (!blocks) throw off();
@@ -66,6 +68,7 @@ export function liftRoute(blocks: BlockAdmin | undefined): AdminRoute {
       const parsed = parseBlockKey(text);
       if (!parsed) throw malformed('The key in the path');
       if (!(await blocks.lift(parsed.key, action))) throw new GatewayError('PCL_ERR_ADMIN_NOT_FOUND', 'No block in force with this key.');
+      changes.logged(action, 'lifted', 'block lifted', { block: parsed.key });
       res.writeHead(204, { 'cache-control': 'no-store' });
       res.end();
     } catch (error) {
@@ -88,11 +91,5 @@ function malformed(what: string): GatewayError {
 function actionOf(req: IncomingMessage): AdminAction {
   const who = callerOf(req);
   if (!who) throw new GatewayError('PCL_ERR_UNAUTHENTICATED', 'Changing blocks needs an admin credential: set admin.token or admin.oidc.', { headers: { 'www-authenticate': 'Bearer realm="portcullis-admin"' } });
-  return {
-    by: who.name ?? who.subject ?? (who.via === 'token' ? 'admin-token' : null),
-    ip: req.socket.remoteAddress ?? '',
-    requestId: randomUUID(),
-    method: req.method ?? '',
-    path: req.url ?? '',
-  };
+  return adminAction(req, who);
 }

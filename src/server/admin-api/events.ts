@@ -1,13 +1,15 @@
 // GET /api/events (filtered, newest first, cursor-paginated) and GET /api/events/:id, read from
 // the audit store. 404 PCL_ERR_ROUTE_NOT_FOUND when the audit trail is off or the event unknown.
 import { GatewayError } from '../../core/errors.ts';
+import { ADMIN_CHANGES, type AdminVerdict } from '../../observe/admin-record.ts';
 import type { AuditRecord, AuditStore } from '../../store/audit.ts';
 import type { AdminRoute } from '../admin.ts';
 import { Query, sendJson, sendProblem } from './respond.ts';
 
-// "lifted" and "blocked": an administrator's change to the anomaly blocks (admin-api/blocks.ts).
-const VERDICTS = ['allow', 'deny', 'report', 'error', 'lifted', 'blocked'] as const;
-const PARAMS = ['from', 'to', 'consumer', 'operation', 'verdict', 'api', 'ip', 'limit', 'cursor'];
+// "lifted" and "blocked": an administrator's change to the anomaly blocks (admin-api/blocks.ts, policy
+// "anomaly"); then the changes to consumers and keys (admin-keys.ts, policy "admin").
+const VERDICTS = ['allow', 'deny', 'report', 'error', 'lifted', 'blocked', ...(Object.keys(ADMIN_CHANGES) as AdminVerdict[])] as const;
+const PARAMS = ['from', 'to', 'consumer', 'operation', 'verdict', 'policy', 'api', 'ip', 'limit', 'cursor'];
 
 export interface EventJson {
   readonly id: number;
@@ -55,7 +57,7 @@ export function listEvents(store: AuditStore | undefined): AdminRoute {
       const limit = q.int('limit', 1, 500, 50)!;
       query = {
         from: q.time('from'), to: q.time('to'), consumer: q.string('consumer'), operation: q.string('operation'), verdict: q.oneOf('verdict', VERDICTS),
-        api: q.string('api'), clientIp: q.string('ip', 64), before: q.int('cursor', 1, Number.MAX_SAFE_INTEGER), limit,
+        policy: q.string('policy', 64), api: q.string('api'), clientIp: q.string('ip', 64), before: q.int('cursor', 1, Number.MAX_SAFE_INTEGER), limit,
       };
     } catch (error) {
       return sendProblem(res, error as GatewayError);

@@ -1,6 +1,6 @@
 // The admin API's routes, handed to the admin listener (src/server/admin.ts) as its `extra` map:
 //   /metrics                 Prometheus text (this process, or every worker aggregated)
-//   /api/events, /api/events/{id}   the audit trail
+//   /api/events, /api/events/{id}   the audit trail (also administrators' changes: policy "admin")
 //   /api/stats               rolling traffic figures and top-k
 //   /api/inventory, /api/inventory/openapi   discovery
 //   /api/alerts              anomaly findings (audit events of policy "anomaly")
@@ -8,6 +8,7 @@
 // All behind the admin credentials when some are configured (admin.token, admin.oidc). Shapes: docs/admin-api.yaml.
 import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.ts';
+import type { RecordAdminChange } from '../../observe/admin-record.ts';
 import type { BlockAdmin } from '../../observe/anomaly/block-sync.ts';
 import type { StoredInventory } from '../../observe/inventory/stored.ts';
 import type { InventoryRaw } from '../../observe/inventory/usage.ts';
@@ -17,6 +18,7 @@ import type { StatsRaw } from '../../observe/stats/rolling.ts';
 import { statsView } from '../../observe/stats/view.ts';
 import type { AuditStore } from '../../store/audit.ts';
 import type { AdminRoute } from '../admin.ts';
+import type { AdminChangeLog } from '../admin-changes.ts';
 import type { AdminCredentials } from '../admin-credentials.ts';
 import type { RouteInfo } from '../runtime.ts';
 import { protect } from './auth.ts';
@@ -38,10 +40,12 @@ export interface AdminSources {
   readonly storedInventory?: (() => Promise<StoredInventory>) | undefined;
   /** The anomaly blocks, when a detector is in enforce mode. */
   readonly blocks?: BlockAdmin | undefined;
+  /** Writes administrators' changes to consumers and keys to the audit trail, when it is on. */
+  readonly recordChange?: RecordAdminChange | undefined;
   prometheus(): Promise<{ contentType: string; text: string }>;
 }
 
-export function adminRoutes(s: AdminSources, credentials: AdminCredentials): Map<string, AdminRoute> {
+export function adminRoutes(s: AdminSources, credentials: AdminCredentials, changes: AdminChangeLog): Map<string, AdminRoute> {
   const routes = new Map<string, AdminRoute>();
   if (s.metrics) {
     routes.set('/metrics', async (_req, res) => {
@@ -94,8 +98,8 @@ export function adminRoutes(s: AdminSources, credentials: AdminCredentials): Map
   }
   for (const [path, route] of routes) routes.set(path, protect(credentials, route));
   if (s.api) {
-    routes.set('/api/blocks', protect(credentials, blocksRoute(s.blocks), ['GET', 'HEAD', 'POST']));
-    routes.set('/api/blocks/*', protect(credentials, liftRoute(s.blocks), ['DELETE']));
+    routes.set('/api/blocks', protect(credentials, blocksRoute(s.blocks, changes), ['GET', 'HEAD', 'POST']));
+    routes.set('/api/blocks/*', protect(credentials, liftRoute(s.blocks, changes), ['DELETE']));
   }
   return routes;
 }

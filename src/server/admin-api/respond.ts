@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.ts';
 import { renderProblem } from '../../core/problem.ts';
+import { adminRequestId } from '../admin-changes.ts';
 
 /** Largest time a Date can hold, in epoch milliseconds. */
 const MAX_TIME = 8.64e15;
@@ -15,7 +16,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 export function sendProblem(res: ServerResponse, error: GatewayError): void {
   if (res.headersSent) return void res.destroy();
-  const p = renderProblem(error, '');
+  const p = renderProblem(error, adminRequestId(res.req));
   res.writeHead(p.status, { ...p.headers, 'content-length': Buffer.byteLength(p.body) });
   res.end(res.req.method === 'HEAD' ? undefined : p.body);
 }

@@ -1,5 +1,6 @@
 // Consumers and their API keys: create a consumer, create / rotate / revoke keys. A new key is shown
-// once, in a dialog, and never again (only its hash is stored).
+// once, in a dialog, and never again (only its hash is stored). "Changes" lists the audit events of
+// the changes made to a consumer and its keys (Security events, policy admin).
 import { useState } from 'preact/hooks';
 import { getJson, postJson } from '../api.ts';
 import { useData } from '../hooks.ts';
@@ -50,6 +51,7 @@ export function Consumers() {
             <h2>{c.name ?? c.id}</h2>
             <span class="muted">{c.id}</span>
             {c.roles.map((r) => <Badge kind="role" key={r}>{r}</Badge>)}
+            <a href={`#/events?policy=admin&consumer=${encodeURIComponent(c.id)}`} aria-label={`Changes to ${c.id} (security events)`}>Changes</a>
             <button type="button" onClick={() => act(async () => setSecret(await postJson(`/api/consumers/${encodeURIComponent(c.id)}/keys`, {})))}>
               Create key
             </button>

@@ -1,18 +1,31 @@
-// Security events: the audit trail, newest first, filtered by verdict, consumer, client IP and
-// operation, paginated with the API's cursor, with a detail view of one event.
+// Security events: the audit trail, newest first, filtered by verdict, policy, consumer, client IP and
+// operation, paginated with the API's cursor, with a detail view of one event. Administrators' changes
+// (consumers and keys: policy "admin"; anomaly blocks) are events too: their verdict names the change,
+// the consumer column the consumer changed and who made it. #/events?policy=admin&consumer=x links here.
 import { useState } from 'preact/hooks';
 import { event, events, type AuditEvent, type EventFilter } from '../endpoints.ts';
 import { useData } from '../hooks.ts';
 import { Badge, Empty, Status, time } from '../ui.tsx';
 
 const FIELDS = [
+  { name: 'policy', label: 'Policy' },
   { name: 'consumer', label: 'Consumer' },
   { name: 'ip', label: 'Client IP' },
   { name: 'operation', label: 'Operation' },
 ] as const;
 
+/** Verdicts of administrators' changes (see docs/admin-api.yaml, Verdict). */
+const KEY_CHANGES = ['consumer-created', 'consumer-updated', 'key-created', 'key-rotated', 'key-revoked'];
+const BLOCK_CHANGES = ['blocked', 'lifted'];
+const CHANGES = new Set([...KEY_CHANGES, ...BLOCK_CHANGES]);
+
 export function Events({ query }: { query: URLSearchParams }) {
-  const [filter, setFilter] = useState<EventFilter>({ verdict: query.get('verdict') ?? 'deny' });
+  // Denials first, unless the link asks for a policy (its changes are not denials).
+  const [filter, setFilter] = useState<EventFilter>(() => ({
+    verdict: query.get('verdict') ?? (query.has('policy') ? undefined : 'deny'),
+    policy: query.get('policy') || undefined,
+    consumer: query.get('consumer') || undefined,
+  }));
   // The cursors of the pages seen, so "Newer" can go back.
   const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
   const cursor = pages.at(-1);
@@ -33,6 +46,12 @@ export function Events({ query }: { query: URLSearchParams }) {
           <option value="report">report</option>
           <option value="error">error</option>
           <option value="allow">allow</option>
+          <optgroup label="Consumers and keys (policy admin)">
+            {KEY_CHANGES.map((v) => <option key={v} value={v}>{v}</option>)}
+          </optgroup>
+          <optgroup label="Anomaly blocks (policy anomaly)">
+            {BLOCK_CHANGES.map((v) => <option key={v} value={v}>{v}</option>)}
+          </optgroup>
         </select>
         {FIELDS.map((f) => (
           <span key={f.name}>
@@ -53,7 +72,7 @@ export function Events({ query }: { query: URLSearchParams }) {
               <tr key={e.id} data-event={e.id}>
                 <td><a href={`#/events?id=${e.id}`}>{time(e.time)}</a></td>
                 <td><Badge kind={e.verdict}>{e.verdict}</Badge> <span class="muted">{e.status}</span></td>
-                <td>{e.consumer ?? '—'}</td>
+                <td>{e.consumer ?? '—'}{CHANGES.has(e.verdict) && e.subject && <div class="muted">by {e.subject}</div>}</td>
                 <td>{e.clientIp}</td>
                 <td class="wrap"><code>{e.method} {e.path}</code>{e.operation && <div class="muted">{e.operation}</div>}</td>
                 <td>{e.policy ?? '—'}</td>
@@ -89,6 +108,7 @@ function Detail({ id }: { id: number }) {
           <dt>Request</dt><dd class="wrap"><code>{e.method} {e.path}</code></dd>
           <dt>API / operation</dt><dd>{e.api ?? '—'} / {e.operation ?? '—'}</dd>
           <dt>Consumer</dt><dd>{e.consumer ?? '—'}</dd>
+          <dt>{CHANGES.has(e.verdict) ? 'Changed by' : 'Subject'}</dt><dd>{e.subject ?? '—'}</dd>
           <dt>Client IP</dt><dd>{e.clientIp}</dd>
           <dt>Verdict</dt><dd><Badge kind={e.verdict}>{e.verdict}</Badge> {e.status} <code>{e.reason ?? ''}</code> by {e.policy ?? '—'}</dd>
           <dt>Decisions</dt><dd><pre>{JSON.stringify(e.decisions, null, 2)}</pre></dd>
