@@ -27,6 +27,17 @@ describe('rotateKey', () => {
     assert.equal((await store.getKey(old.record.id))?.expiresAt, now + 10 + HOUR);
   });
 
+  test('a replacement is issued for as long as the key it replaces, unless told otherwise', async () => {
+    const now = 5_000_000;
+    const limited = await issueKey(store, 'app', { expiresInMs: 90 * 24 * HOUR }, now);
+    const same = await rotateKey(store, limited.record.id, HOUR, undefined, now + HOUR);
+    assert.equal(same?.record.expiresAt, now + HOUR + 90 * 24 * HOUR, 'a 90-day key gives a 90-day key, not one without an end');
+    const chosen = await rotateKey(store, same!.record.id, HOUR, 24 * HOUR, now + 2 * HOUR);
+    assert.equal(chosen?.record.expiresAt, now + 2 * HOUR + 24 * HOUR);
+    const open = await issueKey(store, 'app', {}, now);
+    assert.equal((await rotateKey(store, open.record.id, HOUR, undefined, now + HOUR))?.record.expiresAt, undefined);
+  });
+
   test('an expired key is not rotated, and nothing is written', async () => {
     const now = 2_000_000;
     const old = await issueKey(store, 'app', { scopes: ['orders:write'], expiresInMs: HOUR }, now);

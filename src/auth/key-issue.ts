@@ -62,8 +62,8 @@ export async function issueKey(store: Store, consumerId: string, options: IssueO
 }
 
 /**
- * Replaces a key: the new one has the old one's consumer and scopes, the old one keeps working for
- * `graceMs`. Undefined when the old key does not exist, is revoked or has expired: a rotation hands
+ * Replaces a key: the new one has the old one's consumer, scopes and lifetime (unless `expiresInMs`
+ * says otherwise), the old one keeps working for `graceMs`. Undefined when the old key does not exist, is revoked or has expired: a rotation hands
  * over from a working key, and an expired key has nothing to hand over (nor a grace period to give).
  * Its consumer gets a new key instead (issueKey), with scopes and a lifetime chosen again, rather than
  * a copy of the lapsed key's scopes without its expiry.
@@ -75,11 +75,20 @@ export async function rotateKey(store: Store, oldId: string, graceMs: number, ex
   if (!old || keyState(old, now) === 'revoked' || keyState(old, now) === 'expired') return undefined;
   const env = /^pcl_([a-z0-9]+)_/.exec(oldId)?.[1] ?? 'live';
   const issued = await insertNew(
-    (g) => ({ id: g.id, consumerId: old.consumerId, hash: g.hash, scopes: old.scopes, createdAt: now, expiresAt: expiresInMs === undefined ? undefined : now + expiresInMs, rotatedFrom: oldId }),
+    (g) => ({ id: g.id, consumerId: old.consumerId, hash: g.hash, scopes: old.scopes, createdAt: now, expiresAt: replacementExpiry(old, expiresInMs, now), rotatedFrom: oldId }),
     env,
     (record) => store.rotateKey(oldId, record, now + graceMs),
   );
   return issued && { ...issued, oldExpiresAt: Math.min(old.expiresAt ?? Infinity, now + graceMs) };
+}
+
+/**
+ * When a replacement ends: after `expiresInMs`, or as long after `now` as the old key was issued
+ * for (rotating a 90-day key must not hand over a key that never expires); never, when neither says.
+ */
+function replacementExpiry(old: Pick<ApiKeyRecord, 'createdAt' | 'expiresAt'>, expiresInMs: number | undefined, now: number): number | undefined {
+  if (expiresInMs !== undefined) return now + expiresInMs;
+  return old.expiresAt === undefined ? undefined : now + (old.expiresAt - old.createdAt);
 }
 
 /** A key's state at `now`, as shown by `keys list` and the dashboard. */

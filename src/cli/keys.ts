@@ -123,7 +123,7 @@ export function register(program: Command): void {
     .description('replace a key: prints the new key; the old one stays valid for the grace period')
     .argument('<id>', 'id of the key to replace')
     .option('--grace <duration>', 'how long the old key keeps working (at most 365d)', keyDuration('grace'), toMs('24h'))
-    .option('--expires <duration>', 'lifetime of the new key (default: none; at most 3650d)', keyDuration('expiresIn'))
+    .option('--expires <duration>', 'lifetime of the new key (default: as long as the old key was issued for; at most 3650d)', keyDuration('expiresIn'))
     .action(async (id: string, o: StoreOption & { grace: number; expires?: number }) => {
       try {
         await withStore(o, async (store) => {
