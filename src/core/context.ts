@@ -41,6 +41,8 @@ export class RequestContext {
   readonly res: ServerResponse;
   readonly startedAt: number;
   id = '';
+  /** The connection's peer address as the socket reads it (never unknown: see handler.ts admit). */
+  peer = '';
   clientIp = '';
   /** The direct peer is one of forwarding.trustedProxies (its forwarding headers are believed). */
   peerTrusted = false;

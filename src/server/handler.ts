@@ -40,10 +40,20 @@ const CLOSE_AFTER: ReadonlySet<ErrorCode> = new Set(['PCL_ERR_BAD_REQUEST', 'PCL
 
 export function createHandler(gateway: Gateway, listener: ListenerInfo): Handler {
   return (req, res) => {
+    // A connection reset before its request is handled can have no address: getpeername fails (Node
+    // keeps the address once read; the listener's 'connection' handler reads it for plain TCP, a TLS
+    // socket reads it here once). Such a request is dropped before any policy runs, unanswered and
+    // unrecorded like the connections the listener drops: an unknown address cannot be judged (as ''
+    // it matched no deny rule, and shared one bucket for every per-address limit, block and lockout).
+    const peer = req.socket.remoteAddress;
+    if (peer === undefined) {
+      res.destroy();
+      return;
+    }
     const rt = gateway.runtime;
     const ctx = new RequestContext(req, res, performance.now());
     try {
-      admit(ctx, rt);
+      admit(ctx, rt, peer);
       if (rt.blocks !== undefined) checkAddressBlock(ctx, rt.blocks);
       const pending = runHooks(ctx, rt.preRoute.requestHooks);
       if (pending === undefined) route(ctx, rt, gateway, listener);
@@ -54,9 +64,9 @@ export function createHandler(gateway: Gateway, listener: ListenerInfo): Handler
   };
 }
 
-function admit(ctx: RequestContext, rt: Runtime): void {
+function admit(ctx: RequestContext, rt: Runtime, peer: string): void {
   const req = ctx.req;
-  const peer = req.socket.remoteAddress ?? '';
+  ctx.peer = peer;
   const peerTrusted = rt.trustedProxies.size > 0 && rt.trustedProxies.has(peer);
   ctx.peerTrusted = peerTrusted;
   ctx.id = requestId(req.headers[rt.config.forwarding.requestIdHeader] as string | undefined, peerTrusted);
