@@ -97,6 +97,15 @@ export class RequestContext {
     this.writtenAtStart = this.socket.bytesWritten;
   }
 
+  /**
+   * The client closed (or reset) the connection: nothing can be answered any more. Checked after each
+   * step that waited (a policy's store or server, the request body), before anything more is done for
+   * the request; the response's 'close' is emitted, or on its way, once this is true.
+   */
+  clientGone(): boolean {
+    return this.socket.destroyed;
+  }
+
   record(policy: string, verdict: Verdict, code?: ErrorCode, detail?: string): void {
     const decision: Decision = code === undefined ? { policy, verdict } : detail === undefined ? { policy, verdict, code } : { policy, verdict, code, detail };
     (this.decisions ??= []).push(decision);

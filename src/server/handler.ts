@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext } from '../core/context.ts';
 import { GatewayError, type ErrorCode } from '../core/errors.ts';
-import { runHooks, type Chain } from '../core/pipeline.ts';
+import { CLIENT_GONE, runHooks, type Chain } from '../core/pipeline.ts';
 import type { ResponseHead } from '../core/policy.ts';
 import { asGatewayError, renderProblem } from '../core/problem.ts';
 import type { AccessLog } from '../observe/access-log.ts';
@@ -288,13 +288,30 @@ function finishHead(ctx: RequestContext, head: ResponseHead, gateway: Gateway, l
   if (gateway.draining) head.headers.connection = 'close';
 }
 
+/** What reading a request body fails with when its client has gone. */
+const ABORTED = new Set(['ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
 function fail(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo, compiled: CompiledRoute | undefined, thrown: unknown): void {
+  const res = ctx.res;
+  if (thrown === CLIENT_GONE || (ctx.clientGone() && !(thrown instanceof GatewayError) && ABORTED.has((thrown as NodeJS.ErrnoException | null)?.code ?? ''))) {
+    // Stopped because the client left while a step waited: nothing is answered, and the request is
+    // recorded as a client that leaves while its exchange is under way is (proxy.ts).
+    res.destroy();
+    gateway.accessLog(ctx, res.statusCode, rt.preRoute, compiled?.chain);
+    return;
+  }
   const error = asGatewayError(thrown);
   if (!(thrown instanceof GatewayError)) gateway.onInternalError(thrown, ctx);
   ctx.errorCode = error.code;
-  const res = ctx.res;
-  if (res.headersSent || res.destroyed) {
+  if (res.headersSent || res.destroyed || ctx.clientGone()) {
+    const answered = res.headersSent;
     res.destroy();
+    if (!answered) {
+      // Refused, but the client has left: the response policies still see the outcome (the circuit
+      // breaker settles its call) and the refusal is recorded; a response under way records itself.
+      finishHead(ctx, { statusCode: error.status, headers: {} }, gateway, listener, compiled?.chain ?? rt.globalHead);
+      gateway.accessLog(ctx, error.status, rt.preRoute, compiled?.chain);
+    }
     return;
   }
   const problem = renderProblem(error, ctx.id);
