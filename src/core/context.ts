@@ -41,6 +41,8 @@ export class RequestContext {
   readonly res: ServerResponse;
   readonly startedAt: number;
   id = '';
+  /** The connection's peer address as the socket reads it (never unknown: see handler.ts admit). */
+  peer = '';
   clientIp = '';
   /** The direct peer is one of forwarding.trustedProxies (its forwarding headers are believed). */
   peerTrusted = false;
@@ -93,6 +95,15 @@ export class RequestContext {
     this.socket = req.socket;
     this.readAtStart = this.socket[READ_LOGGED] ?? 0;
     this.writtenAtStart = this.socket.bytesWritten;
+  }
+
+  /**
+   * The client closed (or reset) the connection: nothing can be answered any more. Checked after each
+   * step that waited (a policy's store or server, the request body), before anything more is done for
+   * the request; the response's 'close' is emitted, or on its way, once this is true.
+   */
+  clientGone(): boolean {
+    return this.socket.destroyed;
   }
 
   record(policy: string, verdict: Verdict, code?: ErrorCode, detail?: string): void {

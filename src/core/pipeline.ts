@@ -126,7 +126,17 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
   return { policies, requestHooks, onResponseHead, interceptors: policies.filter((p) => p.intercept), responseBodyLimit, onResponseBody, bodyLimitFor, passOversize, readsEveryBody, asksIdentity };
 }
 
-/** Runs hooks from index `i`; returns a promise only if one of them did. Refusals are thrown. */
+/**
+ * Thrown (this one instance) to stop a request whose client has gone: no later step runs, nothing is
+ * answered or forwarded (handler.ts records it).
+ */
+export const CLIENT_GONE: Error = new Error('the client closed the connection');
+
+/**
+ * Runs hooks from index `i`; returns a promise only if one of them did. Refusals are thrown. After a
+ * hook that waited, the rest run only if the client is still there (else CLIENT_GONE is thrown): a
+ * listener on the response's 'close' added once it has closed would never be called.
+ */
 export function runHooks(ctx: RequestContext, hooks: readonly RequestHook[], i = 0): void | Promise<void> {
   for (; i < hooks.length; i++) {
     const hook = hooks[i]!;
@@ -140,12 +150,17 @@ export function runHooks(ctx: RequestContext, hooks: readonly RequestHook[], i =
     if (pending !== undefined) {
       const next = i + 1;
       return pending.then(
-        () => runHooks(ctx, hooks, next),
+        () => goOn(ctx, hooks, next),
         (error: unknown) => {
           hook.refused(ctx, error);
-          return runHooks(ctx, hooks, next);
+          return goOn(ctx, hooks, next);
         },
       );
     }
   }
+}
+
+function goOn(ctx: RequestContext, hooks: readonly RequestHook[], next: number): void | Promise<void> {
+  if (ctx.clientGone()) throw CLIENT_GONE;
+  return runHooks(ctx, hooks, next);
 }

@@ -60,7 +60,7 @@ export function upstreamHeaders(
     out.push(name, raw[i + 1]!);
   }
   if (connection !== undefined) dropConnectionOptions(out, connection);
-  const peer = ctx.req.socket.remoteAddress ?? '';
+  const peer = ctx.peer;
   const proto = tls ? 'https' : 'http';
   const originalHost = ctx.req.headers.host ?? '';
   if (options.xForwarded) {

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext } from '../core/context.ts';
 import { GatewayError, type ErrorCode } from '../core/errors.ts';
-import { runHooks, type Chain } from '../core/pipeline.ts';
+import { CLIENT_GONE, runHooks, type Chain } from '../core/pipeline.ts';
 import type { ResponseHead } from '../core/policy.ts';
 import { asGatewayError, renderProblem } from '../core/problem.ts';
 import type { AccessLog } from '../observe/access-log.ts';
@@ -41,10 +41,20 @@ const CLOSE_AFTER: ReadonlySet<ErrorCode> = new Set(['PCL_ERR_BAD_REQUEST', 'PCL
 
 export function createHandler(gateway: Gateway, listener: ListenerInfo): Handler {
   return (req, res) => {
+    // A connection reset before its request is handled can have no address: getpeername fails (Node
+    // keeps the address once read; the listener's 'connection' handler reads it for plain TCP, a TLS
+    // socket reads it here once). Such a request is dropped before any policy runs, unanswered and
+    // unrecorded like the connections the listener drops: an unknown address cannot be judged (as ''
+    // it matched no deny rule, and shared one bucket for every per-address limit, block and lockout).
+    const peer = req.socket.remoteAddress;
+    if (peer === undefined) {
+      res.destroy();
+      return;
+    }
     const rt = gateway.runtime;
     const ctx = new RequestContext(req, res, performance.now());
     try {
-      admit(ctx, rt);
+      admit(ctx, rt, peer);
       if (rt.blocks !== undefined) checkAddressBlock(ctx, rt.blocks);
       const pending = runHooks(ctx, rt.preRoute.requestHooks);
       if (pending === undefined) route(ctx, rt, gateway, listener);
@@ -55,9 +65,9 @@ export function createHandler(gateway: Gateway, listener: ListenerInfo): Handler
   };
 }
 
-function admit(ctx: RequestContext, rt: Runtime): void {
+function admit(ctx: RequestContext, rt: Runtime, peer: string): void {
   const req = ctx.req;
-  const peer = req.socket.remoteAddress ?? '';
+  ctx.peer = peer;
   const peerTrusted = rt.trustedProxies.size > 0 && rt.trustedProxies.has(peer);
   ctx.peerTrusted = peerTrusted;
   ctx.id = requestId(req.headers[rt.config.forwarding.requestIdHeader] as string | undefined, peerTrusted);
@@ -283,13 +293,30 @@ function finishHead(ctx: RequestContext, head: ResponseHead, gateway: Gateway, l
   if (gateway.draining) head.headers.connection = 'close';
 }
 
+/** What reading a request body fails with when its client has gone. */
+const ABORTED = new Set(['ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
 function fail(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo, compiled: CompiledRoute | undefined, thrown: unknown): void {
+  const res = ctx.res;
+  if (thrown === CLIENT_GONE || (ctx.clientGone() && !(thrown instanceof GatewayError) && ABORTED.has((thrown as NodeJS.ErrnoException | null)?.code ?? ''))) {
+    // Stopped because the client left while a step waited: nothing is answered, and the request is
+    // recorded as a client that leaves while its exchange is under way is (proxy.ts).
+    res.destroy();
+    gateway.accessLog(ctx, res.statusCode, rt.preRoute, compiled?.chain);
+    return;
+  }
   const error = asGatewayError(thrown);
   if (!(thrown instanceof GatewayError)) gateway.onInternalError(thrown, ctx);
   ctx.errorCode = error.code;
-  const res = ctx.res;
-  if (res.headersSent || res.destroyed) {
+  if (res.headersSent || res.destroyed || ctx.clientGone()) {
+    const answered = res.headersSent;
     res.destroy();
+    if (!answered) {
+      // Refused, but the client has left: the response policies still see the outcome (the circuit
+      // breaker settles its call) and the refusal is recorded; a response under way records itself.
+      finishHead(ctx, { statusCode: error.status, headers: {} }, gateway, listener, compiled?.chain ?? rt.globalHead);
+      gateway.accessLog(ctx, error.status, rt.preRoute, compiled?.chain);
+    }
     return;
   }
   const problem = renderProblem(error, ctx.id);

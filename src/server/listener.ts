@@ -54,7 +54,14 @@ export function createListener(config: ListenerConfig, limits: ListenerLimits, b
   let maxPerIp = limits.maxConnectionsPerIp;
   const perIp = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
-    const ip = socket.remoteAddress ?? '';
+    // Node keeps the address once read, so requests on this connection read it at no cost. A
+    // connection reset before it was accepted has none (getpeername fails): closed unread, never
+    // counted or judged under an empty address.
+    const ip = socket.remoteAddress;
+    if (ip === undefined) {
+      socket.destroy();
+      return;
+    }
     const n = (perIp.get(ip) ?? 0) + 1;
     if (n > maxPerIp) {
       socket.destroy();

@@ -140,6 +140,13 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
 
   start(): void {
     const { ctx, upstream } = this.#call;
+    // The client left while the policies waited (an auth server, the counter store, the body): its
+    // 'close' may have been emitted already, so nothing would give this exchange up. Nothing is sent.
+    if (ctx.clientGone()) {
+      this.#finished = true;
+      this.#report(undefined);
+      return;
+    }
     // Module-level callbacks with the exchange as property: no closures per request.
     (ctx.res as ExchangeResponse)[EXCHANGE] = this;
     ctx.res.on('close', onClientClose);

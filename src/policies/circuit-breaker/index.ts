@@ -58,7 +58,10 @@ export const circuitBreaker: PolicyFactory<CircuitBreakerConfig> = {
         }
         const call = new Call(breaker, admission);
         (ctx.state ??= {})['circuit-breaker'] = call;
-        ctx.res.once('close', () => call.settle(undefined));
+        // A response that has closed already (the client left while an earlier step waited) will not
+        // emit 'close' again: the call ends here, without an outcome.
+        if (ctx.res.closed) call.settle(undefined);
+        else ctx.res.once('close', () => call.settle(undefined));
       },
       onResponseHead(ctx: RequestContext, head: ResponseHead) {
         const call = ctx.state?.['circuit-breaker'] as Call | undefined;

@@ -106,7 +106,11 @@ function refusal(limits: readonly CompiledLimit[], states: readonly LimitState[]
   );
 }
 
-/** Concurrency slots end with the response (completed, failed or aborted). */
+/**
+ * Concurrency slots end with the response (completed, failed or aborted). A response that closed while
+ * the decision was awaited (the client left) will not emit 'close' again: released at once.
+ */
 function holdUntilEnd(ctx: RequestContext, takes: Take[], decision: Decision, via: Counters): void {
-  ctx.res.once('close', () => via.release(takes, decision.lease));
+  if (ctx.res.closed) via.release(takes, decision.lease);
+  else ctx.res.once('close', () => via.release(takes, decision.lease));
 }
