@@ -24,6 +24,11 @@ export const inspect: PolicyFactory<InspectConfig> = {
     });
     const decide = (ctx: RequestContext, verdict: EngineVerdict) => {
       if (!verdict.blocked) return;
+      // A multipart body that parsers would split differently: refused whatever was found in it (fail closed).
+      if (verdict.malformed !== undefined) {
+        env.logger.warn({ reqId: ctx.id, reason: verdict.malformed }, 'multipart body refused: it cannot be read unambiguously');
+        throw new GatewayError('PCL_ERR_BAD_REQUEST', `The multipart body is refused: it ${verdict.malformed}.`);
+      }
       // Blocked for what was not inspected (onTruncated: block), not for what was: fail closed.
       if (verdict.truncated && !verdict.error && verdict.score < config.threshold) {
         env.logger.warn({ reqId: ctx.id }, 'request not inspected whole (a value, count or size over the inspection limits)');
