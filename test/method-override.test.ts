@@ -104,6 +104,11 @@ describe('_method overrides', () => {
     // PHP reads a form, Laravel's isJson() a JSON body: both readings are checked.
     ['JSON body labelled as a form with /json in a parameter', '/items/1', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; x=/json' }, body: '{"_method":"DELETE"}' }],
     ['JSON body labelled multipart with /json in a parameter', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b; x=+json' }, body: '{"_method":"DELETE"}' }],
+    ["multipart name as an extended parameter (Werkzeug reads name*)", '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', "Content-Disposition: form-data; name=\"x\"; name*=UTF-8''%5Fmethod", 'DELETE') + '--zz--\r\n' }],
+    ['multipart name continued (Werkzeug appends name*1 to the name)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', 'Content-Disposition: form-data; name="_met"; name*1=hod', 'DELETE') + '--zz--\r\n' }],
+    ['multipart name in RFC 2231 pieces', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', "Content-Disposition: form-data; name*0*=UTF-8''%5Fme; name*1=thod", 'DELETE') + '--zz--\r\n' }],
+    ['multipart part after the close delimiter (PHP reads it)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', 'Content-Disposition: form-data; name="x"', 'y') + '--zz--\r\n' + part('zz', 'Content-Disposition: form-data; name="_method"', 'DELETE') + '--zz--\r\n' }],
+    ['multipart headers ended by a bare CR blank line (Werkzeug)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: '--zz\r\nContent-Disposition: form-data; name="_method"\r\rDELETE\r\n--zz--\r\n' }],
     ['multipart field named _method with a NUL after it', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: '--b\r\nContent-Disposition: form-data; name="_method\0x"\r\n\r\nDELETE\r\n--b--\r\n' }],
     ['UTF-16 JSON body read by a body policy', '/notes/1', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-16le' }, body: Buffer.from('{"_method":"DELETE"}', 'utf16le') }],
   ];

@@ -48,6 +48,16 @@ describe('portcullis inspect', () => {
     assert.equal(r.stdout, 'pass 0 GET /search?q=red%20shoes\n1 request, 0 blocked\n');
   });
 
+  it('says why a multipart body that parsers read differently is blocked', async () => {
+    const body = '--B\r\nContent-Disposition: form-data; name="a"\r\n\r\nv\r\n--B--\r\n--B\r\nContent-Disposition: form-data; name="b"\r\n\r\nw\r\n--B--\r\n';
+    const request = JSON.stringify({ method: 'POST', url: '/up', headers: { 'content-type': 'multipart/form-data; boundary=B' }, body });
+    const r = await runCli(['inspect', '--request', request]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^BLOCK 0 POST \/up \(malformed: the multipart body has data after its close delimiter\)\n/);
+    const json = await runCli(['inspect', '--format', 'json', '--request', request]);
+    assert.equal(JSON.parse(json.stdout.split('\n')[0]!).malformed, 'has data after its close delimiter');
+  });
+
   it('reads a JSON-lines file (blank lines skipped) and prints one verdict per request', async () => {
     const r = await runCli(['inspect', fixture('requests.jsonl')]);
     assert.equal(r.code, 0, r.stderr);

@@ -185,6 +185,7 @@ function renderJson(r: InspectRequest, v: EngineVerdict): string {
     matches: v.matches.map((m) => ({ class: m.class, rule: m.rule, location: m.location, name: m.name, score: m.score, evidence: m.evidence })),
     ...(v.truncated ? { truncated: true } : {}),
     ...(v.error ? { error: true } : {}),
+    ...(v.malformed !== undefined ? { malformed: v.malformed } : {}),
   })}\n`;
 }
 
@@ -192,7 +193,11 @@ const MAX_URL = 120;
 const MAX_EVIDENCE = 60;
 
 function renderText(r: InspectRequest, v: EngineVerdict): string {
-  const flags = [v.truncated ? ' (truncated: only the beginning of a long value was inspected)' : '', v.error ? ' (internal error)' : ''].join('');
+  const flags = [
+    v.malformed !== undefined ? ` (malformed: the multipart body ${v.malformed})` : '',
+    v.truncated ? ' (truncated: only the beginning of a long value was inspected)' : '',
+    v.error ? ' (internal error)' : '',
+  ].join('');
   let text = `${v.blocked ? 'BLOCK' : 'pass'} ${v.score} ${r.method} ${clip(printable(r.url), MAX_URL)}${flags}\n`;
   for (const m of v.matches) {
     text += `    ${m.class} ${m.location}:${clip(printable(m.name), 60)} ${m.score} ${JSON.stringify(clip(m.evidence, MAX_EVIDENCE))} [${m.rule}]\n`;

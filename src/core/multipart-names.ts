@@ -1,10 +1,15 @@
 // Every field name a multipart parser could find in a body, whichever reading it takes: parsers
 // disagree on which `boundary` parameter counts (Rack takes the last, PHP the first substring match,
 // both cut an unquoted one at "," or ";"), on which `name` parameter of a part counts (first or last,
-// quoted with " or ', backslash escapes), and Rack names a part without Content-Disposition by its
-// Content-ID. So no single parse is trusted: for each boundary any of them could take, the header
-// section after each delimiter is read for every name it could give. Part contents are never read
-// (an uploaded HTML form holding `name="_method"` is data, not a field).
+// quoted with " or ', backslash escapes), Werkzeug reads `name*` (RFC 2231 / 8187: percent-encoded,
+// continuations `name*0`, `name*1*` appended to the name read so far), and Rack names a part without
+// Content-Disposition by its Content-ID. So no single parse is trusted: for each boundary any of them
+// could take, the header section after each delimiter (anywhere in the body: PHP reads parts after the
+// close delimiter, Werkzeug finds the first one mid-line) is read for every name it could give. Part
+// contents are never read (an uploaded HTML form holding `name="_method"` is data, not a field).
+// This lenient reading is for refusing a name wherever it could hide (method overrides, copies of an
+// owned parameter); the policies that read fields use the strict parser (multipart.ts), which refuses
+// every body these readings disagree on.
 
 const MAX_HEADER_BYTES = 8192;
 
@@ -34,7 +39,8 @@ export function someMultipartName(body: string, contentType: string, matches: (n
   return false;
 }
 
-/** Where the header section starting at `from` ends: the first blank line (CRLF or LF), or a bound. */
+/** Where the header section starting at `from` ends: the first blank line (CRLF or LF), or a bound.
+ *  (Werkzeug also ends it at CR CR: earlier, so no name it reads lies beyond.) */
 function headerEnd(body: string, from: number): number {
   const limit = Math.min(body.length, from + MAX_HEADER_BYTES);
   const crlf = body.indexOf('\r\n\r\n', from);
@@ -43,12 +49,33 @@ function headerEnd(body: string, from: number): number {
   return ends.length ? Math.min(...ends) : limit;
 }
 
-/** Every `name` parameter (any quoting, escapes undone) and Content-ID value in a header section. */
+/**
+ * Every `name` parameter (any quoting, escapes undone), extended `name*` value (raw and decoded), the
+ * name Werkzeug builds from them in order, and Content-ID value in a header section.
+ */
 function namesIn(headers: string): string[] {
   const names: string[] = [];
-  for (const m of headers.matchAll(/\bname\s*=\s*(?:"((?:[^"\\]|\\.)*)"?|'([^']*)'?|([^;\r\n]*))/gi)) {
-    names.push((m[1] ?? m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1').trim());
+  let werkzeug: string | undefined;
+  for (const m of headers.matchAll(/\bname(\*\d*)?(\*?)\s*=\s*(?:"((?:[^"\\]|\\.)*)"?|'([^']*)'?|([^;\r\n]*))/gi)) {
+    const value = (m[3] ?? m[4] ?? m[5] ?? '').replace(/\\(.)/g, '$1').trim();
+    names.push(value);
+    if (m[1] === undefined) {
+      werkzeug = value.replaceAll('%22', '"');
+      continue;
+    }
+    const continuation = m[1] !== '*';
+    const decoded = !continuation || m[2] === '*' ? decodeExtended(value) : value;
+    names.push(decoded);
+    werkzeug = continuation ? (werkzeug ?? '') + decoded : decoded;
+    names.push(werkzeug);
   }
   for (const m of headers.matchAll(/^content-id\s*:\s*<?([^>\r\n]*)>?/gim)) names.push(m[1]!.trim());
   return names;
+}
+
+/** An RFC 2231 / 8187 value (`charset'language'percent-encoded`, or bare) decoded: UTF-8 unless it says ISO-8859-1. */
+function decodeExtended(value: string): string {
+  const m = /^([^']*)'[^']*'(.*)$/s.exec(value);
+  const bytes = Buffer.from((m ? m[2]! : value).replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  return bytes.toString(m && /^iso-8859-1$/i.test(m[1]!) ? 'latin1' : 'utf8');
 }

@@ -6,7 +6,7 @@ import { excerpt } from './evidence.ts';
 import { XML_DOCUMENT } from './extract/xml.ts';
 import { decodeBase64Text, normalize } from './normalize/index.ts';
 import type { ResolvedOptions } from './options.ts';
-import { type AttackClass, type Input, type InputLocation, locationClasses, type Match, TRUNCATED, type Verdict } from './types.ts';
+import { type AttackClass, type Input, type InputLocation, locationClasses, MALFORMED, type Match, TRUNCATED, type Verdict } from './types.ts';
 
 // Locations whose names are attacker-chosen and inspected like values.
 const NAMED_LOCATIONS = new Set<InputLocation>(['query', 'form', 'cookie', 'multipart']);
@@ -32,6 +32,9 @@ export interface EngineVerdict extends Verdict {
   truncated: boolean;
   /** An internal error happened; `blocked` then follows `onError`. */
   error: boolean;
+  /** Why the body cannot be read unambiguously (a multipart body parsers would split differently);
+   *  the request is then blocked whatever the options. */
+  malformed?: string;
 }
 
 export class Engine {
@@ -48,13 +51,15 @@ export class Engine {
     const best = new Map<string, Match>();
     let truncated = false;
     let error = false;
+    let malformed: string | undefined;
     const seenNames = new Set<string>();
     const cleanKeys = this.#cleanKeys;
     let cleanLeaves: Set<string> | undefined;
     for (const input of inputs) {
       try {
-        if (input.name === TRUNCATED && input.location === 'body') {
-          truncated = true;
+        if (input.location === 'body' && (input.name === TRUNCATED || input.name === MALFORMED)) {
+          if (input.name === TRUNCATED) truncated = true;
+          else malformed ??= input.value;
           continue;
         }
         let value = typeof input.value === 'string' ? input.value : String(input.value);
@@ -93,8 +98,8 @@ export class Engine {
     for (const m of matches) perClass.set(m.class, Math.max(perClass.get(m.class) ?? 0, m.score));
     let score = 0;
     for (const s of perClass.values()) score += s;
-    const blocked = score >= this.#o.threshold || (error && this.#o.onError === 'block') || (truncated && this.#o.onTruncated === 'block');
-    return { blocked, score, matches, truncated, error };
+    const blocked = score >= this.#o.threshold || (error && this.#o.onError === 'block') || (truncated && this.#o.onTruncated === 'block') || malformed !== undefined;
+    return malformed === undefined ? { blocked, score, matches, truncated, error } : { blocked, score, matches, truncated, error, malformed };
   }
 
   #allowed(location: InputLocation, name: string): ReadonlySet<AttackClass> | 'all' | null {

@@ -116,14 +116,18 @@ test('multipart: delimiters only at the start of a line; structured file parts a
   const fake = `--XyZ\r\nContent-Disposition: form-data; name="q"\r\n\r\nhi --XyZ\r\nContent-Disposition: form-data; name="f"; filename="x.png"\r\nContent-Type: image/png\r\n\r\n${attack}\r\n--XyZ--\r\n`;
   const v = mp(fake);
   assert.ok(v.blocked && v.matches.some((m) => m.location === 'multipart' && m.name === 'q'), JSON.stringify(v));
-  // A line that starts like the delimiter but goes on is read differently by different parsers.
+  // A line that starts like the delimiter but goes on is read differently by different parsers:
+  // refused whatever the options (malformed), not merely truncated.
   const odd = `--XyZ\r\nContent-Disposition: form-data; name="q"\r\n\r\nhi\r\n--XyZabc\r\nContent-Disposition: form-data; name="f"; filename="x.png"\r\nContent-Type: image/png\r\n\r\nPNG\r\n--XyZ--\r\n`;
-  assert.equal(mp(odd).truncated, true);
-  // Delimiters with LF only, transport padding, a preamble: still parts.
-  const lf = `preamble\n--XyZ \nContent-Disposition: form-data; name="a"\n\nplain\n--XyZ\nContent-Disposition: form-data; name="q"\n\n${attack}\n--XyZ--\n`;
-  assert.ok(mp(lf).matches.some((m) => m.name === 'q'));
-  const inputs = extractInputs({ method: 'POST', path: '/', headers: {}, contentType: 'multipart/form-data; boundary=XyZ', body: lf });
-  assert.ok(inputs.some((i) => i.name === 'a' && i.value === 'plain'));
+  for (const detector of [d, compileDetector({ onTruncated: 'allow', threshold: 1000 })]) {
+    const verdict = detector.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType: 'multipart/form-data; boundary=XyZ', body: odd });
+    assert.ok(verdict.blocked && /does not end with CRLF/.test(verdict.malformed ?? ''), JSON.stringify(verdict));
+  }
+  // Delimiters with LF only (busboy sees no part there, PHP and Go do), transport padding: refused.
+  const lf = `--XyZ\nContent-Disposition: form-data; name="a"\n\nplain\n--XyZ--\n`;
+  assert.ok(mp(lf).blocked && mp(lf).malformed !== undefined);
+  assert.ok(mp(`--XyZ \r\nContent-Disposition: form-data; name="a"\r\n\r\nplain\r\n--XyZ--\r\n`).malformed);
+  assert.equal(mp(`preamble\r\n--XyZ\r\nContent-Disposition: form-data; name="a"\r\n\r\nplain\r\n--XyZ--\r\n`).blocked, false);
   // JSON, XML and form files are deserialized by frameworks: read them.
   const file = (type: string, name: string, content: string) =>
     mp(`--XyZ\r\nContent-Disposition: form-data; name="d"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n${content}\r\n--XyZ--\r\n`);
@@ -193,12 +197,66 @@ test('headers outside the full set: jndi, crlf and traversal only; a Basic user 
   assert.ok(!d.extract({ method: 'GET', path: '/', headers: basic('alice:secret') }).some((i) => i.value.includes('secret')));
 });
 
-test('a multipart label over a body without parts: inspected as JSON or raw text', () => {
+test('a multipart label over a body without parts, or without a boundary: malformed, blocked', () => {
+  const d = compileDetector({ onTruncated: 'allow' });
+  const post = (body: string, contentType = 'multipart/form-data; boundary=x') => d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType, body });
+  for (const body of ['{"host":"8.8.8.8; cat /etc/passwd"}', 'host=1;cat /etc/passwd', '{"host":"8.8.8.8"}']) {
+    const v = post(body);
+    assert.ok(v.blocked && v.malformed === 'has no opening boundary', body);
+  }
+  assert.equal(post('--x--', 'multipart/form-data').malformed, 'has no valid boundary parameter');
+  assert.equal(post('--x--', 'multipart/form-data; boundary=x; boundary=x').malformed, 'has no valid boundary parameter');
+  assert.equal(post('--x--\r\n').blocked, false, 'an empty form');
+});
+
+test('multipart bodies upstream parsers read differently are malformed (blocked whatever the options)', () => {
+  const d = compileDetector({ onTruncated: 'allow', threshold: 1000 });
+  const sqli = "x' OR 1=1--";
+  const cases: [string, string, string?][] = [
+    ['parts after the close delimiter (PHP reads them)', `--B\r\nContent-Disposition: form-data; name="name"\r\n\r\nbob\r\n--B--\r\n--B\r\nContent-Disposition: form-data; name="role"\r\n\r\nadmin\r\n--B\r\nContent-Disposition: form-data; name="name"\r\n\r\n${sqli}\r\n--B--\r\n`],
+    ['a delimiter after a bare LF (busboy reads one field)', `--B\r\nContent-Disposition: form-data; name="q"\r\n\r\nok\n--B\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\n1' OR '1'='1\r\n--B--\r\n`],
+    ['two Content-Disposition (PHP and Werkzeug take the first)', `--B\r\nContent-Disposition: form-data; name="q"\r\nContent-Disposition: form-data; name="q"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${sqli}\r\n--B--\r\n`],
+    ["a parameter quoted with ' (PHP sees a field)", `--B\r\nContent-Disposition: form-data; name="q"; x='; filename="a.bin"'\r\nContent-Type: application/octet-stream\r\n\r\n${sqli}\r\n--B--\r\n`],
+    ['filename* alone (PHP sees a field)', `--B\r\nContent-Disposition: form-data; name="q"; filename*=UTF-8''a.bin\r\nContent-Type: application/octet-stream\r\n\r\n${sqli}\r\n--B--\r\n`],
+    ['a field in UTF-16 (busboy decodes it)', `--B\r\nContent-Disposition: form-data; name="q"\r\nContent-Type: text/plain; charset=utf-16le\r\n\r\nx\r\n--B--\r\n`],
+    ['a boundary inside another parameter (PHP takes Z)', `--Z\r\nContent-Disposition: form-data; name="q"\r\n\r\n${sqli}\r\n--Z--\r\n`, 'multipart/form-data; xboundary=Z; boundary=B'],
+  ];
+  for (const [what, body, type] of cases) {
+    const v = d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType: type ?? 'multipart/form-data; boundary=B', body });
+    assert.ok(v.blocked && v.malformed !== undefined, what);
+  }
+});
+
+test('multipart filename*: both names are inspected (busboy and Werkzeug read filename*, PHP filename)', () => {
   const d = compileDetector();
-  const post = (body: string) => d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType: 'multipart/form-data; boundary=x', body });
-  assert.ok(post('{"host":"8.8.8.8; cat /etc/passwd"}').blocked);
-  assert.ok(post('host=1;cat /etc/passwd').blocked);
-  assert.ok(!post('{"host":"8.8.8.8"}').blocked);
+  const file = (disposition: string) =>
+    d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType: 'multipart/form-data; boundary=B', body: `--B\r\nContent-Disposition: form-data; name="f"; ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\nabc\r\n--B--\r\n` });
+  const traversal = file(`filename="passwd"; filename*=UTF-8''..%2F..%2F..%2Fetc%2Fpasswd`);
+  assert.ok(traversal.blocked && traversal.matches.some((m) => m.class === 'traversal' && m.name === 'f.filename'), JSON.stringify(traversal));
+  assert.ok(file(`filename="a.png"; filename*=UTF-8''%3Csvg%20onload%3Dalert(1)%3E.png`).blocked);
+  assert.ok(file(`filename="../../../etc/passwd"; filename*=UTF-8''a.png`).blocked);
+  assert.ok(!file(`filename="report.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`).blocked);
+});
+
+test('multipart: well-formed bodies pass, fields inspected, binary files not', async () => {
+  const d = compileDetector();
+  const form = new FormData();
+  form.set('caption', 'Mé at the beach, "quoted"');
+  form.set('photo', new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47]), "1' OR 1=1--"], { type: 'image/png' }), 'me.png');
+  const res = new Response(form);
+  const body = Buffer.from(await res.arrayBuffer());
+  const contentType = res.headers.get('content-type')!;
+  const ok = d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType, body });
+  assert.ok(!ok.blocked && ok.malformed === undefined, JSON.stringify(ok));
+  const inputs = d.extract({ method: 'POST', path: '/', headers: {}, contentType, body });
+  assert.ok(inputs.some((i) => i.location === 'multipart' && i.name === 'caption' && i.value === 'Mé at the beach, "quoted"'));
+  assert.ok(inputs.some((i) => i.location === 'multipart' && i.name === 'photo.filename' && i.value === 'me.png'));
+  form.set('caption', "1' OR 1=1--");
+  const attack = new Response(form);
+  assert.ok(d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType: attack.headers.get('content-type')!, body: Buffer.from(await attack.arrayBuffer()) }).blocked);
+  // multipart/related: parts without Content-Disposition are read too (name "").
+  const related = d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType: 'multipart/related; boundary=B', body: `--B\r\nContent-Type: application/json\r\n\r\n{"q":"1' OR 1=1--"}\r\n--B--\r\n` });
+  assert.ok(related.blocked && related.malformed === undefined);
 });
 
 test('extractInputs: urlencoded, multipart and XML bodies', () => {

@@ -92,6 +92,16 @@ export function markTruncated(out: Input[]): void {
   if (last?.name !== TRUNCATED || last.location !== 'body') out.push({ location: 'body', name: TRUNCATED, value: '' });
 }
 
+/** Name of the marker input an extractor adds when the body cannot be read unambiguously (a multipart
+ *  body that parsers would split differently); its value says why. The verdict is then `malformed`
+ *  and blocked, whatever the options. */
+export const MALFORMED = '#malformed';
+
+/** Says that `out` comes from a body that cannot be read unambiguously, and why (no request data). */
+export function markMalformed(out: Input[], reason: string): void {
+  out.push({ location: 'body', name: MALFORMED, value: reason });
+}
+
 /** The request shape `inspectRequest` and `extractInputs` accept. */
 export interface RequestLike {
   method: string;

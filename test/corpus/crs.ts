@@ -35,6 +35,16 @@ interface Stage {
   output?: Record<string, any>;
 }
 
+/**
+ * A test's body as a client sends it. The YAML files write multipart bodies with LF line breaks, which
+ * ModSecurity accepts; every real client sends CRLF, and the gateway refuses a multipart body with
+ * LF-only delimiters (parsers split it differently: PHP and Go at LF, busboy only at CRLF). Sent with
+ * CRLF, the test measures what it was written for: the content of its parts.
+ */
+function body(data: string, contentType: string | undefined): string {
+  return contentType !== undefined && /^\s*multipart\//i.test(contentType) ? data.replace(/(?<!\r)\n/g, '\r\n') : data;
+}
+
 function toRequest(input: Record<string, any>): RequestLike | null {
   if (input.encoded_request !== undefined) return null;
   const uri = String(input.uri ?? '/');
@@ -47,7 +57,7 @@ function toRequest(input: Record<string, any>): RequestLike | null {
     path: q < 0 ? uri : uri.slice(0, q),
     rawQuery: q < 0 ? '' : uri.slice(q + 1),
     headers,
-    ...(input.data !== undefined ? { body: String(input.data) } : {}),
+    ...(input.data !== undefined ? { body: body(String(input.data), ct) } : {}),
     ...(ct !== undefined ? { contentType: ct } : {}),
   };
 }

@@ -1,10 +1,11 @@
 // From a request to the list of decoded inputs the detectors inspect.
 
+import { readsAsMultipart } from '../../core/body-fields.ts';
 import { type Input, markTruncated, type RequestLike } from '../types.ts';
 import { cookieInputs } from './cookies.ts';
 import { jsonInputs, jsonStringInputs } from './json.ts';
 import { detectedJsonEncoding, jsonText } from '../../core/json-text.ts';
-import { boundaryOf, multipartInputs } from './multipart.ts';
+import { multipartInputs } from './multipart.ts';
 import { pathInputs } from './path.ts';
 import { looksLikeForm, parsePairs } from './query.ts';
 import { xmlInputs } from './xml.ts';
@@ -52,15 +53,6 @@ export function bodyInputs(body: string, contentType: string, out: Input[], o: E
     // inspected as a value (quotes inside a JSON string would otherwise hide an injection's own
     // quotes), and the body then as what its type says (the whole text, or a form when untyped).
     jsonStringInputs(body, out, o.maxJsonItems);
-  }
-  if (ct.startsWith('multipart/')) {
-    const b = boundaryOf(contentType);
-    const before = out.length;
-    if (b) multipartInputs(body, b, out, { maxParts: o.maxParams, maxDepth: o.maxJsonDepth, maxItems: o.maxJsonItems });
-    if (out.length > before) return;
-    // No part found (another format under a multipart label): the body is read as of unknown type,
-    // so a JSON document is still inspected field by field and anything else as raw text.
-    if (/^[[{]/.test(trimmed) && jsonInputs(body, out, { maxDepth: o.maxJsonDepth, maxItems: o.maxJsonItems })) return;
   }
   if (ct.includes('xml') || (!ct.includes('x-www-form-urlencoded') && trimmed.startsWith('<'))) {
     return xmlInputs(body, out, o.maxParams * 4);
@@ -140,6 +132,14 @@ export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAUL
     if (name === 'content-type' && contentType === undefined) contentType = value;
   }
   if (req.body !== undefined && req.body.length > 0) {
+    // Multipart bodies are read as bytes, part by part (file parts are binary); the whole of them,
+    // but the verdict says when they are longer than maxBodyLength, as for other bodies.
+    if (readsAsMultipart(contentType ?? '')) {
+      const bytes = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
+      if (bytes.length > options.maxBodyLength) markTruncated(out);
+      multipartInputs(bytes, contentType!, out, { maxParts: options.maxParams, maxDepth: options.maxJsonDepth, maxItems: options.maxJsonItems });
+      return out;
+    }
     let text = typeof req.body === 'string' ? req.body : req.body.toString('latin1');
     if (text.length > options.maxBodyLength) {
       text = text.slice(0, options.maxBodyLength);

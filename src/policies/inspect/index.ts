@@ -25,6 +25,12 @@ export const inspect: PolicyFactory<InspectConfig> = {
     });
     const decide = (ctx: RequestContext, verdict: EngineVerdict) => {
       if (!verdict.blocked) return;
+      // A multipart body that parsers would split differently: refused whatever was found in it (fail closed).
+      if (verdict.malformed !== undefined) {
+        env.logger.warn({ reqId: ctx.id, reason: verdict.malformed }, 'multipart body refused: it cannot be read unambiguously');
+        (ctx.state ??= {}).inspect = { reason: 'malformed_multipart' };
+        throw new GatewayError('PCL_ERR_BAD_REQUEST', `The multipart body is refused: it ${verdict.malformed}.`);
+      }
       // Blocked for what could not be inspected, not for what was: fail closed, and say so (not an attack).
       if (verdict.score < config.threshold) {
         if (verdict.error) {

@@ -27,7 +27,7 @@ export const inspectSchema = {
       type: 'string',
       enum: ['block', 'allow'],
       default: 'block',
-      description: 'A request not inspected whole: a value longer than 128 KiB, or more parameters, multipart parts, JSON items or XML nodes than the inspector reads (1,000 parameters or parts, 10,000 JSON items, 4,000 XML nodes), or a multipart delimiter that parsers read differently. `block` refuses it (413 `PCL_ERR_UNINSPECTABLE`, fail closed); `allow` lets it through with only its beginning inspected. A request the detection engine fails on is refused either way (413 `PCL_ERR_UNINSPECTABLE`, not an attack).',
+      description: 'A request not inspected whole: a value longer than 128 KiB, or more parameters, multipart parts, JSON items or XML nodes than the inspector reads (1,000 parameters or parts, 10,000 JSON items, 4,000 XML nodes). `block` refuses it (413 `PCL_ERR_UNINSPECTABLE`, fail closed); `allow` lets it through with only its beginning inspected. A request the detection engine fails on is refused either way (413 `PCL_ERR_UNINSPECTABLE`, not an attack), and a multipart body that parsers may read differently with 400 `PCL_ERR_BAD_REQUEST`.',
     },
   },
 } as const;

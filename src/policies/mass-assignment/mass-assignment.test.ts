@@ -420,9 +420,13 @@ describe('mass-assignment policy', () => {
         assert.equal(got.body.toString(), multipart(kept));
         assert.equal(got.headers['content-length'], String(got.body.length));
       }
-      // A preamble and an epilogue stay.
-      assert.equal((await parts(strip, `preamble\r\n${multipart([['role', 'a'], ['name', 'x']])}epilogue`)).status, 200);
-      assert.equal(upstream.received.at(-1)!.body.toString(), `preamble\r\n${multipart([['name', 'x']])}epilogue`);
+      // A preamble and a blank epilogue stay; anything else after the close delimiter is refused
+      // (PHP reads parts there).
+      assert.equal((await parts(strip, `preamble\r\n${multipart([['role', 'a'], ['name', 'x']])}\r\n`)).status, 200);
+      assert.equal(upstream.received.at(-1)!.body.toString(), `preamble\r\n${multipart([['name', 'x']])}\r\n`);
+      const before = upstream.received.length;
+      assert.equal((await parts(strip, `${multipart([['name', 'x']])}epilogue`)).status, 400);
+      assert.equal(upstream.received.length, before);
     });
 
     test('a body in a type the form operation does not declare is refused (415)', async () => {
