@@ -65,8 +65,8 @@ export class SqliteAuditStore implements AuditStore {
         chain TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, time INTEGER NOT NULL,
         signature TEXT, key_id TEXT, PRIMARY KEY (chain, seq));
       CREATE TABLE IF NOT EXISTS ${this.#claims} (chain TEXT PRIMARY KEY, pid INTEGER NOT NULL);`);
-    // Indexes added to a store made by an earlier version are built here, once (about 5 s per million
-    // events on the test machine); a gateway's other processes wait for the one building them.
+    // Indexes added to a store made by an earlier version are built here, once (5-17 s per million
+    // events measured on a loaded machine); a gateway's other processes wait for the one building them.
     const existing = new Set(this.#db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`).all(this.#events).map((r) => String(r.name)));
     const missing = auditIndexes(this.#events).filter((i) => !existing.has(i.name));
     if (missing.length === 0) return;
