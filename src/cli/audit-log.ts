@@ -20,16 +20,23 @@ interface Source {
   store?: string;
   key?: string;
   chain?: string[];
+  retention?: number;
 }
 
 class UsageError extends Error {}
 
-async function resolveSource(o: Source): Promise<{ location: string; baseDir: string; key: string | undefined }> {
-  if (o.store) return { location: o.store, baseDir: process.cwd(), key: o.key };
+/** Where the trail is, its key and its retention (ms; 0 keeps forever; undefined: not known, --store without --retention). */
+async function resolveSource(o: Source): Promise<{ location: string; baseDir: string; key: string | undefined; retentionMs: number | undefined }> {
+  if (o.store) return { location: o.store, baseDir: process.cwd(), key: o.key, retentionMs: o.retention };
   const path = o.config ?? 'portcullis.yaml';
   if (!existsSync(path)) throw new UsageError(`no --store given and no config file ${path} (use -c FILE or --store LOCATION)`);
   const { config, baseDir } = await loadConfig(path);
-  return { location: config.audit.store, baseDir, key: o.key ?? (config.audit.signingKey ? resolve(baseDir, config.audit.signingKey) : undefined) };
+  return {
+    location: config.audit.store,
+    baseDir,
+    key: o.key ?? (config.audit.signingKey ? resolve(baseDir, config.audit.signingKey) : undefined),
+    retentionMs: o.retention ?? toMs(config.audit.retention),
+  };
 }
 
 async function withStore<T>(location: string, baseDir: string, fn: (store: Store) => Promise<T>): Promise<T> {
@@ -69,13 +76,14 @@ function nonNegative(value: string): number {
 }
 
 function duration(value: string): number {
+  if (value === '0') return 0; // kept forever, as in the config
   let ms = Number.NaN;
   try {
     ms = toMs(value);
   } catch {
     // reported below
   }
-  if (!Number.isFinite(ms) || ms < 0) throw new InvalidArgumentError('expected a duration such as 90d, 12h or 30m');
+  if (!Number.isFinite(ms) || ms < 0) throw new InvalidArgumentError('expected a duration such as 90d, 12h or 30m, or 0 (events kept forever)');
   return ms;
 }
 
@@ -113,28 +121,35 @@ export function register(program: Command): void {
     .description('check every chain: modified, deleted, inserted or reordered events and bad checkpoints are reported (exit 1)')
     .option('--key <file>', 'Ed25519 public (or private) key: every checkpoint must carry its valid signature, and every chain at least one')
     .option('--max-unsigned <n>', 'with --key: fail a chain with more events than this after its last signed checkpoint', nonNegative)
-    .option('--retention <duration>', 'fail a chain whose pruned beginning ends at a checkpoint younger than this (e.g. 90d): deleted, not pruned', duration)
+    .option('--retention <duration>', 'the retention the trail was kept with (default with -c: the config\'s audit.retention): a chain whose pruned beginning ends at a checkpoint younger than this (e.g. 90d) fails, deleted, not pruned; 0 (kept forever): a chain not starting at its first event fails', duration)
     .option('--witness <file>', 'checkpoints kept outside the store (the gateway log, which has a line for every checkpoint; or one checkpoint object per line): each must still be on its chain, so a chain cut back to an earlier checkpoint fails (repeatable)', collect)
     .option('--json', 'JSON output')
-    .action(async (o: Source & { json?: boolean; maxUnsigned?: number; retention?: number; witness?: string[] }) => {
+    .action(async (o: Source & { json?: boolean; maxUnsigned?: number; witness?: string[] }) => {
       let failed = false;
       try {
-        const { location, baseDir, key } = await resolveSource(o);
+        const { location, baseDir, key, retentionMs } = await resolveSource(o);
         const publicKey = key ? loadPublicKey(key) : undefined;
         const witness = o.witness?.flatMap((file) => readWitnessFile(file));
-        const options = { maxUnsigned: o.maxUnsigned, retentionMs: o.retention, witness };
+        const options = { maxUnsigned: o.maxUnsigned, retentionMs, witness };
         const reports = await withStore(location, baseDir, (store) => verifyStore(store.audit, publicKey, o.chain, options));
         // With a key, an empty trail proves nothing: it may have been emptied.
         failed = reports.some((r) => r.problems.length > 0) || (publicKey !== undefined && reports.length === 0);
         const unchecked = publicKey === undefined && reports.some((r) => r.signedCheckpoints > 0);
         if (unchecked) process.stderr.write('warning: the checkpoints are signed but no --key was given: signatures were not checked, so a rewritten chain would pass\n');
-        if (o.json) process.stdout.write(`${JSON.stringify({ ok: !failed, signaturesChecked: publicKey !== undefined, authenticated: publicKey !== undefined && !failed, chains: reports }, null, 2)}\n`);
+        if (retentionMs === undefined) {
+          for (const r of reports.filter((r) => r.anchor !== undefined)) {
+            process.stderr.write(`warning: chain ${r.chain} starts after checkpoint ${r.anchor!.seq} of ${new Date(r.anchor!.time).toISOString()} and no retention is known: whether its beginning was pruned or deleted was not checked (pass --retention DURATION, the gateway's audit.retention, or verify with -c CONFIG)\n`);
+          }
+        }
+        if (o.json) process.stdout.write(`${JSON.stringify({ ok: !failed, signaturesChecked: publicKey !== undefined, authenticated: publicKey !== undefined && !failed, retentionMs: retentionMs ?? null, chains: reports }, null, 2)}\n`);
         else {
           if (reports.length === 0) process.stdout.write(`no audit events${publicKey ? ': nothing to authenticate (FAILED)' : ''}\n`);
           for (const r of reports) {
             const range = r.events ? `events ${r.firstSeq}..${r.lastSeq}` : 'no events';
             const tail = r.unsignedTail ? `, ${r.unsignedTail} after the last signed checkpoint` : '';
-            const anchor = r.anchor ? `, starting after checkpoint ${r.anchor.seq} of ${new Date(r.anchor.time).toISOString()} (earlier events pruned)` : '';
+            const cut = r.anchor && r.problems.some((p) => p.kind === 'deleted' && p.seq === r.anchor!.seq);
+            const gone = retentionMs === undefined ? 'earlier events gone: retention not known, not checked' : cut ? 'earlier events gone' : 'earlier events pruned';
+            const anchor = r.anchor ? `, starting after checkpoint ${r.anchor.seq} of ${new Date(r.anchor.time).toISOString()} (${gone})` : '';
             process.stdout.write(`chain ${r.chain}: ${r.events} ${range}, ${r.checkpoints} checkpoints (${r.signedCheckpoints} ${publicKey ? 'with a valid signature' : 'signed, signatures not checked: no --key'})${tail}${anchor}: ${r.problems.length ? `${r.problems.length} PROBLEM(S)` : 'OK'}\n`);
             for (const p of r.problems) process.stdout.write(`  ${p.kind.padEnd(10)} at seq ${p.seq}${p.id === undefined ? '' : ` (id ${p.id})`}: ${p.message}\n`);
           }

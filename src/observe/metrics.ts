@@ -16,6 +16,7 @@ export interface AuditCounters {
   readonly written: number;
   readonly droppedAllowed: number;
   readonly droppedDecisions: number;
+  readonly unstorable: number;
   readonly storeErrors: number;
   readonly buffered: number;
 }
@@ -119,7 +120,12 @@ export class GatewayMetrics {
         },
       });
     fromAudit('portcullis_audit_events_written_total', 'Audit events written to the store (a counter, read from the writer at scrape time).', (a, set) => set(a.written));
-    fromAudit('portcullis_audit_events_dropped_total', 'Audit events dropped because the buffer was full, by kind: allowed (sampled allowed requests) or decision (denials, findings, errors: also logged as errors).', (a, set) => (set(a.droppedAllowed, 'allowed'), set(a.droppedDecisions, 'decision')), ['kind']);
+    fromAudit(
+      'portcullis_audit_events_dropped_total',
+      'Audit events dropped, by kind: allowed (sampled allowed requests) or decision (denials, findings, errors: also logged as errors) because the buffer was full; unstorable: refused by the store, a placeholder event stands in for each on the chain (logged as errors).',
+      (a, set) => (set(a.droppedAllowed, 'allowed'), set(a.droppedDecisions, 'decision'), set(a.unstorable, 'unstorable')),
+      ['kind'],
+    );
     fromAudit('portcullis_audit_events_buffered', 'Audit events waiting in memory for the store.', (a, set) => set(a.buffered));
     fromAudit('portcullis_store_errors_total', 'Failed writes to the audit store (retried).', (a, set) => set(a.storeErrors));
     collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_' });

@@ -3,9 +3,12 @@ import type pg from 'pg';
 import {
   AUDIT_COLUMNS,
   auditFromRow,
+  auditIndexes,
+  auditParts,
   auditValues,
   auditWhere,
   checkpointFromRow,
+  newestFirst,
   type AuditCheckpoint,
   type AuditQuery,
   type AuditRecord,
@@ -44,6 +47,9 @@ export class PostgresAuditStore implements AuditStore {
     // and one index fewer to update per event. `consumer = $1` implies NOT NULL, so queries still use it.
     await c.query(`DROP INDEX IF EXISTS ${this.#qualified(`${this.#indexPrefix}_consumer`)}`);
     await c.query(`CREATE INDEX IF NOT EXISTS ${this.#indexPrefix}_consumer_named ON ${this.#events} (consumer, id) WHERE consumer IS NOT NULL`);
+    // The admin API's filters (store/audit.ts). On a store made by an earlier version they are built on
+    // the first start, in this transaction: audit writes wait meanwhile (the writers buffer and retry).
+    for (const i of auditIndexes(this.#indexPrefix)) await c.query(`CREATE INDEX IF NOT EXISTS ${i.name} ON ${this.#events} ${i.on}`);
     await c.query(`CREATE TABLE IF NOT EXISTS ${this.#checkpoints} (
       chain TEXT NOT NULL, seq BIGINT NOT NULL, hash TEXT NOT NULL, time BIGINT NOT NULL,
       signature TEXT, key_id TEXT, PRIMARY KEY (chain, seq))`);
@@ -83,9 +89,14 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async query(q: AuditQuery): Promise<AuditRecord[]> {
-    const { where, values } = auditWhere(q, (i) => `$${i}`);
-    const { rows } = await this.#pool.query(`SELECT * FROM ${this.#events} ${where} ORDER BY id DESC LIMIT $${values.length + 1}`, [...values, q.limit]);
-    return rows.map(auditFromRow);
+    const parts = await Promise.all(
+      auditParts(q).map(async (part) => {
+        const { where, values } = auditWhere(q, (i) => `$${i}`, part);
+        const { rows } = await this.#pool.query(`SELECT * FROM ${this.#events} ${where} ORDER BY id DESC LIMIT $${values.length + 1}`, [...values, q.limit]);
+        return rows.map(auditFromRow);
+      }),
+    );
+    return parts.length === 1 ? parts[0]! : newestFirst(parts.flat(), q.limit);
   }
 
   async get(id: number): Promise<AuditRecord | undefined> {

@@ -73,6 +73,23 @@ function recordedEvent(policy: string, chain: string, r: EventRequest, verdict: 
   };
 }
 
+const MAX_KEPT = 200;
+
+/**
+ * What stands on the chain for an event the store refused (writer.ts): its time, request id, client
+ * address and status where they are plainly storable, policy "audit", verdict "error", reason
+ * "PCL_AUDIT_EVENT_UNSTORABLE", and as evidence the store's error code and the hash the refused event had
+ * (whoever holds a copy of it can match it). Nothing else of it, since any field may be the one refused.
+ */
+export function unstorableEvent(e: Unhashed, hash: string, code: string): Unhashed {
+  const kept = (v: unknown) => (typeof v === 'string' && v.length <= MAX_KEPT ? v : '');
+  return {
+    chain: e.chain, time: Number.isSafeInteger(e.time) ? e.time : Date.now(), requestId: kept(e.requestId), clientIp: kept(e.clientIp), consumer: null, subject: null,
+    api: null, operation: null, method: '', path: '', status: Number.isSafeInteger(e.status) ? e.status : 0, policy: 'audit', verdict: 'error',
+    reason: 'PCL_AUDIT_EVENT_UNSTORABLE', decisions: null, evidence: JSON.stringify({ unstorable: true, code, hash }),
+  };
+}
+
 /** JSON text of a policy's evidence: scalar fields and short lists only, secrets replaced, sizes capped. */
 export function redactEvidence(value: unknown, redact: ReadonlySet<string>): string | null {
   if (value === null || typeof value !== 'object') return null;

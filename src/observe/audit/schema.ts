@@ -46,7 +46,7 @@ export const auditSchema = {
     signingKey: { type: 'string', description: 'Path of the Ed25519 private key (PEM) that signs checkpoints (`portcullis audit-log keygen`). Without it checkpoints are unsigned.' },
     checkpointEvery: { type: 'integer', minimum: 1, default: 1000, description: 'Take a checkpoint after this many events.' },
     checkpointInterval: dur('...and at least this often while events arrive (and at shutdown).', '1m'),
-    retention: dur('Delete events older than this (at a checkpoint boundary); 0 keeps them forever.', '90d'),
+    retention: dur('Delete events older than this (at a checkpoint boundary); 0 keeps them forever. `audit-log verify -c` checks the trail against it: a chain whose beginning is gone sooner (with 0: at all) fails.', '90d'),
     bufferSize: {
       type: 'integer',
       minimum: 10,

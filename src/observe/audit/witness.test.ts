@@ -13,7 +13,10 @@ test('a chain pruned by retention: witnessed checkpoints before its anchor pass 
   assert.deepEqual(checkWitness(witness(20, h('a'), NOW - 100 * DAY), pruned, undefined), [], 'the anchor itself');
   assert.deepEqual(checkWitness(witness(40, h('b'), NOW - DAY), pruned, undefined), [], 'on the chain');
   assert.deepEqual(checkWitness(witness(15, h('8'), NOW - 110 * DAY), { ...pruned, retentionMs: 365 * DAY }, undefined).map((p) => p.kind), ['deleted'], 'within the retention: deleted, not pruned');
-  assert.deepEqual(checkWitness(witness(15, h('8'), NOW - 110 * DAY), { ...pruned, retentionMs: undefined }, undefined), [], 'no retention given: taken as pruned');
+  const unknown = checkWitness(witness(15, h('8'), NOW - 110 * DAY), { ...pruned, retentionMs: undefined }, undefined);
+  assert.deepEqual(unknown.map((p) => p.kind), ['deleted'], 'no retention known: pruning cannot be told from deletion (fail closed)');
+  assert.match(unknown[0]!.message, /no retention is known.*--retention/);
+  assert.deepEqual(checkWitness(witness(15, h('8'), NOW - 400 * DAY), { ...pruned, retentionMs: 0 }, undefined).map((p) => p.kind), ['deleted'], 'retention 0 (kept forever): nothing was pruned');
   assert.deepEqual(checkWitness(witness(45, h('7'), NOW - DAY), pruned, undefined).map((p) => p.kind), ['checkpoint'], 'after the anchor and not on the chain: rewritten');
   assert.deepEqual(checkWitness(witness(60, h('7'), NOW - DAY), pruned, undefined).map((p) => p.kind), ['deleted'], 'past the end: cut');
 });

@@ -59,7 +59,9 @@ export interface ChainView {
   readonly hashes: ReadonlySet<string>;
   /** The checkpoint a pruned chain starts after (retention), if it does not start at genesis. */
   readonly anchor: { readonly hash: string; readonly time: number } | undefined;
+  /** The chain's last position (counted from its last checkpoint, so renumbered events do not move it). */
   readonly lastSeq: number | undefined;
+  /** 0: events are kept forever; undefined: not known. */
   readonly retentionMs: number | undefined;
   readonly now: number;
 }
@@ -68,9 +70,11 @@ export interface ChainView {
  * Compares a chain with the checkpoints witnessed for it. Matching is by hash, never by the stored
  * sequence numbers (they are not hashed, so renumbering events must not move a checkpoint out of
  * reach). A witnessed checkpoint passes when an event of the chain has its hash, when the chain starts
- * right after it, or when the chain starts at a later checkpoint (retention pruned it) and, with a
- * retention given, the witnessed one is older than the retention. With a key, witness lines without a
- * valid signature are reported and not trusted (anyone can write a log line).
+ * right after it, or when the chain starts at a later checkpoint (retention pruned it) and the witnessed
+ * one is older than the retention. Fails closed: with retention 0 (kept forever) nothing was pruned, and
+ * without a known retention pruning cannot be told from deletion, so the witnessed checkpoint fails.
+ * With a key, witness lines without a valid signature are reported and not trusted (anyone can write a
+ * log line).
  */
 export function checkWitness(witnessed: readonly Witnessed[], chain: ChainView, publicKey: KeyObject | undefined): WitnessCheck[] {
   const out: WitnessCheck[] = [];
@@ -83,8 +87,15 @@ export function checkWitness(witnessed: readonly Witnessed[], chain: ChainView, 
     const anchor = chain.anchor;
     const when = new Date(w.time).toISOString();
     if (anchor !== undefined && w.time < anchor.time) {
-      if (chain.retentionMs === undefined || w.time <= chain.now - chain.retentionMs) continue; // pruned by retention
-      out.push({ kind: 'deleted', seq: w.seq, message: `a checkpoint witnessed outside the store (line ${w.line}, ${when}) is gone from the chain although it is within the retention: deleted, not pruned` });
+      const retention = chain.retentionMs;
+      if (retention !== undefined && retention > 0 && w.time <= chain.now - retention) continue; // pruned by retention
+      const why =
+        retention === undefined
+          ? 'and no retention is known to tell pruning from deletion: pass --retention DURATION (the gateway\'s audit.retention; 0 if it keeps events forever), or verify with -c CONFIG'
+          : retention === 0
+            ? 'although the retention is 0 (events are kept forever): deleted, not pruned'
+            : 'although it is within the retention: deleted, not pruned';
+      out.push({ kind: 'deleted', seq: w.seq, message: `a checkpoint witnessed outside the store (line ${w.line}, event ${w.seq}, ${when}) is gone from the chain, which starts after a later checkpoint, ${why}` });
       continue;
     }
     const cut = chain.lastSeq === undefined || w.seq > chain.lastSeq;

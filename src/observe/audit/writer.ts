@@ -1,14 +1,21 @@
 // Writes audit events off the hot path: the request's last step only pushes into a bounded buffer;
-// a timer (or a full batch) hashes the waiting events onto the chain and writes them in one store
-// transaction. The chain only advances once the store has the batch, so a failed write is retried
-// with the same events. Under overload, allowed-request events (at most half the buffer) are dropped
-// and counted; decisions and refusals get the whole buffer and, beyond it, are counted and logged as
-// errors — never dropped silently. A crash loses what is still buffered (≤ bufferSize events,
-// normally one flushInterval's worth); a restart reads the chain's last event and continues from it.
+// a timer (or a full batch) makes the waiting events' text storable (text.ts), hashes them onto the
+// chain and writes them in one store transaction. The chain only advances once the store has the
+// batch, so a write failed because the store is unavailable is retried with the same events. Any
+// other failure may lie in one event: the batch is then written event by event, and an event the
+// store refuses on its own is replaced on the chain by a placeholder event saying so (counted and
+// logged), so neither does one bad event stall the trail nor does the chain skip it silently. Under
+// overload, allowed-request events (at most half the buffer) are dropped and counted; decisions and
+// refusals get the whole buffer and, beyond it, are counted and logged as errors — never dropped
+// silently. A crash loses what is still buffered (≤ bufferSize events, normally one flushInterval's
+// worth); a restart reads the chain's last event and continues from it.
 import type { Logger } from 'pino';
 import type { AuditCheckpoint, AuditRecord, AuditStore } from '../../store/audit.ts';
+import { isStoreUnavailable, storeErrorCode } from '../../store/errors.ts';
+import { unstorableEvent } from './event.ts';
 import { eventHash, GENESIS, type Unhashed } from './hash.ts';
 import type { CheckpointSigner } from './signer.ts';
+import { makeStorable } from './text.ts';
 import { WITNESS_MESSAGE } from './witness.ts';
 
 export interface AuditWriterOptions {
@@ -37,6 +44,8 @@ export class AuditWriter {
   droppedAllowed = 0;
   droppedDecisions = 0;
   storeErrors = 0;
+  /** Events the store refused on their own, each replaced on the chain by a placeholder event. */
+  unstorable = 0;
   readonly #o: AuditWriterOptions;
   #buffer: Unhashed[] = [];
   #seq: number;
@@ -47,6 +56,7 @@ export class AuditWriter {
   #scheduled = false;
   #closed = false;
   #loggedAt = 0;
+  #unstorableLoggedAt = 0;
   #pruning: Promise<number> | undefined;
   #release: () => Promise<void> = async () => {};
   readonly #timer: NodeJS.Timeout;
@@ -115,33 +125,76 @@ export class AuditWriter {
   async #drain(): Promise<void> {
     while (this.#buffer.length > 0) {
       const batch = this.#buffer.slice(0, this.#o.batchSize);
-      let prev = this.#last;
-      let seq = this.#seq;
-      // The buffered events become the records themselves (no copy per event); a failed write
-      // leaves them buffered and the next attempt sets these fields again from the same head.
-      const records = batch as Chained[];
-      for (const record of records) {
-        const hash = eventHash(record, prev);
-        record.seq = ++seq;
-        record.prevHash = prev;
-        record.hash = hash;
-        prev = hash;
-      }
-      const due = seq - this.#checkpointSeq >= this.#o.checkpointEvery || Date.now() - this.#checkpointAt >= this.#o.checkpointMs;
-      const checkpoint = due ? this.#checkpoint(seq, prev) : undefined;
-      try {
-        await this.#o.store.append(records, checkpoint);
-      } catch (error) {
-        this.storeErrors++;
+      const error = await this.#append(batch as Chained[], batch.length);
+      if (error === undefined) continue;
+      this.storeErrors++;
+      if (isStoreUnavailable(error) || !(await this.#isolate(batch.length))) {
         this.#complain('audit events could not be written; retrying', error);
         return;
       }
-      this.#buffer.splice(0, batch.length);
-      this.#seq = seq;
-      this.#last = prev;
-      this.written += batch.length;
-      if (checkpoint) this.#checkpointDone(checkpoint);
     }
+  }
+
+  /**
+   * Hashes `records` onto the chain after its head and appends them in one transaction (with a
+   * checkpoint when one is due); once stored, the first `consumed` buffered events are done and the
+   * chain advances. Returns the store's error, the chain unchanged, when it failed.
+   */
+  async #append(records: Chained[], consumed: number): Promise<unknown> {
+    let prev = this.#last;
+    let seq = this.#seq;
+    // The buffered events become the records themselves (no copy per event); a failed write
+    // leaves them buffered and the next attempt sets these fields again from the same head.
+    for (const record of records) {
+      makeStorable(record);
+      const hash = eventHash(record, prev);
+      record.seq = ++seq;
+      record.prevHash = prev;
+      record.hash = hash;
+      prev = hash;
+    }
+    const due = seq - this.#checkpointSeq >= this.#o.checkpointEvery || Date.now() - this.#checkpointAt >= this.#o.checkpointMs;
+    const checkpoint = due ? this.#checkpoint(seq, prev) : undefined;
+    try {
+      await this.#o.store.append(records, checkpoint);
+    } catch (error) {
+      return error ?? new Error('the audit store failed without an error');
+    }
+    this.#buffer.splice(0, consumed);
+    this.#seq = seq;
+    this.#last = prev;
+    this.written += records.length;
+    if (checkpoint) this.#checkpointDone(checkpoint);
+    return undefined;
+  }
+
+  /**
+   * After a batch failed for a reason that may lie in one of its events: writes its `n` events one by
+   * one. One the store refuses by itself is replaced by a placeholder event (fail closed: the chain
+   * records that an event was here and could not be stored). False as soon as the store is unavailable
+   * or refuses even the placeholder: the store, not an event, is at fault, and what is left stays
+   * buffered for the next attempt.
+   */
+  async #isolate(n: number): Promise<boolean> {
+    for (let i = 0; i < n && this.#buffer.length > 0; i++) {
+      const event = this.#buffer[0] as Chained;
+      const error = await this.#append([event], 1);
+      if (error === undefined) continue;
+      if (isStoreUnavailable(error)) return false;
+      const code = storeErrorCode(error);
+      const placeholder = unstorableEvent(event, event.hash, code) as Chained;
+      if ((await this.#append([placeholder], 1)) !== undefined) return false;
+      this.unstorable++;
+      const now = Date.now();
+      if (now - this.#unstorableLoggedAt >= LOG_EVERY_MS) {
+        this.#unstorableLoggedAt = now;
+        this.#o.logger.error(
+          { chain: this.chain, seq: placeholder.seq, requestId: placeholder.requestId, code, unstorable: this.unstorable, err: error },
+          'audit event could not be stored (the store refused it): a placeholder event stands in for it on the chain',
+        );
+      }
+    }
+    return true;
   }
 
   #checkpoint(seq: number, hash: string): AuditCheckpoint {
