@@ -4,6 +4,7 @@ import type { ValidateFunction } from 'ajv';
 import type { RequestContext } from '../../core/context.ts';
 import { readContent } from '../../core/decoded-body.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { own } from '../../core/own.ts';
 import { toBytes } from '../../config/units.ts';
 import { pointerOf, type SchemaCompiler } from '../../openapi/schema-compiler.ts';
 import type { SpecOperation } from '../../openapi/operations.ts';
@@ -85,7 +86,7 @@ export function compileOperation(op: SpecOperation, params: SchemaCompiler, bodi
       if (p.in === 'path') value = simpleValue(safeDecode(ctx.params?.[p.name] ?? ''), p);
       else if (p.in === 'query') value = queryValue(query, p);
       else if (p.in === 'header') {
-        const h = ctx.req.headers[p.name];
+        const h = own(ctx.req.headers, p.name);
         value = h === undefined ? undefined : simpleValue(Array.isArray(h) ? h.join(',') : h, p);
       } else value = (cookies ??= parseCookies(ctx.req.headers.cookie)).get(p.name);
       if (value === DUPLICATE) violations.push({ in: p.in, name: p.name, message: 'must not be repeated' });

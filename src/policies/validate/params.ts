@@ -46,7 +46,8 @@ export interface ParamShape {
 /** The value to validate for one query parameter, or undefined when absent; `duplicate` when a scalar repeats. */
 export function queryValue(query: QueryMap, p: ParamShape): unknown {
   if (p.style === 'deepObject') {
-    const out: Record<string, string> = {};
+    // The client names the keys: `filter[__proto__]=x` must reach the schema as a key, not set a prototype.
+    const out: Record<string, string> = Object.create(null);
     let found = false;
     for (const [key, values] of query) {
       if (key.startsWith(`${p.name}[`) && key.endsWith(']')) {
