@@ -18,13 +18,15 @@ interface SignOptions {
   nonce?: string | null;
   alg?: string;
   label?: string;
+  /** Content-Digest as sent (and signed), instead of the sha-256 of the body. */
+  digest?: string;
 }
 
 /** Signs a request the way a client would (RFC 9421 §2.5 signature base, §3.1 signing). */
 function signRequest(method: string, url: string, body: string | undefined, o: SignOptions = {}): Record<string, string> {
   const u = new URL(url);
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-digest'] = `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
+  if (body !== undefined) headers['content-digest'] = o.digest ?? `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
   const components = o.components ?? ['@method', '@target-uri', ...(body !== undefined ? ['content-digest'] : [])];
   const keyid = o.keyid ?? 'hmac-1';
   const value = (c: string): string => {
@@ -131,6 +133,14 @@ apis:
     await refused('GET', '/accounts', undefined, { ...flipped, signature: `sig1=:${raw.toString('base64')}:` }, 'signature bytes altered');
     await refused('GET', '/accounts', undefined, signRequest('GET', `${gw.url}/accounts`, undefined, { keyid: 'hmac-1', alg: 'ed25519' }), 'alg does not fit the key');
     await refused('GET', '/accounts', undefined, signRequest('GET', `${gw.url}/accounts`, undefined, { keyid: 'nobody' }), 'unknown keyid');
+  });
+
+  test('Content-Digest members of unknown algorithms are ignored, whatever their name (constructor is no algorithm)', async () => {
+    const body = JSON.stringify({ amount: 7 });
+    const sha256 = `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
+    const withUnknown = await send('POST', '/payments', body, signRequest('POST', `${gw.url}/payments`, body, { digest: `constructor=:AAAA:, sha-999=:AAAA:, ${sha256}` }));
+    assert.equal(withUnknown.status, 200);
+    await refused('POST', '/payments', body, signRequest('POST', `${gw.url}/payments`, body, { digest: 'constructor=:AAAA:' }), 'no digest of an algorithm the gateway knows');
   });
 
   test('expired, future and incomplete signatures are refused', async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { hashApiKey } from '../src/auth/api-key.ts';
-import { passthroughYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { apisYaml, passthroughYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { freePort } from './helpers/process.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
@@ -281,6 +281,59 @@ describe('rate-limit with the counter store unreachable', () => {
         if (code) assert.equal((JSON.parse(replies[2]!.body) as { code: string }).code, code);
         if (mode === 'deny') assert.equal(replies[0]!.retry, '1');
         assert.ok(performance.now() - started < 4000, 'failing fast: no request waited for the 5 s timeout');
+      } finally {
+        await gw.close();
+        await upstream.close();
+      }
+    });
+  }
+});
+
+// An operationId that every plain object already has (valueOf, constructor, __proto__...) is an
+// operation like any other: its own cost (or the limit's), never an inherited function (cost NaN:
+// every limit allowed it, and a counter it shared with other operations held garbage).
+describe('rate-limit on operations named like the members of every object', () => {
+  const NAMES = ['valueOf', 'constructor', 'hasOwnProperty', 'toString', '__proto__'];
+  const REDIS_URL = process.env.REDIS_URL;
+  const stores: [string, string | undefined][] = [
+    ['in-process counters', undefined],
+    ['Redis', REDIS_URL === undefined ? undefined : `store: { redis: "${REDIS_URL}", prefix: proto${process.pid}x${Date.now()} }`],
+  ];
+  for (const [store, storeYaml] of stores) {
+    test(`each is limited, with its own cost, and the counter shared with other operations stays exact (${store})`, { skip: store === 'Redis' && storeYaml === undefined ? 'REDIS_URL is not set' : false }, async () => {
+      const upstream = await startUpstream();
+      const routes = [...NAMES, 'normal'].map((n) => `      - { path: /${n}, operationId: ${n} }`).join('\n');
+      const gw = await startTestGateway(apisYaml(upstream.url, `  - name: api
+    upstream: backend
+    routes:
+${routes}
+    policies:
+      rate-limit:
+        ${storeYaml ?? ''}
+        costs: { __proto__: 2, normal: 1 }
+        limits:
+          - { name: shared, algorithm: fixed-window, limit: 100, window: 1h, key: [ip] }
+          - { name: per-op, algorithm: gcra, rate: 2, per: 1h, key: [ip, operation] }
+`));
+      try {
+        let used = 0;
+        for (const name of NAMES) {
+          const cost = name === '__proto__' ? 2 : 1;
+          const expected = name === '__proto__' ? [200, 429] : [200, 200, 429];
+          const got: number[] = [];
+          for (let i = 0; i < expected.length; i++) {
+            const res = await fetch(`${gw.url}/${name}`);
+            await res.arrayBuffer();
+            got.push(res.status);
+            if (res.status === 200) used += cost;
+            assert.match(res.headers.get('ratelimit') ?? '', /^"shared";r=\d+;t=\d+, "per-op";r=\d+;t=\d+$/, `${name}: RateLimit ${res.headers.get('ratelimit')}`);
+          }
+          assert.deepEqual(got, expected, name);
+        }
+        const normal = await fetch(`${gw.url}/normal`);
+        await normal.arrayBuffer();
+        assert.equal(normal.status, 200);
+        assert.match(normal.headers.get('ratelimit')!, new RegExp(`^"shared";r=${100 - used - 1};t=\\d+, "per-op";r=1;t=\\d+$`));
       } finally {
         await gw.close();
         await upstream.close();

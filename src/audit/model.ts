@@ -97,7 +97,7 @@ export function buildModel(spec: LoadedSpec): AuditModel {
     if (ref === '#' || ref.startsWith('#/')) {
       const path = ref.length <= 2 ? [] : ref.slice(2).split('/').map(decodeToken);
       let node: unknown = root;
-      for (const key of path) node = isObject(node) || Array.isArray(node) ? (node as any)[key] : undefined;
+      for (const key of path) node = (isObject(node) || Array.isArray(node)) && Object.hasOwn(node, key) ? (node as any)[key] : undefined;
       found = isObject(node) ? { node, path } : undefined;
     }
     pointerCache.set(ref, found);

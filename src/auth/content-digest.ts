@@ -4,7 +4,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseDictionary } from 'structured-headers';
 
-const ALGORITHMS: Readonly<Record<string, string>> = { 'sha-256': 'sha256', 'sha-512': 'sha512' };
+// A Map: the client names the algorithms, and `constructor` is a valid dictionary key.
+const ALGORITHMS: ReadonlyMap<string, string> = new Map([
+  ['sha-256', 'sha256'],
+  ['sha-512', 'sha512'],
+]);
 
 /** true when the header holds a supported digest and every supported one matches `body`. */
 export function contentDigestMatches(header: string, body: Buffer): boolean {
@@ -16,7 +20,7 @@ export function contentDigestMatches(header: string, body: Buffer): boolean {
   }
   let checked = 0;
   for (const [name, member] of dictionary) {
-    const algorithm = ALGORITHMS[name];
+    const algorithm = ALGORITHMS.get(name);
     if (algorithm === undefined) continue;
     const value = member[0];
     if (!(value instanceof ArrayBuffer)) return false;

@@ -79,12 +79,16 @@ export function qualifiedSubject(identity: Identity): string | undefined {
   return bounded(`${identity.method} ${typeof iss === 'string' && iss !== '' ? iss : '-'} ${identity.subject}`);
 }
 
-/** A claim by name, or by dot path ("realm_access.roles") when no claim has the whole name. */
+/**
+ * A claim by name, or by dot path ("realm_access.roles") when no claim has the whole name. Own
+ * properties only: a claim named "constructor" or "valueOf" that the token lacks is missing, not a
+ * function every object inherits.
+ */
 export function claimAt(claims: Record<string, unknown>, path: string): unknown {
-  if (path in claims) return claims[path];
+  if (Object.hasOwn(claims, path)) return claims[path];
   let value: unknown = claims;
   for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, part)) return undefined;
     value = (value as Record<string, unknown>)[part];
   }
   return value;

@@ -20,10 +20,14 @@ function toRequirement(security: unknown): Requirement {
   return security.map((r) => (r !== null && typeof r === 'object' ? Object.keys(r as object) : []));
 }
 
-/** The document's security schemes by name (components.securitySchemes, or securityDefinitions in 2.0). */
-export function securitySchemes(spec: LoadedSpec): Record<string, Record<string, unknown>> {
-  const schemes = spec.doc.components?.securitySchemes ?? spec.doc.securityDefinitions ?? {};
-  return schemes !== null && typeof schemes === 'object' ? (schemes as Record<string, Record<string, unknown>>) : {};
+/**
+ * The document's security schemes by name (components.securitySchemes, or securityDefinitions in 2.0),
+ * as a Map: a scheme name such as "constructor" finds nothing the document does not declare.
+ */
+export function securitySchemes(spec: LoadedSpec): ReadonlyMap<string, Record<string, unknown>> {
+  const schemes: unknown = spec.doc.components?.securitySchemes ?? spec.doc.securityDefinitions;
+  if (schemes === null || typeof schemes !== 'object' || Array.isArray(schemes)) return new Map();
+  return new Map(Object.entries(schemes as Record<string, unknown>).filter((e): e is [string, Record<string, unknown>] => e[1] !== null && typeof e[1] === 'object'));
 }
 
 /** Whether a configured scheme kind can serve an OpenAPI scheme of this type. */

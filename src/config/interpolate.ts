@@ -22,9 +22,9 @@ export function interpolate(
   if (typeof value === 'string') return value.includes('${') ? replace(value, env, baseDir, issues, path) : value;
   if (Array.isArray(value)) return value.map((item, i) => interpolate(item, env, baseDir, issues, [...path, i]));
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, baseDir, issues, [...path, k]);
-    return out;
+    // fromEntries defines own properties: a key "__proto__" (an operationId, a header name...) stays
+    // a key, where `out[k] = v` would set the object's prototype instead and drop it.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, baseDir, issues, [...path, k])]));
   }
   return value;
 }
@@ -47,7 +47,7 @@ function replace(text: string, env: NodeJS.ProcessEnv, baseDir: string, issues: 
       issues.push({ path, message: `"\${${body}}" is not a valid reference (use \${NAME}, \${NAME:-default} or \${file:PATH})` });
       return '';
     }
-    const found = env[name];
+    const found = Object.hasOwn(env, name) ? env[name] : undefined;
     if (found !== undefined && found !== '') return found;
     if (sep !== -1) return body.slice(sep + 2);
     issues.push({ path, message: `environment variable ${name} is not set (give a default with \${${name}:-value})` });

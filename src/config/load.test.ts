@@ -69,6 +69,18 @@ test('${VAR}, ${VAR:-default} and ${file:...} are interpolated; a missing variab
   assert.deepEqual((withFile.config.policies!.cors as unknown as { allowOrigins: string[] }).allowOrigins, ['s3cret']);
 });
 
+test('keys named like members of every object are keys: __proto__ is kept, ${valueOf} is no variable', () => {
+  const text = `${base}    operations:\n      __proto__: { upstream: backend }\n      valueOf: { upstream: backend }\n`;
+  const { config } = parseConfig(text, '/etc/portcullis.yaml', {});
+  const operations = config.apis[0]!.operations!;
+  assert.deepEqual(Object.keys(operations), ['__proto__', 'valueOf']);
+  assert.equal(Object.getPrototypeOf(operations), Object.prototype);
+  assert.equal(Object.getOwnPropertyDescriptor(operations, '__proto__')?.value.upstream, 'backend');
+  const unset = issues(base.replace('http://127.0.0.1:3000', '${valueOf}'));
+  assert.match(unset[0]!.message, /environment variable valueOf is not set/);
+  assert.equal(parseConfig(base.replace('http://127.0.0.1:3000', '${constructor:-http://127.0.0.1:1}'), '/etc/portcullis.yaml', {}).config.upstreams.backend!.url, 'http://127.0.0.1:1');
+});
+
 test('malformed YAML is one positioned error', () => {
   const [issue] = issues('apis:\n  - name: [unclosed\n');
   assert.ok(issue!.line! >= 2);

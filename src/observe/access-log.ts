@@ -3,6 +3,7 @@
 // buffered block (json-bytes.ts: no strings concatenated, nothing encoded twice). Only headers named in
 // `log.headers` are included, and credentials among them are always redacted.
 import { READ_LOGGED, type RequestContext } from '../core/context.ts';
+import { own } from '../core/own.ts';
 import type { Chain } from '../core/pipeline.ts';
 import { jsonStringBound, NUMBER_BOUND, putJsonString, putMs, putNumber } from './json-bytes.ts';
 
@@ -92,7 +93,7 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
     if (headers.length) {
       const values: Record<string, string | string[]> = {};
       for (const h of headers) {
-        const v = ctx.req.headers[h];
+        const v = own(ctx.req.headers, h);
         if (v !== undefined) values[h] = redacted.has(h) ? '[REDACTED]' : v;
       }
       picked = JSON.stringify(values);

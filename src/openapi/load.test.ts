@@ -39,3 +39,19 @@ test('$refs: files under the document folder only, and external YAML with the al
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a $ref to a member every object has (constructor, valueOf, __proto__) is refused like any missing one', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'pcl-refs-'));
+  try {
+    await writeFile(join(dir, 'item.yaml'), 'type: object\n');
+    for (const ref of ['#/components/schemas/constructor', '#/components/schemas/valueOf', '#/components/schemas/__proto__', '#/components/schemas/Item/toString', 'item.yaml#/constructor']) {
+      const file = join(dir, 'api.yaml');
+      await writeFile(file, `${spec(ref)}components:\n  schemas:\n    Item: { type: object }\n`);
+      await assert.rejects(loadSpec(file), (e: unknown) => e instanceof SpecError && /a \$ref cannot be resolved/.test(e.message), ref);
+    }
+    await writeFile(join(dir, 'api.yaml'), `${spec('#/components/schemas/Item')}components:\n  schemas:\n    Item: { type: object }\n`);
+    assert.equal((await loadSpec(join(dir, 'api.yaml'))).doc.paths['/x'].get.responses['200'].content['application/json'].schema.type, 'object');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

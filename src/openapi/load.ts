@@ -60,6 +60,15 @@ export async function loadSpec(path: string): Promise<LoadedSpec> {
     const position = at ? source.locate(at) : undefined;
     throw new SpecError(`${file}${position ? `:${position.line}:${position.column}` : ''}: a $ref cannot be resolved: ${message}`);
   }
+  const inherited = inheritedAt(doc);
+  if (inherited !== undefined) {
+    let node: unknown = raw;
+    for (const key of inherited) node = node !== null && typeof node === 'object' && Object.hasOwn(node, key) ? (node as Record<string | number, unknown>)[key] : undefined;
+    const ref = (node as { $ref?: unknown } | undefined)?.$ref;
+    const position = source.locate(typeof ref === 'string' ? [...inherited, '$ref'] : inherited);
+    const named = typeof ref === 'string' ? `"${ref.slice(0, 200)}"` : 'it';
+    throw new SpecError(`${file}${position ? `:${position.line}:${position.column}` : ''}: a $ref cannot be resolved: ${named} names a member every object has (constructor, valueOf, __proto__...), not something the document declares`);
+  }
   if (typeof doc.paths !== 'object' || doc.paths === null) {
     if (version !== '3.1' || doc.webhooks === undefined) throw new SpecError(`${file}: the document has no "paths" object.`);
   }
@@ -112,6 +121,24 @@ function findRef(root: unknown, message: string): (string | number)[] | undefine
     if (node === null || typeof node !== 'object') continue;
     const ref = (node as { $ref?: unknown }).$ref;
     if (typeof ref === 'string' && message.includes(ref)) return [...path, '$ref'];
+    for (const [k, v] of Object.entries(node)) stack.push([v, [...path, Array.isArray(node) ? Number(k) : k]]);
+  }
+  return undefined;
+}
+
+/**
+ * Where the dereferenced document holds a function or Object.prototype: a $ref such as
+ * "#/components/parameters/constructor" that the $ref parser resolved to a member every object
+ * inherits instead of refusing it as missing. JSON has neither, so nothing else puts one there.
+ */
+function inheritedAt(doc: unknown): (string | number)[] | undefined {
+  const seen = new Set<object>();
+  const stack: [unknown, (string | number)[]][] = [[doc, []]];
+  while (stack.length) {
+    const [node, path] = stack.pop()!;
+    if (typeof node === 'function' || node === Object.prototype) return path;
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
     for (const [k, v] of Object.entries(node)) stack.push([v, [...path, Array.isArray(node) ? Number(k) : k]]);
   }
   return undefined;

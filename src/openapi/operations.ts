@@ -1,6 +1,7 @@
 // The operations of a loaded document, with path-level parameters merged in and the base path taken
 // from `servers` (3.x) or `basePath` (2.0).
 import type { LoadedSpec } from './load.ts';
+import { own } from '../core/own.ts';
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -56,7 +57,7 @@ export function specBasePath(spec: LoadedSpec): string {
 }
 
 function substituteVariables(url: string, variables: Record<string, any> | undefined): string {
-  return url.replace(/\{([^}]+)\}/g, (_m, name: string) => String(variables?.[name]?.default ?? ''));
+  return url.replace(/\{([^}]+)\}/g, (_m, name: string) => String(own(variables, name)?.default ?? ''));
 }
 
 function pathOf(url: string): string {

@@ -25,7 +25,11 @@ export function createSchemaCompiler(spec: LoadedSpec, options: { coerceTypes: b
   const cache = new Map<string, ValidateFunction>();
   const get = (pointer: string): any => {
     let node: any = doc;
-    for (const raw of pointer.split('/').slice(1)) node = node?.[raw.replaceAll('~1', '/').replaceAll('~0', '~')];
+    for (const raw of pointer.split('/').slice(1)) {
+      const key = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+      // Own properties only: a $ref to a missing "#/components/parameters/constructor" finds nothing.
+      node = node !== null && typeof node === 'object' && Object.hasOwn(node, key) ? node[key] : undefined;
+    }
     return node;
   };
   return {

@@ -163,8 +163,10 @@ export class ScanContext {
   query(op: ScanOperation, override: Record<string, string> = {}): string {
     const params = new URLSearchParams();
     for (const p of op.parameters) {
-      if (p?.in !== 'query' || (!p.required && !(p.name in override))) continue;
-      const v = p.name in override ? override[p.name] : parameterExample(p);
+      if (p?.in !== 'query') continue;
+      const overridden = Object.hasOwn(override, p.name);
+      if (!p.required && !overridden) continue;
+      const v = overridden ? override[p.name] : parameterExample(p);
       if (v !== undefined) params.set(p.name, String(v));
     }
     for (const [k, v] of Object.entries(override)) params.set(k, v);

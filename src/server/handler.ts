@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext } from '../core/context.ts';
 import { GatewayError, type ErrorCode } from '../core/errors.ts';
+import { own } from '../core/own.ts';
 import { CLIENT_GONE, runHooks, type Chain } from '../core/pipeline.ts';
 import type { ResponseHead } from '../core/policy.ts';
 import { asGatewayError, renderProblem } from '../core/problem.ts';
@@ -70,7 +71,7 @@ function admit(ctx: RequestContext, rt: Runtime, peer: string): void {
   ctx.peer = peer;
   const peerTrusted = rt.trustedProxies.size > 0 && rt.trustedProxies.has(peer);
   ctx.peerTrusted = peerTrusted;
-  ctx.id = requestId(req.headers[rt.config.forwarding.requestIdHeader] as string | undefined, peerTrusted);
+  ctx.id = requestId(own(req.headers, rt.config.forwarding.requestIdHeader) as string | undefined, peerTrusted);
   ctx.clientIp = clientAddress(peer, req.headers['x-forwarded-for'] as string | undefined, rt.trustedProxies);
   ctx.bodyLimit = rt.limits.maxBody;
   if (req.httpVersionMajor !== 1) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Only HTTP/1.0 and HTTP/1.1 are accepted.');

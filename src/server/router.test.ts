@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RouteConflictError, Router } from './router.ts';
 
+/** The captured parameters as a plain object (the router's have no prototype), or false. */
+function paramsOf(r: ReturnType<Router<string>['lookup']>): Record<string, string> | false {
+  return r.kind === 'match' && { ...r.match.params };
+}
+
 function router() {
   const r = new Router<string>();
   r.add('GET', '/users', 'listUsers');
@@ -23,26 +28,38 @@ test('static segments win over parameters', () => {
 test('parameters are captured with the names of their own template', () => {
   const r = router();
   const get = r.lookup('GET', '/users/42/orders/7');
-  assert.deepEqual(get.kind === 'match' && get.match.params, { id: '42', orderId: '7' });
+  assert.deepEqual(paramsOf(get), { id: '42', orderId: '7' });
   const del = r.lookup('DELETE', '/users/42');
-  assert.deepEqual(del.kind === 'match' && del.match.params, { userId: '42' });
+  assert.deepEqual(paramsOf(del), { userId: '42' });
+});
+
+test('parameters are own properties, whatever their names: none is inherited, __proto__ is one', () => {
+  const r = new Router<string>();
+  r.add('GET', '/a/{__proto__}', 'proto');
+  r.add('GET', '/b/{id}', 'plain');
+  const proto = r.lookup('GET', '/a/x');
+  assert.ok(proto.kind === 'match');
+  assert.equal(Object.getOwnPropertyDescriptor(proto.match.params, '__proto__')?.value, 'x');
+  const plain = r.lookup('GET', '/b/1');
+  assert.ok(plain.kind === 'match');
+  for (const name of ['constructor', 'valueOf', 'toString', '__proto__']) assert.equal(plain.match.params[name], undefined, name);
 });
 
 test('mixed segments and catch-alls', () => {
   const r = router();
   const f = r.lookup('GET', '/files/report.pdf');
-  assert.deepEqual(f.kind === 'match' && f.match.params, { name: 'report', ext: 'pdf' });
+  assert.deepEqual(paramsOf(f), { name: 'report', ext: 'pdf' });
   const p = r.lookup('PATCH', '/proxy/a/b/c');
-  assert.deepEqual(p.kind === 'match' && p.match.params, { '*': 'a/b/c' });
+  assert.deepEqual(paramsOf(p), { '*': 'a/b/c' });
   for (const [path, rest] of [['/proxy', ''], ['/proxy/', ''], ['/proxy//x', '/x'], ['/proxy/a/', 'a/']]) {
     const m = r.lookup('GET', path!);
-    assert.deepEqual(m.kind === 'match' && m.match.params, { '*': rest }, path);
+    assert.deepEqual(paramsOf(m), { '*': rest }, path);
   }
   const root = new Router<string>();
   root.add('*', '/*', 'all');
   for (const [path, rest] of [['/', ''], ['/small', 'small'], ['/a/b', 'a/b']]) {
     const m = root.lookup('GET', path!);
-    assert.deepEqual(m.kind === 'match' && m.match.params, { '*': rest }, path);
+    assert.deepEqual(paramsOf(m), { '*': rest }, path);
   }
 });
 

@@ -101,7 +101,8 @@ export class Router<T> {
       return { kind: 'method-not-allowed', allow: node.kind === 'rest' ? node.node.restAllow : node.node.allow };
     }
     if (node.kind === 'rest') captured.push(node.at > path.length ? '' : path.slice(node.at));
-    const params: Record<string, string> = {};
+    // No prototype: a parameter named __proto__ is a parameter, and a missing "constructor" is missing.
+    const params: Record<string, string> = Object.create(null);
     for (let i = 0; i < leaf.names.length; i++) params[leaf.names[i]!] = captured[i]!;
     return { kind: 'match', match: { value: leaf.value, params } };
   }

@@ -7,6 +7,7 @@ import type { JsonPath } from '../config/source.ts';
 import type { GatewayConfig, PolicyConfigs } from '../config/types.ts';
 import { toBytes, toMs } from '../config/units.ts';
 import { buildChain, type Chain } from '../core/pipeline.ts';
+import { own } from '../core/own.ts';
 import type { PolicyInstance, PolicyScope } from '../core/policy.ts';
 import { listOperations, specBasePath, type SpecOperation } from '../openapi/operations.ts';
 import { loadSpec, SpecError, type LoadedSpec } from '../openapi/load.ts';
@@ -163,13 +164,13 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
     if (spec) {
       if (api.basePath === undefined) basePath = specBasePath(spec);
       for (const op of specOperations) {
-        const settings = api.operations?.[op.operationId];
+        const settings = own(api.operations, op.operationId);
         entries.push({ method: op.method, template: op.path, operationId: op.operationId, upstream: settings?.upstream, policies: settings?.policies, at: [...apiPath, 'operations', op.operationId, 'policies'], deprecated: op.deprecated, documented: true });
       }
     }
     for (const [j, route] of (api.routes ?? []).entries()) {
       const operationId = route.operationId ?? `${route.methods?.join(',') ?? '*'} ${route.path}`;
-      const settings = api.operations?.[operationId];
+      const settings = own(api.operations, operationId);
       for (const method of route.methods ?? ['*']) {
         entries.push({ method, template: route.path, operationId, upstream: route.upstream ?? settings?.upstream, policies: { ...settings?.policies, ...route.policies }, at: [...apiPath, 'routes', j, 'policies'], deprecated: false, documented: false });
       }

@@ -10,6 +10,7 @@ import { signatureAuthenticator } from '../../auth/signature-scheme.ts';
 import { compatible, documentRequirement, operationRequirement, securitySchemes, type Requirement } from '../../auth/requirements.ts';
 import { apiKeyAuthenticator, jwtAuthenticator, type ApiKeyLocation } from '../../auth/schemes.ts';
 import type { PolicyEnv, PolicyFactory } from '../../core/policy.ts';
+import { own } from '../../core/own.ts';
 import { authSchemesSchema, type AuthSchemesConfig } from './schema.ts';
 
 export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
@@ -36,7 +37,8 @@ export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
       );
     };
     const requirementOf = (operationId: string | undefined): Requirement => {
-      if (operationId !== undefined && config.operations[operationId]) return config.operations[operationId];
+      const configured = operationId === undefined ? undefined : own(config.operations, operationId);
+      if (configured) return configured;
       if (require !== 'spec') return require;
       const op = operationId === undefined ? undefined : env.operations?.get(operationId);
       return op ? operationRequirement(env.spec!, op) : documentRequirement(env.spec!);
@@ -64,11 +66,11 @@ export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
 };
 
 function buildSchemes(config: AuthSchemesConfig, env: PolicyEnv): Map<string, Authenticator> {
-  const defs = env.spec ? securitySchemes(env.spec) : {};
+  const defs = env.spec ? securitySchemes(env.spec) : new Map<string, Record<string, unknown>>();
   const out = new Map<string, Authenticator>();
   for (const [name, scheme] of Object.entries(config.schemes)) {
     const kind = scheme.jwt ? 'jwt' : scheme.introspection ? 'introspection' : scheme.mtls ? 'mtls' : scheme.signature ? 'signature' : 'apiKey';
-    const def = defs[name];
+    const def = defs.get(name);
     if (def && !compatible(kind, def)) throw new Error(`schemes.${name}: the OpenAPI document declares it as ${String(def.type)}${def.scheme ? ` ${String(def.scheme)}` : ''}, which a ${kind} scheme cannot serve`);
     const where = `schemes.${name}.${kind}.`;
     if (scheme.jwt) out.set(name, jwtAuthenticator(name, scheme.jwt, env, where));

@@ -4,6 +4,7 @@
 // checked against the schemes that authenticated the caller (rules.ts). With `defaultPolicy: deny`,
 // an operation that has no rule at all is refused; the public operations are listed at startup.
 import { GatewayError } from '../../core/errors.ts';
+import { own } from '../../core/own.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { securitySchemes } from '../../auth/requirements.ts';
 import { passesAlternative, ruleFromConfig, ruleFromSpec, type OperationRule } from './rules.ts';
@@ -16,8 +17,8 @@ export const authorize: PolicyFactory<AuthorizeConfig> = {
   schema: authorizeSchema,
   create(config, env) {
     const rules = new Map<string, OperationRule>();
-    const defs = env.spec ? securitySchemes(env.spec) : {};
-    for (const [id, op] of env.operations ?? []) rules.set(id, ruleFromSpec(op, env.spec?.doc.security, defs, config.operations[id]));
+    const defs = env.spec ? securitySchemes(env.spec) : new Map<string, Record<string, unknown>>();
+    for (const [id, op] of env.operations ?? []) rules.set(id, ruleFromSpec(op, env.spec?.doc.security, defs, own(config.operations, id)));
     for (const [id, extra] of Object.entries(config.operations)) {
       if (!rules.has(id)) {
         if (env.operations) throw new Error(`authorize.operations: no operation "${id}" in the API's document`);

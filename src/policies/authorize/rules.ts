@@ -37,7 +37,7 @@ export interface OperationRule {
 }
 
 /** `defs`: the document's security schemes by name (to know which single-scheme policy can serve one). */
-export function ruleFromSpec(op: SpecOperation, documentSecurity: unknown, defs: Record<string, Record<string, unknown>>, extra: OperationRuleConfig | undefined): OperationRule {
+export function ruleFromSpec(op: SpecOperation, documentSecurity: unknown, defs: ReadonlyMap<string, Record<string, unknown>>, extra: OperationRuleConfig | undefined): OperationRule {
   const roles = [...stringList(op.operation['x-portcullis-roles']), ...(extra?.roles ?? [])];
   const security = Array.isArray(op.operation.security) ? op.operation.security : Array.isArray(documentSecurity) ? documentSecurity : undefined;
   let alternatives: Alternative[] = [];
@@ -47,7 +47,7 @@ export function ruleFromSpec(op: SpecOperation, documentSecurity: unknown, defs:
     if (security.length === 0 || objects.some((req) => Object.keys(req).length === 0)) isPublic = true;
     else {
       alternatives = objects.map((req) =>
-        Object.entries(req).map(([name, scopes]) => ({ name, kinds: kindsFor(defs[name]), scopes: [...new Set(stringList(scopes))] })),
+        Object.entries(req).map(([name, scopes]) => ({ name, kinds: kindsFor(defs.get(name)), scopes: [...new Set(stringList(scopes))] })),
       );
       // Alternatives that need no scope at all leave nothing for authorization to check.
       if (alternatives.every((alt) => alt.every((s) => s.scopes.length === 0))) alternatives = [];

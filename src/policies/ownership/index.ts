@@ -10,6 +10,7 @@ import { hasBody } from '../../core/body.ts';
 import { readsFields } from '../../core/body-fields.ts';
 import { readContent } from '../../core/decoded-body.ts';
 import { NOT_JSON } from '../../core/response-body.ts';
+import { own } from '../../core/own.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
 import { claimOf, compileRule, get, ownerField, ROUNDED, type CompiledOwnerRule } from './rules.ts';
@@ -36,7 +37,8 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
       const hint = op.operation['x-portcullis-owner'];
       const params = new Set(op.parameters.filter((p) => p?.in === 'path').map((p) => String(p.name)));
       if (hint) add(id, Array.isArray(hint) ? hint : [hint], params);
-      if (config.operations[id]) add(id, config.operations[id]!, params);
+      const configured = own(config.operations, id);
+      if (configured) add(id, configured, params);
     }
     for (const [id, rules] of Object.entries(config.operations)) {
       if (env.operations?.has(id)) continue;

@@ -1,6 +1,7 @@
 // Ownership rules compiled at load: where the object's owner is read (a request parameter or a field
 // of the response), which identity claim it must equal, and which roles may pass anyway.
 import type { Identity } from '../../core/context.ts';
+import { own } from '../../core/own.ts';
 import type { OwnerRule } from './schema.ts';
 import { isRawJson } from '../../core/exact-integers.ts';
 import { readingsOf } from './copies.ts';
@@ -39,8 +40,9 @@ export function compileRule(rule: OwnerRule, globalOverride: readonly string[], 
 /** The claim's value as a string, from the token claims, an API-key consumer's metadata, or the subject. */
 export function claimOf(identity: Identity, claim: string): string | undefined {
   const claims = identity.claims as Record<string, unknown>;
-  const metadata = claims.metadata as Record<string, unknown> | undefined;
-  return identifier(claims[claim] ?? metadata?.[claim] ?? (claim === 'sub' ? identity.subject : undefined));
+  const metadata = own(claims, 'metadata');
+  const fromMetadata = metadata !== null && typeof metadata === 'object' ? own(metadata as Record<string, unknown>, claim) : undefined;
+  return identifier(own(claims, claim) ?? fromMetadata ?? (claim === 'sub' ? identity.subject : undefined));
 }
 
 /**

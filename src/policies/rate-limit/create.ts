@@ -13,7 +13,8 @@ export function createRateLimit(policy: string, preAuth: boolean, config: RateLi
   // onStoreError local: each gateway instance, and each worker process of it, counts its share alone.
   const instances = (store?.instances ?? 1) * localShare();
   const limits = compileLimits(config.limits, { policy, scope: env.scope, onStoreError: config.onStoreError, instances, preAuth });
-  for (const op of Object.keys(config.costs ?? {})) {
+  const costs = new Map(Object.entries(config.costs ?? {}));
+  for (const op of costs.keys()) {
     if (env.operations && !env.operations.has(op)) throw new Error(`costs: no operation "${op}" in the API's document`);
   }
   const shared = sharedCounters({
@@ -26,7 +27,7 @@ export function createRateLimit(policy: string, preAuth: boolean, config: RateLi
   env.logger.debug({ scope: env.scope, limits: limits.map((l) => l.name), store: shared.counters.kind }, 'rate limits compiled');
   return createLimiter({
     limits,
-    costs: config.costs ?? {},
+    costs,
     tierClaim: config.tierClaim,
     counters: shared.counters,
     local: shared.local,

@@ -60,6 +60,17 @@ test('claims by path and tiers', () => {
   assert.equal(tierOf(ctx({}), 'plan'), '');
 });
 
+test('headers and claims named like members of every object are missing unless sent', () => {
+  for (const name of ['constructor', 'valueOf', '__proto__', 'toString']) {
+    assert.equal(compileKey([`header:${name}`])(ctx({}), ''), '', `header:${name}`);
+    assert.equal(compileKey([`claim:${name}`])(ctx({}, { consumerId: 'a', claims: {} }), ''), '', `claim:${name}`);
+    assert.equal(compileKey([`claim:org.${name}`])(ctx({}, { consumerId: 'a', claims: { org: {} } }), ''), '', `claim:org.${name}`);
+    assert.equal(tierOf(ctx({}, { consumerId: 'a', claims: {} }), name), '', `tier claim ${name}`);
+  }
+  assert.equal(compileKey(['header:constructor'])(ctx({ constructor: 'sent' } as unknown as Record<string, string>), ''), 'sent');
+  assert.equal(tierOf(ctx({}, { consumerId: 'a', claims: JSON.parse('{"__proto__":"gold"}') as Record<string, unknown> }), '__proto__'), 'gold');
+});
+
 test('client values that are long, hold control characters or look like a hash are hashed', () => {
   assert.equal(bounded('acme'), 'acme');
   for (const odd of ['x'.repeat(201), 'a\u001fb', 'a\nb', '#abc']) {

@@ -3,6 +3,7 @@
 // and no value can forge the separator between parts (or pass for another value's hash).
 import type { RequestContext } from '../../core/context.ts';
 import { bounded } from '../../core/bounded.ts';
+import { own } from '../../core/own.ts';
 import { claimAt, qualifiedSubject } from '../../auth/identity.ts';
 import { clientKey } from '../../observe/anomaly/subnet.ts';
 
@@ -57,7 +58,7 @@ function partFn(part: string): KeyFn {
   if (part.startsWith('header:')) {
     const name = part.slice('header:'.length).toLowerCase();
     return (ctx) => {
-      const value = ctx.req.headers[name];
+      const value = own(ctx.req.headers, name);
       return value === undefined ? '' : bounded(Array.isArray(value) ? value.join(',') : value);
     };
   }

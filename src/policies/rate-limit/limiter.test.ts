@@ -50,7 +50,7 @@ test('a concurrency slot decided after the client left is given back at once', a
     instances: 1,
     preAuth: false,
   });
-  const limiter = createLimiter({ limits, costs: {}, tierClaim: 'tier', counters, local: new MemoryCounters(), logger: pino({ level: 'silent' }), release: () => Promise.resolve() });
+  const limiter = createLimiter({ limits, costs: new Map(), tierClaim: 'tier', counters, local: new MemoryCounters(), logger: pino({ level: 'silent' }), release: () => Promise.resolve() });
 
   // The response closes while the decision is on its way: its 'close' has been emitted before the
   // slot is taken.

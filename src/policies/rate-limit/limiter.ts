@@ -14,7 +14,8 @@ import { noteStoreError } from './store-errors.ts';
 
 export interface LimiterOptions {
   readonly limits: readonly CompiledLimit[];
-  readonly costs: Readonly<Record<string, number>>;
+  /** Cost by operationId (a Map: an operationId such as valueOf or __proto__ is no inherited member). */
+  readonly costs: ReadonlyMap<string, number>;
   readonly tierClaim: string;
   readonly counters: Counters;
   /** In-process counters for onStoreError: local. */
@@ -61,7 +62,7 @@ export function createLimiter(o: LimiterOptions): Hooks {
     onRequest(ctx) {
       const tier = usesTiers ? tierOf(ctx, tierClaim) : '';
       const op = ctx.operationId;
-      const opCost = op === undefined ? undefined : costs[op];
+      const opCost = op === undefined ? undefined : costs.get(op);
       const takes: Take[] = new Array(limits.length);
       const rules: TierRules[] = new Array(limits.length);
       for (let i = 0; i < limits.length; i++) {

@@ -90,6 +90,10 @@ describe('validate policy (OpenAPI 3.0)', () => {
     await refused(await call('/items?limit=1&limit=2')); // scalar sent twice: parameter pollution
     await refused(await call('/items?tag=waytoolongvalue'));
     await refused(await call('/items?filter[color]=green'));
+    // Keys the client names are keys, whatever they are called: no prototype to hide one in.
+    await refused(await call('/items?filter[__proto__]=red'));
+    await refused(await call('/items?filter[constructor]=red'));
+    await refused(await call('/items?filter[color]=red&filter[__proto__][color]=green'));
     await refused(await call('/items?unknown=1'));
     const noHeader = await fetch(`${suite.gw.url}/v1/items`);
     assert.equal((await refused(noHeader)).errors![0]!.message, 'is required');

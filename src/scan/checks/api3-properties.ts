@@ -2,6 +2,7 @@
 // properties written, then read back to confirm they stuck, then restored) and excessive data exposure
 // (answers with properties the response schema does not declare, or with secrets).
 import { isPrivilegedField, isServerAssignedField, secretKind } from '../../audit/names.ts';
+import { own } from '../../core/own.ts';
 import { bodyFor, mainType } from '../examples.ts';
 import { isSuccess, type ScanContext } from '../context.ts';
 import type { Identity } from '../identity.ts';
@@ -48,11 +49,12 @@ export const propertiesCheck: Check = {
 
 /** Properties a caller must not write: readOnly or privileged in the answer, and not writable in the request. */
 export function forbiddenProperties(op: ScanOperation, answer: Record<string, any> | undefined): [string, Record<string, any>][] {
-  const writable = op.requestSchema?.properties ?? {};
+  const writable: Record<string, any> = op.requestSchema?.properties ?? {};
   const out: [string, Record<string, any>][] = [];
   for (const [name, schema] of Object.entries((answer?.properties ?? {}) as Record<string, any>)) {
     if (isServerAssignedField(name) || /^owner/i.test(name)) continue;
-    if (writable[name] && writable[name].readOnly !== true) continue;
+    const declared = own(writable, name);
+    if (declared && declared.readOnly !== true) continue;
     if (schema?.readOnly === true || isPrivilegedField(name)) out.push([name, schema]);
   }
   return out;
@@ -89,12 +91,12 @@ async function massAssignment(ctx: ScanContext, op: ScanOperation, who: Identity
   const current = before.json as Record<string, unknown>;
   const extra: Record<string, unknown> = {};
   for (const [name, schema] of candidates) {
-    const v = otherValue(schema, current[name], ctx.marker());
+    const v = otherValue(schema, own(current, name), ctx.marker());
     if (v !== undefined) extra[name] = v;
   }
   // The allowed properties keep their current values: only the forbidden ones would change anything.
   const example = bodyFor(op.requestSchema, op.requestExample, () => ctx.marker());
-  const base = Object.fromEntries(Object.entries(example && typeof example === 'object' ? example : {}).map(([k, v]) => [k, current[k] ?? v]));
+  const base = Object.fromEntries(Object.entries(example && typeof example === 'object' ? example : {}).map(([k, v]) => [k, own(current, k) ?? v]));
   const body = { ...base, ...extra };
   const write = await ctx.send(who, op.method, resolved.path, { body }, `${who.name} sends properties it must not set`);
   if (!isSuccess(write)) return;
@@ -145,7 +147,7 @@ function walk(value: unknown, schema: Record<string, any> | undefined, path: str
   if (!properties) return; // free-form object: nothing to compare with
   const open = schema.additionalProperties !== undefined && schema.additionalProperties !== false;
   for (const [name, v] of Object.entries(value)) {
-    const declared = name in properties;
+    const declared = Object.hasOwn(properties, name);
     visit(path ? `${path}.${name}` : name, name, declared || open);
     if (declared) walk(v, properties[name], path ? `${path}.${name}` : name, depth + 1, visit);
   }

@@ -1,5 +1,7 @@
 // Window boundaries: fixed-length windows aligned to the epoch, or UTC calendar days and months.
-// The calendar answer is cached while `now` stays inside it, so the hot path builds no Date.
+// The calendar answer is cached while `now` stays inside it, so the hot path builds no Date. In-process
+// counters (and the cluster primary's) use it with their own clock; Redis counters work out the same
+// windows in their script from Redis's clock (redis-script.ts CALENDAR_LUA, tested against this).
 import type { Calendar, Rule } from './types.ts';
 
 export interface Window {

@@ -1,25 +1,59 @@
 // The Redis side of a decision: algorithms.ts in Lua, run atomically for every limit of a request.
-// Redis's clock (TIME) is the one clock of every gateway sharing it. Nothing is written unless every
-// limit allows. Every key gets a TTL: a state is dropped once it is as good as fresh.
+// Redis's clock (TIME) is the one clock of every gateway sharing it, calendar windows included: the
+// script works out the UTC day or month itself, so a gateway whose clock is off can neither shorten a
+// quota's window nor move its start. Nothing is written unless every limit allows. Every key gets a
+// TTL: a state is dropped once it is as good as fresh.
 //
-// KEYS[i]: the counter of take i. ARGV[1]: concurrency lease member. Then 7 per take: algorithm
-// (g, f, s, c), limit, periodMs, cost, calendar window start and end (0 when none), leaseMs.
+// KEYS[i]: the counter of take i. ARGV[1]: concurrency lease member. Then 6 per take: algorithm
+// (g, f, s, c), limit, periodMs, cost, calendar window (d = UTC day, m = UTC month, - = none), leaseMs.
 // Returns { allowed, remaining_1, resetMs_1, retryAfterMs_1, remaining_2, ... } (integers).
-export const DECIDE_LUA = `
+
+/**
+ * `calendar(kind, now)`: start and end (epoch ms) of the UTC day ('d') or month ('m') holding `now`,
+ * as calendar.ts computes them. The date of a day number is Howard Hinnant's civil_from_days; Unix
+ * time has no leap seconds, so every day is 86,400,000 ms.
+ */
+export const CALENDAR_LUA = `
+local DAY = 86400000
+local function calendar(kind, now)
+  local days = math.floor(now / DAY)
+  if kind == 'd' then return days * DAY, (days + 1) * DAY end
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp + 3
+  if mp >= 10 then m = mp - 9 end
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  local len = 31
+  if m == 4 or m == 6 or m == 9 or m == 11 then len = 30
+  elseif m == 2 then
+    len = 28
+    if (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0 then len = 29 end
+  end
+  local first = days - (d - 1)
+  return first * DAY, (first + len) * DAY
+end
+`;
+
+export const DECIDE_LUA = `${CALENDAR_LUA}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local member = ARGV[1]
 local out = {1}
 local writes = {}
 for i = 1, #KEYS do
-  local b = 1 + (i - 1) * 7
+  local b = 1 + (i - 1) * 6
   local alg = ARGV[b + 1]
   local limit = tonumber(ARGV[b + 2])
   local period = tonumber(ARGV[b + 3])
   local cost = tonumber(ARGV[b + 4])
-  local cs = tonumber(ARGV[b + 5])
-  local ce = tonumber(ARGV[b + 6])
-  local lease = tonumber(ARGV[b + 7])
+  local cal = ARGV[b + 5]
+  local lease = tonumber(ARGV[b + 6])
   local key = KEYS[i]
   local ok, remaining, reset, retry, w
   if alg == 'g' then
@@ -34,8 +68,9 @@ for i = 1, #KEYS do
       w = {'h', key, nxt, 0, 0, nxt - now}
     end
   elseif alg == 'f' then
-    local start, stop = cs, ce
-    if ce == 0 then start = now - (now % period); stop = start + period end
+    local start, stop
+    if cal == 'd' or cal == 'm' then start, stop = calendar(cal, now)
+    else start = now - (now % period); stop = start + period end
     local v = redis.call('HMGET', key, 'a', 'b')
     local used = 0
     if tonumber(v[1]) == start then used = tonumber(v[2]) end

@@ -5,10 +5,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { calendarWindow } from './calendar.ts';
 import { RedisCounters } from './redis.ts';
+import { CALENDAR_LUA } from './redis-script.ts';
 import type { Rule, Take } from './types.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -55,6 +57,54 @@ describe('RedisCounters', { skip: REDIS_URL === undefined ? 'REDIS_URL is not se
     assert.equal(await admitted([take(rule)], 3), 1);
     const quota: Rule = { id: 'q', algorithm: 'fixed-window', limit: 2, periodMs: 0, calendar: 'month' };
     assert.equal(await admitted([take(quota)], 3), 2);
+  });
+
+  // Calendar windows come from Redis's clock: a gateway whose clock is behind Redis's (here: still
+  // yesterday, or last month) used to send the window it believed in; after midnight its TTL came out
+  // negative (1 ms), so every request found a fresh counter, and gateways with disagreeing clocks
+  // overwrote each other's window start.
+  test('calendar quotas hold whatever the gateway clock says: one window, Redis\'s UTC day and month', async () => {
+    const [seconds, micros] = await raw.time();
+    const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const day = 86_400_000;
+    const midnight = Math.floor(redisNow / day) * day;
+    const skewed = async <T>(gatewayNow: number, fn: () => Promise<T>): Promise<T> => {
+      mock.timers.enable({ apis: ['Date'], now: gatewayNow });
+      try {
+        return await fn();
+      } finally {
+        mock.timers.reset();
+      }
+    };
+    for (const calendar of ['day', 'month'] as const) {
+      const rule: Rule = { id: `skew-${calendar}`, algorithm: 'fixed-window', limit: 3, periodMs: 0, calendar };
+      const behind = calendar === 'day' ? midnight - 1000 : Date.UTC(new Date(redisNow).getUTCFullYear(), new Date(redisNow).getUTCMonth(), 1) - 1000;
+      const ahead = redisNow + 40 * day;
+      // Three gateways (behind, ahead, on time) take from one quota of 3.
+      assert.equal(await skewed(behind, () => admitted([take(rule)], 1)), 1, `${calendar}: gateway behind`);
+      assert.equal(await skewed(ahead, () => admitted([take(rule)], 1)), 1, `${calendar}: gateway ahead`);
+      assert.equal(await admitted([take(rule)], 1), 1, `${calendar}: gateway on time`);
+      assert.equal(await skewed(behind, () => admitted([take(rule)], 5)), 0, `${calendar}: used up, also for the gateway behind`);
+      assert.equal(await skewed(ahead, () => admitted([take(rule)], 5)), 0, `${calendar}: used up, also for the gateway ahead`);
+      const end = calendar === 'day' ? midnight + day : Date.UTC(new Date(redisNow).getUTCFullYear(), new Date(redisNow).getUTCMonth() + 1, 1);
+      const refused = await skewed(behind, () => counters.consume([take(rule)]));
+      assert.ok(Math.abs(refused.states[0]!.retryAfterMs - (end - redisNow)) < 60_000, `${calendar}: Retry-After runs to the end of Redis's ${calendar} (${refused.states[0]!.retryAfterMs} ms)`);
+      const ttl = await raw.pttl(`{${prefix}}:${rule.id}\u001fk`);
+      assert.ok(ttl > 0 && Math.abs(ttl - (end - redisNow)) < 60_000, `${calendar}: the counter lives until the end of Redis's ${calendar} (TTL ${ttl} ms)`);
+    }
+  });
+
+  test('the script\'s UTC days and months are the ones calendar.ts computes (leap years, month ends, 1970 to 2400)', async () => {
+    const script = `${CALENDAR_LUA}\nlocal out = {}\nfor i = 2, #ARGV do\n  local s, e = calendar(ARGV[1], tonumber(ARGV[i]))\n  out[#out + 1] = s\n  out[#out + 1] = e\nend\nreturn out`;
+    const edges = ['1970-01-01T00:00:00Z', '1999-12-31T23:59:59.999Z', '2000-02-29T12:00:00Z', '2000-03-01T00:00:00Z', '2023-02-28T23:59:59.999Z', '2024-02-29T00:00:00Z', '2024-02-29T23:59:59.999Z', '2024-12-31T23:59:59.999Z', '2025-01-01T00:00:00Z', '2100-02-28T12:00:00Z', '2100-03-01T00:00:00Z', '2400-02-29T00:00:00Z'];
+    const times = [...edges.map((t) => Date.parse(t)), ...Array.from({ length: 300 }, () => Math.floor(Math.random() * Date.parse('2400-01-01T00:00:00Z')))];
+    for (const kind of ['day', 'month'] as const) {
+      const got = (await raw.eval(script, 0, kind === 'day' ? 'd' : 'm', ...times)) as number[];
+      times.forEach((t, i) => {
+        const w = calendarWindow(kind, t);
+        assert.deepEqual([got[2 * i], got[2 * i + 1]], [w.start, w.end], `${kind} of ${new Date(t).toISOString()}`);
+      });
+    }
   });
 
   test('sliding-window: the limit within a window', async () => {

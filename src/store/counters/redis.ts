@@ -4,7 +4,6 @@
 // calls fail at once (no offline queue) and the limits follow onStoreError.
 import { randomBytes } from 'node:crypto';
 import { Redis, Cluster } from 'ioredis';
-import { calendarWindow } from './calendar.ts';
 import { withDeadline } from './deadline.ts';
 import { DECIDE_LUA } from './redis-script.ts';
 import { CounterStoreError, type Counters, type Decision, type LimitState, type Take } from './types.ts';
@@ -21,6 +20,8 @@ type Decide = (numKeys: number, ...args: (string | number)[]) => Promise<number[
 type Client = (Redis | Cluster) & { pclDecide?: Decide };
 
 const ALG = { gcra: 'g', 'fixed-window': 'f', 'sliding-window': 's', concurrency: 'c' } as const;
+/** Calendar windows are worked out by the script, from Redis's clock; the gateway names only which. */
+const CALENDAR = { day: 'd', month: 'm' } as const;
 
 export class RedisCounters implements Counters {
   readonly kind = 'redis';
@@ -78,11 +79,9 @@ export class RedisCounters implements Counters {
     const args: (string | number)[] = [];
     for (const t of takes) args.push(this.#key(t));
     args.push(lease);
-    const now = Date.now();
     for (const t of takes) {
       const r = t.rule;
-      const w = r.calendar === undefined ? undefined : calendarWindow(r.calendar, now);
-      args.push(ALG[r.algorithm], r.limit, r.periodMs, t.cost, w?.start ?? 0, w?.end ?? 0, r.leaseMs ?? 0);
+      args.push(ALG[r.algorithm], r.limit, r.periodMs, t.cost, r.calendar === undefined ? '-' : CALENDAR[r.calendar], r.leaseMs ?? 0);
     }
     let reply: number[];
     try {
