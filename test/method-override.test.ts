@@ -110,6 +110,11 @@ describe('_method overrides', () => {
     ['multipart part after the close delimiter (PHP reads it)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', 'Content-Disposition: form-data; name="x"', 'y') + '--zz--\r\n' + part('zz', 'Content-Disposition: form-data; name="_method"', 'DELETE') + '--zz--\r\n' }],
     ['multipart headers ended by a bare CR blank line (Werkzeug)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: '--zz\r\nContent-Disposition: form-data; name="_method"\r\rDELETE\r\n--zz--\r\n' }],
     ['multipart field named _method with a NUL after it', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: '--b\r\nContent-Disposition: form-data; name="_method\0x"\r\n\r\nDELETE\r\n--b--\r\n' }],
+    // PHP's own reading of the boundary: the first "boundary" substring, the first "=" after it, blanks kept.
+    ['multipart boundary with a blank PHP keeps', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary= Z' }, body: part(' Z', 'Content-Disposition: form-data; name="_method"', 'DELETE') + '-- Z--\r\n' }],
+    ['multipart boundary after the first "boundary" substring', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; x="boundary"; y=Q; boundary=Z' }, body: part('Q', 'Content-Disposition: form-data; name="_method"', 'DELETE') + '--Q--\r\n' }],
+    ['multipart unquoted name ended at a blank (PHP)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', 'Content-Disposition: form-data; name=_method x', 'DELETE') + '--zz--\r\n' }],
+    ['multipart part headers longer than the lenient reader reads (PHP reads on)', '/items/1', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zz' }, body: part('zz', `X-Pad: ${'a'.repeat(4000)}\r\nX-Pad: ${'a'.repeat(4000)}\r\nX-Pad: ${'a'.repeat(4000)}\r\nContent-Disposition: form-data; name="_method"`, 'DELETE') + '--zz--\r\n' }],
     ['UTF-16 JSON body read by a body policy', '/notes/1', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-16le' }, body: Buffer.from('{"_method":"DELETE"}', 'utf16le') }],
   ];
   for (const [name, path, init] of refused) {
@@ -145,6 +150,13 @@ describe('_method overrides', () => {
       assert.deepEqual(await res.json(), { ran: 'POST' });
     });
   }
+
+  test('the lenient multipart reading is linear: a megabyte of delimiters without a blank line', async () => {
+    const started = performance.now();
+    const res = await fetch(`${gw.url}/items/1`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=Z' }, body: '--Z'.repeat(300_000) });
+    await res.arrayBuffer();
+    assert.ok(performance.now() - started < 2000, `took ${Math.round(performance.now() - started)} ms`);
+  });
 
   test('a POST body without a Content-Type, or with an empty one, goes upstream as application/octet-stream (Rack would parse it as a form)', async () => {
     for (const headers of [{}, { 'content-type': '' }, { 'content-type': '  ' }]) {

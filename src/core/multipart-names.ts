@@ -16,6 +16,8 @@ const MAX_HEADER_BYTES = 8192;
 /** The boundaries a parser could read from a multipart Content-Type value. */
 export function boundaryCandidates(contentType: string): string[] {
   const out = new Set<string>();
+  const php = phpBoundary(contentType);
+  if (php !== undefined) out.add(php);
   const re = /boundary\s*=\s*("((?:[^"\\]|\\.)*)"|([^\s;,]*)([^\s;]*))/gi;
   for (const m of contentType.matchAll(re)) {
     if (m[2] !== undefined) out.add(m[2].replace(/\\(.)/g, '$1'));
@@ -26,27 +28,52 @@ export function boundaryCandidates(contentType: string): string[] {
   return [...out];
 }
 
-/** Whether any reading of the body gives a field name `matches` accepts. */
+/**
+ * PHP's reading (rfc1867.c): the first `boundary` substring (any letter case when none is lower
+ * case), the first `=` after it, then up to the next `"` when quoted (no escapes) or to `,` or `;`
+ * (blanks kept).
+ */
+function phpBoundary(contentType: string): string | undefined {
+  let at = contentType.indexOf('boundary');
+  if (at === -1) at = contentType.toLowerCase().indexOf('boundary');
+  const eq = at === -1 ? -1 : contentType.indexOf('=', at);
+  if (eq === -1) return undefined;
+  const value = contentType.slice(eq + 1);
+  if (value.startsWith('"')) {
+    const end = value.indexOf('"', 1);
+    return end === -1 ? undefined : value.slice(1, end);
+  }
+  const end = value.search(/[,;]/);
+  return end === -1 ? value : value.slice(0, end);
+}
+
+/**
+ * Whether any reading of the body gives a field name `matches` accepts. A header section that does
+ * not end within MAX_HEADER_BYTES (PHP reads on: it has no such bound) counts as a match: a name
+ * could lie beyond what is read.
+ */
 export function someMultipartName(body: string, contentType: string, matches: (name: string) => boolean): boolean {
   for (const boundary of boundaryCandidates(contentType)) {
     const delimiter = `--${boundary}`;
     for (let at = body.indexOf(delimiter); at !== -1; at = body.indexOf(delimiter, at + delimiter.length)) {
       const start = at + delimiter.length;
       const end = headerEnd(body, start);
-      if (namesIn(body.slice(start, end)).some(matches)) return true;
+      if (end === -1 || namesIn(body.slice(start, end)).some(matches)) return true;
     }
   }
   return false;
 }
 
-/** Where the header section starting at `from` ends: the first blank line (CRLF or LF), or a bound.
- *  (Werkzeug also ends it at CR CR: earlier, so no name it reads lies beyond.) */
+/**
+ * Where the header section starting at `from` ends: the first blank line (CRLF or LF), or the end of
+ * the body; -1 when it runs past MAX_HEADER_BYTES. (Werkzeug also ends it at CR CR: earlier, so no
+ * name it reads lies beyond.) Only the bounded window is searched: linear in the body's length.
+ */
 function headerEnd(body: string, from: number): number {
-  const limit = Math.min(body.length, from + MAX_HEADER_BYTES);
-  const crlf = body.indexOf('\r\n\r\n', from);
-  const lf = body.indexOf('\n\n', from);
-  const ends = [crlf, lf].filter((i) => i !== -1 && i < limit);
-  return ends.length ? Math.min(...ends) : limit;
+  const window = body.slice(from, from + MAX_HEADER_BYTES + 4);
+  const ends = [window.indexOf('\r\n\r\n'), window.indexOf('\n\n')].filter((i) => i !== -1 && i <= MAX_HEADER_BYTES);
+  if (ends.length > 0) return from + Math.min(...ends);
+  return from + window.length >= body.length ? body.length : -1;
 }
 
 /**
@@ -59,6 +86,8 @@ function namesIn(headers: string): string[] {
   for (const m of headers.matchAll(/\bname(\*\d*)?(\*?)\s*=\s*(?:"((?:[^"\\]|\\.)*)"?|'([^']*)'?|([^;\r\n]*))/gi)) {
     const value = (m[3] ?? m[4] ?? m[5] ?? '').replace(/\\(.)/g, '$1').trim();
     names.push(value);
+    // PHP ends an unquoted value at a blank: `name=_method x` is `_method` there.
+    if (m[5] !== undefined) names.push(value.split(/\s/, 1)[0]!);
     if (m[1] === undefined) {
       werkzeug = value.replaceAll('%22', '"');
       continue;

@@ -180,3 +180,11 @@ test('a large body is parsed in linear time', () => {
   assert.ok(Array.isArray(parseMultipart(dashes, 'XX', limits)));
   assert.ok(performance.now() - started < 3000);
 });
+
+// PHP reads part headers in lines of at most 5120 bytes: a padded line would hide a Content-Disposition
+// PHP sees (and takes first) from a parser reading whole lines.
+test('a part header line longer than 4096 bytes is refused', () => {
+  const raw = Buffer.from(`--XX\r\nX-Pad: ${'a'.repeat(5113)}Content-Disposition: form-data; name="role"\r\nContent-Disposition: form-data; name="bio"\r\n\r\nadmin\r\n--XX--\r\n`);
+  assert.equal(parseMultipart(raw, 'XX', limits), 'has a part header line longer than 4096 bytes');
+  assert.ok(Array.isArray(parseMultipart(Buffer.from(`--XX\r\nX-Pad: ${'a'.repeat(4000)}\r\nContent-Disposition: form-data; name="bio"\r\n\r\nx\r\n--XX--\r\n`), 'XX', limits)));
+});

@@ -156,11 +156,15 @@ function nextDelimiter(body: Buffer, dash: Buffer, from: number): number | strin
   return -1;
 }
 
+const MAX_HEADER_LINE = 4096;
+
 function partOf(headerText: string, data: Buffer, formData: boolean): FormPart | string {
   let disposition: string | undefined;
   let type: string | undefined;
   let encoding: string | undefined;
   for (const line of headerText === '' ? [] : headerText.split('\r\n')) {
+    // PHP reads part headers in lines of at most 5120 bytes: a longer one becomes two lines there.
+    if (line.length > MAX_HEADER_LINE) return `has a part header line longer than ${MAX_HEADER_LINE} bytes`;
     const colon = line.indexOf(':');
     if (colon <= 0 || !TOKEN.test(line.slice(0, colon)) || CONTROL.test(line)) return 'has a malformed part header';
     const field = line.slice(0, colon).toLowerCase();

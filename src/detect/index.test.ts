@@ -309,3 +309,9 @@ test('extractInputs: the strings of a JSON body JSON.parse rejects, in one linea
   values(hostile);
   assert.ok(performance.now() - started < 1000, `took ${Math.round(performance.now() - started)} ms`);
 });
+
+test('a multipart part with an empty filename is a field to busboy, ASP.NET Core and Go: inspected', () => {
+  const body = '--B\r\nContent-Disposition: form-data; name="q"; filename=""\r\nContent-Type: image/png\r\n\r\n1\' OR \'1\'=\'1\' UNION SELECT password FROM users--\r\n--B--\r\n';
+  const verdict = compileDetector({}).inspectRequest({ method: 'POST', path: '/', rawQuery: '', headers: { 'content-type': 'multipart/form-data; boundary=B' }, body, contentType: 'multipart/form-data; boundary=B' });
+  assert.equal(verdict.blocked, true);
+});

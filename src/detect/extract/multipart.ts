@@ -46,7 +46,9 @@ export function multipartInputs(body: Buffer, contentType: string, out: Input[],
     if (type.includes('x-www-form-urlencoded')) return parsePairs(text(part.data), 'form', out, limits.maxParts);
     // File contents only when declared as text. The whole value: the engine inspects it up to
     // maxValueLength and marks the verdict truncated beyond.
-    if (filename !== undefined && !type.startsWith('text/') && type !== '') return;
+    // An empty filename makes no file to busboy, ASP.NET Core or Go: the part is a field there.
+    const file = (filename !== undefined && filename !== '') || (extendedFilename !== undefined && extendedFilename !== '');
+    if (file && !type.startsWith('text/') && type !== '') return;
     out.push({ location: 'multipart', name, value: text(part.data) });
   });
   if (error !== undefined) markMalformed(out, error);
