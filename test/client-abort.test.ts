@@ -247,7 +247,10 @@ apis:
       await waitUntil('the request to be recorded', () => gw.lines.length === 1, 5000);
       assert.deepEqual(gw.errors, []);
       assert.match(gw.lines[0]!, /"path":"\/x"/);
-      assert.doesNotMatch(gw.lines[0]!, /"error"/);
+      // Recorded as stopped (499, nginx's status for it), never as an allowed 200.
+      assert.match(gw.lines[0]!, /"status":499/);
+      assert.match(gw.lines[0]!, /PCL_ERR_CLIENT_CLOSED/);
+      assert.doesNotMatch(gw.lines[0]!, /"json-limits":"allow"/, 'a policy that never ran is not shown as allowing');
       assert.equal(upstream.received.length, 0);
     } finally {
       await gw.close();

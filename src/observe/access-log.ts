@@ -137,6 +137,11 @@ export function isoAt(perfNow: number): Buffer {
 function decisions(ctx: RequestContext, preRoute: Chain, route: Chain | undefined): Record<string, string> | undefined {
   if (preRoute.policies.length === 0 && (route === undefined || route.policies.length === 0)) return undefined;
   let out: Record<string, string> | undefined;
+  // Stopped while a policy waited: only the decisions made are known, not which policies passed.
+  if (ctx.errorCode === 'PCL_ERR_CLIENT_CLOSED') {
+    for (const d of ctx.decisions ?? []) (out ??= {})[d.policy] = `${d.verdict}${d.code ? `:${d.code}` : ''}`;
+    return out;
+  }
   let stopped = false;
   for (const chain of [preRoute, route]) {
     if (!chain) continue;

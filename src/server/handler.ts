@@ -300,10 +300,11 @@ const ABORTED = new Set(['ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLO
 function fail(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo, compiled: CompiledRoute | undefined, thrown: unknown): void {
   const res = ctx.res;
   if (thrown === CLIENT_GONE || (ctx.clientGone() && !(thrown instanceof GatewayError) && ABORTED.has((thrown as NodeJS.ErrnoException | null)?.code ?? ''))) {
-    // Stopped because the client left while a step waited: nothing is answered, and the request is
-    // recorded as a client that leaves while its exchange is under way is (proxy.ts).
+    // Stopped because the client left while a step waited: nothing is answered; recorded as 499
+    // PCL_ERR_CLIENT_CLOSED (not as an allowed 200: the later policies never ran, nothing went upstream).
     res.destroy();
-    gateway.accessLog(ctx, res.statusCode, rt.preRoute, compiled?.chain);
+    ctx.errorCode = 'PCL_ERR_CLIENT_CLOSED';
+    gateway.accessLog(ctx, 499, rt.preRoute, compiled?.chain);
     return;
   }
   const error = asGatewayError(thrown);

@@ -14,7 +14,7 @@ const ROUTE_CODES: ReadonlySet<string> = new Set(['PCL_ERR_ROUTE_NOT_FOUND', 'PC
 const MAX_FIELDS = 20;
 
 export function verdictOf(ctx: RequestContext, status: number): AuditVerdict {
-  if (ctx.errorCode !== undefined) return status >= 500 ? 'error' : 'deny';
+  if (ctx.errorCode !== undefined) return status >= 500 || ctx.errorCode === 'PCL_ERR_CLIENT_CLOSED' ? 'error' : 'deny';
   if (ctx.decisions !== undefined) return ctx.decisions.some((d) => d.verdict === 'deny') ? 'deny' : 'report';
   return 'allow';
 }
