@@ -14,13 +14,24 @@ export function storableText(text: string): string {
   return wellFormed.includes('\0') ? wellFormed.replaceAll('\0', '\uFFFD') : wellFormed;
 }
 
+/**
+ * Fields the stores index (and their companions): at most MAX_INDEXED characters, the rest cut and
+ * marked. PostgreSQL refuses a row whose index entry passes about 2,700 bytes, so a longer value (a
+ * consumer id from a client's claim) would make an event unstorable on purpose: it would be replaced
+ * by a placeholder without its consumer, path or decisions. 512 UTF-16 units are at most 1,536 bytes.
+ */
+const INDEXED_FIELDS = new Set(['chain', 'requestId', 'clientIp', 'consumer', 'subject', 'api', 'operation', 'method', 'policy', 'verdict', 'reason']);
+const MAX_INDEXED = 512;
+const CUT = '…[cut]';
+
 /** Makes every string of the event storable, in place (the writer's own buffered event: no copy). */
 export function makeStorable(event: Unhashed): void {
   const fields = event as unknown as Record<string, unknown>;
   for (const name of TEXT_FIELDS) {
     const value = fields[name];
     if (typeof value !== 'string') continue;
-    const text = storableText(value);
+    let text = storableText(value);
+    if (text.length > MAX_INDEXED && INDEXED_FIELDS.has(name)) text = storableText(text.slice(0, MAX_INDEXED - CUT.length)) + CUT;
     if (text !== value) fields[name] = text;
   }
 }
