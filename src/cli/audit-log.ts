@@ -152,6 +152,10 @@ export function register(program: Command): void {
             const anchor = r.anchor ? `, starting after checkpoint ${r.anchor.seq} of ${new Date(r.anchor.time).toISOString()} (${gone})` : '';
             process.stdout.write(`chain ${r.chain}: ${r.events} ${range}, ${r.checkpoints} checkpoints (${r.signedCheckpoints} ${publicKey ? 'with a valid signature' : 'signed, signatures not checked: no --key'})${tail}${anchor}: ${r.problems.length ? `${r.problems.length} PROBLEM(S)` : 'OK'}\n`);
             for (const p of r.problems) process.stdout.write(`  ${p.kind.padEnd(10)} at seq ${p.seq}${p.id === undefined ? '' : ` (id ${p.id})`}: ${p.message}\n`);
+            if (r.placeholders.length > 0) {
+              const seqs = r.placeholders.slice(0, 20).join(', ') + (r.placeholders.length > 20 ? ', ...' : '');
+              process.stdout.write(`  note: ${r.placeholders.length} placeholder event(s) stand for events the store refused, their content lost (seq ${seqs}; reason PCL_AUDIT_EVENT_UNSTORABLE, the refused event's hash in the evidence)\n`);
+            }
           }
         }
       } catch (error) {

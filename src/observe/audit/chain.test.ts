@@ -250,6 +250,7 @@ function suite(name: string, open: () => Promise<{ store: Store; sql: Sql; table
       const report = await verify('bad');
       assert.deepEqual(report.problems, []);
       assert.equal(report.events, 10);
+      assert.deepEqual(report.placeholders, [6], 'verify names the placeholders');
       const placeholder = await row('bad', 6);
       assert.deepEqual(
         [placeholder.request_id, placeholder.policy, placeholder.verdict, placeholder.reason, placeholder.method, placeholder.consumer],

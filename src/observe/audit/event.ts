@@ -5,6 +5,9 @@ import type { RequestContext } from '../../core/context.ts';
 import type { AuditRecord } from '../../store/audit.ts';
 import type { Unhashed } from './hash.ts';
 
+/** The reason of a placeholder event, which stands on the chain for an event the store refused. */
+export const UNSTORABLE = 'PCL_AUDIT_EVENT_UNSTORABLE';
+
 export type AuditVerdict = 'allow' | 'deny' | 'report' | 'error';
 
 /** Field names whose values never reach the trail, whatever a policy kept. */
@@ -78,7 +81,7 @@ const MAX_KEPT = 200;
 /**
  * What stands on the chain for an event the store refused (writer.ts): its time, request id, client
  * address and status where they are plainly storable, policy "audit", verdict "error", reason
- * "PCL_AUDIT_EVENT_UNSTORABLE", and as evidence the store's error code and the hash the refused event had
+ * UNSTORABLE, and as evidence the store's error code and the hash the refused event had
  * (whoever holds a copy of it can match it). Nothing else of it, since any field may be the one refused.
  */
 export function unstorableEvent(e: Unhashed, hash: string, code: string): Unhashed {
@@ -86,7 +89,7 @@ export function unstorableEvent(e: Unhashed, hash: string, code: string): Unhash
   return {
     chain: e.chain, time: Number.isSafeInteger(e.time) ? e.time : Date.now(), requestId: kept(e.requestId), clientIp: kept(e.clientIp), consumer: null, subject: null,
     api: null, operation: null, method: '', path: '', status: Number.isSafeInteger(e.status) ? e.status : 0, policy: 'audit', verdict: 'error',
-    reason: 'PCL_AUDIT_EVENT_UNSTORABLE', decisions: null, evidence: JSON.stringify({ unstorable: true, code, hash }),
+    reason: UNSTORABLE, decisions: null, evidence: JSON.stringify({ unstorable: true, code, hash }),
   };
 }
 

@@ -15,6 +15,7 @@
 // witness.ts) catch a chain cut back to an earlier checkpoint. Linear in the events, whatever the damage.
 import type { KeyObject } from 'node:crypto';
 import type { AuditCheckpoint, AuditRecord, AuditStore } from '../../store/audit.ts';
+import { UNSTORABLE } from './event.ts';
 import { eventHash, GENESIS } from './hash.ts';
 import { checkSignature } from './signer.ts';
 import { checkWitness, type Witnessed } from './witness.ts';
@@ -42,6 +43,8 @@ export interface ChainReport {
   readonly unsignedTail: number | undefined;
   /** The checkpoint the chain starts from when its beginning was pruned (retention), if any. */
   readonly anchor: { readonly seq: number; readonly time: number } | undefined;
+  /** Seqs of placeholder events: each stands for an event the store refused (its content is lost). */
+  readonly placeholders: number[];
   readonly problems: VerifyProblem[];
 }
 
@@ -171,7 +174,8 @@ export async function verifyChain(store: AuditStore, chain: string, publicKey: K
     for (const w of checkWitness(witnessed, view, publicKey)) problem(w.kind, w.seq, w.message);
   }
   problems.sort((a, b) => a.seq - b.seq);
-  return { chain, events: rows.length, firstSeq: rows[0]?.seq, lastSeq, checkpoints: checkpoints.length, signedCheckpoints: signed, unsignedTail, anchor, problems };
+  const placeholders = rows.filter((r) => r.reason === UNSTORABLE).map((r) => r.seq);
+  return { chain, events: rows.length, firstSeq: rows[0]?.seq, lastSeq, checkpoints: checkpoints.length, signedCheckpoints: signed, unsignedTail, anchor, placeholders, problems };
 }
 
 /**
