@@ -44,7 +44,7 @@ test('a $ref to a member every object has (constructor, valueOf, __proto__) is r
   const dir = await mkdtemp(join(tmpdir(), 'pcl-refs-'));
   try {
     await writeFile(join(dir, 'item.yaml'), 'type: object\n');
-    for (const ref of ['#/components/schemas/constructor', '#/components/schemas/valueOf', '#/components/schemas/__proto__', '#/components/schemas/Item/toString', 'item.yaml#/constructor']) {
+    for (const ref of ['#/components/schemas/constructor', '#/components/schemas/valueOf', '#/components/schemas/__proto__', '#/components/schemas/Item/toString', 'item.yaml#/constructor', '#/components/schemas/constructor/name', '#/components/schemas/hasOwnProperty/length']) {
       const file = join(dir, 'api.yaml');
       await writeFile(file, `${spec(ref)}components:\n  schemas:\n    Item: { type: object }\n`);
       await assert.rejects(loadSpec(file), (e: unknown) => e instanceof SpecError && /a \$ref cannot be resolved/.test(e.message), ref);

@@ -60,7 +60,7 @@ export async function loadSpec(path: string): Promise<LoadedSpec> {
     const position = at ? source.locate(at) : undefined;
     throw new SpecError(`${file}${position ? `:${position.line}:${position.column}` : ''}: a $ref cannot be resolved: ${message}`);
   }
-  const inherited = inheritedAt(doc);
+  const inherited = inheritedAt(doc) ?? unresolvedLocalRef(raw);
   if (inherited !== undefined) {
     let node: unknown = raw;
     for (const key of inherited) node = node !== null && typeof node === 'object' && Object.hasOwn(node, key) ? (node as Record<string | number, unknown>)[key] : undefined;
@@ -142,6 +142,43 @@ function inheritedAt(doc: unknown): (string | number)[] | undefined {
     for (const [k, v] of Object.entries(node)) stack.push([v, [...path, Array.isArray(node) ? Number(k) : k]]);
   }
   return undefined;
+}
+
+/**
+ * Where a local `$ref` ("#/...") of the document as written names nothing the document declares,
+ * reading its pointer by own properties only: the $ref parser follows inherited members, and one
+ * reached through them that is not an object ("#/components/parameters/constructor/name", the string
+ * "Object") leaves no trace inheritedAt could find.
+ */
+function unresolvedLocalRef(raw: unknown): (string | number)[] | undefined {
+  const seen = new Set<object>();
+  const stack: [unknown, (string | number)[]][] = [[raw, []]];
+  while (stack.length) {
+    const [node, path] = stack.pop()!;
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    const ref = (node as { $ref?: unknown }).$ref;
+    if (Object.hasOwn(node, '$ref') && typeof ref === 'string' && ref.startsWith('#') && !resolvesOwn(raw, ref)) return path;
+    for (const [k, v] of Object.entries(node)) stack.push([v, [...path, Array.isArray(node) ? Number(k) : k]]);
+  }
+  return undefined;
+}
+
+function resolvesOwn(root: unknown, ref: string): boolean {
+  let node = root;
+  const pointer = ref.slice(1);
+  if (pointer === '') return true;
+  for (const raw of pointer.split('/').slice(1)) {
+    let key: string;
+    try {
+      key = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
+    } catch {
+      return false;
+    }
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return false;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return true;
 }
 
 function refMessage(error: unknown): string {
