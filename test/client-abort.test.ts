@@ -259,6 +259,44 @@ apis:
   });
 });
 
+describe('a request whose body does not arrive in time', () => {
+  test('is recorded with the 408 the client got, not as a client that left, and nothing is sent upstream', async () => {
+    const upstream = await startUpstream();
+    const gw = await startLogged(`listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+limits: { requestTimeout: 1s, headersTimeout: 1s }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+  - name: api
+    upstream: backend
+    routes: [{ path: /x, operationId: x, methods: [POST] }]
+    policies:
+      json-limits: {}
+`);
+    try {
+      const socket = connect(portOf(gw.urls.main!), '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+      socket.write('POST /x?slow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+      try {
+        await waitUntil('the request to be recorded', () => gw.lines.length === 1, 10_000);
+      } finally {
+        socket.destroy();
+      }
+      assert.match(answer, /^HTTP\/1\.1 408 /);
+      assert.match(gw.lines[0]!, /"status":408/);
+      assert.match(gw.lines[0]!, /PCL_ERR_REQUEST_TIMEOUT/);
+      assert.doesNotMatch(gw.lines[0]!, /"json-limits":"allow"/);
+      assert.equal(upstream.received.length, 0);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});
+
 /** A relay in front of Redis that can hold its answers back, to make a client leave during a decision. */
 async function startHoldingRelay(port: number): Promise<{ port: number; hold(on: boolean): void; sent: () => number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();

@@ -72,6 +72,8 @@ export class RequestContext {
   /** The connection, kept for its counters: req.socket is let go of when the exchange ends. */
   readonly socket: CountedSocket;
   errorCode: ErrorCode | undefined = undefined;
+  /** Stopped while a step waited (its client left, or the listener answered it): later policies never ran. */
+  stopped = false;
   /** A refused credential's keyed fingerprint (auth/fingerprint.ts; never the credential), for the credential-stuffing detector. */
   failedCredential: string | undefined = undefined;
   /** The request body once a policy has read it (see core/body.ts); then forwarded from memory. */

@@ -138,7 +138,7 @@ function decisions(ctx: RequestContext, preRoute: Chain, route: Chain | undefine
   if (preRoute.policies.length === 0 && (route === undefined || route.policies.length === 0)) return undefined;
   let out: Record<string, string> | undefined;
   // Stopped while a policy waited: only the decisions made are known, not which policies passed.
-  if (ctx.errorCode === 'PCL_ERR_CLIENT_CLOSED') {
+  if (ctx.stopped) {
     for (const d of ctx.decisions ?? []) (out ??= {})[d.policy] = `${d.verdict}${d.code ? `:${d.code}` : ''}`;
     return out;
   }

@@ -28,12 +28,19 @@ export function classifyParseError(code: string | undefined): ErrorCode {
   }
 }
 
+/**
+ * On a socket answered here: the code it was answered with. A request whose handler was still
+ * waiting (its body being read when the request timeout struck) is then recorded with that code.
+ */
+export const ANSWERED: unique symbol = Symbol('answered with');
+
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || !socket.writable || socket.destroyed) {
     socket.destroy();
     return;
   }
   const code = classifyParseError(error.code);
+  (socket as Socket & { [ANSWERED]?: ErrorCode })[ANSWERED] = code;
   const { status, title } = ERRORS[code];
   const body = JSON.stringify({ type: problemType(code), title, status, code });
   socket.end(

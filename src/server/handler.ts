@@ -3,7 +3,7 @@
 // refusal on the way is a GatewayError rendered once, as problem+json, by `fail`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext } from '../core/context.ts';
-import { GatewayError, type ErrorCode } from '../core/errors.ts';
+import { ERRORS, GatewayError, type ErrorCode } from '../core/errors.ts';
 import { own } from '../core/own.ts';
 import { CLIENT_GONE, runHooks, type Chain } from '../core/pipeline.ts';
 import type { ResponseHead } from '../core/policy.ts';
@@ -13,6 +13,7 @@ import { checkAddressBlock } from '../observe/anomaly/block-check.ts';
 import { clientAddress, requestId } from './client-address.ts';
 import { dropPartialAndConditional, upstreamHeaders } from './forward-headers.ts';
 import { refuseBodyOverride, refuseQueryOverride, refuseStreamedJsonOverride, streamedJsonPost, untypedBody } from './method-override.ts';
+import { ANSWERED } from './client-error.ts';
 import { normalizePath } from './normalize-path.ts';
 import { proxy, type ProxyCall } from './proxy.ts';
 import type { CompiledRoute, Runtime } from './runtime.ts';
@@ -301,10 +302,13 @@ function fail(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: List
   const res = ctx.res;
   if (thrown === CLIENT_GONE || (ctx.clientGone() && !(thrown instanceof GatewayError) && ABORTED.has((thrown as NodeJS.ErrnoException | null)?.code ?? ''))) {
     // Stopped because the client left while a step waited: nothing is answered; recorded as 499
-    // PCL_ERR_CLIENT_CLOSED (not as an allowed 200: the later policies never ran, nothing went upstream).
+    // PCL_ERR_CLIENT_CLOSED (not as an allowed 200: the later policies never ran, nothing went upstream),
+    // or as what the listener answered on the socket (a 408 when the request timeout struck).
     res.destroy();
-    ctx.errorCode = 'PCL_ERR_CLIENT_CLOSED';
-    gateway.accessLog(ctx, 499, rt.preRoute, compiled?.chain);
+    const answered = (ctx.socket as { [ANSWERED]?: ErrorCode })[ANSWERED];
+    ctx.errorCode = answered ?? 'PCL_ERR_CLIENT_CLOSED';
+    ctx.stopped = true;
+    gateway.accessLog(ctx, answered === undefined ? 499 : ERRORS[answered].status, rt.preRoute, compiled?.chain);
     return;
   }
   const error = asGatewayError(thrown);
