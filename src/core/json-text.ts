@@ -55,15 +55,23 @@ function declaredUtf16(contentType: string | undefined): Encoding | 'utf-16' | u
   return m[1] === undefined ? 'utf-16' : m[1].toLowerCase() === 'le' ? 'utf-16le' : 'utf-16be';
 }
 
+/**
+ * Whether parsers decode a JSON body to one text (no decoding done: its first bytes and its label
+ * decide). Labelled UTF-16, the bytes must read as UTF-16 of the same order to Python's detection
+ * too; unlabelled UTF-16 is read as Python reads it (body-parser reads its zero bytes as UTF-8 and
+ * refuses them); UTF-32 the gateway does not decode.
+ */
+export function decodesAlike(raw: Buffer, contentType: string | undefined): boolean {
+  const found = detect(raw)[0];
+  if (found === 'utf-32') return false;
+  const declared = declaredUtf16(contentType);
+  return declared === undefined || raw.length === 0 || (found !== 'utf-8' && (declared === 'utf-16' || declared === found));
+}
+
 /** The body's JSON text, or undefined when parsers would read it differently or it cannot be decoded. */
 export function jsonText(raw: Buffer, contentType: string | undefined): string | undefined {
+  if (!decodesAlike(raw, contentType)) return undefined;
   const [found, bom] = detect(raw);
-  if (found === 'utf-32') return undefined;
-  // Labelled UTF-16: the bytes must read as UTF-16 of the same order to Python's detection too.
-  // Unlabelled UTF-16 is read as Python reads it (body-parser reads its zero bytes as UTF-8 and
-  // refuses them).
-  const declared = declaredUtf16(contentType);
-  if (declared !== undefined && raw.length > 0 && (found === 'utf-8' || (declared !== 'utf-16' && declared !== found))) return undefined;
   const body = raw.subarray(bom);
   return found === 'utf-8' ? body.toString('utf8') : new TextDecoder(found).decode(body);
 }

@@ -8,7 +8,7 @@ import type { PolicyFactory } from '../../core/policy.ts';
 import { compileDetector, type AttackClass, type CompiledDetector, type EngineVerdict, type InputLocation } from '../../detect/index.ts';
 import { inspectSchema, type InspectConfig } from './schema.ts';
 import { hasBody } from '../../core/body.ts';
-import { jsonText } from '../../core/json-text.ts';
+import { decodesAlike } from '../../core/json-text.ts';
 
 export const inspect: PolicyFactory<InspectConfig> = {
   name: 'inspect',
@@ -70,7 +70,7 @@ export const inspect: PolicyFactory<InspectConfig> = {
  */
 function refuseUnreadableJson(contentType: string | undefined, body: Buffer): void {
   if (contentType === undefined || body.length === 0 || !contentType.toLowerCase().includes('json')) return;
-  if (jsonText(body, contentType) === undefined) {
+  if (!decodesAlike(body, contentType)) {
     throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', 'A JSON body must be UTF-8, or UTF-16 as both its charset and its first bytes say.');
   }
 }
