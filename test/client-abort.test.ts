@@ -224,12 +224,12 @@ apis:
   }
 });
 
-describe('a client that leaves while its body is read', () => {
-  test('is recorded as a client abort, not as an internal error, and nothing is sent upstream', async () => {
-    const upstream = await startUpstream();
-    const gw = await startLogged(`listeners: [{ port: 0, host: 127.0.0.1 }]
+/** A gateway whose route reads the body (json-limits), with its upstream and a client connected to it. */
+async function bodyReadingGateway(extra: string) {
+  const upstream = await startUpstream();
+  const gw = await startLogged(`listeners: [{ port: 0, host: 127.0.0.1 }]
 admin: { enabled: false }
-upstreams: { backend: { url: ${upstream.url} } }
+${extra}upstreams: { backend: { url: ${upstream.url} } }
 apis:
   - name: api
     upstream: backend
@@ -237,10 +237,16 @@ apis:
     policies:
       json-limits: {}
 `);
+  const socket = connect(portOf(gw.urls.main!), '127.0.0.1');
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  return { upstream, gw, socket };
+}
+
+describe('a client that leaves while its body is read', () => {
+  test('is recorded as a client abort, not as an internal error, and nothing is sent upstream', async () => {
+    const { upstream, gw, socket } = await bodyReadingGateway('');
     try {
-      const socket = connect(portOf(gw.urls.main!), '127.0.0.1');
-      socket.on('error', () => {});
-      await once(socket, 'connect');
       socket.write('POST /x?aborted HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
       await sleep(200);
       socket.resetAndDestroy();
@@ -261,22 +267,8 @@ apis:
 
 describe('a request whose body does not arrive in time', () => {
   test('is recorded with the 408 the client got, not as a client that left, and nothing is sent upstream', async () => {
-    const upstream = await startUpstream();
-    const gw = await startLogged(`listeners: [{ port: 0, host: 127.0.0.1 }]
-admin: { enabled: false }
-limits: { requestTimeout: 1s, headersTimeout: 1s }
-upstreams: { backend: { url: ${upstream.url} } }
-apis:
-  - name: api
-    upstream: backend
-    routes: [{ path: /x, operationId: x, methods: [POST] }]
-    policies:
-      json-limits: {}
-`);
+    const { upstream, gw, socket } = await bodyReadingGateway('limits: { requestTimeout: 1s, headersTimeout: 1s }\n');
     try {
-      const socket = connect(portOf(gw.urls.main!), '127.0.0.1');
-      socket.on('error', () => {});
-      await once(socket, 'connect');
       let answer = '';
       socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
       socket.write('POST /x?slow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
