@@ -1,10 +1,10 @@
 // npm run bench: throughput and latency of Portcullis and its peers, same load generator, same upstream,
 // one target at a time. See bench/README.md.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadResult, type LoadSpec, type Tool } from './lib/load.ts';
 import {
@@ -33,6 +33,9 @@ const usage = `usage: node bench/run.ts [options]
   --no-install          do not apt-get install missing wrk/nginx
   --config <name=file>  also measure the gateway with this config in every chosen scenario (repeatable;
                         e.g. --config no-log=/tmp/passthrough-no-log.yaml), to compare variants in one run
+  --checkout <name=dir> also measure every Portcullis target of the chosen scenarios run from another
+                        checkout of the repository, as <target>@<name> (repeatable; e.g. a worktree of
+                        the previous commit: --checkout base=/tmp/base), to compare code versions in one run
   --list                list scenarios and their targets, then exit
 scenarios: ${scenarios.map((s) => s.name).join(', ')}`;
 
@@ -52,6 +55,7 @@ const { values } = parseArgs({
     'no-install': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
     config: { type: 'string', multiple: true, default: [] },
+    checkout: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -92,7 +96,25 @@ const extraTargets = values.config.map((entry) => {
   if (eq < 1 || eq === entry.length - 1) fail(`--config: expected name=file, got "${entry}"`);
   return portcullis(entry.slice(0, eq), entry.slice(eq + 1));
 });
-const wanted = extraTargets.length === 0 ? chosen : chosen.map((s) => ({ ...s, targets: [...s.targets, ...extraTargets] }));
+const checkouts = values.checkout.map((entry) => {
+  const eq = entry.indexOf('=');
+  if (eq < 1 || eq === entry.length - 1) fail(`--checkout: expected name=dir, got "${entry}"`);
+  const dir = resolve(entry.slice(eq + 1));
+  if (!existsSync(join(dir, 'src/cli/main.ts'))) fail(`--checkout: ${dir} is not a checkout of this repository (no src/cli/main.ts)`);
+  return { name: entry.slice(0, eq), dir };
+});
+const withExtras = (targets: readonly TargetSpec[]) => {
+  const all = [...targets, ...extraTargets];
+  // Each copy gets a TMPDIR of its own: configs keep their stores under it (the audit chain of one store
+  // is claimed by one gateway).
+  const copy = (t: TargetSpec, c: { name: string; dir: string }): TargetSpec => {
+    const tmp = join(tmpdir(), `portcullis-bench-${c.name}-${t.name}`);
+    mkdirSync(tmp, { recursive: true });
+    return { ...t, name: `${t.name}@${c.name}`, checkout: c.dir, env: { ...t.env, TMPDIR: tmp } };
+  };
+  return [...all, ...checkouts.flatMap((c) => all.filter((t) => t.kind === 'portcullis').map((t) => copy(t, c)))];
+};
+const wanted = extraTargets.length === 0 && checkouts.length === 0 ? chosen : chosen.map((s) => ({ ...s, targets: withExtras(s.targets) }));
 const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : null;
 if (only) {
   const known = new Set(wanted.flatMap((s) => s.targets.map((t) => t.name)));

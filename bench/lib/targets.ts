@@ -12,6 +12,7 @@ export interface TargetSpec {
   name: string; // unique within a scenario, used by --only and in the table
   kind: TargetKind;
   config?: string; // portcullis: config file relative to the repository root
+  checkout?: string; // portcullis: run from this other checkout of the repository (default: this one)
   env?: Record<string, string>; // extra environment for the target process
   headers?: Record<string, string>; // extra request headers for this target only (merged over the scenario's)
   readyTimeoutMs?: number;
@@ -80,7 +81,7 @@ http {
 
 export async function startTarget(spec: TargetSpec, ctx: StartContext): Promise<StartedTarget> {
   const port = await freePort();
-  const opts = { cpus: ctx.cpus, log: ctx.logFile, cwd: root, env: spec.env ?? {} };
+  const opts = { cpus: ctx.cpus, log: ctx.logFile, cwd: spec.checkout ?? root, env: spec.env ?? {} };
   const node = process.execPath;
   switch (spec.kind) {
     case 'direct':
@@ -102,7 +103,7 @@ export async function startTarget(spec: TargetSpec, ctx: StartContext): Promise<
     case 'portcullis': {
       const adminPort = await freePort();
       const env = { ...opts.env, UPSTREAM_URL: ctx.upstreamUrl, PORT: String(port), ADMIN_PORT: String(adminPort) };
-      const args = [join(root, 'src/cli/main.ts'), 'serve', '-c', spec.config ?? 'examples/passthrough.yaml', '--workers', '1'];
+      const args = [join(spec.checkout ?? root, 'src/cli/main.ts'), 'serve', '-c', spec.config ?? 'examples/passthrough.yaml', '--workers', '1'];
       return { proc: start(spec.name, node, args, { ...opts, env }), port, readyTimeoutMs: spec.readyTimeoutMs ?? 30_000 };
     }
   }
