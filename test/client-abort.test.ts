@@ -364,3 +364,78 @@ apis:
     }
   });
 });
+
+/** A passthrough gateway to an upstream with `handler`, and a client connected to it that sends GET /slow. */
+async function upstreamPhaseGateway(handler: Parameters<typeof startUpstream>[0]) {
+  const upstream = await startUpstream(handler);
+  const gw = await startLogged(`listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+  - name: api
+    upstream: backend
+    routes: [{ path: /slow, operationId: slow }]
+`);
+  const socket = connect(portOf(gw.urls.main!), '127.0.0.1');
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+  return { upstream, gw, socket };
+}
+
+describe('a client that leaves while the upstream answers', () => {
+  test('before the response head: recorded as 499 PCL_ERR_CLIENT_CLOSED, not as the 200 it never got', async () => {
+    let answer: (() => void) | undefined;
+    const { upstream, gw, socket } = await upstreamPhaseGateway((_req, res) => {
+      answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"late":true}');
+    });
+    try {
+      await waitUntil('the upstream to get the request', () => answer !== undefined, 5000);
+      socket.resetAndDestroy();
+      await waitUntil('the request to be recorded', () => gw.lines.length === 1, 5000);
+      answer!();
+      assert.match(gw.lines[0]!, /"status":499/);
+      assert.match(gw.lines[0]!, /"error":"PCL_ERR_CLIENT_CLOSED"/);
+      assert.deepEqual(gw.errors, []);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+
+  test('during the body: recorded with the status sent and PCL_ERR_CLIENT_CLOSED, so a cut response is not taken for a whole one', async () => {
+    const { upstream, gw, socket } = await upstreamPhaseGateway((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000000' });
+      res.write('a'.repeat(1000));
+    });
+    try {
+      await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+      socket.resetAndDestroy();
+      await waitUntil('the request to be recorded', () => gw.lines.length === 1, 5000);
+      assert.match(gw.lines[0]!, /"status":200/);
+      assert.match(gw.lines[0]!, /"error":"PCL_ERR_CLIENT_CLOSED"/);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+
+  test('an upstream that fails during the body: recorded with the status sent and the upstream failure', async () => {
+    const { upstream, gw, socket } = await upstreamPhaseGateway((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000000' });
+      res.write('a'.repeat(1000), () => setTimeout(() => res.socket?.resetAndDestroy(), 50));
+    });
+    try {
+      let closed = false;
+      socket.on('close', () => (closed = true)).resume();
+      await waitUntil('the request to be recorded', () => gw.lines.length === 1, 5000);
+      assert.match(gw.lines[0]!, /"status":200/);
+      assert.match(gw.lines[0]!, /"error":"PCL_ERR_UPSTREAM_(UNAVAILABLE|BAD_RESPONSE)"/);
+      await waitUntil('the client connection to be cut', () => closed, 5000);
+    } finally {
+      socket.destroy();
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});

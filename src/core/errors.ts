@@ -40,7 +40,7 @@ export const ERRORS = {
   // anomaly detectors in enforce mode (checked before routing, and again once the consumer is known)
   PCL_ERR_CALLER_BLOCKED: { status: 429, title: 'Caller temporarily blocked by anomaly detection' },
   // a client that left while a step waited: never answered, recorded with nginx's 499
-  PCL_ERR_CLIENT_CLOSED: { status: 499, title: 'Client closed the connection before the request was forwarded' },
+  PCL_ERR_CLIENT_CLOSED: { status: 499, title: 'Client closed the connection before it was answered' },
   // proxy
   PCL_ERR_PRECONDITION_NOT_FORWARDED: { status: 400, title: 'Precondition not forwarded on this operation' },
   PCL_ERR_UPSTREAM_UNAVAILABLE: { status: 502, title: 'Upstream unavailable' },

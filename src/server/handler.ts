@@ -15,7 +15,7 @@ import { dropPartialAndConditional, upstreamHeaders } from './forward-headers.ts
 import { refuseBodyOverride, refuseQueryOverride, refuseStreamedJsonOverride, streamedJsonPost, untypedBody } from './method-override.ts';
 import { ANSWERED } from './client-error.ts';
 import { normalizePath } from './normalize-path.ts';
-import { proxy, type ProxyCall } from './proxy.ts';
+import { CLIENT_LEFT, proxy, type ProxyCall } from './proxy.ts';
 import type { CompiledRoute, Runtime } from './runtime.ts';
 import { unsupportedJsonCharset } from '../core/json-text.ts';
 
@@ -278,8 +278,9 @@ class Forwarding implements ProxyCall {
     return this.#gateway.tapResponses === undefined ? 0 : this.#gateway.tapResponses(ctx, head);
   }
 
-  done(ctx: RequestContext, error: GatewayError | undefined): void {
-    if (error) fail(ctx, this.#rt, this.#gateway, this.#listener, this.#compiled, error);
+  done(ctx: RequestContext, error: GatewayError | typeof CLIENT_LEFT | undefined): void {
+    if (error === CLIENT_LEFT) recordGone(ctx, this.#rt, this.#gateway, this.#compiled);
+    else if (error) fail(ctx, this.#rt, this.#gateway, this.#listener, this.#compiled, error);
     else this.#gateway.accessLog(ctx, ctx.res.statusCode, this.#rt.preRoute, this.#compiled.chain);
   }
 }
@@ -295,20 +296,27 @@ function finishHead(ctx: RequestContext, head: ResponseHead, gateway: Gateway, l
   if (gateway.draining) head.headers.connection = 'close';
 }
 
+/**
+ * A request whose client left before it was answered: nothing is sent; it is recorded as 499
+ * PCL_ERR_CLIENT_CLOSED (nginx's status for it; never as an allowed 200), or as what the listener
+ * answered on the socket (a 408 when the request timeout struck).
+ */
+function recordGone(ctx: RequestContext, rt: Runtime, gateway: Gateway, compiled: CompiledRoute | undefined): void {
+  ctx.res.destroy();
+  const answered = (ctx.socket as { [ANSWERED]?: ErrorCode })[ANSWERED];
+  ctx.errorCode = answered ?? 'PCL_ERR_CLIENT_CLOSED';
+  gateway.accessLog(ctx, answered === undefined ? 499 : ERRORS[answered].status, rt.preRoute, compiled?.chain);
+}
+
 /** What reading a request body fails with when its client has gone. */
 const ABORTED = new Set(['ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 function fail(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: ListenerInfo, compiled: CompiledRoute | undefined, thrown: unknown): void {
   const res = ctx.res;
   if (thrown === CLIENT_GONE || (ctx.clientGone() && !(thrown instanceof GatewayError) && ABORTED.has((thrown as NodeJS.ErrnoException | null)?.code ?? ''))) {
-    // Stopped because the client left while a step waited: nothing is answered; recorded as 499
-    // PCL_ERR_CLIENT_CLOSED (not as an allowed 200: the later policies never ran, nothing went upstream),
-    // or as what the listener answered on the socket (a 408 when the request timeout struck).
-    res.destroy();
-    const answered = (ctx.socket as { [ANSWERED]?: ErrorCode })[ANSWERED];
-    ctx.errorCode = answered ?? 'PCL_ERR_CLIENT_CLOSED';
+    // Stopped because the client left while a step waited: the later policies never ran, nothing went upstream.
     ctx.stopped = true;
-    gateway.accessLog(ctx, answered === undefined ? 499 : ERRORS[answered].status, rt.preRoute, compiled?.chain);
+    recordGone(ctx, rt, gateway, compiled);
     return;
   }
   const error = asGatewayError(thrown);

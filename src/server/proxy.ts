@@ -45,8 +45,11 @@ export interface ProxyCall {
   readonly headers: string[];
   /** Edits the response head (policies, request id) just before it is written. */
   onHead(ctx: RequestContext, head: ResponseHead): void;
-  /** Called once when the exchange is over; `error` is set when the client still needs an answer. */
-  done(ctx: RequestContext, error: GatewayError | undefined): void;
+  /**
+   * Called once when the exchange is over; `error` is set when the client still needs an answer, and is
+   * CLIENT_LEFT when the client left before any answer (nothing is sent).
+   */
+  done(ctx: RequestContext, error: GatewayError | typeof CLIENT_LEFT | undefined): void;
   /** > 0: some body policy is on this operation (responses may be buffered, see bodyLimitFor). */
   readonly bufferLimit: number;
   /**
@@ -79,6 +82,9 @@ class BodyRefused extends Error {
     this.refusal = refusal;
   }
 }
+
+/** ProxyCall.done's outcome for a client that left before the response head was written. */
+export const CLIENT_LEFT = 'client-left';
 
 const totalTimeout = () => Object.assign(new Error('total upstream timeout'), { code: 'PCL_TOTAL_TIMEOUT' });
 const clientGone = () => Object.assign(new Error('client closed the connection'), { code: 'PCL_CLIENT_GONE' });
@@ -144,7 +150,7 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
     // 'close' may have been emitted already, so nothing would give this exchange up. Nothing is sent.
     if (ctx.clientGone()) {
       this.#finished = true;
-      this.#report(undefined);
+      this.#report(CLIENT_LEFT);
       return;
     }
     // Module-level callbacks with the exchange as property: no closures per request.
@@ -319,10 +325,15 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
       return;
     }
     this.#finish();
+    if (!res.headersSent && (code === 'PCL_CLIENT_GONE' || ctx.clientGone())) {
+      this.#report(CLIENT_LEFT); // while the upstream was asked: recorded as 499, not as the 200 never sent
+      return;
+    }
     if (code === 'PCL_CLIENT_GONE' || res.headersSent || res.destroyed) {
-      // The upstream answered before the body was refused: the client's connection is cut, and the
-      // log and audit trail say why rather than recording the status the upstream sent.
-      if (error instanceof BodyRefused) ctx.errorCode = error.refusal.code;
+      // The response was under way: the connection is cut, and the log and audit trail keep the status
+      // sent with why the body was cut short (the client left, the upstream failed, or the body was
+      // refused after the upstream had answered).
+      ctx.errorCode = error instanceof BodyRefused ? error.refusal.code : code === 'PCL_CLIENT_GONE' || ctx.clientGone() ? 'PCL_ERR_CLIENT_CLOSED' : toGatewayError(code, error).code;
       res.destroy();
       this.#report(undefined);
       return;
@@ -331,7 +342,7 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
   }
 
   /** Hands the outcome back; nothing thrown past this point may reach undici (it would crash the pool). */
-  #report(error: GatewayError | undefined): void {
+  #report(error: GatewayError | typeof CLIENT_LEFT | undefined): void {
     try {
       this.#call.done(this.#call.ctx, error);
     } catch {

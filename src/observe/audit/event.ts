@@ -2,6 +2,7 @@
 // the verdict, the stable reason code, and the evidence the deciding policy kept in ctx.state,
 // redacted. Runs at the end of every recorded request, so it only copies what it needs.
 import type { RequestContext } from '../../core/context.ts';
+import { ERRORS } from '../../core/errors.ts';
 import type { AuditRecord } from '../../store/audit.ts';
 import type { Unhashed } from './hash.ts';
 
@@ -17,7 +18,8 @@ const ROUTE_CODES: ReadonlySet<string> = new Set(['PCL_ERR_ROUTE_NOT_FOUND', 'PC
 const MAX_FIELDS = 20;
 
 export function verdictOf(ctx: RequestContext, status: number): AuditVerdict {
-  if (ctx.errorCode !== undefined) return status >= 500 || ctx.errorCode === 'PCL_ERR_CLIENT_CLOSED' ? 'error' : 'deny';
+  // A server-side code with the status already sent (an upstream that failed mid-body) is an error too.
+  if (ctx.errorCode !== undefined) return status >= 500 || ERRORS[ctx.errorCode].status >= 500 || ctx.errorCode === 'PCL_ERR_CLIENT_CLOSED' ? 'error' : 'deny';
   if (ctx.decisions !== undefined) return ctx.decisions.some((d) => d.verdict === 'deny') ? 'deny' : 'report';
   return 'allow';
 }
