@@ -42,6 +42,16 @@ test('a Content-Type whose boundary parsers may read differently has none', () =
   ]) assert.equal(boundaryOf(type), undefined, type);
 });
 
+test('a file name with backslashes (a Windows path, curl escapes) is kept as sent, with its other readings', () => {
+  const parts = parseMultipart(body('--XX\nContent-Disposition: form-data; name="doc"; filename="C:\\Users\\me\\report.pdf"\n\n%PDF\n--XX\nContent-Disposition: form-data; name="b"; filename="a\\\\b.txt"\n\nx\n--XX\nContent-Disposition: form-data; name="c"; filename="plain.txt"\n\ny\n--XX--'), 'XX', limits);
+  assert.ok(Array.isArray(parts), String(parts));
+  assert.equal(parts[0]!.filename, 'C:\\Users\\me\\report.pdf');
+  assert.deepEqual(parts[0]!.filenameReadings, ['C:Usersmereport.pdf', 'report.pdf']);
+  assert.equal(parts[1]!.filename, 'a\\\\b.txt');
+  assert.deepEqual(parts[1]!.filenameReadings, ['a\\b.txt', 'b.txt']);
+  assert.deepEqual(parts[2]!.filenameReadings, []);
+});
+
 test('fields and files, bytes kept as sent, preamble and blank epilogue ignored', () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff]);
   const raw = Buffer.concat([
@@ -52,7 +62,7 @@ test('fields and files, bytes kept as sent, preamble and blank epilogue ignored'
   const parts = parseMultipart(raw, 'XX', limits);
   assert.ok(Array.isArray(parts), String(parts));
   assert.equal(parts.length, 2);
-  assert.deepEqual({ ...parts[0]!, data: parts[0]!.data.toString('utf8') }, { name: 'title', filename: undefined, extendedFilename: undefined, contentType: '', data: 'Hello, wörld' });
+  assert.deepEqual({ ...parts[0]!, data: parts[0]!.data.toString('utf8') }, { name: 'title', filename: undefined, extendedFilename: undefined, filenameReadings: [], contentType: '', data: 'Hello, wörld' });
   assert.equal(parts[1]!.filename, 'a %22b%22.png');
   assert.equal(parts[1]!.contentType, 'image/png');
   assert.deepEqual(parts[1]!.data, png);
@@ -136,6 +146,8 @@ test('what does not follow the grammar, or what parsers read differently, is ref
     ['a quote inside a token (PHP reads a quoted string)', '--XX\nContent-Disposition: form-data; name=a"b; filename=c"\n\nv\n--XX--', /malformed parameter/],
     ['a backslash (an escape to some parsers)', '--XX\nContent-Disposition: form-data; name="a\\"; filename=\\"x"\n\nv\n--XX--', /backslash/],
     ['a backslash before a letter', '--XX\nContent-Disposition: form-data; name="a\\b"\n\nv\n--XX--', /backslash/],
+    ['a file name whose closing quote follows a backslash', '--XX\nContent-Disposition: form-data; name="a"; filename="C:\\dir\\"\n\nv\n--XX--', /closing quote follows a backslash/],
+    ['a file name whose closing quote follows three backslashes', '--XX\nContent-Disposition: form-data; name="a"; filename="x\\\\\\"\n\nv\n--XX--', /closing quote follows a backslash/],
     ['an unterminated quote', '--XX\nContent-Disposition: form-data; name="a\n\nv\n--XX--', /unterminated/],
     ['two names (PHP, Werkzeug keep the last; busboy the first)', '--XX\nContent-Disposition: form-data; name="a"; name="b"\n\nv\n--XX--', /repeated parameter/],
     ['two names in different case', '--XX\nContent-Disposition: form-data; Name="a"; name="b"\n\nv\n--XX--', /repeated parameter/],

@@ -15,8 +15,9 @@
 // - Rack takes the last `boundary=` of the Content-Type, PHP the first "boundary" substring.
 // So: every delimiter is CRLF "--B" CRLF (or the close delimiter), only blanks follow the close
 // delimiter, part headers are CRLF-separated lines each naming its field once, parameters are
-// tokens or "-quoted strings without backslashes, each given once, and `filename*` (RFC 8187) is read
-// only beside a plain `filename` (both names are kept: upstreams disagree on which they use).
+// tokens or "-quoted strings without backslashes (but in `filename`, read both ways), each given once,
+// and `filename*` (RFC 8187) is read only beside a plain `filename` (both names are kept: upstreams
+// disagree on which they use).
 
 import { bareMediaType } from './media-type.ts';
 
@@ -26,6 +27,12 @@ export interface FormPart {
   readonly filename: string | undefined;
   /** The decoded `filename*` parameter sent beside `filename` (busboy and Werkzeug prefer it). */
   readonly extendedFilename: string | undefined;
+  /**
+   * Other readings of a `filename` with backslashes (a Windows path, curl's escapes): with each "\"
+   * taken as an escape (busboy, Werkzeug), and the part after the last "\" or "/" (PHP keeps only that).
+   * Empty when the filename has no backslash.
+   */
+  readonly filenameReadings: readonly string[];
   /** The part's media type, lower-case without parameters ("" when the part has none). */
   readonly contentType: string;
   readonly data: Buffer;
@@ -189,7 +196,7 @@ function partOf(headerText: string, data: Buffer, formData: boolean): FormPart |
     contentType = checked;
   }
   if (disposition === undefined) {
-    return formData ? 'has a part without Content-Disposition' : { name: '', filename: undefined, extendedFilename: undefined, contentType, data };
+    return formData ? 'has a part without Content-Disposition' : { name: '', filename: undefined, extendedFilename: undefined, filenameReadings: [], contentType, data };
   }
   const semi = disposition.indexOf(';');
   const kind = (semi === -1 ? disposition : disposition.slice(0, semi)).trimEnd();
@@ -210,14 +217,28 @@ function partOf(headerText: string, data: Buffer, formData: boolean): FormPart |
   if (name === '' || (name === undefined && formData)) return 'has a part without a name';
   // filename* alone: busboy and Werkzeug see a file, PHP a field.
   if (extended !== undefined && filename === undefined) return 'has a part with filename* but no filename';
-  return { name: name ?? '', filename, extendedFilename: extended, contentType, data };
+  return { name: name ?? '', filename, extendedFilename: extended, filenameReadings: filename === undefined ? [] : readings(filename), contentType, data };
+}
+
+function trailingBackslashes(text: string): number {
+  let n = 0;
+  while (n < text.length && text.charCodeAt(text.length - 1 - n) === 0x5c) n++;
+  return n;
+}
+
+/** See FormPart.filenameReadings. */
+function readings(filename: string): string[] {
+  if (!filename.includes('\\')) return [];
+  const out = new Set([filename.replace(/\\(.)/gs, '$1'), filename.slice(Math.max(filename.lastIndexOf('\\'), filename.lastIndexOf('/')) + 1)]);
+  out.delete(filename);
+  return [...out];
 }
 
 /**
  * `; key=value; key="quoted value"` from `at` (a ";") to the end of `text`: lower-case keys, values as
  * sent. Returns why the text does not follow the grammar, or has a parameter that parsers may read
  * differently: a repeated key (first or last wins), a value quoted with ' or holding a backslash
- * (an escape to some), an unterminated quote, blanks around "=" or after an unquoted value, an empty
+ * (an escape to some; a file name may hold one, except before its closing quote), an unterminated quote, blanks around "=" or after an unquoted value, an empty
  * parameter (a trailing ";").
  */
 function parameters(text: string, at: number): Param[] | string {
@@ -239,7 +260,14 @@ function parameters(text: string, at: number): Param[] | string {
       const close = text.indexOf('"', i + 1);
       if (close === -1) return 'has an unterminated quoted parameter';
       value = text.slice(i + 1, close);
-      if (value.includes('\\') || CONTROL.test(value)) return 'has a quoted parameter with a backslash or a control character';
+      if (CONTROL.test(value)) return 'has a quoted parameter with a control character';
+      // A backslash is an escape to some parsers and not to others. In a file name (Windows paths),
+      // it is read both ways (see filenameReadings), as long as both readings end the value at the
+      // same quote: an odd number of backslashes before it escapes it to some.
+      if (value.includes('\\')) {
+        if (key !== 'filename') return 'has a quoted parameter with a backslash';
+        if (trailingBackslashes(value) % 2 === 1) return 'has a file name whose closing quote follows a backslash';
+      }
       i = close + 1;
     } else {
       const valueStart = i;

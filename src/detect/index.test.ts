@@ -238,6 +238,21 @@ test('multipart filename*: both names are inspected (busboy and Werkzeug read fi
   assert.ok(!file(`filename="report.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`).blocked);
 });
 
+test('multipart filename with backslashes: a Windows path passes, and every reading of it is inspected', () => {
+  const d = compileDetector();
+  const file = (filename: string) =>
+    d.inspectRequest({ method: 'POST', path: '/', headers: {}, contentType: 'multipart/form-data; boundary=B', body: `--B\r\nContent-Disposition: form-data; name="f"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\nabc\r\n--B--\r\n` });
+  assert.ok(!file('C:\\Users\\me\\report.pdf').blocked, 'an old browser sends the full path');
+  assert.ok(!file('a\\\\b.txt').blocked, "curl's escaped backslash");
+  // busboy and Werkzeug take "\\h" as "h": they save shell.php.
+  const escaped = file('shell.p\\hp');
+  assert.ok(escaped.blocked && escaped.malformed === undefined, JSON.stringify(escaped));
+  // PHP keeps what follows the last backslash: .htaccess.
+  assert.ok(file('x\\.htaccess').blocked);
+  const beforeQuote = file('a\\');
+  assert.ok(beforeQuote.blocked && beforeQuote.malformed !== undefined, 'a backslash before the closing quote escapes it to some parsers');
+});
+
 test('multipart: well-formed bodies pass, fields inspected, binary files not', async () => {
   const d = compileDetector();
   const form = new FormData();

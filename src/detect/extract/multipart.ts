@@ -40,6 +40,7 @@ export function multipartInputs(body: Buffer, contentType: string, out: Input[],
     const { name, filename, extendedFilename, contentType: type } = part;
     if (filename !== undefined) out.push({ location: 'multipart', name: `${name}.filename`, value: filename });
     if (extendedFilename !== undefined && extendedFilename !== filename) out.push({ location: 'multipart', name: `${name}.filename`, value: extendedFilename });
+    for (const reading of part.filenameReadings) out.push({ location: 'multipart', name: `${name}.filename`, value: reading });
     // Structured parts, files or not, are read as the framework will read them.
     if (type.includes('json') && jsonInputs(text(part.data), out, limits)) return;
     if (type.includes('xml')) return xmlInputs(text(part.data), out, limits.maxParts * 4);
