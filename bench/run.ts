@@ -105,13 +105,7 @@ const checkouts = values.checkout.map((entry) => {
 });
 const withExtras = (targets: readonly TargetSpec[]) => {
   const all = [...targets, ...extraTargets];
-  // Each copy gets a TMPDIR of its own: configs keep their stores under it (the audit chain of one store
-  // is claimed by one gateway).
-  const copy = (t: TargetSpec, c: { name: string; dir: string }): TargetSpec => {
-    const tmp = join(tmpdir(), `portcullis-bench-${c.name}-${t.name}`);
-    mkdirSync(tmp, { recursive: true });
-    return { ...t, name: `${t.name}@${c.name}`, checkout: c.dir, env: { ...t.env, TMPDIR: tmp } };
-  };
+  const copy = (t: TargetSpec, c: { name: string; dir: string }): TargetSpec => ({ ...t, name: `${t.name}@${c.name}`, checkout: c.dir });
   return [...all, ...checkouts.flatMap((c) => all.filter((t) => t.kind === 'portcullis').map((t) => copy(t, c)))];
 };
 const wanted = extraTargets.length === 0 && checkouts.length === 0 ? chosen : chosen.map((s) => ({ ...s, targets: withExtras(s.targets) }));

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -365,12 +366,12 @@ apis:
   });
 });
 
-/** A passthrough gateway to an upstream with `handler`, and a client connected to it that sends GET /slow. */
-async function upstreamPhaseGateway(handler: Parameters<typeof startUpstream>[0]) {
+/** A passthrough gateway (with `extra` config) to an upstream with `handler`, and a client connected to it that sends GET /slow. */
+async function upstreamPhaseGateway(handler: Parameters<typeof startUpstream>[0], extra = '') {
   const upstream = await startUpstream(handler);
   const gw = await startLogged(`listeners: [{ port: 0, host: 127.0.0.1 }]
 admin: { enabled: false }
-upstreams: { backend: { url: ${upstream.url} } }
+${extra}upstreams: { backend: { url: ${upstream.url} } }
 apis:
   - name: api
     upstream: backend
@@ -435,6 +436,61 @@ describe('a client that leaves while the upstream answers', () => {
     } finally {
       socket.destroy();
       await gw.close();
+      await upstream.close();
+    }
+  });
+});
+
+describe('a connection the gateway ends while the response is under way', () => {
+  test('the request timeout after the upstream answered early: the connection is cut, no 408 lands in the body, and the record says why', async () => {
+    // Answers at once, without waiting for the request body.
+    const upstream = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100000' });
+      res.write('x'.repeat(10));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const gw = await startLogged(`listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+limits: { requestTimeout: 1s, headersTimeout: 1s }
+upstreams: { backend: { url: http://127.0.0.1:${(upstream.address() as AddressInfo).port} } }
+apis:
+  - name: api
+    upstream: backend
+    routes: [{ path: /u, operationId: u, methods: [POST] }]
+`);
+    const socket = connect(portOf(gw.urls.main!), '127.0.0.1');
+    socket.on('error', () => {});
+    try {
+      await once(socket, 'connect');
+      let answer = '';
+      let closed = false;
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+      socket.on('close', () => (closed = true));
+      socket.write('POST /u HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 100\r\n\r\nabc');
+      await waitUntil('the request to be recorded', () => gw.lines.length === 1, 10_000);
+      await waitUntil('the connection to be cut', () => closed, 5000);
+      assert.match(answer, /^HTTP\/1\.1 200 /);
+      assert.doesNotMatch(answer, /408|PCL_ERR/, 'nothing written into the body under way');
+      assert.match(gw.lines[0]!, /"status":200/);
+      assert.match(gw.lines[0]!, /"error":"PCL_ERR_REQUEST_TIMEOUT"/);
+    } finally {
+      socket.destroy();
+      await gw.close();
+      upstream.closeAllConnections();
+      upstream.close();
+    }
+  });
+
+  test('shutdown at drainTimeout: recorded as the gateway shutting down, not as the client leaving', async () => {
+    const { upstream, gw, socket } = await upstreamPhaseGateway(() => {}, 'limits: { drainTimeout: 300ms }\n');
+    try {
+      await waitUntil('the upstream to get the request', () => upstream.received.length === 1, 5000);
+      await gw.close();
+      assert.equal(gw.lines.length, 1);
+      assert.match(gw.lines[0]!, /"status":503/);
+      assert.match(gw.lines[0]!, /"error":"PCL_ERR_SHUTTING_DOWN"/);
+    } finally {
+      socket.destroy();
       await upstream.close();
     }
   });

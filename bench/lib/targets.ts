@@ -102,7 +102,11 @@ export async function startTarget(spec: TargetSpec, ctx: StartContext): Promise<
     }
     case 'portcullis': {
       const adminPort = await freePort();
-      const env = { ...opts.env, UPSTREAM_URL: ctx.upstreamUrl, PORT: String(port), ADMIN_PORT: String(adminPort) };
+      // A TMPDIR of its own in the run's temp folder: configs keep their stores under it, so every run
+      // starts from empty stores, and two gateways never claim one audit chain.
+      const tmp = join(ctx.tmpDir, `gateway-${spec.name}`);
+      mkdirSync(tmp, { recursive: true });
+      const env = { TMPDIR: tmp, ...opts.env, UPSTREAM_URL: ctx.upstreamUrl, PORT: String(port), ADMIN_PORT: String(adminPort) };
       const args = [join(spec.checkout ?? root, 'src/cli/main.ts'), 'serve', '-c', spec.config ?? 'examples/passthrough.yaml', '--workers', '1'];
       return { proc: start(spec.name, node, args, { ...opts, env }), port, readyTimeoutMs: spec.readyTimeoutMs ?? 30_000 };
     }

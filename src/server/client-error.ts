@@ -29,10 +29,13 @@ export function classifyParseError(code: string | undefined): ErrorCode {
 }
 
 /**
- * On a socket answered here: the code it was answered with. A request whose handler was still
- * waiting (its body being read when the request timeout struck) is then recorded with that code.
+ * On a socket ended here: the code it was answered with, or cut for when a response was already under
+ * way. A request whose handler was still at work (its body being read when the request timeout struck,
+ * its response being sent) is then recorded with that code.
  */
 export const ANSWERED: unique symbol = Symbol('answered with');
+
+type ServedSocket = Socket & { [ANSWERED]?: ErrorCode; _httpMessage?: { headersSent?: boolean } | null };
 
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || !socket.writable || socket.destroyed) {
@@ -40,7 +43,13 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
     return;
   }
   const code = classifyParseError(error.code);
-  (socket as Socket & { [ANSWERED]?: ErrorCode })[ANSWERED] = code;
+  (socket as ServedSocket)[ANSWERED] = code;
+  // A response already under way (the upstream answered before the request body arrived): an answer
+  // written now would land inside its body. The connection is cut instead, as Node's own handler does.
+  if ((socket as ServedSocket)._httpMessage?.headersSent) {
+    socket.destroy();
+    return;
+  }
   const { status, title } = ERRORS[code];
   const body = JSON.stringify({ type: problemType(code), title, status, code });
   socket.end(

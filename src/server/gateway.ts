@@ -144,6 +144,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, timeout)))]);
       clearTimeout(timer);
+      gateway.cut = true;
       for (const l of listeners) l.server.closeAllConnections();
       await gateway.runtime.close();
       await observe.close(); // flushes the audit trail and takes a last checkpoint

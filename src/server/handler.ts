@@ -28,6 +28,8 @@ export interface ListenerInfo {
 export interface Gateway {
   runtime: Runtime;
   draining: boolean;
+  /** Set when shutdown cuts the connections still open at limits.drainTimeout. */
+  cut?: boolean;
   accessLog: AccessLog;
   onInternalError: (error: unknown, ctx: RequestContext) => void;
   /** Streamed responses to copy for the inventory's body sampler: bytes to copy, 0 for none. */
@@ -297,15 +299,18 @@ function finishHead(ctx: RequestContext, head: ResponseHead, gateway: Gateway, l
 }
 
 /**
- * A request whose client left before it was answered: nothing is sent; it is recorded as 499
- * PCL_ERR_CLIENT_CLOSED (nginx's status for it; never as an allowed 200), or as what the listener
- * answered on the socket (a 408 when the request timeout struck).
+ * A request whose connection ended before it was answered in full: nothing more is sent. It is recorded
+ * with why the connection ended: the client left (PCL_ERR_CLIENT_CLOSED), the listener answered or cut
+ * it (a 408 when the request timeout struck), or shutdown cut it (PCL_ERR_SHUTTING_DOWN); and with the
+ * status sent when the response head had gone out, else that code's status (499 for a client that left,
+ * nginx's status for it; never the 200 it never got).
  */
 function recordGone(ctx: RequestContext, rt: Runtime, gateway: Gateway, compiled: CompiledRoute | undefined): void {
-  ctx.res.destroy();
-  const answered = (ctx.socket as { [ANSWERED]?: ErrorCode })[ANSWERED];
-  ctx.errorCode = answered ?? 'PCL_ERR_CLIENT_CLOSED';
-  gateway.accessLog(ctx, answered === undefined ? 499 : ERRORS[answered].status, rt.preRoute, compiled?.chain);
+  const res = ctx.res;
+  res.destroy();
+  const code = (ctx.socket as { [ANSWERED]?: ErrorCode })[ANSWERED] ?? (gateway.cut ? 'PCL_ERR_SHUTTING_DOWN' : 'PCL_ERR_CLIENT_CLOSED');
+  ctx.errorCode = code;
+  gateway.accessLog(ctx, res.headersSent ? res.statusCode : ERRORS[code].status, rt.preRoute, compiled?.chain);
 }
 
 /** What reading a request body fails with when its client has gone. */

@@ -47,7 +47,7 @@ export interface ProxyCall {
   onHead(ctx: RequestContext, head: ResponseHead): void;
   /**
    * Called once when the exchange is over; `error` is set when the client still needs an answer, and is
-   * CLIENT_LEFT when the client left before any answer (nothing is sent).
+   * CLIENT_LEFT when the connection ended first (the client left, or it was cut): nothing more is sent.
    */
   done(ctx: RequestContext, error: GatewayError | typeof CLIENT_LEFT | undefined): void;
   /** > 0: some body policy is on this operation (responses may be buffered, see bodyLimitFor). */
@@ -83,7 +83,7 @@ class BodyRefused extends Error {
   }
 }
 
-/** ProxyCall.done's outcome for a client that left before the response head was written. */
+/** ProxyCall.done's outcome when the client's connection ended before the response did. */
 export const CLIENT_LEFT = 'client-left';
 
 const totalTimeout = () => Object.assign(new Error('total upstream timeout'), { code: 'PCL_TOTAL_TIMEOUT' });
@@ -325,18 +325,24 @@ class Exchange implements Dispatcher.DispatchHandler, DeadlineEntry {
       return;
     }
     this.#finish();
-    if (!res.headersSent && (code === 'PCL_CLIENT_GONE' || ctx.clientGone())) {
-      this.#report(CLIENT_LEFT); // while the upstream was asked: recorded as 499, not as the 200 never sent
-      return;
-    }
-    if (code === 'PCL_CLIENT_GONE' || res.headersSent || res.destroyed) {
-      // The response was under way: the connection is cut, and the log and audit trail keep the status
-      // sent with why the body was cut short (the client left, the upstream failed, or the body was
-      // refused after the upstream had answered).
-      ctx.errorCode = error instanceof BodyRefused ? error.refusal.code : code === 'PCL_CLIENT_GONE' || ctx.clientGone() ? 'PCL_ERR_CLIENT_CLOSED' : toGatewayError(code, error).code;
+    const sent = res.headersSent;
+    if (error instanceof BodyRefused) {
+      if (!sent) return this.#report(error.refusal);
+      // The upstream answered before the body was refused: the connection is cut, and the log and
+      // audit trail keep the refusal with the status sent.
+      ctx.errorCode = error.refusal.code;
       res.destroy();
-      this.#report(undefined);
-      return;
+      return this.#report(undefined);
+    }
+    // The connection ended (the client left, the listener or shutdown cut it): recorded with why, and
+    // as 499 rather than the 200 never sent when no head had gone out (handler.ts recordGone).
+    if (code === 'PCL_CLIENT_GONE' || ctx.clientGone()) return this.#report(CLIENT_LEFT);
+    if (sent || res.destroyed) {
+      // The upstream failed during the body: the connection is cut so the client never takes the
+      // truncated body for a whole one, and the record keeps the status sent with the failure.
+      ctx.errorCode = toGatewayError(code, error).code;
+      res.destroy();
+      return this.#report(undefined);
     }
     this.#report(toGatewayError(code, error));
   }

@@ -71,11 +71,14 @@ export class SqliteAuditStore implements AuditStore {
     const missing = auditIndexes(this.#events).filter((i) => !existing.has(i.name));
     if (missing.length === 0) return;
     const wait = Number(this.#db.prepare('PRAGMA busy_timeout').get()?.timeout ?? 5000);
-    this.#db.exec(`PRAGMA busy_timeout = ${MIGRATION_WAIT_MS}`);
+    const temp = Number(this.#db.prepare('PRAGMA temp_store').get()?.temp_store ?? 0);
+    // The sort of an index build follows temp_store: in a file, not in memory (sqlite.ts keeps temp
+    // data in memory), or a large trail would need its size in RAM to upgrade.
+    this.#db.exec(`PRAGMA busy_timeout = ${MIGRATION_WAIT_MS}; PRAGMA temp_store = FILE`);
     try {
       for (const i of missing) this.#db.exec(`CREATE INDEX IF NOT EXISTS ${i.name} ON ${this.#events} ${i.on}`);
     } finally {
-      this.#db.exec(`PRAGMA busy_timeout = ${wait}`);
+      this.#db.exec(`PRAGMA busy_timeout = ${wait}; PRAGMA temp_store = ${temp}`);
     }
   }
 

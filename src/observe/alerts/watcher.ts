@@ -29,12 +29,13 @@ export class Watcher {
   }
 
   observe(ctx: RequestContext, status: number, verdict: AuditVerdict, now: number, policy: string | null): void {
-    if (verdict === 'deny' || verdict === 'error') {
+    const signal = alertSignal(verdict, ctx.errorCode);
+    if (signal !== undefined) {
       const identity = ctx.identity;
       this.#engine.observe({
         // A subject qualified by auth method and issuer: never counted with a consumer of that name.
         time: now, ip: ctx.clientIp, consumer: identity === undefined ? null : (identity.consumerId ?? qualifiedSubject(identity) ?? null), requestId: ctx.id, api: ctx.api ?? null, operation: ctx.operationId ?? null,
-        signal: verdict === 'deny' ? 'denied' : 'error', reason: ctx.errorCode ?? ctx.decisions?.[0]?.code ?? null, policy,
+        signal, reason: ctx.errorCode ?? ctx.decisions?.[0]?.code ?? null, policy,
       });
     }
     // A refusal for a block is the block's doing, not new behaviour of the caller.
@@ -67,4 +68,13 @@ function observation(ctx: RequestContext, status: number, now: number): Observat
     qualifiedSubject: identity?.consumerId === undefined && identity !== undefined ? (qualifiedSubject(identity) ?? null) : null, api: ctx.api ?? null, operation: ctx.operationId ?? null,
     ids, failedCredential: ctx.failedCredential ?? null,
   };
+}
+
+/**
+ * The alert signal of a request's outcome. A connection its client closed is recorded as an error
+ * (nothing, or not all, was delivered) but is the client's doing, not a failure to alert on.
+ */
+export function alertSignal(verdict: AuditVerdict, errorCode: string | undefined): 'denied' | 'error' | undefined {
+  if (verdict === 'deny') return 'denied';
+  return verdict === 'error' && errorCode !== 'PCL_ERR_CLIENT_CLOSED' ? 'error' : undefined;
 }

@@ -1,6 +1,6 @@
 // Sudden jumps of one caller's traffic against its own baseline: per caller, requests and errors
-// (status >= 400) are counted per interval, and an exponentially weighted moving average of the
-// per-interval request count and error ratio is the baseline. Once a caller has been watched for
+// (status >= 400, but not 499: a client that left) are counted per interval, and an exponentially
+// weighted moving average of the per-interval request count and error ratio is the baseline. Once a caller has been watched for
 // `warmup` intervals, the current interval fires when it holds at least `minRequests` requests and
 //  - more than `rateFactor` × the baseline count (PCL_ANOMALY_RATE_JUMP), or
 //  - an error ratio above both `errorFactor` × the baseline ratio and `minErrorRatio` (PCL_ANOMALY_ERROR_JUMP).
@@ -58,7 +58,8 @@ export class RateJump implements Detector {
       this.#baselines.set(blockKey, b);
     }
     b.count++;
-    if (status >= 400) b.errors++;
+    // A client that left (499) chose to: not an error the caller met (a slow upstream would count).
+    if (status >= 400 && status !== 499) b.errors++;
     if (b.seen < c.warmup || b.count < c.minRequests) return undefined;
     if (!b.rateFired && b.count > c.rateFactor * b.rate) {
       b.rateFired = true;
