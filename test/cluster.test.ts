@@ -246,7 +246,7 @@ describe('serve: startup failures', () => {
     test(`a listener port already in use exits non-zero with one paragraph and no stack trace (--workers ${workers})`, async () => {
       const file = join(dir, `busy-${workers}.yaml`);
       await writeFile(file, config({ port: busyPort, adminPort: await freePort(), upstream: 'http://127.0.0.1:9', prefix: 'v1' }));
-      const r = await runCli(['serve', '-c', file, '--workers', workers, '--no-watch'], { timeoutMs: 15_000 });
+      const r = await runCli(['serve', '-c', file, '--workers', workers, '--no-watch'], { timeoutMs: 30_000 }); // two workers start slowly on a loaded machine
       assert.notEqual(r.code, 0, 'exit code');
       assert.notEqual(r.code, null, `killed by ${r.signal}`);
       const all = `${r.stderr}\n${r.stdout}`;

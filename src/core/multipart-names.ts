@@ -99,7 +99,50 @@ function namesIn(headers: string): string[] {
     names.push(werkzeug);
   }
   for (const m of headers.matchAll(/^content-id\s*:\s*<?([^>\r\n]*)>?/gim)) names.push(m[1]!.trim());
+  // The search above starts a value wherever "name=" appears, also inside another parameter's quoted
+  // value (`x="a name="; name="_method"`), and that value can swallow the real name: the section is
+  // also read as parameter lists, quotes skipped the ways parsers skip them.
+  for (const [quotes, escapes] of LIST_READINGS) names.push(...listedNames(headers, quotes, escapes));
   return names;
+}
+
+/** Quote characters and whether a backslash escapes: most parsers; PHP (also ', no escapes). */
+const LIST_READINGS: readonly (readonly [string, boolean])[] = [['"', true], ['"', false], ['"\'', false]];
+
+/** The `name` values of each header line read as `; key=value` parameters; linear in the section's length. */
+function listedNames(headers: string, quotes: string, escapes: boolean): string[] {
+  const out: string[] = [];
+  for (const line of headers.split(/\r?\n/)) {
+    let i = line.indexOf(';');
+    let eq = -1; // the first "=" after i, found once per stretch (no rescans: linear)
+    while (i !== -1) {
+      if (eq <= i) eq = line.indexOf('=', i + 1);
+      if (eq === -1) break;
+      const semi = line.indexOf(';', i + 1);
+      if (semi !== -1 && semi < eq) {
+        i = semi;
+        continue;
+      }
+      const key = line.slice(i + 1, eq).trim().toLowerCase();
+      let j = eq + 1;
+      while (line[j] === ' ' || line[j] === '\t') j++;
+      let value: string;
+      const quote = line[j];
+      if (quote !== undefined && quotes.includes(quote)) {
+        let k = j + 1;
+        while (k < line.length && line[k] !== quote) k += escapes && line[k] === '\\' ? 2 : 1;
+        value = line.slice(j + 1, Math.min(k, line.length));
+        if (escapes) value = value.replace(/\\(.)/g, '$1');
+        i = line.indexOf(';', k);
+      } else {
+        const end = line.indexOf(';', j);
+        value = line.slice(j, end === -1 ? line.length : end).trim();
+        i = end;
+      }
+      if (key === 'name') out.push(value);
+    }
+  }
+  return out;
 }
 
 /** An RFC 2231 / 8187 value (`charset'language'percent-encoded`, or bare) decoded: UTF-8 unless it says ISO-8859-1. */

@@ -148,6 +148,9 @@ test('what does not follow the grammar, or what parsers read differently, is ref
     ['a backslash before a letter', '--XX\nContent-Disposition: form-data; name="a\\b"\n\nv\n--XX--', /backslash/],
     ['a file name whose closing quote follows a backslash', '--XX\nContent-Disposition: form-data; name="a"; filename="C:\\dir\\"\n\nv\n--XX--', /closing quote follows a backslash/],
     ['a file name whose closing quote follows three backslashes', '--XX\nContent-Disposition: form-data; name="a"; filename="x\\\\\\"\n\nv\n--XX--', /closing quote follows a backslash/],
+    // PHP and Python's email module read "\\"" as an escaped quote too: the value runs on, and x's text becomes parameters.
+    ['a file name ending in an escaped backslash (PHP reads filename=shell.php)', '--XX\nContent-Disposition: form-data; name="f"; filename="a\\\\"; x="; filename=shell.php; y="\n\nv\n--XX--', /closing quote follows a backslash/],
+    ['a file name ending in an escaped backslash (PHP reads name=role)', '--XX\nContent-Disposition: form-data; name="safe"; filename="a\\\\"; x="; name=role; y="\n\nv\n--XX--', /closing quote follows a backslash/],
     ['an unterminated quote', '--XX\nContent-Disposition: form-data; name="a\n\nv\n--XX--', /unterminated/],
     ['two names (PHP, Werkzeug keep the last; busboy the first)', '--XX\nContent-Disposition: form-data; name="a"; name="b"\n\nv\n--XX--', /repeated parameter/],
     ['two names in different case', '--XX\nContent-Disposition: form-data; Name="a"; name="b"\n\nv\n--XX--', /repeated parameter/],

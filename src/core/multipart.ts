@@ -220,12 +220,6 @@ function partOf(headerText: string, data: Buffer, formData: boolean): FormPart |
   return { name: name ?? '', filename, extendedFilename: extended, filenameReadings: filename === undefined ? [] : readings(filename), contentType, data };
 }
 
-function trailingBackslashes(text: string): number {
-  let n = 0;
-  while (n < text.length && text.charCodeAt(text.length - 1 - n) === 0x5c) n++;
-  return n;
-}
-
 /** See FormPart.filenameReadings. */
 function readings(filename: string): string[] {
   if (!filename.includes('\\')) return [];
@@ -262,11 +256,12 @@ function parameters(text: string, at: number): Param[] | string {
       value = text.slice(i + 1, close);
       if (CONTROL.test(value)) return 'has a quoted parameter with a control character';
       // A backslash is an escape to some parsers and not to others. In a file name (Windows paths),
-      // it is read both ways (see filenameReadings), as long as both readings end the value at the
-      // same quote: an odd number of backslashes before it escapes it to some.
+      // it is read both ways (see filenameReadings), as long as every reading ends the value at the
+      // same quote: PHP and Python's email module take any backslash before a quote as its escape (even
+      // a second one: "a\\\\" is unterminated there).
       if (value.includes('\\')) {
         if (key !== 'filename') return 'has a quoted parameter with a backslash';
-        if (trailingBackslashes(value) % 2 === 1) return 'has a file name whose closing quote follows a backslash';
+        if (value.endsWith('\\')) return 'has a file name whose closing quote follows a backslash';
       }
       i = close + 1;
     } else {
