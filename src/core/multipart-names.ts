@@ -103,7 +103,9 @@ function namesIn(headers: string): string[] {
   // value (`x="a name="; name="_method"`), and that value can swallow the real name: the section is
   // also read as parameter lists, quotes skipped the ways parsers skip them.
   for (const [quotes, escapes] of LIST_READINGS) names.push(...listedNames(headers, quotes, escapes));
-  return names;
+  // Each name once: the readings of one part agree most of the time, and one part is one field (the
+  // ownership policy counts the copies of a field).
+  return [...new Set(names)];
 }
 
 /** Quote characters and whether a backslash escapes: most parsers; PHP (also ', no escapes). */

@@ -33,6 +33,8 @@ test('top-level fields of a body already read: JSON keys, form fields, multipart
   assert.equal(copiesOf(bodyOccurrences(ctx('application/x-www-form-urlencoded', 'name=x&userId[]=1')), rule), 1);
   const parts = '--b\r\nContent-Disposition: form-data; name="userid"\r\n\r\n1\r\n--b--\r\n';
   assert.equal(copiesOf(bodyOccurrences(ctx('multipart/form-data; boundary=b', parts)), rule), 1);
+  const unquoted = '--b\r\nContent-Disposition: form-data; name=userid\r\n\r\n1\r\n--b--\r\n';
+  assert.equal(copiesOf(bodyOccurrences(ctx('multipart/form-data; boundary=b', unquoted)), rule), 1, 'one part is one copy, however many readings give its name');
   assert.deepEqual(bodyOccurrences(ctx('application/json', undefined)), [], 'a body not read is not read for this');
   assert.deepEqual(bodyOccurrences(ctx('application/json', '{"userId":')), [], 'nor one that does not parse');
 });
