@@ -37,12 +37,11 @@ export class SqliteStore implements Store {
     this.#path = path;
     this.#db = new DatabaseSync(path);
     this.#db.exec('PRAGMA busy_timeout = 5000');
-    // Fewer writes per audit event (a system call each; measured on an audited passthrough: 0.68 per
-    // request before, 0.18 after). An audit batch is multi-row INSERTs in one transaction, and each
-    // statement journals the pages it touches (to undo itself alone), spilled page by page to a temp
-    // file: kept in memory instead. Pages of 16 KiB (a new file's; an existing one keeps its size):
-    // fewer, larger writes to the write-ahead log and at checkpoints than the 4 KiB default.
-    this.#db.exec('PRAGMA temp_store = MEMORY; PRAGMA page_size = 16384');
+    // An audit batch is multi-row INSERTs in one transaction, and each statement journals the pages it
+    // touches (to undo itself alone), spilled page by page to a temp file: kept in memory instead, two
+    // fifths of the file writes per audited request are gone (0.68 → 0.41 under wrk, `strace -c`). (16 KiB
+    // pages took it to 0.18 but wrote 1.5 times the bytes, for no CPU time measurably saved.)
+    this.#db.exec('PRAGMA temp_store = MEMORY');
     // WAL with synchronous=NORMAL: commits do not wait for fsync (a process crash loses nothing
     // committed; a power cut may lose the last transactions), which audit batches need to be cheap.
     if (path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
