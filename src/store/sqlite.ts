@@ -39,8 +39,8 @@ export class SqliteStore implements Store {
     this.#db.exec('PRAGMA busy_timeout = 5000');
     // An audit batch is multi-row INSERTs in one transaction, and each statement journals the pages it
     // touches (to undo itself alone), spilled page by page to a temp file: kept in memory instead, two
-    // fifths of the file writes per audited request are gone (0.68 → 0.41 under wrk, `strace -c`). (16 KiB
-    // pages took it to 0.18 but wrote 1.5 times the bytes, for no CPU time measurably saved.)
+    // fifths of the file writes per audited request are gone (0.68 → 0.41 under wrk, `strace -c`).
+    // (16 KiB pages took it to 0.18 but wrote 1.5 times the bytes, for no CPU time measurably saved.)
     this.#db.exec('PRAGMA temp_store = MEMORY');
     // WAL with synchronous=NORMAL: commits do not wait for fsync (a process crash loses nothing
     // committed; a power cut may lose the last transactions), which audit batches need to be cheap.
