@@ -45,3 +45,17 @@ test('no content type and invalid JSON', () => {
   assert.equal(body.json(), NOT_JSON);
   assert.equal(body.bytes().toString(), '{"a":');
 });
+
+test('a rewritten body keeps the exact digits of integers beyond 2^53', () => {
+  const body = new ResponseBody(headOf('application/json'), Buffer.from('{"items":[{"id":9007199254740993,"internal":"x"},{"id":-12345678901234567891,"n":1.5}]}'));
+  const value = body.json() as { items: { id: number }[] };
+  body.apply({ json: { items: value.items.map((item) => ({ id: item.id })) } });
+  assert.equal(body.text(), '{"items":[{"id":9007199254740993},{"id":-12345678901234567891}]}');
+});
+
+test('two integers beyond 2^53 that read alike cannot be written back: the rewrite is refused, not guessed', () => {
+  const body = new ResponseBody(headOf('application/json'), Buffer.from('[9007199254740993,9007199254740992,"x"]'));
+  const value = body.json() as unknown[];
+  body.apply({ json: value.slice(0, 2) });
+  assert.throws(() => body.text(), { code: 'PCL_ERR_RESPONSE_UNINSPECTABLE' });
+});
