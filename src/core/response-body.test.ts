@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ResponseHead } from './policy.ts';
-import { NOT_JSON, ResponseBody } from './response-body.ts';
+import { exactReplacement, NOT_JSON, ResponseBody } from './response-body.ts';
 
 const headOf = (type?: string): ResponseHead => ({ statusCode: 200, headers: type === undefined ? {} : { 'content-type': type } });
 
@@ -46,16 +46,12 @@ test('no content type and invalid JSON', () => {
   assert.equal(body.bytes().toString(), '{"a":');
 });
 
-test('a rewritten body keeps the exact digits of integers beyond 2^53', () => {
-  const body = new ResponseBody(headOf('application/json'), Buffer.from('{"items":[{"id":9007199254740993,"internal":"x"},{"id":-12345678901234567891,"n":1.5}]}'));
-  const value = body.json() as { items: { id: number }[] };
-  body.apply({ json: { items: value.items.map((item) => ({ id: item.id })) } });
-  assert.equal(body.text(), '{"items":[{"id":9007199254740993},{"id":-12345678901234567891}]}');
-});
-
-test('two integers beyond 2^53 that read alike cannot be written back: the rewrite is refused, not guessed', () => {
-  const body = new ResponseBody(headOf('application/json'), Buffer.from('[9007199254740993,9007199254740992,"x"]'));
-  const value = body.json() as unknown[];
-  body.apply({ json: value.slice(0, 2) });
-  assert.throws(() => body.text(), { code: 'PCL_ERR_RESPONSE_UNINSPECTABLE' });
+test('a rewrite made on the exact digits is sent with them, and read by the next policies as plain numbers', () => {
+  const body = new ResponseBody(headOf('application/json'), Buffer.from('{"items":[{"id":9007199254740993,"internal":"x"},{"id":9007199254740992}]}'));
+  assert.equal(body.mayHoldBigIntegers, true);
+  assert.equal(new ResponseBody(headOf('application/json'), Buffer.from('{"id":123456789012345}')).mayHoldBigIntegers, false);
+  const exact = body.exactJson() as { items: { id: unknown }[] };
+  body.apply(exactReplacement({ items: exact.items.map((item) => ({ id: item.id })) }));
+  assert.equal(body.text(), '{"items":[{"id":9007199254740993},{"id":9007199254740992}]}');
+  assert.deepEqual(body.json(), { items: [{ id: 9007199254740992 }, { id: 9007199254740992 }] });
 });

@@ -3,27 +3,28 @@
 // rewrite it. Policies never mutate what json() returns: they return a replacement (see
 // PolicyInstance.onResponseBody), which the chain applies in enforce mode only.
 import type { ResponseHead } from './policy.ts';
-import { GatewayError } from './errors.ts';
-import { rawJson } from './exact-integers.ts';
+import { parseExactIntegers } from './exact-integers.ts';
 import { bareMediaType, isJsonMediaType } from './media-type.ts';
 
 /** What json() returns for a body that is not valid JSON. */
 export const NOT_JSON: unique symbol = Symbol('not JSON');
 
-/** A policy's rewrite of the body: new bytes, or a new JSON value (serialized once, at the end). */
-export type BodyReplacement = Buffer | { readonly json: unknown };
+/**
+ * A policy's rewrite of the body: new bytes, or a new JSON value (serialized once, at the end), with
+ * its serialization when the policy has it exact (integers beyond 2^53 by their digits: exactReplacement).
+ */
+export type BodyReplacement = Buffer | { readonly json: unknown; readonly text?: string };
+
+/** A run of 16 digits: the only way a JSON text can hold an integer beyond 2^53. */
+const LONG_DIGITS = /\d{16}/;
 
 const UNREAD: unique symbol = Symbol('unread');
-/** A run of 16 digits: the only way a JSON text can hold an integer beyond 2^53 (16 digits or more). */
-const LONG_DIGITS = /\d{16}/;
 
 export class ResponseBody {
   readonly #head: ResponseHead;
   #bytes: Buffer | undefined;
   #text: string | undefined;
   #value: unknown = UNREAD;
-  /** The source text of the body's integers beyond 2^53, by their rounded value (null: two sources). */
-  #exact: Map<number, string | null> | undefined = undefined;
 
   constructor(head: ResponseHead, bytes: Buffer) {
     this.#head = head;
@@ -49,16 +50,15 @@ export class ResponseBody {
 
   text(): string {
     if (this.#text !== undefined) return this.#text;
-    if (this.#bytes === undefined) return (this.#text = this.#serialize());
+    if (this.#bytes === undefined) return (this.#text = JSON.stringify(this.#value));
     return (this.#text = this.#bytes.toString('utf8'));
   }
 
   /** The body parsed as JSON (whatever the declared type), or NOT_JSON. Read only: never mutate it. */
   json(): unknown {
     if (this.#value !== UNREAD) return this.#value;
-    const text = this.text();
     try {
-      this.#value = LONG_DIGITS.test(text) ? this.#parseNotingBigIntegers(text) : JSON.parse(text);
+      this.#value = JSON.parse(this.text());
     } catch {
       this.#value = NOT_JSON;
     }
@@ -66,33 +66,17 @@ export class ResponseBody {
   }
 
   /**
-   * Integers beyond 2^53 read rounded (9007199254740993 as ...992): a rewritten body would send the
-   * rounded digits, which may be another object's id. Their source text is kept, by rounded value, and
-   * written back when the body is serialized again.
+   * Whether the body may hold an integer beyond 2^53, which json() gives rounded (9007199254740993
+   * reads ...992): a policy that rewrites such a body rewrites exactJson() instead, or it would send
+   * rounded digits (possibly another object's id).
    */
-  #parseNotingBigIntegers(text: string): unknown {
-    const exact = new Map<number, string | null>();
-    const value: unknown = JSON.parse(text, (_key, v: unknown, context?: { source?: string }) => {
-      if (typeof v === 'number' && !Number.isSafeInteger(v) && context?.source !== undefined && /^-?\d+$/.test(context.source)) {
-        const before = exact.get(v);
-        // Two integers that round alike cannot be told apart once read: neither can be written back.
-        exact.set(v, before === undefined || before === context.source ? context.source : null);
-      }
-      return v;
-    });
-    if (exact.size > 0) this.#exact = exact;
-    return value;
+  get mayHoldBigIntegers(): boolean {
+    return LONG_DIGITS.test(this.text());
   }
 
-  #serialize(): string {
-    const exact = this.#exact;
-    if (exact === undefined) return JSON.stringify(this.#value);
-    return JSON.stringify(this.#value, (_key, v: unknown) => {
-      if (typeof v !== 'number' || Number.isSafeInteger(v) || !exact.has(v)) return v;
-      const source = exact.get(v);
-      if (source === null) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response holds two integers too large to tell apart once read, and it had to be rewritten.');
-      return rawJson(source!);
-    });
+  /** The body parsed with integers beyond 2^53 as their exact text (JSON.rawJSON): see exact-integers.ts. */
+  exactJson(): unknown {
+    return parseExactIntegers(this.text());
   }
 
   apply(replacement: BodyReplacement): void {
@@ -100,11 +84,19 @@ export class ResponseBody {
       this.#bytes = replacement;
       this.#text = undefined;
       this.#value = UNREAD;
-      this.#exact = undefined;
     } else {
       this.#value = replacement.json;
       this.#bytes = undefined;
-      this.#text = undefined;
+      this.#text = replacement.text;
     }
   }
+}
+
+/**
+ * A rewrite made on exactJson(): sent with the exact digits, handed to the next policies as the plain
+ * values they expect (JSON.parse's).
+ */
+export function exactReplacement(value: unknown): BodyReplacement {
+  const text = JSON.stringify(value);
+  return { json: JSON.parse(text), text };
 }

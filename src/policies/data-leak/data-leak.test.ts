@@ -151,8 +151,8 @@ describe('data-leak policy through the gateway', () => {
   });
 
   test('cards sent as numbers (large ones by their exact digits) or as object keys are masked; JSON stays valid', async () => {
-    // The unmasked id beyond 2^53 is written back as JavaScript reads it (documented limit).
-    assert.equal(await (await fetch(`${gw.url}/card-number`)).text(), '{"id":9007199254740992,"card":"************1111","maestro":"***************0001","at":1733058489123}');
+    // The unmasked id beyond 2^53 goes out with its exact digits.
+    assert.equal(await (await fetch(`${gw.url}/card-number`)).text(), '{"id":9007199254740993,"card":"************1111","maestro":"***************0001","at":1733058489123}');
     assert.deepEqual(await (await fetch(`${gw.url}/card-key`)).json(), { cards: { '************1111': 'visa' } });
   });
 

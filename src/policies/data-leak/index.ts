@@ -4,12 +4,11 @@
 import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
-import { NOT_JSON, type BodyReplacement } from '../../core/response-body.ts';
+import { exactReplacement, NOT_JSON, type BodyReplacement } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
 import { LEAK_TYPES, type LeakType } from './detectors.ts';
 import { MAX_DEPTH, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
 import { keyColons, parseKeepingDuplicates, serialize } from '../../core/json-duplicates.ts';
-import { parseExactIntegers } from '../../core/exact-integers.ts';
 import { dataLeakSchema, type DataLeakConfig, type LeakAction } from './schema.ts';
 
 const DEFAULT_ACTIONS: Record<LeakType, LeakAction> = { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'block', cloudKey: 'block', jwt: 'report', password: 'mask' };
@@ -51,15 +50,13 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
             findings = { found: {}, masked: false };
             scanned = scanJson(kept.value, rules, findings);
             if (scanned !== kept.value) out = Buffer.from(serialize(scanned));
-          } else if (findings.imprecise) {
-            // Rare: scanned again, on the exact digits of the integers JSON.parse rounded.
-            const exact = parseExactIntegers(text);
+          } else if (findings.imprecise || (scanned !== value && body.mayHoldBigIntegers)) {
+            // Rare: scanned again (and masked) on the exact digits of the integers JSON.parse rounded:
+            // a card sent as a number, or any such integer of a body that is rewritten.
+            const exact = body.exactJson();
             findings = { found: {}, masked: false };
             scanned = scanJson(exact, rules, findings);
-            // The policies after this one expect plain JSON values, not JSON.rawJSON objects: what
-            // was not masked goes back to the numbers JSON.parse gives (rounded, as before).
-            scanned = scanned === exact ? value : JSON.parse(JSON.stringify(scanned));
-            if (scanned !== value) out = { json: scanned };
+            if (scanned !== exact) out = exactReplacement(scanned);
           } else if (scanned !== value) out = { json: scanned };
         }
         const types = Object.keys(findings.found) as LeakType[];

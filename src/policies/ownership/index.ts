@@ -9,12 +9,11 @@ import { GatewayError } from '../../core/errors.ts';
 import { hasBody } from '../../core/body.ts';
 import { readsFields } from '../../core/body-fields.ts';
 import { readContent } from '../../core/decoded-body.ts';
-import { NOT_JSON } from '../../core/response-body.ts';
+import { exactReplacement, NOT_JSON } from '../../core/response-body.ts';
 import { own } from '../../core/own.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
 import { claimOf, compileRule, get, ownerField, ROUNDED, type CompiledOwnerRule } from './rules.ts';
-import { parseExactIntegers } from '../../core/exact-integers.ts';
 import { repeatsKeys } from '../../core/json-duplicates.ts';
 import { bodyOccurrences, copiesOf, pairOccurrences, type Occurrences } from './copies.ts';
 import { ownershipSchema, type OwnerRule, type OwnershipConfig } from './schema.ts';
@@ -84,13 +83,15 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
               const judged = judge(value, rules, owners as string[], false);
               // Unchanged, with a key written twice, the bytes would carry the copy JSON.parse dropped
               // (another caller's items): what was judged is sent instead.
-              if (judged !== ROUNDED) return judged !== value ? { json: judged } : repeatsKeys(body.text(), value) ? { json: value } : undefined;
+              const repeats = judged === value && repeatsKeys(body.text(), value);
+              if (judged === value && !repeats) return undefined;
+              if (judged !== ROUNDED && !body.mayHoldBigIntegers) return { json: judged };
               // Rare: an owner field is an integer beyond 2^53, which JSON.parse rounded (another
-              // owner's id may round to the caller's). Decided again on the exact digits.
-              const exact = parseExactIntegers(body.text());
+              // owner's id may round to the caller's), or the body holds such integers and is rewritten:
+              // decided again, and rewritten, on the exact digits.
+              const exact = body.exactJson();
               const kept = judge(exact, rules, owners as string[], true) as unknown;
-              // The policies after this one expect plain JSON values, not JSON.rawJSON objects.
-              return kept === exact && !repeatsKeys(body.text(), value) ? undefined : { json: JSON.parse(JSON.stringify(kept)) };
+              return kept === exact && !repeats ? undefined : exactReplacement(kept);
             },
           }
         : {}),

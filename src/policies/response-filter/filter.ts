@@ -8,6 +8,7 @@
 // item and every response); only role gates are checked per caller.
 
 import { GatewayError } from '../../core/errors.ts';
+import { isRawJson } from '../../core/exact-integers.ts';
 import { itemsOf, objectView, type ObjectView } from '../../openapi/schema-view.ts';
 
 const MAX_DEPTH = 64;
@@ -64,7 +65,8 @@ export function compileFilter(options: FilterOptions): ResponseFilter {
       }
       return out ?? value;
     }
-    if (value === null || typeof value !== 'object') return value;
+    // A JSON.rawJSON integer (exactJson: an integer beyond 2^53 by its digits) is a number, not an object.
+    if (value === null || typeof value !== 'object' || isRawJson(value)) return value;
     const view = objectView(schema);
     if (!view.declaresShape && skipsShapeless) return value;
     // Built only once something changes, from the keys kept so far: no spread-then-delete, which turns

@@ -3,7 +3,7 @@
 // from goes out byte for byte; a JSON body that does not parse is withheld (fail closed).
 import { GatewayError } from '../../core/errors.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
-import { NOT_JSON } from '../../core/response-body.ts';
+import { exactReplacement, NOT_JSON } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
 import { repeatsKeys } from '../../core/json-duplicates.ts';
 import { compileFilter } from './filter.ts';
@@ -53,8 +53,10 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
         const filtered = filter(value, schema ?? {}, ctx.identity?.roles ?? [], removed);
         // Unchanged, the bytes go out as they came: with a key written twice, also the copy JSON.parse
         // dropped and the filter never saw. Then what was filtered is sent instead.
-        if (filtered === value) return repeatsKeys(body.text(), value) ? { json: value } : undefined;
+        if (filtered === value && !repeatsKeys(body.text(), value)) return undefined;
         if (removed) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, removed: [...new Set(removed)].slice(0, 20) }, 'response properties removed');
+        // Rewritten with integers beyond 2^53: filtered again on their exact digits, sent as they came.
+        if (body.mayHoldBigIntegers) return exactReplacement(filter(body.exactJson(), schema ?? {}, ctx.identity?.roles ?? [], undefined));
         return { json: filtered };
       },
     };

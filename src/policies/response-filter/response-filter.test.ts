@@ -76,6 +76,7 @@ const bodies: Record<string, { type: string; body: string | Buffer; headers?: Re
   '/user': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'a', salary: 1, password: 'p', ssn: '123', secretHash: 'h', friends: [{ id: 2, ssn: 'x', token: 't' }], prefs: { theme: 'dark', anything: 1 } }) },
   '/user?clean': { type: 'application/json', body: '{"id":1,  "name":"spaces kept"}' },
   '/user?dup': { type: 'application/json', body: '{"id":1,"friends":[{"id":2,"ssn":"123-45-6789"}],"friends":[{"id":2}],"name":"a"}' },
+  '/user?bigint': { type: 'application/json', body: '{"id":9007199254740993,"name":"a","secretHash":"h","friends":[{"id":12345678901234567891}]}' },
   '/user?text': { type: 'text/plain', body: 'secretHash: not json' },
   // Representations the document does not declare for the response, and a status it does not list.
   '/user?text-json': { type: 'text/plain', body: JSON.stringify({ id: 1, secretHash: 'h' }) },
@@ -145,6 +146,10 @@ describe('response-filter policy', () => {
 
   test('a key written twice: the checked copy is sent, not the bytes with the copy JSON.parse dropped', async () => {
     assert.equal(await (await fetch(`${gw.url}/user?dup`)).text(), '{"id":1,"friends":[{"id":2}],"name":"a"}');
+  });
+
+  test('integers beyond 2^53 in a filtered body go out with the digits sent, not as JavaScript reads them', async () => {
+    assert.equal(await (await fetch(`${gw.url}/user?bigint`)).text(), '{"id":9007199254740993,"name":"a","friends":[{"id":12345678901234567891}]}');
   });
 
   test('a type the document does not declare for the response is filtered as JSON, or withheld', async () => {
