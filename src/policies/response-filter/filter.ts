@@ -33,6 +33,12 @@ interface Plan {
 
 const DROP: Plan = { keep: false, gate: undefined, child: undefined };
 const KEEP_AS_IS: Plan = { keep: true, gate: undefined, child: undefined };
+/**
+ * The schema of a value the document leaves shapeless (no properties, no items), walked all the same
+ * when names are removed "wherever they appear" (sensitive, visibleTo): at any depth, in any object.
+ */
+const ANY: Record<string, never> = {};
+const WALK_ANY: Plan = { keep: true, gate: undefined, child: ANY };
 
 export type ResponseFilter = (value: unknown, schema: unknown, roles: readonly string[], removed: string[] | undefined) => unknown;
 
@@ -56,7 +62,7 @@ export function compileFilter(options: FilterOptions): ResponseFilter {
     // What lies deeper than the walk goes cannot be checked: the body is withheld, never passed on unchecked.
     if (depth > MAX_DEPTH && value !== null && typeof value === 'object') throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', `The upstream response is nested deeper than ${MAX_DEPTH} levels.`);
     if (Array.isArray(value)) {
-      const items = itemsOf(schema);
+      const items = itemsOf(schema) ?? (skipsShapeless ? undefined : ANY);
       if (!items) return value;
       let out: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
@@ -110,7 +116,9 @@ function decide(view: ObjectView, key: string, options: FilterOptions): Plan {
   if (typeof view.additional === 'object') return { keep: true, gate, child: view.additional };
   const keep = view.additional === true || !view.declaresShape || !options.removeUndeclared;
   if (!keep) return DROP;
-  return gate === undefined ? KEEP_AS_IS : { keep: true, gate, child: undefined };
+  const walked = options.sensitive.size > 0 || options.roleGated.size > 0;
+  if (gate === undefined) return walked ? WALK_ANY : KEEP_AS_IS;
+  return { keep: true, gate, child: walked ? ANY : undefined };
 }
 
 function copyUpTo(source: Record<string, unknown>, keys: readonly string[], end: number): Record<string, unknown> {

@@ -201,6 +201,17 @@ test('role-gated properties: x-portcullis-read-roles and visibleTo keep a proper
   assert.equal(filterValue(value, schema, options(['hr', 'support']), []), value, 'nothing removed: the same object');
 });
 
+test('sensitive and visibleTo names are removed at any depth, also inside values the document leaves shapeless', () => {
+  const schema = { type: 'object', properties: { id: { type: 'integer' }, prefs: { type: 'object', additionalProperties: true }, tags: { type: 'array' } } };
+  const options = { removeUndeclared: true, sensitive: new Set(['password']), roleGated: new Map([['salary', ['hr']]]), roles: [] };
+  const value = { id: 1, prefs: { a: { password: 'lvl2', salary: 99, keep: 1 } }, tags: [{ password: 'in-array', salary: 99, keep: 2 }, 'x'] };
+  assert.deepEqual(filterValue(value, schema, options, []), { id: 1, prefs: { a: { keep: 1 } }, tags: [{ keep: 2 }, 'x'] });
+  // No schema at all (an undocumented status): every depth still.
+  assert.deepEqual(filterValue({ existing: { password: 'p', salary: 1, name: 'n' } }, {}, options, []), { existing: { name: 'n' } });
+  // Without such names, a shapeless value is not walked: the same object comes back.
+  assert.equal(filterValue(value, schema, { ...options, sensitive: new Set(), roleGated: new Map() }, []), value);
+});
+
 test('filtering keeps the order of kept properties and an own "__proto__" key', () => {
   const schema = { type: 'object', properties: { a: { type: 'integer' }, ['__proto__']: { type: 'object' }, c: { type: 'integer' } } };
   const value = JSON.parse('{"a":1,"secret":2,"__proto__":{"x":1},"c":3}') as Record<string, unknown>;
