@@ -41,7 +41,10 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
           // type: a client may be able to ask for one) must not carry what the JSON one would not.
           if ((schema === undefined && !unknownShape) || body.length === 0) return undefined;
           if (body.json() === NOT_JSON) {
-            if (match!.declared || config.otherTypes === 'pass') return undefined;
+            // An error page in another format (a 404 in text/plain, a proxy's 503 in HTML) goes on as
+            // sent: withheld, it would hide its status semantics (401, 429 and Retry-After).
+            const success = head.statusCode >= 200 && head.statusCode < 300;
+            if (match!.declared || config.otherTypes === 'pass' || !success) return undefined;
             throw unmatched();
           }
           if (unknownShape) throw unmatched();

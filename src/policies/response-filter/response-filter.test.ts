@@ -36,6 +36,12 @@ paths:
       responses:
         '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Base' } } } }
         default: { description: unexpected error }
+  /errors:
+    get:
+      operationId: errors
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Base' } } } }
+        default: { description: error, content: { application/json: { schema: { $ref: '#/components/schemas/Base' } } } }
   /csv:
     get:
       operationId: csv
@@ -74,6 +80,9 @@ const tree = (levels: number) => {
 
 const bodies: Record<string, { type: string; body: string | Buffer; headers?: Record<string, string>; status?: number }> = {
   '/user': { type: 'application/json', body: JSON.stringify({ id: 1, name: 'a', salary: 1, password: 'p', ssn: '123', secretHash: 'h', friends: [{ id: 2, ssn: 'x', token: 't' }], prefs: { theme: 'dark', anything: 1 } }) },
+  '/errors?404': { type: 'text/plain', body: 'Not Found', status: 404 },
+  '/errors?503': { type: 'text/html', body: '<h1>Service Unavailable</h1>', status: 503, headers: { 'retry-after': '30' } },
+  '/errors?200': { type: 'text/plain', body: 'secretHash: not json' },
   '/user?clean': { type: 'application/json', body: '{"id":1,  "name":"spaces kept"}' },
   '/user?dup': { type: 'application/json', body: '{"id":1,"friends":[{"id":2,"ssn":"123-45-6789"}],"friends":[{"id":2}],"name":"a"}' },
   '/user?bigint': { type: 'application/json', body: '{"id":9007199254740993,"name":"a","secretHash":"h","friends":[{"id":12345678901234567891}]}' },
@@ -150,6 +159,17 @@ describe('response-filter policy', () => {
 
   test('integers beyond 2^53 in a filtered body go out with the digits sent, not as JavaScript reads them', async () => {
     assert.equal(await (await fetch(`${gw.url}/user?bigint`)).text(), '{"id":9007199254740993,"name":"a","friends":[{"id":12345678901234567891}]}');
+  });
+
+  test('an error status answered in another format than JSON goes on as sent; a success one is withheld', async () => {
+    const notFound = await fetch(`${gw.url}/errors?404`);
+    assert.equal(notFound.status, 404);
+    assert.equal(await notFound.text(), 'Not Found');
+    const unavailable = await fetch(`${gw.url}/errors?503`);
+    assert.equal(unavailable.status, 503);
+    assert.equal(unavailable.headers.get('retry-after'), '30');
+    await unavailable.body?.cancel();
+    assert.equal((await fetch(`${gw.url}/errors?200`)).status, 502);
   });
 
   test('a type the document does not declare for the response is filtered as JSON, or withheld', async () => {
