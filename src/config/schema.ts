@@ -121,7 +121,7 @@ export function buildConfigSchema(factories: readonly PolicyFactory[]) {
   }, { required: ['path'] });
   const api = closed('An API: a base path, where to forward it, and what protects it.', {
     name: str('Unique name of the API.', { pattern: '^[A-Za-z0-9_.-]+$' }),
-    spec: str('Path of the OpenAPI 3.0/3.1 or Swagger 2.0 document (converted to 3.0 at load: body and formData parameters become request bodies, definitions components). Every operation in it is routed.'),
+    spec: str('Path of the OpenAPI 3.0/3.1 or Swagger 2.0 document (converted to 3.0 at load: body and formData parameters become request bodies, definitions components). Every operation in it is routed; each needs its own operationId (two operations with one are refused: they would share one set of policies). Operations without one are named "METHOD /path".'),
     basePath: str('Mount point of the API; defaults to the path of the document\'s first server URL.', { pattern: '^(/[^\\s?#]*)?$' }),
     upstream: str('Name of an entry in `upstreams`.'),
     stripBasePath: bool('Forward paths without the base path (the upstream URL\'s own path is still prefixed).', false),

@@ -135,6 +135,14 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
         spec = await loadSpec(resolvePath(baseDir, api.spec));
         if (spec.version === '2.0') spec = await convertSwagger2(spec);
         specOperations = listOperations(spec);
+        // Operations are told apart by operationId (their policies, rules and security plans): two
+        // with one id would share one plan, and a public one's could serve a protected one.
+        const seen = new Map<string, SpecOperation>();
+        for (const o of specOperations) {
+          const first = seen.get(o.operationId);
+          if (first !== undefined) throw new SpecError(`operationId "${o.operationId}" is used by two operations (${first.method} ${first.path} and ${o.method} ${o.path}): each operation needs its own (OpenAPI requires them unique)`);
+          seen.set(o.operationId, o);
+        }
       } catch (error) {
         issue([...apiPath, 'spec'], error instanceof SpecError ? error.message : `cannot load the OpenAPI document: ${(error as Error).message}`);
         continue;
