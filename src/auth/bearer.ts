@@ -3,7 +3,7 @@
 import type { Identity, RequestContext } from '../core/context.ts';
 import type { Authenticator } from './authenticate.ts';
 import { checkCertificateBinding } from './binding.ts';
-import { dropClientHeader } from './hide.ts';
+import { afterScheme, dropClientHeader } from './hide.ts';
 
 /**
  * The parts of a bearer-token authenticator that do not depend on how the token is checked: where
@@ -15,24 +15,22 @@ export function bearerTokenScheme(
   check: (token: string) => Identity | Promise<Identity>,
 ): Pick<Authenticator, 'extract' | 'verify' | 'hide' | 'challenge'> {
   const header = headerName.toLowerCase();
-  const prefix = scheme === '' ? '' : `${scheme.toLowerCase()} `;
+  const lowerScheme = scheme.toLowerCase();
   return {
     extract: headerTokenExtractor(headerName, scheme),
     verify: (token, ctx) => checkCertificateBinding(check(token), ctx),
-    hide: (ctx) => dropClientHeader(ctx, header, prefix),
+    hide: (ctx) => dropClientHeader(ctx, header, lowerScheme),
     challenge: (realm, invalid) => `${scheme || 'Bearer'} realm="${quote(realm)}"${invalid ? ', error="invalid_token"' : ''}`,
   };
 }
 
 export function headerTokenExtractor(headerName: string, scheme: string): (ctx: RequestContext) => string | undefined {
   const header = headerName.toLowerCase();
-  const prefix = scheme === '' ? '' : `${scheme.toLowerCase()} `;
+  const lowerScheme = scheme.toLowerCase();
   return (ctx) => {
     const value = ctx.req.headers[header];
     if (typeof value !== 'string') return undefined;
-    if (prefix === '') return value.trim();
-    if (value.length < prefix.length || value.slice(0, prefix.length).toLowerCase() !== prefix) return undefined;
-    return value.slice(prefix.length).trim();
+    return lowerScheme === '' ? value.trim() : afterScheme(value, lowerScheme);
   };
 }
 

@@ -4,14 +4,26 @@
 // while `req.headers` (already read by the auth policies) stays as received.
 import type { RequestContext } from '../core/context.ts';
 
-/** Drops every `name` field (lower-case) whose value starts with `prefix` (case-insensitive; "" = any). */
-export function dropClientHeader(ctx: RequestContext, name: string, prefix = ''): void {
+/** Drops every `name` field (lower-case), or only those carrying a credential of `scheme` (see afterScheme; "" = any). */
+export function dropClientHeader(ctx: RequestContext, name: string, scheme = ''): void {
   const raw = ctx.req.rawHeaders;
   for (let i = raw.length - 2; i >= 0; i -= 2) {
     if (raw[i]!.toLowerCase() !== name) continue;
-    if (prefix !== '' && raw[i + 1]!.slice(0, prefix.length).toLowerCase() !== prefix) continue;
+    if (scheme !== '' && afterScheme(raw[i + 1]!, scheme) === undefined) continue;
     raw.splice(i, 2);
   }
+}
+
+/**
+ * The credential of an Authorization-style value "<scheme> <credential>" (`scheme` in lower case; any
+ * case sent), or undefined for another scheme. The scheme may be followed by any run of blanks, tabs
+ * included: upstream parsers split on any whitespace (`Bearer\t<token>` is a token to them), so it
+ * must be one to the gateway too, or an unchecked token would pass as no credential at all.
+ */
+export function afterScheme(value: string, scheme: string): string | undefined {
+  if (value.length <= scheme.length || value.slice(0, scheme.length).toLowerCase() !== scheme) return undefined;
+  const next = value.charCodeAt(scheme.length);
+  return next === 0x20 || next === 0x09 ? value.slice(scheme.length + 1).trim() : undefined;
 }
 
 /** Drops every `name` parameter from the query string forwarded upstream; the others stay as sent. */

@@ -10,7 +10,7 @@ import type { PolicyEnv } from '../core/policy.ts';
 import { sharedStore, describeStore } from '../store/open.ts';
 import { ApiKeyVerifier } from './apikey.ts';
 import { bearerTokenScheme, quote } from './bearer.ts';
-import { dropClientHeader, dropQueryParam } from './hide.ts';
+import { afterScheme, dropClientHeader, dropQueryParam } from './hide.ts';
 import { keyId } from './api-key.ts';
 import type { Authenticator } from './authenticate.ts';
 import { sharedJwks } from './jwks.ts';
@@ -123,7 +123,7 @@ export function apiKeyAuthenticator(name: string, config: ApiKeySchemeConfig, en
   }
   const header = (config.header ?? (fromSpec.in === 'header' ? fromSpec.name : undefined) ?? 'x-api-key').toLowerCase();
   const authScheme = config.authorizationScheme;
-  const authPrefix = authScheme === '' ? undefined : `${authScheme.toLowerCase()} `;
+  const authSchemeLower = authScheme === '' ? undefined : authScheme.toLowerCase();
   const query = config.queryParam;
   if (query !== undefined) env.logger.warn({ scheme: name, queryParam: query }, 'API keys are accepted in the query string: they will appear in access logs and browser histories');
   const consumers = config.consumers.map((c, i) => ({
@@ -154,9 +154,10 @@ export function apiKeyAuthenticator(name: string, config: ApiKeySchemeConfig, en
     extract(ctx: RequestContext) {
       const value = ctx.req.headers[header];
       if (typeof value === 'string') return value.trim();
-      if (authPrefix !== undefined) {
+      if (authSchemeLower !== undefined) {
         const auth = ctx.req.headers.authorization;
-        if (auth !== undefined && auth.length > authPrefix.length && auth.slice(0, authPrefix.length).toLowerCase() === authPrefix) return auth.slice(authPrefix.length).trim();
+        const key = auth === undefined ? undefined : afterScheme(auth, authSchemeLower);
+        if (key !== undefined) return key;
       }
       if (query !== undefined && ctx.query !== '') {
         const value = new URLSearchParams(ctx.query).get(query);
@@ -168,7 +169,7 @@ export function apiKeyAuthenticator(name: string, config: ApiKeySchemeConfig, en
     credentialId: (key) => keyId(key),
     hide(ctx) {
       dropClientHeader(ctx, header);
-      if (authPrefix !== undefined) dropClientHeader(ctx, 'authorization', authPrefix);
+      if (authSchemeLower !== undefined) dropClientHeader(ctx, 'authorization', authSchemeLower);
       if (query !== undefined) dropQueryParam(ctx, query);
     },
     challenge: (realm) => `${authScheme || 'ApiKey'} realm="${quote(realm)}", header="${quote(headerLabel)}"`,

@@ -1,0 +1,75 @@
+// A bearer token written after its scheme with a tab (or several blanks) is a token to upstream
+// parsers, which split on any whitespace: it is one to the gateway too, verified, and refused when
+// forged. It used to count as no credential at all, and went upstream unchecked.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { hashApiKey } from '../src/auth/api-key.ts';
+import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+
+const SECRET = 'another-test-hmac-secret-32-bytes-long!!';
+const KEY = 'partner-key-with-any-shape-000000000001';
+const spec = `openapi: 3.0.3
+info: { title: t, version: '1' }
+paths:
+  /either:
+    get: { operationId: either, security: [{ bearer: [] }, { key: [] }], responses: { '200': { description: ok } } }
+  /optional:
+    get: { operationId: optional, security: [{}, { bearer: [] }], responses: { '200': { description: ok } } }
+components:
+  securitySchemes:
+    bearer: { type: http, scheme: bearer }
+    key: { type: apiKey, in: header, name: X-Partner-Key }
+`;
+const yaml = (up: string) => `listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+upstreams: { backend: { url: ${up} } }
+apis:
+  - name: t
+    spec: spec.yaml
+    upstream: backend
+    policies:
+      auth-schemes:
+        hideCredentials: true
+        bruteForce: { maxFailures: 100000 }
+        schemes:
+          bearer:
+            jwt:
+              issuers: [{ issuer: https://hmac.test, secret: ${SECRET}, audiences: [t] }]
+          key:
+            apiKey:
+              format: any
+              consumers: [{ id: partner, scopes: [p], keys: [{ sha256: ${hashApiKey(KEY)} }] }]
+`;
+const forged = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"iss":"https://hmac.test","sub":"admin","aud":"t"}').toString('base64url')}.`;
+describe('the blanks after an Authorization scheme', () => {
+  let up: TestUpstream;
+  let gw: TestGateway;
+  before(async () => {
+    up = await startUpstream();
+    gw = await startTestGateway(yaml(up.url), { 'spec.yaml': spec });
+  });
+  after(async () => {
+    await gw?.close();
+    await up?.close();
+  });
+  /** The status, and the Authorization the upstream got (undefined: nothing forwarded, or none). */
+  const call = async (path: string, headers: Record<string, string>) => {
+    const before = up.received.length;
+    const res = await fetch(gw.url + path, { headers });
+    await res.body?.cancel();
+    return { status: res.status, forwarded: up.received.length > before ? up.received.at(-1)!.headers.authorization : undefined };
+  };
+
+  for (const blank of [' ', '\t', '  ', ' \t']) {
+    test(`a forged token after "Bearer" and ${JSON.stringify(blank)} is verified and refused, never forwarded`, async () => {
+      assert.deepEqual(await call('/optional', { authorization: `Bearer${blank}${forged}` }), { status: 401, forwarded: undefined });
+      assert.deepEqual(await call('/either', { 'x-partner-key': KEY, authorization: `Bearer${blank}${forged}` }), { status: 401, forwarded: undefined });
+    });
+  }
+
+  test('another scheme is not a bearer token: the optional operation passes without one', async () => {
+    assert.equal((await call('/optional', { authorization: 'Basic dXNlcjpwYXNz' })).status, 200);
+    assert.equal((await call('/optional', { authorization: `Bearerx ${forged}` })).status, 200);
+  });
+});
