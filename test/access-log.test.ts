@@ -53,7 +53,7 @@ test('serve writes one JSON line per request with its outcome, credentials redac
 admin:
   enabled: false
 log:
-  headers: [authorization, cookie, x-trace, x-tenant-secret, user-agent]
+  headers: [authorization, cookie, x-trace, x-tenant-secret, user-agent, x-partner-key]
   redact: [X-Tenant-Secret]
 upstreams:
   backend:
@@ -73,6 +73,7 @@ apis:
       authorization: 'Bearer sekrit-token-1',
       cookie: 'session=sekrit-cookie-2',
       'x-tenant-secret': 'sekrit-3',
+      'x-partner-key': 'sekrit-4', // named like a credential: redacted without being listed in redact
       'x-trace': 'a "quoted" \\ value',
       'user-agent': 'caf\u00e9-client',
       'x-request-id': 'chosen-by-client',
@@ -98,7 +99,7 @@ apis:
     await rm(dir, { recursive: true, force: true });
   }
   const out = cli.stdout();
-  for (const secret of ['sekrit-token-1', 'sekrit-cookie-2', 'sekrit-3']) assert.ok(!out.includes(secret), `${secret} never reaches the log`);
+  for (const secret of ['sekrit-token-1', 'sekrit-cookie-2', 'sekrit-3', 'sekrit-4']) assert.ok(!out.includes(secret), `${secret} never reaches the log`);
   const lines = out.split('\n').filter((l) => l.includes('"type":"access"'));
   const access = lines.map((l) => {
     try {
@@ -125,6 +126,7 @@ apis:
     authorization: '[REDACTED]',
     cookie: '[REDACTED]',
     'x-tenant-secret': '[REDACTED]',
+    'x-partner-key': '[REDACTED]',
     'x-trace': 'a "quoted" \\ value',
     'user-agent': 'caf\u00e9-client', // a latin1 byte, written to the log as UTF-8
   });

@@ -8,6 +8,11 @@ import type { Chain } from '../core/pipeline.ts';
 import { jsonStringBound, NUMBER_BOUND, putJsonString, putMs, putNumber } from './json-bytes.ts';
 
 const ALWAYS_REDACTED = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token'];
+/**
+ * Header names that look like they carry a credential (an API key header the document names, such as
+ * X-Partner-Key, a session or signature header): redacted too, whatever the config says.
+ */
+const CREDENTIAL_NAME = /key|token|secret|passw|auth|signature|session|cookie|credential/i;
 
 /** `endedAt`: the performance.now() reading of the request's end, when the caller has one. */
 export type AccessLog = (ctx: RequestContext, status: number, preRoute: Chain, chain: Chain | undefined, endedAt?: number) => void;
@@ -53,6 +58,7 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
   if (!options.enabled) return () => {};
   const redacted = new Set([...ALWAYS_REDACTED, ...options.redact.map((h) => h.toLowerCase())]);
   const headers = options.headers.map((h) => h.toLowerCase());
+  for (const h of headers) if (CREDENTIAL_NAME.test(h)) redacted.add(h);
   const prefix = ascii(`{"level":"info","pid":${process.pid},"type":"access","time":"`);
   let scratch = Buffer.allocUnsafe(4096);
   const inPlace = sink.claim !== undefined && sink.commit !== undefined;
