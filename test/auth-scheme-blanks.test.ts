@@ -1,6 +1,7 @@
 // A bearer token written after its scheme with a tab (or several blanks) is a token to upstream
 // parsers, which split on any whitespace: it is one to the gateway too, verified, and refused when
-// forged. It used to count as no credential at all, and went upstream unchecked.
+// forged. It used to count as no credential at all, and went upstream unchecked. A credential header
+// spelled with "_" is not forwarded.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashApiKey } from '../src/auth/api-key.ts';
@@ -71,5 +72,29 @@ describe('the blanks after an Authorization scheme', () => {
   test('another scheme is not a bearer token: the optional operation passes without one', async () => {
     assert.equal((await call('/optional', { authorization: 'Basic dXNlcjpwYXNz' })).status, 200);
     assert.equal((await call('/optional', { authorization: `Bearerx ${forged}` })).status, 200);
+  });
+});
+
+describe('a credential header spelled with "_"', () => {
+  let up: TestUpstream;
+  let gw: TestGateway;
+  before(async () => {
+    up = await startUpstream();
+    gw = await startTestGateway(yaml(up.url), { 'spec.yaml': spec });
+  });
+  after(async () => {
+    await gw?.close();
+    await up?.close();
+  });
+
+  test('is not forwarded: the gateway never checks it, a CGI-style upstream would read it as the key header', async () => {
+    for (const headers of [{ 'x-partner-key': KEY, x_partner_key: 'forged' }, { x_partner_key: 'forged', x_auth_token: 'forged', x_trace_id: 'kept' }]) {
+      const res = await fetch(`${gw.url}/optional`, { headers });
+      assert.equal(res.status, 200, JSON.stringify(headers));
+      await res.body?.cancel();
+      const got = up.received.at(-1)!;
+      assert.ok(!got.rawHeaders.includes('forged'), got.rawHeaders.join(' | '));
+    }
+    assert.equal(up.received.at(-1)!.headers.x_trace_id, 'kept', 'other names with "_" are forwarded');
   });
 });

@@ -3,16 +3,13 @@
 // buffered block (json-bytes.ts: no strings concatenated, nothing encoded twice). Only headers named in
 // `log.headers` are included, and credentials among them are always redacted.
 import { READ_LOGGED, type RequestContext } from '../core/context.ts';
+import { CREDENTIAL_NAME } from '../core/credential-names.ts';
 import { own } from '../core/own.ts';
 import type { Chain } from '../core/pipeline.ts';
 import { jsonStringBound, NUMBER_BOUND, putJsonString, putMs, putNumber } from './json-bytes.ts';
 
 const ALWAYS_REDACTED = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token'];
-/**
- * Header names that look like they carry a credential (an API key header the document names, such as
- * X-Partner-Key, a session or signature header): redacted too, whatever the config says.
- */
-const CREDENTIAL_NAME = /key|token|secret|passw|auth|signature|session|cookie|credential/i;
+
 
 /** `endedAt`: the performance.now() reading of the request's end, when the caller has one. */
 export type AccessLog = (ctx: RequestContext, status: number, preRoute: Chain, chain: Chain | undefined, endedAt?: number) => void;
@@ -58,6 +55,7 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
   if (!options.enabled) return () => {};
   const redacted = new Set([...ALWAYS_REDACTED, ...options.redact.map((h) => h.toLowerCase())]);
   const headers = options.headers.map((h) => h.toLowerCase());
+  // Named like a credential: redacted too, whatever the config says.
   for (const h of headers) if (CREDENTIAL_NAME.test(h)) redacted.add(h);
   const prefix = ascii(`{"level":"info","pid":${process.pid},"type":"access","time":"`);
   let scratch = Buffer.allocUnsafe(4096);

@@ -1,6 +1,7 @@
 // The request head sent upstream: the client's headers minus hop-by-hop ones (RFC 9110 §7.6.1) and
 // the ones the gateway owns, plus X-Forwarded-*, Forwarded and the request id. Built as a flat
 // [name, value, ...] array straight from rawHeaders (no header object is materialized).
+import { CREDENTIAL_NAME } from '../core/credential-names.ts';
 import type { RequestContext } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
 
@@ -45,8 +46,9 @@ export function upstreamHeaders(
     const name = raw[i]!;
     const lower = name.toLowerCase();
     // CGI-style upstreams (WSGI, PHP, Rack) read "X_Consumer_Id" as "X-Consumer-Id": such a spelling
-    // of a field the gateway owns is dropped like the field itself.
-    if (lower.includes('_') && owned(lower.replaceAll('_', '-'), options)) continue;
+    // of a field the gateway owns is dropped like the field itself, and so is one of a credential
+    // header (X_Partner_Key: the gateway never checks it, the upstream would read the key header).
+    if (lower.includes('_') && (owned(lower.replaceAll('_', '-'), options) || CREDENTIAL_NAME.test(lower))) continue;
     if (owned(lower, options)) {
       if (lower === 'connection') connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
       else if (peerTrusted) {
