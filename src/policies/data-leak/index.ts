@@ -2,7 +2,9 @@
 // fields in response bodies, each type with its action: mask (JSON and text bodies are rewritten,
 // JSON stays valid), block (502, the body never leaves), or report. Binary bodies are not read.
 import { isUtf8 } from 'node:buffer';
+import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { detectedJsonEncoding } from '../../core/json-text.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { exactReplacement, NOT_JSON, type BodyReplacement } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
@@ -24,7 +26,7 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
     return {
       responseBodyLimit: toBytes(config.maxBodySize),
       oversize: config.onOversize,
-      onResponseBody(ctx, _head, body) {
+      onResponseBody(ctx, head, body) {
         const type = body.mediaType;
         // A body without a type is read as JSON when it parses, else as text unless it looks binary:
         // a client may well take it for either.
@@ -32,6 +34,23 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
         const json = body.isJsonType || (untyped && body.json() !== NOT_JSON);
         if (!json && !untyped && !type.startsWith('text/') && !type.endsWith('+xml') && type !== 'application/xml') return undefined;
         let findings: LeakFindings = { found: {}, masked: false };
+        // UTF-16 (by its charset or its first bytes): read decoded, its characters are what clients
+        // read (Python's json, Jackson). Found leaks cannot be masked in place: the body is withheld.
+        const wide = wideEncoding(body.bytes(), head.headers['content-type'], json);
+        if (wide !== undefined) {
+          if (wide === 'utf-32') throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is UTF-32, which the data-leak policy cannot read.');
+          const text = new TextDecoder(wide).decode(body.bytes());
+          let parsed: unknown = NOT_JSON;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // scanned as text below
+          }
+          if (parsed === NOT_JSON) scanText(text, rules, findings);
+          else scanJson(parsed, rules, findings);
+          report(ctx, findings, true);
+          return undefined;
+        }
         const value = json ? body.json() : NOT_JSON;
         let out: BodyReplacement | undefined;
         // A body that claims JSON but is not is still scanned as text: a leak is a leak.
@@ -59,20 +78,46 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
             if (scanned !== exact) out = exactReplacement(scanned);
           } else if (scanned !== value) out = { json: scanned };
         }
-        const types = Object.keys(findings.found) as LeakType[];
-        if (types.length === 0) return undefined;
-        env.logger.warn({ reqId: ctx.id, op: ctx.operationId, found: findings.found }, 'data leak in upstream response');
-        // Evidence for the audit trail: which kinds and how many, never the values.
-        (ctx.state ??= {})['data-leak'] = { types, counts: types.map((t) => findings.found[t]!) };
-        if (blocking.some((t) => findings.found[t])) throw new GatewayError('PCL_ERR_RESPONSE_DATA_LEAK');
-        ctx.record('data-leak', 'report');
-        return findings.masked ? out : undefined;
+        return report(ctx, findings, false) ? out : undefined;
       },
     };
+
+    /**
+     * Logs and records what was found; throws for a type that blocks, or for one that masks when the
+     * body cannot be masked (`unmaskable`). True when the body was masked and goes out rewritten.
+     */
+    function report(ctx: RequestContext, findings: LeakFindings, unmaskable: boolean): undefined | boolean {
+      const types = Object.keys(findings.found) as LeakType[];
+      if (types.length === 0) return undefined;
+      env.logger.warn({ reqId: ctx.id, op: ctx.operationId, found: findings.found }, 'data leak in upstream response');
+      // Evidence for the audit trail: which kinds and how many, never the values.
+      (ctx.state ??= {})['data-leak'] = { types, counts: types.map((t) => findings.found[t]!) };
+      if (blocking.some((t) => findings.found[t]) || (unmaskable && findings.masked)) throw new GatewayError('PCL_ERR_RESPONSE_DATA_LEAK');
+      ctx.record('data-leak', 'report');
+      return findings.masked;
+    }
   },
 };
 
 /** Valid UTF-8 without NUL bytes: text, as far as a reader without a media type can tell. */
 function looksLikeText(bytes: Buffer): boolean {
   return bytes.indexOf(0) === -1 && isUtf8(bytes);
+}
+
+/**
+ * The encoding of a body that is not read as UTF-8 by its clients: UTF-16 or UTF-32 by its charset, by
+ * a byte-order mark, or (JSON) by the zero bytes Python's detection reads; undefined for UTF-8.
+ */
+function wideEncoding(raw: Buffer, contentType: string | string[] | undefined, json: boolean): 'utf-16le' | 'utf-16be' | 'utf-32' | undefined {
+  const label = /charset\s*=\s*"?\s*utf-?(16|32)\s*(le|be)?\b/i.exec(String(contentType ?? ''));
+  const detected = detectedJsonEncoding(raw);
+  if (label !== null) {
+    if (label[1] === '32') return 'utf-32';
+    if (label[2] !== undefined) return label[2].toLowerCase() === 'be' ? 'utf-16be' : 'utf-16le';
+    return detected === 'utf-16be' ? 'utf-16be' : 'utf-16le';
+  }
+  const bom = raw[0] === 0xff && raw[1] === 0xfe ? 'utf-16le' : raw[0] === 0xfe && raw[1] === 0xff ? 'utf-16be' : undefined;
+  if (detected === 'utf-32' && (json || bom !== undefined)) return 'utf-32';
+  if (bom !== undefined) return bom;
+  return json && detected !== 'utf-8' ? detected : undefined;
 }
