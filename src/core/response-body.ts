@@ -57,8 +57,10 @@ export class ResponseBody {
   /** The body parsed as JSON (whatever the declared type), or NOT_JSON. Read only: never mutate it. */
   json(): unknown {
     if (this.#value !== UNREAD) return this.#value;
+    const text = this.text();
     try {
-      this.#value = JSON.parse(this.text());
+      // A UTF-8 byte-order mark is dropped, as clients' parsers drop it (fetch's json(), Jackson).
+      this.#value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch {
       this.#value = NOT_JSON;
     }

@@ -107,6 +107,10 @@ const bodies: Record<string, { type: string; body: string | Buffer }> = {
   '/utf16-json': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"card":"4111111111111111"}', 'utf16le') },
   '/utf16-text': { type: 'text/plain; charset=UTF-16LE', body: Buffer.from('ssn 078-05-1120', 'utf16le') },
   '/utf16-bom': { type: 'application/json', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"card":"4111111111111111"}', 'utf16le')]) },
+  '/bom-password': { type: 'application/json', body: '\uFEFF{"user":"a","password":"hunter2"}' },
+  '/nan-password': { type: 'application/json', body: '{"password":"hunter2","score":NaN}' },
+  '/html-password': { type: 'text/html', body: '{"user":"a","password":"hunter2"}' },
+  '/nested-password': { type: 'application/json', body: '{"user":"a","payload":"{\\"pwd\\":\\"hunter3\\"}"}' },
   '/utf16-clean': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"id":1}', 'utf16le') },
   '/binary': { type: 'application/octet-stream', body: '4111111111111111' },
   '/huge': { type: 'text/plain', body: `4111111111111111 ${'x'.repeat(300_000)}` },
@@ -152,6 +156,16 @@ describe('data-leak policy through the gateway', () => {
     const res = await fetch(`${gw.url}/card`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { id: 7, payment: { card: '************1111', holder: 'A B' }, notes: ['iban DE****************3000'] });
+  });
+
+  test('password members are masked also where the body is not JSON.parse\'s JSON: a byte-order mark, NaN, JSON sent as text or inside a string', async () => {
+    for (const path of ['/bom-password', '/nan-password', '/html-password', '/nested-password']) {
+      const res = await fetch(`${gw.url}${path}`);
+      assert.equal(res.status, 200, path);
+      const text = await res.text();
+      assert.ok(!text.includes('hunter2') && !text.includes('hunter3'), `${path}: ${text}`);
+      assert.ok(text.includes('[REDACTED]'), path);
+    }
   });
 
   test('a UTF-16 body is read decoded, as its clients read it: a leak in it is withheld (it cannot be masked in place)', async () => {

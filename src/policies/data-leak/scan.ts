@@ -38,8 +38,22 @@ export function scanText(text: string, rules: LeakRules, findings: LeakFindings)
       return d.mask(m);
     });
   }
+  // Password members in text: JSON that does not parse as a whole (NaN, a byte-order mark, JSON sent
+  // as text/html) or JSON inside a string value, which clients may still parse.
+  if (rules.actions.password !== 'off' && out.includes('":')) {
+    out = out.replace(JSON_MEMBER, (m, name: string, value: string) => {
+      if (!PASSWORD_FIELD.test(name) || value === '""') return m;
+      count(findings, 'password');
+      if (rules.actions.password !== 'mask') return m;
+      findings.masked = true;
+      return `"${name}":"[REDACTED]"`;
+    });
+  }
   return out;
 }
+
+/** `"name": value` with a string or number value, as JSON writes a member. */
+const JSON_MEMBER = /"([A-Za-z_]{1,40})"\s*:\s*("(?:[^"\\\n]|\\.)*"|-?\d[\d.eE+-]*)/g;
 
 /**
  * Walks a parsed JSON value; returns the same value when nothing was masked. String values, object
