@@ -62,7 +62,7 @@ describe('the blanks after an Authorization scheme', () => {
     return { status: res.status, forwarded: up.received.length > before ? up.received.at(-1)!.headers.authorization : undefined };
   };
 
-  for (const blank of [' ', '\t', '  ', ' \t']) {
+  for (const blank of [' ', '\t', '  ', ' \t', '\u00a0', '\u0085']) {
     test(`a forged token after "Bearer" and ${JSON.stringify(blank)} is verified and refused, never forwarded`, async () => {
       assert.deepEqual(await call('/optional', { authorization: `Bearer${blank}${forged}` }), { status: 401, forwarded: undefined });
       assert.deepEqual(await call('/either', { 'x-partner-key': KEY, authorization: `Bearer${blank}${forged}` }), { status: 401, forwarded: undefined });

@@ -16,15 +16,18 @@ export function dropClientHeader(ctx: RequestContext, name: string, scheme = '')
 
 /**
  * The credential of an Authorization-style value "<scheme> <credential>" (`scheme` in lower case; any
- * case sent), or undefined for another scheme. The scheme may be followed by any run of blanks, tabs
- * included: upstream parsers split on any whitespace (`Bearer\t<token>` is a token to them), so it
- * must be one to the gateway too, or an unchecked token would pass as no credential at all.
+ * case sent), or undefined for another scheme. The scheme may be followed by any run of whitespace
+ * (tabs, NBSP): upstream parsers split on any (`Bearer\t<token>` is a token to them), so it must be
+ * one to the gateway too, or an unchecked token would pass as no credential at all.
  */
 export function afterScheme(value: string, scheme: string): string | undefined {
   if (value.length <= scheme.length || value.slice(0, scheme.length).toLowerCase() !== scheme) return undefined;
-  const next = value.charCodeAt(scheme.length);
-  return next === 0x20 || next === 0x09 ? value.slice(scheme.length + 1).trim() : undefined;
+  return BLANK.test(value[scheme.length]!) ? value.slice(scheme.length + 1).replace(BLANKS_AROUND, '') : undefined;
 }
+
+/** Whitespace to JavaScript or to Python's str.split() (NBSP and U+0085 arrive as latin1 header bytes). */
+const BLANK = /[\s\u001c-\u001f\u0085]/;
+const BLANKS_AROUND = /^[\s\u001c-\u001f\u0085]+|[\s\u001c-\u001f\u0085]+$/g;
 
 /** Drops every `name` parameter from the query string forwarded upstream; the others stay as sent. */
 export function dropQueryParam(ctx: RequestContext, name: string): void {

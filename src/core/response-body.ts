@@ -15,8 +15,11 @@ export const NOT_JSON: unique symbol = Symbol('not JSON');
  */
 export type BodyReplacement = Buffer | { readonly json: unknown; readonly text?: string };
 
-/** A run of 16 digits: the only way a JSON text can hold an integer beyond 2^53. */
-const LONG_DIGITS = /\d{16}/;
+/**
+ * A number of 16 digits or more where JSON puts values (after ":", "[" or ","): the only way a JSON
+ * text can hold an integer beyond 2^53. Digits inside strings (card numbers) rarely follow one.
+ */
+const LONG_DIGITS = /[:[,]\s*-?\d{16}/;
 
 const UNREAD: unique symbol = Symbol('unread');
 
@@ -51,16 +54,17 @@ export class ResponseBody {
   text(): string {
     if (this.#text !== undefined) return this.#text;
     if (this.#bytes === undefined) return (this.#text = JSON.stringify(this.#value));
-    return (this.#text = this.#bytes.toString('utf8'));
+    // A UTF-8 byte-order mark is dropped, as clients' JSON parsers drop it (fetch's json(), Jackson):
+    // every reading of the text (JSON.parse, the exact and the repeated-key parses) sees the same text.
+    const text = this.#bytes.toString('utf8');
+    return (this.#text = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   }
 
   /** The body parsed as JSON (whatever the declared type), or NOT_JSON. Read only: never mutate it. */
   json(): unknown {
     if (this.#value !== UNREAD) return this.#value;
-    const text = this.text();
     try {
-      // A UTF-8 byte-order mark is dropped, as clients' parsers drop it (fetch's json(), Jackson).
-      this.#value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      this.#value = JSON.parse(this.text());
     } catch {
       this.#value = NOT_JSON;
     }

@@ -111,6 +111,9 @@ const bodies: Record<string, { type: string; body: string | Buffer }> = {
   '/nan-password': { type: 'application/json', body: '{"password":"hunter2","score":NaN}' },
   '/html-password': { type: 'text/html', body: '{"user":"a","password":"hunter2"}' },
   '/nested-password': { type: 'application/json', body: '{"user":"a","payload":"{\\"pwd\\":\\"hunter3\\"}"}' },
+  '/utf16-dup': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"card":"4111111111111111","card":"x"}', 'utf16le') },
+  '/utf16-number': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"card":4111111111111111110}', 'utf16le') },
+  '/utf16-untyped': { type: '', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('ssn 078-05-1120', 'utf16le')]) },
   '/utf16-clean': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"id":1}', 'utf16le') },
   '/binary': { type: 'application/octet-stream', body: '4111111111111111' },
   '/huge': { type: 'text/plain', body: `4111111111111111 ${'x'.repeat(300_000)}` },
@@ -136,7 +139,7 @@ describe('data-leak policy through the gateway', () => {
   before(async () => {
     upstream = await startUpstream((req, res) => {
       const b = bodies[req.url ?? ''] ?? bodies['/clean']!;
-      res.writeHead(200, { 'content-type': b.type });
+      res.writeHead(200, b.type === '' ? {} : { 'content-type': b.type });
       res.end(b.body);
     });
     gw = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: {}\n'));
@@ -169,7 +172,7 @@ describe('data-leak policy through the gateway', () => {
   });
 
   test('a UTF-16 body is read decoded, as its clients read it: a leak in it is withheld (it cannot be masked in place)', async () => {
-    for (const path of ['/utf16-json', '/utf16-text', '/utf16-bom']) {
+    for (const path of ['/utf16-json', '/utf16-text', '/utf16-bom', '/utf16-dup', '/utf16-number', '/utf16-untyped']) {
       const res = await fetch(`${gw.url}${path}`);
       assert.equal(res.status, 502, path);
       assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_RESPONSE_DATA_LEAK', path);

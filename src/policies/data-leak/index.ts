@@ -30,27 +30,35 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
         const type = body.mediaType;
         // A body without a type is read as JSON when it parses, else as text unless it looks binary:
         // a client may well take it for either.
+        const textual = type.startsWith('text/') || type.endsWith('+xml') || type === 'application/xml';
+        let findings: LeakFindings = { found: {}, masked: false };
+        // UTF-16 (by its charset or its first bytes; a body without a type by its byte-order mark):
+        // read decoded, its characters are what clients read (Python's json, Jackson). Scanned as text
+        // (every copy of a repeated key, integers by their digits) and as JSON (password fields); a
+        // leak found cannot be masked in place: the body is withheld.
+        if (body.isJsonType || textual || type === '') {
+          const wide = wideEncoding(body.bytes(), head.headers['content-type'], body.isJsonType || type === '');
+          if (wide === 'utf-32') throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is UTF-32, which the data-leak policy cannot read.');
+          if (wide !== undefined) {
+            const text = new TextDecoder(wide).decode(body.bytes());
+            scanText(text, rules, findings);
+            try {
+              const fields: LeakFindings = { found: {}, masked: false };
+              scanJson(JSON.parse(text), rules, fields);
+              for (const [t, n] of Object.entries(fields.found) as [LeakType, number][]) findings.found[t] = Math.max(findings.found[t] ?? 0, n);
+              findings.masked ||= fields.masked;
+            } catch {
+              // not JSON: the text scan stands
+            }
+            report(ctx, findings, true);
+            return undefined;
+          }
+        }
+        // A body without a type is read as JSON when it parses, else as text unless it looks binary:
+        // a client may well take it for either.
         const untyped = type === '' && body.length > 0 && (body.json() !== NOT_JSON || looksLikeText(body.bytes()));
         const json = body.isJsonType || (untyped && body.json() !== NOT_JSON);
-        if (!json && !untyped && !type.startsWith('text/') && !type.endsWith('+xml') && type !== 'application/xml') return undefined;
-        let findings: LeakFindings = { found: {}, masked: false };
-        // UTF-16 (by its charset or its first bytes): read decoded, its characters are what clients
-        // read (Python's json, Jackson). Found leaks cannot be masked in place: the body is withheld.
-        const wide = wideEncoding(body.bytes(), head.headers['content-type'], json);
-        if (wide !== undefined) {
-          if (wide === 'utf-32') throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is UTF-32, which the data-leak policy cannot read.');
-          const text = new TextDecoder(wide).decode(body.bytes());
-          let parsed: unknown = NOT_JSON;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // scanned as text below
-          }
-          if (parsed === NOT_JSON) scanText(text, rules, findings);
-          else scanJson(parsed, rules, findings);
-          report(ctx, findings, true);
-          return undefined;
-        }
+        if (!json && !untyped && !textual) return undefined;
         const value = json ? body.json() : NOT_JSON;
         let out: BodyReplacement | undefined;
         // A body that claims JSON but is not is still scanned as text: a leak is a leak.

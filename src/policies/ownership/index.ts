@@ -118,10 +118,10 @@ function judge(root: unknown, rules: readonly CompiledOwnerRule[], owners: reado
     const list = get(value, rule.before);
     if (list === null) continue; // no items: nothing of anyone's shown
     if (list === undefined) {
-      // No list where the rule says: nothing to filter, unless items with the owner field are
-      // elsewhere (a top-level array, another key): a body of another shape is not passed unchecked.
-      const ownerKey = rule.after.at(-1);
-      if (ownerKey !== undefined && holdsKey(value, ownerKey, 0)) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response holds owned items elsewhere than the ownership rule says.');
+      // No list where the rule says: nothing to filter, unless a list of items carrying the owner
+      // field is elsewhere (a top-level array, another key): a body of another shape is not passed
+      // unchecked.
+      if (holdsOwnedItems(value, rule.after, 0)) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response holds owned items elsewhere than the ownership rule says.');
       continue;
     }
     // One object where a list was expected is one item: it must be the caller's.
@@ -142,13 +142,15 @@ function judge(root: unknown, rules: readonly CompiledOwnerRule[], owners: reado
   return value;
 }
 
-/** Whether `key` names a member of an object anywhere in `value` (bounded depth: deeper counts as yes). */
-function holdsKey(value: unknown, key: string, depth: number): boolean {
+/** Whether `value` holds, anywhere, a list with an item that has the owner field at `after` (bounded depth: deeper counts as yes). */
+function holdsOwnedItems(value: unknown, after: readonly string[], depth: number): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (depth > 64) return true;
-  if (Array.isArray(value)) return value.some((item) => holdsKey(item, key, depth + 1));
-  if (Object.hasOwn(value, key)) return true;
-  for (const child of Object.values(value)) if (holdsKey(child, key, depth + 1)) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (get(item, after) !== undefined || holdsOwnedItems(item, after, depth + 1)) return true;
+    return false;
+  }
+  for (const child of Object.values(value)) if (holdsOwnedItems(child, after, depth + 1)) return true;
   return false;
 }
 

@@ -62,6 +62,7 @@ const orders: Record<string, unknown> = {
   '/orders?none': { total: 0 },
   '/orders?top': [{ id: 1, ownerId: 1 }, { id: 2, ownerId: 2, note: 'BOB-PRIVATE' }],
   '/orders?elsewhere': { data: [{ id: 2, ownerId: 2, note: 'BOB-PRIVATE' }] },
+  '/orders?query': { total: 0, query: { ownerId: '1' } },
   // 64-bit ids sent as JSON numbers (raw text: JSON.stringify could not write them).
   '/orders?dup': '{"items":[{"id":2,"ownerId":2,"note":"BOB-PRIVATE"}],"items":[{"id":1,"ownerId":1}]}',
   '/orders/7': '{"id":7,"ownerId":9007199254740993}',
@@ -248,6 +249,7 @@ describe('ownership policy', () => {
     assert.equal((await get('/orders?one', 'alice-key')).status, 403);
     assert.deepEqual(await (await get('/orders?mine', 'alice-key')).json(), { items: { id: 1, ownerId: 1 } });
     assert.deepEqual(await (await get('/orders?none', 'alice-key')).json(), { total: 0 });
+    assert.deepEqual(await (await get('/orders?query', 'alice-key')).json(), { total: 0, query: { ownerId: '1' } }, 'no list of items: nothing to filter');
     // Items with the owner field elsewhere than the rule says (another shape): withheld, not passed.
     for (const shape of ['/orders?top', '/orders?elsewhere']) {
       const res = await get(shape, 'alice-key');

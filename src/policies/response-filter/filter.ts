@@ -58,6 +58,8 @@ export function compileFilter(options: FilterOptions): ResponseFilter {
   const skipsShapeless = options.sensitive.size === 0 && options.roleGated.size === 0;
 
   const filter = (value: unknown, schema: any, roles: readonly string[], removed: string[] | undefined, depth: number): unknown => {
+    // The schema `true` (OpenAPI 3.1: `properties: { meta: true }`, `items: true`) is shapeless too.
+    if (schema === true && !skipsShapeless) schema = ANY;
     if (schema === null || typeof schema !== 'object') return value;
     // What lies deeper than the walk goes cannot be checked: the body is withheld, never passed on unchecked.
     if (depth > MAX_DEPTH && value !== null && typeof value === 'object') throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', `The upstream response is nested deeper than ${MAX_DEPTH} levels.`);

@@ -228,6 +228,9 @@ test('sensitive and visibleTo names are removed at any depth, also inside values
   assert.deepEqual(filterValue(value, schema, options, []), { id: 1, prefs: { a: { keep: 1 } }, tags: [{ keep: 2 }, 'x'] });
   // No schema at all (an undocumented status): every depth still.
   assert.deepEqual(filterValue({ existing: { password: 'p', salary: 1, name: 'n' } }, {}, options, []), { existing: { name: 'n' } });
+  // The schema `true` (OpenAPI 3.1) is shapeless as well.
+  const boolean = { type: 'object', properties: { meta: true, list: { type: 'array', items: true } } };
+  assert.deepEqual(filterValue({ meta: { password: 'T1', a: 1 }, list: [{ password: 'T2' }] }, boolean, options, []), { meta: { a: 1 }, list: [{}] });
   // Without such names, a shapeless value is not walked: the same object comes back.
   assert.equal(filterValue(value, schema, { ...options, sensitive: new Set(), roleGated: new Map() }, []), value);
 });
