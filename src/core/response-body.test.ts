@@ -55,3 +55,12 @@ test('a rewrite made on the exact digits is sent with them, and read by the next
   assert.equal(body.text(), '{"items":[{"id":9007199254740993},{"id":9007199254740992}]}');
   assert.deepEqual(body.json(), { items: [{ id: 9007199254740992 }, { id: 9007199254740992 }] });
 });
+
+test('a UTF-8 byte-order mark is dropped from every reading of the body: JSON, exact digits, text', () => {
+  const body = new ResponseBody(headOf('application/json'), Buffer.from('\uFEFF{"id":9007199254740993,"secret":"h"}'));
+  assert.deepEqual(body.json(), { id: 9007199254740992, secret: 'h' });
+  assert.equal(body.mayHoldBigIntegers, true);
+  assert.equal(JSON.stringify(body.exactJson()), '{"id":9007199254740993,"secret":"h"}');
+  assert.equal(body.text().charCodeAt(0), 0x7b);
+  assert.equal(new ResponseBody(headOf('application/json'), Buffer.from('{"card":"4111111111111111"}')).mayHoldBigIntegers, false, 'digits in a string');
+});
