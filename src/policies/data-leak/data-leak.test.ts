@@ -114,6 +114,7 @@ const bodies: Record<string, { type: string; body: string | Buffer }> = {
   '/utf16-dup': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"card":"4111111111111111","card":"x"}', 'utf16le') },
   '/utf16-number': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"card":4111111111111111110}', 'utf16le') },
   '/utf16-untyped': { type: '', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('ssn 078-05-1120', 'utf16le')]) },
+  '/mp4-untyped': { type: '', body: Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d]) },
   '/utf16-clean': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"id":1}', 'utf16le') },
   '/binary': { type: 'application/octet-stream', body: '4111111111111111' },
   '/huge': { type: 'text/plain', body: `4111111111111111 ${'x'.repeat(300_000)}` },
@@ -177,6 +178,9 @@ describe('data-leak policy through the gateway', () => {
       assert.equal(res.status, 502, path);
       assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_RESPONSE_DATA_LEAK', path);
     }
+    const binary = await fetch(`${gw.url}/mp4-untyped`);
+    assert.equal(binary.status, 200, 'zero bytes without a type are binary, not UTF-32');
+    await binary.body?.cancel();
     const clean = await fetch(`${gw.url}/utf16-clean`);
     assert.equal(clean.status, 200);
     assert.deepEqual(Buffer.from(await clean.arrayBuffer()), bodies['/utf16-clean']!.body);

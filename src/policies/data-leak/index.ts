@@ -28,8 +28,6 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
       oversize: config.onOversize,
       onResponseBody(ctx, head, body) {
         const type = body.mediaType;
-        // A body without a type is read as JSON when it parses, else as text unless it looks binary:
-        // a client may well take it for either.
         const textual = type.startsWith('text/') || type.endsWith('+xml') || type === 'application/xml';
         let findings: LeakFindings = { found: {}, masked: false };
         // UTF-16 (by its charset or its first bytes; a body without a type by its byte-order mark):
@@ -37,7 +35,8 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
         // (every copy of a repeated key, integers by their digits) and as JSON (password fields); a
         // leak found cannot be masked in place: the body is withheld.
         if (body.isJsonType || textual || type === '') {
-          const wide = wideEncoding(body.bytes(), head.headers['content-type'], body.isJsonType || type === '');
+          // Without a type, only a byte-order mark says UTF-16: zero bytes may be any binary format.
+          const wide = wideEncoding(body.bytes(), head.headers['content-type'], body.isJsonType);
           if (wide === 'utf-32') throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is UTF-32, which the data-leak policy cannot read.');
           if (wide !== undefined) {
             const text = new TextDecoder(wide).decode(body.bytes());
