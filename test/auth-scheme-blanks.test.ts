@@ -69,6 +69,10 @@ describe('credentials spelled unusually', () => {
     });
   }
 
+  test('a forged token listed after another scheme ("Basic x, Bearer y", which Flask-JWT-Extended reads) is verified and refused', async () => {
+    assert.deepEqual(await call('/optional', { authorization: `Basic dXNlcjpwYXNz, Bearer ${forged}` }), { status: 401, forwarded: undefined });
+  });
+
   test('another scheme is not a bearer token: the optional operation passes without one', async () => {
     assert.equal((await call('/optional', { authorization: 'Basic dXNlcjpwYXNz' })).status, 200);
     assert.equal((await call('/optional', { authorization: `Bearerx ${forged}` })).status, 200);

@@ -21,6 +21,18 @@ export function dropClientHeader(ctx: RequestContext, name: string, scheme = '')
  * one to the gateway too, or an unchecked token would pass as no credential at all.
  */
 export function afterScheme(value: string, scheme: string): string | undefined {
+  const found = credentialAfter(value, scheme);
+  if (found !== undefined || !value.includes(',')) return found;
+  // A list of credentials ("Basic x, Bearer y"): some frameworks take the one of their scheme from it
+  // (Flask-JWT-Extended), so the gateway reads it too.
+  for (const item of value.split(',').slice(1)) {
+    const listed = credentialAfter(item.replace(BLANKS_AROUND, ''), scheme);
+    if (listed !== undefined) return listed;
+  }
+  return undefined;
+}
+
+function credentialAfter(value: string, scheme: string): string | undefined {
   if (value.length <= scheme.length || value.slice(0, scheme.length).toLowerCase() !== scheme) return undefined;
   return BLANK.test(value[scheme.length]!) ? value.slice(scheme.length + 1).replace(BLANKS_AROUND, '') : undefined;
 }
