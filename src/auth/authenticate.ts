@@ -25,6 +25,8 @@ export interface Authenticator {
   credentialId?(credential: string): string | undefined;
   /** Removes this scheme's credential from the request forwarded upstream (hideCredentials). */
   hide?(ctx: RequestContext): void;
+  /** Request header names (lower case) its credential is read from: never forwarded spelled with "_". */
+  readonly headers?: readonly string[];
   /** Lets go of shared resources (a replay store connection) when the policy is replaced. */
   close?(): Promise<void>;
 }
@@ -236,4 +238,9 @@ function unauthenticated(plan: Plan, o: RunOptions, failed: Authenticator | unde
 /** JWT and introspection schemes both answer with a Bearer challenge: a refused token marks both. */
 function family(a: Authenticator): string {
   return a.kind === 'introspection' ? 'jwt' : a.kind;
+}
+
+/** The header names the credentials of these schemes are read from (PolicyInstance.credentialHeaders). */
+export function credentialHeadersOf(authenticators: Iterable<Authenticator>): string[] {
+  return [...new Set([...authenticators].flatMap((a) => a.headers ?? []))];
 }

@@ -13,13 +13,14 @@ export function bearerTokenScheme(
   headerName: string,
   scheme: string,
   check: (token: string) => Identity | Promise<Identity>,
-): Pick<Authenticator, 'extract' | 'verify' | 'hide' | 'challenge'> {
+): Pick<Authenticator, 'extract' | 'verify' | 'hide' | 'challenge' | 'headers'> {
   const header = headerName.toLowerCase();
   const lowerScheme = scheme.toLowerCase();
   return {
     extract: headerTokenExtractor(headerName, scheme),
     verify: (token, ctx) => checkCertificateBinding(check(token), ctx),
     hide: (ctx) => dropClientHeader(ctx, header, lowerScheme),
+    headers: [header],
     challenge: (realm, invalid) => `${scheme || 'Bearer'} realm="${quote(realm)}"${invalid ? ', error="invalid_token"' : ''}`,
   };
 }

@@ -167,6 +167,7 @@ export function apiKeyAuthenticator(name: string, config: ApiKeySchemeConfig, en
     },
     verify: (key) => verifier.verify(key),
     credentialId: (key) => keyId(key),
+    headers: [header],
     hide(ctx) {
       dropClientHeader(ctx, header);
       if (authSchemeLower !== undefined) dropClientHeader(ctx, 'authorization', authSchemeLower);

@@ -41,6 +41,8 @@ export interface PolicyInstance {
   onResponseHead?(ctx: RequestContext, head: ResponseHead): void;
   /** Request headers this policy sets for the upstream (identity headers): always stripped from clients. */
   readonly reservedHeaders?: readonly string[];
+  /** Request headers this policy reads credentials from: never forwarded spelled with "_" (CGI-style upstreams read X_Partner_Id as X-Partner-Id). */
+  readonly credentialHeaders?: readonly string[];
   /**
    * Sees (and may replace) the whole response body before any of it reaches the client. Declaring it
    * makes the gateway buffer responses of the operations this policy is on, up to `responseBodyLimit`

@@ -26,6 +26,8 @@ export interface ForwardOptions {
   readonly forwarded: boolean;
   /** Extra lower-case names a policy reserved (identity headers); always stripped from the client. */
   readonly reserved: ReadonlySet<string>;
+  /** Lower-case names policies read credentials from (their "_" spellings are not forwarded). */
+  readonly credentials?: ReadonlySet<string>;
 }
 
 export function upstreamHeaders(
@@ -48,7 +50,7 @@ export function upstreamHeaders(
     // CGI-style upstreams (WSGI, PHP, Rack) read "X_Consumer_Id" as "X-Consumer-Id": such a spelling
     // of a field the gateway owns is dropped like the field itself, and so is one of a credential
     // header (X_Partner_Key: the gateway never checks it, the upstream would read the key header).
-    if (lower.includes('_') && (owned(lower.replaceAll('_', '-'), options) || CREDENTIAL_NAME.test(lower))) continue;
+    if (lower.includes('_') && (owned(lower.replaceAll('_', '-'), options) || CREDENTIAL_NAME.test(lower) || options.credentials?.has(lower.replaceAll('_', '-')))) continue;
     if (owned(lower, options)) {
       if (lower === 'connection') connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
       else if (peerTrusted) {

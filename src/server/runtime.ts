@@ -94,6 +94,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
   }
 
   const reservedHeaders = new Set<string>();
+  const credentialHeaders = new Set<string>();
   const created: PolicyInstance[] = [];
   const instantiate = (name: string, options: PolicyConfigs[string], scope: PolicyScope, path: JsonPath, api?: ApiDocument): PolicyInstance | undefined => {
     if (options === false) return undefined;
@@ -101,6 +102,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
     try {
       const hooks = factory.create(options, { logger: logger.child({ policy: name }), scope, baseDir, ...api });
       for (const h of hooks.reservedHeaders ?? []) reservedHeaders.add(h.toLowerCase());
+      for (const h of hooks.credentialHeaders ?? []) credentialHeaders.add(h.toLowerCase());
       const instance: PolicyInstance = { ...hooks, name, phase: factory.phase, mode: options.mode };
       created.push(instance);
       return instance;
@@ -236,6 +238,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
       xForwarded: config.forwarding.xForwarded,
       forwarded: config.forwarding.forwarded,
       reserved: reservedHeaders,
+      credentials: credentialHeaders,
     },
     routes,
     blocks,

@@ -1,6 +1,6 @@
 // Every request of the API or operation needs a valid API key (X-API-Key or Authorization: ApiKey
 // by default). For "JWT or API key" and OpenAPI `security` requirements, use auth-schemes.
-import { makePlan, runPlan } from '../../auth/authenticate.ts';
+import { credentialHeadersOf, makePlan, runPlan } from '../../auth/authenticate.ts';
 import { reservedIdentityHeaders } from '../../auth/identity.ts';
 import { runOptions } from '../../auth/run-options.ts';
 import { apiKeyAuthenticator } from '../../auth/schemes.ts';
@@ -18,6 +18,7 @@ export const authApiKey: PolicyFactory<AuthApiKeyConfig> = {
     const options = runOptions('auth-apikey', config, env);
     return {
       reservedHeaders: reservedIdentityHeaders(options.headers),
+      credentialHeaders: credentialHeadersOf(plan.schemes),
       onRequest: (ctx) => runPlan(ctx, plan, options),
     };
   },

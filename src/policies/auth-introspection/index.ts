@@ -1,7 +1,7 @@
 // Every request of the API or operation needs an active OAuth2 access token, checked at the
 // authorization server's introspection endpoint (RFC 7662). For "token or API key" and OpenAPI
 // `security` requirements, use auth-schemes with an `introspection:` scheme.
-import { makePlan, runPlan } from '../../auth/authenticate.ts';
+import { credentialHeadersOf, makePlan, runPlan } from '../../auth/authenticate.ts';
 import { reservedIdentityHeaders } from '../../auth/identity.ts';
 import { runOptions } from '../../auth/run-options.ts';
 import { introspectionAuthenticator } from '../../auth/introspection-scheme.ts';
@@ -18,6 +18,7 @@ export const authIntrospection: PolicyFactory<AuthIntrospectionConfig> = {
     const options = runOptions('auth-introspection', config, env);
     return {
       reservedHeaders: reservedIdentityHeaders(options.headers),
+      credentialHeaders: credentialHeadersOf(plan.schemes),
       onRequest: (ctx) => runPlan(ctx, plan, options),
     };
   },

@@ -1,7 +1,7 @@
 // Authentication by named schemes with OpenAPI semantics: each operation's `security` requirement
 // (OR of ANDs) decides which schemes it needs, or none; config can override per operation. The
 // schemes are configured once per API (JWT issuers, API key sources) and shared by every operation.
-import { makePlan, runPlan, type Authenticator, type Plan } from '../../auth/authenticate.ts';
+import { type Authenticator, credentialHeadersOf, makePlan, type Plan, runPlan } from '../../auth/authenticate.ts';
 import { reservedIdentityHeaders } from '../../auth/identity.ts';
 import { runOptions } from '../../auth/run-options.ts';
 import { introspectionAuthenticator } from '../../auth/introspection-scheme.ts';
@@ -56,6 +56,7 @@ export const authSchemes: PolicyFactory<AuthSchemesConfig> = {
     const options = runOptions('auth-schemes', config, env);
     return {
       reservedHeaders: reservedIdentityHeaders(options.headers),
+      credentialHeaders: credentialHeadersOf(authenticators.values()),
       onRequest(ctx) {
         const plan = (ctx.operationId === undefined ? undefined : plans.get(ctx.operationId)) ?? fallback;
         return runPlan(ctx, plan, options);
