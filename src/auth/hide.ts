@@ -38,8 +38,9 @@ function credentialAfter(value: string, scheme: string): string | undefined {
 }
 
 /** Whitespace to JavaScript or to Python's str.split() (NBSP and U+0085 arrive as latin1 header bytes). */
-const BLANK = /[\s\u001c-\u001f\u0085]/;
-const BLANKS_AROUND = /^[\s\u001c-\u001f\u0085]+|[\s\u001c-\u001f\u0085]+$/g;
+const WHITESPACE = '[\\s\\u001c-\\u001f\\u0085]';
+const BLANK = new RegExp(WHITESPACE);
+const BLANKS_AROUND = new RegExp(`^${WHITESPACE}+|${WHITESPACE}+$`, 'g');
 
 /** Drops every `name` parameter from the query string forwarded upstream; the others stay as sent. */
 export function dropQueryParam(ctx: RequestContext, name: string): void {

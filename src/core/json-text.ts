@@ -56,6 +56,22 @@ function declaredUtf16(contentType: string | undefined): Encoding | 'utf-16' | u
 }
 
 /**
+ * The encoding a body's clients read when it is not UTF-8: UTF-16 or UTF-32 by its charset, by a
+ * byte-order mark, or (`sniff`, for JSON) by the zero bytes Python's detection reads; undefined for
+ * UTF-8. Without `sniff`, zero bytes alone say nothing (any binary format has them).
+ */
+export function wideEncoding(raw: Buffer, contentType: unknown, sniff: boolean): Exclude<Encoding, 'utf-8'> | undefined {
+  const type = String(contentType ?? '');
+  if (/charset\s*=\s*"?\s*utf-?32/i.test(type)) return 'utf-32';
+  const [found, bom] = detect(raw);
+  const declared = declaredUtf16(type);
+  if (declared === 'utf-16') return found === 'utf-16be' ? 'utf-16be' : 'utf-16le';
+  if (declared !== undefined) return declared as Exclude<Encoding, 'utf-8'>;
+  if (found === 'utf-8') return undefined;
+  return bom > 0 || sniff ? found : undefined;
+}
+
+/**
  * Whether parsers decode a JSON body to one text (no decoding done: its first bytes and its label
  * decide). Labelled UTF-16, the bytes must read as UTF-16 of the same order to Python's detection
  * too; unlabelled UTF-16 is read as Python reads it (body-parser reads its zero bytes as UTF-8 and

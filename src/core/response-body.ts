@@ -28,6 +28,8 @@ export class ResponseBody {
   #bytes: Buffer | undefined;
   #text: string | undefined;
   #value: unknown = UNREAD;
+  /** mayHoldBigIntegers of the current text (each rewriting policy asks). */
+  #bigIntegers: boolean | undefined = undefined;
 
   constructor(head: ResponseHead, bytes: Buffer) {
     this.#head = head;
@@ -77,7 +79,7 @@ export class ResponseBody {
    * rounded digits (possibly another object's id).
    */
   get mayHoldBigIntegers(): boolean {
-    return LONG_DIGITS.test(this.text());
+    return (this.#bigIntegers ??= LONG_DIGITS.test(this.text()));
   }
 
   /** The body parsed with integers beyond 2^53 as their exact text (JSON.rawJSON): see exact-integers.ts. */
@@ -95,6 +97,7 @@ export class ResponseBody {
       this.#bytes = undefined;
       this.#text = replacement.text;
     }
+    this.#bigIntegers = undefined;
   }
 }
 

@@ -1,7 +1,8 @@
 // Sudden jumps of one caller's traffic against its own baseline: per caller, requests and errors
 // (status >= 400, but not 499: a client that left) are counted per interval, and an exponentially
-// weighted moving average of the per-interval request count and error ratio is the baseline. Once a caller has been watched for
-// `warmup` intervals, the current interval fires when it holds at least `minRequests` requests and
+// weighted moving average of the per-interval request count and error ratio is the baseline. Once a
+// caller has been watched for `warmup` intervals, the current interval fires when it holds at least
+// `minRequests` requests and
 //  - more than `rateFactor` × the baseline count (PCL_ANOMALY_RATE_JUMP), or
 //  - an error ratio above both `errorFactor` × the baseline ratio and `minErrorRatio` (PCL_ANOMALY_ERROR_JUMP).
 // Each at most once per caller and interval. At most MAX_TRACKED callers; the one idle longest is forgotten first.

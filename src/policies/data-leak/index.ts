@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
-import { detectedJsonEncoding } from '../../core/json-text.ts';
+import { wideEncoding } from '../../core/json-text.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { exactReplacement, NOT_JSON, type BodyReplacement } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
@@ -109,22 +109,4 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
 /** Valid UTF-8 without NUL bytes: text, as far as a reader without a media type can tell. */
 function looksLikeText(bytes: Buffer): boolean {
   return bytes.indexOf(0) === -1 && isUtf8(bytes);
-}
-
-/**
- * The encoding of a body that is not read as UTF-8 by its clients: UTF-16 or UTF-32 by its charset, by
- * a byte-order mark, or (JSON) by the zero bytes Python's detection reads; undefined for UTF-8.
- */
-function wideEncoding(raw: Buffer, contentType: string | string[] | undefined, json: boolean): 'utf-16le' | 'utf-16be' | 'utf-32' | undefined {
-  const label = /charset\s*=\s*"?\s*utf-?(16|32)\s*(le|be)?\b/i.exec(String(contentType ?? ''));
-  const detected = detectedJsonEncoding(raw);
-  if (label !== null) {
-    if (label[1] === '32') return 'utf-32';
-    if (label[2] !== undefined) return label[2].toLowerCase() === 'be' ? 'utf-16be' : 'utf-16le';
-    return detected === 'utf-16be' ? 'utf-16be' : 'utf-16le';
-  }
-  const bom = raw[0] === 0xff && raw[1] === 0xfe ? 'utf-16le' : raw[0] === 0xfe && raw[1] === 0xff ? 'utf-16be' : undefined;
-  if (detected === 'utf-32' && (json || bom !== undefined)) return 'utf-32';
-  if (bom !== undefined) return bom;
-  return json && detected !== 'utf-8' ? detected : undefined;
 }
