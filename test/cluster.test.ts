@@ -208,7 +208,7 @@ describe('serve --workers 2: SIGTERM while workers are starting', () => {
       const p = startCli(['serve', '-c', file, '--workers', '2', '--no-watch']);
       try {
         // The primary has validated the config and forked; the workers are still loading.
-        await waitUntil('two forked workers', () => childPids(p.pid).length === 2, 10_000, 10);
+        await waitUntil('two forked workers', () => childPids(p.pid).length === 2, 30_000, 10); // setup only: a loaded machine forks late
         const workers = childPids(p.pid);
         await sleep(100);
         process.kill(p.pid, 'SIGTERM');
