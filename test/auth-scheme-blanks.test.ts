@@ -4,6 +4,7 @@
 // spelled with "_" is not forwarded.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
 import { hashApiKey } from '../src/auth/api-key.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
@@ -25,6 +26,7 @@ components:
 `;
 const yaml = (up: string) => `listeners: [{ port: 0, host: 127.0.0.1 }]
 admin: { enabled: false }
+log: { headers: [x-partner-id, x-trace-id] }
 upstreams: { backend: { url: ${up} } }
 apis:
   - name: t
@@ -51,9 +53,11 @@ const forged = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.
 describe('credentials spelled unusually', () => {
   let up: TestUpstream;
   let gw: TestGateway;
+  const logged: string[] = [];
   before(async () => {
     up = await startUpstream();
-    gw = await startTestGateway(yaml(up.url), { 'spec.yaml': spec });
+    const logger = Object.assign(pino({ level: 'silent' }), { sink: { write: (line: string) => logged.push(line) } });
+    gw = await startTestGateway(yaml(up.url), { 'spec.yaml': spec }, process.env, logger);
   });
   after(async () => {
     await gw?.close();
@@ -97,5 +101,16 @@ describe('credentials spelled unusually', () => {
     assert.equal(res.status, 200);
     await res.body?.cancel();
     assert.ok(!up.received.at(-1)!.rawHeaders.includes('forged'), up.received.at(-1)!.rawHeaders.join(' | '));
+  });
+
+  test('the access log redacts a key header named without any credential word (X-Partner-Id), known from the schemes', async () => {
+    logged.length = 0;
+    const res = await fetch(`${gw.url}/either`, { headers: { 'x-partner-id': KEY, 'x-trace-id': 'trace-1' } });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    const line = logged.find((l) => l.includes('"type":"access"'));
+    assert.ok(line, logged.join(''));
+    assert.ok(!line.includes(KEY), line);
+    assert.deepEqual(JSON.parse(line).headers, { 'x-partner-id': '[REDACTED]', 'x-trace-id': 'trace-1' });
   });
 });

@@ -165,7 +165,7 @@ export function buildConfigSchema(factories: readonly PolicyFactory[]) {
       log: closed('Logging.', {
         level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'Level of the gateway log.' },
         access: bool('One JSON line per request.', true),
-        headers: { type: 'array', items: { type: 'string' }, default: [], description: 'Request headers to include in the access log. Credentials among them are redacted: Authorization, Cookie and any header whose name holds key, token, secret, passw, auth, signature, session, cookie or credential.' },
+        headers: { type: 'array', items: { type: 'string' }, default: [], description: 'Request headers to include in the access log. Credentials among them are redacted: Authorization, Cookie and any header whose name holds key, token, secret, passw, auth, signature, session, cookie or credential, and every header an authentication policy reads a credential from (an API key header named X-Partner-Id).' },
         redact: { type: 'array', items: { type: 'string' }, default: [], description: 'More header names whose values are always redacted.' },
       }, { default: {} }),
       upstreams: { type: 'object', description: 'Upstream services by name.', additionalProperties: upstream, default: {} },

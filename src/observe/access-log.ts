@@ -1,7 +1,8 @@
 // One JSON line per request: who, what, how it ended, how long it took, and each policy's decision.
 // It is written on every request, so the line is assembled byte by byte straight into the log's
 // buffered block (json-bytes.ts: no strings concatenated, nothing encoded twice). Only headers named in
-// `log.headers` are included, and credentials among them are always redacted.
+// `log.headers` are included, and credentials among them are always redacted: by name, and any header an
+// authentication policy reads a credential from (an API key header named X-Partner-Id).
 import { READ_LOGGED, type RequestContext } from '../core/context.ts';
 import { CREDENTIAL_NAME } from '../core/credential-names.ts';
 import { own } from '../core/own.ts';
@@ -51,7 +52,8 @@ function putJson(buf: Buffer, pos: number, json: string): number {
   return pos + buf.write(json, pos, 'utf8');
 }
 
-export function createAccessLog(sink: LineSink, options: { enabled: boolean; headers: readonly string[]; redact: readonly string[] }): AccessLog {
+/** `credentials`: the headers the current config's authentication policies read credentials from (redacted too). */
+export function createAccessLog(sink: LineSink, options: { enabled: boolean; headers: readonly string[]; redact: readonly string[]; credentials?: () => ReadonlySet<string> | undefined }): AccessLog {
   if (!options.enabled) return () => {};
   const redacted = new Set([...ALWAYS_REDACTED, ...options.redact.map((h) => h.toLowerCase())]);
   const headers = options.headers.map((h) => h.toLowerCase());
@@ -96,9 +98,10 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
     let picked: string | undefined;
     if (headers.length) {
       const values: Record<string, string | string[]> = {};
+      const credentials = options.credentials?.();
       for (const h of headers) {
         const v = own(ctx.req.headers, h);
-        if (v !== undefined) values[h] = redacted.has(h) ? '[REDACTED]' : v;
+        if (v !== undefined) values[h] = redacted.has(h) || credentials?.has(h) ? '[REDACTED]' : v;
       }
       picked = JSON.stringify(values);
     }

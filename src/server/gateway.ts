@@ -63,6 +63,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       enabled: config.log.access && (options.accessSink ?? logger.sink) !== undefined,
       headers: config.log.headers,
       redact: config.log.redact,
+      credentials: () => gateway.runtime.forwardOptions.credentials,
     }),
     onInternalError: (error, ctx) => logger.error({ reqId: ctx.id, err: error }, 'internal error while handling a request'),
     tapResponses: config.inventory.schemas.streamedRate > 0 ? observe.sampler?.tapLimit : undefined,
