@@ -39,6 +39,12 @@ const answers: Record<string, { status: number; type: string; body: string | Buf
   '/dotnet500': { status: 500, type: 'application/problem+json', body: dotnetJson },
   '/escaped404': { status: 404, type: 'application/json', body: JSON.stringify({ error: 'no file C:\\temp\\a.txt', hint: 'line 1\ncolumn 2', path: '/api/v2/orders/9' }).replaceAll('/', '\\/') },
   '/clean404': { status: 404, type: 'application/json', body: '{"error":"no such order"}' },
+  // The same Spring trace, in UTF-16: by its charset, by its byte-order mark, by JSON's zero bytes.
+  '/utf16-charset400': { status: 400, type: 'application/json; charset=utf-16le', body: Buffer.from(springJson, 'utf16le') },
+  '/utf16-bom400': { status: 400, type: 'text/plain', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(springTrace, 'utf16le')]) },
+  '/utf16-sniffed400': { status: 400, type: 'application/json', body: Buffer.from(springJson, 'utf16le').swap16() },
+  '/utf16-clean404': { status: 404, type: 'application/json; charset=utf-16', body: Buffer.from('{"error":"no such order"}', 'utf16le') },
+  '/utf32-404': { status: 404, type: 'application/json; charset=utf-32', body: Buffer.from('{}') },
   '/gzip500': { status: 500, type: 'text/html', body: gzipSync('<pre>TypeError: x<br> &nbsp; &nbsp;at f (/a.js:1:1)</pre>'), headers: { 'content-encoding': 'gzip' } },
 };
 
@@ -106,6 +112,16 @@ describe('error-sanitizer policy', () => {
       assert.doesNotMatch(text, /InvoiceController|Handler\.php|Program\.cs/, path);
     }
     assert.equal(await (await fetch(`${gw.url}/escaped404`)).text(), answers['/escaped404']!.body, 'escapes alone are no internals');
+  });
+
+  test('UTF-16 error bodies are decoded before they are read; UTF-32 ones, which the gateway cannot read, are replaced', async () => {
+    for (const path of ['/utf16-charset400', '/utf16-bom400', '/utf16-sniffed400', '/utf32-404']) {
+      const res = await fetch(`${gw.url}${path}`);
+      assert.equal((await problemOf(res)).code, 'PCL_ERR_UPSTREAM_ERROR', path);
+    }
+    const clean = await fetch(`${gw.url}/utf16-clean404`);
+    assert.equal(clean.status, 404);
+    assert.deepEqual(Buffer.from(await clean.arrayBuffer()), answers['/utf16-clean404']!.body, 'a clean UTF-16 body passes as it was');
   });
 
   test('successful responses are not buffered: byte-identical, even encoded', async () => {

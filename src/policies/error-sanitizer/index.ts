@@ -5,6 +5,7 @@
 import { ERRORS, problemType } from '../../core/errors.ts';
 import type { PolicyFactory, ResponseHead } from '../../core/policy.ts';
 import { PROBLEM_CONTENT_TYPE } from '../../core/problem.ts';
+import { wideEncoding } from '../../core/json-text.ts';
 import { toBytes } from '../../config/units.ts';
 import { findInternals } from './internals.ts';
 import { errorSanitizerSchema, type ErrorSanitizerConfig } from './schema.ts';
@@ -32,7 +33,7 @@ export const errorSanitizer: PolicyFactory<ErrorSanitizerConfig> = {
       onResponseBody(ctx, head, body) {
         const encoded = head.headers['content-encoding'] !== undefined && head.headers['content-encoding'] !== 'identity';
         // An error body encoded anyway (not asked for) cannot be inspected: replaced, fail closed.
-        const leaks = encoded ? ['encoded'] : findInternals(body.bytes().toString('latin1'));
+        const leaks = encoded ? ['encoded'] : internalsOf(body.bytes(), head.headers['content-type'], body.isJsonType);
         const replaceAll = head.statusCode >= 500 && config.serverErrors === 'replace';
         if (!replaceAll && leaks.length === 0) return undefined;
         env.logger.debug({ reqId: ctx.id, op: ctx.operationId, status: head.statusCode, leaks }, 'upstream error body replaced');
@@ -44,6 +45,19 @@ export const errorSanitizer: PolicyFactory<ErrorSanitizerConfig> = {
     };
   },
 };
+
+/**
+ * What a body shows, read byte by byte and, when its clients read it as UTF-16 (by its charset, a
+ * byte-order mark or, for JSON, its zero bytes), decoded: a stack trace in UTF-16 has a zero byte
+ * between its letters. UTF-32, which the gateway does not decode, counts as a leak: replaced.
+ */
+function internalsOf(raw: Buffer, contentType: unknown, json: boolean): string[] {
+  const found = findInternals(raw.toString('latin1'));
+  if (found.length > 0) return found;
+  const wide = wideEncoding(raw, contentType, json);
+  if (wide === 'utf-32') return ['utf-32'];
+  return wide === undefined ? found : findInternals(new TextDecoder(wide).decode(raw));
+}
 
 function replaceBody(requestId: string, head: ResponseHead): Buffer {
   const headers = head.headers;
