@@ -7,3 +7,8 @@
 export function own<T>(record: Readonly<Record<string, T>> | null | undefined, name: string): T | undefined {
   return record !== undefined && record !== null && Object.hasOwn(record, name) ? record[name] : undefined;
 }
+
+/** `record[name] = value` as an own property, "__proto__" included (assigning that one sets the prototype). */
+export function setOwn<T>(record: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(record, name, { value, writable: true, enumerable: true, configurable: true });
+}

@@ -2,9 +2,14 @@
 // collectionFormat, body and formData parameters, shared parameters and responses, API-key security,
 // response filtering from the converted response schemas.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../test/helpers/upstream.ts';
+import { loadSpec } from './load.ts';
+import { convertSwagger2 } from './swagger2.ts';
 
 const swagger = `swagger: '2.0'
 info: { title: pets, version: '1' }
@@ -131,4 +136,36 @@ apis:
     assert.deepEqual(await (await fetch(`${gw.url}/v1/pets/1`)).json(), { id: 1, name: 'rex' });
     assert.deepEqual(await (await fetch(`${gw.url}/v1/pets`)).json(), [{ id: 1, name: 'rex' }]);
   });
+});
+
+test('names that are JavaScript prototype keys stay names: a "__proto__" property, form field or header is converted like any other', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-swagger2-'));
+  try {
+    const file = join(dir, 'proto.yaml');
+    await writeFile(
+      file,
+      `swagger: '2.0'
+info: { title: t, version: '1' }
+definitions:
+  Pet: { type: object, required: [__proto__], properties: { __proto__: { type: integer }, name: { type: string } } }
+paths:
+  /p:
+    post:
+      operationId: p
+      consumes: [application/x-www-form-urlencoded]
+      parameters: [{ name: __proto__, in: formData, type: integer, required: true }]
+      responses: { '200': { description: ok, schema: { $ref: '#/definitions/Pet' }, headers: { __proto__: { type: string } } } }
+`,
+    );
+    const { doc } = await convertSwagger2(await loadSpec(file));
+    const pet = doc.components.schemas.Pet;
+    assert.deepEqual(Object.keys(pet.properties), ['__proto__', 'name']);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(pet.properties, '__proto__')?.value, { type: 'integer' });
+    const form = doc.paths['/p'].post.requestBody.content['application/x-www-form-urlencoded'].schema;
+    assert.deepEqual(Object.keys(form.properties), ['__proto__']);
+    assert.equal(Object.getPrototypeOf(form.properties), Object.prototype);
+    assert.deepEqual(Object.keys(doc.paths['/p'].post.responses['200'].headers), ['__proto__']);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -3,6 +3,7 @@
 // responses and securityDefinitions move under components, body and formData parameters become
 // request bodies, produces/consumes become media types, and parameter type keywords a schema.
 import $RefParser from '@apidevtools/json-schema-ref-parser';
+import { setOwn } from '../core/own.ts';
 import type { LoadedSpec } from './load.ts';
 import { HTTP_METHODS } from './operations.ts';
 
@@ -27,12 +28,12 @@ export async function convertSwagger2(spec: LoadedSpec): Promise<LoadedSpec> {
     components: { schemas: { ...src.definitions }, parameters: {}, responses: {}, securitySchemes: securitySchemes(src.securityDefinitions ?? {}) },
   };
   if (src.security) out.security = src.security;
-  for (const [name, p] of Object.entries<any>(sharedParams)) if (p.in !== 'body' && p.in !== 'formData') out.components.parameters[name] = parameter(p);
-  for (const [name, r] of Object.entries<any>(src.responses ?? {})) out.components.responses[name] = response(r, produces);
+  for (const [name, p] of Object.entries<any>(sharedParams)) if (p.in !== 'body' && p.in !== 'formData') setOwn(out.components.parameters, name, parameter(p));
+  for (const [name, r] of Object.entries<any>(src.responses ?? {})) setOwn(out.components.responses, name, response(r, produces));
   for (const [path, item] of Object.entries<any>(src.paths ?? {})) {
     const converted: Record<string, any> = {};
     const pathParams: any[] = item.parameters ?? [];
-    for (const key of Object.keys(item)) if (key.startsWith('x-')) converted[key] = item[key];
+    for (const key of Object.keys(item)) if (key.startsWith('x-')) setOwn(converted, key, item[key]);
     for (const method of HTTP_METHODS) {
       const op = item[method];
       if (!op || typeof op !== 'object') continue;
@@ -50,11 +51,11 @@ export async function convertSwagger2(spec: LoadedSpec): Promise<LoadedSpec> {
       if (formFields.length) next.requestBody = formBody(formFields, opConsumes ?? consumes);
       if (params.length) next.parameters = params;
       for (const [status, r] of Object.entries<any>(responses)) {
-        next.responses[status] = r.$ref ? { $ref: r.$ref.replace('#/responses/', '#/components/responses/') } : response(r, opProduces ?? produces);
+        setOwn(next.responses, status, r.$ref ? { $ref: r.$ref.replace('#/responses/', '#/components/responses/') } : response(r, opProduces ?? produces));
       }
       converted[method] = next;
     }
-    out.paths[path] = converted;
+    setOwn(out.paths, path, converted);
   }
   for (const key of Object.keys(src)) if (key.startsWith('x-')) out[key] = src[key];
   const options = { resolve: { http: false, external: false }, dereference: { circular: true } } as const;
@@ -69,7 +70,7 @@ function rewriteRefs(node: unknown): unknown {
   for (const [k, v] of Object.entries(node)) {
     if (k === '$ref' && typeof v === 'string') out[k] = v.replace(/^#\/definitions\//, '#/components/schemas/');
     else if (k === 'x-nullable') out.nullable = v;
-    else out[k] = rewriteRefs(v);
+    else setOwn(out, k, rewriteRefs(v)); // a property named __proto__ stays a property
   }
   if (out.type === 'file') {
     out.type = 'string';
@@ -91,7 +92,7 @@ function parameter(p: any): Record<string, any> {
   const out: Record<string, any> = {};
   for (const [k, v] of Object.entries<any>(p)) {
     if (SCHEMA_KEYS.includes(k)) schema[k] = v;
-    else if (k !== 'collectionFormat' && k !== 'allowEmptyValue') out[k] = v;
+    else if (k !== 'collectionFormat' && k !== 'allowEmptyValue') setOwn(out, k, v);
   }
   if (p.type === 'array') Object.assign(out, STYLES[p.collectionFormat ?? 'csv'] ?? STYLES.csv);
   out.schema = schema;
@@ -103,7 +104,7 @@ function formBody(fields: any[], consumes: string[]): Record<string, any> {
   const required: string[] = [];
   for (const f of fields) {
     const { schema } = parameter(f);
-    properties[f.name] = schema;
+    setOwn(properties, f.name, schema);
     if (f.required) required.push(f.name);
   }
   const schema = { type: 'object', properties, ...(required.length ? { required } : {}) };
@@ -121,11 +122,11 @@ function response(r: any, produces: string[]): Record<string, any> {
 function securitySchemes(defs: Record<string, any>): Record<string, any> {
   const out: Record<string, any> = {};
   for (const [name, d] of Object.entries<any>(defs)) {
-    if (d.type === 'basic') out[name] = { type: 'http', scheme: 'basic', description: d.description };
-    else if (d.type === 'apiKey') out[name] = { type: 'apiKey', name: d.name, in: d.in, description: d.description };
+    if (d.type === 'basic') setOwn(out, name, { type: 'http', scheme: 'basic', description: d.description });
+    else if (d.type === 'apiKey') setOwn(out, name, { type: 'apiKey', name: d.name, in: d.in, description: d.description });
     else if (d.type === 'oauth2') {
       const flow = { implicit: 'implicit', password: 'password', application: 'clientCredentials', accessCode: 'authorizationCode' }[d.flow as string] ?? 'clientCredentials';
-      out[name] = { type: 'oauth2', flows: { [flow]: { authorizationUrl: d.authorizationUrl, tokenUrl: d.tokenUrl, scopes: d.scopes ?? {} } } };
+      setOwn(out, name, { type: 'oauth2', flows: { [flow]: { authorizationUrl: d.authorizationUrl, tokenUrl: d.tokenUrl, scopes: d.scopes ?? {} } } });
     }
   }
   return out;
