@@ -183,6 +183,7 @@ describe('forwarded request head', () => {
       Number(new URL(gw.url).port),
       'GET /owned HTTP/1.1\r\nHost: gw.test\r\nX_Forwarded_For: 10.9.9.9\r\nX_Real_IP: 10.9.9.9\r\nX_Request_Id: forged-id\r\nX_Forwarded_Host: evil.test\r\n' +
         'True-Client-IP: 10.9.9.9\r\nX-Client-IP: 10.9.9.9\r\nCF-Connecting-IP: 10.9.9.9\r\nClient-IP: 10.9.9.9\r\nX-Originating-IP: 10.9.9.9\r\nX-Remote-Addr: 10.9.9.9\r\nX-Original-URL: /admin\r\nX-Rewrite-URL: /admin\r\nX-Forwarded-Prefix: /evil\r\n' +
+        'X-Forwarded-Uri: /admin\r\nX-Forwarded-Path: /admin\r\nX-Original-Path: /admin\r\nX-Envoy-Original-Path: /admin\r\nX-Override-URL: /admin\r\n' +
         'X_Custom_Field: kept\r\nAccept: text/plain\r\nAccept: application/json\r\n\r\n',
     );
     assert.equal(res.status, 200);

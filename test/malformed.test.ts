@@ -178,6 +178,17 @@ const CASES: readonly Case[] = [
   { name: 'absolute-form with file scheme', payload: `GET file:///etc/${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_REQUEST },
   { name: 'absolute-form with javascript scheme', payload: `GET javascript:${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_REQUEST },
   { name: 'absolute-form with a broken authority', payload: `GET http://[zz/${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_REQUEST },
+  // An absolute-form target's path is checked as sent, like an origin-form one (a URL parser resolves these).
+  { name: 'absolute-form with a dot-segment', payload: `GET http://gw.test/a/../${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
+  { name: 'absolute-form with an encoded dot-segment', payload: `GET http://gw.test/a/%2e%2e/${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
+  { name: 'absolute-form with a backslash', payload: `GET http://gw.test/a\\..\\${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_PATH },
+  { name: 'absolute-form with user information', payload: `GET http://u@gw.test/${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_REQUEST },
+  // Connection names fields the upstream must not get; one the gateway reads would vanish after the checks.
+  { name: 'Connection naming Content-Type', payload: post(`Connection: keep-alive, Content-Type\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-M: ${M}\r\n`, '{}'), status: 400, code: BAD_REQUEST },
+  { name: 'Connection naming Authorization', payload: `GET /${M} HTTP/1.1\r\n${HOST}Connection: authorization\r\nAuthorization: Bearer x\r\n\r\n`, status: 400, code: BAD_REQUEST },
+  { name: 'Connection naming an API key header', payload: `GET /${M} HTTP/1.1\r\n${HOST}Connection: X-Partner-Key\r\nX-Partner-Key: k\r\n\r\n`, status: 400, code: BAD_REQUEST },
+  { name: 'Host with a space', payload: `GET /${M} HTTP/1.1\r\nHost: gw.test evil\r\n\r\n`, status: 400, code: BAD_REQUEST },
+  { name: 'Host with a path', payload: `GET /${M} HTTP/1.1\r\nHost: gw.test/evil\r\n\r\n`, status: 400, code: BAD_REQUEST },
   { name: 'asterisk-form with GET', payload: `GET * HTTP/1.1\r\n${HOST}X-M: ${M}\r\n\r\n`, status: 400, code: BAD_REQUEST },
   { name: 'fragment in the target', payload: `GET /a?b#${M} HTTP/1.1\r\n${HOST}\r\n`, status: 400, code: BAD_REQUEST },
   {

@@ -8,7 +8,7 @@ import { GatewayError } from '../core/errors.ts';
 /**
  * Dropped from every request: hop-by-hop fields, fields the gateway sets itself, Expect (answered
  * here), other spellings of the client's address and scheme that upstream frameworks believe, and
- * the URL overrides some of them route on instead of the request line (IIS, Symfony).
+ * the URL overrides some of them route on instead of the request line (IIS, Symfony, Envoy, Traefik).
  */
 const DROPPED = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
@@ -17,7 +17,8 @@ const DROPPED = new Set([
   'x-forwarded-prefix', 'x-forwarded-server', 'x-forwarded-scheme', 'x-forwarded-ssl', 'x-url-scheme', 'front-end-https',
   'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-cluster-client-ip', 'client-ip', 'x-originating-ip',
   'x-remote-addr', 'x-remote-ip',
-  'x-original-url', 'x-rewrite-url', 'x-original-uri',
+  'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-forwarded-uri', 'x-forwarded-path', 'x-original-path',
+  'x-envoy-original-path', 'x-override-url',
 ]);
 
 export interface ForwardOptions {

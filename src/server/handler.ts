@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext } from '../core/context.ts';
 import { ERRORS, GatewayError, type ErrorCode } from '../core/errors.ts';
+import { CREDENTIAL_NAME } from '../core/credential-names.ts';
 import { own } from '../core/own.ts';
 import { CLIENT_GONE, runHooks, type Chain } from '../core/pipeline.ts';
 import type { ResponseHead } from '../core/policy.ts';
@@ -79,6 +80,9 @@ function admit(ctx: RequestContext, rt: Runtime, peer: string): void {
   ctx.bodyLimit = rt.limits.maxBody;
   if (req.httpVersionMajor !== 1) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Only HTTP/1.0 and HTTP/1.1 are accepted.');
   if (req.httpVersionMinor === 1 && req.headers.host === undefined) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.');
+  // Host goes on upstream (X-Forwarded-Host, Forwarded, preserveHost): a host name or address and a port, nothing else.
+  const host = req.headers.host;
+  if (host !== undefined && host !== '' && !HOST.test(host)) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'The Host header is not a host name or address with an optional port.');
   // TRACE makes a server echo the request, credentials and cookies included, back to the client
   // (cross-site tracing): never forwarded, whatever methods a route allows. (TRACK does not parse.)
   if (req.method === 'TRACE') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', `${req.method} is not forwarded.`, { headers: { allow: FORWARDED_METHODS } });
@@ -87,6 +91,8 @@ function admit(ctx: RequestContext, rt: Runtime, peer: string): void {
     throw new GatewayError('PCL_ERR_HEADERS_TOO_LARGE', `At most ${rt.limits.maxHeaderCount} header fields are accepted.`);
   }
   refuseAmbiguousFields(req, rt.config.forwarding.methodOverride);
+  const connection = req.headers.connection;
+  if (connection !== undefined && !PLAIN_CONNECTION.has(connection.toLowerCase())) refuseEndToEndConnectionOptions(connection, rt.forwardOptions.credentials);
   const type = req.headers['content-type'];
   if (type !== undefined && unsupportedJsonCharset(type)) {
     throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', 'A JSON body must be UTF-8 or UTF-16: its charset names another encoding, or several.');
@@ -104,6 +110,25 @@ function admit(ctx: RequestContext, rt: Runtime, peer: string): void {
   if (ctx.query.includes('#')) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'A fragment is not allowed in the request target.'); // in the path: normalizePath
   if (!rt.config.forwarding.methodOverride) refuseQueryOverride(req.method, ctx.query);
   ctx.path = normalizePath(rawPath, rt.config.forwarding.mergeSlashes, rt.config.forwarding.pathParameters);
+}
+
+/** RFC 3986 reg-name or IP literal, optional port (RFC 9110 §7.2). */
+const HOST = /^(?:[a-z0-9._~!$&'()*+,;=%-]+|\[[0-9a-f:.]+\])(?::\d{0,5})?$/i;
+
+const PLAIN_CONNECTION = new Set(['keep-alive', 'close', 'upgrade']);
+
+/**
+ * Fields named in Connection are not forwarded (RFC 9110 §7.6.1). A client naming one the policies
+ * read would remove it after they checked it: "Connection: Content-Type" made a JSON body checked as
+ * JSON reach the upstream untyped (Rack then parses it as a form). Such a request is refused.
+ */
+function refuseEndToEndConnectionOptions(connection: string, credentials: ReadonlySet<string> | undefined): void {
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name.startsWith('content-') || name === 'authorization' || CREDENTIAL_NAME.test(name) || credentials?.has(name)) {
+      throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Connection names a field the gateway reads (Content-*, Authorization, a credential): it cannot be removed on the way.');
+    }
+  }
 }
 
 /** Upstreams that honour them act on another method than the one the policies authorized. */
@@ -150,15 +175,17 @@ function refuseRepeatedSingletons(raw: string[], overridesAllowed: boolean): voi
   }
 }
 
-/** Absolute-form targets ("GET http://host/path") are accepted as their path; anything else is 400. */
+/**
+ * Absolute-form targets ("GET http://host/path") are accepted as their path, taken as sent: a URL
+ * parser would resolve "..", "%2e%2e" and "\\" in it, which normalizePath refuses in an origin-form
+ * target. Anything else is 400.
+ */
 function originForm(url: string, method: string | undefined): string {
-  if (/^https?:\/\//i.test(url)) {
-    try {
-      const parsed = new URL(url);
-      return `${parsed.pathname}${parsed.search}`;
-    } catch {
-      // falls through to the refusal
-    }
+  const authority = /^https?:\/\/(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?/i.exec(url);
+  if (authority !== null) {
+    const rest = url.slice(authority[0].length);
+    if (rest === '' || rest.charCodeAt(0) === 0x3f) return `/${rest}`;
+    if (rest.charCodeAt(0) === 0x2f) return rest;
   }
   if (url === '*' && method === 'OPTIONS') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', undefined, { headers: { allow: '' } });
   throw new GatewayError('PCL_ERR_BAD_REQUEST', 'The request target must be a path.');
