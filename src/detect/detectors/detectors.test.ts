@@ -19,6 +19,10 @@ const ATTACKS: Array<[string, Input]> = [
   ['traversal', { location: 'query', name: 'file', value: '..%252f..%252f..%252fetc%252fpasswd' }],
   ['ssrf', { location: 'body', name: '$.url', value: 'http://0xA9FEA9FE/latest/meta-data/' }],
   ['ssrf', { location: 'query', name: 'url', value: 'http://[::ffff:127.0.0.1]:8080/admin' }],
+  // 0.0.0.0 spelled as one number: Linux connects it to this machine.
+  ['ssrf', { location: 'body', name: '$.url', value: 'https://0:13000/' }],
+  ['ssrf', { location: 'body', name: '$.url', value: 'http://00:6379/' }],
+  ['ssrf', { location: 'query', name: 'url', value: 'http://0x0:9901/api' }],
   ['nosqli', { location: 'json-key', name: '$.password.$ne', value: '$ne' }],
   ['nosqli', { location: 'query', name: 'password[$regex]', value: '.*' }],
   ['ssti', { location: 'query', name: 'name', value: "{{ ''.__class__.__mro__[1].__subclasses__() }}" }],

@@ -40,9 +40,9 @@ function classifyHost(raw: string): Verdict | null {
     const ip = parseIpv4(h);
     if (ip === null) return null;
     const canonical = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(h);
-    // A bare short number (`http:12`) is more likely a typo than an address.
-    if (!canonical && /^\d{1,6}$/.test(h)) return null;
-    if (!canonical && /^0x[0-9a-f]{1,6}$/.test(h)) return null;
+    // A bare short number (`http:12`) is more likely a typo than an address; zero is not (`http://0/`,
+    // `0x0`: 0.0.0.0, which Linux connects to this machine).
+    if (!canonical && ip !== 0 && (/^\d{1,6}$/.test(h) || /^0x[0-9a-f]{1,6}$/.test(h))) return null;
     return { kind: classifyIpv4(ip), obfuscated: !canonical };
   }
   const v6 = classifyIpv6(h);
