@@ -99,8 +99,12 @@ export function buildChain(instances: readonly PolicyInstance[]): Chain {
         const replaced = p.onResponseBody!(ctx, head, body);
         // A report-mode policy decides and records, but the client gets the body unchanged.
         if (replaced !== undefined) {
-          if (p.mode === 'enforce') body.apply(replaced);
-          else ctx.record(p.name, 'report');
+          if (p.mode === 'enforce') {
+            body.apply(replaced);
+            // The gateway's own problem (error-sanitizer): a response filter would strip it to the
+            // document's error schema (a 502 sent as "{}").
+            if (p.replacesWithProblem) break;
+          } else ctx.record(p.name, 'report');
         }
       } catch (error) {
         if (p.mode === 'enforce' || !(error instanceof GatewayError)) {

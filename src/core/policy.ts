@@ -51,6 +51,8 @@ export interface PolicyInstance {
    * mutate what it returns; the chain applies it in enforce mode only.
    */
   onResponseBody?(ctx: RequestContext, head: ResponseHead, body: ResponseBody): BodyReplacement | undefined;
+  /** With `onResponseBody`: a replacement it returns is the gateway's own problem document, which the body policies after it leave alone. */
+  readonly replacesWithProblem?: boolean;
   readonly responseBodyLimit?: number;
   /** A body over `responseBodyLimit`: withheld with 502 (`block`, the default: fail closed) or sent unchecked (`pass`). */
   readonly oversize?: 'block' | 'pass';

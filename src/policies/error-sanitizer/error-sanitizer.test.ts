@@ -272,3 +272,49 @@ apis:
     await upstream.close();
   }
 });
+
+describe('error-sanitizer before a response filter', () => {
+  const spec = `openapi: 3.0.3
+info: { title: t, version: '1' }
+paths:
+  /fetch:
+    get:
+      operationId: fetch
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { type: object, properties: { id: { type: integer } } } } } }
+        '502': { description: upstream failed, content: { application/json: { schema: { type: object, properties: { error: { type: string } } } } } }
+`;
+  let upstream: TestUpstream;
+  let gw: TestGateway;
+  before(async () => {
+    upstream = await startUpstream((_req, res) => {
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'fetch failed', stack: nodeStack }));
+    });
+    const yaml = `listeners: [{ port: 0, host: 127.0.0.1 }]
+admin: { enabled: false }
+upstreams: { backend: { url: ${upstream.url} } }
+apis:
+  - name: t
+    spec: spec.yaml
+    upstream: backend
+    policies:
+      error-sanitizer: {}
+      response-filter: {}
+`;
+    gw = await startTestGateway(yaml, { 'spec.yaml': spec });
+  });
+  after(async () => {
+    await gw?.close();
+    await upstream?.close();
+  });
+
+  test('the problem that replaced an error body is sent whole: the filter does not cut it down to the documented error schema', async () => {
+    const res = await fetch(`${gw.url}/fetch`);
+    assert.equal(res.status, 502);
+    const problem = await problemOf(res);
+    assert.equal(problem.code, 'PCL_ERR_UPSTREAM_ERROR');
+    assert.equal(problem.status, 502);
+    assert.equal(problem.requestId, res.headers.get('x-request-id'));
+  });
+});

@@ -26,6 +26,7 @@ export const errorSanitizer: PolicyFactory<ErrorSanitizerConfig> = {
       // Whether a response is an error is only known from its head: every request asks for an
       // unencoded answer, or an upstream that compresses its errors would hide them from the check.
       identityResponses: inspectServer || inspectClient,
+      replacesWithProblem: true,
       wantsResponseBody(_ctx, head) {
         const s = head.statusCode;
         return s >= 500 ? inspectServer : s >= 400 && inspectClient;
