@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
@@ -41,6 +41,10 @@ test('portcullis demo serves the documented API, refuses the rest, and stops on 
     assert.equal(products.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(products.headers.get('x-powered-by'), null);
     assert.match(products.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+
+    // The demo's credentials are public: the gateway listens on loopback only.
+    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    if (external) await assert.rejects(fetch(`http://${external}:${port}/api/v2/products`), `reachable on ${external}`);
 
     const me = await fetch(`${base}/api/v2/me`, { headers: { 'x-api-key': key } });
     assert.equal(me.status, 200);

@@ -15,6 +15,7 @@ import { exitWith, packageRoot, positiveInt } from './util.ts';
 
 interface DemoOptions {
   port: number;
+  host: string;
   adminPort: number;
   apiPort: number;
   unprotected?: boolean;
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .command('demo')
     .description('run the demo API behind the gateway (the embedded default), with the dashboard and sample traffic')
     .option('-p, --port <n>', 'gateway port', positiveInt, 8080)
+    .option('--host <address>', 'address the gateway listens on (the demo\'s credentials are public: loopback unless you choose)', '127.0.0.1')
     .option('--admin-port <n>', 'admin port (dashboard)', positiveInt, 9901)
     .option('--api-port <n>', 'port of the bare demo API (default: any free port)', Number, 0)
     .option('--unprotected', 'also expose the bare, unprotected demo API on all interfaces (compare with the gateway)')
@@ -47,6 +49,7 @@ export function register(program: Command): void {
           ...process.env,
           DEMO_API_URL: `http://127.0.0.1:${api.port}`,
           PORTCULLIS_PORT: String(options.port),
+          PORTCULLIS_HOST: options.host,
           PORTCULLIS_ADMIN_PORT: String(options.adminPort),
           PORTCULLIS_ADMIN_TOKEN: token,
           PORTCULLIS_AUDIT_STORE: audit.store,
