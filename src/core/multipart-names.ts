@@ -12,6 +12,8 @@
 // every body these readings disagree on.
 
 const MAX_HEADER_BYTES = 8192;
+/** Each boundary is a search of the whole body; a Content-Type naming more is refused, not read (fail closed). */
+const MAX_BOUNDARIES = 8;
 
 /** The boundaries a parser could read from a multipart Content-Type value. */
 export function boundaryCandidates(contentType: string): string[] {
@@ -50,30 +52,46 @@ function phpBoundary(contentType: string): string | undefined {
 /**
  * Whether any reading of the body gives a field name `matches` accepts. A header section that does
  * not end within MAX_HEADER_BYTES (PHP reads on: it has no such bound) counts as a match: a name
- * could lie beyond what is read.
+ * could lie beyond what is read. So do sections past a total budget (a delimiter inside another
+ * section starts a section of its own, read on its own: a reading from mid-section can differ; a body
+ * of delimiters would be read over and over), and more than MAX_BOUNDARIES boundaries.
  */
 export function someMultipartName(body: string, contentType: string, matches: (name: string) => boolean): boolean {
-  for (const boundary of boundaryCandidates(contentType)) {
+  const boundaries = boundaryCandidates(contentType);
+  if (boundaries.length > MAX_BOUNDARIES) return true;
+  // Sections that do not overlap total at most the body's length per boundary: a well-formed body
+  // stays within even when two boundaries (`AA` and `AA,BB`) both find its parts.
+  let budget = 2 * body.length + 65536;
+  for (const boundary of boundaries) {
     const delimiter = `--${boundary}`;
+    const headerEnd = headerEnds(body);
     for (let at = body.indexOf(delimiter); at !== -1; at = body.indexOf(delimiter, at + delimiter.length)) {
       const start = at + delimiter.length;
-      const end = headerEnd(body, start);
-      if (end === -1 || namesIn(body.slice(start, end)).some(matches)) return true;
+      const end = headerEnd(start);
+      if (end === -1 || (budget -= end - start) < 0) return true;
+      if (end > start && namesIn(body.slice(start, end)).some(matches)) return true;
     }
   }
   return false;
 }
 
 /**
- * Where the header section starting at `from` ends: the first blank line (CRLF or LF), or the end of
- * the body; -1 when it runs past MAX_HEADER_BYTES. (Werkzeug also ends it at CR CR: earlier, so no
- * name it reads lies beyond.) Only the bounded window is searched: linear in the body's length.
+ * For header sections starting at growing offsets: where each ends, the first blank line (CRLF or
+ * LF), or the end of the body; -1 when it runs past MAX_HEADER_BYTES. (Werkzeug also ends it at
+ * CR CR: earlier, so no name it reads lies beyond.) Each search resumes past the blank line the last
+ * one found, so the body is searched once in all, not a window per delimiter.
  */
-function headerEnd(body: string, from: number): number {
-  const window = body.slice(from, from + MAX_HEADER_BYTES + 4);
-  const ends = [window.indexOf('\r\n\r\n'), window.indexOf('\n\n')].filter((i) => i !== -1 && i <= MAX_HEADER_BYTES);
-  if (ends.length > 0) return from + Math.min(...ends);
-  return from + window.length >= body.length ? body.length : -1;
+function headerEnds(body: string): (from: number) => number {
+  let crlf = -2; // the next "\r\n\r\n" at or after the last `from`; -1 when none is left, -2 before the first search
+  let lf = -2;
+  return (from) => {
+    if (crlf !== -1 && crlf < from) crlf = body.indexOf('\r\n\r\n', from);
+    if (lf !== -1 && lf < from) lf = body.indexOf('\n\n', from);
+    let end = -1;
+    for (const at of [crlf, lf]) if (at !== -1 && at - from <= MAX_HEADER_BYTES && (end === -1 || at < end)) end = at;
+    if (end !== -1) return end;
+    return from + MAX_HEADER_BYTES + 4 >= body.length ? body.length : -1;
+  };
 }
 
 /**
