@@ -35,6 +35,8 @@ test('top-level fields of a body already read: JSON keys, form fields, multipart
   assert.equal(copiesOf(bodyOccurrences(ctx('multipart/form-data; boundary=b', parts)), rule), 1);
   const unquoted = '--b\r\nContent-Disposition: form-data; name=userid\r\n\r\n1\r\n--b--\r\n';
   assert.equal(copiesOf(bodyOccurrences(ctx('multipart/form-data; boundary=b', unquoted)), rule), 1, 'one part is one copy, however many readings give its name');
+  const longHeader = `--b\r\nContent-Disposition: form-data; name="note"\r\nX-Pad: ${'p'.repeat(9000)}\r\n\r\nhi\r\n${parts}`;
+  assert.ok(copiesOf(bodyOccurrences(ctx('multipart/form-data; boundary=b', longHeader)), rule) > 1, 'a part the scan cannot read counts as copies');
   assert.deepEqual(bodyOccurrences(ctx('application/json', undefined)), [], 'a body not read is not read for this');
   assert.deepEqual(bodyOccurrences(ctx('application/json', '{"userId":')), [], 'nor one that does not parse');
 });

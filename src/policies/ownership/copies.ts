@@ -87,7 +87,7 @@ export function bodyOccurrences(ctx: RequestContext): string[][] {
 
 function multipartOccurrences(read: Buffer, type: string): string[][] {
   const out: string[][] = [];
-  someMultipartName(read.toString('latin1'), type, (name) => {
+  const unread = someMultipartName(read.toString('latin1'), type, (name) => {
     if (out.length === MAX_PARTS) {
       out.push(UNREAD);
       return true;
@@ -95,6 +95,9 @@ function multipartOccurrences(read: Buffer, type: string): string[][] {
     out.push(readingsOf([name]));
     return false;
   });
+  // True without the callback's say: a part the scan could not read (a header section over its
+  // bound, too many boundaries) may hold a copy.
+  if (unread && out.at(-1) !== UNREAD) out.push(UNREAD);
   return out;
 }
 
