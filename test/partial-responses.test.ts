@@ -159,7 +159,7 @@ const config = (upstream: string) =>
       pay: { policies: { response-filter: {} } }
       payPut: { policies: { response-filter: {} } }
       orders: { policies: { ownership: {} } }
-      key: { policies: { data-leak: {} } }
+      key: { policies: { data-leak: { actions: { privateKey: block } } } }
       rogue: { policies: { data-leak: {} } }
 `,
   );

@@ -35,6 +35,8 @@ test('detectors find and mask each type, keeping what identifies it', () => {
   assert.deepEqual(scan(`key ${PEM} end`).text, 'key [REDACTED PRIVATE KEY] end');
   assert.deepEqual(scan('AKIAIOSFODNN7EXAMPLE').text, 'AKIA[REDACTED]');
   assert.deepEqual(scan(`ghp_${'a'.repeat(36)}`).found, { cloudKey: 1 });
+  // A token is masked whole, dashes and all: no tail of it is left after a word boundary inside it.
+  assert.deepEqual(scan(`t=xoxb-${'1'.repeat(60)}-${'b'.repeat(60)}.`), { text: 't=xoxb[REDACTED].', found: { cloudKey: 1 } });
   assert.deepEqual(scan(`Bearer ${JWT}`).text, 'Bearer [REDACTED JWT]');
 });
 
@@ -102,6 +104,17 @@ const bodies: Record<string, { type: string; body: string | Buffer }> = {
   '/user': { type: 'application/json', body: JSON.stringify({ id: 1, username: 'alice', passwordHash: '$2b$10$abc', password: '', login: { token: JWT } }) },
   '/key': { type: 'application/json', body: JSON.stringify({ id: 1, config: { aws: 'AKIAIOSFODNN7EXAMPLE' } }) },
   '/pem': { type: 'text/plain', body: `here:\n${PEM}\n` },
+  '/pem-json': { type: 'application/json', body: JSON.stringify({ id: 1, tls: { key: PEM, cert: 'public' } }) },
+  // A user stored a display name that looks like an AWS key: the list every caller reads holds it.
+  '/users': { type: 'application/json', body: JSON.stringify([{ id: 1, displayName: 'Alice' }, { id: 2, displayName: 'AKIAIOSFODNN7EXAMPLE' }]) },
+  '/utf16-key': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"aws":"AKIAIOSFODNN7EXAMPLE"}', 'utf16le') },
+  '/utf16-jwt': { type: 'application/json; charset=utf-16le', body: Buffer.from(`{"jwt":"${JWT}"}`, 'utf16le') },
+  // Labelled UTF-16 but UTF-8: fetch().json(), axios and Node read JSON as UTF-8 whatever the charset
+  // says, and a browser obeys a UTF-8 byte-order mark over it.
+  '/utf8-labelled-utf16': { type: 'application/json; charset=utf-16', body: '{"pan":"4111111111111111"}' },
+  '/utf8-bom-labelled-utf16': { type: 'text/html; charset=utf-16', body: Buffer.from('\uFEFF<p>card 4111111111111111</p>') },
+  // UTF-16 without a type or a byte-order mark: Python's requests reads its zero bytes as UTF-16 JSON.
+  '/utf16-untyped-json': { type: '', body: Buffer.from('{"pan":"4111111111111111"}', 'utf16le') },
   '/text': { type: 'text/html', body: '<p>SSN 078-05-1120</p>' },
   '/clean': { type: 'application/json', body: '{"id":1,   "total": 41.5}' },
   '/utf16-json': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"card":"4111111111111111"}', 'utf16le') },
@@ -136,6 +149,7 @@ describe('data-leak policy through the gateway', () => {
   let report: TestGateway;
   let failOpen: TestGateway;
   let failClosed: TestGateway;
+  let blocking: TestGateway;
 
   before(async () => {
     upstream = await startUpstream((req, res) => {
@@ -147,12 +161,14 @@ describe('data-leak policy through the gateway', () => {
     report = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { mode: report }\n'));
     failOpen = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { maxBodySize: 64kb, onOversize: pass }\n'));
     failClosed = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { maxBodySize: 64kb }\n'));
+    blocking = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { actions: { privateKey: block, cloudKey: block } }\n'));
   });
   after(async () => {
     await gw.close();
     await report.close();
     await failOpen.close();
     await failClosed.close();
+    await blocking.close();
     await upstream.close();
   });
 
@@ -184,6 +200,21 @@ describe('data-leak policy through the gateway', () => {
     const clean = await fetch(`${gw.url}/utf16-clean`);
     assert.equal(clean.status, 200);
     assert.deepEqual(Buffer.from(await clean.arrayBuffer()), bodies['/utf16-clean']!.body);
+    // A secret masked by default cannot be masked there either; a reported type is only reported.
+    assert.equal((await fetch(`${gw.url}/utf16-key`)).status, 502);
+    assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/utf16-jwt`)).arrayBuffer()), bodies['/utf16-jwt']!.body);
+  });
+
+  test('a body labelled UTF-16 is also read as UTF-8, as fetch(), axios and browsers (by a UTF-8 byte-order mark) read it: masked', async () => {
+    const json = await fetch(`${gw.url}/utf8-labelled-utf16`);
+    assert.equal(json.status, 200);
+    assert.deepEqual(JSON.parse(Buffer.from(await json.arrayBuffer()).toString('utf8')), { pan: '************1111' });
+    const html = await fetch(`${gw.url}/utf8-bom-labelled-utf16`);
+    assert.equal(html.status, 200);
+    // The byte-order mark stays: without it a browser would read the masked page as UTF-16.
+    assert.deepEqual(Buffer.from(await html.arrayBuffer()), Buffer.from('\uFEFF<p>card ************1111</p>'));
+    // Without a type or byte-order mark, zero bytes are UTF-16 when they decode to JSON (else binary: /mp4-untyped).
+    assert.equal((await fetch(`${gw.url}/utf16-untyped-json`)).status, 502);
   });
 
   test('cards sent as numbers (large ones by their exact digits) or as object keys are masked; JSON stays valid', async () => {
@@ -204,8 +235,9 @@ describe('data-leak policy through the gateway', () => {
       await (await fetch(`${gw.url}/dup-nested`)).text(),
       '{"id":9007199254740993,"rows":[{"pin":1,"secret":"[REDACTED]","secret":null}],"x":{"a":{"b":"ok"},"a":{"b":"************1111"}},"k":"a\\":"}',
     );
-    // Blocked types block from any copy; report mode changes nothing.
-    assert.equal((await fetch(`${gw.url}/dup-key`)).status, 502);
+    // Secrets are masked in any copy, or block from any copy when set to block; report mode changes nothing.
+    assert.equal(await (await fetch(`${gw.url}/dup-key`)).text(), '{"aws":"n/a","aws":"x","z":{"k":"AKIA[REDACTED]","k":""}}');
+    assert.equal((await fetch(`${blocking.url}/dup-key`)).status, 502);
     assert.equal(await (await fetch(`${report.url}/dup`)).text(), bodies['/dup']!.body);
     // Numbers in exponent form are read as the digits a client's parser gives them, duplicates or not.
     assert.equal(await (await fetch(`${gw.url}/dup-exponent`)).text(), '{"x":1,"x":2,"card":"************1111","pan":"************1111"}');
@@ -218,9 +250,22 @@ describe('data-leak policy through the gateway', () => {
     assert.deepEqual(await (await fetch(`${gw.url}/user`)).json(), { id: 1, username: 'alice', passwordHash: '[REDACTED]', password: '', login: { token: JWT } });
   });
 
-  test('cloud keys and private keys block the response (502), whatever the content type', async () => {
-    for (const path of ['/key', '/pem']) {
-      const res = await fetch(`${gw.url}${path}`);
+  test('cloud keys and private keys are masked by default: a value a user stored takes no shared response offline', async () => {
+    const users = await fetch(`${gw.url}/users`);
+    assert.equal(users.status, 200);
+    assert.deepEqual(await users.json(), [{ id: 1, displayName: 'Alice' }, { id: 2, displayName: 'AKIA[REDACTED]' }]);
+    assert.deepEqual(await (await fetch(`${gw.url}/key`)).json(), { id: 1, config: { aws: 'AKIA[REDACTED]' } });
+    // The whole PEM block goes, in JSON (still valid) and in text: nothing of the key is left.
+    const json = await (await fetch(`${gw.url}/pem-json`)).text();
+    assert.deepEqual(JSON.parse(json), { id: 1, tls: { key: '[REDACTED PRIVATE KEY]', cert: 'public' } });
+    const text = await (await fetch(`${gw.url}/pem`)).text();
+    assert.equal(text, 'here:\n[REDACTED PRIVATE KEY]\n');
+    for (const sent of [json, text]) assert.doesNotMatch(sent, /MIIEvQ|BEGIN|END/);
+  });
+
+  test('with action block, cloud keys and private keys withhold the response (502), whatever the content type', async () => {
+    for (const path of ['/key', '/pem', '/pem-json']) {
+      const res = await fetch(`${blocking.url}${path}`);
       assert.equal(res.status, 502, path);
       const text = await res.text();
       assert.equal(JSON.parse(text).code, 'PCL_ERR_RESPONSE_DATA_LEAK');

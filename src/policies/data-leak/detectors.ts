@@ -1,6 +1,6 @@
-// Secrets and personal data recognised in response text. Every pattern is bounded (no nested
-// quantifiers) and, where a checksum exists, a match counts only when it verifies, so that order
-// numbers and timestamps are not taken for card numbers.
+// Secrets and personal data recognised in response text. Every pattern is bounded or has nothing to
+// backtrack for (no nested quantifiers) and, where a checksum exists, a match counts only when it
+// verifies, so that order numbers and timestamps are not taken for card numbers.
 import { ibanValid, luhnValid } from './checksums.ts';
 
 export const LEAK_TYPES = ['card', 'iban', 'ssn', 'privateKey', 'cloudKey', 'jwt', 'password'] as const;
@@ -55,8 +55,10 @@ export const TEXT_DETECTORS: readonly TextDetector[] = [
   },
   {
     type: 'cloudKey',
-    // AWS access key ids, Google API keys, GitHub, Slack and Stripe live secret tokens.
-    pattern: /\b(?:(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}|AIza[0-9A-Za-z_-]{35}|gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}|xox[abprs]-[A-Za-z0-9-]{10,100}|[sr]k_live_[A-Za-z0-9]{16,100})\b/g,
+    // AWS access key ids, Google API keys, GitHub, Slack and Stripe live secret tokens. A match is the
+    // whole token, so masking leaves no tail of it: a Slack token runs to the end of its characters
+    // (dashes included; greedy, with nothing after it to backtrack for), not to a word boundary inside.
+    pattern: /\b(?:(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b|AIza[0-9A-Za-z_-]{35}\b|gh[pousr]_[A-Za-z0-9]{36,255}\b|github_pat_[A-Za-z0-9_]{22,255}\b|xox[abprs]-[A-Za-z0-9-]{10,}|[sr]k_live_[A-Za-z0-9]{16,100}\b)/g,
     hint: (t) => /AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIza|gh[pousr]_|github_pat_|xox|k_live_/.test(t),
     mask: (m) => `${m.slice(0, 4)}[REDACTED]`,
   },

@@ -13,7 +13,9 @@ import { MAX_DEPTH, scanJson, scanText, type LeakFindings, type LeakRules } from
 import { keyColons, parseKeepingDuplicates, serialize } from '../../core/json-duplicates.ts';
 import { dataLeakSchema, type DataLeakConfig, type LeakAction } from './schema.ts';
 
-const DEFAULT_ACTIONS: Record<LeakType, LeakAction> = { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'block', cloudKey: 'block', jwt: 'report', password: 'mask' };
+// Secrets are masked, not blocked, by default: a value any user can store (a display name that looks
+// like an AWS key) would otherwise take every response listing it offline for everyone (502).
+const DEFAULT_ACTIONS: Record<LeakType, LeakAction> = { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'mask', cloudKey: 'mask', jwt: 'report', password: 'mask' };
 
 export const dataLeak: PolicyFactory<DataLeakConfig> = {
   name: 'data-leak',
@@ -29,42 +31,30 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
       onResponseBody(ctx, head, body) {
         const type = body.mediaType;
         const textual = type.startsWith('text/') || type.endsWith('+xml') || type === 'application/xml';
-        let findings: LeakFindings = { found: {}, masked: false };
-        // UTF-16 (by its charset or its first bytes; a body without a type by its byte-order mark):
-        // read decoded, its characters are what clients read (Python's json, Jackson). Scanned as text
-        // (every copy of a repeated key, integers by their digits) and as JSON (password fields); a
-        // leak found cannot be masked in place: the body is withheld.
-        if (body.isJsonType || textual || type === '') {
-          // Without a type, only a byte-order mark says UTF-16: zero bytes may be any binary format.
-          const wide = wideEncoding(body.bytes(), head.headers['content-type'], body.isJsonType);
-          if (wide === 'utf-32') throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is UTF-32, which the data-leak policy cannot read.');
-          if (wide !== undefined) {
-            const text = new TextDecoder(wide).decode(body.bytes());
-            scanText(text, rules, findings);
-            try {
-              const fields: LeakFindings = { found: {}, masked: false };
-              scanJson(JSON.parse(text), rules, fields);
-              for (const [t, n] of Object.entries(fields.found) as [LeakType, number][]) findings.found[t] = Math.max(findings.found[t] ?? 0, n);
-              findings.masked ||= fields.masked;
-            } catch {
-              // not JSON: the text scan stands
-            }
-            report(ctx, findings, true);
-            return undefined;
-          }
-        }
+        // Every reading a client may use is scanned: the UTF-16 one (Python's json, Jackson) first, then
+        // the UTF-8 one (fetch().json(), axios and browsers read JSON as UTF-8 whatever the charset
+        // says, and a browser obeys a UTF-8 byte-order mark over it), which is masked in place.
+        const wide = body.isJsonType || textual || type === '' ? scanWide(body.bytes(), head.headers['content-type'], body.isJsonType, type === '', rules) : undefined;
+        // What the UTF-16 reading finds to mask cannot be masked in the UTF-8 bytes: withheld. (A match
+        // there is ASCII written with zero bytes, which no UTF-8 match holds: masking those never hides it.)
+        if (wide !== undefined && (wide.masked || blocking.some((t) => wide.found[t]))) report(ctx, wide, true);
         // A body without a type is read as JSON when it parses, else as text unless it looks binary:
         // a client may well take it for either.
         const untyped = type === '' && body.length > 0 && (body.json() !== NOT_JSON || looksLikeText(body.bytes()));
         const json = body.isJsonType || (untyped && body.json() !== NOT_JSON);
-        if (!json && !untyped && !textual) return undefined;
+        if (!json && !untyped && !textual) {
+          if (wide !== undefined) report(ctx, wide, false);
+          return undefined;
+        }
         const value = json ? body.json() : NOT_JSON;
+        let findings: LeakFindings = { found: {}, masked: false };
         let out: BodyReplacement | undefined;
-        // A body that claims JSON but is not is still scanned as text: a leak is a leak.
         if (value === NOT_JSON) {
+          // A body that claims JSON but is not is still scanned as text: a leak is a leak. A UTF-8
+          // byte-order mark stays: a browser reads the body by it, over a charset saying UTF-16.
           const text = body.text();
           const masked = scanText(text, rules, findings);
-          if (masked !== text) out = Buffer.from(masked);
+          if (masked !== text) out = Buffer.from(hasUtf8Bom(body.bytes()) ? `\uFEFF${masked}` : masked);
         } else {
           let scanned = scanJson(value, rules, findings);
           const text = body.text();
@@ -85,6 +75,8 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
             if (scanned !== exact) out = exactReplacement(scanned);
           } else if (scanned !== value) out = { json: scanned };
         }
+        // Reported findings of the UTF-16 reading (a JWT, say) count too.
+        for (const [t, n] of Object.entries(wide?.found ?? {}) as [LeakType, number][]) findings.found[t] = (findings.found[t] ?? 0) + n;
         return report(ctx, findings, false) ? out : undefined;
       },
     };
@@ -106,7 +98,43 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
   },
 };
 
+/**
+ * What the UTF-16 reading of a body holds (`masked`: something its action would mask), or undefined
+ * when it has none: UTF-16 by its charset, a byte-order mark or, for JSON, the zero bytes Python's
+ * detection reads. Without a type, zero bytes count only when what they decode to parses as JSON (any
+ * binary format has zero bytes: an untyped MP4 was once withheld as UTF-32). Read as text (every copy
+ * of a repeated key, integers by their digits) and as JSON (password fields). UTF-32 is refused: the
+ * gateway does not decode it.
+ */
+function scanWide(bytes: Buffer, contentType: unknown, json: boolean, untyped: boolean, rules: LeakRules): LeakFindings | undefined {
+  let encoding = wideEncoding(bytes, contentType, json);
+  if (encoding === 'utf-32') throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is UTF-32, which the data-leak policy cannot read.');
+  const sniffed = encoding === undefined && untyped;
+  if (sniffed) encoding = wideEncoding(bytes, contentType, true);
+  if (encoding === undefined || encoding === 'utf-32') return undefined;
+  const text = new TextDecoder(encoding).decode(bytes);
+  let value: unknown = NOT_JSON;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    if (sniffed) return undefined;
+  }
+  const findings: LeakFindings = { found: {}, masked: false };
+  scanText(text, rules, findings);
+  if (value !== NOT_JSON) {
+    const fields: LeakFindings = { found: {}, masked: false };
+    scanJson(value, rules, fields);
+    for (const [t, n] of Object.entries(fields.found) as [LeakType, number][]) findings.found[t] = Math.max(findings.found[t] ?? 0, n);
+    findings.masked ||= fields.masked;
+  }
+  return findings;
+}
+
 /** Valid UTF-8 without NUL bytes: text, as far as a reader without a media type can tell. */
 function looksLikeText(bytes: Buffer): boolean {
   return bytes.indexOf(0) === -1 && isUtf8(bytes);
+}
+
+function hasUtf8Bom(bytes: Buffer): boolean {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }
