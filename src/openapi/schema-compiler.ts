@@ -1,10 +1,12 @@
 // One ajv instance per OpenAPI document, with the bundled document registered under a URN so that
 // operation schemas are compiled as $refs into it: shared components are compiled once, recursive
 // schemas work, and 3.0's `nullable` and draft-04 exclusive bounds are rewritten to JSON Schema.
+// A coercing compiler (parameters, form fields) reads only canonical text as numbers: numeric-text.ts.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { LoadedSpec } from './load.ts';
+import { addNumericTextKeyword, guardNumericText } from './numeric-text.ts';
 
 const SPEC_ID = 'urn:portcullis:spec';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
@@ -17,10 +19,16 @@ export interface SchemaCompiler {
 }
 
 export function createSchemaCompiler(spec: LoadedSpec, options: { coerceTypes: boolean }): SchemaCompiler {
-  const doc = spec.version === '3.1' ? spec.bundled : rewrite30(structuredClone(spec.bundled));
+  // Rewrites change a copy: the loaded document is shared with other policies.
+  const copy = spec.version !== '3.1' || options.coerceTypes ? structuredClone(spec.bundled) : spec.bundled;
+  const doc = spec.version === '3.1' ? copy : rewrite30(copy);
   const settings = { allErrors: true, strict: false, coerceTypes: options.coerceTypes ? ('array' as const) : false, validateFormats: true, loopRequired: 64, loopEnum: 64 };
   const ajv = spec.version === '3.1' ? new Ajv2020(settings) : new Ajv(settings);
   addFormats(ajv as Ajv);
+  if (options.coerceTypes) {
+    addNumericTextKeyword(ajv as Ajv);
+    guardNumericText(doc);
+  }
   ajv.addSchema({ ...doc, $id: SPEC_ID }, SPEC_ID);
   const cache = new Map<string, ValidateFunction>();
   const get = (pointer: string): any => {
