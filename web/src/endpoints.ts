@@ -156,8 +156,11 @@ function mediaOf(o: Record<string, unknown>): string[] {
   return [...request, ...response];
 }
 
-/** GET /api/inventory: routed operations, plus shadow and zombie calls and unused operations, as one list. */
-export async function inventory(): Promise<InventoryOperation[]> {
+/**
+ * GET /api/inventory: routed operations, plus shadow and zombie calls and unused operations, as one
+ * list; `overflow`: undocumented calls not listed (the table of them was full).
+ */
+export async function inventory(): Promise<{ rows: InventoryOperation[]; overflow: number }> {
   const body = await getJson<Record<string, unknown>>('/api/inventory');
   const zombie = new Set(list(body.zombie).map((z) => `${str(z.api)} ${str(z.method)} ${str(z.path)}`));
   const unused = new Set(list(body.unused).map((u) => `${str(u.api)} ${str(u.method)} ${str(u.path)}`));
@@ -177,7 +180,7 @@ export async function inventory(): Promise<InventoryOperation[]> {
     // Routes declared in the config without a document are known to the gateway: not shadow APIs.
     return row(o, zombie.has(key) ? 'zombie' : unused.has(key) ? 'unused' : o.documented === false ? 'config route' : 'documented');
   });
-  return [...list(body.shadow).map((o) => row(o, 'shadow')), ...operations];
+  return { rows: [...list(body.shadow).map((o) => row(o, 'shadow')), ...operations], overflow: num(body.overflow) };
 }
 
 /** GET /api/inventory/openapi: the OpenAPI draft of what was observed, as the text the API sends. */

@@ -60,3 +60,20 @@ test('damaged snapshots: malformed entries and keys are left out, the rest is ke
   assert.equal(revived.shadow.length, 0);
   assert.equal(Object.getPrototypeOf(revived.operations[0]!.requestTypes), Object.prototype);
 });
+
+test('a full table of undocumented calls gives way to new ones, never pushing out an endpoint that answered', () => {
+  const table = new UsageTable();
+  // A catch-all route's endpoint that answered, then a client spraying paths that do not exist.
+  table.undocumented('shop', 'GET', '/internal/report', '', 1, 200, false, false);
+  for (let i = 0; i < 1100; i++) table.undocumented(null, 'GET', `/junk${i.toString(36)}x`, '', 10 + i, 404, false, true);
+  // What it probes afterwards is listed, and so is what answered before the flood.
+  table.undocumented(null, 'POST', '/hidden/admin-reset', '', 5000, 404, false, true);
+  const raw = table.raw();
+  assert.equal(raw.shadow.length, 1000);
+  const listed = new Set(raw.shadow.map((s) => s.path));
+  assert.ok(listed.has('/internal/report'));
+  assert.ok(listed.has('/hidden/admin-reset'));
+  assert.ok(!listed.has('/junk0x'), 'the oldest noise gave way');
+  assert.equal(raw.overflow, 102, 'calls no longer listed are counted');
+  assert.equal(raw.shadow.reduce((n, s) => n + s.count, 0) + raw.overflow, 1102);
+});

@@ -143,7 +143,7 @@ export class UsageTable {
       const key = `${api ?? ''} ${method} ${template}`;
       entry = this.#shadow.get(key);
       if (entry === undefined) {
-        if (this.#shadow.size >= MAX_SHADOW) {
+        if (this.#shadow.size >= MAX_SHADOW && !this.#evictOne()) {
           this.#overflow++;
           return undefined;
         }
@@ -162,6 +162,29 @@ export class UsageTable {
       }
     }
     return entry;
+  }
+
+  /**
+   * Makes room in a full table: gives up the least telling entry, one that never had a successful or
+   * authenticated call, with the fewest calls, seen longest ago (its calls count as overflow). False
+   * when every entry had one: a client spraying paths that answer 404 fills the table with its own
+   * noise, which then gives way to what it probes next, and never pushes out an endpoint that answered.
+   */
+  #evictOne(): boolean {
+    let victim: string | undefined;
+    let least: Shadow | undefined;
+    for (const [key, e] of this.#shadow) {
+      if (e.status[1]! + e.status[2]! > 0 || e.authenticated > 0) continue;
+      if (least === undefined || e.count < least.count || (e.count === least.count && e.lastSeen < least.lastSeen)) {
+        least = e;
+        victim = key;
+      }
+    }
+    if (victim === undefined) return false;
+    this.#shadow.delete(victim);
+    this.#overflow += least!.count;
+    this.#paths.clear(); // it may hold the evicted entry
+    return true;
   }
 
   /**

@@ -21,7 +21,8 @@ export function Inventory() {
       setError((e as Error).message);
     }
   };
-  const rows = ops.data ?? [];
+  const rows = ops.data?.rows ?? [];
+  const overflow = ops.data?.overflow ?? 0;
   return (
     <section>
       <p class="row">
@@ -32,6 +33,7 @@ export function Inventory() {
           </span>
         ))}
       </p>
+      {overflow > 0 && <p class="muted">{count(overflow)} undocumented calls not listed: the table of them is full (noise that never got an answer gives way first).</p>}
       {error && <p role="alert" class="error">{error}</p>}
       <Status error={ops.error} loading={ops.loading && !ops.data} feature="The API inventory" />
       {ops.data && rows.length === 0 && <Empty>No operations known yet.</Empty>}
