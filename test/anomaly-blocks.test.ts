@@ -131,6 +131,20 @@ describe('admin API on anomaly blocks', () => {
     })) as { events: { reason: string; evidence: Record<string, unknown> }[] };
     assert.equal(events[0]!.reason, 'PCL_ANOMALY_MANUAL_BLOCK');
     assert.equal(events[0]!.evidence.block, 'consumer:bob');
+    // The Alerts page names the blocked key, not the admin's own address.
+    const { alerts } = (await admin('/api/alerts?limit=10')).body as { alerts: { kind: string; subject: string }[] };
+    assert.deepEqual(alerts.filter((a) => a.kind === 'PCL_ANOMALY_MANUAL_BLOCK').map((a) => a.subject), ['consumer:bob']);
+    assert.ok(alerts.filter((a) => a.kind === 'PCL_ANOMALY_BLOCK_LIFTED').every((a) => a.subject.includes(':')), JSON.stringify(alerts));
+  });
+
+  test('a network block wider than a /8 (IPv4) or a /16 (IPv6) is refused: 0.0.0.0/0 would lock every client out', async () => {
+    for (const key of ['net:0.0.0.0/0', 'net:10.0.0.0/7', 'net:::/0', 'net:2001::/15']) {
+      const made = await admin('/api/blocks', { method: 'POST', body: { key, seconds: 60 } });
+      assert.equal(made.status, 400, key);
+      assert.equal(made.body!.code, 'PCL_ERR_BAD_REQUEST');
+    }
+    assert.deepEqual(await list(), []);
+    assert.equal(await call(KEYS.alice, '192.0.2.10'), 200);
   });
 
   test('blocks are listed ending last first, bounded by limit', async () => {

@@ -22,7 +22,7 @@ export function listAlerts(store: AuditStore | undefined): AdminRoute {
         return {
           time: r.time,
           kind: r.reason,
-          subject: typeof evidence?.caller === 'string' ? evidence.caller : (r.consumer ?? r.clientIp),
+          subject: subjectOf(evidence, r.consumer ?? r.clientIp),
           detail: r.evidence ?? '',
           operation: r.operation,
           requestId: r.requestId,
@@ -32,6 +32,13 @@ export function listAlerts(store: AuditStore | undefined): AdminRoute {
       }),
     });
   };
+}
+
+/** Whom a finding is about: the caller a detector counted, the key an admin blocked or lifted (not the admin's own address). */
+function subjectOf(evidence: Record<string, unknown> | undefined, fallback: string): string {
+  if (typeof evidence?.caller === 'string') return evidence.caller;
+  if (typeof evidence?.block === 'string') return evidence.block;
+  return fallback;
 }
 
 function parse(evidence: string | null): Record<string, unknown> | undefined {

@@ -31,6 +31,9 @@ export function blocksRoute(blocks: BlockAdmin | undefined, changes: AdminChange
         const body = await readJsonObject(req);
         const parsed = typeof body.key === 'string' ? parseBlockKey(body.key) : undefined;
         if (!parsed) throw malformed('"key"');
+        if (parsed.kind === 'network' && tooBroad(parsed.value)) {
+          throw new GatewayError('PCL_ERR_BAD_REQUEST', 'A network block must be a /8 or narrower for IPv4, a /16 or narrower for IPv6: a wider one refuses a large share of the internet.');
+        }
         const seconds = body.seconds;
         if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SECONDS) {
           throw new GatewayError('PCL_ERR_BAD_REQUEST', `"seconds" must be a whole number from 1 to ${MAX_SECONDS}`);
@@ -92,4 +95,10 @@ function actionOf(req: IncomingMessage): AdminAction {
   const who = callerOf(req);
   if (!who) throw new GatewayError('PCL_ERR_UNAUTHENTICATED', 'Changing blocks needs an admin credential: set admin.token or admin.oidc.', { headers: { 'www-authenticate': 'Bearer realm="portcullis-admin"' } });
   return adminAction(req, who);
+}
+
+/** A network wider than any one organisation holds: a typo (0.0.0.0/0) that would lock every client out. */
+function tooBroad(cidr: string): boolean {
+  const bits = Number(cidr.slice(cidr.lastIndexOf('/') + 1));
+  return cidr.includes(':') ? bits < 16 : bits < 8;
 }
