@@ -14,6 +14,7 @@ import { eventJson } from '../server/admin-api/events.ts';
 import { describeStore, openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { describe } from './util.ts';
+import { jsonLine } from '../observe/audit/json-line.ts';
 
 interface Source {
   config?: string;
@@ -181,7 +182,7 @@ export function register(program: Command): void {
               let text = '';
               for (const r of page) {
                 if ((o.from !== undefined && r.time < o.from) || (o.to !== undefined && r.time >= o.to)) continue;
-                text += `${JSON.stringify(eventJson(r))}\n`;
+                text += jsonLine(eventJson(r));
                 count++;
               }
               if (text && !out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
