@@ -178,7 +178,7 @@ function suite(name: string, setup: () => Promise<{ store: string; cleanup: () =
       const one = await adminJson(`/api/events/${ids[0]}`);
       assert.deepEqual(one, first.events[0]);
       assert.equal((await admin('/api/events/999999')).status, 404);
-      for (const bad of ['limit=0', 'limit=x', 'verdict=maybe', 'from=yesterday', 'cursor=-1', 'nope=1', 'limit=1&limit=2', 'from=99999999999999999999', 'to=9999999999999999999']) {
+      for (const bad of ['limit=0', 'limit=x', 'verdict=maybe', 'from=yesterday', 'cursor=-1', 'nope=1', 'limit=1&limit=2', 'from=99999999999999999999', 'to=9999999999999999999', 'from=2026-02-30', 'to=2026-13-01T00:00:00Z']) {
         const res = await admin(`/api/events?${bad}`);
         assert.equal(res.status, 400, bad);
         assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_VALIDATION');

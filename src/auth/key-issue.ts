@@ -22,6 +22,8 @@ export const KEY_LIMITS = { expiresIn: { ms: 3650 * DAY, text: '3650d (10 years)
 /** Why a lifetime or grace period is refused, or undefined when it is within KEY_LIMITS. */
 export function keyDurationProblem(name: keyof typeof KEY_LIMITS, ms: number): string | undefined {
   const limit = KEY_LIMITS[name];
+  // A key that expires as it is made is a mistake (grace 0, an immediate rotation, is not).
+  if (name === 'expiresIn' && ms === 0) return 'expiresIn must be longer than 0';
   return Number.isFinite(ms) && ms >= 0 && ms <= limit.ms ? undefined : `${name} may be at most ${limit.text}`;
 }
 

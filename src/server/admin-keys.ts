@@ -22,7 +22,8 @@ import { adminAction, type AdminChangeLog } from './admin-changes.ts';
 const ID = /^[A-Za-z0-9_.@:-]{1,128}$/;
 const KEY_ID = /^pcl_[a-z0-9]{1,16}_[0-9A-Za-z]{8}$/;
 const WORD = /^[A-Za-z0-9_.:*/-]{1,128}$/;
-const NAME = /^[^\u0000-\u001f\u007f]{1,200}$/;
+/** Printable: no control characters, no line separators, no bidirectional overrides (a name shown reversed). */
+const NAME = /^[^\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]{1,200}$/;
 const DURATION = new RegExp(DURATION_PATTERN);
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | boolean;

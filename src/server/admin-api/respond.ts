@@ -57,7 +57,7 @@ export class Query {
   time(name: string): number | undefined {
     const v = this.string(name, 40);
     if (v === undefined) return undefined;
-    const n = /^\d+$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(v) ? Date.parse(v) : Number.NaN;
+    const n = /^\d+$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(v) && realDay(v) ? Date.parse(v) : Number.NaN;
     // Within what Date can represent (±8.64e15 ms): beyond it a store's BIGINT column overflows.
     if (!Number.isFinite(n) || Math.abs(n) > MAX_TIME) throw invalid(name, 'an RFC 3339 date-time (2026-01-31T12:00:00Z) or epoch milliseconds, up to year 275760');
     return n;
@@ -68,4 +68,10 @@ export class Query {
     if (v !== undefined && !values.includes(v as T)) throw invalid(name, `one of ${values.join(', ')}`);
     return v as T | undefined;
   }
+}
+
+/** Date.parse takes 2026-02-30 for March 2nd: the day must exist in its month. */
+function realDay(v: string): boolean {
+  const [y, m, d] = [Number(v.slice(0, 4)), Number(v.slice(5, 7)), Number(v.slice(8, 10))];
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
