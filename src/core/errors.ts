@@ -27,6 +27,7 @@ export const ERRORS = {
   PCL_ERR_TOO_MANY_AUTH_FAILURES: { status: 429, title: 'Too many failed authentication attempts' },
   PCL_ERR_AUTH_UNAVAILABLE: { status: 503, title: 'Authentication temporarily unavailable' },
   PCL_ERR_FORBIDDEN: { status: 403, title: 'Access denied' },
+  PCL_ERR_OBJECT_NOT_FOUND: { status: 404, title: 'No such object' },
   PCL_ERR_MISDIRECTED: { status: 421, title: 'Misdirected request' },
   PCL_ERR_MASS_ASSIGNMENT: { status: 400, title: 'Request sets properties it may not write' },
   PCL_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },

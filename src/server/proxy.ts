@@ -17,10 +17,11 @@ import { GatewayError } from '../core/errors.ts';
 import type { ResponseHead } from '../core/policy.ts';
 import type { DeadlineEntry } from './deadlines.ts';
 import type { Upstream } from './upstream.ts';
+import { CONNECT_FAILURES, errorCode, TIMEOUTS, totalTimeout } from './upstream-failures.ts';
+import { forwardCheckOf } from '../core/forward-check.ts';
+import { upstreamGet } from './upstream-get.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'PCL_TOTAL_TIMEOUT']);
 const BAD_RESPONSES = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INFO', 'UND_ERR_RESPONSE_STATUS_CODE']);
 const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'te', 'proxy-authenticate']);
 /**
@@ -86,7 +87,6 @@ class BodyRefused extends Error {
 /** ProxyCall.done's outcome when the client's connection ended before the response did. */
 export const CLIENT_LEFT = 'client-left';
 
-const totalTimeout = () => Object.assign(new Error('total upstream timeout'), { code: 'PCL_TOTAL_TIMEOUT' });
 const clientGone = () => Object.assign(new Error('client closed the connection'), { code: 'PCL_CLIENT_GONE' });
 
 export function proxy(call: ProxyCall): void {
@@ -106,7 +106,25 @@ export function proxy(call: ProxyCall): void {
     body = call.checksBody ? Readable.from(checkedWhole(source, call), { objectMode: false }) : chunked ? Readable.from(source, { objectMode: false }) : req;
   }
   // A body already in memory can be sent again, so those requests may be retried like bodiless ones.
-  new Exchange(call, body, hasBody && ctx.body === undefined ? 0 : call.upstream.retries).start();
+  const exchange = new Exchange(call, body, hasBody && ctx.body === undefined ? 0 : call.upstream.retries);
+  // A policy's check that needs the request as the upstream gets it (ownership's preflight GET):
+  // the request goes only once it passed.
+  const check = forwardCheckOf(ctx);
+  if (check === undefined) exchange.start();
+  else {
+    const target = { path: call.path, headers: call.headers, get: (path: string, headers: string[], limit: number) => upstreamGet(call.upstream, path, headers, limit) };
+    check(ctx, target).then(() => exchange.start(), (error: unknown) => refusedBeforeForward(call, error)).catch((error: unknown) => refusedBeforeForward(call, error));
+  }
+}
+
+/** A forward check refused the request (or failed): answered with its refusal, nothing sent upstream. */
+function refusedBeforeForward(call: ProxyCall, error: unknown): void {
+  const { ctx } = call;
+  try {
+    call.done(ctx, ctx.clientGone() ? CLIENT_LEFT : error instanceof GatewayError ? error : new GatewayError('PCL_ERR_INTERNAL', undefined, { cause: error }));
+  } catch {
+    ctx.res.destroy();
+  }
 }
 
 type Abort = (reason?: Error) => void;
@@ -435,11 +453,6 @@ function isPartial(head: ResponseHead): boolean {
   if (head.statusCode === 206) return true;
   const type = head.headers['content-type'];
   return type !== undefined && String(type).toLowerCase().includes('multipart/byteranges');
-}
-
-function errorCode(error: Error): string {
-  const withCode = error as Error & { code?: string; cause?: { code?: string } };
-  return withCode.code ?? withCode.cause?.code ?? '';
 }
 
 function toGatewayError(code: string, error: Error): GatewayError {

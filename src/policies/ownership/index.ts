@@ -4,12 +4,15 @@
 // own. Rules come from the document (`x-portcullis-owner`) and the config; a rule naming a path
 // parameter the operation does not have is a config error. A path or query rule refuses a request
 // with another copy of its parameter, under any name a framework reads as the same (see copies.ts).
+// A response rule on a write or HEAD is checked before the request is forwarded (see preflight.ts).
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { hasBody } from '../../core/body.ts';
 import { readsFields } from '../../core/body-fields.ts';
 import { readContent } from '../../core/decoded-body.ts';
-import { exactReplacement, NOT_JSON } from '../../core/response-body.ts';
+import { exactReplacement, NOT_JSON, type BodyReplacement, type ResponseBody } from '../../core/response-body.ts';
+import { checkBeforeForward, type ForwardCheck } from '../../core/forward-check.ts';
+import type { SpecOperation } from '../../openapi/operations.ts';
 import { own } from '../../core/own.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
@@ -17,6 +20,7 @@ import { claimOf, compileRule, get, ownerField, ROUNDED, type CompiledOwnerRule 
 import { repeatsKeys } from '../../core/json-duplicates.ts';
 import { bodyOccurrences, copiesOf, pairOccurrences, type Occurrences } from './copies.ts';
 import { ownershipSchema, type OwnerRule, type OwnershipConfig } from './schema.ts';
+import { preflight } from './preflight.ts';
 
 export const ownership: PolicyFactory<OwnershipConfig> = {
   name: 'ownership',
@@ -44,7 +48,12 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
       if (env.operations) throw new Error(`ownership.operations: no operation "${id}" in the API's document`);
       add(id, rules, undefined);
     }
-    const hasResponseRules = [...byOperation.values()].some((rules) => rules.some((r) => r.source === 'response'));
+    const responseRuled = [...byOperation].filter(([, rules]) => rules.some((r) => r.source === 'response')).map(([id]) => id);
+    const hasResponseRules = responseRuled.length > 0;
+    // Their writes and HEADs are checked on a GET of the same path first: the document must have one.
+    if (env.operations) for (const id of responseRuled) requireGet(id, env.operations);
+    const preflighted = hasResponseRules ? new Set(responseRuled) : undefined;
+    const limit = toBytes(config.maxBodySize);
 
     const applicable = (ctx: RequestContext, source: 'request' | 'response') => {
       const rules = ctx.operationId === undefined ? undefined : byOperation.get(ctx.operationId);
@@ -55,8 +64,29 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
       return list.filter((r) => !r.overrideRoles.some((role) => identity.roles.includes(role)));
     };
 
+    /** Leaves the preflight GET to run just before the request is forwarded, unless an override role passes every response rule. */
+    const checkFirst = (ctx: RequestContext): void => {
+      const rules = applicable(ctx, 'response');
+      if (!rules?.length) return;
+      const check: ForwardCheck = async (c, target) => {
+        try {
+          await preflight(c, target, limit, config.onOversize === 'pass', (body) => {
+            judgeBody(c, rules, body);
+            // A GET shows the copy it judged; which copy the upstream acts on is unknown.
+            if (repeatsKeys(body.text(), body.json())) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The object repeats a key: its owner is ambiguous.');
+          });
+        } catch (error) {
+          if (!(error instanceof GatewayError)) throw error;
+          c.record('ownership', config.mode === 'enforce' ? 'deny' : 'report', error.code, error.detail);
+          if (config.mode === 'enforce') throw error;
+        }
+      };
+      checkBeforeForward(ctx, check);
+    };
+
     return {
       onRequest(ctx) {
+        if (preflighted !== undefined && ctx.req.method !== 'GET' && preflighted.has(ctx.operationId!)) checkFirst(ctx);
         const rules = applicable(ctx, 'request');
         if (rules === undefined) return undefined;
         // A body the upstream reads fields from may hold another copy of a path or query parameter:
@@ -70,34 +100,55 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
       },
       ...(hasResponseRules
         ? {
-            responseBodyLimit: toBytes(config.maxBodySize),
+            responseBodyLimit: limit,
             oversize: config.onOversize,
             onResponseBody(ctx, head, body) {
               if (head.statusCode < 200 || head.statusCode >= 300) return undefined;
               const rules = applicable(ctx, 'response');
               if (!rules?.length) return undefined;
-              const value = body.json();
-              if (value === NOT_JSON) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is not valid JSON.');
-              const owners = rules.map((rule) => claimOf(ctx.identity!, rule.claim));
-              if (owners.includes(undefined)) throw notOwner();
-              const judged = judge(value, rules, owners as string[], false);
-              // Unchanged, with a key written twice, the bytes would carry the copy JSON.parse dropped
-              // (another caller's items): what was judged is sent instead.
-              const repeats = judged === value && repeatsKeys(body.text(), value);
-              if (judged === value && !repeats) return undefined;
-              if (judged !== ROUNDED && !body.mayHoldBigIntegers) return { json: judged };
-              // Rare: an owner field is an integer beyond 2^53, which JSON.parse rounded (another
-              // owner's id may round to the caller's), or the body holds such integers and is rewritten:
-              // decided again, and rewritten, on the exact digits.
-              const exact = body.exactJson();
-              const kept = judge(exact, rules, owners as string[], true) as unknown;
-              return kept === exact && !repeats ? undefined : exactReplacement(kept);
+              return judgeBody(ctx, rules, body);
             },
           }
         : {}),
     };
   },
 };
+
+/**
+ * A response body as the caller may see it: undefined when it is all the caller's, a replacement
+ * without the items of others. Throws 403 for an object the caller does not own.
+ */
+function judgeBody(ctx: RequestContext, rules: readonly CompiledOwnerRule[], body: ResponseBody): BodyReplacement | undefined {
+  const value = body.json();
+  if (value === NOT_JSON) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is not valid JSON.');
+  const owners = rules.map((rule) => claimOf(ctx.identity!, rule.claim));
+  if (owners.includes(undefined)) throw notOwner();
+  const judged = judge(value, rules, owners as string[], false);
+  // Unchanged, with a key written twice, the bytes would carry the copy JSON.parse dropped
+  // (another caller's items): what was judged is sent instead.
+  const repeats = judged === value && repeatsKeys(body.text(), value);
+  if (judged === value && !repeats) return undefined;
+  if (judged !== ROUNDED && !body.mayHoldBigIntegers) return { json: judged };
+  // Rare: an owner field is an integer beyond 2^53, which JSON.parse rounded (another
+  // owner's id may round to the caller's), or the body holds such integers and is rewritten:
+  // decided again, and rewritten, on the exact digits.
+  const exact = body.exactJson();
+  const kept = judge(exact, rules, owners as string[], true) as unknown;
+  return kept === exact && !repeats ? undefined : exactReplacement(kept);
+}
+
+/**
+ * An operation other than a GET whose rule reads the response is checked on a GET of its path (its
+ * HEAD and writes): without one in the document, it could not be checked at all (fail closed at load).
+ */
+function requireGet(id: string, operations: ReadonlyMap<string, SpecOperation>): void {
+  const op = operations.get(id);
+  if (op === undefined || op.method === 'GET') return;
+  const template = (path: string) => path.replace(/\{[^}]*\}/g, '{}');
+  const path = template(op.path);
+  for (const other of operations.values()) if (other.method === 'GET' && template(other.path) === path) return;
+  throw new Error(`ownership rule of operation ${id}: it reads the owner from the response, which comes only after the upstream has carried out the ${op.method}, so the gateway checks it first with a GET of ${op.path}, and the document has no GET operation on that path (add one, or use a path, query or header rule)`);
+}
 
 /**
  * The response as the caller may see it: the same value when it is all the caller's, the value with
