@@ -4,7 +4,9 @@
 // key is not rotated; an internal error of the admin listener is logged with its request id and
 // answered with a bare problem+json 500.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
@@ -176,6 +178,17 @@ describe('internal errors on the admin listener', () => {
   after(async () => {
     await logged?.gw.close();
     await upstream?.close();
+  });
+
+  test('a client that leaves in the middle of its body is not logged as a failure', async () => {
+    const admin = new URL(logged.gw.adminUrl!);
+    const socket = connect(Number(admin.port), admin.hostname);
+    await once(socket, 'connect');
+    socket.write(`POST /api/consumers HTTP/1.1\r\nHost: ${admin.host}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":`);
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(logged.lines.filter((l) => l.msg === 'admin request failed'), []);
   });
 
   test('are logged at error level with the request id and the path, and answered with a bare problem+json 500', async () => {

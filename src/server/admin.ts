@@ -41,7 +41,8 @@ export function createAdminServer(logger: Logger, status: AdminStatus, extra: Re
       const known = error instanceof GatewayError ? error : undefined;
       // A refusal is not a failure; a 5xx is one when something failed under it (not PCL_ERR_ADMIN_NO_STORE for a missing setting).
       // A client that left mid-request (its body "aborted") is not a failure of the gateway either.
-      const left = req.destroyed || req.socket.destroyed;
+      // (req.destroyed says nothing: a request is destroyed once its body was read.)
+      const left = req.socket.destroyed;
       if (left) logger.debug({ reqId: id, method: req.method, path: path.slice(0, 300) }, 'admin client left before the answer');
       else if (known === undefined || (ERRORS[known.code].status >= 500 && (known.cause !== undefined || known.code === 'PCL_ERR_INTERNAL'))) {
         logger.error({ reqId: id, method: req.method, path: path.slice(0, 300), err: known?.cause ?? error, ...(known ? { code: known.code } : {}) }, 'admin request failed');
