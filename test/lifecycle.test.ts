@@ -176,6 +176,43 @@ describe('forwarded request head', () => {
     assert.ok(!got.rawHeaders.join('\n').includes('c2VjcmV0'), 'proxy credentials reached the upstream');
   });
 
+  test('Connection may not name a field the gateway reads (it would vanish after the checks); other fields it names are dropped', async () => {
+    const up = await r.upstream();
+    const spec = `openapi: 3.0.3
+info: { title: t, version: '1' }
+paths:
+  /invoices:
+    get:
+      operationId: invoices
+      parameters: [{ name: X-Account-Id, in: header, required: true, schema: { type: string, enum: ['1'] } }]
+      responses: { '200': { description: ok } }
+`;
+    const gw = await r.gateway(yaml(up.url, { routes: '', api: '    spec: spec.yaml\n' }), { 'spec.yaml': spec });
+    const port = Number(new URL(gw.url).port);
+    const before = up.received.length;
+    for (const named of ['X-Account-Id', 'content-type', 'Cookie']) {
+      const res = await rawRequest(port, `GET /invoices HTTP/1.1\r\nHost: gw.test\r\nConnection: keep-alive, ${named}\r\nX-Account-Id: 1\r\nContent-Type: text/plain\r\nCookie: a=b\r\n\r\n`);
+      assert.equal(res.status, 400, named);
+      assert.match(res.text, /PCL_ERR_BAD_REQUEST/);
+    }
+    assert.equal(up.received.length, before, 'nothing forwarded');
+    // A field named there that the request does not carry, or a hop-by-hop one, changes nothing: accepted.
+    for (const named of ['X-Not-Sent', 'Proxy-Authorization', 'TE']) {
+      const res = await rawRequest(port, `GET /invoices HTTP/1.1\r\nHost: gw.test\r\nConnection: close, ${named}\r\nX-Account-Id: 1\r\nProxy-Authorization: Basic c2VjcmV0\r\nTE: trailers\r\n\r\n`);
+      assert.equal(res.status, 200, named);
+      assert.equal(up.received.at(-1)!.headers['x-account-id'], '1');
+    }
+  });
+
+  test('Host may be an IPv6 literal with a zone id; an absolute-form target may name a host with "_"', async () => {
+    const up = await r.upstream();
+    const gw = await r.gateway(yaml(up.url));
+    const port = Number(new URL(gw.url).port);
+    assert.equal((await rawRequest(port, 'GET /zone HTTP/1.1\r\nHost: [fe80::1%25eth0]:8080\r\n\r\n')).status, 200);
+    assert.equal((await rawRequest(port, 'GET http://my_host.internal/abs HTTP/1.1\r\nHost: my_host.internal\r\n\r\n')).status, 200);
+    assert.equal(up.received.at(-1)!.url, '/abs');
+  });
+
   test('other spellings of the fields the gateway owns are not forwarded: underscores, client address and URL overrides', async () => {
     const up = await r.upstream();
     const gw = await r.gateway(yaml(up.url));

@@ -29,6 +29,8 @@ export interface ForwardOptions {
   readonly reserved: ReadonlySet<string>;
   /** Lower-case names policies read credentials from (their "_" spellings are not forwarded). */
   readonly credentials?: ReadonlySet<string>;
+  /** Lower-case names of the header parameters the documents declare: a client may not name them in Connection. */
+  readonly readHeaders?: ReadonlySet<string>;
 }
 
 export function upstreamHeaders(

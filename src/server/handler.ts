@@ -12,7 +12,7 @@ import { asGatewayError, renderProblem } from '../core/problem.ts';
 import type { AccessLog } from '../observe/access-log.ts';
 import { checkAddressBlock } from '../observe/anomaly/block-check.ts';
 import { clientAddress, requestId } from './client-address.ts';
-import { dropPartialAndConditional, upstreamHeaders } from './forward-headers.ts';
+import { dropPartialAndConditional, upstreamHeaders, type ForwardOptions } from './forward-headers.ts';
 import { refuseBodyOverride, refuseQueryOverride, refuseStreamedJsonOverride, streamedJsonPost, untypedBody } from './method-override.ts';
 import { ANSWERED } from './client-error.ts';
 import { normalizePath } from './normalize-path.ts';
@@ -92,7 +92,7 @@ function admit(ctx: RequestContext, rt: Runtime, peer: string): void {
   }
   refuseAmbiguousFields(req, rt.config.forwarding.methodOverride);
   const connection = req.headers.connection;
-  if (connection !== undefined && !PLAIN_CONNECTION.has(connection.toLowerCase())) refuseEndToEndConnectionOptions(connection, rt.forwardOptions.credentials);
+  if (connection !== undefined && !PLAIN_CONNECTION.has(connection.toLowerCase())) refuseReadFieldsInConnection(req, connection, rt.forwardOptions);
   const type = req.headers['content-type'];
   if (type !== undefined && unsupportedJsonCharset(type)) {
     throw new GatewayError('PCL_ERR_UNSUPPORTED_MEDIA_TYPE', 'A JSON body must be UTF-8 or UTF-16: its charset names another encoding, or several.');
@@ -113,20 +113,24 @@ function admit(ctx: RequestContext, rt: Runtime, peer: string): void {
 }
 
 /** RFC 3986 reg-name or IP literal, optional port (RFC 9110 §7.2). */
-const HOST = /^(?:[a-z0-9._~!$&'()*+,;=%-]+|\[[0-9a-f:.]+\])(?::\d{0,5})?$/i;
+const HOST = /^(?:[a-z0-9._~!$&'()*+,;=%-]+|\[[0-9a-f:.]+(?:%25[a-z0-9._~-]+)?\])(?::\d{0,5})?$/i;
 
 const PLAIN_CONNECTION = new Set(['keep-alive', 'close', 'upgrade']);
 
 /**
- * Fields named in Connection are not forwarded (RFC 9110 §7.6.1). A client naming one the policies
- * read would remove it after they checked it: "Connection: Content-Type" made a JSON body checked as
- * JSON reach the upstream untyped (Rack then parses it as a form). Such a request is refused.
+ * Fields named in Connection are not forwarded (RFC 9110 §7.6.1). A client naming one the gateway
+ * reads would remove it after the policies checked it: "Connection: Content-Type" made a JSON body
+ * checked as JSON reach the upstream untyped (Rack then parses it as a form), and a header an owner
+ * rule or a parameter schema checked would reach the upstream missing. Such a request is refused;
+ * other fields named there (a client's own hop-by-hop field) are dropped as the RFC says.
  */
-function refuseEndToEndConnectionOptions(connection: string, credentials: ReadonlySet<string> | undefined): void {
+function refuseReadFieldsInConnection(req: IncomingMessage, connection: string, options: ForwardOptions): void {
   for (const token of connection.split(',')) {
     const name = token.trim().toLowerCase();
-    if (name.startsWith('content-') || name === 'authorization' || CREDENTIAL_NAME.test(name) || credentials?.has(name)) {
-      throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Connection names a field the gateway reads (Content-*, Authorization, a credential): it cannot be removed on the way.');
+    if (own(req.headers, name) === undefined || PLAIN_CONNECTION.has(name)) continue;
+    if (name.startsWith('content-') || name === 'authorization' || name === 'cookie' || CREDENTIAL_NAME.test(name) || options.credentials?.has(name) || options.readHeaders?.has(name)) {
+      if (name === 'proxy-authorization') continue; // hop-by-hop itself: dropped anyway
+      throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Connection names a field the gateway reads (Content-*, Authorization, a credential, a header parameter): it cannot be removed on the way.');
     }
   }
 }
@@ -181,7 +185,7 @@ function refuseRepeatedSingletons(raw: string[], overridesAllowed: boolean): voi
  * target. Anything else is 400.
  */
 function originForm(url: string, method: string | undefined): string {
-  const authority = /^https?:\/\/(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?/i.exec(url);
+  const authority = /^https?:\/\/(?:[a-z0-9._~-]+|\[[0-9a-f:.]+(?:%25[a-z0-9._~-]+)?\])(?::\d{1,5})?/i.exec(url);
   if (authority !== null) {
     const rest = url.slice(authority[0].length);
     if (rest === '' || rest.charCodeAt(0) === 0x3f) return `/${rest}`;

@@ -95,6 +95,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
 
   const reservedHeaders = new Set<string>();
   const credentialHeaders = new Set<string>();
+  const readHeaders = new Set<string>();
   const created: PolicyInstance[] = [];
   const instantiate = (name: string, options: PolicyConfigs[string], scope: PolicyScope, path: JsonPath, api?: ApiDocument): PolicyInstance | undefined => {
     if (options === false) return undefined;
@@ -150,6 +151,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
         continue;
       }
     }
+    for (const o of specOperations) for (const p of o.parameters) if (p.in === 'header' && typeof p.name === 'string') readHeaders.add(p.name.toLowerCase());
     const document: ApiDocument | undefined = spec ? { spec, operations: new Map(specOperations.map((o) => [o.operationId, o])) } : undefined;
     const apiInstances = new Map(inherited.map((p) => [p.name, p] as const));
     for (const [name, options] of Object.entries(api.policies ?? {})) {
@@ -239,6 +241,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
       forwarded: config.forwarding.forwarded,
       reserved: reservedHeaders,
       credentials: credentialHeaders,
+      readHeaders,
     },
     routes,
     blocks,
