@@ -17,11 +17,20 @@ const schemas = {
   Range: { type: 'object', properties: { min: { type: 'integer' }, max: { type: 'number', maximum: 10 } } },
   Labels: { type: 'string', enum: ['1e3', 'x'] },
   Codes: { type: 'integer', enum: [1, 2] },
+  BigMax: { type: 'integer', maximum: 9007199254740992 },
+  Snowflake: { type: 'integer', format: 'int64' },
 };
 
 for (const version of ['3.0', '3.1'] as const) {
   describe(`numeric text (OpenAPI ${version})`, () => {
     const compiler = createSchemaCompiler(specOf(version, schemas), { coerceTypes: true });
+
+    test('integers beyond 2^53 are refused where a bound decides (they would be compared rounded), kept as ids otherwise', () => {
+      const big = compiler.compile('/components/schemas/BigMax');
+      assert.equal(big('9007199254740993'), false, 'rounds to the maximum');
+      assert.equal(big('9007199254740991'), true);
+      assert.equal(compiler.compile('/components/schemas/Snowflake')('1234567890123456789'), true, 'a 64-bit id without bounds');
+    });
 
     test('integers: canonical decimal digits only', () => {
       const int = compiler.compile('/components/schemas/Int');

@@ -23,6 +23,8 @@ const INTEGER = /^(?:0|-?[1-9][0-9]*)$/;
 /** RFC 8259: no '+', blank, hex, leading zero, Infinity or NaN. */
 const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 
+const BOUNDS = ['maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum', 'multipleOf', 'enum', 'const'];
+
 function typesOf(schema: any): string[] {
   const type = schema?.type;
   if (typeof type === 'string') return [type];
@@ -71,8 +73,13 @@ export function addNumericTextKeyword(ajv: Ajv): void {
       // ajv's own condition for coercing a string: the others (empty, "abc", "1.5" for an integer) get
       // its type error, or become null or a boolean, as before.
       const coerces = integer ? _`typeof ${text} == "string" && ${text} && ${text} == +${text} && !(${text} % 1)` : _`typeof ${text} == "string" && ${text} && ${text} == +${text}`;
+      // Beyond 2^53 an integer is compared rounded (9007199254740993 passes a maximum of
+      // 9007199254740992): where a bound or a list decides, such digits are refused. Without one,
+      // 64-bit ids pass as text, as the upstream reads them.
+      const decided = BOUNDS.some((k) => k in (cxt.parentSchema as object));
+      const exact = integer && decided ? _` && Number.isSafeInteger(+${text})` : _``;
       const valid = gen.name('valid');
-      cxt.failResult(_`${coerces} && !(${rx}.test(${text}) && isFinite(${text}))`, () => {
+      cxt.failResult(_`${coerces} && !(${rx}.test(${text}) && isFinite(${text})${exact})`, () => {
         cxt.subschema({ keyword: NUMERIC_TEXT }, valid);
         cxt.ok(valid);
       });
