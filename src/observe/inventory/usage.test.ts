@@ -65,7 +65,8 @@ test('a full table of undocumented calls gives way to new ones, never pushing ou
   const table = new UsageTable();
   // A catch-all route's endpoint that answered, then a client spraying paths that do not exist.
   table.undocumented('shop', 'GET', '/internal/report', '', 1, 200, false, false);
-  for (let i = 0; i < 1100; i++) table.undocumented(null, 'GET', `/junk${i.toString(36)}x`, '', 10 + i, 404, false, true);
+  // (with a key: authenticated noise gives way too)
+  for (let i = 0; i < 1100; i++) table.undocumented(null, 'GET', `/junk${i.toString(36)}x`, '', 10 + i, 404, i % 2 === 0, true);
   // What it probes afterwards is listed, and so is what answered before the flood.
   table.undocumented(null, 'POST', '/hidden/admin-reset', '', 5000, 404, false, true);
   const raw = table.raw();
@@ -76,4 +77,7 @@ test('a full table of undocumented calls gives way to new ones, never pushing ou
   assert.ok(!listed.has('/junk0x'), 'the oldest noise gave way');
   assert.equal(raw.overflow, 102, 'calls no longer listed are counted');
   assert.equal(raw.shadow.reduce((n, s) => n + s.count, 0) + raw.overflow, 1102);
+  // A path seen again after its entry gave way starts a new one (no count lost to a stale cache).
+  table.undocumented(null, 'GET', '/junk0x', '', 6000, 404, false, true);
+  assert.ok(table.raw().shadow.some((s) => s.path === '/junk0x' && s.count === 1));
 });

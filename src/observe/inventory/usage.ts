@@ -84,6 +84,8 @@ export function countUsage(u: Usage, now: number, status: number, authenticated:
 }
 
 interface Shadow extends Usage {
+  /** Given way to a newer entry (usage.ts #evictOne): no longer in the table. */
+  gone?: boolean;
   readonly api: string | null;
   readonly method: string;
   readonly path: string;
@@ -137,7 +139,7 @@ export class UsageTable {
       recent = { template: inferTemplate(path), api: null, method: '', entry: undefined };
       this.#paths.set(path, recent);
     }
-    let entry = recent.entry !== undefined && recent.method === method && recent.api === api ? recent.entry : undefined;
+    let entry = recent.entry !== undefined && !recent.entry.gone && recent.method === method && recent.api === api ? recent.entry : undefined;
     if (entry === undefined) {
       const template = recent.template;
       const key = `${api ?? ''} ${method} ${template}`;
@@ -165,16 +167,17 @@ export class UsageTable {
   }
 
   /**
-   * Makes room in a full table: gives up the least telling entry, one that never had a successful or
-   * authenticated call, with the fewest calls, seen longest ago (its calls count as overflow). False
-   * when every entry had one: a client spraying paths that answer 404 fills the table with its own
-   * noise, which then gives way to what it probes next, and never pushes out an endpoint that answered.
+   * Makes room in a full table: gives up the least telling entry, one that never had a successful
+   * answer (2xx, 3xx), with the fewest calls, seen longest ago (its calls count as overflow). False
+   * when every entry had one: a client spraying paths that answer 404 (with a key or without) fills
+   * the table with its own noise, which then gives way to what it probes next, and never pushes out
+   * an endpoint that answered. A scan of the table, on a full table's new entries only.
    */
   #evictOne(): boolean {
     let victim: string | undefined;
     let least: Shadow | undefined;
     for (const [key, e] of this.#shadow) {
-      if (e.status[1]! + e.status[2]! > 0 || e.authenticated > 0) continue;
+      if (e.status[1]! + e.status[2]! > 0) continue;
       if (least === undefined || e.count < least.count || (e.count === least.count && e.lastSeen < least.lastSeen)) {
         least = e;
         victim = key;
@@ -183,7 +186,7 @@ export class UsageTable {
     if (victim === undefined) return false;
     this.#shadow.delete(victim);
     this.#overflow += least!.count;
-    this.#paths.clear(); // it may hold the evicted entry
+    least!.gone = true; // recent paths may still point at it
     return true;
   }
 
