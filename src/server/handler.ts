@@ -82,7 +82,10 @@ function admit(ctx: RequestContext, rt: Runtime, peer: string): void {
   if (req.httpVersionMinor === 1 && req.headers.host === undefined) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.');
   // Host goes on upstream (X-Forwarded-Host, Forwarded, preserveHost): a host name or address and a port, nothing else.
   const host = req.headers.host;
-  if (host !== undefined && host !== '' && !HOST.test(host)) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'The Host header is not a host name or address with an optional port.');
+  if (host !== undefined && host !== lastGoodHost && host !== '') {
+    if (!HOST.test(host)) throw new GatewayError('PCL_ERR_BAD_REQUEST', 'The Host header is not a host name or address with an optional port.');
+    lastGoodHost = host; // clients send the same Host again and again
+  }
   // TRACE makes a server echo the request, credentials and cookies included, back to the client
   // (cross-site tracing): never forwarded, whatever methods a route allows. (TRACK does not parse.)
   if (req.method === 'TRACE') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', `${req.method} is not forwarded.`, { headers: { allow: FORWARDED_METHODS } });
@@ -112,6 +115,7 @@ function admit(ctx: RequestContext, rt: Runtime, peer: string): void {
   ctx.path = normalizePath(rawPath, rt.config.forwarding.mergeSlashes, rt.config.forwarding.pathParameters);
 }
 
+let lastGoodHost = '';
 /** RFC 3986 reg-name or IP literal, optional port (RFC 9110 §7.2). */
 const HOST = /^(?:[a-z0-9._~!$&'()*+,;=%-]+|\[[0-9a-f:.]+(?:%25[a-z0-9._~-]+)?\])(?::\d{0,5})?$/i;
 
