@@ -2,7 +2,7 @@
 // Python by the first bytes; a body the two would read differently has no one text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonReadings, jsonText, readRequestJson, unsupportedJsonCharset } from './json-text.ts';
+import { jsonReadings, jsonText, readRequestJson, unsupportedJsonCharset, wideEncoding } from './json-text.ts';
 
 const JSON_TYPE = 'application/json';
 const utf16be = (text: string) => Buffer.from(text, 'utf16le').swap16();
@@ -49,7 +49,28 @@ test('a JSON type naming a charset other than UTF-8 or UTF-16, or several, is re
   for (const type of ['application/json; charset=utf-7', 'application/json;charset="UTF-7-IMAP"', 'application/json; charset=ibm037', 'text/plain; x=/json; charset=iso-8859-1', 'application/json; charset=utf-8; charset=utf-7', 'application/json; charset=utf-32', 'application/json; charset=']) {
     assert.equal(unsupportedJsonCharset(type), true, type);
   }
+  // WHATWG's other UTF-16 labels: Express refuses them, Java reads `unicode` big-endian without a BOM.
+  for (const label of ['unicode', 'UCS-2', 'csunicode', 'iso-10646-ucs-2', 'unicodefeff', 'unicodeFFFE', 'utf_16']) {
+    const type = `application/json; charset=${label}`;
+    assert.equal(unsupportedJsonCharset(type), true, type);
+  }
   for (const type of ['application/json', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'application/json; charset=utf8', 'application/json; charset=utf-16le', 'application/vnd.api+json; charset=UTF-16', 'text/plain; charset=utf-7', 'application/x-www-form-urlencoded; charset=iso-8859-1']) {
     assert.equal(unsupportedJsonCharset(type), false, type);
   }
+});
+
+test('UTF-16 by any label decoders know: WHATWG\'s little-endian ones read by their BOM like utf-16, unicodefffe big-endian', () => {
+  const le = Buffer.from('ab', 'utf16le');
+  const be = Buffer.from('ab', 'utf16le').swap16();
+  for (const label of ['unicode', '"UCS-2"', 'csunicode', 'iso-10646-ucs-2', 'unicodeFEFF', 'ucs2', 'utf16', 'utf-16']) {
+    assert.equal(wideEncoding(le, `text/plain; charset=${label}`, false), 'utf-16le', label);
+    assert.equal(wideEncoding(Buffer.concat([Buffer.from([0xfe, 0xff]), be]), `text/plain; charset=${label}`, false), 'utf-16be', `${label} with a big-endian BOM`);
+  }
+  assert.equal(wideEncoding(be, 'text/plain; charset=unicodefffe', false), 'utf-16be');
+  assert.equal(wideEncoding(le, 'text/plain; charset=utf-16-le', false), 'utf-16le');
+  assert.equal(wideEncoding(le, 'text/plain; charset=utf-8; charset=unicode', false), 'utf-16le', 'any label of several');
+  for (const label of ['unicode-1-1-utf-8', 'unicode11utf8', 'utf-8', 'ucs-4x']) assert.equal(wideEncoding(le, `text/plain; charset=${label}`, false), undefined, label);
+  // A request body of a type that is not refused as JSON is read by such a label too.
+  assert.equal(jsonText(Buffer.from('{"a":1}', 'utf16le'), 'text/x-json; charset=unicode'), '{"a":1}');
+  assert.equal(jsonText(Buffer.from('{"a":1}'), 'text/x-json; charset=unicode'), undefined);
 });

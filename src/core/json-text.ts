@@ -17,6 +17,9 @@ const DECODED = /^"?\s*utf-?(8|16|16le|16be)\s*"?$/i;
 /**
  * Whether a Content-Type read as JSON names a charset other than UTF-8 or UTF-16, or several (what
  * they name is then up to the parser): such a body is refused (415) before any policy reads it.
+ * WHATWG's other UTF-16 labels (`unicode`, `ucs-2`...) are refused too: Express refuses any charset
+ * not spelled `utf-…`, and Java reads `unicode` without a BOM as big-endian where browsers read it
+ * little-endian.
  */
 export function unsupportedJsonCharset(contentType: string): boolean {
   if (!/charset/i.test(contentType) || !readsAsJson(contentType)) return false;
@@ -48,11 +51,32 @@ export function detectedJsonEncoding(raw: Buffer): Encoding {
   return detect(raw)[0];
 }
 
-/** The UTF-16 a Content-Type's charset declares (`utf-16` alone: by its BOM, little-endian without). */
-function declaredUtf16(contentType: string | undefined): Encoding | 'utf-16' | undefined {
-  const m = contentType === undefined ? null : /charset\s*=\s*"?\s*utf-?16\s*(le|be)?\b/i.exec(contentType);
+/** The charset labels a Content-Type names, in order: unquoted, trimmed, lower-case. */
+export function charsetLabels(contentType: string): string[] {
+  return [...contentType.matchAll(CHARSET)].map((m) => m[1]!.replaceAll('"', '').trim().toLowerCase());
+}
+
+// UTF-16 labels: the spellings decoders know (utf16le, utf_16_be, ucs2) and WHATWG's, by which browsers
+// read `unicode`, `ucs-2`, `csunicode`, `iso-10646-ucs-2` and `unicodefeff` as UTF-16LE like `utf-16`
+// (Java reads `unicode` by its BOM), `unicodefffe` as UTF-16BE. A byte-order mark overrides any of them
+// in a browser: the little-endian ones but `utf-16le` are read by the BOM here too, as `utf-16` is.
+const UTF16_LABEL = /^(?:utf[-_]?16(?:[-_\s]*(le|be))?|unicode(?:feff)?|ucs-?2|csunicode|iso-10646-ucs-2|(unicodefffe))$/;
+
+/** The UTF-16 a charset label (lower-case) names: `utf-16` is by the BOM, little-endian without. */
+export function utf16Label(label: string): Encoding | 'utf-16' | undefined {
+  const m = UTF16_LABEL.exec(label);
   if (m === null) return undefined;
-  return m[1] === undefined ? 'utf-16' : m[1].toLowerCase() === 'le' ? 'utf-16le' : 'utf-16be';
+  return m[2] !== undefined || m[1] === 'be' ? 'utf-16be' : m[1] === 'le' ? 'utf-16le' : 'utf-16';
+}
+
+/** The UTF-16 a Content-Type's charset declares (the first UTF-16 label of several). */
+function declaredUtf16(contentType: string | undefined): Encoding | 'utf-16' | undefined {
+  if (contentType === undefined || !/charset/i.test(contentType)) return undefined;
+  for (const label of charsetLabels(contentType)) {
+    const declared = utf16Label(label);
+    if (declared !== undefined) return declared;
+  }
+  return undefined;
 }
 
 /**

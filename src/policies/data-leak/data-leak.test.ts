@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { passthroughYaml, startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { rawChunkedResponse, rawResponse, startRawUpstream, type RawUpstream } from '../../../test/helpers/raw-upstream.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { carry, charsetOf, uncarry } from './charset.ts';
 import { ibanValid, luhnValid } from './checksums.ts';
 import { scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
 import { parseExactIntegers } from '../../core/exact-integers.ts';
@@ -141,6 +142,28 @@ const bodies: Record<string, { type: string; body: string | Buffer }> = {
   '/dup-key': { type: 'application/json', body: '{"aws":"n/a","aws":"x","z":{"k":"AKIAIOSFODNN7EXAMPLE","k":""}}' },
   '/colons': { type: 'application/json', body: '{"url":"https://x.test/a:b","say":"\\":\\"","card":"4111111111111111"}' },
   '/ignored-nested': { type: 'application/json', body: JSON.stringify({ token: { pan: '4111111111111111', password: 'x' }, access_token: JWT }) },
+  // Single-byte charsets: masked on the bytes, every other byte as it came (0x80 is € to a browser).
+  '/latin1-text': { type: 'text/plain; charset=iso-8859-1', body: Buffer.from('caf\u00e9 AKIAIOSFODNN7EXAMPLE \u00fc\u0080 078-05-1120', 'latin1') },
+  '/cp1252-json': { type: 'application/json; charset=windows-1252', body: Buffer.from('{"name":"Jos\u00e9 \u0080","note":"\\u00e9\\u20ac","pan":"4111111111111111"}', 'latin1') },
+  '/ascii-dup': { type: 'application/json; charset=us-ascii', body: Buffer.from('{"n":"\u00ff","k":"AKIAIOSFODNN7EXAMPLE","k":""}', 'latin1') },
+  // Where the byte reading and the UTF-8 one would not mask alike, nothing is guessed: a PEM block of
+  // 9000 two-byte characters is within the 16 KiB bound as UTF-8, beyond it as bytes; a JSON escape
+  // of a character that carries a byte (see charset.ts).
+  '/latin1-long-pem': { type: 'text/plain; charset=latin1', body: `-----BEGIN PRIVATE KEY-----${'\u00e9'.repeat(9000)}-----END PRIVATE KEY-----` },
+  '/latin1-carrier-escape': { type: 'application/json; charset=latin1', body: Buffer.from('{"a":"\\uF7E9 \u00e9","pan":"4111111111111111"}', 'latin1') },
+  '/not-utf8-text': { type: 'text/plain', body: Buffer.from('caf\u00e9 4111111111111111', 'latin1') },
+  // Charsets whose bytes cannot be masked in place (an ASCII byte may end a Shift_JIS character).
+  '/sjis-key': { type: 'text/plain; charset=shift_jis', body: Buffer.concat([Buffer.from([0x83, 0x5c]), Buffer.from(' AKIAIOSFODNN7EXAMPLE')]) },
+  '/sjis-json': { type: 'application/json; charset=Shift_JIS', body: Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0x83, 0x5c]), Buffer.from('","card":"4111111111111111"}')]) },
+  '/sjis-jwt': { type: 'text/plain; charset=shift_jis', body: Buffer.concat([Buffer.from([0x83, 0x5c]), Buffer.from(` ${JWT}`)]) },
+  '/sjis-clean': { type: 'text/plain; charset=shift_jis', body: Buffer.from([0x83, 0x5c, 0x20, 0x31]) },
+  '/utf7': { type: 'text/plain; charset=utf-7', body: '+AEEASwBJAEE-IOSFODNN7EXAMPLE' },
+  // WHATWG's other UTF-16 labels: browsers read `unicode` as UTF-16LE.
+  '/unicode-pem': { type: 'text/plain; charset=unicode', body: Buffer.from(`note: ${PEM}`, 'utf16le') },
+  '/ucs2-json': { type: 'application/json; charset=ucs-2', body: Buffer.from('{"k":"AKIAIOSFODNN7EXAMPLE"}', 'utf16le') },
+  '/unicode-clean': { type: 'text/plain; charset=unicode', body: Buffer.from('note: nothing', 'utf16le') },
+  // UTF-8 JSON with a byte-order mark, labelled UTF-16: a browser reads it by the mark, which must stay.
+  '/bom-json-labelled-utf16': { type: 'application/json; charset=utf-16', body: Buffer.from('\uFEFF{"pan":"4111111111111111"}') },
 };
 
 describe('data-leak policy through the gateway', () => {
@@ -170,6 +193,50 @@ describe('data-leak policy through the gateway', () => {
     await failClosed.close();
     await blocking.close();
     await upstream.close();
+  });
+
+  test('a single-byte charset (Latin-1, windows-1252, US-ASCII) is masked on its bytes: the rest goes out byte for byte, label unchanged', async () => {
+    const text = await fetch(`${gw.url}/latin1-text`);
+    assert.equal(text.status, 200);
+    assert.equal(text.headers.get('content-type'), 'text/plain; charset=iso-8859-1');
+    assert.deepEqual(Buffer.from(await text.arrayBuffer()), Buffer.from('caf\u00e9 AKIA[REDACTED] \u00fc\u0080 ***-**-1120', 'latin1'));
+    // JSON written again: raw bytes stay raw, escapes stay escapes.
+    const json = await fetch(`${gw.url}/cp1252-json`);
+    assert.equal(json.headers.get('content-type'), 'application/json; charset=windows-1252');
+    assert.deepEqual(Buffer.from(await json.arrayBuffer()), Buffer.from('{"name":"Jos\u00e9 \u0080","note":"\\u00e9\\u20ac","pan":"************1111"}', 'latin1'));
+    const dup = await fetch(`${gw.url}/ascii-dup`);
+    assert.deepEqual(Buffer.from(await dup.arrayBuffer()), Buffer.from('{"n":"\u00ff","k":"AKIA[REDACTED]","k":""}', 'latin1'));
+    for (const path of ['/latin1-long-pem', '/latin1-carrier-escape']) assert.equal((await fetch(`${gw.url}${path}`)).status, 502, path);
+    // Bytes that are not UTF-8, with no charset: masked on the bytes too.
+    assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/not-utf8-text`)).arrayBuffer()), Buffer.from('caf\u00e9 ************1111', 'latin1'));
+  });
+
+  test('a charset whose bytes cannot be masked in place is decoded and scanned: withheld when something is to be masked, else unchanged', async () => {
+    for (const path of ['/sjis-key', '/sjis-json']) {
+      const res = await fetch(`${gw.url}${path}`);
+      assert.equal(res.status, 502, path);
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_RESPONSE_DATA_LEAK', path);
+    }
+    for (const path of ['/sjis-clean', '/sjis-jwt']) {
+      const res = await fetch(`${gw.url}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.deepEqual(Buffer.from(await res.arrayBuffer()), bodies[path]!.body, path);
+    }
+    // A charset the gateway cannot decode (UTF-7 spells letters in base64) is not read: withheld.
+    const utf7 = await fetch(`${gw.url}/utf7`);
+    assert.equal(utf7.status, 502);
+    assert.equal(((await utf7.json()) as { code: string }).code, 'PCL_ERR_RESPONSE_UNINSPECTABLE');
+  });
+
+  test('every UTF-16 label is read as UTF-16: unicode and ucs-2 bodies with a key are withheld, clean ones unchanged', async () => {
+    for (const path of ['/unicode-pem', '/ucs2-json']) {
+      const res = await fetch(`${gw.url}${path}`);
+      assert.equal(res.status, 502, path);
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_ERR_RESPONSE_DATA_LEAK', path);
+    }
+    assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/unicode-clean`)).arrayBuffer()), bodies['/unicode-clean']!.body);
+    // JSON written again keeps a UTF-8 byte-order mark: without it a browser would read it as UTF-16.
+    assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/bom-json-labelled-utf16`)).arrayBuffer()), Buffer.from('\uFEFF{"pan":"************1111"}'));
   });
 
   test('cards and IBANs are masked, the JSON stays valid and keeps its shape', async () => {
@@ -301,6 +368,17 @@ const nested = (levels: number) => {
   for (let i = 0; i < levels; i++) value = { c: value };
   return JSON.stringify(value);
 };
+
+test('charsets: single-byte ones masked on the bytes, others only decoded, unknown ones unreadable; bytes carried exactly', () => {
+  const kind = (type: string) => charsetOf(type).kind;
+  for (const label of ['iso-8859-1', '"Latin1"', 'us-ascii', 'ascii', 'windows-1252', 'cp1252']) assert.equal(kind(`text/plain; charset=${label}`), 'single-byte', label);
+  for (const type of ['text/plain', 'text/plain; charset=utf-8', 'text/plain; charset=unicode-1-1-utf-8', 'text/plain; charset=unicode', 'text/plain; charset=utf16le', 'text/plain; charset=']) assert.equal(kind(type), 'utf-8', type);
+  assert.deepEqual(charsetOf('text/plain; charset=latin1; charset=Shift_JIS'), { kind: 'decoded', encodings: ['shift_jis'] });
+  for (const label of ['utf-7', 'ibm037', 'latin-1x']) assert.equal(kind(`text/plain; charset=${label}`), 'unreadable', label);
+  const bytes = Buffer.from([0x41, 0x80, 0x9f, 0xe9, 0xff, 0x5c]);
+  assert.deepEqual(uncarry(carry(bytes)), bytes);
+  assert.deepEqual(uncarry('\u00e9\u20ac'), Buffer.from('\\u00e9\\u20ac'), 'characters that carry no byte go out as JSON escapes');
+});
 
 test('JSON nested deeper than the walk goes is refused, never passed on with its depths unchecked', () => {
   const findings: LeakFindings = { found: {}, masked: false };

@@ -6,8 +6,9 @@ import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { wideEncoding } from '../../core/json-text.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
-import { exactReplacement, NOT_JSON, type BodyReplacement } from '../../core/response-body.ts';
+import { exactReplacement, NOT_JSON, ResponseBody, type BodyReplacement } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
+import { carry, charsetOf, escapesCarried, uncarry, type Charset } from './charset.ts';
 import { LEAK_TYPES, type LeakType } from './detectors.ts';
 import { MAX_DEPTH, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
 import { keyColons, parseKeepingDuplicates, serialize } from '../../core/json-duplicates.ts';
@@ -31,12 +32,14 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
       onResponseBody(ctx, head, body) {
         const type = body.mediaType;
         const textual = type.startsWith('text/') || type.endsWith('+xml') || type === 'application/xml';
-        // Every reading a client may use is scanned: the UTF-16 one (Python's json, Jackson) first, then
-        // the UTF-8 one (fetch().json(), axios and browsers read JSON as UTF-8 whatever the charset
-        // says, and a browser obeys a UTF-8 byte-order mark over it), which is masked in place.
-        const wide = body.isJsonType || textual || type === '' ? scanWide(body.bytes(), head.headers['content-type'], body.isJsonType, type === '', rules) : undefined;
-        // What the UTF-16 reading finds to mask cannot be masked in the UTF-8 bytes: withheld. (A match
-        // there is ASCII written with zero bytes, which no UTF-8 match holds: masking those never hides it.)
+        const charset = charsetOf(head.headers['content-type']);
+        // Every reading a client may use is scanned: the decoded ones (UTF-16 for Python's json and
+        // Jackson, the declared charset where the bytes cannot be masked) first, then the UTF-8 one
+        // (fetch().json(), axios and browsers read JSON as UTF-8 whatever the charset says, and a
+        // browser obeys a UTF-8 byte-order mark over it), which is masked in place.
+        const wide = body.isJsonType || textual || type === '' ? scanDecoded(body.bytes(), head.headers['content-type'], body.isJsonType, type === '', charset, rules) : undefined;
+        // What a decoded reading finds to mask cannot be masked in the bytes: withheld. (In UTF-16 a match
+        // is ASCII written with zero bytes, which no UTF-8 match holds: masking those never hides it.)
         if (wide !== undefined && (wide.masked || blocking.some((t) => wide.found[t]))) report(ctx, wide, true);
         // A body without a type is read as JSON when it parses, else as text unless it looks binary:
         // a client may well take it for either.
@@ -46,38 +49,29 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
           if (wide !== undefined) report(ctx, wide, false);
           return undefined;
         }
-        const value = json ? body.json() : NOT_JSON;
-        let findings: LeakFindings = { found: {}, masked: false };
-        let out: BodyReplacement | undefined;
-        if (value === NOT_JSON) {
-          // A body that claims JSON but is not is still scanned as text: a leak is a leak. A UTF-8
-          // byte-order mark stays: a browser reads the body by it, over a charset saying UTF-16.
-          const text = body.text();
-          const masked = scanText(text, rules, findings);
-          if (masked !== text) out = Buffer.from(hasUtf8Bom(body.bytes()) ? `\uFEFF${masked}` : masked);
-        } else {
-          let scanned = scanJson(value, rules, findings);
-          const text = body.text();
-          // JSON.parse keeps the last copy of a repeated key: fewer members than the text holds, and
-          // the body is read again keeping every copy (rare: the count is the cheap part).
-          const kept = (findings.members ?? 0) < keyColons(text) ? parseKeepingDuplicates(text, MAX_DEPTH) : undefined;
-          if (kept?.duplicates) {
-            // Every copy scanned, and masked where it is: the client's parser may keep any of them.
-            findings = { found: {}, masked: false };
-            scanned = scanJson(kept.value, rules, findings);
-            if (scanned !== kept.value) out = Buffer.from(serialize(scanned));
-          } else if (findings.imprecise || (scanned !== value && body.mayHoldBigIntegers)) {
-            // Rare: scanned again (and masked) on the exact digits of the integers JSON.parse rounded:
-            // a card sent as a number, or any such integer of a body that is rewritten.
-            const exact = body.exactJson();
-            findings = { found: {}, masked: false };
-            scanned = scanJson(exact, rules, findings);
-            if (scanned !== exact) out = exactReplacement(scanned);
-          } else if (scanned !== value) out = { json: scanned };
+        const { findings, out: masked } = maskBody(body, json, rules);
+        let out = masked;
+        const bytes = body.bytes();
+        // Masked, the body goes out in its charset with every other byte as it came: masked again on its
+        // bytes (charset.ts) where UTF-8 would not give them back (a single-byte charset, bytes that are
+        // not UTF-8), unless a UTF-8 byte-order mark says UTF-8 to every reader.
+        if (out !== undefined && charset.kind !== 'decoded' && !hasUtf8Bom(bytes) && (charset.kind === 'single-byte' || !isUtf8(bytes))) {
+          const carried = carry(bytes);
+          const exact = json && escapesCarried(carried) ? undefined : maskBody(new ResponseBody(head, Buffer.from(carried)), json, rules);
+          // Both readings find the same (ASCII) matches; should they not, nothing is guessed: withheld.
+          if (exact?.out === undefined || !sameCounts(exact.findings, findings)) {
+            report(ctx, findings, true); // throws: something was to be masked
+            return undefined;
+          }
+          out = uncarry(textOf(exact.out));
+        } else if (out !== undefined && json && hasUtf8Bom(bytes)) {
+          // JSON written again keeps its byte-order mark: a browser reads it by the mark, over the charset.
+          out = Buffer.concat([UTF8_BOM, Buffer.from(textOf(out))]);
         }
-        // Reported findings of the UTF-16 reading (a JWT, say) count too.
+        // Reported findings of a decoded reading (a JWT, say) count too. A charset that cannot be
+        // rewritten withholds what the UTF-8 reading would mask.
         for (const [t, n] of Object.entries(wide?.found ?? {}) as [LeakType, number][]) findings.found[t] = (findings.found[t] ?? 0) + n;
-        return report(ctx, findings, false) ? out : undefined;
+        return report(ctx, findings, charset.kind === 'decoded') ? out : undefined;
       },
     };
 
@@ -99,41 +93,102 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
 };
 
 /**
- * What the UTF-16 reading of a body holds (`masked`: something its action would mask), or undefined
- * when it has none: UTF-16 by its charset, a byte-order mark or, for JSON, the zero bytes Python's
- * detection reads. Without a type, zero bytes count only when what they decode to parses as JSON (any
- * binary format has zero bytes: an untyped MP4 was once withheld as UTF-32). Read as text (every copy
- * of a repeated key, integers by their digits) and as JSON (password fields). UTF-32 is refused: the
- * gateway does not decode it.
+ * The body's leaks masked (`out`: its replacement, undefined when nothing was masked): JSON value by
+ * value, other bodies as text. A body that claims JSON but is not is still scanned as text: a leak is
+ * a leak. A UTF-8 byte-order mark stays: a browser reads the body by it, over a charset saying UTF-16.
  */
-function scanWide(bytes: Buffer, contentType: unknown, json: boolean, untyped: boolean, rules: LeakRules): LeakFindings | undefined {
+function maskBody(body: ResponseBody, json: boolean, rules: LeakRules): { findings: LeakFindings; out: BodyReplacement | undefined } {
+  const value = json ? body.json() : NOT_JSON;
+  let findings: LeakFindings = { found: {}, masked: false };
+  let out: BodyReplacement | undefined;
+  const text = body.text();
+  if (value === NOT_JSON) {
+    const masked = scanText(text, rules, findings);
+    if (masked !== text) out = Buffer.from(hasUtf8Bom(body.bytes()) ? `\uFEFF${masked}` : masked);
+    return { findings, out };
+  }
+  let scanned = scanJson(value, rules, findings);
+  // JSON.parse keeps the last copy of a repeated key: fewer members than the text holds, and the body
+  // is read again keeping every copy (rare: the count is the cheap part).
+  const kept = (findings.members ?? 0) < keyColons(text) ? parseKeepingDuplicates(text, MAX_DEPTH) : undefined;
+  if (kept?.duplicates) {
+    // Every copy scanned, and masked where it is: the client's parser may keep any of them.
+    findings = { found: {}, masked: false };
+    scanned = scanJson(kept.value, rules, findings);
+    if (scanned !== kept.value) out = Buffer.from(serialize(scanned));
+  } else if (findings.imprecise || (scanned !== value && body.mayHoldBigIntegers)) {
+    // Rare: scanned again (and masked) on the exact digits of the integers JSON.parse rounded: a card
+    // sent as a number, or any such integer of a body that is rewritten.
+    const exact = body.exactJson();
+    findings = { found: {}, masked: false };
+    scanned = scanJson(exact, rules, findings);
+    if (scanned !== exact) out = exactReplacement(scanned);
+  } else if (scanned !== value) out = { json: scanned };
+  return { findings, out };
+}
+
+/** The text a replacement goes out as. */
+function textOf(out: BodyReplacement): string {
+  return Buffer.isBuffer(out) ? out.toString('utf8') : (out.text ?? JSON.stringify(out.json));
+}
+
+function sameCounts(a: LeakFindings, b: LeakFindings): boolean {
+  return LEAK_TYPES.every((t) => a.found[t] === b.found[t]);
+}
+
+/**
+ * What the decoded readings of a body hold (`masked`: something its action would mask), or undefined
+ * when it has none. UTF-16 by its charset, a byte-order mark or, for JSON, the zero bytes Python's
+ * detection reads; without a type, zero bytes count only when what they decode to parses as JSON (any
+ * binary format has zero bytes: an untyped MP4 was once withheld as UTF-32). And the declared charset
+ * where the bytes cannot be masked in place (Shift_JIS...). Read as text (every copy of a repeated
+ * key, integers by their digits) and as JSON (password fields). UTF-32 and charsets the gateway does
+ * not decode are refused.
+ */
+function scanDecoded(bytes: Buffer, contentType: unknown, json: boolean, untyped: boolean, charset: Charset, rules: LeakRules): LeakFindings | undefined {
   let encoding = wideEncoding(bytes, contentType, json);
   if (encoding === 'utf-32') throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is UTF-32, which the data-leak policy cannot read.');
+  if (charset.kind === 'unreadable' && bytes.length > 0) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The upstream response is in a charset the data-leak policy cannot read.');
   const sniffed = encoding === undefined && untyped;
   if (sniffed) encoding = wideEncoding(bytes, contentType, true);
-  if (encoding === undefined || encoding === 'utf-32') return undefined;
-  const text = new TextDecoder(encoding).decode(bytes);
+  let findings: LeakFindings | undefined;
+  if (encoding !== undefined && encoding !== 'utf-32') findings = scanReading(new TextDecoder(encoding).decode(bytes), rules, sniffed);
+  for (const other of charset.kind === 'decoded' ? charset.encodings : []) {
+    const more = scanReading(new TextDecoder(other).decode(bytes), rules, false)!;
+    findings = findings === undefined ? more : merge(findings, more);
+  }
+  return findings;
+}
+
+/** A decoded reading scanned as text and, when it parses, as JSON; undefined when `onlyJson` and it does not. */
+function scanReading(text: string, rules: LeakRules, onlyJson: boolean): LeakFindings | undefined {
   let value: unknown = NOT_JSON;
   try {
     value = JSON.parse(text);
   } catch {
-    if (sniffed) return undefined;
+    if (onlyJson) return undefined;
   }
   const findings: LeakFindings = { found: {}, masked: false };
   scanText(text, rules, findings);
-  if (value !== NOT_JSON) {
-    const fields: LeakFindings = { found: {}, masked: false };
-    scanJson(value, rules, fields);
-    for (const [t, n] of Object.entries(fields.found) as [LeakType, number][]) findings.found[t] = Math.max(findings.found[t] ?? 0, n);
-    findings.masked ||= fields.masked;
-  }
-  return findings;
+  if (value === NOT_JSON) return findings;
+  const fields: LeakFindings = { found: {}, masked: false };
+  scanJson(value, rules, fields);
+  return merge(findings, fields);
+}
+
+/** Two scans of the same content: each type counted as often as the scan that saw it most. */
+function merge(into: LeakFindings, other: LeakFindings): LeakFindings {
+  for (const [t, n] of Object.entries(other.found) as [LeakType, number][]) into.found[t] = Math.max(into.found[t] ?? 0, n);
+  into.masked ||= other.masked;
+  return into;
 }
 
 /** Valid UTF-8 without NUL bytes: text, as far as a reader without a media type can tell. */
 function looksLikeText(bytes: Buffer): boolean {
   return bytes.indexOf(0) === -1 && isUtf8(bytes);
 }
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 function hasUtf8Bom(bytes: Buffer): boolean {
   return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;

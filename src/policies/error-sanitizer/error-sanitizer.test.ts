@@ -44,6 +44,10 @@ const answers: Record<string, { status: number; type: string; body: string | Buf
   '/utf16-bom400': { status: 400, type: 'text/plain', body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(springTrace, 'utf16le')]) },
   '/utf16-sniffed400': { status: 400, type: 'application/json', body: Buffer.from(springJson, 'utf16le').swap16() },
   '/utf16-clean404': { status: 404, type: 'application/json; charset=utf-16', body: Buffer.from('{"error":"no such order"}', 'utf16le') },
+  // WHATWG's other UTF-16 labels: browsers read `unicode` and `ucs-2` as UTF-16LE, `unicodefffe` as UTF-16BE.
+  '/unicode400': { status: 400, type: 'text/plain; charset=unicode', body: Buffer.from(springTrace, 'utf16le') },
+  '/ucs2-400': { status: 400, type: 'text/plain; charset="UCS-2"', body: Buffer.from(springTrace, 'utf16le') },
+  '/unicodefffe400': { status: 400, type: 'text/plain; charset=unicodeFFFE', body: Buffer.from(springTrace, 'utf16le').swap16() },
   '/utf32-404': { status: 404, type: 'application/json; charset=utf-32', body: Buffer.from('{}') },
   '/gzip500': { status: 500, type: 'text/html', body: gzipSync('<pre>TypeError: x<br> &nbsp; &nbsp;at f (/a.js:1:1)</pre>'), headers: { 'content-encoding': 'gzip' } },
 };
@@ -115,7 +119,7 @@ describe('error-sanitizer policy', () => {
   });
 
   test('UTF-16 error bodies are decoded before they are read; UTF-32 ones, which the gateway cannot read, are replaced', async () => {
-    for (const path of ['/utf16-charset400', '/utf16-bom400', '/utf16-sniffed400', '/utf32-404']) {
+    for (const path of ['/utf16-charset400', '/utf16-bom400', '/utf16-sniffed400', '/unicode400', '/ucs2-400', '/unicodefffe400', '/utf32-404']) {
       const res = await fetch(`${gw.url}${path}`);
       assert.equal((await problemOf(res)).code, 'PCL_ERR_UPSTREAM_ERROR', path);
     }
