@@ -2,8 +2,9 @@
 // needs the request as the upstream will get it (path, headers, identity headers included) and that
 // upstream: the ownership policy's preflight GET (policies/ownership/preflight.ts). proxy() runs it
 // after every request policy passed, so a request refused, rate-limited or found hostile never costs
-// an upstream call, and only a check that resolves lets the request go. Kept in ctx.state: a request
-// without one pays one property read.
+// an upstream call, and only a check that resolves lets the request go; one that throws anything but a
+// GatewayError is an internal failure (logged, 500). Kept in ctx.state: a request without one pays one
+// property read.
 import type { RequestContext } from './context.ts';
 
 /** An upstream response read for a check: the body is undefined when it was over the limit asked for. */
@@ -20,8 +21,9 @@ export interface ForwardTarget {
   /** Flat [name, value, ...] as the upstream will get them. */
   readonly headers: readonly string[];
   /**
-   * GET from the same upstream (its pool, connect retries and total timeout), reading at most `limit`
-   * body bytes. Rejects with a GatewayError (502 / 504) when the upstream cannot be reached or fails.
+   * GET from the same upstream (its pool, connect retries and a total timeout of its own), reading at
+   * most `limit` body bytes; given up when the client leaves. Rejects with a GatewayError (502 / 504)
+   * when the upstream cannot be reached or fails, 499 when the client left.
    */
   get(path: string, headers: string[], limit: number): Promise<CheckedResponse>;
 }

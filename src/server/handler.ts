@@ -315,7 +315,7 @@ class Forwarding implements ProxyCall {
     return this.#gateway.tapResponses === undefined ? 0 : this.#gateway.tapResponses(ctx, head);
   }
 
-  done(ctx: RequestContext, error: GatewayError | typeof CLIENT_LEFT | undefined): void {
+  done(ctx: RequestContext, error: GatewayError | Error | typeof CLIENT_LEFT | undefined): void {
     if (error === CLIENT_LEFT) recordGone(ctx, this.#rt, this.#gateway, this.#compiled);
     else if (error) fail(ctx, this.#rt, this.#gateway, this.#listener, this.#compiled, error);
     else this.#gateway.accessLog(ctx, ctx.res.statusCode, this.#rt.preRoute, this.#compiled.chain);

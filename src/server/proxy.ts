@@ -50,7 +50,8 @@ export interface ProxyCall {
    * Called once when the exchange is over; `error` is set when the client still needs an answer, and is
    * CLIENT_LEFT when the connection ended first (the client left, or it was cut): nothing more is sent.
    */
-  done(ctx: RequestContext, error: GatewayError | typeof CLIENT_LEFT | undefined): void;
+  /** `error`: a GatewayError, or anything else a forward check threw (an internal error: logged, 500). */
+  done(ctx: RequestContext, error: GatewayError | Error | typeof CLIENT_LEFT | undefined): void;
   /** > 0: some body policy is on this operation (responses may be buffered, see bodyLimitFor). */
   readonly bufferLimit: number;
   /**
@@ -111,17 +112,29 @@ export function proxy(call: ProxyCall): void {
   // the request goes only once it passed.
   const check = forwardCheckOf(ctx);
   if (check === undefined) exchange.start();
+  else if (ctx.clientGone()) refusedBeforeForward(call, undefined); // left while the policies ran: no GET
   else {
-    const target = { path: call.path, headers: call.headers, get: (path: string, headers: string[], limit: number) => upstreamGet(call.upstream, path, headers, limit) };
-    check(ctx, target).then(() => exchange.start(), (error: unknown) => refusedBeforeForward(call, error)).catch((error: unknown) => refusedBeforeForward(call, error));
+    // A client that leaves gives up the check's GETs at once (their connections and deadlines freed).
+    const left = new AbortController();
+    const onClose = () => left.abort(clientGone());
+    ctx.res.once('close', onClose);
+    const target = { path: call.path, headers: call.headers, get: (path: string, headers: string[], limit: number) => upstreamGet(call.upstream, path, headers, limit, left.signal) };
+    check(ctx, target)
+      .finally(() => ctx.res.off('close', onClose))
+      .then(() => exchange.start(), (error: unknown) => refusedBeforeForward(call, error))
+      .catch((error: unknown) => refusedBeforeForward(call, error));
   }
 }
 
-/** A forward check refused the request (or failed): answered with its refusal, nothing sent upstream. */
+/**
+ * A forward check refused the request (or failed): answered with its refusal, nothing sent upstream.
+ * Anything thrown but a GatewayError goes to done() as an Error: the handler logs it as an internal
+ * error (onInternalError) and answers 500 PCL_ERR_INTERNAL, as for a failing policy.
+ */
 function refusedBeforeForward(call: ProxyCall, error: unknown): void {
   const { ctx } = call;
   try {
-    call.done(ctx, ctx.clientGone() ? CLIENT_LEFT : error instanceof GatewayError ? error : new GatewayError('PCL_ERR_INTERNAL', undefined, { cause: error }));
+    call.done(ctx, ctx.clientGone() ? CLIENT_LEFT : error instanceof Error ? error : new Error('forward check failed', { cause: error }));
   } catch {
     ctx.res.destroy();
   }

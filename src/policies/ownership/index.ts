@@ -4,7 +4,8 @@
 // own. Rules come from the document (`x-portcullis-owner`) and the config; a rule naming a path
 // parameter the operation does not have is a config error. A path or query rule refuses a request
 // with another copy of its parameter, under any name a framework reads as the same (see copies.ts).
-// A response rule on a write or HEAD is checked before the request is forwarded (see preflight.ts).
+// A response rule on a write or HEAD is checked before the request is forwarded (see preflight.ts;
+// which requests are, in preflight-plan.ts).
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { hasBody } from '../../core/body.ts';
@@ -12,7 +13,6 @@ import { readsFields } from '../../core/body-fields.ts';
 import { readContent } from '../../core/decoded-body.ts';
 import { exactReplacement, NOT_JSON, type BodyReplacement, type ResponseBody } from '../../core/response-body.ts';
 import { checkBeforeForward, type ForwardCheck } from '../../core/forward-check.ts';
-import type { SpecOperation } from '../../openapi/operations.ts';
 import { own } from '../../core/own.ts';
 import type { PolicyFactory } from '../../core/policy.ts';
 import { toBytes } from '../../config/units.ts';
@@ -21,6 +21,7 @@ import { repeatsKeys } from '../../core/json-duplicates.ts';
 import { bodyOccurrences, copiesOf, pairOccurrences, type Occurrences } from './copies.ts';
 import { ownershipSchema, type OwnerRule, type OwnershipConfig } from './schema.ts';
 import { preflight } from './preflight.ts';
+import { preflightedOperations } from './preflight-plan.ts';
 
 export const ownership: PolicyFactory<OwnershipConfig> = {
   name: 'ownership',
@@ -50,9 +51,9 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
     }
     const responseRuled = [...byOperation].filter(([, rules]) => rules.some((r) => r.source === 'response')).map(([id]) => id);
     const hasResponseRules = responseRuled.length > 0;
-    // Their writes and HEADs are checked on a GET of the same path first: the document must have one.
-    if (env.operations) for (const id of responseRuled) requireGet(id, env.operations);
-    const preflighted = hasResponseRules ? new Set(responseRuled) : undefined;
+    // Their writes and HEADs are checked on a GET of the same path first, creates excepted; without a
+    // document, which POST creates is unknown: every request but a GET is.
+    const preflighted = !hasResponseRules ? undefined : env.operations ? preflightedOperations(responseRuled, byOperation, env.operations) : new Set(responseRuled);
     const limit = toBytes(config.maxBodySize);
 
     const applicable = (ctx: RequestContext, source: 'request' | 'response') => {
@@ -76,9 +77,13 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
             if (repeatsKeys(body.text(), body.json())) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The object repeats a key: its owner is ambiguous.');
           });
         } catch (error) {
-          if (!(error instanceof GatewayError)) throw error;
-          c.record('ownership', config.mode === 'enforce' ? 'deny' : 'report', error.code, error.detail);
+          if (c.clientGone()) throw error; // nothing to answer: proxy.ts records the client as gone
+          const known = error instanceof GatewayError;
+          c.record('ownership', config.mode === 'enforce' ? 'deny' : 'report', known ? error.code : 'PCL_ERR_INTERNAL', known ? error.detail : undefined);
+          // Enforced, a failure of the gateway's own is logged and answered 500 by the handler (proxy.ts).
           if (config.mode === 'enforce') throw error;
+          // Reported, it is only logged: the request goes on, as for any other finding.
+          if (!known) env.logger.error({ reqId: c.id, err: error }, 'internal error while handling a request');
         }
       };
       checkBeforeForward(ctx, check);
@@ -135,19 +140,6 @@ function judgeBody(ctx: RequestContext, rules: readonly CompiledOwnerRule[], bod
   const exact = body.exactJson();
   const kept = judge(exact, rules, owners as string[], true) as unknown;
   return kept === exact && !repeats ? undefined : exactReplacement(kept);
-}
-
-/**
- * An operation other than a GET whose rule reads the response is checked on a GET of its path (its
- * HEAD and writes): without one in the document, it could not be checked at all (fail closed at load).
- */
-function requireGet(id: string, operations: ReadonlyMap<string, SpecOperation>): void {
-  const op = operations.get(id);
-  if (op === undefined || op.method === 'GET') return;
-  const template = (path: string) => path.replace(/\{[^}]*\}/g, '{}');
-  const path = template(op.path);
-  for (const other of operations.values()) if (other.method === 'GET' && template(other.path) === path) return;
-  throw new Error(`ownership rule of operation ${id}: it reads the owner from the response, which comes only after the upstream has carried out the ${op.method}, so the gateway checks it first with a GET of ${op.path}, and the document has no GET operation on that path (add one, or use a path, query or header rule)`);
 }
 
 /**

@@ -155,15 +155,17 @@ describe('ownership: response rules on writes and HEAD are checked before forwar
     }
   });
 
-  test('a rule reading the response of an operation without a GET on its path is refused at load', async () => {
-    const noGet = `${spec}  /orders/{id}/refund:
+  test('a rule reading the response of a PATCH, PUT or DELETE without a GET on its path is refused at load', async () => {
+    for (const method of ['patch', 'put', 'delete']) {
+      const noGet = `${spec}  /orders/{id}/note:
     parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
-    post:
-      operationId: refundOrder
+    ${method}:
+      operationId: noteOrder
       x-portcullis-owner: { response: $.ownerId, claim: sub }
       responses: { '200': { description: ok } }
 `;
-    await assert.rejects(startTestGateway(config(upstream.url), { 'spec.yaml': noGet }), /refundOrder: .*no GET operation on that path/);
+      await assert.rejects(startTestGateway(config(upstream.url), { 'spec.yaml': noGet }), /noteOrder: .*no GET operation on that path/, method);
+    }
   });
 
   test('report mode forwards the write and records what it would have refused', async () => {

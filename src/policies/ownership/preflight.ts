@@ -3,7 +3,8 @@
 // and a HEAD's has no body: checking it there refuses too late, or never. So before such a request
 // is forwarded, the gateway GETs the same path from the same upstream, with the credentials and
 // identity headers the request itself carries, and judges that response as it would judge a GET's:
-// the request goes only when the caller owns the object. Any other outcome refuses it (fail closed).
+// the request goes only when the caller owns the object, or when a PUT finds none (it creates it).
+// Any other outcome refuses it (fail closed). Creates by POST are not checked first (preflight-plan.ts).
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { CheckedResponse, ForwardTarget } from '../../core/forward-check.ts';
@@ -12,14 +13,17 @@ import { ResponseBody } from '../../core/response-body.ts';
 
 /**
  * Not sent with the GET: what describes the request's body, preconditions and ranges (which would
- * make the upstream answer 304, 412 or a part instead of the whole object), method overrides. Matched with "_"
- * read as "-" (CGI-style upstreams read If_None_Match as If-None-Match).
+ * make the upstream answer 304, 412 or a part instead of the whole object), method overrides, the
+ * write's idempotency key (an upstream or middleware keyed on it could store the GET's answer as the
+ * write's, or refuse the write as a replay), and cache directives and preferences (the GET sends its
+ * own `no-cache`). Matched with "_" read as "-" (CGI-style upstreams read If_None_Match as If-None-Match).
  */
 const NOT_SENT = new Set([
   'content-length', 'content-type', 'content-encoding', 'content-language', 'content-location', 'content-range',
   'content-md5', 'digest', 'content-digest', 'repr-digest', 'transfer-encoding', 'expect', 'range', 'accept', 'accept-encoding',
   // forwarded only with forwarding.methodOverride (upstreams that ignore them): never risked on the GET
   'x-http-method-override', 'x-http-method', 'x-method-override',
+  'idempotency-key', 'x-idempotency-key', 'cache-control', 'pragma', 'prefer',
 ]);
 
 /** The GET's headers: the request's as forwarded (credentials, identity headers, request id), less NOT_SENT and if-*. */
@@ -30,15 +34,17 @@ export function preflightHeaders(forwarded: readonly string[]): string[] {
     if (NOT_SENT.has(name) || name.startsWith('if-')) continue;
     out.push(forwarded[i]!, forwarded[i + 1]!);
   }
-  // JSON, unencoded: what the rule reads.
-  out.push('accept', 'application/json');
+  // JSON, unencoded: what the rule reads; and the owner as it is now, never a cached copy (a cache
+  // between the gateway and the upstream may hold the object from before it changed owners).
+  out.push('accept', 'application/json', 'cache-control', 'no-cache');
   return out;
 }
 
 /**
  * GETs the object and hands its response to `judge` (which throws a GatewayError to refuse). An upstream
  * that does not show the object refuses the request as a GET would be: 404 as not found, 403 as
- * forbidden; any other answer, or none, refuses it as a failure (502 / 504).
+ * forbidden; any other answer, or none, refuses it as a failure (502 / 504). A PUT of an object that
+ * is not found goes on: nobody owns it yet, the PUT creates it (its response is checked as a GET's).
  */
 export async function preflight(
   ctx: RequestContext,
@@ -49,7 +55,10 @@ export async function preflight(
 ): Promise<void> {
   const res = await target.get(target.path, preflightHeaders(target.headers), limit);
   const status = res.statusCode;
-  if (status === 404) throw new GatewayError('PCL_ERR_OBJECT_NOT_FOUND');
+  if (status === 404) {
+    if (ctx.req.method === 'PUT') return;
+    throw new GatewayError('PCL_ERR_OBJECT_NOT_FOUND');
+  }
   if (status === 403) throw new GatewayError('PCL_ERR_FORBIDDEN', 'The caller may not read this object.');
   if (status < 200 || status >= 300) throw unreadable('the upstream did not answer the GET with the object');
   if (res.body === undefined) {

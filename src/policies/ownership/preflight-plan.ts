@@ -1,0 +1,81 @@
+// Which requests of operations with a response rule are checked with a GET before they are forwarded
+// (preflight.ts), decided from the document when the policy loads. PATCH, PUT, DELETE and HEAD act on
+// the object their path names, so their path must have a GET (else a config error). A POST may act on
+// an object (`POST /orders/{id}` beside `GET /orders/{id}`) or create one in a collection
+// (`POST /orders`): a GET of a collection shows no owner of the object to come, and a path without a
+// GET shows nothing, so such a POST is not checked first (only its response is, as on a GET; an action
+// like `POST /orders/{id}/cancel` alone then needs a path rule to be refused before it runs).
+import { isJsonMediaType, bareMediaType } from '../../core/media-type.ts';
+import type { SpecOperation } from '../../openapi/operations.ts';
+import { objectView } from '../../openapi/schema-view.ts';
+import type { CompiledOwnerRule } from './rules.ts';
+
+/**
+ * Those of `ids` (operations with a response rule) whose requests other than a GET are preflighted (a
+ * GET operation stands for its HEAD; an id the document lacks, for every method). Throws when a PATCH,
+ * PUT or DELETE (any method but GET and POST) has no GET on its path.
+ */
+export function preflightedOperations(ids: readonly string[], rulesOf: ReadonlyMap<string, readonly CompiledOwnerRule[]>, operations: ReadonlyMap<string, SpecOperation>): Set<string> {
+  const out = new Set<string>();
+  for (const id of ids) {
+    const op = operations.get(id);
+    if (op === undefined || op.method === 'GET') {
+      out.add(id);
+      continue;
+    }
+    const get = getOf(op, operations);
+    if (op.method === 'POST') {
+      if (get !== undefined && !listsObjects(get, rulesOf.get(get.operationId), rulesOf.get(id)!)) out.add(id);
+      continue;
+    }
+    if (get === undefined) {
+      throw new Error(`ownership rule of operation ${id}: it reads the owner from the response, which comes only after the upstream has carried out the ${op.method}, so the gateway checks it first with a GET of ${op.path}, and the document has no GET operation on that path (add one, or use a path, query or header rule)`);
+    }
+    out.add(id);
+  }
+  return out;
+}
+
+/** The GET operation on the same path template ("/orders/{id}" and "/orders/{orderId}" alike). */
+function getOf(op: SpecOperation, operations: ReadonlyMap<string, SpecOperation>): SpecOperation | undefined {
+  const template = (path: string) => path.replace(/\{[^}]*\}/g, '{}');
+  const path = template(op.path);
+  for (const other of operations.values()) if (other.method === 'GET' && template(other.path) === path) return other;
+  return undefined;
+}
+
+/**
+ * Whether a GET returns a collection rather than the object a POST's rules read: its own owner rule is
+ * a list rule (`$.items[*].ownerId`, `$[*].ownerId`), or every JSON schema of its 2xx responses (at
+ * least one) is an array, or an object declaring properties none of which is the first field a POST
+ * rule reads (`{items, next}` for `$.ownerId`). Anything else (no schema, a free-form one) counts as
+ * one object: the POST is checked first (fail closed).
+ */
+function listsObjects(get: SpecOperation, getRules: readonly CompiledOwnerRule[] | undefined, postRules: readonly CompiledOwnerRule[]): boolean {
+  if (getRules?.some((r) => r.source === 'response' && r.after !== undefined)) return true;
+  const fields = postRules.filter((r) => r.source === 'response' && r.before.length > 0).map((r) => r.before[0]!);
+  const schemas = successSchemas(get);
+  return schemas.length > 0 && schemas.every((s) => isArraySchema(s) || (fields.length > 0 && declaresNone(s, fields)));
+}
+
+function successSchemas(op: SpecOperation): unknown[] {
+  const out: unknown[] = [];
+  for (const [status, response] of Object.entries((op.operation.responses ?? {}) as Record<string, any>)) {
+    if (!/^2(\d\d|XX)$/i.test(status) || response === null || typeof response !== 'object') continue;
+    for (const [type, media] of Object.entries((response.content ?? {}) as Record<string, any>)) {
+      if (isJsonMediaType(bareMediaType(type)) && media !== null && typeof media === 'object' && media.schema !== undefined) out.push(media.schema);
+    }
+  }
+  return out;
+}
+
+function isArraySchema(schema: any): boolean {
+  const type = schema?.type;
+  return type === 'array' || (Array.isArray(type) && type.includes('array') && !type.includes('object'));
+}
+
+function declaresNone(schema: any, fields: readonly string[]): boolean {
+  if (schema === null || typeof schema !== 'object') return false;
+  const { properties } = objectView(schema);
+  return properties.size > 0 && fields.every((f) => !properties.has(f));
+}
