@@ -1,6 +1,7 @@
 // Creates under response rules, through a real gateway and a recording upstream: a POST to a
-// collection (or to a path without a GET) is not checked with a GET first, a PUT of a missing object
-// creates it, and the document decides at load which POST acts on an existing object.
+// collection (or to a path without parameters and without a GET) is not checked with a GET first, a
+// PUT of a missing object is refused like a PATCH (an upstream hiding others' objects behind 404 would
+// let it overwrite one), and the document decides at load which POST acts on an existing object.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -35,8 +36,15 @@ const spec = JSON.stringify({
     // Collections by their GET's schema: an array; an object without the field the rule reads.
     '/receipts': { get: { operationId: 'listReceipts', responses: json({ type: 'array', items: { type: 'object' } }) }, post: { operationId: 'createReceipt', ...write } },
     '/invoices': {
-      get: { operationId: 'listInvoices', responses: json({ type: 'object', properties: { data: { type: 'array' }, next: { type: 'string' } } }) },
+      get: { operationId: 'listInvoices', responses: json({ type: 'object', additionalProperties: false, properties: { data: { type: 'array' }, next: { type: 'string' } } }) },
       post: { operationId: 'createInvoice', ...write },
+    },
+    // An open object schema without the field may still carry it: one object, checked first.
+    '/tickets': { get: { operationId: 'getTicket', responses: json({ type: 'object', properties: { id: { type: 'string' } } }) }, post: { operationId: 'editTicket', ...write } },
+    // A list rule beside a rule on the object's own field: one object.
+    '/docs': {
+      get: { operationId: 'getDoc', 'x-portcullis-owner': [{ response: '$.ownerId', claim: 'sub' }, { response: '$.attachments[*].ownerId', claim: 'sub' }], responses: { '200': { description: 'ok' } } },
+      post: { operationId: 'editDoc', ...write },
     },
     // One object (the caller's profile): its POST is checked first.
     '/profile': { get: { operationId: 'getProfile', responses: json({ type: 'object', properties: { ownerId: { type: 'string' }, name: { type: 'string' } } }) }, post: { operationId: 'editProfile', ...write } },
@@ -67,7 +75,7 @@ apis:
 describe('ownership: creates are not checked on a GET that cannot show their owner', () => {
   let upstream: TestUpstream;
   let gw: TestGateway;
-  const objects: Record<string, unknown> = { '/orders/1': { id: '1', ownerId: 1 }, '/orders/2': { id: '2', ownerId: 2 }, '/profile': { ownerId: '2' } };
+  const objects: Record<string, unknown> = { '/orders/1': { id: '1', ownerId: 1 }, '/orders/2': { id: '2', ownerId: 2 }, '/profile': { ownerId: '2' }, '/tickets': { id: 't', ownerId: '2' }, '/docs': { ownerId: '2', attachments: [] } };
 
   before(async () => {
     upstream = await startUpstream((req, res, body) => {
@@ -115,21 +123,18 @@ describe('ownership: creates are not checked on a GET that cannot show their own
     assert.equal(archive.status, 403);
     assert.deepEqual(archive.seen, ['GET /orders/2'], 'nothing written');
     assert.deepEqual((await call('POST', '/orders/1')).seen, ['GET /orders/1', 'POST /orders/1']);
-    const profile = await call('POST', '/profile');
-    assert.equal(profile.status, 403, 'the profile is owned by 2');
-    assert.deepEqual(profile.seen, ['GET /profile']);
+    for (const path of ['/profile', '/tickets', '/docs']) {
+      const one = await call('POST', path);
+      assert.equal(one.status, 403, `${path}: owned by 2`);
+      assert.deepEqual(one.seen, [`GET ${path}`], path);
+    }
   });
 
-  test('a PUT of a missing object creates it; PATCH and DELETE of one are 404 with nothing written', async () => {
-    const created = await call('PUT', '/orders/new-1');
-    assert.equal(created.status, 201);
-    assert.deepEqual(created.seen, ['GET /orders/new-1', 'PUT /orders/new-1']);
-    // Its response is checked as before: a PUT making another user's object is refused.
-    assert.equal((await call('PUT', '/orders/new-2', '{"ownerId":2}')).status, 403);
+  test('a PUT, PATCH or DELETE of a missing object is 404 with nothing written (an upstream hiding an object behind 404 does not make a PUT a create)', async () => {
     const replaced = await call('PUT', '/orders/2');
     assert.equal(replaced.status, 403, "another user's object is not replaced");
     assert.deepEqual(replaced.seen, ['GET /orders/2']);
-    for (const method of ['PATCH', 'DELETE']) {
+    for (const method of ['PUT', 'PATCH', 'DELETE']) {
       const missing = await call(method, '/orders/new-3');
       assert.equal(missing.status, 404, method);
       assert.match(missing.text, /PCL_ERR_OBJECT_NOT_FOUND/, method);

@@ -1,10 +1,10 @@
 // Which requests of operations with a response rule are checked with a GET before they are forwarded
 // (preflight.ts), decided from the document when the policy loads. PATCH, PUT, DELETE and HEAD act on
 // the object their path names, so their path must have a GET (else a config error). A POST may act on
-// an object (`POST /orders/{id}` beside `GET /orders/{id}`) or create one in a collection
-// (`POST /orders`): a GET of a collection shows no owner of the object to come, and a path without a
-// GET shows nothing, so such a POST is not checked first (only its response is, as on a GET; an action
-// like `POST /orders/{id}/cancel` alone then needs a path rule to be refused before it runs).
+// an object (`POST /orders/{id}` beside `GET /orders/{id}`, `POST /orders/{id}/cancel`: a path with
+// parameters, which then needs a GET too) or create one in a collection (`POST /orders`): a GET of a
+// collection shows no owner of the object to come, so such a POST is not checked first (only its
+// response is, as on a GET).
 import { isJsonMediaType, bareMediaType } from '../../core/media-type.ts';
 import type { SpecOperation } from '../../openapi/operations.ts';
 import { objectView } from '../../openapi/schema-view.ts';
@@ -24,10 +24,9 @@ export function preflightedOperations(ids: readonly string[], rulesOf: ReadonlyM
       continue;
     }
     const get = getOf(op, operations);
-    if (op.method === 'POST') {
-      if (get !== undefined && !listsObjects(get, rulesOf.get(get.operationId), rulesOf.get(id)!)) out.add(id);
-      continue;
-    }
+    // A POST creates in a collection only on a path without parameters with no GET, or beside a GET
+    // that plainly lists objects; on a path naming an object (`/orders/{id}/cancel`) it acts on one.
+    if (op.method === 'POST' && (get === undefined ? !op.path.includes('{') : listsObjects(get, rulesOf.get(get.operationId), rulesOf.get(id)!))) continue;
     if (get === undefined) {
       throw new Error(`ownership rule of operation ${id}: it reads the owner from the response, which comes only after the upstream has carried out the ${op.method}, so the gateway checks it first with a GET of ${op.path}, and the document has no GET operation on that path (add one, or use a path, query or header rule)`);
     }
@@ -45,14 +44,17 @@ function getOf(op: SpecOperation, operations: ReadonlyMap<string, SpecOperation>
 }
 
 /**
- * Whether a GET returns a collection rather than the object a POST's rules read: its own owner rule is
- * a list rule (`$.items[*].ownerId`, `$[*].ownerId`), or every JSON schema of its 2xx responses (at
- * least one) is an array, or an object declaring properties none of which is the first field a POST
- * rule reads (`{items, next}` for `$.ownerId`). Anything else (no schema, a free-form one) counts as
- * one object: the POST is checked first (fail closed).
+ * Whether a GET returns a collection rather than the object a POST's rules read: its own response
+ * rules are all list rules (`$.items[*].ownerId`, `$[*].ownerId`), or every JSON schema of its 2xx
+ * responses (at least one) is an array, or a closed object (`additionalProperties: false`) declaring
+ * none of the fields a POST rule reads (`{items, next}` for `$.ownerId`). Anything else (a rule on
+ * one object's field, no schema, an open one) counts as one object: the POST is checked first.
  */
 function listsObjects(get: SpecOperation, getRules: readonly CompiledOwnerRule[] | undefined, postRules: readonly CompiledOwnerRule[]): boolean {
-  if (getRules?.some((r) => r.source === 'response' && r.after !== undefined)) return true;
+  const getResponseRules = getRules?.filter((r) => r.source === 'response') ?? [];
+  // A rule of the GET on one object's field: it returns one object, whatever else it lists.
+  if (getResponseRules.some((r) => r.after === undefined)) return false;
+  if (getResponseRules.length > 0) return true;
   const fields = postRules.filter((r) => r.source === 'response' && r.before.length > 0).map((r) => r.before[0]!);
   const schemas = successSchemas(get);
   return schemas.length > 0 && schemas.every((s) => isArraySchema(s) || (fields.length > 0 && declaresNone(s, fields)));
@@ -74,8 +76,10 @@ function isArraySchema(schema: any): boolean {
   return type === 'array' || (Array.isArray(type) && type.includes('array') && !type.includes('object'));
 }
 
+/** A closed object schema without the fields (an open one may well carry them, undeclared). */
 function declaresNone(schema: any, fields: readonly string[]): boolean {
   if (schema === null || typeof schema !== 'object') return false;
+  if (schema.additionalProperties !== false && schema.unevaluatedProperties !== false) return false;
   const { properties } = objectView(schema);
   return properties.size > 0 && fields.every((f) => !properties.has(f));
 }

@@ -155,8 +155,8 @@ describe('ownership: response rules on writes and HEAD are checked before forwar
     }
   });
 
-  test('a rule reading the response of a PATCH, PUT or DELETE without a GET on its path is refused at load', async () => {
-    for (const method of ['patch', 'put', 'delete']) {
+  test('a rule reading the response of a PATCH, PUT, DELETE, or POST on an object path, without a GET on its path is refused at load', async () => {
+    for (const method of ['patch', 'put', 'delete', 'post']) {
       const noGet = `${spec}  /orders/{id}/note:
     parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
     ${method}:

@@ -43,8 +43,7 @@ export function preflightHeaders(forwarded: readonly string[]): string[] {
 /**
  * GETs the object and hands its response to `judge` (which throws a GatewayError to refuse). An upstream
  * that does not show the object refuses the request as a GET would be: 404 as not found, 403 as
- * forbidden; any other answer, or none, refuses it as a failure (502 / 504). A PUT of an object that
- * is not found goes on: nobody owns it yet, the PUT creates it (its response is checked as a GET's).
+ * forbidden; any other answer, or none, refuses it as a failure (502 / 504).
  */
 export async function preflight(
   ctx: RequestContext,
@@ -55,10 +54,10 @@ export async function preflight(
 ): Promise<void> {
   const res = await target.get(target.path, preflightHeaders(target.headers), limit);
   const status = res.statusCode;
-  if (status === 404) {
-    if (ctx.req.method === 'PUT') return;
-    throw new GatewayError('PCL_ERR_OBJECT_NOT_FOUND');
-  }
+  // Not found is refused for a PUT too: an upstream that hides others' objects behind 404 would
+  // otherwise let a PUT overwrite one as a "create" (and its response, which the caller's body
+  // shapes, is no guard). Creating with PUT needs a path, query or header rule.
+  if (status === 404) throw new GatewayError('PCL_ERR_OBJECT_NOT_FOUND');
   if (status === 403) throw new GatewayError('PCL_ERR_FORBIDDEN', 'The caller may not read this object.');
   if (status < 200 || status >= 300) throw unreadable('the upstream did not answer the GET with the object');
   if (res.body === undefined) {
