@@ -163,6 +163,7 @@ const bodies: Record<string, { type: string; body: string | Buffer }> = {
   '/ucs2-json': { type: 'application/json; charset=ucs-2', body: Buffer.from('{"k":"AKIAIOSFODNN7EXAMPLE"}', 'utf16le') },
   '/unicode-clean': { type: 'text/plain; charset=unicode', body: Buffer.from('note: nothing', 'utf16le') },
   // UTF-8 JSON with a byte-order mark, labelled UTF-16: a browser reads it by the mark, which must stay.
+  '/bom-nan-json': { type: 'application/json', body: '\uFEFF{"a":NaN,"k":"AKIAIOSFODNN7EXAMPLE"}' },
   '/bom-json-labelled-utf16': { type: 'application/json; charset=utf-16', body: Buffer.from('\uFEFF{"pan":"4111111111111111"}') },
 };
 
@@ -237,6 +238,9 @@ describe('data-leak policy through the gateway', () => {
     assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/unicode-clean`)).arrayBuffer()), bodies['/unicode-clean']!.body);
     // JSON written again keeps a UTF-8 byte-order mark: without it a browser would read it as UTF-16.
     assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/bom-json-labelled-utf16`)).arrayBuffer()), Buffer.from('\uFEFF{"pan":"************1111"}'));
+    // JSON that does not parse is masked as text: its one byte-order mark stays one.
+    const nan = Buffer.from(await (await fetch(`${gw.url}/bom-nan-json`)).arrayBuffer()).toString('utf8');
+    assert.equal(nan, '\uFEFF{"a":NaN,"k":"AKIA[REDACTED]"}');
   });
 
   test('cards and IBANs are masked, the JSON stays valid and keeps its shape', async () => {

@@ -64,7 +64,8 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
             return undefined;
           }
           out = uncarry(textOf(exact.out));
-        } else if (out !== undefined && json && hasUtf8Bom(bytes)) {
+        } else if (out !== undefined && !Buffer.isBuffer(out) && json && hasUtf8Bom(bytes)) {
+          // (a Buffer is the text path's, which kept the mark already)
           // JSON written again keeps its byte-order mark: a browser reads it by the mark, over the charset.
           out = Buffer.concat([UTF8_BOM, Buffer.from(textOf(out))]);
         }
