@@ -43,6 +43,8 @@ export interface PolicyInstance {
   readonly reservedHeaders?: readonly string[];
   /** Request headers this policy reads credentials from: never forwarded spelled with "_" (CGI-style upstreams read X_Partner_Id as X-Partner-Id). */
   readonly credentialHeaders?: readonly string[];
+  /** Request headers this policy decides on (an owner rule's header): a client may not name them in Connection. */
+  readonly readHeaders?: readonly string[];
   /**
    * Sees (and may replace) the whole response body before any of it reaches the client. Declaring it
    * makes the gateway buffer responses of the operations this policy is on, up to `responseBodyLimit`

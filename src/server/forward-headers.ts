@@ -29,7 +29,7 @@ export interface ForwardOptions {
   readonly reserved: ReadonlySet<string>;
   /** Lower-case names policies read credentials from (their "_" spellings are not forwarded). */
   readonly credentials?: ReadonlySet<string>;
-  /** Lower-case names of the header parameters the documents declare: a client may not name them in Connection. */
+  /** Lower-case names of the header parameters the documents declare and the headers policies decide on: a client may not name them in Connection. */
   readonly readHeaders?: ReadonlySet<string>;
 }
 

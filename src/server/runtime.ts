@@ -104,6 +104,7 @@ export async function compileRuntime(loaded: LoadedConfig, logger: Logger): Prom
       const hooks = factory.create(options, { logger: logger.child({ policy: name }), scope, baseDir, ...api });
       for (const h of hooks.reservedHeaders ?? []) reservedHeaders.add(h.toLowerCase());
       for (const h of hooks.credentialHeaders ?? []) credentialHeaders.add(h.toLowerCase());
+      for (const h of hooks.readHeaders ?? []) readHeaders.add(h.toLowerCase());
       const instance: PolicyInstance = { ...hooks, name, phase: factory.phase, mode: options.mode };
       created.push(instance);
       return instance;

@@ -90,6 +90,7 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
     };
 
     return {
+      readHeaders: [...new Set([...byOperation.values()].flat().filter((r) => r.source === 'header').map((r) => r.name.toLowerCase()))],
       onRequest(ctx) {
         if (preflighted !== undefined && ctx.req.method !== 'GET' && preflighted.has(ctx.operationId!)) checkFirst(ctx);
         const rules = applicable(ctx, 'request');
