@@ -1,11 +1,11 @@
 // A header an owner rule decides on cannot be named in Connection: the gateway would drop it after
 // checking it, and an upstream that falls back to a wider scope without it would answer for all.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { ownershipGatewayYaml } from './test-config.ts';
 
 const spec = JSON.stringify({
   openapi: '3.1.0',
@@ -14,31 +14,11 @@ const spec = JSON.stringify({
   security: [{ key: [] }],
   paths: { '/reports': { get: { operationId: 'listReports', 'x-portcullis-owner': { header: 'X-Tenant-Id', claim: 'tenant' }, responses: { '200': { description: 'ok' } } } } },
 });
-const sha = (k: string) => createHash('sha256').update(k).digest('hex');
 let up: TestUpstream;
 let gw: TestGateway;
 before(async () => {
   up = await startUpstream();
-  gw = await startTestGateway(
-    `listeners: [{ port: 0, host: 127.0.0.1 }]
-admin: { enabled: false }
-upstreams: { backend: { url: ${up.url} } }
-apis:
-  - name: api
-    spec: ./spec.yaml
-    upstream: backend
-    policies:
-      auth-schemes:
-        schemes:
-          key:
-            apiKey:
-              format: any
-              consumers:
-                - { id: alice, roles: [user], metadata: { tenant: 't1' }, keys: [{ sha256: ${sha('alice-key')} }] }
-      ownership: {}
-`,
-    { 'spec.yaml': spec },
-  );
+  gw = await startTestGateway(ownershipGatewayYaml(up.url, { consumers: { alice: "{ tenant: 't1' }" } }), { 'spec.yaml': spec });
 });
 after(async () => {
   await gw?.close();

@@ -2,7 +2,6 @@
 // what it does not carry from the write, that a client leaving gives it up at once, and how a failure
 // of the check itself (not the upstream's) is answered and logged.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
@@ -14,6 +13,7 @@ import { CLIENT_LEFT, proxy, type ProxyCall } from '../../server/proxy.ts';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { ownership } from './index.ts';
+import { ownershipGatewayYaml } from './test-config.ts';
 
 const spec = `openapi: 3.1.0
 info: { title: t, version: '1' }
@@ -33,25 +33,8 @@ paths:
       x-portcullis-owner: { response: $.ownerId, claim: sub }
       responses: { '200': { description: ok } }
 `;
-const sha = (k: string) => createHash('sha256').update(k).digest('hex');
 // A total timeout far longer than the test waits: only the client leaving can end the slow GET early.
-const config = (upstream: string) => `listeners: [{ port: 0, host: 127.0.0.1 }]
-admin: { enabled: false }
-upstreams: { backend: { url: ${upstream}, retries: 0, timeouts: { total: 20s } } }
-apis:
-  - name: api
-    spec: ./spec.yaml
-    upstream: backend
-    policies:
-      auth-schemes:
-        schemes:
-          key:
-            apiKey:
-              format: any
-              consumers:
-                - { id: alice, roles: [user], metadata: { sub: '1' }, keys: [{ sha256: ${sha('alice-key')} }] }
-      ownership: {}
-`;
+const config = (upstream: string) => ownershipGatewayYaml(upstream, { upstream: 'retries: 0, timeouts: { total: 20s }' });
 
 describe('ownership preflight: towards the upstream', () => {
   let upstream: TestUpstream;

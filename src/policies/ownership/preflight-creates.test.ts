@@ -3,10 +3,10 @@
 // PUT of a missing object is refused like a PATCH (an upstream hiding others' objects behind 404 would
 // let it overwrite one), and the document decides at load which POST acts on an existing object.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { ownershipGatewayYaml } from './test-config.ts';
 
 const owned = { 'x-portcullis-owner': { response: '$.ownerId', claim: 'sub' } };
 const json = (schema: unknown) => ({ '200': { description: 'ok', content: { 'application/json': { schema } } } });
@@ -53,24 +53,7 @@ const spec = JSON.stringify({
   },
 });
 
-const sha = (k: string) => createHash('sha256').update(k).digest('hex');
-const config = (upstream: string) => `listeners: [{ port: 0, host: 127.0.0.1 }]
-admin: { enabled: false }
-upstreams: { backend: { url: ${upstream}, retries: 0, timeouts: { total: 2s } } }
-apis:
-  - name: api
-    spec: ./spec.yaml
-    upstream: backend
-    policies:
-      auth-schemes:
-        schemes:
-          key:
-            apiKey:
-              format: any
-              consumers:
-                - { id: alice, roles: [user], metadata: { sub: '1' }, keys: [{ sha256: ${sha('alice-key')} }] }
-      ownership: {}
-`;
+const config = (upstream: string) => ownershipGatewayYaml(upstream, { upstream: 'retries: 0, timeouts: { total: 2s }' });
 
 describe('ownership: creates are not checked on a GET that cannot show their owner', () => {
   let upstream: TestUpstream;

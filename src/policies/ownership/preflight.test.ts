@@ -2,11 +2,11 @@
 // upstream that checks no owner itself and records what it receives: the gateway GETs the object
 // first and forwards the request only when the caller owns it (or has an override role).
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { ownershipGatewayYaml } from './test-config.ts';
 
 const spec = `openapi: 3.1.0
 info: { title: t, version: '1' }
@@ -31,28 +31,13 @@ paths:
       responses: { '204': { description: cancelled } }
 `;
 
-const sha = (k: string) => createHash('sha256').update(k).digest('hex');
-const config = (upstream: string, spec = './spec.yaml', mode = 'enforce') => `listeners: [{ port: 0, host: 127.0.0.1 }]
-admin: { enabled: false }
-upstreams: { backend: { url: ${upstream}, retries: 0, timeouts: { total: 500ms } } }
-apis:
-  - name: api
-    spec: ${spec}
-    upstream: backend
-    policies:
-      auth-schemes:
-        schemes:
-          key:
-            apiKey:
-              format: any
-              consumers:
-                - { id: alice, roles: [user], metadata: { sub: '1' }, keys: [{ sha256: ${sha('alice-key')} }] }
-                - { id: bob, roles: [user], metadata: { sub: '2' }, keys: [{ sha256: ${sha('bob-key')} }] }
-                - { id: root, roles: [admin], keys: [{ sha256: ${sha('root-key')} }] }
-      ownership:
-        mode: ${mode}
-        overrideRoles: [admin]
-`;
+const config = (upstream: string, spec = './spec.yaml', mode = 'enforce') =>
+  ownershipGatewayYaml(upstream, {
+    upstream: 'retries: 0, timeouts: { total: 500ms }',
+    spec,
+    consumers: { alice: "{ sub: '1' }", bob: "{ sub: '2' }", root: '{}' },
+    ownership: `        mode: ${mode}\n        overrideRoles: [admin]`,
+  });
 
 /** Orders by id and owner; a GET of /orders/missing is 404, broken 500, dup names two owners, cut drops the connection, slow never answers. */
 const owners: Record<string, number> = { '1': 1, '2': 2, cut: 1, slow: 1 };
