@@ -85,7 +85,8 @@ export function upstreamHeaders(
   return out;
 }
 
-function owned(lower: string, options: ForwardOptions): boolean {
+/** Whether the gateway drops a field (lower-case name) from every request, whatever Connection says. */
+export function owned(lower: string, options: ForwardOptions): boolean {
   return DROPPED.has(lower) || lower === options.requestIdHeader || options.reserved.has(lower);
 }
 

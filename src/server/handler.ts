@@ -12,7 +12,7 @@ import { asGatewayError, renderProblem } from '../core/problem.ts';
 import type { AccessLog } from '../observe/access-log.ts';
 import { checkAddressBlock } from '../observe/anomaly/block-check.ts';
 import { clientAddress, requestId } from './client-address.ts';
-import { dropPartialAndConditional, upstreamHeaders, type ForwardOptions } from './forward-headers.ts';
+import { dropPartialAndConditional, owned, upstreamHeaders, type ForwardOptions } from './forward-headers.ts';
 import { refuseBodyOverride, refuseQueryOverride, refuseStreamedJsonOverride, streamedJsonPost, untypedBody } from './method-override.ts';
 import { ANSWERED } from './client-error.ts';
 import { normalizePath } from './normalize-path.ts';
@@ -131,9 +131,9 @@ const PLAIN_CONNECTION = new Set(['keep-alive', 'close', 'upgrade']);
 function refuseReadFieldsInConnection(req: IncomingMessage, connection: string, options: ForwardOptions): void {
   for (const token of connection.split(',')) {
     const name = token.trim().toLowerCase();
-    if (own(req.headers, name) === undefined || PLAIN_CONNECTION.has(name)) continue;
+    // Absent, or dropped anyway (hop-by-hop, the gateway's own): naming it changes nothing.
+    if (own(req.headers, name) === undefined || owned(name, options)) continue;
     if (name.startsWith('content-') || name === 'authorization' || name === 'cookie' || CREDENTIAL_NAME.test(name) || options.credentials?.has(name) || options.readHeaders?.has(name)) {
-      if (name === 'proxy-authorization') continue; // hop-by-hop itself: dropped anyway
       throw new GatewayError('PCL_ERR_BAD_REQUEST', 'Connection names a field the gateway reads (Content-*, Authorization, a credential, a header parameter): it cannot be removed on the way.');
     }
   }
