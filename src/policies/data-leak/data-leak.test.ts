@@ -163,6 +163,7 @@ const bodies: Record<string, { type: string; body: string | Buffer }> = {
   '/ucs2-json': { type: 'application/json; charset=ucs-2', body: Buffer.from('{"k":"AKIAIOSFODNN7EXAMPLE"}', 'utf16le') },
   '/unicode-clean': { type: 'text/plain; charset=unicode', body: Buffer.from('note: nothing', 'utf16le') },
   // UTF-8 JSON with a byte-order mark, labelled UTF-16: a browser reads it by the mark, which must stay.
+  '/bom-dup-json': { type: 'application/json', body: '\uFEFF{"pan":"4111111111111111","pan":"4111111111111111"}' },
   '/bom-nan-json': { type: 'application/json', body: '\uFEFF{"a":NaN,"k":"AKIAIOSFODNN7EXAMPLE"}' },
   '/bom-json-labelled-utf16': { type: 'application/json; charset=utf-16', body: Buffer.from('\uFEFF{"pan":"4111111111111111"}') },
 };
@@ -241,6 +242,9 @@ describe('data-leak policy through the gateway', () => {
     // JSON that does not parse is masked as text: its one byte-order mark stays one.
     const nan = Buffer.from(await (await fetch(`${gw.url}/bom-nan-json`)).arrayBuffer()).toString('utf8');
     assert.equal(nan, '\uFEFF{"a":NaN,"k":"AKIA[REDACTED]"}');
+    // A key written twice is masked in every copy, the mark kept there too.
+    const dup = Buffer.from(await (await fetch(`${gw.url}/bom-dup-json`)).arrayBuffer()).toString('utf8');
+    assert.ok(dup.startsWith('\uFEFF{') && !dup.startsWith('\uFEFF\uFEFF') && !dup.includes('4111111111111111'), JSON.stringify(dup));
   });
 
   test('cards and IBANs are masked, the JSON stays valid and keeps its shape', async () => {

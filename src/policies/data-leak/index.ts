@@ -64,10 +64,6 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
             return undefined;
           }
           out = uncarry(textOf(exact.out));
-        } else if (out !== undefined && !Buffer.isBuffer(out) && json && hasUtf8Bom(bytes)) {
-          // (a Buffer is the text path's, which kept the mark already)
-          // JSON written again keeps its byte-order mark: a browser reads it by the mark, over the charset.
-          out = Buffer.concat([UTF8_BOM, Buffer.from(textOf(out))]);
         }
         // Reported findings of a decoded reading (a JWT, say) count too. A charset that cannot be
         // rewritten withholds what the UTF-8 reading would mask.
@@ -96,7 +92,8 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
 /**
  * The body's leaks masked (`out`: its replacement, undefined when nothing was masked): JSON value by
  * value, other bodies as text. A body that claims JSON but is not is still scanned as text: a leak is
- * a leak. A UTF-8 byte-order mark stays: a browser reads the body by it, over a charset saying UTF-16.
+ * a leak. A UTF-8 byte-order mark stays, whichever way the body is written again: a browser reads the
+ * body by it, over a charset saying UTF-16.
  */
 function maskBody(body: ResponseBody, json: boolean, rules: LeakRules): { findings: LeakFindings; out: BodyReplacement | undefined } {
   const value = json ? body.json() : NOT_JSON;
@@ -125,6 +122,8 @@ function maskBody(body: ResponseBody, json: boolean, rules: LeakRules): { findin
     scanned = scanJson(exact, rules, findings);
     if (scanned !== exact) out = exactReplacement(scanned);
   } else if (scanned !== value) out = { json: scanned };
+  // JSON written again keeps its byte-order mark, as text does: a browser reads it by the mark, over the charset.
+  if (out !== undefined && hasUtf8Bom(body.bytes())) out = Buffer.concat([UTF8_BOM, Buffer.from(textOf(out))]);
   return { findings, out };
 }
 
