@@ -13,26 +13,9 @@ import { CLIENT_LEFT, proxy, type ProxyCall } from '../../server/proxy.ts';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { ownership } from './index.ts';
-import { ownershipGatewayYaml } from './test-config.ts';
+import { ORDERS_SPEC, ownershipGatewayYaml } from './test-config.ts';
 
-const spec = `openapi: 3.1.0
-info: { title: t, version: '1' }
-components:
-  securitySchemes:
-    key: { type: apiKey, in: header, name: X-API-Key }
-security: [{ key: [] }]
-paths:
-  /orders/{id}:
-    parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
-    get:
-      operationId: getOrder
-      x-portcullis-owner: { response: $.ownerId, claim: sub }
-      responses: { '200': { description: ok } }
-    patch:
-      operationId: updateOrder
-      x-portcullis-owner: { response: $.ownerId, claim: sub }
-      responses: { '200': { description: ok } }
-`;
+const spec = ORDERS_SPEC;
 // A total timeout far longer than the test waits: only the client leaving can end the slow GET early.
 const config = (upstream: string) => ownershipGatewayYaml(upstream, { upstream: 'retries: 0, timeouts: { total: 20s }' });
 

@@ -6,30 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { startTestGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
-import { ownershipGatewayYaml } from './test-config.ts';
+import { ORDERS_SPEC, ownershipGatewayYaml } from './test-config.ts';
 
-const spec = `openapi: 3.1.0
-info: { title: t, version: '1' }
-components:
-  securitySchemes:
-    key: { type: apiKey, in: header, name: X-API-Key }
-security: [{ key: [] }]
-paths:
-  /orders/{id}:
-    parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
-    get:
-      operationId: getOrder
-      x-portcullis-owner: { response: $.ownerId, claim: sub }
-      responses: { '200': { description: ok } }
-    patch:
-      operationId: updateOrder
-      x-portcullis-owner: { response: $.ownerId, claim: sub }
-      responses: { '200': { description: ok } }
-    delete:
-      operationId: cancelOrder
-      x-portcullis-owner: { response: $.ownerId, claim: sub }
-      responses: { '204': { description: cancelled } }
-`;
+const spec = ORDERS_SPEC;
 
 const config = (upstream: string, spec = './spec.yaml', mode = 'enforce') =>
   ownershipGatewayYaml(upstream, {

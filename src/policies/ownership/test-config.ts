@@ -37,3 +37,27 @@ ${consumers}
       ownership:${o.ownership ? `\n${o.ownership}` : ' {}'}
 `;
 }
+
+/** Orders by id behind an API key, their owner read from the response: GET, PATCH and DELETE. */
+export const ORDERS_SPEC = `openapi: 3.1.0
+info: { title: t, version: '1' }
+components:
+  securitySchemes:
+    key: { type: apiKey, in: header, name: X-API-Key }
+security: [{ key: [] }]
+paths:
+  /orders/{id}:
+    parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
+    get:
+      operationId: getOrder
+      x-portcullis-owner: { response: $.ownerId, claim: sub }
+      responses: { '200': { description: ok } }
+    patch:
+      operationId: updateOrder
+      x-portcullis-owner: { response: $.ownerId, claim: sub }
+      responses: { '200': { description: ok } }
+    delete:
+      operationId: cancelOrder
+      x-portcullis-owner: { response: $.ownerId, claim: sub }
+      responses: { '204': { description: cancelled } }
+`;
