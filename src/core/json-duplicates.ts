@@ -5,7 +5,7 @@
 // dropped keys, and only then is the body parsed again keeping every copy (Members). data-leak scans
 // every copy and writes them out again; the other body policies send what they checked
 // (repeatsKeys).
-import { rawJson } from './exact-integers.ts';
+import { rawJson } from './exact-numbers.ts';
 
 /** An object as written: every member in order, repeated keys included. */
 export class Members {

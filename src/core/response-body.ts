@@ -3,7 +3,7 @@
 // rewrite it. Policies never mutate what json() returns: they return a replacement (see
 // PolicyInstance.onResponseBody), which the chain applies in enforce mode only.
 import type { ResponseHead } from './policy.ts';
-import { parseExactIntegers } from './exact-integers.ts';
+import { mayHoldInexactNumbers, parseExactNumbers } from './exact-numbers.ts';
 import { bareMediaType, isJsonMediaType } from './media-type.ts';
 
 /** What json() returns for a body that is not valid JSON. */
@@ -11,15 +11,9 @@ export const NOT_JSON: unique symbol = Symbol('not JSON');
 
 /**
  * A policy's rewrite of the body: new bytes, or a new JSON value (serialized once, at the end), with
- * its serialization when the policy has it exact (integers beyond 2^53 by their digits: exactReplacement).
+ * its serialization when the policy has it exact (numbers JSON.parse changes, by their digits: exactReplacement).
  */
 export type BodyReplacement = Buffer | { readonly json: unknown; readonly text?: string };
-
-/**
- * A number of 16 digits or more where JSON puts values (after ":", "[" or ","): the only way a JSON
- * text can hold an integer beyond 2^53. Digits inside strings (card numbers) rarely follow one.
- */
-const LONG_DIGITS = /[:[,]\s*-?\d{16}/;
 
 const UNREAD: unique symbol = Symbol('unread');
 
@@ -74,17 +68,17 @@ export class ResponseBody {
   }
 
   /**
-   * Whether the body may hold an integer beyond 2^53, which json() gives rounded (9007199254740993
-   * reads ...992): a policy that rewrites such a body rewrites exactJson() instead, or it would send
-   * rounded digits (possibly another object's id).
+   * Whether the body may hold a number json() gives changed (an integer beyond 2^53: 9007199254740993
+   * reads ...992; 16 significant digits or more; 1e400): a policy that rewrites such a body rewrites
+   * exactJson() instead, or it would send rounded digits (possibly another object's id, another amount).
    */
   get mayHoldBigIntegers(): boolean {
-    return (this.#bigIntegers ??= LONG_DIGITS.test(this.text()));
+    return (this.#bigIntegers ??= mayHoldInexactNumbers(this.text()));
   }
 
-  /** The body parsed with integers beyond 2^53 as their exact text (JSON.rawJSON): see exact-integers.ts. */
+  /** The body parsed with the numbers JSON.parse would change as their exact text (JSON.rawJSON): see exact-numbers.ts. */
   exactJson(): unknown {
-    return parseExactIntegers(this.text());
+    return parseExactNumbers(this.text());
   }
 
   apply(replacement: BodyReplacement): void {

@@ -2,7 +2,7 @@
 // key as a `json-key` input, with bounded depth and item count so a hostile document costs little.
 // Items past `maxItems` are not inspected and the inputs say so (`markTruncated`).
 
-import { isRawJson } from '../../core/exact-integers.ts';
+import { isRawJson } from '../../core/exact-numbers.ts';
 import { keyColons, Members, parseKeepingDuplicates, serialize, Verbatim } from '../../core/json-duplicates.ts';
 import { type Input, markTruncated } from '../types.ts';
 

@@ -9,7 +9,7 @@ import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream
 import { carry, charsetOf, uncarry } from './charset.ts';
 import { ibanValid, luhnValid } from './checksums.ts';
 import { scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
-import { parseExactIntegers } from '../../core/exact-integers.ts';
+import { parseExactNumbers } from '../../core/exact-numbers.ts';
 import { keyColons, parseKeepingDuplicates, serialize } from '../../core/json-duplicates.ts';
 
 const MASK_ALL: LeakRules = { actions: { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'mask', cloudKey: 'mask', jwt: 'mask', password: 'mask' }, ignoreFields: new Set() };
@@ -73,11 +73,11 @@ test('JSON: numbers and object keys are scanned; ignoreFields exempts only the s
   assert.deepEqual(walk({ pin: 1234, password: 123456 }), { json: '{"pin":1234,"password":"[REDACTED]"}', found: { password: 1 } });
   // "__proto__" from JSON.parse is an own key: it stays one when the object is rebuilt.
   assert.equal(walk(JSON.parse('{"__proto__":"4111111111111111"}')).json, '{"__proto__":"************1111"}');
-  // Integers beyond 2^53: rounded by JSON.parse (imprecise), exact with parseExactIntegers, kept exact.
+  // Integers beyond 2^53: rounded by JSON.parse (imprecise), exact with parseExactNumbers, kept exact.
   const rounded: LeakFindings = { found: {}, masked: false };
   scanJson(JSON.parse('{"pan":6011000000000000001}'), rules, rounded);
   assert.equal(rounded.imprecise, true);
-  assert.deepEqual(walk(parseExactIntegers('{"pan":6011000000000000001,"id":9007199254740993}')), { json: '{"pan":"***************0001","id":9007199254740993}', found: { card: 1 } });
+  assert.deepEqual(walk(parseExactNumbers('{"pan":6011000000000000001,"id":9007199254740993}')), { json: '{"pan":"***************0001","id":9007199254740993}', found: { card: 1 } });
   // A sign is no part of the card; exponent and fraction forms are read as their exact integer digits.
   assert.equal(walk({ a: -4111111111111111 }).json, '{"a":"************1111"}');
   for (const written of ['-4.1111111111111111e15', '4.111111111111111E+15', '6.011000000000000001e18', '4111111111111111.0']) {

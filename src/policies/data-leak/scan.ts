@@ -3,7 +3,7 @@
 import { GatewayError } from '../../core/errors.ts';
 import { PASSWORD_FIELD, TEXT_DETECTORS, type LeakType } from './detectors.ts';
 import type { LeakAction } from './schema.ts';
-import { isRawJson } from '../../core/exact-integers.ts';
+import { isRawJson } from '../../core/exact-numbers.ts';
 import { Members } from '../../core/json-duplicates.ts';
 
 export interface LeakRules {
@@ -15,7 +15,7 @@ export interface LeakFindings {
   /** Count per type, whatever the action. */
   readonly found: Partial<Record<LeakType, number>>;
   masked: boolean;
-  /** An integer beyond 2^53 was seen: its digits were rounded by JSON.parse (see parseExactIntegers). */
+  /** An integer beyond 2^53 was seen: its digits were rounded by JSON.parse (see parseExactNumbers). */
   imprecise?: boolean;
   /** Object members walked (see keyColons: fewer than the text holds means a key was written twice). */
   members?: number;
@@ -60,7 +60,7 @@ const JSON_MEMBER = /"([A-Za-z_]{1,40})"\s*:\s*("(?:[^"\\\n]|\\.)*"|-?\d[\d.eE+-
  * keys and numbers (their JSON text) are scanned; `ignoreFields` exempts only a string value of such
  * a field, never what is nested under it. A masked number becomes a string, a masked key stays a key:
  * the JSON stays valid. `findings.imprecise` is set when an integer was too large to be exact (see
- * parseExactIntegers). A value nested deeper than the walk goes is refused (a GatewayError,
+ * parseExactNumbers). A value nested deeper than the walk goes is refused (a GatewayError,
  * PCL_ERR_RESPONSE_UNINSPECTABLE): its depths are never passed on unchecked.
  */
 export function scanJson(value: unknown, rules: LeakRules, findings: LeakFindings, depth = 0): unknown {

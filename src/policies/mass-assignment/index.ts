@@ -15,6 +15,7 @@ import { formShapeOf, type FormShape } from '../validate/form-body.ts';
 import { bareMediaType, isJsonMediaType, mediaRangeMatches } from '../../core/media-type.ts';
 import { hasBody } from '../../core/body.ts';
 import { requestJsonOf } from '../../core/json-text.ts';
+import { mayHoldInexactNumbers, parseExactNumbers } from '../../core/exact-numbers.ts';
 
 const NO_ROLES: readonly string[] = [];
 
@@ -118,7 +119,9 @@ export const massAssignment: PolicyFactory<MassAssignmentConfig> = {
       if (findings.length === 0) return;
       // Stripped, the body is rewritten as UTF-8: only a body that was UTF-8 is read the same way.
       if (config.action === 'reject' || config.mode === 'report' || !json.plainUtf8) throw refuse(findings);
-      stripped(ctx, Buffer.from(JSON.stringify(walked)), findings);
+      // Numbers JSON.parse changes (a 64-bit id, an amount of 16 digits) are written again by their digits.
+      const out = mayHoldInexactNumbers(text) ? walkBody(parseExactNumbers(text), schema, walkOptions(ctx), []) : walked;
+      stripped(ctx, Buffer.from(JSON.stringify(out)), findings);
     };
     return {
       onRequest(ctx) {

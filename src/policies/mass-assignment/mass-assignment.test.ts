@@ -161,6 +161,13 @@ describe('mass-assignment policy', () => {
     assert.deepEqual(JSON.parse(upstream.received.at(-1)!.body.toString()), { items: [{ sku: 'a' }, { sku: 'b' }] });
   });
 
+  test('stripped, the rest of the body keeps the numbers as sent: 64-bit ids, long amounts, exponents beyond a double', async () => {
+    const raw = '{"name":"x","role":"admin","ref":12345678901234567891,"amount":12345678901234.5678,"big":1e400,"tiny":1e-400,"items":[{"n":-9007199254740993}],"small":1e3}';
+    const res = await fetch(`${strip.url}/accounts/1`, { method: 'PATCH', headers: { 'x-api-key': USER_KEY, 'content-type': 'application/json' }, body: raw });
+    assert.equal(res.status, 200);
+    assert.equal(upstream.received.at(-1)!.body.toString(), '{"name":"x","ref":12345678901234567891,"amount":12345678901234.5678,"big":1e400,"tiny":1e-400,"items":[{"n":-9007199254740993}],"small":1000}');
+  });
+
   test('a compressed body is checked decoded; stripped, it is forwarded compressed the same way', async () => {
     const before = upstream.received.length;
     const gz = (gw: TestGateway, body: unknown) =>

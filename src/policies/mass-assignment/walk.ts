@@ -5,6 +5,7 @@
 // property named "role", so a key that differs from a declared, readOnly or protected name only in
 // case is checked as that property (an exact match still decides alone).
 import { itemsOf, objectView, type ObjectView } from '../../openapi/schema-view.ts';
+import { isRawJson } from '../../core/exact-numbers.ts';
 
 const MAX_DEPTH = 64;
 
@@ -28,7 +29,8 @@ export interface WalkOptions {
 }
 
 export function walkBody(value: unknown, schema: any, options: WalkOptions, findings: Finding[], pointer = '', depth = 0): unknown {
-  if (schema === null || typeof schema !== 'object' || value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  // A number kept by its digits (parseExactNumbers) is no object to walk.
+  if (schema === null || typeof schema !== 'object' || value === null || typeof value !== 'object' || depth > MAX_DEPTH || isRawJson(value)) return value;
   if (Array.isArray(value)) {
     const items = itemsOf(schema);
     if (!items) return value;

@@ -3,7 +3,7 @@
 import type { Identity } from '../../core/context.ts';
 import { own } from '../../core/own.ts';
 import type { OwnerRule } from './schema.ts';
-import { isRawJson } from '../../core/exact-integers.ts';
+import { isRawJson } from '../../core/exact-numbers.ts';
 import { readingsOf } from './copies.ts';
 
 export interface CompiledOwnerRule {
@@ -64,7 +64,7 @@ export const ROUNDED: unique symbol = Symbol('rounded');
 
 /**
  * The owner a response field names, as identifier() reads it, except for an integer beyond 2^53: ROUNDED
- * in a body parsed by JSON.parse, and its exact digits in one parsed by parseExactIntegers (which
+ * in a body parsed by JSON.parse, and its exact digits in one parsed by parseExactNumbers (which
  * keeps them as JSON.rawJSON). An unsafe number that is still a number there was not written as plain
  * digits (1e21, 9007199254740993.0): it names nobody.
  */

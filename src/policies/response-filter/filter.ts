@@ -8,7 +8,7 @@
 // item and every response); only role gates are checked per caller.
 
 import { GatewayError } from '../../core/errors.ts';
-import { isRawJson } from '../../core/exact-integers.ts';
+import { isRawJson } from '../../core/exact-numbers.ts';
 import { itemsOf, objectView, type ObjectView } from '../../openapi/schema-view.ts';
 
 const MAX_DEPTH = 64;

@@ -86,6 +86,7 @@ const bodies: Record<string, { type: string; body: string | Buffer; headers?: Re
   '/user?clean': { type: 'application/json', body: '{"id":1,  "name":"spaces kept"}' },
   '/user?dup': { type: 'application/json', body: '{"id":1,"friends":[{"id":2,"ssn":"123-45-6789"}],"friends":[{"id":2}],"name":"a"}' },
   '/user?bigint': { type: 'application/json', body: '{"id":9007199254740993,"name":"a","secretHash":"h","friends":[{"id":12345678901234567891}]}' },
+  '/user?long-numbers': { type: 'application/json', body: '{"id":1,"secretHash":"h","prefs":{"amount":12345678901234.5678,"big":1e400,"tiny":-1e-400,"rate":0.1,"n":1e3}}' },
   '/user?text': { type: 'text/plain', body: 'secretHash: not json' },
   // Representations the document does not declare for the response, and a status it does not list.
   '/user?text-json': { type: 'text/plain', body: JSON.stringify({ id: 1, secretHash: 'h' }) },
@@ -159,6 +160,10 @@ describe('response-filter policy', () => {
 
   test('integers beyond 2^53 in a filtered body go out with the digits sent, not as JavaScript reads them', async () => {
     assert.equal(await (await fetch(`${gw.url}/user?bigint`)).text(), '{"id":9007199254740993,"name":"a","friends":[{"id":12345678901234567891}]}');
+  });
+
+  test('numbers JSON.parse would change (16 digits and more, beyond a double) go out as sent in a filtered body', async () => {
+    assert.equal(await (await fetch(`${gw.url}/user?long-numbers`)).text(), '{"id":1,"prefs":{"amount":12345678901234.5678,"big":1e400,"tiny":-1e-400,"rate":0.1,"n":1000}}');
   });
 
   test('an error status answered in another format than JSON goes on as sent; a success one is withheld', async () => {
