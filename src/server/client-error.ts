@@ -1,5 +1,6 @@
 // Requests Node's parser refuses never reach a handler; they are answered here, on the raw socket,
-// with a problem+json body and the connection closed. Nothing about the request is echoed.
+// with a problem+json body and the connection closed. Nothing about the request is echoed. Behind
+// pipelined requests still being answered, the answer waits for their responses to go out whole.
 import type { Socket } from 'node:net';
 import { ERRORS, problemType, type ErrorCode } from '../core/errors.ts';
 import { PROBLEM_CONTENT_TYPE } from '../core/problem.ts';
@@ -35,18 +36,59 @@ export function classifyParseError(code: string | undefined): ErrorCode {
  */
 export const ANSWERED: unique symbol = Symbol('answered with');
 
-type ServedSocket = Socket & { [ANSWERED]?: ErrorCode; _httpMessage?: { headersSent?: boolean } | null };
+/**
+ * On a socket whose answer waits for the responses before it: the code it will be answered with, and
+ * the failing request's response when Node made one (an expectation refused): it is answered in its turn.
+ */
+const PENDING: unique symbol = Symbol('answer after the responses before it');
+const FAILING: unique symbol = Symbol('the failing request\'s response');
 
-export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+/** The response a socket is writing, and its request (Node's internals, read only). */
+type InFlight = { headersSent: boolean; req: { complete: boolean }; once(event: 'finish', listener: () => void): unknown };
+type ServedSocket = Socket & {
+  [ANSWERED]?: ErrorCode;
+  [PENDING]?: ErrorCode;
+  [FAILING]?: object;
+  _httpMessage?: InFlight | null;
+  parser?: { pause(): void } | null;
+};
+
+/** `failing`: the failing request's response, when Node made one (never ended: the answer is written here). */
+export function answerClientError(error: Error & { code?: string }, socket: Socket, failing?: object): void {
   if (error.code === 'ECONNRESET' || !socket.writable || socket.destroyed) {
     socket.destroy();
     return;
   }
+  const served = socket as ServedSocket;
+  if (served[PENDING] !== undefined) return; // answered once the responses before it are out; the rest is ignored
   const code = classifyParseError(error.code);
-  (socket as ServedSocket)[ANSWERED] = code;
+  // Pipelined: the failing request came after one already read in full whose response is still being
+  // written (a timeout or a parse error only strikes a request still arriving). An answer written now
+  // would replace or cut that response; it follows the responses before it instead. The parser is
+  // paused (at once, or as the parse under way returns): what follows is never read as a request.
+  if (served._httpMessage !== failing && served._httpMessage?.req.complete) {
+    served[PENDING] = code;
+    served[FAILING] = failing;
+    served.parser?.pause();
+    served._httpMessage.once('finish', () => answerWhenFree(served));
+    return;
+  }
+  answer(served, code);
+}
+
+/** After a response ends (Node has moved on to the next queued one, if any): answer, or wait for the next. */
+function answerWhenFree(socket: ServedSocket): void {
+  if (socket.destroyed || socket.writableEnded) return; // that response closed the connection: nothing more to say
+  const next = socket._httpMessage;
+  if (next !== socket[FAILING] && next?.req.complete) next.once('finish', () => answerWhenFree(socket));
+  else answer(socket, socket[PENDING]!);
+}
+
+function answer(socket: ServedSocket, code: ErrorCode): void {
+  socket[ANSWERED] = code;
   // A response already under way (the upstream answered before the request body arrived): an answer
   // written now would land inside its body. The connection is cut instead, as Node's own handler does.
-  if ((socket as ServedSocket)._httpMessage?.headersSent) {
+  if (socket._httpMessage?.headersSent) {
     socket.destroy();
     return;
   }

@@ -82,7 +82,7 @@ export function createListener(config: ListenerConfig, limits: ListenerLimits, b
   // Expect: 100-continue is answered by Node; any other expectation cannot be met.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     res.shouldKeepAlive = false;
-    answerClientError(Object.assign(new Error('expectation'), { code: 'PCL_EXPECTATION' }), req.socket);
+    answerClientError(Object.assign(new Error('expectation'), { code: 'PCL_EXPECTATION' }), req.socket, res);
   });
   if (tls) server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
 
