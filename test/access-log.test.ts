@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { hashApiKey } from '../src/auth/api-key.ts';
 import { isoAt } from '../src/observe/access-log.ts';
 import { freePort, startCli, waitUntil } from './helpers/process.ts';
 import { rawRequest } from './helpers/raw-http.ts';
@@ -152,4 +153,96 @@ test('the time of a line is the ISO time of its clock reading, to the millisecon
     const reading = base + offset;
     assert.equal(isoAt(reading).toString('latin1'), new Date(Math.floor(performance.timeOrigin + reading)).toISOString(), `offset ${offset}`);
   }
+});
+
+test('a reload (SIGHUP) applies a new log section: header list, redactions, on and off', async () => {
+  const upstream = await startUpstream();
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-access-reload-'));
+  const port = await freePort();
+  const configPath = join(dir, 'portcullis.yaml');
+  const KEY = 'partner-key-of-any-shape-0123456789';
+  // `log` (a YAML line) and the API's policies, if any (indented under the API).
+  const config = (log: string, policies = '') => `listeners:
+  - port: ${port}
+    host: 127.0.0.1
+admin:
+  enabled: false
+${log}
+upstreams:
+  backend:
+    url: ${upstream.url}
+apis:
+  - name: shop
+    upstream: backend
+    routes:
+      - path: /*
+        operationId: anything
+${policies}`;
+  // v1: X-Partner-Id carries API keys (no credential word in its name: redacted because a policy reads a key from it).
+  await writeFile(
+    configPath,
+    config(
+      'log: { headers: [x-trace, x-partner-id] }',
+      `    policies:
+      auth-apikey:
+        header: X-Partner-Id
+        format: any
+        consumers: [{ id: partner, keys: [{ sha256: ${hashApiKey(KEY)} }] }]
+`,
+    ),
+  );
+  const cli = startCli(['serve', '-c', configPath, '--workers', '1', '--no-watch']);
+  const reloads = () => cli.stdout().split('config reloaded').length - 1;
+  const reload = async (text: string) => {
+    const before = reloads();
+    await writeFile(configPath, text);
+    cli.child.kill('SIGHUP');
+    await waitUntil('the config to be reloaded', () => reloads() > before, 15_000);
+  };
+  const headers = { 'x-partner-id': KEY, 'x-trace': 'trace-1', 'x-tenant': 'tenant-1', 'x-region': 'eu' };
+  const ids: string[] = [];
+  try {
+    await waitUntil('the gateway to listen', async () => (await get(port, '/ready', {}).catch(() => undefined))?.status === 401, 30_000, 100);
+    const v1 = await get(port, '/v1', headers);
+    assert.equal(v1.status, 200);
+    ids.push(v1.id);
+
+    // v2: more headers, one of them redacted by name; X-Partner-Id is no longer read by any policy.
+    await reload(config('log: { headers: [x-trace, x-tenant, x-region, x-partner-id], redact: [X-Tenant] }'));
+    const v2 = await get(port, '/v2', { ...headers, 'x-partner-id': 'sekrit-partner-2' });
+    assert.equal(v2.status, 200, 'the reload removed the API key policy');
+    ids.push(v2.id);
+
+    // v3: the redaction lifted, the list shortened; then the access log turned off.
+    await reload(config('log: { headers: [x-tenant] }'));
+    ids.push((await get(port, '/v3', headers)).id);
+    await reload(config('log: { access: false, headers: [x-tenant] }'));
+    ids.push((await get(port, '/v4', headers)).id);
+  } finally {
+    cli.child.kill('SIGTERM');
+    await cli.exited(15_000);
+    await upstream.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const out = cli.stdout();
+  assert.ok(!out.includes(KEY) && !out.includes('sekrit-partner-2'), 'the partner key never reaches the log');
+  const access = out
+    .split('\n')
+    .filter((l) => l.includes('"type":"access"'))
+    .map((l) => JSON.parse(l) as AccessLine);
+  const byId = (id: string) => access.find((l) => l.reqId === id);
+  assert.deepEqual(byId(ids[0]!)?.headers, { 'x-trace': 'trace-1', 'x-partner-id': '[REDACTED]' }, out);
+  assert.deepEqual(
+    byId(ids[1]!)?.headers,
+    {
+      'x-trace': 'trace-1',
+      'x-tenant': '[REDACTED]',
+      'x-region': 'eu',
+      // Still redacted: a request started under v1 could be logged after the reload.
+      'x-partner-id': '[REDACTED]',
+    },
+    out,
+  );
+  assert.deepEqual(byId(ids[2]!)?.headers, { 'x-tenant': 'tenant-1' }, out);
+  assert.equal(byId(ids[3]!), undefined, 'log.access: false stops the lines');
 });

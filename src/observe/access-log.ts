@@ -2,7 +2,8 @@
 // It is written on every request, so the line is assembled byte by byte straight into the log's
 // buffered block (json-bytes.ts: no strings concatenated, nothing encoded twice). Only headers named in
 // `log.headers` are included, and credentials among them are always redacted: by name, and any header an
-// authentication policy reads a credential from (an API key header named X-Partner-Id).
+// authentication policy reads a credential from (an API key header named X-Partner-Id). A reload applies
+// a new `log` section (on or off, header list, redactions) through `configure`.
 import { READ_LOGGED, type RequestContext } from '../core/context.ts';
 import { CREDENTIAL_NAME } from '../core/credential-names.ts';
 import { own } from '../core/own.ts';
@@ -52,13 +53,42 @@ function putJson(buf: Buffer, pos: number, json: string): number {
   return pos + buf.write(json, pos, 'utf8');
 }
 
-/** `credentials`: the headers the current config's authentication policies read credentials from (redacted too). */
-export function createAccessLog(sink: LineSink, options: { enabled: boolean; headers: readonly string[]; redact: readonly string[]; credentials?: () => ReadonlySet<string> | undefined }): AccessLog {
-  if (!options.enabled) return () => {};
-  const redacted = new Set([...ALWAYS_REDACTED, ...options.redact.map((h) => h.toLowerCase())]);
-  const headers = options.headers.map((h) => h.toLowerCase());
-  // Named like a credential: redacted too, whatever the config says.
-  for (const h of headers) if (CREDENTIAL_NAME.test(h)) redacted.add(h);
+/** The part of the config's `log` section the access log follows; a reload applies it anew. */
+export interface AccessLogSettings {
+  readonly access: boolean;
+  readonly headers: readonly string[];
+  readonly redact: readonly string[];
+}
+
+export interface AccessLogWriter {
+  readonly log: AccessLog;
+  /**
+   * Applies a config's settings to every line written from now on. `credentials`: the headers its
+   * authentication policies read credentials from (redacted too).
+   */
+  configure(settings: AccessLogSettings, credentials: ReadonlySet<string> | undefined): void;
+}
+
+/** `enabled`: false when there is nowhere to write (every line dropped, whatever the config says). */
+export function createAccessLog(sink: LineSink, options: { enabled: boolean; settings: AccessLogSettings; credentials: ReadonlySet<string> | undefined }): AccessLogWriter {
+  if (!options.enabled) return { log: () => {}, configure: () => {} };
+  // A header that carried credentials under any config of this process stays redacted: a request
+  // started under that config may be logged after a reload that no longer treats it as one.
+  const everCredential = new Set<string>();
+  // Replaced whole by configure, in the reload's turn: a line reads one config's settings.
+  let on = false;
+  let fields: readonly { readonly name: string; readonly redacted: boolean }[] = [];
+  const configure = (settings: AccessLogSettings, credentials: ReadonlySet<string> | undefined) => {
+    for (const h of credentials ?? []) everCredential.add(h.toLowerCase());
+    const redact = new Set(settings.redact.map((h) => h.toLowerCase()));
+    on = settings.access;
+    fields = settings.headers.map((h) => {
+      const name = h.toLowerCase();
+      // Named like a credential: redacted too, whatever the config says.
+      return { name, redacted: ALWAYS_REDACTED.includes(name) || redact.has(name) || CREDENTIAL_NAME.test(name) || everCredential.has(name) };
+    });
+  };
+  configure(options.settings, options.credentials);
   const prefix = ascii(`{"level":"info","pid":${process.pid},"type":"access","time":"`);
   let scratch = Buffer.allocUnsafe(4096);
   const inPlace = sink.claim !== undefined && sink.commit !== undefined;
@@ -91,17 +121,17 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
     return put(buf, pos, END);
   }
 
-  return (ctx, status, preRoute, chain, endedAt) => {
+  const log: AccessLog = (ctx, status, preRoute, chain, endedAt) => {
+    if (!on) return;
     const now = endedAt ?? performance.now();
     const decided = decisions(ctx, preRoute, chain);
     const policies = decided && JSON.stringify(decided);
     let picked: string | undefined;
-    if (headers.length) {
+    if (fields.length) {
       const values: Record<string, string | string[]> = {};
-      const credentials = options.credentials?.();
-      for (const h of headers) {
-        const v = own(ctx.req.headers, h);
-        if (v !== undefined) values[h] = redacted.has(h) || credentials?.has(h) ? '[REDACTED]' : v;
+      for (const f of fields) {
+        const v = own(ctx.req.headers, f.name);
+        if (v !== undefined) values[f.name] = f.redacted ? '[REDACTED]' : v;
       }
       picked = JSON.stringify(values);
     }
@@ -117,6 +147,7 @@ export function createAccessLog(sink: LineSink, options: { enabled: boolean; hea
     if (scratch.length < bound) scratch = Buffer.allocUnsafe(bound);
     sink.write(scratch.toString('utf8', 0, format(scratch, 0, ctx, status, now, policies, picked)));
   };
+  return { log, configure };
 }
 
 const timeOrigin = performance.timeOrigin;

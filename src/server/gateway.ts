@@ -56,15 +56,16 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     await runtime.close();
     throw error;
   }
+  const accessSink = options.accessSink ?? logger.sink;
+  const access = createAccessLog(accessSink ?? { write: () => true }, {
+    enabled: accessSink !== undefined,
+    settings: config.log,
+    credentials: runtime.forwardOptions.credentials,
+  });
   const gateway: Gateway = {
     runtime,
     draining: false,
-    accessLog: createAccessLog(options.accessSink ?? logger.sink ?? { write: () => true }, {
-      enabled: config.log.access && (options.accessSink ?? logger.sink) !== undefined,
-      headers: config.log.headers,
-      redact: config.log.redact,
-      credentials: () => gateway.runtime.forwardOptions.credentials,
-    }),
+    accessLog: access.log,
     onInternalError: (error, ctx) => logger.error({ reqId: ctx.id, err: error }, 'internal error while handling a request'),
     tapResponses: config.inventory.schemas.streamedRate > 0 ? observe.sampler?.tapLimit : undefined,
   };
@@ -109,6 +110,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       }
       const previous = gateway.runtime;
       gateway.runtime = next;
+      access.configure(next.config.log, next.forwardOptions.credentials); // with the swap: lines follow the running config
       for (const l of listeners) {
         l.applyLimits(limitsOf(next.config));
         l.reloadCertificate();
