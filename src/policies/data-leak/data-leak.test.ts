@@ -131,6 +131,7 @@ const bodies: Record<string, { type: string; body: string | Buffer }> = {
   '/mp4-untyped': { type: '', body: Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d]) },
   '/utf16-clean': { type: 'application/json; charset=utf-16le', body: Buffer.from('{"id":1}', 'utf16le') },
   '/binary': { type: 'application/octet-stream', body: '4111111111111111' },
+  '/binary-clean': { type: 'application/octet-stream', body: Buffer.from([0, 1, 2, 0xff]) },
   '/huge': { type: 'text/plain', body: `4111111111111111 ${'x'.repeat(300_000)}` },
   '/card-number': { type: 'application/json', body: '{"id":9007199254740993,"card":4111111111111111,"maestro":6011000000000000001,"at":1733058489123}' },
   '/card-key': { type: 'application/json', body: '{"cards":{"4111111111111111":"visa"}}' },
@@ -146,10 +147,12 @@ const bodies: Record<string, { type: string; body: string | Buffer }> = {
   '/latin1-text': { type: 'text/plain; charset=iso-8859-1', body: Buffer.from('caf\u00e9 AKIAIOSFODNN7EXAMPLE \u00fc\u0080 078-05-1120', 'latin1') },
   '/cp1252-json': { type: 'application/json; charset=windows-1252', body: Buffer.from('{"name":"Jos\u00e9 \u0080","note":"\\u00e9\\u20ac","pan":"4111111111111111"}', 'latin1') },
   '/ascii-dup': { type: 'application/json; charset=us-ascii', body: Buffer.from('{"n":"\u00ff","k":"AKIAIOSFODNN7EXAMPLE","k":""}', 'latin1') },
-  // Where the byte reading and the UTF-8 one would not mask alike, nothing is guessed: a PEM block of
-  // 9000 two-byte characters is within the 16 KiB bound as UTF-8, beyond it as bytes; a JSON escape
-  // of a character that carries a byte (see charset.ts).
-  '/latin1-long-pem': { type: 'text/plain; charset=latin1', body: `-----BEGIN PRIVATE KEY-----${'\u00e9'.repeat(9000)}-----END PRIVATE KEY-----` },
+  // A PEM block is masked to its END line however long: 9000 two-byte characters as UTF-8, 18000 as bytes.
+  '/latin1-long-pem': { type: 'text/plain; charset=latin1', body: `-----BEGIN PRIVATE KEY-----${'\u00e9'.repeat(9000)}-----END PRIVATE KEY----- \u00e9` },
+  // Where the byte reading and the UTF-8 one would not mask alike, nothing is guessed: a card between
+  // UTF-8 no-break spaces (bytes C2 A0, no separator to a Latin-1 reader); a JSON escape of a character
+  // that carries a byte (see charset.ts).
+  '/latin1-utf8-nbsp': { type: 'text/plain; charset=latin1', body: 'card 4111\u00a01111\u00a01111\u00a01111' },
   '/latin1-carrier-escape': { type: 'application/json; charset=latin1', body: Buffer.from('{"a":"\\uF7E9 \u00e9","pan":"4111111111111111"}', 'latin1') },
   '/not-utf8-text': { type: 'text/plain', body: Buffer.from('caf\u00e9 4111111111111111', 'latin1') },
   // Charsets whose bytes cannot be masked in place (an ASCII byte may end a Shift_JIS character).
@@ -208,7 +211,8 @@ describe('data-leak policy through the gateway', () => {
     assert.deepEqual(Buffer.from(await json.arrayBuffer()), Buffer.from('{"name":"Jos\u00e9 \u0080","note":"\\u00e9\\u20ac","pan":"************1111"}', 'latin1'));
     const dup = await fetch(`${gw.url}/ascii-dup`);
     assert.deepEqual(Buffer.from(await dup.arrayBuffer()), Buffer.from('{"n":"\u00ff","k":"AKIA[REDACTED]","k":""}', 'latin1'));
-    for (const path of ['/latin1-long-pem', '/latin1-carrier-escape']) assert.equal((await fetch(`${gw.url}${path}`)).status, 502, path);
+    assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/latin1-long-pem`)).arrayBuffer()), Buffer.from('[REDACTED PRIVATE KEY] \u00c3\u00a9', 'latin1'));
+    for (const path of ['/latin1-utf8-nbsp', '/latin1-carrier-escape']) assert.equal((await fetch(`${gw.url}${path}`)).status, 502, path);
     // Bytes that are not UTF-8, with no charset: masked on the bytes too.
     assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/not-utf8-text`)).arrayBuffer()), Buffer.from('caf\u00e9 ************1111', 'latin1'));
   });
@@ -348,10 +352,13 @@ describe('data-leak policy through the gateway', () => {
     }
   });
 
-  test('text bodies are masked; clean and binary bodies are byte-identical', async () => {
+  test('text bodies are masked; clean bodies are byte-identical; a binary one with a leak is withheld, never rewritten', async () => {
     assert.equal(await (await fetch(`${gw.url}/text`)).text(), '<p>SSN ***-**-1120</p>');
     assert.equal(await (await fetch(`${gw.url}/clean`)).text(), bodies['/clean']!.body);
-    assert.equal(await (await fetch(`${gw.url}/binary`)).text(), '4111111111111111');
+    assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/binary-clean`)).arrayBuffer()), bodies['/binary-clean']!.body);
+    const binary = await fetch(`${gw.url}/binary`);
+    assert.equal(binary.status, 502);
+    assert.equal(((await binary.json()) as { code: string }).code, 'PCL_ERR_RESPONSE_DATA_LEAK');
   });
 
   test('report mode changes nothing the client sees', async () => {
@@ -447,10 +454,10 @@ describe('data-leak with upstreams that answer oddly (raw socket)', () => {
     for (const path of ['/repeated-type', '/two-types', '/type-list', '/type-garbage']) await refused(`${gw.url}${path}`, 'PCL_ERR_RESPONSE_UNINSPECTABLE');
   });
 
-  test('a body without a Content-Type is read as JSON or text; one that looks binary is left alone', async () => {
+  test('a body without a Content-Type is read as JSON or text; one that looks binary is read as bytes, withheld with a leak', async () => {
     assert.deepEqual(await (await fetch(`${gw.url}/untyped-json`)).json(), { id: '1', card: '************1111' });
     assert.equal(await (await fetch(`${gw.url}/untyped-text`)).text(), 'card ************1111');
-    assert.deepEqual(Buffer.from(await (await fetch(`${gw.url}/untyped-binary`)).arrayBuffer()), Buffer.from([0x00, 0x01, ...Buffer.from('4111111111111111')]));
+    await refused(`${gw.url}/untyped-binary`, 'PCL_ERR_RESPONSE_DATA_LEAK');
   });
 
   test('report mode records the ambiguous type and changes nothing the client gets', async () => {

@@ -1,15 +1,18 @@
 // Data-leak filtering: payment cards, IBANs, SSNs, private keys, cloud keys, JWTs and password
-// fields in response bodies, each type with its action: mask (JSON and text bodies are rewritten,
-// JSON stays valid), block (502, the body never leaves), or report. Binary bodies are not read.
-import { isUtf8 } from 'node:buffer';
+// fields in response bodies, each type with its action: mask (JSON, script and text bodies are
+// rewritten, JSON stays valid), block (502, the body never leaves), or report. Other bodies are read
+// byte for byte and withheld rather than rewritten; media and archives are not read (media.ts).
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { RequestContext } from '../../core/context.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { wideEncoding } from '../../core/json-text.ts';
-import type { PolicyFactory } from '../../core/policy.ts';
+import type { PolicyFactory, ResponseHead } from '../../core/policy.ts';
 import { exactReplacement, NOT_JSON, ResponseBody, type BodyReplacement } from '../../core/response-body.ts';
 import { toBytes } from '../../config/units.ts';
 import { carry, charsetOf, escapesCarried, uncarry, type Charset } from './charset.ts';
 import { LEAK_TYPES, type LeakType } from './detectors.ts';
+import { maskJsonp, maskSequence, RECORD_BREAK, type Masked } from './framed.ts';
+import { bodyKind } from './media.ts';
 import { MAX_DEPTH, scanJson, scanText, type LeakFindings, type LeakRules } from './scan.ts';
 import { keyColons, parseKeepingDuplicates, serialize } from '../../core/json-duplicates.ts';
 import { dataLeakSchema, type DataLeakConfig, type LeakAction } from './schema.ts';
@@ -30,34 +33,35 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
       responseBodyLimit: toBytes(config.maxBodySize),
       oversize: config.onOversize,
       onResponseBody(ctx, head, body) {
-        const type = body.mediaType;
-        const textual = type.startsWith('text/') || type.endsWith('+xml') || type === 'application/xml';
+        const kind = bodyKind(body.mediaType);
+        if (kind === 'skip') return undefined;
+        const bytes = body.bytes();
+        if (kind === 'bytes') return withholdBytes(ctx, bytes, undefined);
         const charset = charsetOf(head.headers['content-type']);
         // Every reading a client may use is scanned: the decoded ones (UTF-16 for Python's json and
         // Jackson, the declared charset where the bytes cannot be masked) first, then the UTF-8 one
         // (fetch().json(), axios and browsers read JSON as UTF-8 whatever the charset says, and a
         // browser obeys a UTF-8 byte-order mark over it), which is masked in place.
-        const wide = body.isJsonType || textual || type === '' ? scanDecoded(body.bytes(), head.headers['content-type'], body.isJsonType, type === '', charset, rules) : undefined;
+        const wide = scanDecoded(bytes, head.headers['content-type'], kind === 'json' || kind === 'sequence', kind === 'untyped', charset, rules);
         // What a decoded reading finds to mask cannot be masked in the bytes: withheld. (In UTF-16 a match
         // is ASCII written with zero bytes, which no UTF-8 match holds: masking those never hides it.)
         if (wide !== undefined && (wide.masked || blocking.some((t) => wide.found[t]))) report(ctx, wide, true);
-        // A body without a type is read as JSON when it parses, else as text unless it looks binary:
-        // a client may well take it for either.
-        const untyped = type === '' && body.length > 0 && (body.json() !== NOT_JSON || looksLikeText(body.bytes()));
-        const json = body.isJsonType || (untyped && body.json() !== NOT_JSON);
-        if (!json && !untyped && !textual) {
-          if (wide !== undefined) report(ctx, wide, false);
-          return undefined;
+        let reading: Reading = kind === 'untyped' ? 'text' : kind;
+        if (kind === 'untyped') {
+          // A body without a type is read as JSON when it parses, else as text unless it looks binary:
+          // a client may well take it for either. Binary, it is read as bytes.
+          if (body.length === 0) return undefined;
+          if (body.json() !== NOT_JSON) reading = 'json';
+          else if (!looksLikeText(bytes)) return withholdBytes(ctx, bytes, wide);
         }
-        const { findings, out: masked } = maskBody(body, json, rules);
+        const { findings, out: masked } = maskBody(body, reading, rules);
         let out = masked;
-        const bytes = body.bytes();
         // Masked, the body goes out in its charset with every other byte as it came: masked again on its
         // bytes (charset.ts) where UTF-8 would not give them back (a single-byte charset, bytes that are
         // not UTF-8), unless a UTF-8 byte-order mark says UTF-8 to every reader.
         if (out !== undefined && charset.kind !== 'decoded' && !hasUtf8Bom(bytes) && (charset.kind === 'single-byte' || !isUtf8(bytes))) {
           const carried = carry(bytes);
-          const exact = json && escapesCarried(carried) ? undefined : maskBody(new ResponseBody(head, Buffer.from(carried)), json, rules);
+          const exact = reading !== 'text' && escapesCarried(carried) ? undefined : maskBody(new ResponseBody(head, Buffer.from(carried)), reading, rules);
           // Both readings find the same (ASCII) matches; should they not, nothing is guessed: withheld.
           if (exact?.out === undefined || !sameCounts(exact.findings, findings)) {
             report(ctx, findings, true); // throws: something was to be masked
@@ -71,6 +75,19 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
         return report(ctx, findings, charset.kind === 'decoded') ? out : undefined;
       },
     };
+
+    /**
+     * A body the policy does not rewrite (media.ts), read byte for byte (every ASCII match, and a
+     * single-byte no-break space) and, when it is UTF-8 beyond ASCII, as UTF-8 too (a UTF-8 no-break
+     * space): what would be masked, or blocks, withholds it whole; a rewrite would corrupt it.
+     */
+    function withholdBytes(ctx: RequestContext, bytes: Buffer, wide: LeakFindings | undefined): undefined {
+      const findings: LeakFindings = { found: {}, masked: false };
+      scanText(carry(bytes), rules, findings);
+      if (!isAscii(bytes) && isUtf8(bytes)) merge(findings, maskPlain(bytes.toString('utf8'), rules).findings);
+      report(ctx, wide === undefined ? findings : merge(findings, wide), true);
+      return undefined;
+    }
 
     /**
      * Logs and records what was found; throws for a type that blocks, or for one that masks when the
@@ -90,20 +107,27 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
 };
 
 /**
- * The body's leaks masked (`out`: its replacement, undefined when nothing was masked): JSON value by
- * value, other bodies as text. A body that claims JSON but is not is still scanned as text: a leak is
- * a leak. A UTF-8 byte-order mark stays, whichever way the body is written again: a browser reads the
- * body by it, over a charset saying UTF-16.
+ * How a body is read and written again: JSON (one text, or a sequence when it does not parse whole),
+ * a sequence of JSON texts (its framing kept even around one), a script (JSONP), or text.
  */
-function maskBody(body: ResponseBody, json: boolean, rules: LeakRules): { findings: LeakFindings; out: BodyReplacement | undefined } {
-  const value = json ? body.json() : NOT_JSON;
+type Reading = 'json' | 'sequence' | 'script' | 'text';
+
+/**
+ * The body's leaks masked (`out`: its replacement, undefined when nothing was masked): JSON value by
+ * value, a sequence of JSON texts record by record, JSONP's JSON as JSON (framed.ts), other bodies as
+ * text. A body that claims JSON but is not is still scanned as text: a leak is a leak. A UTF-8
+ * byte-order mark stays, whichever way the body is written again: a browser reads the body by it,
+ * over a charset saying UTF-16.
+ */
+function maskBody(body: ResponseBody, reading: Reading, rules: LeakRules): { findings: LeakFindings; out: BodyReplacement | undefined } {
+  const value = reading === 'json' ? body.json() : NOT_JSON;
   let findings: LeakFindings = { found: {}, masked: false };
   let out: BodyReplacement | undefined;
   const text = body.text();
   if (value === NOT_JSON) {
-    const masked = scanText(text, rules, findings);
-    if (masked !== text) out = Buffer.from(hasUtf8Bom(body.bytes()) ? `\uFEFF${masked}` : masked);
-    return { findings, out };
+    const masked = maskText(text, reading, rules);
+    if (masked.out !== undefined) out = Buffer.from(hasUtf8Bom(body.bytes()) ? `\uFEFF${masked.out}` : masked.out);
+    return { findings: masked.findings, out };
   }
   let scanned = scanJson(value, rules, findings);
   // JSON.parse keeps the last copy of a repeated key: fewer members than the text holds, and the body
@@ -125,6 +149,31 @@ function maskBody(body: ResponseBody, json: boolean, rules: LeakRules): { findin
   // JSON written again keeps its byte-order mark, as text does: a browser reads it by the mark, over the charset.
   if (out !== undefined && hasUtf8Bom(body.bytes())) out = Buffer.concat([UTF8_BOM, Buffer.from(textOf(out))]);
   return { findings, out };
+}
+
+/** A body that is not one JSON text masked: JSONP, a sequence of JSON texts (framed.ts), or text. */
+function maskText(text: string, reading: Reading, rules: LeakRules): Masked {
+  const json = (t: string) => maskJsonText(t, rules);
+  const plain = (t: string) => maskPlain(t, rules);
+  if (reading === 'script') return maskJsonp(text, json, plain) ?? plain(text);
+  // A JSON body that does not parse whole may be a sequence sent as application/json (or NaN...).
+  if (reading === 'sequence' || (reading === 'json' && RECORD_BREAK.test(text))) return maskSequence(text, json, plain);
+  return plain(text);
+}
+
+/** A JSON text masked as JSON; undefined when it does not parse. */
+function maskJsonText(text: string, rules: LeakRules): Masked | undefined {
+  const body = new ResponseBody(JSON_HEAD, Buffer.from(text));
+  if (body.json() === NOT_JSON) return undefined;
+  const { findings, out } = maskBody(body, 'json', rules);
+  return { findings, out: out === undefined ? undefined : textOf(out) };
+}
+const JSON_HEAD: ResponseHead = { statusCode: 200, headers: { 'content-type': 'application/json' } };
+
+function maskPlain(text: string, rules: LeakRules): Masked {
+  const findings: LeakFindings = { found: {}, masked: false };
+  const out = scanText(text, rules, findings);
+  return { findings, out: out === text ? undefined : out };
 }
 
 /** The text a replacement goes out as. */

@@ -30,13 +30,14 @@ export function scanText(text: string, rules: LeakRules, findings: LeakFindings)
   for (const d of TEXT_DETECTORS) {
     const action = rules.actions[d.type];
     if (action === 'off' || !d.hint(out)) continue;
-    out = out.replace(d.pattern, (m) => {
+    const each = (m: string) => {
       if (d.verify && !d.verify(m)) return m;
       count(findings, d.type);
       if (action !== 'mask') return m;
       findings.masked = true;
       return d.mask(m);
-    });
+    };
+    out = d.replace ? d.replace(out, each) : out.replace(d.pattern, each);
   }
   // Password members in text: JSON that does not parse as a whole (NaN, a byte-order mark, JSON sent
   // as text/html) or JSON inside a string value, which clients may still parse.
