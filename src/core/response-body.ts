@@ -22,8 +22,8 @@ export class ResponseBody {
   #bytes: Buffer | undefined;
   #text: string | undefined;
   #value: unknown = UNREAD;
-  /** mayHoldBigIntegers of the current text (each rewriting policy asks). */
-  #bigIntegers: boolean | undefined = undefined;
+  /** mayHoldInexactNumbers of the current text (each rewriting policy asks). */
+  #inexactNumbers: boolean | undefined = undefined;
 
   constructor(head: ResponseHead, bytes: Buffer) {
     this.#head = head;
@@ -72,8 +72,8 @@ export class ResponseBody {
    * reads ...992; 16 significant digits or more; 1e400): a policy that rewrites such a body rewrites
    * exactJson() instead, or it would send rounded digits (possibly another object's id, another amount).
    */
-  get mayHoldBigIntegers(): boolean {
-    return (this.#bigIntegers ??= mayHoldInexactNumbers(this.text()));
+  get mayHoldInexactNumbers(): boolean {
+    return (this.#inexactNumbers ??= mayHoldInexactNumbers(this.text()));
   }
 
   /** The body parsed with the numbers JSON.parse would change as their exact text (JSON.rawJSON): see exact-numbers.ts. */
@@ -91,7 +91,7 @@ export class ResponseBody {
       this.#bytes = undefined;
       this.#text = replacement.text;
     }
-    this.#bigIntegers = undefined;
+    this.#inexactNumbers = undefined;
   }
 }
 

@@ -138,7 +138,7 @@ function maskBody(body: ResponseBody, reading: Reading, rules: LeakRules): { fin
     findings = { found: {}, masked: false };
     scanned = scanJson(kept.value, rules, findings);
     if (scanned !== kept.value) out = Buffer.from(serialize(scanned));
-  } else if (findings.imprecise || (scanned !== value && body.mayHoldBigIntegers)) {
+  } else if (findings.imprecise || (scanned !== value && body.mayHoldInexactNumbers)) {
     // Rare: scanned again (and masked) on the exact digits of the integers JSON.parse rounded: a card
     // sent as a number, or any such integer of a body that is rewritten.
     const exact = body.exactJson();

@@ -134,7 +134,7 @@ function judgeBody(ctx: RequestContext, rules: readonly CompiledOwnerRule[], bod
   // (another caller's items): what was judged is sent instead.
   const repeats = judged === value && repeatsKeys(body.text(), value);
   if (judged === value && !repeats) return undefined;
-  if (judged !== ROUNDED && !body.mayHoldBigIntegers) return { json: judged };
+  if (judged !== ROUNDED && !body.mayHoldInexactNumbers) return { json: judged };
   // Rare: an owner field is an integer beyond 2^53, which JSON.parse rounded (another
   // owner's id may round to the caller's), or the body holds such integers and is rewritten:
   // decided again, and rewritten, on the exact digits.

@@ -59,7 +59,7 @@ export const responseFilter: PolicyFactory<ResponseFilterConfig> = {
         if (filtered === value && !repeatsKeys(body.text(), value)) return undefined;
         if (removed) env.logger.debug({ reqId: ctx.id, op: ctx.operationId, removed: [...new Set(removed)].slice(0, 20) }, 'response properties removed');
         // Rewritten with integers beyond 2^53: filtered again on their exact digits, sent as they came.
-        if (body.mayHoldBigIntegers) return exactReplacement(filter(body.exactJson(), schema ?? {}, ctx.identity?.roles ?? [], undefined));
+        if (body.mayHoldInexactNumbers) return exactReplacement(filter(body.exactJson(), schema ?? {}, ctx.identity?.roles ?? [], undefined));
         return { json: filtered };
       },
     };
