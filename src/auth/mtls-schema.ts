@@ -7,14 +7,18 @@ const str = (description: string, extra: Record<string, unknown> = {}) => ({ typ
 const certificate = {
   type: 'object',
   additionalProperties: false,
-  minProperties: 1,
-  maxProperties: 1,
-  description: 'One way to recognize a certificate: exactly one of cn, san or sha256.',
+  description: 'One way to recognize a certificate: exactly one of cn, san or sha256, and optionally the CA it must come from.',
   properties: {
     cn: str('Subject common name, exactly.', { minLength: 1 }),
     san: str('A subjectAltName entry as "DNS:partner.example", "URI:spiffe://example.org/partner", "email:ops@example.com" or "IP:192.0.2.1".', { pattern: '^(DNS|URI|email|IP):.+' }),
     sha256: str('SHA-256 fingerprint of the DER certificate, hex (colons allowed).', { pattern: '^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$' }),
+    issuer: {
+      anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
+      description:
+        'The CA(s) the certificate must chain to (any one): SHA-256 fingerprints of CA certificates (hex, colons allowed), paths of PEM files (relative to the config file) or PEM text (`${file:...}`). Checked by signatures along the chain, never by names. Required for cn and san when the listener trusts more than one client CA (otherwise 401): any of them could issue that name. A fingerprint must be of a CA in the listener\'s clientCerts.ca; an intermediate CA outside it needs its PEM.',
+    },
   },
+  oneOf: ['cn', 'san', 'sha256'].map((k) => ({ properties: { [k]: true }, required: [k] })),
 };
 
 const consumer = {
@@ -34,6 +38,6 @@ export const mtlsSchemeProperties = {
 };
 
 export interface MtlsSchemeConfig {
-  consumers: { id: string; roles: string[]; scopes: string[]; tier?: string; metadata: Record<string, unknown>; certificates: { cn?: string; san?: string; sha256?: string }[] }[];
+  consumers: { id: string; roles: string[]; scopes: string[]; tier?: string; metadata: Record<string, unknown>; certificates: { cn?: string; san?: string; sha256?: string; issuer?: string | string[] }[] }[];
   allowUnmapped: boolean;
 }

@@ -11,10 +11,10 @@ import { authMtlsSchema, type AuthMtlsConfig } from './schema.ts';
 export const authMtls: PolicyFactory<AuthMtlsConfig> = {
   name: 'auth-mtls',
   phase: 'authenticate',
-  description: 'Requires a client certificate verified by the listener\'s client CAs (mutual TLS), mapped to a consumer by fingerprint, SAN or CN (401).',
+  description: 'Requires a client certificate verified by the listener\'s client CAs (mutual TLS), mapped to a consumer by fingerprint, SAN or CN, optionally tied to the issuing CA (401).',
   schema: authMtlsSchema,
   create(config, env) {
-    const plan = makePlan([[mtlsAuthenticator('mtls', config, '')]]);
+    const plan = makePlan([[mtlsAuthenticator('mtls', config, '', env.baseDir)]]);
     const options = runOptions('auth-mtls', config, env);
     return {
       reservedHeaders: reservedIdentityHeaders(options.headers),
