@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { test } from 'node:test';
 import { fingerprintOf, issuerFingerprints } from './mtls-chain.ts';
-import { listenerTrust } from './mtls-trust.ts';
+import { listenerTrust, trustOf } from './mtls-trust.ts';
 
 // Two roots; an intermediate under the first; a leaf under the intermediate.
 const dir = mkdtempSync(join(tmpdir(), 'pcl-mtls-trust-'));
@@ -24,22 +24,21 @@ sign('int', 'root', 'ca.ext');
 sign('leaf', 'int', 'leaf.ext');
 const pem = (name: string) => readFileSync(join(dir, `${name}.pem`));
 const x509 = (name: string) => new X509Certificate(pem(name));
-const socket = (ca: unknown) => ({ server: { ca } }) as unknown as TLSSocket;
 
 test('a root and the intermediates it signed are one authority; two roots are two', () => {
-  assert.equal(listenerTrust(socket([pem('root')]))?.authorities, 1);
-  assert.equal(listenerTrust(socket([Buffer.concat([pem('root'), pem('int')])]))?.authorities, 1);
-  assert.equal(listenerTrust(socket([pem('int')]))?.authorities, 1);
-  assert.equal(listenerTrust(socket([pem('root'), pem('root')]))?.authorities, 1, 'the same CA twice');
-  assert.equal(listenerTrust(socket([pem('root'), pem('other')]))?.authorities, 2);
-  assert.equal(listenerTrust(socket(pem('root').toString() + pem('other').toString()))?.authorities, 2, 'one bundle');
+  assert.equal(trustOf([pem('root')])?.authorities, 1);
+  assert.equal(trustOf([Buffer.concat([pem('root'), pem('int')])])?.authorities, 1);
+  assert.equal(trustOf([pem('int')])?.authorities, 1);
+  assert.equal(trustOf([pem('root'), pem('root')])?.authorities, 1, 'the same CA twice');
+  assert.equal(trustOf([pem('root'), pem('other')])?.authorities, 2);
+  assert.equal(trustOf(pem('root').toString() + pem('other').toString())?.authorities, 2, 'one bundle');
 });
 
 test('an unreadable trust store is unknown', () => {
-  assert.equal(listenerTrust(socket(undefined)), undefined);
-  assert.equal(listenerTrust({} as TLSSocket), undefined);
-  assert.equal(listenerTrust(socket([Buffer.from('not a pem')])), undefined);
-  assert.equal(listenerTrust(socket([pem('root'), 42])), undefined);
+  assert.equal(trustOf(undefined), undefined);
+  assert.equal(listenerTrust({} as TLSSocket), undefined, 'a connection the listener did not record');
+  assert.equal(trustOf([Buffer.from('not a pem')]), undefined);
+  assert.equal(trustOf([pem('root'), 42]), undefined);
 });
 
 test('issuers are found by signature, from the pool only, each link a valid CA', () => {

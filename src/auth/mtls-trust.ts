@@ -1,11 +1,12 @@
-// The client CAs of the listener a connection arrived on: its certificates, and how many independent
-// authorities they make (a root and the intermediates it signed are one; two roots are two). A
-// `cn`/`san` mapping without `issuer` is only sound under one authority, since any trusted CA can
-// write any name. The listener does not hand policies its CAs, so they are read from the TLS server
-// (`ca`, the option it was created or last reloaded with: a new value on each reload, cached by
-// identity). Anything unreadable is "unknown", which the caller treats as several (fail closed).
+// The client CAs a connection's certificate was verified against: its certificates, and how many
+// independent authorities they make (a root and the intermediates it signed are one; two roots are
+// two). A `cn`/`san` mapping without `issuer` is only sound under one authority, since any trusted CA
+// can write any name. The listener keeps the CAs of each connection's handshake (a new list when a
+// reload changes them, cached here by identity). Anything unreadable is "unknown", which the caller
+// treats as several (fail closed).
 import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
+import { trustedClientCas } from '../server/listener.ts';
 import { fingerprintOf, issued, pemCertificates } from './mtls-chain.ts';
 
 export interface ListenerTrust {
@@ -14,14 +15,18 @@ export interface ListenerTrust {
   readonly authorities: number;
 }
 
-const byOption = new WeakMap<object, ListenerTrust | null>();
+const byCas = new WeakMap<object, ListenerTrust | null>();
 
 export function listenerTrust(socket: TLSSocket): ListenerTrust | undefined {
-  const option = (socket as { server?: { ca?: unknown } }).server?.ca;
-  if (option === undefined || option === null) return undefined;
-  if (typeof option !== 'object') return read(option) ?? undefined;
-  let known = byOption.get(option);
-  if (known === undefined) byOption.set(option, (known = read(option)));
+  return trustOf(trustedClientCas(socket));
+}
+
+/** The trust made by a `ca` option value (PEM text, a buffer, or a list of them). */
+export function trustOf(cas: unknown): ListenerTrust | undefined {
+  if (cas === undefined || cas === null) return undefined;
+  if (typeof cas !== 'object') return read(cas) ?? undefined;
+  let known = byCas.get(cas);
+  if (known === undefined) byCas.set(cas, (known = read(cas)));
   return known ?? undefined;
 }
 
