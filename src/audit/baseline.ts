@@ -1,6 +1,7 @@
 // Baselines: findings a team has accepted, matched by rule id and JSON pointer (stable across line moves).
 // Accepted findings leave the score and the failure checks but stay visible as "suppressed".
 import { readFileSync, writeFileSync } from 'node:fs';
+import { notText, printable } from '../openapi/load.ts';
 import { AuditUsageError } from './errors.ts';
 import type { Finding } from './types.ts';
 
@@ -18,17 +19,20 @@ export interface Baseline {
 export const BASELINE_VERSION = 1;
 
 export function readBaseline(file: string): Baseline {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new AuditUsageError('PCL_AUDIT_BAD_BASELINE', `${file}: cannot read the baseline (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
   }
+  const binary = notText(bytes);
+  if (binary) throw new AuditUsageError('PCL_AUDIT_BAD_BASELINE', `${file}: the baseline is not a text file (${binary}); write one with --write-baseline.`);
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new AuditUsageError('PCL_AUDIT_BAD_BASELINE', `${file}: the baseline is not valid JSON (${(error as Error).message}).`);
+    // JSON.parse quotes the text around the error: shown escaped, never sent to the terminal as is.
+    throw new AuditUsageError('PCL_AUDIT_BAD_BASELINE', `${file}: the baseline is not valid JSON (${printable((error as Error).message)}).`);
   }
   return parseBaseline(data, file);
 }

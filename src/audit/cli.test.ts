@@ -91,6 +91,44 @@ describe('portcullis audit (process)', () => {
     }
   });
 
+  test('exit 2 naming the file for alias bombs, binary documents and baselines; file bytes never reach the terminal raw', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pcl-audit-cli-'));
+    const bomb = join(dir, 'bomb.yaml');
+    writeFileSync(bomb, `openapi: 3.0.3\ninfo: { title: t, version: '1' }\npaths: {}\nx-a: &a [x, x, x, x, x, x, x, x, x, x]\nx-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nx-c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n`);
+    const binary = join(dir, 'binary.bin');
+    writeFileSync(binary, Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0x00, 0xff, 0xfe, 0x07, 0x0d, 0x9b]));
+    const escapes = join(dir, 'escapes.json');
+    writeFileSync(escapes, '{"findings": [\u001b[31m \u0007]}');
+    const good = fixture('good-3.0.yaml');
+    const cases: [string[], RegExp][] = [
+      [[bomb], /^portcullis: .*bomb\.yaml: too many YAML aliases/],
+      [[binary], /^portcullis: .*binary\.bin: this is not a text file \(it contains NUL bytes\)/],
+      [[good, '--baseline', binary], /^portcullis: .*binary\.bin: the baseline is not a text file \(it contains NUL bytes\)/],
+      [[good, '--baseline', escapes], /^portcullis: .*escapes\.json: the baseline is not valid JSON \(.*\\x1b\[31m/],
+      [[good, '--baseline', join(dir, 'missing.json')], /^portcullis: .*missing\.json: cannot read the baseline \(ENOENT\)/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stdout, stderr } = await run(...args);
+      assert.equal(code, 2, args.join(' '));
+      assert.equal(stdout, '');
+      assert.match(stderr, message);
+      assert.doesNotMatch(stderr, /Unexpected error/);
+      assert.doesNotMatch(stderr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\ufffd]/, `raw bytes in stderr: ${JSON.stringify(stderr)}`);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+      assertNoStack(stderr);
+    }
+  });
+
+  test('names from the document are shown escaped in the text report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pcl-audit-cli-'));
+    const spec = join(dir, 'paths.json');
+    writeFileSync(spec, JSON.stringify({ openapi: '3.0.3', info: { title: 't', version: '1' }, servers: [{ url: 'http://api.example.com\u001b]8;;http://evil/\u0007' }], paths: { '/x\u001b[2J': { get: { responses: { 200: { description: 'ok' } } } } } }));
+    const { code, stdout } = await run(spec);
+    assert.equal(code, 0);
+    assert.match(stdout, /GET \/x\\x1b\[2J/);
+    assert.doesNotMatch(stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
   test('--output writes the report to a file; --write-baseline then --baseline accepts every finding', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pcl-audit-cli-'));
     const sarif = join(dir, 'audit.sarif');

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { didYouMean } from '../config/did-you-mean.ts';
-import { loadSpec, SpecError } from '../openapi/load.ts';
+import { loadSpec, printable, SpecError } from '../openapi/load.ts';
 import { baselineDocument, parseBaseline, readBaseline, writeBaseline, type Baseline } from '../audit/baseline.ts';
 import { AuditUsageError, auditSpec, failures, type AuditResult } from '../audit/index.ts';
 import { PROFILE_NAMES, type ProfileName } from '../audit/profiles.ts';
@@ -77,12 +77,13 @@ export async function auditCommand(specPath: string, options: AuditCommandOption
     }
     return 0;
   } catch (error) {
+    // Messages may quote the files (a version string, a $ref, a baseline's bytes): control characters are escaped.
     if (error instanceof SpecError || error instanceof AuditUsageError) {
-      process.stderr.write(`portcullis: ${error.message}\n`);
+      process.stderr.write(`portcullis: ${printable(error.message, true)}\n`);
     } else if ((error as NodeJS.ErrnoException)?.code !== undefined && options.output) {
-      process.stderr.write(`portcullis: ${options.output}: cannot write the report (${(error as NodeJS.ErrnoException).code}).\n`);
+      process.stderr.write(`portcullis: ${printable(options.output)}: cannot write the report (${(error as NodeJS.ErrnoException).code}).\n`);
     } else {
-      process.stderr.write(`portcullis: Unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+      process.stderr.write(`portcullis: Unexpected error: ${printable((error as Error)?.message ?? String(error), true)}\n`);
     }
     return 2;
   }

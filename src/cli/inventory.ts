@@ -4,28 +4,119 @@
 // from --token-file or $PORTCULLIS_ADMIN_TOKEN (never from a command-line argument: it would show in `ps`).
 // --all adds the other nodes saved in the gateway's store; --store reads every node's saved inventory
 // from a store directly (inventory-store.ts), no gateway needed.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { notText, printable } from '../openapi/load.ts';
 import { openapiDraft } from '../observe/inventory/openapi-draft.ts';
 import { inventoryView, type InventoryView, type UsageView } from '../observe/inventory/view.ts';
 import { inventoryFromStore } from './inventory-store.ts';
 
+/** The gateway could not be read (unreachable, refused the token, answered an error): exit 1. */
 class UsageError extends Error {}
+/** The command line or a file it names is wrong (bad URL, bad token file, unwritable --openapi): exit 2. */
+class InputError extends Error {}
 
-async function get(admin: string, path: string, token: string | undefined): Promise<unknown> {
+const TOKEN_HOW = 'put the admin token in a file and pass --token-file FILE, or set $PORTCULLIS_ADMIN_TOKEN';
+
+async function get(admin: URL, path: string, token: string | undefined): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(new URL(path, admin), { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
   } catch (error) {
-    throw new UsageError(`cannot reach the admin API at ${admin}: ${(error as Error).message}`);
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error).message;
+    throw new UsageError(`cannot reach the admin API at ${admin.origin}: ${printable(String(why)).slice(0, 200)}`);
   }
-  if (res.status === 401) throw new UsageError('the admin API refused the token (use --token-file or $PORTCULLIS_ADMIN_TOKEN)');
+  if (res.status === 401) {
+    if (!token) throw new InputError(`no admin token was given, and the admin API needs one: ${TOKEN_HOW}`);
+    throw new UsageError('the admin API refused the token (check --token-file or $PORTCULLIS_ADMIN_TOKEN)');
+  }
   if (!res.ok) {
     const problem = (await res.json().catch(() => undefined)) as { detail?: unknown } | undefined;
-    const detail = typeof problem?.detail === 'string' ? `: ${problem.detail.slice(0, 300)}` : '';
+    const detail = typeof problem?.detail === 'string' ? `: ${printable(problem.detail.slice(0, 300))}` : '';
     throw new UsageError(`the admin API answered ${res.status} for ${path}${detail}`);
   }
-  return res.json();
+  try {
+    return await res.json();
+  } catch {
+    throw new UsageError(`the admin API at ${admin.origin} answered ${path} with something that is not JSON (is --admin the admin listener?)`);
+  }
+}
+
+/** --admin as a URL: http or https, no credentials in it (the token is given apart). */
+function adminUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(`--admin "${printable(value.slice(0, 200))}" is not a URL (expected e.g. http://127.0.0.1:9901)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(`--admin must be an http:// or https:// URL, not ${printable(url.protocol)}`);
+  if (url.username || url.password) throw new InputError(`--admin must not carry credentials: ${TOKEN_HOW}`);
+  return url;
+}
+
+/**
+ * The admin token from --token-file or $PORTCULLIS_ADMIN_TOKEN: one line of printable ASCII (a
+ * trailing newline is dropped), as an Authorization header can carry it. Never echoed.
+ */
+function adminToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  let text: string;
+  let from: string;
+  if (tokenFile !== undefined) {
+    from = `--token-file ${tokenFile}`;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(tokenFile);
+    } catch (error) {
+      throw new InputError(`${from}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const binary = notText(bytes);
+    if (binary) throw new InputError(`${from}: the file is not a text file (${binary}); it should hold the admin token on one line`);
+    text = bytes.toString('utf8');
+  } else {
+    const value = env.PORTCULLIS_ADMIN_TOKEN;
+    if (value === undefined || value === '') return undefined;
+    from = '$PORTCULLIS_ADMIN_TOKEN';
+    text = value;
+  }
+  const token = text.replace(/\r?\n$/, '');
+  if (token === '') throw new InputError(`${from} is empty: it should hold the admin token on one line`);
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new InputError(`${from} does not hold a valid admin token: the token is one line of printable ASCII characters (letters, digits, punctuation), without spaces, control characters or other lines`);
+  }
+  return token;
+}
+
+/** Fails before anything is fetched or printed when --openapi cannot be written. */
+function checkWritable(file: string): void {
+  const path = resolve(file);
+  const fail = (why: string): never => {
+    throw new InputError(`--openapi ${file}: cannot write the draft there (${why})`);
+  };
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    // a new file: its folder must exist and be writable
+  }
+  if (stat?.isDirectory()) fail('it is a folder');
+  const folder = dirname(path);
+  if (!stat) {
+    let dir;
+    try {
+      dir = statSync(folder);
+    } catch {
+      fail(`the folder ${folder} does not exist`);
+    }
+    if (!dir!.isDirectory()) fail(`${folder} is not a folder`);
+  }
+  try {
+    accessSync(stat ? path : folder, constants.W_OK);
+  } catch (error) {
+    fail(`${(error as NodeJS.ErrnoException).code ?? 'not writable'}`);
+  }
 }
 
 const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
@@ -70,7 +161,8 @@ export function register(program: Command): void {
     .option('--openapi <file>', 'write the OpenAPI 3.1 draft of the observed traffic to this file')
     .action(async (o: { admin: string; tokenFile?: string; all?: boolean; store?: string; config: string; json?: boolean; openapi?: string }) => {
       try {
-        if (o.store !== undefined && o.all) throw new UsageError('--all reads through a gateway, --store without one: give one of them');
+        if (o.store !== undefined && o.all) throw new InputError('--all reads through a gateway, --store without one: give one of them');
+        if (o.openapi !== undefined) checkWritable(o.openapi);
         let inventory: InventoryView & { nodes?: { node: string; savedAt: number }[] };
         let draft: () => Promise<unknown>;
         if (o.store !== undefined) {
@@ -78,19 +170,26 @@ export function register(program: Command): void {
           inventory = { ...inventoryView(routes, raws), nodes };
           draft = async () => openapiDraft(inventoryView(routes, raws, true));
         } else {
-          const token = o.tokenFile ? readFileSync(o.tokenFile, 'utf8').trim() : process.env.PORTCULLIS_ADMIN_TOKEN;
+          const admin = adminUrl(o.admin);
+          const token = adminToken(o.tokenFile, process.env);
           const scope = o.all ? '?scope=all' : '';
-          inventory = (await get(o.admin, `/api/inventory${scope}`, token)) as InventoryView;
-          draft = () => get(o.admin, `/api/inventory/openapi${scope}`, token);
+          inventory = (await get(admin, `/api/inventory${scope}`, token)) as InventoryView;
+          draft = () => get(admin, `/api/inventory/openapi${scope}`, token);
         }
+        // The draft is fetched before anything is printed: a failure leaves no half output behind.
+        const observed = o.openapi !== undefined ? await draft() : undefined;
         if (o.json) process.stdout.write(`${JSON.stringify(inventory, null, 2)}\n`);
-        else process.stdout.write(renderInventory(inventory));
-        if (o.openapi) {
-          writeFileSync(o.openapi, `${JSON.stringify(await draft(), null, 2)}\n`);
+        else process.stdout.write(printable(renderInventory(inventory), true)); // shadow paths come from clients
+        if (o.openapi !== undefined) {
+          try {
+            writeFileSync(o.openapi, `${JSON.stringify(observed, null, 2)}\n`);
+          } catch (error) {
+            throw new InputError(`--openapi ${o.openapi}: cannot write the draft (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+          }
           process.stderr.write(`wrote the observed API's OpenAPI draft to ${o.openapi}\n`);
         }
       } catch (error) {
-        process.stderr.write(`portcullis inventory: ${error instanceof UsageError ? error.message : (error as Error).message}\n`);
+        process.stderr.write(`portcullis inventory: ${printable(error instanceof Error ? error.message : String(error), true)}\n`);
         process.exit(error instanceof UsageError ? 1 : 2);
       }
     });

@@ -11,6 +11,8 @@ import { register as keys } from './keys.ts';
 import { register as scan } from './scan.ts';
 import { register as schema } from './schema.ts';
 import { register as serve } from './serve.ts';
+import { describe } from './util.ts';
+import { printable, SpecError } from '../openapi/load.ts';
 
 const program = new Command('portcullis')
   .description('API security gateway and toolkit driven by your OpenAPI document')
@@ -27,5 +29,8 @@ try {
     // help and version exit 0; every other usage problem exits 2
     process.exit(error.exitCode === 0 ? 0 : 2);
   }
-  throw error;
+  // A command that let an error through: one message, never a stack trace (2 for a document that
+  // cannot be loaded, as the commands that load one say).
+  process.stderr.write(`portcullis: ${printable(describe(error), true)}\n`);
+  process.exit(error instanceof SpecError ? 2 : 1);
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.ts';
-import { SpecError } from '../openapi/load.ts';
+import { printable, SpecError } from '../openapi/load.ts';
 import { StartupError } from '../server/gateway.ts';
 
 export function positiveInt(value: string): number {
@@ -23,7 +23,7 @@ export function describe(error: unknown): string {
 }
 
 export function exitWith(error: unknown, logger?: Logger): never {
-  const message = describe(error);
+  const message = printable(describe(error), true);
   logger?.flush();
   process.stderr.write(`portcullis: ${message}\n`);
   process.exit(1);

@@ -1,5 +1,6 @@
 // The human report: findings grouped by severity, then by rule (with why and fix once per rule),
 // each at file:line:column, then the score and what cost the most points.
+import { printable } from '../../openapi/load.ts';
 import type { AuditResult } from '../index.ts';
 import { SEVERITIES, type Finding } from '../types.ts';
 import { displayPath } from './paths.ts';
@@ -10,7 +11,7 @@ const VERSION_NAMES = { '2.0': 'Swagger 2.0', '3.0': 'OpenAPI 3.0', '3.1': 'Open
 export const TEXT_LOCATIONS_PER_RULE = 20;
 
 export function renderText(result: AuditResult, options: { verbose?: boolean } = {}): string {
-  const file = displayPath(result.file);
+  const file = printable(displayPath(result.file));
   const lines: string[] = [];
   lines.push(`portcullis audit: ${file} (${VERSION_NAMES[result.version]}, ${result.operations} operation${result.operations === 1 ? '' : 's'}, ${result.profile} profile)`);
   const byRule = new Map(result.rules.map((r) => [r.rule.id, r.rule]));
@@ -24,7 +25,8 @@ export function renderText(result: AuditResult, options: { verbose?: boolean } =
       const rule = byRule.get(id)!;
       lines.push(`  ${id}: ${rule.title} [${rule.category}, CWE-${rule.cwe}]`);
       const shown = options.verbose ? group : group.slice(0, TEXT_LOCATIONS_PER_RULE);
-      for (const f of shown) lines.push(`    ${file}:${f.line}:${f.column}  ${f.message}`);
+      // Messages quote names from the document (paths, parameters): their control characters are escaped.
+      for (const f of shown) lines.push(`    ${file}:${f.line}:${f.column}  ${printable(f.message)}`);
       if (shown.length < group.length) lines.push(`    ... and ${group.length - shown.length} more (--verbose or --format json lists them all)`);
       if (options.verbose) lines.push(`    why: ${rule.why}`);
       lines.push(`    fix: ${rule.fix}`);

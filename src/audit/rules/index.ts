@@ -15,7 +15,8 @@ import { additionalPropertiesImplicit, additionalPropertiesUnbounded } from './p
 import { rateLimitHeadersMissing, rateLimitResponseMissing, rateLimitRetryAfterMissing } from './rate-limit.ts';
 import { sensitiveFieldInResponse } from './sensitive.ts';
 import { urlParameter, uriWithoutAllowList } from './ssrf.ts';
-import { serverHttp } from './transport.ts';
+import { parameterInInvalid } from './parameters.ts';
+import { authUrlHttp, serverHttp } from './transport.ts';
 import type { Rule } from '../types.ts';
 
 export const RULES: readonly Rule[] = Object.freeze([
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = Object.freeze([
   insecureAuthScheme,
   apiKeyInUrl,
   credentialsInUrl,
+  authUrlHttp,
   jwtBestPractices,
   shortLivedTokens,
   oauth2DeprecatedFlow,
@@ -57,6 +59,7 @@ export const RULES: readonly Rule[] = Object.freeze([
   uriWithoutAllowList,
   // API8 Security Misconfiguration
   serverHttp,
+  parameterInInvalid,
   corsWildcardCredentials,
   securitySchemeUndefined,
   response4xxMissing,

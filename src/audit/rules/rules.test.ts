@@ -115,6 +115,60 @@ describe('schema rules', () => {
   });
 });
 
+describe('document rules', () => {
+  test('OpenAPI 3 parameters in: body / formData (Swagger 2.0 locations) are reported, once per definition', async () => {
+    const body = { name: 'body', in: 'body', schema: { type: 'object', properties: { isAdmin: { type: 'boolean' } } } };
+    const found = await audit(
+      {
+        '/a': { post: { parameters: [body, { name: 'q', in: 'query', schema: { type: 'string', maxLength: 5, pattern: '^[a-z]+$' } }], responses: ok() } },
+        '/b': { post: { parameters: [{ $ref: '#/components/parameters/Form' }], responses: ok() }, put: { parameters: [{ $ref: '#/components/parameters/Form' }], responses: ok() } },
+      },
+      { components: { parameters: { Form: { name: 'file', in: 'formData', schema: { type: 'string' } } } } },
+    );
+    assert.deepEqual(found.filter((f) => f.rule === 'parameter-in-invalid').map((f) => f.pointer).sort(), ['/components/parameters/Form/in', '/paths/~1a/post/parameters/0/in']);
+  });
+
+  test('Swagger 2.0: body and formData are fine, cookie is not', async () => {
+    const file = join(dir, `spec${n++}.json`);
+    writeFileSync(file, JSON.stringify({
+      swagger: '2.0',
+      info: { title: 't', version: '1' },
+      paths: { '/a': { post: { parameters: [{ name: 'b', in: 'body', schema: { type: 'object' } }, { name: 'f', in: 'formData', type: 'string' }, { name: 'sid', in: 'cookie', type: 'string' }], responses: { 200: { description: 'ok' } } } } },
+    }));
+    const found = (await runAudit({ spec: file })).findings.filter((f) => f.rule === 'parameter-in-invalid');
+    assert.deepEqual(found.map((f) => f.pointer), ['/paths/~1a/post/parameters/2/in']);
+    assert.match(found[0]!.message, /`in: cookie` \(Swagger 2\.0 allows path, query, header, formData, body\)/);
+  });
+
+  test('OAuth 2 and OpenID Connect endpoints over plain HTTP are reported; https and loopback are fine', async () => {
+    const flows = {
+      authorizationCode: { authorizationUrl: 'http://idp.example.com/authorize', tokenUrl: 'https://idp.example.com/token', refreshUrl: 'http://idp.example.com/refresh', scopes: {} },
+      clientCredentials: { tokenUrl: 'http://idp.example.com/token', scopes: {} },
+      password: { tokenUrl: 'http://localhost:8080/token', refreshUrl: 'http://127.0.0.1/refresh', scopes: {} },
+    };
+    const found = await audit({ '/a': { get: { responses: ok() } } }, {
+      components: { securitySchemes: { oauth: { type: 'oauth2', flows }, oidc: { type: 'openIdConnect', openIdConnectUrl: 'http://idp.example.com/.well-known/openid-configuration' }, safe: { type: 'openIdConnect', openIdConnectUrl: 'https://idp.example.com/.well-known/openid-configuration' } } },
+    });
+    assert.deepEqual(found.filter((f) => f.rule === 'auth-url-http').map((f) => f.pointer).sort(), [
+      '/components/securitySchemes/oauth/flows/authorizationCode/authorizationUrl',
+      '/components/securitySchemes/oauth/flows/authorizationCode/refreshUrl',
+      '/components/securitySchemes/oauth/flows/clientCredentials/tokenUrl',
+      '/components/securitySchemes/oidc/openIdConnectUrl',
+    ]);
+
+    const file = join(dir, `spec${n++}.json`);
+    writeFileSync(file, JSON.stringify({
+      swagger: '2.0',
+      info: { title: 't', version: '1' },
+      schemes: ['https'],
+      securityDefinitions: { oauth: { type: 'oauth2', flow: 'accessCode', authorizationUrl: 'https://idp.example.com/authorize', tokenUrl: 'http://idp.example.com/token', scopes: {} } },
+      paths: { '/a': { get: { responses: { 200: { description: 'ok' } } } } },
+    }));
+    const swagger = (await runAudit({ spec: file })).findings.filter((f) => f.rule === 'auth-url-http');
+    assert.deepEqual(swagger.map((f) => [f.pointer, f.severity]), [['/securityDefinitions/oauth/tokenUrl', 'high']]);
+  });
+});
+
 describe('names', () => {
   test('credentials, secrets and URLs', () => {
     for (const name of ['access_token', 'apiKey', 'api-key', 'client_secret', 'password', 'sessionId', 'jwt']) assert.ok(isCredentialName(name), name);

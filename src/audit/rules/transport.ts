@@ -44,3 +44,34 @@ export const serverHttp: Rule = {
     }
   },
 };
+
+const FLOW_URLS = ['authorizationUrl', 'tokenUrl', 'refreshUrl'] as const;
+
+export const authUrlHttp: Rule = {
+  id: 'auth-url-http',
+  title: 'OAuth 2 or OpenID Connect endpoint over plain HTTP',
+  severity: 'high',
+  category: 'API2:2023',
+  cwe: 319,
+  why: 'The token endpoint receives client secrets, passwords, authorization codes and refresh tokens and answers with access tokens; the authorization endpoint and the OpenID Connect discovery document tell clients where to send users and which keys to trust. Over plain HTTP anyone on the path can read the credentials or swap the endpoints for their own. RFC 6749 requires TLS for these endpoints. Loopback URLs are left out.',
+  fix: 'Use `https://` for `authorizationUrl`, `tokenUrl`, `refreshUrl` and `openIdConnectUrl`.',
+  check(model, report) {
+    for (const [name, { node: scheme, path }] of model.securitySchemes) {
+      const check = (url: unknown, at: (string | number)[], what: string): void => {
+        if (typeof url === 'string' && plainHost(url)) report(at, `Security scheme "${name}": ${what} ${url} is plain HTTP.`);
+      };
+      if (scheme.type === 'openIdConnect') check(scheme.openIdConnectUrl, [...path, 'openIdConnectUrl'], 'openIdConnectUrl');
+      if (scheme.type !== 'oauth2') continue;
+      if (model.version === '2.0') {
+        for (const key of FLOW_URLS) check(scheme[key], [...path, key], key);
+        continue;
+      }
+      const flows: unknown = scheme.flows;
+      if (flows === null || typeof flows !== 'object' || Array.isArray(flows)) continue;
+      for (const [flowName, flow] of Object.entries(flows as Record<string, unknown>)) {
+        if (flow === null || typeof flow !== 'object') continue;
+        for (const key of FLOW_URLS) check((flow as Record<string, unknown>)[key], [...path, 'flows', flowName, key], `the ${flowName} flow's ${key}`);
+      }
+    }
+  },
+};
