@@ -128,6 +128,41 @@ describe('auth-introspection', () => {
     assert.equal(as.calls.filter((c) => c.token === token).length, 1);
   });
 
+  for (const [what, members] of [
+    ['`exp` is a string (in the past)', { exp: String(inSeconds(-3600)) }],
+    ['`nbf` is null', { nbf: null, exp: inSeconds(60) }],
+    ['`iat` is not a number', { iat: 'yesterday', exp: inSeconds(60) }],
+  ] as const) {
+    test(`an active answer whose ${what} is unusable: 503, nothing reaches the upstream, nothing is cached`, async () => {
+      const token = opaque();
+      as.tokens.set(token, { sub: 'odd', ...members });
+      for (let i = 0; i < 2; i++) {
+        const res = await call(token);
+        assert.equal(res.status, 503);
+        assert.equal(res.body.code, 'PCL_ERR_AUTH_UNAVAILABLE');
+        assert.equal(res.reached, false);
+      }
+      assert.equal(as.calls.filter((c) => c.token === token).length, 2, 'never cached (for maxTtl or at all)');
+    });
+  }
+
+  test('token_type: an access token passes, a refresh, ID or DPoP token is refused (and cached briefly)', async () => {
+    for (const type of ['access_token', 'Bearer', 'bearer', 'ACCESS_TOKEN', 'urn:ietf:params:oauth:token-type:access_token']) {
+      const token = opaque();
+      as.tokens.set(token, { sub: 'typed', token_type: type, exp: inSeconds(60) });
+      assert.equal((await call(token)).status, 200, type);
+    }
+    for (const type of ['refresh_token', 'id_token', 'DPoP', 'urn:ietf:params:oauth:token-type:refresh_token', 42]) {
+      const token = opaque();
+      as.tokens.set(token, { sub: 'typed', token_type: type, exp: inSeconds(60) });
+      const res = await call(token);
+      assert.equal(res.status, 401, String(type));
+      assert.equal(res.reached, false);
+      assert.equal((await call(token)).status, 401);
+      assert.equal(as.calls.filter((c) => c.token === token).length, 1);
+    }
+  });
+
   for (const [what, behaviour] of [['answers 500', 500], ['answers 401 (bad client credentials)', 401], ['is too slow', 'slow'], ['answers something else than JSON', 'garbage']] as const) {
     test(`the endpoint ${what}: 503, nothing reaches the upstream, nothing is cached`, async () => {
       const token = opaque();
@@ -287,6 +322,30 @@ apis:
     } finally {
       await gw.close();
       await as.close().catch(() => {});
+      await upstream.close();
+    }
+  });
+});
+
+describe('auth-introspection acceptTokenTypes', () => {
+  test('only the listed token_type values pass (any letter case)', async () => {
+    const upstream = await startUpstream();
+    const as = await startIntrospectionServer('portcullis', CLIENT_SECRET);
+    let gw: TestGateway | undefined;
+    try {
+      gw = await startTestGateway(policyYaml(as.url, '        acceptTokenTypes: [Access_Token]\n').replace('UPSTREAM', upstream.url), { 'client.secret': CLIENT_SECRET });
+      const status = async (type: string) => {
+        const token = opaque();
+        as.tokens.set(token, { sub: 'typed', token_type: type, exp: inSeconds(60) });
+        const res = await fetch(`${gw!.url}/x`, { headers: { authorization: `Bearer ${token}` } });
+        await res.body?.cancel();
+        return res.status;
+      };
+      assert.equal(await status('access_token'), 200);
+      assert.equal(await status('Bearer'), 401);
+    } finally {
+      await gw?.close();
+      await as.close();
       await upstream.close();
     }
   });

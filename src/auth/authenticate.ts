@@ -1,13 +1,15 @@
 // Running an authentication plan on a request: OpenAPI security semantics (a list of alternatives,
 // OR; each alternative a set of schemes, AND; an empty one lets anonymous calls through). Every
 // credential present is verified (one bad credential refuses the request); the first alternative
-// whose schemes all verified gives the identity. Synchronous when every answer was cached.
+// whose schemes all verified gives the identity. Synchronous when every answer was cached. A bearer
+// token read by a JWT and an introspection scheme goes to the one jwt-routing.ts says.
 import type { Logger } from 'pino';
 import type { Identity, RequestContext } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
 import { AuthFailure, AuthUnavailable } from './failure.ts';
 import { credentialFingerprint } from './fingerprint.ts';
 import { applyIdentity, mergeIdentities, type IdentityHeaderNames } from './identity.ts';
+import { routeTokens, tokenRouting, type IntrospectJwts, type TokenRouting } from './jwt-routing.ts';
 import type { FailureLimiter } from './limiter.ts';
 import { clientKey } from '../observe/anomaly/subnet.ts';
 
@@ -29,6 +31,10 @@ export interface Authenticator {
   readonly headers?: readonly string[];
   /** Lets go of shared resources (a replay store connection) when the policy is replaced. */
   close?(): Promise<void>;
+  /** JWT schemes: the `iss` values they verify (a JWS of one of them is theirs alone to judge). */
+  readonly jwtIssuers?: ReadonlySet<string>;
+  /** Introspection schemes: which JWS-shaped tokens go to the endpoint (jwt-routing.ts). */
+  readonly introspectJwts?: IntrospectJwts;
 }
 
 export interface Plan {
@@ -39,6 +45,8 @@ export interface Plan {
   readonly schemes: readonly Authenticator[];
   /** The schemes are named after the document's securitySchemes (auth-schemes), not after the policy. */
   readonly specNames: boolean;
+  /** Set when an introspection scheme may see JWTs another scheme of the plan owns; else no routing cost. */
+  readonly routing: TokenRouting | undefined;
 }
 
 export interface RunOptions {
@@ -54,7 +62,8 @@ export interface RunOptions {
 
 export function makePlan(alternatives: readonly (readonly Authenticator[])[], specNames = false): Plan {
   const nonEmpty = alternatives.filter((a) => a.length > 0);
-  return { alternatives: nonEmpty, anonymous: nonEmpty.length < alternatives.length, schemes: [...new Set(nonEmpty.flat())], specNames };
+  const schemes = [...new Set(nonEmpty.flat())];
+  return { alternatives: nonEmpty, anonymous: nonEmpty.length < alternatives.length, schemes, specNames, routing: tokenRouting(schemes) };
 }
 
 const DETAIL = 'Send valid credentials for this operation (see WWW-Authenticate).';
@@ -81,18 +90,24 @@ export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | 
     }
   }
   if (o.credentialLimiter?.mayBeLocked()) checkCredentialLocks(ctx, present, o, o.credentialLimiter);
+  const routed = plan.routing === undefined ? undefined : routeTokens(present, plan.routing);
+  if (routed) present = routed.present;
+  const gates = routed?.gates;
   const verified = new Map<Authenticator, Identity>();
-  // One credential read by several schemes (a bearer token offered to a JWT and an introspection
+  // One credential read by several schemes (an opaque token offered to a JWT and an introspection
   // scheme): it passes when any of them verifies it, so their failures wait for the others' answers.
+  // A gate (introspection of a JWT with `introspectJwts: always`) must accept it too.
   const shared = sharedCredentials(present);
   let failures: [Authenticator, string, unknown][] | undefined;
   let pending: Promise<void>[] | undefined;
   for (const [a, credential] of present) {
     let result: Identity | Promise<Identity>;
     try {
+      const refusal = routed?.refusals?.get(a);
+      if (refusal) throw refusal;
       result = a.verify(credential, ctx);
     } catch (error) {
-      if (shared?.has(credential)) {
+      if (shared?.has(credential) && !gates?.has(a)) {
         (failures ??= []).push([a, credential, error]);
         continue;
       }
@@ -104,7 +119,7 @@ export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | 
         result.then(
           (identity) => void verified.set(a, identity),
           (error: unknown) => {
-            if (shared?.has(credential)) (failures ??= []).push([a, credential, error]);
+            if (shared?.has(credential) && !gates?.has(a)) (failures ??= []).push([a, credential, error]);
             else throw refused(ctx, plan, o, a, credential, error);
           },
         ),
@@ -113,9 +128,12 @@ export function runPlan(ctx: RequestContext, plan: Plan, o: RunOptions): void | 
   }
   const settle = () => {
     if (failures !== undefined) {
-      // A shared credential no scheme verified, or a failure that leaves every alternative unmet
-      // (an AND requirement, or an anonymous one the caller must not fall back to), is refused once.
-      const unverified = failures.filter(([, credential]) => !present!.some(([b, c]) => c === credential && verified.has(b)));
+      // In plan order, whichever answer came first: the refusal given never depends on timing.
+      failures.sort((x, y) => present!.findIndex(([b]) => b === x[0]) - present!.findIndex(([b]) => b === y[0]));
+      // A shared credential no scheme verified (a gate's acceptance alone does not count), or a failure
+      // that leaves every alternative unmet (an AND requirement, or an anonymous one the caller must not
+      // fall back to), is refused once.
+      const unverified = failures.filter(([, credential]) => !present!.some(([b, c]) => c === credential && verified.has(b) && !gates?.has(b)));
       const unmet = !plan.alternatives.some((alternative) => alternative.every((a) => verified.has(a)));
       if (unverified.length > 0 || unmet) refuseShared(ctx, plan, o, unverified.length > 0 ? unverified : failures);
     }
@@ -172,8 +190,12 @@ function finish(ctx: RequestContext, plan: Plan, o: RunOptions, verified: Map<Au
     applyIdentity(ctx, identity, o.headers);
     // Which schemes authenticated the caller, each with its own identity: the authorize policy checks
     // the scopes of a security requirement only against the schemes that requirement names.
+    // In plan order, not in the order the answers arrived.
     const authenticated = (ctx.authenticated ??= []);
-    for (const [a, verifiedIdentity] of verified) authenticated.push({ name: a.name, kind: a.kind, specName: plan.specNames, identity: verifiedIdentity });
+    for (const a of plan.schemes) {
+      const verifiedIdentity = verified.get(a);
+      if (verifiedIdentity) authenticated.push({ name: a.name, kind: a.kind, specName: plan.specNames, identity: verifiedIdentity });
+    }
     if (o.hideCredentials) for (const a of verified.keys()) a.hide?.(ctx);
     return;
   }

@@ -56,9 +56,20 @@ export function applyIdentity(ctx: RequestContext, identity: Identity, names: Id
   };
   set(names.consumerId, merged.consumerId);
   set(names.subject, merged.subject);
-  set(names.scopes, merged.scopes.join(' '));
-  set(names.roles, merged.roles.join(' '));
+  set(names.scopes, listHeader(merged.scopes));
+  set(names.roles, listHeader(merged.roles));
   ctx.upstreamHeaders = out;
+}
+
+/**
+ * A space-separated list header. An entry the upstream would read as several ("billing admin" as
+ * billing + admin; a comma, where frameworks split header values) is left out rather than sent: the
+ * header may show fewer grants than the gateway checked (it checks exact entries), never other ones.
+ */
+export function listHeader(entries: readonly string[]): string {
+  let clean = true;
+  for (const e of entries) if (e === '' || /[\s,]/u.test(e)) clean = false;
+  return (clean ? entries : entries.filter((e) => e !== '' && !/[\s,]/u.test(e))).join(' ');
 }
 
 /** Header values carry visible ASCII only; anything else (CR, LF, non-ASCII) is percent-encoded. */

@@ -3,13 +3,18 @@
 import { durationSchema, sizeSchema } from '../config/units.ts';
 import type { Duration, Size } from '../config/types.ts';
 import { ASSERTION_ALGORITHMS, CLIENT_AUTH_METHODS, type ClientAuthMethod } from './client-auth.ts';
+import { INTROSPECT_JWTS, type IntrospectJwts } from './jwt-routing.ts';
+
+/** RFC 7662 leaves `token_type` open: servers answer the RFC 7009 hint, the RFC 6750 type or the RFC 8693 URN. */
+export const DEFAULT_TOKEN_TYPES = ['access_token', 'bearer', 'urn:ietf:params:oauth:token-type:access_token'];
 
 const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
 const dur = (description: string, dflt: string) => ({ ...durationSchema, description: `${description} ${durationSchema.description}`, default: dflt });
 const closed = (description: string, properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type: 'object', description, additionalProperties: false, properties, ...extra });
 
 export const introspectionSchemeProperties = {
-  endpoint: str('URL of the authorization server\'s introspection endpoint.', { pattern: '^https?://' }),
+  endpoint: str('URL of the authorization server\'s introspection endpoint. Plain http:// only to a loopback host, or with allowInsecureHttp.', { pattern: '^https?://' }),
+  allowInsecureHttp: { type: 'boolean', default: false, description: 'Accept an `endpoint` over plain http:// to a host other than loopback (a warning is logged at load). Tokens and the client secret then cross the network in clear text.' },
   clientId: str('Client id the gateway authenticates with.', { minLength: 1 }),
   clientAuthentication: str('How the gateway authenticates to the endpoint: the secret in HTTP Basic (`client_secret_basic`) or in the form (`client_secret_post`), or an assertion signed with `privateKey` (`private_key_jwt`, RFC 7523).', { enum: [...CLIENT_AUTH_METHODS], default: 'client_secret_basic' }),
   clientSecret: str('The client secret (client_secret_basic, client_secret_post); use ${file:...} or ${ENV}, never a literal in a shared file.', { minLength: 1 }),
@@ -20,6 +25,8 @@ export const introspectionSchemeProperties = {
   tokenTypeHint: str('token_type_hint sent with each token ("" sends none).', { default: 'access_token' }),
   issuer: str('When set, an active token\'s `iss` must be exactly this.'),
   audiences: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'When set, an active token\'s `aud` must name one of them.' },
+  acceptTokenTypes: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, default: DEFAULT_TOKEN_TYPES, description: 'Accepted `token_type` values of an active answer (any letter case); an answer with another one (refresh_token, id_token, DPoP...) is refused. An answer without `token_type` is accepted.' },
+  introspectJwts: str('Which JWT-shaped tokens (compact JWS) are sent to the endpoint. unknownIssuers: those whose `iss` is no issuer of a JWT scheme of the same requirement (that scheme alone judges its own); never: none (refused by this scheme); always: every one, and a JWT of a configured issuer must then pass both its JWT scheme and introspection.', { enum: [...INTROSPECT_JWTS], default: 'unknownIssuers' }),
   claims: closed('Where the identity comes from in the introspection answer (names or dot paths).', {
     subject: str('Subject member (falls back to `username`).', { default: 'sub' }),
     consumerId: str('Member naming the consumer.', { default: 'client_id' }),
@@ -49,9 +56,12 @@ export interface IntrospectionSchemeConfig {
   assertionAlgorithm?: (typeof ASSERTION_ALGORITHMS)[number];
   assertionKeyId?: string;
   assertionAudience?: string;
+  allowInsecureHttp: boolean;
   tokenTypeHint: string;
   issuer?: string;
   audiences?: string[];
+  acceptTokenTypes: string[];
+  introspectJwts: IntrospectJwts;
   claims: { subject: string; consumerId: string; scopes: string[]; roles: string };
   timeout: Duration;
   clockTolerance: Duration;

@@ -1,13 +1,16 @@
 // An introspection scheme (opaque bearer tokens checked at the authorization server) as an
 // Authenticator. Certificate-bound tokens (RFC 8705 `cnf`) are checked against the connection.
+import type { Logger } from 'pino';
 import { toBytes, toMs } from '../config/units.ts';
 import type { Authenticator } from './authenticate.ts';
 import { bearerTokenScheme } from './bearer.ts';
 import { clientAuthenticator } from './client-auth.ts';
 import { IntrospectionVerifier } from './introspection.ts';
 import type { IntrospectionSchemeConfig } from './introspection-schema.ts';
+import { checkTransport } from './plain-http.ts';
 
-export function introspectionAuthenticator(name: string, config: IntrospectionSchemeConfig, baseDir: string, where: string): Authenticator & { readonly verifier: IntrospectionVerifier } {
+export function introspectionAuthenticator(name: string, config: IntrospectionSchemeConfig, baseDir: string, where: string, logger: Logger): Authenticator & { readonly verifier: IntrospectionVerifier } {
+  checkTransport(config.endpoint, config.allowInsecureHttp, `${where}endpoint`, logger);
   const client = { method: config.clientAuthentication, clientId: config.clientId, clientSecret: config.clientSecret, privateKey: config.privateKey, algorithm: config.assertionAlgorithm, keyId: config.assertionKeyId };
   const verifier = new IntrospectionVerifier({
     endpoint: config.endpoint,
@@ -23,11 +26,13 @@ export function introspectionAuthenticator(name: string, config: IntrospectionSc
     negativeTtlMs: toMs(config.cache.negativeTtl),
     clockToleranceSec: toMs(config.clockTolerance) / 1000,
     maxResponseBytes: 64 * 1024,
+    acceptTokenTypes: config.acceptTokenTypes,
   });
   return {
     name,
     kind: 'introspection',
     verifier,
+    introspectJwts: config.introspectJwts,
     ...bearerTokenScheme(config.header, config.scheme, (token) => verifier.verify(token)),
   };
 }

@@ -3,12 +3,16 @@
 // cached by the SHA-256 of the token: an active one until the earliest of its `exp` and `maxTtl`, an
 // inactive one for `negativeTtl`. One request per token at a time (single flight). When the endpoint
 // fails, is slow or answers something else than 200 + JSON, the token is neither accepted nor refused:
-// AuthUnavailable (503), never a silent allow, and nothing is cached.
+// AuthUnavailable (503), never a silent allow, and nothing is cached. An active answer whose `exp`,
+// `nbf` or `iat` is not a number is just as unusable: ignoring it would cache the token for maxTtl
+// however long ago it expired. A `token_type` other than an access token's (a refresh or ID token,
+// a DPoP-bound token the gateway cannot check the proof of) is refused.
 import { hash } from 'node:crypto';
 import type { Identity } from '../core/context.ts';
 import type { ClientAuthenticator } from './client-auth.ts';
 import { AuthFailure, AuthUnavailable } from './failure.ts';
 import { toIdentity, type ClaimMapping } from './jwt.ts';
+import { DEFAULT_TOKEN_TYPES } from './introspection-schema.ts';
 import { ExpiringLru } from './lru.ts';
 import { readResponseText } from '../core/read-response.ts';
 
@@ -29,13 +33,18 @@ export interface IntrospectionOptions {
   readonly negativeTtlMs: number;
   readonly clockToleranceSec: number;
   readonly maxResponseBytes: number;
+  /** Accepted `token_type` values (any case; default: introspection-schema.ts); an answer without one is accepted. */
+  readonly acceptTokenTypes?: readonly string[];
 }
 
-const INACTIVE = Symbol('inactive');
-type Answer = Identity | typeof INACTIVE;
+/** A cached refusal: thrown anew each time it is served. */
+type Answer = Identity | AuthFailure;
+const INACTIVE = new AuthFailure('inactive');
+const TIMES = ['exp', 'nbf', 'iat'] as const;
 
 export class IntrospectionVerifier {
   readonly #o: IntrospectionOptions;
+  readonly #tokenTypes: readonly string[];
   readonly #cache: ExpiringLru<Answer>;
   readonly #inflight = new Map<string, Promise<Answer>>();
   /** Calls made to the endpoint, for tests and metrics. */
@@ -43,6 +52,7 @@ export class IntrospectionVerifier {
 
   constructor(options: IntrospectionOptions) {
     this.#o = options;
+    this.#tokenTypes = (options.acceptTokenTypes ?? DEFAULT_TOKEN_TYPES).map((t) => t.toLowerCase());
     this.#cache = new ExpiringLru(options.cacheEntries);
   }
 
@@ -67,7 +77,7 @@ export class IntrospectionVerifier {
     const now = Date.now();
     const answer = this.#judge(body, now);
     const exp = typeof body.exp === 'number' ? body.exp * 1000 : Number.POSITIVE_INFINITY;
-    const until = answer === INACTIVE ? now + this.#o.negativeTtlMs : Math.min(now + this.#o.maxTtlMs, exp);
+    const until = answer instanceof AuthFailure ? now + this.#o.negativeTtlMs : Math.min(now + this.#o.maxTtlMs, exp);
     if (until > now) this.#cache.set(key, answer, until);
     return answer;
   }
@@ -101,9 +111,19 @@ export class IntrospectionVerifier {
     }
   }
 
-  /** An answer to cache: the identity of an active, currently valid token, or INACTIVE. */
+  /** An answer to cache: the identity of an active, currently valid access token, or a refusal. */
   #judge(body: Record<string, unknown>, now: number): Answer {
     if (body.active !== true) return INACTIVE;
+    for (const name of TIMES) {
+      const value = body[name];
+      if (Object.hasOwn(body, name) && (typeof value !== 'number' || !Number.isFinite(value))) {
+        throw new AuthUnavailable('the introspection endpoint gave no usable answer', { cause: new Error(`\`${name}\` is not a number`) });
+      }
+    }
+    if (Object.hasOwn(body, 'token_type')) {
+      const type = body.token_type;
+      if (typeof type !== 'string' || !this.#tokenTypes.includes(type.toLowerCase())) return new AuthFailure('claim_invalid', 'token_type');
+    }
     const skew = this.#o.clockToleranceSec * 1000;
     if (typeof body.exp === 'number' && body.exp * 1000 <= now - skew) return INACTIVE;
     if (typeof body.nbf === 'number' && body.nbf * 1000 > now + skew) return INACTIVE;
@@ -121,6 +141,6 @@ export class IntrospectionVerifier {
 }
 
 function settle(answer: Answer): Identity {
-  if (answer === INACTIVE) throw new AuthFailure('inactive');
+  if (answer instanceof AuthFailure) throw new AuthFailure(answer.reason, answer.about);
   return answer;
 }

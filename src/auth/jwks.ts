@@ -2,10 +2,12 @@
 // clamped to [minTtl, maxTtl]; one fetch at a time (single flight); a stale set keeps being served
 // while a refresh runs in the background or when the endpoint fails; an unknown `kid` triggers a
 // refetch at most once per cooldown. URLs come from the config only: `jku` and `x5u` in a token are
-// never looked at. With `discovery`, the JWKS URL is read once from the OpenID Provider metadata.
+// never looked at. With `discovery`, the JWKS URL is read once from the OpenID Provider metadata;
+// its `jwks_uri` may not downgrade to plain http (plain-http.ts says why).
 import { createLocalJWKSet, type JWTVerifyGetKey, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose';
 import type { Logger } from 'pino';
 import { AuthFailure } from './failure.ts';
+import { insecureHttp } from './plain-http.ts';
 
 export interface JwksOptions {
   /** JWKS URL, or the OpenID discovery document URL when `discovery` is true. */
@@ -21,6 +23,8 @@ export interface JwksOptions {
   readonly cooldownMs: number;
   readonly timeoutMs: number;
   readonly maxBytes: number;
+  /** A discovered http:// `jwks_uri` to a non-loopback host is accepted (only from an http:// document). */
+  readonly allowInsecureHttp?: boolean;
 }
 
 type LocalSet = ReturnType<typeof createLocalJWKSet>;
@@ -96,6 +100,11 @@ export class JwksCache {
     const meta = body as { issuer?: unknown; jwks_uri?: unknown };
     if (this.#o.issuer !== undefined && meta.issuer !== this.#o.issuer) throw new Error('the discovery document names another issuer');
     if (typeof meta.jwks_uri !== 'string' || !/^https?:\/\//.test(meta.jwks_uri)) throw new Error('the discovery document has no http(s) jwks_uri');
+    // The keys must come at least as safely as the document naming them (fails closed: logged by #fetch).
+    if (/^http:/i.test(meta.jwks_uri)) {
+      if (/^https:/i.test(this.#o.url)) throw new Error('the discovery document (https) names a plain http jwks_uri: refused');
+      if (insecureHttp(meta.jwks_uri) && this.#o.allowInsecureHttp !== true) throw new Error('the discovery document names a plain http jwks_uri on a non-loopback host: refused (allowInsecureHttp)');
+    }
     return meta.jwks_uri;
   }
 

@@ -12,8 +12,8 @@ const closed = (description: string, properties: Record<string, unknown>, extra:
 export const identityHeadersSchema = closed('Identity headers sent upstream. They are always removed from client requests first, so they cannot be forged. "" sends none.', {
   consumerId: str('Header carrying the consumer id.', { default: 'x-consumer-id' }),
   subject: str('Header carrying the subject (JWT `sub`, or the consumer id).', { default: 'x-auth-subject' }),
-  scopes: str('Header carrying the granted scopes, space-separated.', { default: 'x-auth-scopes' }),
-  roles: str('Header carrying the roles, space-separated.', { default: '' }),
+  scopes: str('Header carrying the granted scopes, space-separated (a scope containing whitespace or a comma is left out).', { default: 'x-auth-scopes' }),
+  roles: str('Header carrying the roles, space-separated (a role containing whitespace or a comma is left out).', { default: '' }),
 }, { default: {} });
 
 export const bruteForceSchema = closed('Failed authentications per client address; past the limit the address is locked out (429) for a while.', {
@@ -51,6 +51,7 @@ const issuer = closed('A token issuer the gateway trusts. Give exactly one key s
   requiredClaims: strings('Claims a token must have (`exp` is always required).', []),
   clockTolerance: dur('Allowed clock skew for exp, nbf and iat.', '30s'),
   maxAge: dur('Oldest accepted token, by its `iat` (then required).'),
+  allowInsecureHttp: { type: 'boolean', default: false, description: 'Accept a `jwksUrl` or discovery URL over plain http:// to a host other than loopback (a warning is logged at load). Anyone on the path could then replace the keys.' },
   claims: closed('Where the identity comes from in the claims (names or dot paths such as "realm_access.roles").', {
     subject: str('Subject claim.', { default: 'sub' }),
     consumerId: str('Claim naming the consumer (e.g. "azp" or "client_id"); none by default.'),
@@ -138,6 +139,7 @@ export interface IssuerConfig {
   requiredClaims: string[];
   clockTolerance: Duration;
   maxAge?: Duration;
+  allowInsecureHttp?: boolean;
   claims: { subject: string; consumerId?: string; scopes: string[]; roles: string };
   jwks: { minTtl: Duration; maxTtl: Duration; defaultTtl: Duration; cooldown: Duration; timeout: Duration };
 }

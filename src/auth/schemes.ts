@@ -15,6 +15,7 @@ import { keyId } from './api-key.ts';
 import type { Authenticator } from './authenticate.ts';
 import { sharedJwks } from './jwks.ts';
 import { ASYMMETRIC_ALGS, HMAC_ALGS, JwtVerifier, staticKeys, type IssuerSettings } from './jwt.ts';
+import { checkTransport } from './plain-http.ts';
 import type { ApiKeySchemeConfig, IssuerConfig, JwtSchemeConfig } from './schema.ts';
 
 const MAX_CACHE_TTL_MS = 1000;
@@ -36,6 +37,7 @@ export function jwtAuthenticator(name: string, config: JwtSchemeConfig, env: Pol
     name,
     kind: 'jwt',
     verifier,
+    jwtIssuers: seen,
     ...bearerTokenScheme(config.header, config.scheme, (token) => verifier.verify(token)),
   };
 }
@@ -55,6 +57,7 @@ function issuerSettings(c: IssuerConfig, env: PolicyEnv, where: string): IssuerS
   } else {
     const discovery = c.discovery === true ? `${c.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration` : typeof c.discovery === 'string' ? c.discovery : undefined;
     if (discovery !== undefined && !/^https?:\/\//.test(discovery)) throw new Error(`${where}.discovery: an http(s) URL is needed`);
+    checkTransport(discovery ?? c.jwksUrl!, c.allowInsecureHttp === true, `${where}.${discovery !== undefined ? 'discovery' : 'jwksUrl'}`, env.logger);
     const jwks = sharedJwks(
       {
         url: discovery ?? c.jwksUrl!,
@@ -66,6 +69,7 @@ function issuerSettings(c: IssuerConfig, env: PolicyEnv, where: string): IssuerS
         cooldownMs: toMs(c.jwks.cooldown),
         timeoutMs: toMs(c.jwks.timeout),
         maxBytes: 512 * 1024,
+        allowInsecureHttp: c.allowInsecureHttp === true,
       },
       env.logger,
     );

@@ -14,7 +14,7 @@ export const authIntrospection: PolicyFactory<AuthIntrospectionConfig> = {
   description: 'Requires an active OAuth2 access token, checked at the authorization server\'s introspection endpoint (RFC 7662; cached, single flight; 503 when the endpoint fails) (401).',
   schema: authIntrospectionSchema,
   create(config, env) {
-    const plan = makePlan([[introspectionAuthenticator('introspection', config, env.baseDir, '')]]);
+    const plan = makePlan([[introspectionAuthenticator('introspection', config, env.baseDir, '', env.logger)]]);
     const options = runOptions('auth-introspection', config, env);
     return {
       reservedHeaders: reservedIdentityHeaders(options.headers),

@@ -75,8 +75,8 @@ function buildSchemes(config: AuthSchemesConfig, env: PolicyEnv): Map<string, Au
     if (def && !compatible(kind, def)) throw new Error(`schemes.${name}: the OpenAPI document declares it as ${String(def.type)}${def.scheme ? ` ${String(def.scheme)}` : ''}, which a ${kind} scheme cannot serve`);
     const where = `schemes.${name}.${kind}.`;
     if (scheme.jwt) out.set(name, jwtAuthenticator(name, scheme.jwt, env, where));
-    else if (scheme.introspection) out.set(name, introspectionAuthenticator(name, scheme.introspection, env.baseDir, where));
-    else if (scheme.mtls) out.set(name, mtlsAuthenticator(name, scheme.mtls, where));
+    else if (scheme.introspection) out.set(name, introspectionAuthenticator(name, scheme.introspection, env.baseDir, where, env.logger));
+    else if (scheme.mtls) out.set(name, mtlsAuthenticator(name, scheme.mtls, where, env.baseDir));
     else if (scheme.signature) out.set(name, signatureAuthenticator(name, scheme.signature, env, where));
     else out.set(name, apiKeyAuthenticator(name, scheme.apiKey!, env, where, def ? { in: def.in as ApiKeyLocation['in'], name: def.name as string } : {}));
   }
