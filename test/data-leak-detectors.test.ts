@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { passthroughYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
-import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+import { servingBodies, type CannedBody, type TestUpstream } from './helpers/upstream.ts';
 import { scanText, type LeakFindings, type LeakRules } from '../src/policies/data-leak/scan.ts';
 
 const MASK_ALL: LeakRules = { actions: { card: 'mask', iban: 'mask', ssn: 'mask', privateKey: 'mask', cloudKey: 'mask', jwt: 'mask', password: 'mask' }, ignoreFields: new Set() };
@@ -67,7 +67,7 @@ test('PEM scanning is linear: 1 MB of base64 after a BEGIN line, or 1 MB of BEGI
 
 describe('data-leak detectors through the gateway', () => {
   const pem = `-----BEGIN PRIVATE KEY-----\n${BASE64(30_000)}\n-----END PRIVATE KEY-----`;
-  const bodies: Record<string, { type: string; body: string | Buffer }> = {
+  const bodies: Record<string, CannedBody> = {
     '/nbsp-text': { type: 'text/plain; charset=utf-8', body: 'card 4111\u00a01111\u00a01111\u00a01111, 5500\u202f0000\u202f0000\u202f0004, 4111\u20131111\u20131111\u20131111' },
     '/nbsp-json': { type: 'application/json', body: JSON.stringify({ pan: '4111\u20091111\u20091111\u20091111', ref: '4111\u00a01111\u00a01111\u00a01112' }) },
     // Latin-1 bytes: 0xA0 is its no-break space (the UTF-8 reading sees U+FFFD there); windows-1252 0x96 an en dash.
@@ -89,11 +89,7 @@ describe('data-leak detectors through the gateway', () => {
   let blocking: TestGateway;
 
   before(async () => {
-    upstream = await startUpstream((req, res) => {
-      const b = bodies[req.url ?? '']!;
-      res.writeHead(200, { 'content-type': b.type });
-      res.end(b.body);
-    });
+    upstream = await servingBodies(bodies);
     gw = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: {}\n'));
     blocking = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { actions: { privateKey: block, card: block } }\n'));
   });

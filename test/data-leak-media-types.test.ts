@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { passthroughYaml, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { rawResponse, startRawUpstream, type RawUpstream } from './helpers/raw-upstream.ts';
-import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+import { servingBodies, type CannedBody, type TestUpstream } from './helpers/upstream.ts';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
 const KEY = 'AKIAIOSFODNN7EXAMPLE';
 
-const bodies: Record<string, { type: string; body: string | Buffer }> = {
+const bodies: Record<string, CannedBody> = {
   // A card sent as a number becomes a string in its own record; a record with nothing found keeps its bytes.
   '/ndjson': { type: 'application/x-ndjson', body: '{"id":1,"card":"4111111111111111"}\n{"id":2,"card":4111111111111111}\r\n{"id": 3,  "ok": true}\n' },
   '/ndjson-plain': { type: 'application/ndjson', body: `{"k":"${KEY}"}\n` },
@@ -59,11 +59,7 @@ describe('data-leak by media type', () => {
   let report: TestGateway;
 
   before(async () => {
-    upstream = await startUpstream((req, res) => {
-      const b = bodies[req.url ?? '']!;
-      res.writeHead(200, { 'content-type': b.type });
-      res.end(b.body);
-    });
+    upstream = await servingBodies(bodies);
     gw = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: {}\n'));
     blocking = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { actions: { cloudKey: block, card: report } }\n'));
     report = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { mode: report }\n'));

@@ -52,3 +52,18 @@ export async function startUpstream(handler: UpstreamHandler = echo): Promise<Te
       }),
   };
 }
+
+/** A response the upstream of servingBodies answers a path with. */
+export interface CannedBody {
+  readonly type: string;
+  readonly body: string | Buffer;
+}
+
+/** An upstream answering each path of `bodies` (the path with its query) with 200 and that body. */
+export function servingBodies(bodies: Readonly<Record<string, CannedBody>>): Promise<TestUpstream> {
+  return startUpstream((req, res) => {
+    const b = bodies[req.url ?? '']!;
+    res.writeHead(200, { 'content-type': b.type });
+    res.end(b.body);
+  });
+}
