@@ -12,7 +12,7 @@ import { renderJson } from '../scan/report/json.ts';
 import { renderJunit } from '../scan/report/junit.ts';
 import { renderSarif } from '../scan/report/sarif.ts';
 import { atOrAbove, summaryLine } from '../scan/report/summary.ts';
-import { renderText } from '../scan/report/text.ts';
+import { escapeControls, renderText } from '../scan/report/text.ts';
 import type { ScanResult } from '../scan/types.ts';
 import type { ScanCommandOptions } from './scan.ts';
 import { packageRoot } from './util.ts';
@@ -73,16 +73,23 @@ export async function scanCommand(options: ScanCommandOptions): Promise<number> 
     process.stderr.write(`portcullis: ${options.output}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).\n`);
     return 2;
   }
-  if (options.output) process.stderr.write(`portcullis scan: ${summaryLine(result)}; report in ${options.output}\n`);
-  if (result.errors.length > 0) {
-    process.stderr.write(`portcullis scan: incomplete: ${result.errors.join('; ')}.\n`);
-    return 2;
-  }
-  if (options.failOn && atOrAbove(result.findings, options.failOn).length > 0) {
-    process.stderr.write(`portcullis scan: failed: ${atOrAbove(result.findings, options.failOn).length} finding(s) at ${options.failOn} or above.\n`);
+  return exitCode(result, options);
+}
+
+/**
+ * 1 when findings reach --fail-on, even when the scan stopped early (what it found is real); else 2
+ * when it stopped early (the budget, a refused identity, 429s, a target that does not answer); else 0.
+ */
+function exitCode(result: ScanResult, options: ScanCommandOptions): number {
+  const say = (line: string) => process.stderr.write(`portcullis scan: ${escapeControls(line)}\n`);
+  if (options.output || result.errors.length > 0) say(`${summaryLine(result)}${options.output ? `; report in ${options.output}` : ''}`);
+  if (result.errors.length > 0) say(`incomplete: ${result.errors.map((e) => e.replace(/\.$/, '')).join('; ')}.`);
+  const failing = options.failOn ? atOrAbove(result.findings, options.failOn).length : 0;
+  if (failing > 0) {
+    say(`failed: ${failing} finding(s) at ${options.failOn} or above.`);
     return 1;
   }
-  return 0;
+  return result.errors.length > 0 ? 2 : 0;
 }
 
 function render(result: ScanResult, options: ScanCommandOptions): string {

@@ -1,7 +1,9 @@
 // portcullis scan --spec <file|url> --target <url> --identity name:Header=value ...: the active scanner.
-// Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage errors, a document
-// that cannot be loaded, an identity that cannot log in or a target that does not answer (a partial
-// report is still written for what ran). The scanner itself is loaded only when the command runs.
+// Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it (also when the scan stopped
+// early), 2 usage errors, a document that cannot be loaded, or a scan that stopped early without such
+// findings: an identity that cannot log in or that the target refuses, a target that does not answer or
+// keeps answering 429, the request budget spent (a partial report is still written for what ran). The
+// scanner itself is loaded only when the command runs.
 import { Option, type Command } from 'commander';
 import { SEVERITIES, type Severity } from '../audit/types.ts';
 import { DEFAULTS } from '../scan/defaults.ts';
@@ -34,7 +36,7 @@ export interface ScanCommandOptions {
 export function register(program: Command): void {
   program
     .command('scan')
-    .description('active OWASP API Top 10 scan of a running API with several identities (exit 1 when --fail-on is reached, 2 on usage or input errors)')
+    .description('active OWASP API Top 10 scan of a running API with several identities (exit 1 when --fail-on is reached, 2 on usage or input errors or a scan that stopped early)')
     .requiredOption('--spec <file|url>', 'OpenAPI 3.0 / 3.1 or Swagger 2.0 document of the API')
     .requiredOption('--target <url>', 'the API to scan (origin, and base path when it differs from the document); only this host is contacted')
     .option('--identity <name:Header=value>', 'an identity: name:Header=value (repeat for more headers), name:bearer=TOKEN, name:?query=value, or name:login=USER:PASSWORD (the API\'s log-in operation). Repeatable', collect, [])
@@ -44,7 +46,7 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'write the report to a file (a summary goes to stderr)')
     .option('--max-requests <n>', 'request budget', positiveInt, DEFAULTS.maxRequests)
     .option('--rate <n>', 'requests per second at most', positiveInt, DEFAULTS.rate)
-    .option('--timeout <seconds>', 'time limit of each request', positiveInt, DEFAULTS.timeoutMs / 1000)
+    .option('--timeout <seconds>', 'time limit of each request (a target that mostly times out stops the scan)', positiveInt, DEFAULTS.timeoutMs / 1000)
     .option('--burst <n>', 'requests of a rate-limit burst and failed log-ins tried', positiveInt, DEFAULTS.burst)
     .option('--allow-destructive', 'also write to and delete objects the scan did not create')
     .option('--skip <checks>', 'comma-separated check ids to skip (repeatable)', checkList, [])

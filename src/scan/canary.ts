@@ -1,5 +1,7 @@
 // The SSRF canary: a tiny HTTP server of the scanner on loopback (or --canary-host). A URL with a
-// one-time token is handed to the target; a request for that token proves the target fetched it.
+// one-time token is handed to the target; a request for that token proves the target fetched it. It
+// then closes the connection without an answer: a fetch that fails is not stored (an avatar, a
+// webhook checked first), so the probe leaves less behind.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -39,8 +41,7 @@ export class Canary {
         canary.#hits.set(token, { token, method: req.method ?? '', from: req.socket.remoteAddress ?? '', userAgent: String(req.headers['user-agent'] ?? '') });
         canary.#waiters.get(token)?.();
       }
-      res.writeHead(200, { 'content-type': 'image/png', 'content-length': 8 });
-      res.end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      res.socket?.destroy();
     });
     return canary;
   }

@@ -52,6 +52,9 @@ export class ScanContext {
   /** Per identity: list operation → ids in its items. */
   readonly listed = new Map<Identity, Map<ScanOperation, string[]>>();
   readonly tested = new Map<string, Set<string>>();
+  /** Per check: why an operation it meant to test could not be (reported when it tested nothing at all). */
+  readonly untested = new Map<string, string[]>();
+  readonly #anonymous = new Map<string, Promise<HttpResponse>>();
   readonly #runId = Math.random().toString(36).slice(2, 8);
   #markers = 0;
 
@@ -98,11 +101,29 @@ export class ScanContext {
     return res;
   }
 
+  /** What an anonymous caller gets from GET `url`: asked once per scan (the baseline several checks compare with). */
+  asAnonymous(url: string): Promise<HttpResponse> {
+    let answer = this.#anonymous.get(url);
+    if (!answer) {
+      answer = this.send(undefined, 'GET', url, {}, 'no credentials');
+      this.#anonymous.set(url, answer);
+      answer.catch(() => this.#anonymous.delete(url));
+    }
+    return answer;
+  }
+
   /** Records that a check tested an operation (JUnit lists one case per check and operation). */
   test(check: string, label: string): void {
     let set = this.tested.get(check);
     if (!set) this.tested.set(check, (set = new Set()));
     set.add(label);
+  }
+
+  /** Records why a check could not test an operation ("alice cannot read its own object: 404"). */
+  cannotTest(check: string, why: string): void {
+    const list = this.untested.get(check) ?? [];
+    const text = this.redactor.text(why);
+    if (!list.includes(text)) this.untested.set(check, [...list, text]);
   }
 
   report(info: CheckInfo, operation: string, message: string, evidence: readonly Exchange[], confidence: Confidence = 'confirmed', severity = info.severity): void {

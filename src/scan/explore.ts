@@ -1,24 +1,15 @@
-// Before the checks: learn each identity's own id, create a few objects as the first user (the
-// producers of the plan) and read every GET operation once, as the first user, to have normal answers
-// to compare attacks with (and for the passive checks).
+// Before the checks: make sure the target accepts each identity and learn its own id, create a few
+// objects as the first user (the producers of the plan) and read every GET operation once, as the first
+// user, to have normal answers to compare attacks with (and for the passive checks).
 import { bodyFor } from './examples.ts';
 import { isSuccess, type ScanContext } from './context.ts';
 import type { Identity } from './identity.ts';
 import { idOf, itemsOf } from './plan.ts';
+import { verifyIdentities } from './verify-identities.ts';
 
 export async function explore(ctx: ScanContext): Promise<void> {
   const { plan } = ctx;
-  if (plan.self) {
-    for (const who of ctx.identities) {
-      const res = await ctx.send(who, 'GET', plan.self.fullPath + ctx.query(plan.self), {}, `${who.name} reads its own account`);
-      if (!isSuccess(res)) continue;
-      ctx.seen.push({ op: plan.self, who, path: plan.self.fullPath, res });
-      const id = idOf(res.json);
-      if (id !== undefined) who.userId = id;
-      const username = (res.json as Record<string, unknown> | undefined)?.username;
-      if (typeof username === 'string') who.username = username;
-    }
-  }
+  await verifyIdentities(ctx);
   const owner = ctx.users[0] ?? ctx.identities[0];
   if (!owner) return;
   await createAs(ctx, owner);

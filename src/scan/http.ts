@@ -1,5 +1,7 @@
 // The scanner's only way to the network: every request goes to the target origin (never elsewhere, no
 // redirects followed), within the request budget and the rate cap, and comes back with redacted evidence.
+// A 429 is waited out (Retry-After, bounded) or stops the scan; a target that mostly times out stops it
+// too: both would otherwise turn into checks that tested nothing and a clean report.
 import { Agent, request as undiciRequest } from 'undici';
 import { excerpt, type Redactor } from './redact.ts';
 import type { Exchange } from './types.ts';
@@ -24,6 +26,8 @@ export interface SendOptions {
   readonly headers?: Record<string, string>;
   /** A string is sent as is; anything else as JSON with Content-Type application/json. */
   readonly body?: unknown;
+  /** A 429 is what this request tests (a burst, failed log-ins): it is returned as is, not waited out. */
+  readonly limitProbe?: boolean;
 }
 
 export interface HttpResponse {
@@ -50,6 +54,29 @@ export class TargetUnreachable extends Error {
   }
 }
 
+/** The target keeps answering 429 (a rate limit, or a lockout of the scanner's address or credentials). */
+export class RateLimited extends Error {
+  constructor(what: string) {
+    super(what);
+    this.name = 'RateLimited';
+  }
+}
+
+/** Errors that stop the scan (what ran is still reported). */
+export function stopsTheScan(error: unknown): error is BudgetExhausted | TargetUnreachable | RateLimited {
+  return error instanceof BudgetExhausted || error instanceof TargetUnreachable || error instanceof RateLimited;
+}
+
+/** Longest Retry-After the scan waits for, each time and in all (a lockout asks for minutes: the scan stops instead). */
+const MAX_WAIT_S = 30;
+const MAX_TOTAL_WAIT_S = 120;
+/** Waits for one request before giving up on it. */
+const MAX_RETRIES = 2;
+
+/** Timeouts that stop the scan: this many in a row, or more than half of the requests once there are MIN_TIMEOUTS. */
+const TIMEOUTS_IN_A_ROW = 8;
+const MIN_TIMEOUTS = 5;
+
 /** Errors that mean the target cannot be reached at all (not just this request): the scan stops. */
 const UNREACHABLE = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|CERT_|ERR_TLS_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|ERR_SSL_)/;
 
@@ -64,6 +91,10 @@ export class ScanClient {
   #next = 0;
   #count = 0;
   #down: string | undefined;
+  #timeouts = 0;
+  #inARow = 0;
+  #waited = 0;
+  #retried = 0;
 
   constructor(options: ClientOptions) {
     this.#options = options;
@@ -80,8 +111,38 @@ export class ScanClient {
     return this.#options.maxRequests - this.#count;
   }
 
-  /** Sends `method pathAndQuery` to the target origin. Throws BudgetExhausted or TargetUnreachable. */
+  /** Requests that got no answer within the time limit. */
+  get timeouts(): number {
+    return this.#timeouts;
+  }
+
+  /** 429s waited out (each request sent again), and the seconds spent waiting. */
+  get rateLimited(): { retries: number; waitedSeconds: number } {
+    return { retries: this.#retried, waitedSeconds: this.#waited };
+  }
+
+  /**
+   * Sends `method pathAndQuery` to the target origin. A 429 is retried after its Retry-After (each retry
+   * is a request of the budget) unless the request probes for it. Throws BudgetExhausted,
+   * TargetUnreachable or RateLimited.
+   */
   async send(method: string, pathAndQuery: string, options: SendOptions = {}, note?: string): Promise<HttpResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#once(method, pathAndQuery, options, attempt === 0 ? note : `${note ? `${note}; ` : ''}again after a 429`);
+      if (res.status !== 429 || options.limitProbe || options.plainHttp) return res;
+      const asked = retryAfter(res.headers['retry-after']);
+      const wait = asked ?? 2 ** attempt; // no Retry-After: 1 s, then 2 s
+      const why = `the target answered 429 Too Many Requests${problemCode(res)} to ${method} ${pathAndQuery.split('?')[0]}`;
+      if (attempt >= MAX_RETRIES) throw new RateLimited(`${why} ${attempt + 1} times in a row, after waiting as asked: rate-limited or locked out`);
+      if (wait > MAX_WAIT_S) throw new RateLimited(`${why} and asks to wait ${wait} s (the scan waits ${MAX_WAIT_S} s at most): rate-limited or locked out`);
+      if (this.#waited + wait > MAX_TOTAL_WAIT_S) throw new RateLimited(`${why}; the scan already waited ${Math.round(this.#waited)} s for rate limits (${MAX_TOTAL_WAIT_S} s at most): rate-limited`);
+      this.#waited += wait;
+      this.#retried++;
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
+  }
+
+  async #once(method: string, pathAndQuery: string, options: SendOptions, note: string | undefined): Promise<HttpResponse> {
     if (this.#count >= this.#options.maxRequests) throw new BudgetExhausted(this.#options.maxRequests);
     if (this.#down) throw new TargetUnreachable(this.origin, this.#down);
     if (!pathAndQuery.startsWith('/')) throw new Error(`not a path on the target: ${pathAndQuery}`);
@@ -110,18 +171,22 @@ export class ScanClient {
       status = res.statusCode;
       responseHeaders = flatHeaders(res.headers);
       text = await readLimited(res.body);
+      if (!options.plainHttp) this.#inARow = 0;
     } catch (error) {
-      const err = error as Error & { code?: string; cause?: { code?: string } };
-      const code = err.code ?? err.cause?.code ?? err.name;
+      const err = error as Error & { code?: unknown; cause?: { code?: unknown } };
+      const code = String(typeof err.code === 'string' ? err.code : (err.cause?.code ?? err.name));
       if (UNREACHABLE.test(code) && !options.plainHttp) {
         this.#down = code;
         throw new TargetUnreachable(this.origin, code);
       }
-      // The connection broke or timed out on this request only: an answer with status 0, the scan goes on.
+      // The connection broke or timed out on this request only: an answer with status 0, the scan goes on
+      // (unless most requests time out: the target does not answer).
       status = 0;
       responseHeaders = {};
       text = '';
-      note = `${note ? `${note}; ` : ''}no answer: ${code}`;
+      const timedOut = err.name === 'TimeoutError' || /TIMEOUT/i.test(code);
+      note = `${note ? `${note}; ` : ''}no answer: ${timedOut ? `timed out after ${this.#options.timeoutMs / 1000} s` : code}`;
+      if (timedOut) this.#timedOut(options.plainHttp === true);
     } finally {
       this.#options.onRequest?.(this.#count);
     }
@@ -144,6 +209,16 @@ export class ScanClient {
     await this.#agent.close();
   }
 
+  /** Counts a timeout; the target is down when they come in a row or make most of the requests. */
+  #timedOut(plainHttp: boolean): void {
+    this.#timeouts++;
+    if (plainHttp) return; // another port: says nothing about the target itself
+    this.#inARow++;
+    if (this.#inARow >= TIMEOUTS_IN_A_ROW || (this.#timeouts >= MIN_TIMEOUTS && this.#timeouts * 2 > this.#count)) {
+      this.#down = `${this.#timeouts} of ${this.#count} requests got no answer within ${this.#options.timeoutMs / 1000} s`;
+    }
+  }
+
   /** Spaces request starts by 1/rate seconds. */
   async #slot(): Promise<void> {
     if (this.#interval === 0) return;
@@ -152,6 +227,20 @@ export class ScanClient {
     this.#next = at + this.#interval;
     if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
   }
+}
+
+/** Retry-After in seconds (a number of seconds or an HTTP date); undefined when absent or unreadable. */
+export function retryAfter(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+/** " (PCL_ERR_...)": the problem code of a 429 answer, when it has a plain one. */
+function problemCode(res: HttpResponse): string {
+  const code = (res.json as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[\w.:-]{1,64}$/.test(code) ? ` (${code})` : '';
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -56,6 +56,28 @@ describe('identities', () => {
     }
   });
 
+  test('identities file: misspelt keys and identities without a credential are refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-identities-'));
+    try {
+      const file = join(dir, 'identities.yaml');
+      const refused = async (yaml: string, message: RegExp) => {
+        await writeFile(file, yaml);
+        assert.throws(() => readIdentitiesFile(file, {}, new Map()), (e: Error) => e instanceof IdentityError && message.test(e.message), message.source);
+      };
+      await refused('identities:\n  - name: alice\n    apikey: { header: X-API-Key, value: k }\n', /identities\[0\] \(alice\): unknown key "apikey" \(did you mean "apiKey"\?\)/);
+      await refused('identities:\n  - name: bob\n    headers: { X-API-Key: k }\n    rol: admin\n', /identities\[0\] \(bob\): unknown key "rol" \(did you mean "role"\?\)/);
+      await refused('identities:\n  - name: bob\n    apiKey: { heder: X-API-Key, value: k }\n', /identities\[0\]\.apiKey: unknown key "heder" \(did you mean "header"\?\)/);
+      await refused('identities:\n  - name: carol\n    login: { body: { username: c }, tokn: $.t }\n', /identities\[0\]\.login: unknown key "tokn" \(did you mean "token"\?\)/);
+      await refused('identities:\n  - name: svc\n    oauth2: { tokenUrl: /t, grant: client_credentials, clientId: s, secret: x }\n', /oauth2: unknown key "secret" \(expected one of: tokenUrl, grant, clientId, clientSecret, username, password, scope\)/);
+      await refused('identites:\n  - name: x\n', /unknown key "identites" \(did you mean "identities"\?\)/);
+      await refused('identities:\n  - name: alice\n    role: admin\n', /identities\[0\] \(alice\): no credential; give headers, query, bearer, apiKey, login or oauth2/);
+      await refused('identities:\n  - name: alice\n    headers: {}\n', /no credential/);
+      await refused('identities:\n  - name: alice\n    bearer: 42\n', /\.bearer: expected the token/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('JSON paths to the token', () => {
     const doc = { access_token: 'a', data: { token: 'b', list: [{ t: 'c' }] } };
     assert.equal(jsonPath(doc, '$.access_token'), 'a');

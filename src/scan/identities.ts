@@ -4,6 +4,7 @@
 // identity.ts turns them into live credentials.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { didYouMean } from '../config/did-you-mean.ts';
 
 export type Role = 'user' | 'admin';
 
@@ -47,6 +48,24 @@ export class IdentityError extends Error {
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
+/** The keys each part of an identities file may have: a misspelt one ("apikey", "rol") would silently drop a credential or a role. */
+const KEYS = {
+  file: ['identities'],
+  identity: ['name', 'role', 'headers', 'query', 'bearer', 'apiKey', 'login', 'oauth2'],
+  apiKey: ['header', 'query', 'value'],
+  login: ['operation', 'body', 'token', 'header', 'scheme'],
+  oauth2: ['tokenUrl', 'grant', 'clientId', 'clientSecret', 'username', 'password', 'scope'],
+} as const;
+
+function knownKeys(value: unknown, allowed: readonly string[], where: string): void {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return;
+  for (const key of Object.keys(value)) {
+    if (allowed.includes(key)) continue;
+    const hint = didYouMean(key, allowed);
+    throw new IdentityError(`${where}: unknown key "${key}" (${hint ? `did you mean "${hint}"?` : `expected one of: ${allowed.join(', ')}`}).`);
+  }
+}
+
 /** `--identity name:Header=value`; `name:bearer=TOKEN`; `name:login=user:password` (the API's log-in operation). */
 export function parseIdentityArg(arg: string, into: Map<string, IdentitySpec>): void {
   const colon = arg.indexOf(':');
@@ -79,22 +98,29 @@ export function readIdentitiesFile(file: string, env: NodeJS.ProcessEnv, into: M
   } catch (error) {
     throw new IdentityError(`${file}: cannot read the identities file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}).`);
   }
+  if (!Array.isArray(doc)) knownKeys(doc, KEYS.file, file);
   const list = Array.isArray(doc) ? doc : doc?.identities;
   if (!Array.isArray(list) || list.length === 0) throw new IdentityError(`${file}: expected "identities:" with a list of identities.`);
   for (const [i, raw] of list.entries()) {
     const where = `${file}: identities[${i}]`;
     const item = expand(raw, env, where) as Record<string, any>;
     if (!item || typeof item !== 'object' || typeof item.name !== 'string' || !NAME.test(item.name)) throw new IdentityError(`${where}: "name" is required (a letter, then letters, digits, - or _).`);
+    knownKeys(item, KEYS.identity, `${where} (${item.name})`);
+    for (const part of ['apiKey', 'login', 'oauth2'] as const) {
+      if (item[part] !== undefined && (!item[part] || typeof item[part] !== 'object' || Array.isArray(item[part]))) throw new IdentityError(`${where}.${part}: expected a map.`);
+      knownKeys(item[part], KEYS[part], `${where}.${part}`);
+    }
+    if (item.bearer !== undefined && (typeof item.bearer !== 'string' || item.bearer === '')) throw new IdentityError(`${where}.bearer: expected the token (a string).`);
     const role = item.role ?? 'user';
     if (role !== 'user' && role !== 'admin') throw new IdentityError(`${where}: "role" is user or admin.`);
     const headers: Record<string, string> = { ...stringMap(item.headers, `${where}.headers`) };
     const query: Record<string, string> = { ...stringMap(item.query, `${where}.query`) };
     if (typeof item.bearer === 'string') headers.Authorization = `Bearer ${item.bearer}`;
     if (item.apiKey) {
-      const { header, query: q, value } = item.apiKey;
+      const { header, query: q, value } = item.apiKey as Record<string, unknown>;
       if (typeof value !== 'string' || (typeof header !== 'string') === (typeof q !== 'string')) throw new IdentityError(`${where}.apiKey: give "value" and one of "header" or "query".`);
-      if (header) headers[header] = value;
-      else query[q] = value;
+      if (typeof header === 'string') headers[header] = value;
+      else query[q as string] = value;
     }
     const spec: IdentitySpec = { name: item.name, role, headers, query };
     if (item.login) {
@@ -107,6 +133,9 @@ export function readIdentitiesFile(file: string, env: NodeJS.ProcessEnv, into: M
         throw new IdentityError(`${where}.oauth2: "tokenUrl", "clientId" and "grant" (client_credentials or password) are required.`);
       }
       Object.assign(spec, { oauth2: o });
+    }
+    if (Object.keys(headers).length + Object.keys(query).length === 0 && !spec.login && !spec.oauth2) {
+      throw new IdentityError(`${where} (${spec.name}): no credential; give headers, query, bearer, apiKey, login or oauth2.`);
     }
     into.set(spec.name, spec);
   }

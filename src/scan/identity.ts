@@ -8,9 +8,6 @@ import { loginFields } from './plan.ts';
 import type { Redactor } from './redact.ts';
 import { readResponseText } from '../core/read-response.ts';
 
-/** Longest Retry-After a log-in waits for before trying once more. */
-const MAX_LOGIN_WAIT_S = 10;
-
 /** A live identity: its credentials now, refreshed when a token runs out. */
 export class Identity {
   readonly spec: IdentitySpec;
@@ -98,13 +95,8 @@ export class Identity {
       if (!fields.user || !fields.password) throw new IdentityError(`identity ${this.name}: cannot tell the user and password fields of ${op.label}; use an identities file with login.body.`);
       body = { [fields.user]: body.$user, [fields.password]: body.$password };
     }
-    let res = await this.#client.send('POST', op.fullPath, { body }, `${this.name} logs in`);
-    const wait = Number(res.headers['retry-after']);
-    if (res.status === 429 && wait >= 0 && wait <= MAX_LOGIN_WAIT_S) {
-      // A log-in limit (perhaps tripped by the scan's own log-in check): wait as asked, once.
-      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
-      res = await this.#client.send('POST', op.fullPath, { body }, `${this.name} logs in again after ${wait} s`);
-    }
+    // A log-in limit (perhaps tripped by the scan's own log-in check) is waited out by the client.
+    const res = await this.#client.send('POST', op.fullPath, { body }, `${this.name} logs in`);
     this.#accept(res, flow.token ?? '$.access_token', `${op.label}`);
   }
 

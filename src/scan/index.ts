@@ -1,7 +1,7 @@
 // portcullis scan: loads the document, sets up identities and the canary, explores, runs every check
 // within the budget, cleans up what it created and returns the findings. Problems that stop part of
-// the scan (a log-in that fails, a target that stops answering, the budget) are reported, not thrown:
-// what ran is still in the result.
+// the scan (a log-in that fails, an identity the target refuses, a target that stops answering or keeps
+// answering 429, the budget) are reported, not thrown: what ran is still in the result.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { DEFAULTS } from './defaults.ts';
 import { CHECK_INFOS, CHECKS } from './checks/index.ts';
 import { ScanContext } from './context.ts';
 import { cleanUp, explore } from './explore.ts';
-import { BudgetExhausted, ScanClient, TargetUnreachable } from './http.ts';
+import { ScanClient, stopsTheScan } from './http.ts';
 import { IdentityError, type IdentitySpec } from './identities.ts';
 import { Identity } from './identity.ts';
 import { scanSpec } from './operations.ts';
@@ -116,12 +116,14 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     durationMs: Date.now() - started,
     requests: client.count,
     budget: maxRequests,
+    timeouts: client.timeouts,
+    ...(client.rateLimited.retries > 0 ? { rateLimited: client.rateLimited } : {}),
     identities: identities.map((i) => ({ name: i.name, role: i.role, ...(i.userId ? { userId: i.userId } : {}) })),
     findings,
     checks: CHECK_INFOS.map((info) =>
       skip.has(info.id)
         ? { check: info.id, status: 'skipped' as const, tested: [], reason: 'skipped with --skip' }
-        : { check: info.id, status: statusOf(info.id, runs), tested: [...(ctx.tested.get(info.id) ?? [])], ...reasonOf(info.id, runs) },
+        : checkRun(info.id, runs, ctx),
     ),
     infos: CHECK_INFOS,
     errors,
@@ -152,7 +154,7 @@ async function runChecks(ctx: ScanContext, identities: readonly Identity[], skip
     } catch (error) {
       const m = message(error);
       runs.push({ check: ids, status: 'error', tested: [], reason: m });
-      if (error instanceof BudgetExhausted || error instanceof TargetUnreachable || error instanceof IdentityError) {
+      if (stopsTheScan(error) || error instanceof IdentityError) {
         stop = m;
         errors.push(m);
       }
@@ -169,20 +171,23 @@ function findLogin(spec: IdentitySpec, ops: ReturnType<typeof scanSpec>['operati
   return ops.find((o) => o.operationId === wanted || `${o.method} ${o.path}` === wanted || o.label === wanted);
 }
 
-function runOf(id: string, runs: readonly CheckRun[]): CheckRun | undefined {
-  return runs.find((r) => r.check.split(', ').includes(id));
-}
+/** Reasons of a check that ran and tested nothing, at most this many (the rest are alike). */
+const MAX_REASONS = 3;
 
-function statusOf(id: string, runs: readonly CheckRun[]): CheckRun['status'] {
-  return runOf(id, runs)?.status ?? 'skipped';
-}
-
-function reasonOf(id: string, runs: readonly CheckRun[]): { reason?: string } {
-  const r = runOf(id, runs);
-  return r?.reason ? { reason: r.reason } : {};
+/** A check's outcome: its module's status, what it tested, and why it tested nothing when it ran but did. */
+function checkRun(id: string, runs: readonly CheckRun[], ctx: ScanContext): CheckRun {
+  const run = runs.find((r) => r.check.split(', ').includes(id));
+  const tested = [...(ctx.tested.get(id) ?? [])];
+  const status = run?.status ?? 'skipped';
+  if (status === 'ran' && tested.length === 0) {
+    const why = ctx.untested.get(id) ?? [];
+    const reason = why.length === 0 ? 'no operation of the document fits it' : `${why.slice(0, MAX_REASONS).join('; ')}${why.length > MAX_REASONS ? ` (and ${why.length - MAX_REASONS} more)` : ''}`;
+    return { check: id, status, tested, reason };
+  }
+  return { check: id, status, tested, ...(run?.reason ? { reason: run.reason } : {}) };
 }
 
 function message(error: unknown): string {
-  if (error instanceof BudgetExhausted || error instanceof TargetUnreachable || error instanceof IdentityError) return error.message;
+  if (stopsTheScan(error) || error instanceof IdentityError) return error.message;
   return `unexpected error: ${(error as Error)?.message ?? String(error)}`;
 }

@@ -41,12 +41,20 @@ export interface CheckInfo {
   readonly fix: string;
 }
 
-/** What happened to each check: ran (with the operations it tested), skipped (why), or failed. */
+/**
+ * What happened to each check: ran (with the operations it tested), skipped (why), or failed. A check
+ * that ran but tested nothing has an empty `tested` and the `reason`.
+ */
 export interface CheckRun {
   readonly check: string;
   readonly status: 'ran' | 'skipped' | 'error';
   readonly tested: readonly string[];
   readonly reason?: string;
+}
+
+/** Ran, but no operation was tested: a clean result from it proves nothing. */
+export function testedNothing(run: CheckRun): boolean {
+  return run.status === 'ran' && run.tested.length === 0;
 }
 
 export interface ScanResult {
@@ -56,11 +64,15 @@ export interface ScanResult {
   readonly durationMs: number;
   readonly requests: number;
   readonly budget: number;
+  /** Requests that got no answer within --timeout (each counted as status 0). */
+  readonly timeouts?: number;
+  /** 429s the scan waited out (Retry-After) and sent again. */
+  readonly rateLimited?: { readonly retries: number; readonly waitedSeconds: number };
   readonly identities: readonly { name: string; role: string; userId?: string }[];
   readonly findings: readonly Finding[];
   readonly checks: readonly CheckRun[];
   readonly infos: readonly CheckInfo[];
-  /** Problems that stopped part of the scan (a login that failed, the budget spent). */
+  /** Problems that stopped the scan early (a log-in that failed, a refused identity, 429s, the budget spent). */
   readonly errors: readonly string[];
   /** With --baseline: the accepted findings (not in `findings`) and the entries nothing matched. */
   readonly baseline?: {

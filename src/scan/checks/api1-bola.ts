@@ -49,7 +49,7 @@ export const bolaCheck: Check = {
 async function readAs(ctx: ScanContext, op: ScanOperation, path: string, owner: Identity, other: Identity): Promise<void> {
   const url = path + ctx.query(op);
   const mine = await ctx.send(owner, 'GET', url, {}, `${owner.name} reads its own object`);
-  if (!isSuccess(mine)) return;
+  if (!isSuccess(mine)) return ctx.cannotTest(BOLA_READ.id, `${owner.name} cannot read its own object (${mine.status} on GET ${path})`);
   ctx.test(BOLA_READ.id, op.label);
   const theirs = await ctx.send(other, 'GET', url, {}, `${other.name} reads ${owner.name}'s object`);
   if (sameObject(mine, theirs, ctx.runId)) {
@@ -62,31 +62,41 @@ async function readAs(ctx: ScanContext, op: ScanOperation, path: string, owner: 
   }
 }
 
+/** Only what the owner's read-back shows counts: an API may answer 2xx to a write it ignores. */
 async function writeAs(ctx: ScanContext, op: ScanOperation, path: string, owner: Identity, other: Identity): Promise<void> {
   const reader = ctx.plan.spec.operations.find((o) => o.method === 'GET' && o.path === op.path);
-  if (!reader) return; // no way to confirm what the write did
-  ctx.test(BOLA_WRITE.id, op.label);
+  if (!reader) return ctx.cannotTest(BOLA_WRITE.id, `no GET on ${op.fullPath} to read back what ${op.method} did`);
   const body = bodyFor(op.requestSchema, op.requestExample, () => ctx.marker());
   const sent = JSON.stringify(body ?? '');
   const markers = sent.match(new RegExp(`pcs-${ctx.runId}-\\d+`, 'g')) ?? [];
-  if (markers.length === 0) return;
+  if (markers.length === 0) return ctx.cannotTest(BOLA_WRITE.id, `${op.label} has no free-text property to carry a marker`);
+  ctx.test(BOLA_WRITE.id, op.label);
   const write = await ctx.send(other, op.method, path, body === undefined ? {} : { body }, `${other.name} writes to ${owner.name}'s object`);
   if (!isSuccess(write)) return;
   const check = await ctx.send(owner, 'GET', path + ctx.query(reader), {}, `${owner.name} reads its object again`);
-  const stuck = isSuccess(check) && markers.some((m) => check.text.includes(m));
   const what = op.method === 'POST' ? `added an object under ${owner.name}'s ${path}` : `changed ${owner.name}'s object at ${path}`;
-  ctx.report(BOLA_WRITE, op.label, `${other.name} ${what} (${write.status})${stuck ? `; ${owner.name} now sees it` : ''}.`, [write.exchange, check.exchange], stuck ? 'confirmed' : 'firm');
+  if (isSuccess(check) && markers.some((m) => check.text.includes(m))) {
+    ctx.report(BOLA_WRITE, op.label, `${other.name} ${what} (${write.status}); ${owner.name} now sees it.`, [write.exchange, check.exchange]);
+  } else if (!isSuccess(check)) {
+    const tried = op.method === 'POST' ? `add an object under ${owner.name}'s ${path}` : `change ${owner.name}'s object at ${path}`;
+    ctx.report(BOLA_WRITE, op.label, `Possibly: ${other.name}'s attempt to ${tried} answered ${write.status}, but ${owner.name}'s read-back answered ${check.status}, so whether it changed is unknown.`, [write.exchange, check.exchange], 'tentative');
+  }
+  // Read back unchanged: the 2xx did not write anything (no finding).
 }
 
 async function deleteAs(ctx: ScanContext, op: ScanOperation, path: string, owner: Identity, other: Identity): Promise<void> {
   const reader = ctx.plan.spec.operations.find((o) => o.method === 'GET' && o.path === op.path);
-  if (!reader) return;
-  ctx.test(BOLA_WRITE.id, op.label);
+  if (!reader) return ctx.cannotTest(BOLA_WRITE.id, `no GET on ${op.fullPath} to see whether DELETE removed the object`);
   const before = await ctx.send(owner, 'GET', path, {}, `${owner.name} reads its object`);
-  if (!isSuccess(before)) return;
+  if (!isSuccess(before)) return ctx.cannotTest(BOLA_WRITE.id, `${owner.name} cannot read its own object (${before.status} on GET ${path})`);
+  ctx.test(BOLA_WRITE.id, op.label);
   const del = await ctx.send(other, 'DELETE', path, {}, `${other.name} deletes ${owner.name}'s object`);
   if (!isSuccess(del)) return;
   const after = await ctx.send(owner, 'GET', path, {}, `${owner.name} reads its object again`);
-  const gone = after.status === 404 || after.status === 410;
-  ctx.report(BOLA_WRITE, op.label, `${other.name} deleted ${owner.name}'s object at ${path} (${del.status})${gone ? `; it is gone (${after.status})` : ''}.`, [del.exchange, after.exchange], gone ? 'confirmed' : 'firm');
+  if (after.status === 404 || after.status === 410) {
+    ctx.report(BOLA_WRITE, op.label, `${other.name} deleted ${owner.name}'s object at ${path} (${del.status}); it is gone (${after.status}).`, [del.exchange, after.exchange]);
+  } else if (!isSuccess(after)) {
+    ctx.report(BOLA_WRITE, op.label, `Possibly: ${other.name}'s DELETE of ${owner.name}'s object at ${path} answered ${del.status}, but ${owner.name}'s read afterwards answered ${after.status}, so whether it is gone is unknown.`, [del.exchange, after.exchange], 'tentative');
+  }
+  // Still there for its owner: the 2xx deleted nothing (no finding).
 }

@@ -2,7 +2,7 @@
 // junk or forged ones (alg none, stripped or re-signed JWTs), and a log-in without attempt limits.
 // Failed credentials are few on purpose (8 at most): gateways lock out addresses after ~10 failures.
 import { randomBytes } from 'node:crypto';
-import { isSuccess, type ScanContext } from '../context.ts';
+import { isSuccess, type ScanContext, type Seen } from '../context.ts';
 import type { HttpResponse } from '../http.ts';
 import { loginFields } from '../plan.ts';
 import type { CheckInfo } from '../types.ts';
@@ -76,7 +76,7 @@ async function missing(ctx: ScanContext): Promise<void> {
     if (op.method !== 'GET' || !op.secured || !seen.who || !isSuccess(res) || done.has(op)) continue;
     done.add(op);
     ctx.test(AUTH_MISSING.id, op.label);
-    const anonymous = await ctx.send(undefined, 'GET', seen.path + ctx.query(op), {}, 'no credentials');
+    const anonymous = await ctx.asAnonymous(seen.path + ctx.query(op));
     if (isSuccess(anonymous) && sameObject(res, anonymous, ctx.runId)) {
       ctx.report(AUTH_MISSING, op.label, `${op.label} answered ${anonymous.status} without credentials, with what ${seen.who.name} gets.`, [anonymous.exchange]);
     }
@@ -87,7 +87,7 @@ async function junk(ctx: ScanContext): Promise<void> {
   const who = ctx.users[0] ?? ctx.identities[0];
   const target = ctx.seen.find((s) => s.who === who && s.op.method === 'GET' && s.op.secured && isSuccess(s.res) && s.op === ctx.plan.self) ??
     ctx.seen.find((s) => s.who === who && s.op.method === 'GET' && s.op.secured && isSuccess(s.res));
-  if (!who || !target) return;
+  if (!who || !target) return ctx.cannotTest(AUTH_JUNK.id, 'no secured read answered the first user');
   const url = target.path + ctx.query(target.op);
   const headers = await who.headers();
   const variants: [string, Record<string, string>][] = [];
@@ -100,8 +100,8 @@ async function junk(ctx: ScanContext): Promise<void> {
   if (forged.length > 0) variants.push(...forged.map(([what, t]): [string, Record<string, string>] => [what, bearer(headers, t)]));
   else if (token) variants.push(['a random bearer token', bearer(headers, randomLike(token))]);
   // Forged credentials prove nothing when the operation answers anonymous callers too (auth-missing).
-  const anonymous = await ctx.send(undefined, 'GET', url, {}, 'no credentials');
-  if (anonymous.status !== 401 && anonymous.status !== 403) return;
+  const anonymous = await ctx.asAnonymous(url);
+  if (anonymous.status !== 401 && anonymous.status !== 403) return ctx.cannotTest(AUTH_JUNK.id, `${target.op.label} answers anonymous callers too (${anonymous.status})`);
   ctx.test(AUTH_JUNK.id, target.op.label);
   const accepted: [string, HttpResponse][] = [];
   for (const [what, h] of variants.slice(0, MAX_FORGED)) {
@@ -115,23 +115,45 @@ async function junk(ctx: ScanContext): Promise<void> {
 
 const QUERY_NAMES = ['api_key', 'apikey', 'key', 'access_token', 'token'];
 
-/** The first user's credential as a query parameter, without any header, on an operation it can call. */
+/** Operations tried as the baseline of the query-credential probe, at most. */
+const MAX_QUERY_TARGETS = 3;
+
+/**
+ * The first user's credential as a query parameter, without any header, on an operation it can call
+ * and that answers anonymous callers differently (else any answer looks like "accepted").
+ */
 async function inQuery(ctx: ScanContext): Promise<void> {
   const who = ctx.users[0] ?? ctx.identities[0];
-  const target = ctx.seen.find((s) => s.who === who && s.op === ctx.plan.self && isSuccess(s.res)) ?? ctx.seen.find((s) => s.who === who && s.op.method === 'GET' && s.op.secured && isSuccess(s.res));
-  if (!who || !target) return;
+  const mine = ctx.seen.filter((s) => s.who === who && s.op.method === 'GET' && s.op.secured && isSuccess(s.res));
+  const candidates: Seen[] = [];
+  for (const s of [...mine.filter((x) => x.op === ctx.plan.self), ...mine]) if (!candidates.some((c) => c.op === s.op)) candidates.push(s);
+  candidates.splice(MAX_QUERY_TARGETS);
+  if (!who || candidates.length === 0) return ctx.cannotTest(CREDENTIALS_IN_QUERY.id, 'no secured read answered the first user');
   const headers = await who.headers();
   const entries = Object.entries(headers);
-  if (entries.length !== 1) return; // one credential, or nothing clear to move
-  const [name, raw] = entries[0]!;
+  if (entries.length !== 1) return ctx.cannotTest(CREDENTIALS_IN_QUERY.id, `${who.name} sends ${entries.length} credential headers: nothing clear to move`);
+  for (const target of candidates) {
+    const url = target.path + ctx.query(target.op);
+    const anonymous = await ctx.asAnonymous(url);
+    if (sameObject(target.res, anonymous, ctx.runId)) {
+      ctx.cannotTest(CREDENTIALS_IN_QUERY.id, `${target.op.label} answers anonymous callers the same (${anonymous.status})`);
+      continue;
+    }
+    await queryProbe(ctx, target, url, entries[0]!, anonymous);
+    return;
+  }
+}
+
+async function queryProbe(ctx: ScanContext, target: Seen, url: string, [name, raw]: [string, string], anonymous: HttpResponse): Promise<void> {
+  const who = target.who!;
   const value = /^authorization$/i.test(name) ? raw.replace(/^bearer\s+/i, '') : raw;
   const names = [...new Set([name.toLowerCase(), name.toLowerCase().replace(/-/g, '_'), ...QUERY_NAMES])].filter((n) => !/^authorization$/.test(n));
   ctx.test(CREDENTIALS_IN_QUERY.id, target.op.label);
-  const url = target.path + ctx.query(target.op);
   for (const q of names) {
     const res = await ctx.client.send('GET', `${url}${url.includes('?') ? '&' : '?'}${q}=${encodeURIComponent(value)}`, {}, `${who.name}'s credential in the query parameter ${q}`);
-    if (isSuccess(res) && sameObject(target.res, res, ctx.runId)) {
-      ctx.report(CREDENTIALS_IN_QUERY, target.op.label, `${target.op.label} accepted ${who.name}'s credential as the query parameter "${q}" (${res.status}).`, [res.exchange]);
+    // What the identity gets, and not what anyone gets.
+    if (isSuccess(res) && sameObject(target.res, res, ctx.runId) && !sameObject(anonymous, res, ctx.runId)) {
+      ctx.report(CREDENTIALS_IN_QUERY, target.op.label, `${target.op.label} accepted ${who.name}'s credential as the query parameter "${q}" (${res.status}); without it the answer is ${anonymous.status}.`, [res.exchange, anonymous.exchange]);
       return;
     }
   }
@@ -165,14 +187,14 @@ async function login(ctx: ScanContext): Promise<string | void> {
   const attempts: HttpResponse[] = [];
   for (let i = 0; i < ctx.settings.burst; i++) {
     const body = { ...(example ?? {}), [fields.user]: user, [fields.password]: `pcs-wrong-${ctx.runId}-${i}` };
-    const res = await ctx.send(undefined, 'POST', op.fullPath, { body }, `failed log-in ${i + 1} of ${ctx.settings.burst}`);
+    const res = await ctx.send(undefined, 'POST', op.fullPath, { body, limitProbe: true }, `failed log-in ${i + 1} of ${ctx.settings.burst}`);
     attempts.push(res);
     if (limited(res)) return;
     if (i === 0 && res.status !== 401 && res.status !== 403) return; // not a clean "wrong password": inconclusive
   }
   let tail = '';
   if (known) {
-    const ok = await ctx.send(undefined, 'POST', op.fullPath, { body: { ...(example ?? {}), [fields.user]: known.user, [fields.password]: known.password } }, 'the right password after the failures');
+    const ok = await ctx.send(undefined, 'POST', op.fullPath, { body: { ...(example ?? {}), [fields.user]: known.user, [fields.password]: known.password }, limitProbe: true }, 'the right password after the failures');
     if (limited(ok)) return;
     if (isSuccess(ok)) tail = '; the right password still works right after (no lockout)';
   }

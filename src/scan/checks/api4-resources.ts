@@ -103,7 +103,7 @@ async function burst(ctx: ScanContext, op: ScanOperation): Promise<void> {
   ctx.test(NO_RATE_LIMIT.id, op.label);
   let last;
   for (let i = 0; i < ctx.settings.burst; i++) {
-    last = await ctx.send(seen.who, 'GET', seen.path + ctx.query(op), {}, `request ${i + 1} of a burst of ${ctx.settings.burst}`);
+    last = await ctx.send(seen.who, 'GET', seen.path + ctx.query(op), { limitProbe: true }, `request ${i + 1} of a burst of ${ctx.settings.burst}`);
     if (last.status === 429 || last.headers['retry-after'] !== undefined) return;
   }
   if (last) ctx.report(NO_RATE_LIMIT, op.label, `${ctx.settings.burst} requests in a row to ${op.label} were all answered, none with 429.`, [last.exchange], 'firm');

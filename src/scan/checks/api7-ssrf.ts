@@ -1,11 +1,13 @@
 // API7:2023 Server Side Request Forgery: the URL of the scanner's canary server goes into every
 // URL-like parameter or body property; a request arriving at the canary proves the server fetched it.
+// A write that stored the canary URL is set back (api7-ssrf-restore.ts).
 import { isUrlName } from '../../audit/names.ts';
 import { bodyFor } from '../examples.ts';
-import type { ScanContext } from '../context.ts';
+import { isSuccess, type ScanContext } from '../context.ts';
 import type { ScanOperation } from '../operations.ts';
 import type { CheckInfo } from '../types.ts';
 import type { Check } from './check.ts';
+import { restoreAfterProbe, stateReader } from './api7-ssrf-restore.ts';
 
 export const SSRF: CheckInfo = {
   id: 'ssrf',
@@ -56,11 +58,16 @@ export const ssrfCheck: Check = {
 async function probe(ctx: ScanContext, op: ScanOperation, path: string, name: string, inBody: boolean, who: ScanContext['identities'][number] | undefined): Promise<void> {
   const { token, url } = ctx.canary!.next();
   const base = bodyFor(op.requestSchema, op.requestExample, () => ctx.marker());
-  const body = inBody ? { ...(base && typeof base === 'object' ? base : {}), [name]: url } : base;
+  const rest = base && typeof base === 'object' && !Array.isArray(base) ? (base as Record<string, unknown>) : undefined;
+  const body = inBody ? { ...rest, [name]: url } : base;
   const query = inBody ? ctx.query(op) : ctx.query(op, { [name]: url });
+  // A write may store the URL: what the object looked like first, to set it back.
+  const state = op.method !== 'GET' && op.method !== 'HEAD' && !ctx.plan.creates.includes(op) ? stateReader(ctx, op, who) : undefined;
+  const before = state ? await ctx.send(who, 'GET', state.path, {}, 'reads the object before the canary URL') : undefined;
   const res = await ctx.send(who, op.method, path + query, body === undefined || op.method === 'GET' ? {} : { body }, `the canary URL in "${name}"`);
   const hit = await ctx.canary!.hit(token, CALLBACK_WAIT_MS);
+  const restored = state && before && isSuccess(before) ? await restoreAfterProbe(ctx, { op, path, name, inBody, who, body: rest }, state, before, url) : undefined;
   if (!hit) return;
   const callback = { request: { method: hit.method, url, headers: { 'user-agent': hit.userAgent } }, note: `the canary received ${hit.method} ${new URL(url).pathname} from ${hit.from}` };
-  ctx.report(SSRF, op.label, `${op.label} fetched the canary URL given in "${name}" (the canary got ${hit.method} from ${hit.from}, user agent "${hit.userAgent}"); the API answered ${res.status}.`, [res.exchange, callback]);
+  ctx.report(SSRF, op.label, `${op.label} fetched the canary URL given in "${name}" (the canary got ${hit.method} from ${hit.from}, user agent "${hit.userAgent}"); the API answered ${res.status}${restored ? `; ${restored}` : ''}.`, [res.exchange, callback]);
 }

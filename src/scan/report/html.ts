@@ -1,6 +1,6 @@
 // A self-contained HTML report (no scripts, no external resources): a bar chart per OWASP category,
 // counts per severity, then each finding with its evidence and curl command in a <details> block.
-import { OWASP_CATEGORIES, SEVERITIES, type Exchange, type OwaspCategory, type ScanResult } from '../types.ts';
+import { OWASP_CATEGORIES, SEVERITIES, testedNothing, type Exchange, type OwaspCategory, type ScanResult } from '../types.ts';
 import { xmlEscape as esc } from './junit.ts';
 import { countsByCategory, countsBySeverity, ordered, summaryLine } from './summary.ts';
 
@@ -34,6 +34,7 @@ ${f.evidence.map(exchange).join('\n')}
 <pre>${esc(f.curl)}</pre>
 </details></div>`);
   const skipped = result.checks.filter((c) => c.status !== 'ran').map((c) => `<li><code>${esc(c.check)}</code>: ${esc(c.reason ?? 'nothing to test')}</li>`);
+  const untested = result.checks.filter(testedNothing).map((c) => `<li><code>${esc(c.check)}</code>: ${esc(c.reason ?? 'no operation fits it')}</li>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -41,13 +42,14 @@ ${f.evidence.map(exchange).join('\n')}
 <body>
 <h1>portcullis scan</h1>
 <p>Target <code>${esc(result.target)}</code>, document <code>${esc(result.spec)}</code>, ${esc(result.startedAt)}, portcullis ${esc(toolVersion)}.<br>
-Identities: ${result.identities.map((i) => `${esc(i.name)}${i.role === 'admin' ? ' (admin)' : ''}`).join(', ') || 'none'}.<br>${esc(summaryLine(result))}.</p>
+Identities: ${result.identities.map((i) => `${esc(i.name)}${i.role === 'admin' ? ' (admin)' : ''}`).join(', ') || 'none'}.<br>${esc(summaryLine(result))}.${result.timeouts ? ` ${result.timeouts} request(s) got no answer within the time limit.` : ''}</p>
 <p>${severityRow}</p>
 <h2>By OWASP API Security Top 10 (2023) category</h2>
 <table>${categoryRows}</table>
 <h2>Findings</h2>
-${findings.join('\n') || '<p>No findings.</p>'}
+${findings.join('\n') || `<p>No findings${result.errors.length ? ' before the scan stopped (see "Stopped early")' : ''}.</p>`}
 ${skipped.length ? `<h2>Not run</h2><ul>${skipped.join('')}</ul>` : ''}
+${untested.length ? `<h2>Ran, nothing tested</h2><p class="muted">A clean result from these checks proves nothing.</p><ul>${untested.join('')}</ul>` : ''}
 ${result.baseline?.suppressed.length ? `<h2>Accepted by the baseline</h2><ul>${ordered(result.baseline.suppressed).map((f) => `<li>${esc(f.severity)} ${esc(f.check)}: ${esc(f.operation)}</li>`).join('')}</ul>` : ''}
 ${result.baseline?.gone.length ? `<h2>In the baseline but not found</h2><ul>${result.baseline.gone.map((e) => `<li>${esc(e.check)}: ${esc(e.operation)}</li>`).join('')}</ul>` : ''}
 ${result.errors.length ? `<h2>Stopped early</h2><ul>${result.errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : ''}

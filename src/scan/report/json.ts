@@ -15,6 +15,8 @@ export function renderJson(result: ScanResult, toolVersion: string): string {
     durationMs: result.durationMs,
     requests: result.requests,
     budget: result.budget,
+    timeouts: result.timeouts ?? 0,
+    ...(result.rateLimited ? { rateLimited: result.rateLimited } : {}),
     identities: result.identities,
     counts: countsBySeverity(result.findings),
     categories: Object.fromEntries(countsByCategory(result.findings)),

@@ -83,6 +83,29 @@ describe('scan reports', () => {
     assert.equal((html.match(/class="bar"/g) ?? []).length, 10, 'one bar per OWASP category');
   });
 
+  test('text: control characters from the target are escaped (no terminal escape sequences)', () => {
+    const hostile = '\u001b[2J\u001b[31mRED\u001b]0;TITLE\u0007 \u009b31m \u202eevil\r';
+    const finding = { ...result.findings[1]!, message: `server: ${hostile}`, evidence: [{ request: { method: 'GET', url: 'http://127.0.0.1:3000/x', headers: {} }, response: { status: 200, headers: {}, body: hostile } }] };
+    const text = renderText({ ...result, findings: [finding], errors: [`the target said ${hostile}`] }, { verbose: true });
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/, 'no raw control character');
+    assert.match(text, /server: \\u001b\[2J\\u001b\[31mRED\\u001b\]0;TITLE\\u0007 \\u009b31m \\u202eevil\\u000d/);
+    assert.match(text, /Stopped early: the target said \\u001b\[2J/);
+    assert.match(text, /\n {4}reproduce: /, 'newlines stay');
+  });
+
+  test('checks that ran but tested nothing: listed with why, in every format', () => {
+    const untested = { ...result, checks: result.checks.map((c) => (c.check === 'bfla' ? { check: c.check, status: 'ran' as const, tested: [], reason: 'the admin carol is refused (401 on GET /api/v2/admin/stats)' } : { ...c, tested: c.status === 'ran' ? ['GET /api/v2/me'] : [] })) };
+    assert.match(renderText(untested), /\nRan, nothing tested \(a clean result proves nothing there\):\n {2}bfla: the admin carol is refused \(401 on GET \/api\/v2\/admin\/stats\)\n/);
+    const json = JSON.parse(renderJson(untested, '1.0.0'));
+    assert.deepEqual(json.checks.find((c: { check: string }) => c.check === 'bfla'), { check: 'bfla', status: 'ran', tested: [], reason: 'the admin carol is refused (401 on GET /api/v2/admin/stats)' });
+    assert.match(renderHtml(untested, '1.0.0'), /<h2>Ran, nothing tested<\/h2>.*<li><code>bfla<\/code>: the admin carol is refused/s);
+    const notes = JSON.parse(renderSarif(untested, '1.0.0')).runs[0].invocations[0].toolExecutionNotifications;
+    const note = notes.find((n: { associatedRule?: { id: string } }) => n.associatedRule?.id === 'bfla');
+    assert.equal(note.level, 'warning');
+    assert.match(note.message.text, /^bfla ran, nothing tested: the admin carol is refused/);
+    assert.match(renderJunit(untested), /<testcase classname="bfla" name="bfla">\n {6}<skipped message="the admin carol is refused/);
+  });
+
   test('--fail-on counts findings at or above a severity', () => {
     assert.equal(atOrAbove(result.findings, 'critical').length, 0);
     assert.equal(atOrAbove(result.findings, 'high').length, 1);

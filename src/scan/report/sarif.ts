@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { artifactUri } from '../../audit/report/paths.ts';
 import { SARIF_SCHEMA } from '../../audit/report/sarif.ts';
-import type { Finding, ScanResult, Severity } from '../types.ts';
+import { testedNothing, type Finding, type ScanResult, type Severity } from '../types.ts';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
@@ -35,7 +35,7 @@ export function renderSarif(result: ScanResult, toolVersion: string): string {
           },
         },
         artifacts: [{ location: { uri } }],
-        invocations: [{ executionSuccessful: result.errors.length === 0, ...(result.errors.length ? { toolExecutionNotifications: result.errors.map((text) => ({ level: 'error', message: { text } })) } : {}) }],
+        invocations: [{ executionSuccessful: result.errors.length === 0, ...notifications(result, index) }],
         results: [
           ...result.findings.map((f) => sarifResult(f, index, uri, result.baseline ? { baselineState: 'new' } : {})),
           // Accepted findings stay visible, marked as suppressed (SARIF §3.27.23, §3.35).
@@ -43,11 +43,28 @@ export function renderSarif(result: ScanResult, toolVersion: string): string {
             sarifResult(f, index, uri, { baselineState: 'unchanged', suppressions: [{ kind: 'external', justification: 'accepted in the scan baseline' }] }),
           ),
         ],
-        properties: { target: result.target, requests: result.requests, durationMs: result.durationMs },
+        properties: { target: result.target, requests: result.requests, timeouts: result.timeouts ?? 0, durationMs: result.durationMs },
       },
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/**
+ * Tool notifications (SARIF §3.20.21): why the scan stopped (errors), each check that ran but tested
+ * nothing (a warning: its clean result proves nothing), each one that failed or was skipped.
+ */
+function notifications(result: ScanResult, index: ReadonlyMap<string, number>): { toolExecutionNotifications?: object[] } {
+  const out: object[] = result.errors.map((text) => ({ level: 'error', message: { text } }));
+  for (const c of result.checks) {
+    const rule = { associatedRule: { id: c.check, index: index.get(c.check) } };
+    if (testedNothing(c)) out.push({ level: 'warning', message: { text: `${c.check} ran, nothing tested: ${c.reason ?? 'no operation fits it'}` }, ...rule });
+    else if (c.status === 'error') out.push({ level: 'error', message: { text: `${c.check} failed: ${c.reason ?? 'error'}` }, ...rule });
+    else if (c.status === 'skipped') out.push({ level: 'note', message: { text: `${c.check} not run: ${c.reason ?? 'nothing to test'}` }, ...rule });
+  }
+  if (result.timeouts) out.push({ level: 'warning', message: { text: `${result.timeouts} request(s) got no answer within the time limit` } });
+  if (result.rateLimited) out.push({ level: 'note', message: { text: `${result.rateLimited.retries} answer(s) were 429: waited ${result.rateLimited.waitedSeconds} s and sent again` } });
+  return out.length > 0 ? { toolExecutionNotifications: out } : {};
 }
 
 function sarifResult(f: Finding, index: ReadonlyMap<string, number>, uri: string, extra: object): object {

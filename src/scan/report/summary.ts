@@ -22,7 +22,8 @@ export function summaryLine(result: ScanResult): string {
   const parts = SEVERITIES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
   const seconds = (result.durationMs / 1000).toFixed(1);
   const accepted = result.baseline ? `; ${result.baseline.suppressed.length} accepted by the baseline` : '';
-  return `${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}${accepted}; ${result.requests} requests in ${seconds} s`;
+  const timeouts = result.timeouts ? ` (${result.timeouts} timed out)` : '';
+  return `${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}${accepted}; ${result.requests} requests${timeouts} in ${seconds} s`;
 }
 
 /** Findings at or above a severity: what --fail-on counts. */

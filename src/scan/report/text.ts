@@ -1,7 +1,9 @@
 // The human report: findings grouped by severity, each with its operation, what happened, the request
-// and the answer excerpt, and a curl command; then the checks that were skipped and the totals.
+// and the answer excerpt, and a curl command; then the checks that were skipped or tested nothing, the
+// 429s and timeouts, why the scan stopped, and the totals. What the target sent is shown, never obeyed:
+// its control characters are escaped.
 import { displayPath } from '../../audit/report/paths.ts';
-import { OWASP_CATEGORIES, SEVERITIES, type Exchange, type ScanResult } from '../types.ts';
+import { OWASP_CATEGORIES, SEVERITIES, testedNothing, type CheckRun, type Exchange, type ScanResult } from '../types.ts';
 import { ordered, summaryLine } from './summary.ts';
 
 export function renderText(result: ScanResult, options: { verbose?: boolean } = {}): string {
@@ -22,7 +24,7 @@ export function renderText(result: ScanResult, options: { verbose?: boolean } = 
       if (options.verbose) lines.push(`    fix: ${infos.get(f.check)?.fix ?? ''}`);
     }
   }
-  if (result.findings.length === 0) lines.push('', result.baseline?.suppressed.length ? 'No findings besides those of the baseline.' : 'No findings.');
+  if (result.findings.length === 0) lines.push('', `No findings${result.baseline?.suppressed.length ? ' besides those of the baseline' : ''}${result.errors.length ? ' before the scan stopped (see below)' : ''}.`);
   if (result.baseline?.suppressed.length) {
     lines.push('', `Accepted by the baseline (${result.baseline.suppressed.length}):`);
     for (const f of ordered(result.baseline.suppressed)) lines.push(`  ${f.severity} ${f.check}: ${f.operation}`);
@@ -31,18 +33,30 @@ export function renderText(result: ScanResult, options: { verbose?: boolean } = 
     lines.push('', `In the baseline but not found by this scan (fixed, or not tested this time) (${result.baseline.gone.length}):`);
     for (const e of result.baseline.gone) lines.push(`  ${e.check}: ${e.operation}`);
   }
-  const byReason = new Map<string, string[]>();
-  for (const c of result.checks.filter((x) => x.status !== 'ran')) {
-    const reason = `${c.status === 'error' ? 'error: ' : ''}${c.reason ?? 'nothing to test'}`;
-    byReason.set(reason, [...(byReason.get(reason) ?? []), c.check]);
-  }
-  if (byReason.size > 0) {
-    lines.push('', 'Not run:');
-    for (const [reason, checks] of byReason) lines.push(`  ${checks.length === result.checks.length ? 'every check' : checks.join(', ')}: ${reason}`);
-  }
+  const notRun = result.checks.filter((x) => x.status !== 'ran');
+  lines.push(...grouped('Not run:', notRun, result.checks.length, (c) => `${c.status === 'error' ? 'error: ' : ''}${c.reason ?? 'nothing to test'}`));
+  lines.push(...grouped('Ran, nothing tested (a clean result proves nothing there):', result.checks.filter(testedNothing), result.checks.length, (c) => c.reason ?? 'no operation fits it'));
+  if (result.rateLimited) lines.push('', `Rate-limited: ${result.rateLimited.retries} answer${result.rateLimited.retries === 1 ? ' was' : 's were'} 429; the scan waited ${result.rateLimited.waitedSeconds} s as asked (Retry-After) and sent ${result.rateLimited.retries === 1 ? 'it' : 'them'} again.`);
+  if (result.timeouts) lines.push('', `Timed out: ${result.timeouts} request${result.timeouts === 1 ? '' : 's'} got no answer within the time limit (--timeout); each counts as status 0.`);
   for (const e of result.errors) lines.push('', `Stopped early: ${e}`);
   lines.push('', summaryLine(result));
-  return `${lines.join('\n')}\n`;
+  return `${escapeControls(lines.join('\n'))}\n`;
+}
+
+/** Checks grouped by their reason, under a heading: "  a, b: reason". */
+function grouped(heading: string, checks: readonly CheckRun[], all: number, reasonOf: (c: CheckRun) => string): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const c of checks) byReason.set(reasonOf(c), [...(byReason.get(reasonOf(c)) ?? []), c.check]);
+  if (byReason.size === 0) return [];
+  return ['', heading, ...[...byReason].map(([reason, ids]) => `  ${ids.length === all ? 'every check' : ids.join(', ')}: ${reason}`)];
+}
+
+/**
+ * Control characters from the target's answers (ESC sequences that clear the screen, retitle the
+ * terminal or hide text) shown as \u escapes; newlines and tabs stay. Bidirectional overrides too.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function exchange(e: Exchange): string[] {
