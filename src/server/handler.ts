@@ -222,7 +222,7 @@ function route(ctx: RequestContext, rt: Runtime, gateway: Gateway, listener: Lis
     found = rt.router.lookup(method, ctx.path);
   }
   if (found.kind === 'not-found') throw new GatewayError('PCL_ERR_ROUTE_NOT_FOUND');
-  if (found.kind === 'variant') throw new GatewayError('PCL_ERR_BAD_PATH', 'The path is a variant of a documented one (letter case or a trailing slash) that an upstream could read as that one (forwarding.pathVariants).');
+  if (found.kind === 'variant') throw new GatewayError('PCL_ERR_BAD_PATH', 'The path is a variant of a documented one (letter case, a trailing slash, trailing dots or spaces, a suffix such as .json) that an upstream could read as that one (forwarding.pathVariants).');
   if (found.kind === 'method-not-allowed') throw new GatewayError('PCL_ERR_METHOD_NOT_ALLOWED', undefined, { headers: { allow: found.allow } });
   const compiled = found.match.value;
   enter(ctx, compiled, found.match.params);

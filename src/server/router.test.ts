@@ -110,3 +110,44 @@ test('a case variant of a static segment that would reach another route is told 
   lenient.add('GET', '/users/{id}', 'getUser');
   assert.equal((lenient.lookup('GET', '/users/ME') as { match: { value: string } }).match.value, 'getUser');
 });
+
+test('trailing dots and spaces, and a suffix where a catch-all would take it, are variants of a static segment', () => {
+  const r = new Router<string>();
+  r.add('POST', '/login', 'login');
+  r.add('GET', '/users/me', 'me');
+  r.add('GET', '/users/{id}', 'getUser');
+  r.add('GET', '/files/report', 'report');
+  r.add('GET', '/files/{name}', 'file');
+  r.add('GET', '/openapi.json', 'spec');
+  r.add('GET', '/api/v1/orders', 'orders');
+  r.add('*', '/*', 'other');
+  const value = (method: string, p: string) => {
+    const found = r.lookup(method, p);
+    return found.kind === 'match' ? found.match.value : found.kind;
+  };
+  // IIS and Windows trim trailing dots and spaces; .NET and Python trim every Unicode space.
+  for (const p of ['/login.', '/login..', '/login%20', '/login.%20.', '/login%C2%A0', '/login%E2%80%89', '/login%E3%80%80', '/LOGIN.', '/login./', '/login%20/'])
+    assert.equal(value('POST', p), 'variant', p);
+  assert.equal(value('GET', '/api/v1./orders'), 'variant', 'any segment');
+  assert.equal(value('GET', '/users/me.'), 'variant', 'also where a template would take it');
+  // Spring's suffix pattern matching serves /login for /login.json; only a catch-all would take it here.
+  for (const p of ['/login.json', '/login.json.', '/login.tar.gz', '/login.json/']) assert.equal(value('POST', p), 'variant', p);
+  assert.equal(value('GET', '/api/v1/orders.xml'), 'variant');
+  assert.equal(value('GET', '/openapi.yaml'), 'other', 'a documented segment with a dot of its own gets no suffix');
+  // Routed as before: exact spellings, file names under a template, variants that reach no other route.
+  assert.equal(value('POST', '/login'), 'login');
+  assert.equal(value('GET', '/openapi.json'), 'spec');
+  assert.equal(value('GET', '/files/report.pdf'), 'file');
+  assert.equal(value('GET', '/users/me.json'), 'getUser');
+  assert.equal(value('GET', '/users/42.'), 'getUser', 'the same route either way');
+  for (const p of ['/about.html', '/...', '/login%2520', '/login%20x', '/x/login.']) assert.equal(value('GET', p), 'other', p);
+  assert.equal(value('GET', '/files/report.'), 'variant', 'a trailing dot is never part of a name on Windows');
+  // An upstream that routes strictly.
+  const strict = new Router<string>({ pathVariants: true });
+  strict.add('POST', '/login', 'login');
+  strict.add('*', '/*', 'other');
+  for (const p of ['/login.', '/login%20', '/login.json']) {
+    const found = strict.lookup('POST', p);
+    assert.equal(found.kind === 'match' && found.match.value, 'other', p);
+  }
+});

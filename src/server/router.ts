@@ -5,6 +5,9 @@
 // that misses a static one (or the literal text of a template segment) only by letter case
 // ("/users/ME" beside "/users/me"), or a trailing slash ("/users/me/"), would be routed to "{id}" or
 // a catch-all here while a lenient upstream (Express, ASP.NET, Spring) serves the documented operation.
+// So would segments with trailing dots or spaces ("/login.", "/login%20": Windows and IIS trim them),
+// and, where only a catch-all takes it, a last segment with a suffix ("/login.json": Spring's suffix
+// pattern matching); a documented segment with a dot of its own ("/openapi.json") gets no suffix there.
 
 /**
  * Route parameters: objects with no inherited member, made by a constructor (V8 gives them fast
@@ -25,7 +28,7 @@ export type LookupResult<T> =
   | { readonly kind: 'match'; readonly match: RouteMatch<T> }
   | { readonly kind: 'method-not-allowed'; readonly allow: string }
   | { readonly kind: 'not-found' }
-  /** A variant of a documented path, by letter case or a trailing slash (see above). */
+  /** A variant of a documented path: letter case, a trailing slash, dots, spaces or a suffix (see above). */
   | { readonly kind: 'variant'; readonly segment: string };
 
 interface Leaf<T> {
@@ -63,6 +66,8 @@ export class Router<T> {
   readonly #root = new TrieNode<T>();
   readonly #pathVariants: boolean;
   #variant: string | undefined = undefined;
+  /** The last #lookup matched a catch-all. */
+  #rest = false;
 
   /** `pathVariants`: route variants of a documented path like any other path (an upstream that routes strictly). */
   constructor(options: { pathVariants?: boolean } = {}) {
@@ -91,11 +96,21 @@ export class Router<T> {
 
   lookup(method: string, path: string): LookupResult<T> {
     const found = this.#lookup(method, path);
-    if (this.#pathVariants || path.length < 2 || path.charCodeAt(path.length - 1) !== 0x2f || found.kind === 'variant') return found;
-    // A trailing slash: a lenient upstream serves the path without it. Ambiguous when that reaches another route.
-    const trimmed = this.#lookup(method, path.slice(0, -1));
-    if (trimmed.kind === 'variant') return trimmed;
-    if (trimmed.kind === 'match' && (found.kind !== 'match' || found.match.value !== trimmed.match.value)) return { kind: 'variant', segment: '' };
+    if (this.#pathVariants || found.kind === 'variant') return found;
+    if (path.length >= 2 && path.charCodeAt(path.length - 1) === 0x2f) {
+      // A trailing slash: a lenient upstream serves the path without it. Ambiguous when that reaches another route.
+      const trimmed = this.lookup(method, path.slice(0, -1));
+      if (trimmed.kind === 'variant') return trimmed;
+      if (trimmed.kind === 'match' && (found.kind !== 'match' || found.match.value !== trimmed.match.value)) return { kind: 'variant', segment: '' };
+      return found;
+    }
+    // Trailing dots, spaces, a suffix: only a match can be a way around another route (most paths have neither "." nor "%").
+    if (found.kind !== 'match' || (path.indexOf('.') === -1 && path.indexOf('%') === -1)) return found;
+    const lenient = lenientPath(path, this.#rest);
+    if (lenient === path) return found;
+    const other = this.lookup(method, lenient);
+    if (other.kind === 'variant') return other;
+    if (other.kind === 'match' && other.match.value !== found.match.value) return { kind: 'variant', segment: firstChange(path, lenient) };
     return found;
   }
 
@@ -103,6 +118,7 @@ export class Router<T> {
     const captured: string[] = [];
     this.#variant = undefined;
     const node = this.#find(this.#root, path, 1, captured);
+    this.#rest = node?.kind === 'rest';
     if (this.#variant !== undefined) return { kind: 'variant', segment: this.#variant };
     if (node === undefined) return NOT_FOUND;
     const leaves = node.kind === 'rest' ? node.node.rest! : node.node.methods!;
@@ -193,6 +209,61 @@ export class Router<T> {
     if (map.has(method)) throw new RouteConflictError(`${method === ANY ? 'a catch-all method' : method} ${template} is defined twice`);
     map.set(method, leaf);
   }
+}
+
+/**
+ * Unicode spaces, percent-encoded as normalize-path.ts leaves them, that servers trim from the end of a
+ * name (Windows trims U+0020; .NET Trim and Python strip every White_Space). Controls never get here.
+ */
+const SPACES = ['%20', '%C2%A0', '%C2%85', '%E1%9A%80', '%E2%80%A8', '%E2%80%A9', '%E2%80%AF', '%E2%81%9F', '%E3%80%80'];
+for (let c = 0x80; c <= 0x8a; c++) SPACES.push(`%E2%80%${c.toString(16).toUpperCase()}`);
+
+/** A segment without its trailing dots and spaces; one made of nothing else is left as it is ("..."). */
+function trimEnd(seg: string): string {
+  let end = seg.length;
+  for (;;) {
+    if (end > 0 && seg.charCodeAt(end - 1) === 0x2e) {
+      end--;
+      continue;
+    }
+    const space = end >= 3 && seg.charCodeAt(end - 3) === 0x25 ? SPACES.findIndex((x) => end >= x.length && seg.startsWith(x, end - x.length)) : -1;
+    if (space === -1) break;
+    end -= SPACES[space]!.length;
+  }
+  return end === 0 || end === seg.length ? seg : seg.slice(0, end);
+}
+
+/**
+ * The path as a lenient upstream may read it: each segment without trailing dots and spaces and, when
+ * `suffix` (a catch-all took the path), the last one without what follows its first dot.
+ */
+function lenientPath(path: string, suffix: boolean): string {
+  if (!(suffix && path.indexOf('.', path.lastIndexOf('/')) !== -1) && !mayEndInTrailers(path)) return path;
+  const segments = path.split('/');
+  const last = segments.length - 1;
+  for (let i = 1; i <= last; i++) {
+    let seg = trimEnd(segments[i]!);
+    const dot = i === last && suffix ? seg.indexOf('.') : -1;
+    if (dot > 0) seg = trimEnd(seg.slice(0, dot));
+    segments[i] = seg;
+  }
+  return segments.join('/');
+}
+
+/** Some segment ends in "." or a percent-escape: the cheap test before any slicing. */
+function mayEndInTrailers(path: string): boolean {
+  for (let i = path.indexOf('/', 1); ; i = path.indexOf('/', i + 1)) {
+    const end = i === -1 ? path.length : i;
+    if (path.charCodeAt(end - 1) === 0x2e || (end >= 3 && path.charCodeAt(end - 3) === 0x25)) return true;
+    if (i === -1) return false;
+  }
+}
+
+function firstChange(path: string, lenient: string): string {
+  const a = path.split('/');
+  const b = lenient.split('/');
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]!;
+  return '';
 }
 
 function allowOf(methods: Map<string, unknown>): string {
