@@ -19,7 +19,7 @@ function ctx(closed: boolean): RequestContext {
 const env = { logger: pino({ level: 'silent' }), scope: { api: 'shop', operationId: undefined }, baseDir: '.' };
 
 test('a call admitted for a response that has closed already (the client left) is not counted in flight', () => {
-  const policy = circuitBreaker.create({ mode: 'enforce', failures: 5, openFor: '10s', halfOpenProbes: 1, failureStatuses: [502, 503, 504], maxConcurrent: 1, per: 'api' }, env);
+  const policy = circuitBreaker.create({ mode: 'enforce', failures: 5, openFor: '10s', halfOpenProbes: 1, probeTimeout: '30s', failureStatuses: [502, 503, 504], maxConcurrent: 1, per: 'api' }, env);
   for (let i = 0; i < 3; i++) policy.onRequest!(ctx(true));
   const open = ctx(false);
   policy.onRequest!(open);

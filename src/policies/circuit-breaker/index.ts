@@ -15,17 +15,20 @@ const UPSTREAM_FAILURES: ReadonlySet<ErrorCode> = new Set(['PCL_ERR_UPSTREAM_UNA
 class Call {
   readonly breaker: Breaker;
   readonly admission: Admission;
+  /** The breaker's phase when admitted: a later phase ignores the outcome. */
+  readonly phase: number;
   settled = false;
 
   constructor(breaker: Breaker, admission: Admission) {
     this.breaker = breaker;
     this.admission = admission;
+    this.phase = breaker.phase;
   }
 
   settle(failed: boolean | undefined): void {
     if (this.settled) return;
     this.settled = true;
-    this.breaker.done(this.admission, failed, Date.now());
+    this.breaker.done(this.admission, this.phase, failed, Date.now());
   }
 }
 
@@ -35,7 +38,13 @@ export const circuitBreaker: PolicyFactory<CircuitBreakerConfig> = {
   description: 'Upstream circuit breaker (503 + Retry-After while open, half-open probes) and a cap on calls in flight to the upstream (503).',
   schema: circuitBreakerSchema,
   create(config) {
-    const options = { failures: config.failures, openForMs: toMs(config.openFor), probes: config.halfOpenProbes, maxConcurrent: config.maxConcurrent ?? Number.POSITIVE_INFINITY };
+    const options = {
+      failures: config.failures,
+      openForMs: toMs(config.openFor),
+      probes: config.halfOpenProbes,
+      maxConcurrent: config.maxConcurrent ?? Number.POSITIVE_INFINITY,
+      probeTimeoutMs: toMs(config.probeTimeout),
+    };
     const failureStatuses = new Set(config.failureStatuses);
     const breakers = new Map<string, Breaker>();
     const breakerOf = (ctx: RequestContext): Breaker => {
