@@ -1,13 +1,18 @@
 // Limits compiled once at load: for each limit and consumer tier the counter Rule, the scaled Rule
 // used when the shared store is down (onStoreError: local), and the static RateLimit-Policy item.
+// Rate limits and quotas evict their least recently used key when their in-process table is full
+// (store/counters/table.ts): refusing instead would let one caller minting keys lock out every new one.
 import { toMs } from '../../config/units.ts';
 import type { PolicyScope } from '../../core/policy.ts';
 import type { Rule } from '../../store/counters/types.ts';
 import { compileKey, IDENTITY_PARTS, type KeyFn } from './keys.ts';
 import type { Amounts, LimitConfig, OnStoreError } from './schema.ts';
 
-/** How long a Redis concurrency slot survives a gateway that died before releasing it. */
-const CONCURRENCY_LEASE_MS = 5 * 60_000;
+/**
+ * How long a Redis concurrency slot survives a gateway that died before releasing it, or a release
+ * lost while Redis was away. A gateway renews the slots of its requests still in flight (redis-leases.ts).
+ */
+const CONCURRENCY_LEASE_MS = 30_000;
 
 export interface TierRules {
   readonly rule: Rule;
@@ -94,7 +99,7 @@ function ruleOf(l: LimitConfig, a: Amounts, id: string, where: string): Rule {
       if (l.window !== undefined || a.limit !== undefined) throw new Error(`${where}: gcra takes rate, per and burst, not limit or window`);
       const perMs = toMs(l.per);
       if (perMs <= 0) throw new Error(`${where}: per must be longer than 0`);
-      return { id, algorithm: 'gcra', limit: a.burst ?? a.rate, periodMs: perMs / a.rate };
+      return { id, algorithm: 'gcra', limit: a.burst ?? a.rate, periodMs: perMs / a.rate, evict: true };
     }
     case 'concurrency':
       if (a.limit === undefined) throw new Error(`${where}: concurrency needs limit`);
@@ -104,11 +109,11 @@ function ruleOf(l: LimitConfig, a: Amounts, id: string, where: string): Rule {
       if (a.rate !== undefined || a.burst !== undefined) throw new Error(`${where}: ${l.algorithm} takes limit and window, not rate or burst`);
       if (l.window === 'day' || l.window === 'month') {
         if (l.algorithm !== 'fixed-window') throw new Error(`${where}: calendar windows (day, month) are fixed-window only`);
-        return { id, algorithm: 'fixed-window', limit: a.limit, periodMs: 0, calendar: l.window };
+        return { id, algorithm: 'fixed-window', limit: a.limit, periodMs: 0, calendar: l.window, evict: true };
       }
       const windowMs = toMs(l.window);
       if (windowMs < 1000) throw new Error(`${where}: window must be at least 1s`);
-      return { id, algorithm: l.algorithm, limit: a.limit, periodMs: windowMs };
+      return { id, algorithm: l.algorithm, limit: a.limit, periodMs: windowMs, evict: true };
     }
   }
 }

@@ -1,6 +1,8 @@
 // The IETF RateLimit-Policy and RateLimit fields (draft-ietf-httpapi-ratelimit-headers, structured
-// field lists): `"name";q=100;w=60` and `"name";r=42;t=17`. Both rate-limit policies of a request add
-// their items to one slot of the context; the first response hook writes them all.
+// field lists): `"name";q=100;w=60` and `"name";r=42;t=17`. Each rate-limit policy keeps its items in
+// a slot of its own and writes them from its own response hook, after those of a policy that wrote
+// first. The chain runs the response hooks of enforced policies only, so the limits of a report-mode
+// policy never show: they do not apply to the client.
 import type { RequestContext } from '../../core/context.ts';
 import type { ResponseHead } from '../../core/policy.ts';
 import type { LimitState } from '../../store/counters/types.ts';
@@ -23,18 +25,26 @@ export class RateLimitFields {
   }
 }
 
-const SLOT = 'ratelimit';
+/** Set once a policy has written this request's fields: the next one appends to them. */
+const WRITTEN = 'ratelimit';
 
-export function fieldsOf(ctx: RequestContext): RateLimitFields {
+export function fieldsOf(ctx: RequestContext, slot: string): RateLimitFields {
   const state = (ctx.state ??= {});
-  return ((state[SLOT] as RateLimitFields | undefined) ??= new RateLimitFields());
+  return ((state[slot] as RateLimitFields | undefined) ??= new RateLimitFields());
 }
 
-/** Response hook: our fields replace any the upstream sent. */
-export function writeFields(ctx: RequestContext, head: ResponseHead): void {
-  const fields = ctx.state?.[SLOT] as RateLimitFields | undefined;
+/** Response hook of one policy: together, the policies' fields replace any the upstream sent. */
+export function writeFields(ctx: RequestContext, head: ResponseHead, slot: string): void {
+  const state = ctx.state;
+  const fields = state?.[slot] as RateLimitFields | undefined;
   if (fields === undefined || fields.written || fields.policy === '') return;
   fields.written = true;
-  head.headers['ratelimit-policy'] = fields.policy;
-  head.headers.ratelimit = fields.current;
+  if (state![WRITTEN] === undefined) {
+    state![WRITTEN] = true;
+    head.headers['ratelimit-policy'] = fields.policy;
+    head.headers.ratelimit = fields.current;
+  } else {
+    head.headers['ratelimit-policy'] += `, ${fields.policy}`;
+    head.headers.ratelimit += `, ${fields.current}`;
+  }
 }

@@ -26,13 +26,17 @@ export interface LimiterOptions {
 
 type Hooks = Omit<PolicyInstance, 'name' | 'phase' | 'mode'>;
 
+/** Names the context slot of each limiter's RateLimit fields (see headers.ts). */
+let limiters = 0;
+
 export function createLimiter(o: LimiterOptions): Hooks {
   const { limits, costs, counters, local, logger, tierClaim } = o;
   const usesTiers = limits.some((l) => l.tiers.size > 0);
   const hasConcurrency = limits.some((l) => l.isConcurrency);
+  const slot = `ratelimit-${++limiters}`;
 
   const decided = (ctx: RequestContext, takes: Take[], rules: TierRules[], decision: Decision, via: Counters, of = limits): void => {
-    const fields = fieldsOf(ctx);
+    const fields = fieldsOf(ctx, slot);
     for (let i = 0; i < rules.length; i++) fields.add(rules[i]!, decision.states[i]!);
     if (!decision.allowed) throw refusal(of, decision.states);
     if (hasConcurrency) holdUntilEnd(ctx, takes, decision, via);
@@ -83,7 +87,7 @@ export function createLimiter(o: LimiterOptions): Hooks {
         (error: unknown) => fallback(ctx, takes, rules, error),
       );
     },
-    onResponseHead: writeFields,
+    onResponseHead: (ctx, head) => writeFields(ctx, head, slot),
     close: o.release,
   };
 }

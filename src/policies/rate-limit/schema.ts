@@ -69,7 +69,13 @@ export const rateLimitSchema = {
         timeout: dur('Longest wait for the store (Redis, or the cluster primary) before onStoreError applies.', '200ms'),
         instances: { type: 'integer', minimum: 1, default: 1, description: 'Gateway instances sharing the store; onStoreError local divides each limit by it (and by the number of --workers).' },
         prefix: { type: 'string', pattern: '^[A-Za-z0-9_:.-]{1,32}$', default: 'pcl', description: 'Redis key prefix (a hash tag is added for Redis Cluster).' },
-        maxKeys: { type: 'integer', minimum: 100, default: 1000000, description: 'In-process counters kept at most (new keys are refused while it is full of live ones).' },
+        maxKeys: {
+          type: 'integer',
+          minimum: 100,
+          default: 1000000,
+          description:
+            "In-process counters kept at most per limit (each limit and tier has its own table, about 200 bytes a key). A full table of a rate limit or quota evicts its least recently used key, which starts afresh; a concurrency limit's refuses new keys while full of requests in flight. Also the bound of the cluster primary's tables.",
+        },
       },
     },
   },

@@ -1,8 +1,11 @@
 // The four algorithms as pure functions over a small numeric state, so the in-process store can check
 // every limit of a request first and write only when all allow. redis-script.ts is the same logic in Lua.
 //
-// gcra            a = theoretical arrival time (TAT). Each unit moves it by periodMs; a request
-//                 fits when the new TAT is at most `limit` units ahead of now (burst capacity).
+// gcra            c = base time, b = units taken since it, a = TAT (theoretical arrival time)
+//                 = c + b·periodMs. A request fits when the new TAT is at most `limit` units ahead of
+//                 now (burst capacity). TAT is one product, never a running sum: periodMs = per / rate
+//                 is rarely whole (1000 / 7), and seven rounded additions of it exceed 1000, which
+//                 refused the last unit of a burst. A state with b = 0 is an older version's (TAT in a).
 // fixed-window    a = window start, b = units used in it (calendar days/months or fixed lengths).
 // sliding-window  a = current window start, b = its count, c = previous window's count; the
 //                 estimate weighs the previous window by how much of it still overlaps (approximate).
@@ -35,17 +38,33 @@ export function evaluate(rule: Rule, entry: Entry | undefined, cost: number, now
   }
 }
 
+/**
+ * Elapsed time is read longer by a relative 2^-44: (units · periodMs) and (elapsed / periodMs) round,
+ * and a unit earned exactly now must not be refused for it. Far below a millisecond for any real base age.
+ */
+const SLACK = 1 + 2 ** -44;
+
 function gcra(rule: Rule, entry: Entry | undefined, cost: number, now: number, out: LimitState, next: Entry): void {
   const t = rule.periodMs;
-  const capacity = rule.limit * t;
-  const tat = entry === undefined || entry.a < now ? now : entry.a;
-  const tatNext = tat + cost * t;
-  if (tatNext - now > capacity) {
-    set(out, false, Math.floor((capacity - (tat - now)) / t), tat - now, tatNext - now - capacity);
+  const limit = rule.limit;
+  let base = now;
+  let taken = 0;
+  if (entry !== undefined) {
+    const b = entry.b > 0 ? entry.c : entry.a;
+    // A TAT that is not ahead of now is a full bucket: the base moves to now.
+    if (entry.b * t - (now - b) > 0) {
+      base = b;
+      taken = entry.b;
+    }
+  }
+  const units = ((now - base) * SLACK) / t;
+  const after = taken + cost;
+  if (after - limit > units) {
+    set(out, false, limit - taken + Math.floor(units), taken * t - (now - base), (after - limit) * t - (now - base));
     return;
   }
-  set(out, true, Math.floor((capacity - (tatNext - now)) / t), tatNext - now, 0);
-  store(next, tatNext, 0, 0, tatNext);
+  set(out, true, limit - after + Math.floor(units), after * t - (now - base), 0);
+  store(next, base + after * t, after, base, base + after * t);
 }
 
 function fixedWindow(rule: Rule, entry: Entry | undefined, cost: number, now: number, out: LimitState, next: Entry): void {

@@ -24,7 +24,7 @@ interface Late {
   readonly until: number;
 }
 
-/** As long as a Redis concurrency lease (rate-limit/compile.ts): an answer later than that is a lost cause. */
+/** An answer later than that is a lost cause. */
 const LATE_KEEP_MS = 5 * 60_000;
 const LATE_MAX = 1024;
 
@@ -50,9 +50,9 @@ export class IpcCounters implements Counters {
     proc.on('message', this.#onMessage);
   }
 
-  consume(takes: readonly Take[]): Promise<Decision> {
+  consume(takes: readonly Take[], maxKeys?: number): Promise<Decision> {
     return new Promise((resolve, reject) => {
-      this.#ops.push({ takes });
+      this.#ops.push(maxKeys === undefined ? { takes } : { takes, m: maxKeys });
       this.#waiters.push({ resolve, reject });
       this.#schedule();
     });

@@ -9,6 +9,8 @@ export interface Op {
   /** consume, or release (concurrency slots; no answer). */
   readonly r?: 1;
   readonly takes: readonly Take[];
+  /** consume: the asking policy's store.maxKeys, the bound of each table a new key lands in. */
+  readonly m?: number;
 }
 
 export interface CountersRequest {

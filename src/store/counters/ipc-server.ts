@@ -1,5 +1,6 @@
 // The primary of `serve --workers N` holds the counters of the whole gateway, so N workers share one
 // limit instead of N. Each worker's concurrency slots are remembered and freed if the worker dies.
+// Tables are one per limit, each bounded by the store.maxKeys its worker sends with the decision.
 import type { Worker } from 'node:cluster';
 import { isRequest, REPLY, type CountersReply } from './ipc-protocol.ts';
 import { counterKey, MemoryCounters } from './memory.ts';
@@ -22,7 +23,7 @@ export function serveCounters(worker: Worker): void {
         decisions[i] = null;
         continue;
       }
-      const decision = table.consume(op.takes);
+      const decision = table.consume(op.takes, boundOf(op.m));
       if (decision.allowed) remember(held, op.takes);
       decisions[i] = decision;
     }
@@ -52,4 +53,9 @@ function forget(held: Map<string, Take>, takes: readonly Take[]): void {
     if (prior.cost <= take.cost) held.delete(key);
     else held.set(key, { ...prior, cost: prior.cost - take.cost });
   }
+}
+
+/** A worker's bound, else the schema's default (a worker of an older build sends none). */
+function boundOf(m: unknown): number | undefined {
+  return typeof m === 'number' && Number.isInteger(m) && m >= 1 ? m : undefined;
 }

@@ -67,3 +67,22 @@ test('a late answer that refused frees nothing: a slot held by a request in flig
     await counters.close();
   }
 });
+
+// The primary used one table of 1,000,000 keys for everything, whatever store.maxKeys said.
+test('the primary bounds each limit\'s table by the maxKeys its worker sends', async () => {
+  const { proc } = channel();
+  const counters = new IpcCounters(1000, proc);
+  try {
+    const replay: Rule = { id: 'ipc-replay', algorithm: 'gcra', limit: 1, periodMs: 60_000 };
+    const rate: Rule = { id: 'ipc-rate', algorithm: 'fixed-window', limit: 1, periodMs: 60_000, evict: true };
+    const other: Rule = { id: 'ipc-other', algorithm: 'fixed-window', limit: 1, periodMs: 60_000 };
+    const decide = (rule: Rule, key: string) => counters.consume([{ rule, key, cost: 1 }], 100);
+    const replays = await Promise.all(Array.from({ length: 150 }, (_, i) => decide(replay, `n${i}`)));
+    assert.equal(replays.filter((d) => d.allowed).length, 100, 'a table that must not forget refuses past its bound');
+    const rates = await Promise.all(Array.from({ length: 150 }, (_, i) => decide(rate, `k${i}`)));
+    assert.equal(rates.filter((d) => d.allowed).length, 150, 'a rate limit evicts its least recently used keys instead');
+    assert.equal((await decide(other, 'victim')).allowed, true, 'another limit\'s table is not crowded out');
+  } finally {
+    await counters.close();
+  }
+});

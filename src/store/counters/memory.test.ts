@@ -150,8 +150,58 @@ describe('atomic decisions', () => {
   });
 });
 
-describe('bounded table', () => {
-  test('live counters are never evicted: new keys are refused until states expire', () => {
+describe('bounded tables: one per limit', () => {
+  const limit = (id: string): Rule => ({ id, algorithm: 'fixed-window', limit: 1, periodMs: 1000, evict: true });
+
+  // One table used to hold every limit's keys: a flood of new keys on one limit (header values
+  // before authentication) made every other limit refuse its new callers.
+  test('a flood of new keys on one limit never refuses another limit\'s new keys', () => {
+    const counters = new MemoryCounters({ now: clock(0).now, sweepEveryMs: 0 });
+    for (let i = 0; i < 500; i++) counters.consume([take(limit('flooded'), `device-${i}`)], 100);
+    assert.equal(counters.consume([take(limit('other'), 'victim')], 100).allowed, true);
+    assert.equal(counters.consume([take(limit('other'), 'second-victim')], 100).allowed, true);
+    assert.equal(counters.size, 102, 'the flooded table holds its bound, no more');
+  });
+
+  test('a full rate-limit table evicts its least recently used key: new callers are admitted, active keys kept', () => {
+    const counters = new MemoryCounters({ now: clock(0).now, sweepEveryMs: 0 });
+    const rule = limit('lru');
+    for (const k of ['a', 'b', 'c']) assert.equal(counters.consume([take(rule, k)], 3).allowed, true);
+    assert.equal(counters.consume([take(rule, 'a')], 3).allowed, false, 'a is used (refused, still a use)');
+    assert.equal(counters.consume([take(rule, 'd')], 3).allowed, true, 'a new key gets in');
+    assert.equal(counters.evictions, 1);
+    assert.equal(counters.overflows, 0);
+    assert.equal(counters.consume([take(rule, 'a')], 3).allowed, false, 'a, the active key, kept its count');
+    assert.equal(counters.consume([take(rule, 'b')], 3).allowed, true, 'b, idle for longest, was evicted and starts afresh');
+    assert.equal(counters.size, 3);
+  });
+
+  test('an expired state the eviction pass meets goes before a live one', () => {
+    const c = clock(0);
+    const counters = new MemoryCounters({ now: c.now, sweepEveryMs: 0 });
+    const short: Rule = { ...limit('expiring'), periodMs: 1000 };
+    counters.consume([take(short, 'old')], 2);
+    c.t = 1500;
+    counters.consume([take(short, 'live')], 2);
+    assert.equal(counters.consume([take(short, 'new')], 2).allowed, true);
+    assert.equal(counters.evictions, 0, 'the expired state made room');
+    assert.equal(counters.consume([take(short, 'live')], 2).allowed, false, 'the live one kept its count');
+  });
+
+  test('each decision bounds its tables: a reload\'s new maxKeys applies at once', () => {
+    const counters = new MemoryCounters({ now: clock(0).now, sweepEveryMs: 0 });
+    const rule = limit('reloaded');
+    for (let i = 0; i < 20; i++) counters.consume([take(rule, `k${i}`)], 20);
+    assert.equal(counters.size, 20);
+    counters.consume([take(rule, 'new')], 4);
+    assert.equal(counters.size, 13, 'a few evictions per decision (bounded work)');
+    counters.consume([take(rule, 'newer')], 4);
+    assert.equal(counters.size, 6);
+    counters.sweep();
+    assert.equal(counters.size, 4, 'the sweep trims the rest');
+  });
+
+  test('counters that must not forget refuse new keys when full, until states expire', () => {
     const c = clock(0);
     const counters = new MemoryCounters({ now: c.now, sweepEveryMs: 0, maxKeys: 3 });
     const rule: Rule = { id: 'f', algorithm: 'fixed-window', limit: 1, periodMs: 1000 };
@@ -162,5 +212,23 @@ describe('bounded table', () => {
     c.t = 1000;
     assert.equal(counters.consume([take(rule, 'd')]).allowed, true, 'expired states made room');
     assert.ok(counters.size <= 3);
+  });
+
+  test('concurrency slots in flight are never evicted', () => {
+    const counters = new MemoryCounters({ now: clock(0).now, sweepEveryMs: 0 });
+    const rule: Rule = { id: 'slots', algorithm: 'concurrency', limit: 1, periodMs: 0, evict: true };
+    for (const k of ['a', 'b']) assert.equal(counters.consume([take(rule, k)], 2).allowed, true);
+    assert.equal(counters.consume([take(rule, 'c')], 2).allowed, false);
+    assert.equal(counters.consume([take(rule, 'a')], 2).allowed, false, 'a still holds its slot');
+    counters.release([take(rule, 'a')]);
+    assert.equal(counters.consume([take(rule, 'c')], 2).allowed, true);
+  });
+
+  test('two new keys of one table in one decision: both fit, or the decision is refused whole', () => {
+    const counters = new MemoryCounters({ now: clock(0).now, sweepEveryMs: 0 });
+    const replay: Rule = { id: 'replay', algorithm: 'gcra', limit: 1, periodMs: 60_000 };
+    assert.equal(counters.consume([take(replay, 's1'), take(replay, 'n1')], 3).allowed, true);
+    assert.equal(counters.consume([take(replay, 's2'), take(replay, 'n2')], 3).allowed, false, 'only one more fits');
+    assert.equal(counters.size, 2, 'nothing of the refused decision was written');
   });
 });

@@ -1,11 +1,13 @@
-// In-process counters: exact for one process, synchronous (no promise on the hot path). The table is
-// bounded: expired states are swept (periodically, and when the table is full); a live counter is
-// never evicted, because dropping it would hand its key a fresh budget. A new key that finds the table
-// full of live counters is refused (fail closed) until some expire; `overflows` counts those refusals.
-import { evaluate, type Entry } from './algorithms.ts';
-import type { Counters, Decision, LimitState, Take } from './types.ts';
+// In-process counters: exact for one process, synchronous (no promise on the hot path). One bounded
+// table per limit (table.ts), holding at most the `maxKeys` of the policy that decides with it, so no
+// limit's keys can crowd out another's: a full rate-limit table evicts its least recently used key, a
+// full table of other counters refuses new keys. Expired states are swept every 10 s.
+import { evaluate } from './algorithms.ts';
+import { CounterTable, type Stored, type TableStats } from './table.ts';
+import type { Counters, Decision, LimitState, Rule, Take } from './types.ts';
 
 export interface MemoryCountersOptions {
+  /** Default bound of each table, for decisions that name none. */
   readonly maxKeys?: number;
   readonly now?: () => number;
   /** Background sweep of expired states; 0 turns it off (tests). */
@@ -16,17 +18,16 @@ const FULL_RETRY_MS = 1000;
 
 export class MemoryCounters implements Counters {
   readonly kind = 'memory';
-  readonly #entries = new Map<string, Entry>();
+  /** By rule id: kept across config reloads (the same limit keeps its id), dropped when empty. */
+  readonly #tables = new Map<string, CounterTable>();
   readonly #max: number;
   readonly #now: () => number;
   readonly #timer: NodeJS.Timeout | undefined;
-  #lastFullSweep = Number.NEGATIVE_INFINITY;
-  // Scratch space of one decision (consume is synchronous, so one set per table is enough).
-  readonly #scratch: Entry[] = [];
-  readonly #keys: string[] = [];
-  readonly #found: (Entry | undefined)[] = [];
-  /** New keys refused because the table was full of live counters. */
-  overflows = 0;
+  readonly #stats: TableStats = { overflows: 0, evictions: 0 };
+  // Scratch space of one decision (consume is synchronous, so one set per store is enough).
+  readonly #scratch: Stored[] = [];
+  readonly #found: (Stored | undefined)[] = [];
+  readonly #in: CounterTable[] = [];
 
   constructor(options: MemoryCountersOptions = {}) {
     this.#max = options.maxKeys ?? 1_000_000;
@@ -38,31 +39,45 @@ export class MemoryCounters implements Counters {
     }
   }
 
+  /** States kept, over every table. */
   get size(): number {
-    return this.#entries.size;
+    let n = 0;
+    for (const t of this.#tables.values()) n += t.size;
+    return n;
   }
 
-  consume(takes: readonly Take[], now = this.#now()): Decision {
+  /** New keys refused because a table that does not evict was full. */
+  get overflows(): number {
+    return this.#stats.overflows;
+  }
+
+  /** Live states evicted from full rate-limit tables. */
+  get evictions(): number {
+    return this.#stats.evictions;
+  }
+
+  consume(takes: readonly Take[], maxKeys = this.#max): Decision {
+    const now = this.#now();
     const n = takes.length;
     const states: LimitState[] = new Array(n);
     const next = this.#scratch;
-    while (next.length < n) next.push({ a: 0, b: 0, c: 0, expiresAt: 0 });
-    const keys = this.#keys;
+    while (next.length < n) next.push({ a: 0, b: 0, c: 0, expiresAt: 0, used: false });
     const found = this.#found;
+    const tables = this.#in;
     let allowed = true;
     let added = 0;
     for (let i = 0; i < n; i++) {
       const take = takes[i]!;
-      const key = (keys[i] = counterKey(take));
-      const entry = (found[i] = this.#entries.get(key));
+      const table = (tables[i] = this.#table(take.rule, maxKeys));
+      const entry = (found[i] = table.get(take.key));
       const state: LimitState = { allowed: true, remaining: 0, resetMs: 0, retryAfterMs: 0 };
       states[i] = state;
       evaluate(take.rule, entry, take.cost, now, state, next[i]!);
       if (!state.allowed) allowed = false;
       if (entry === undefined) added++;
     }
-    if (allowed && added > 0 && this.#entries.size + added > this.#max && !this.#makeRoom(added, now)) {
-      this.overflows++;
+    if (allowed && added > 0 && !this.#makeRoom(n, now)) {
+      this.#stats.overflows++;
       for (const s of states) refuse(s);
       return { allowed: false, states };
     }
@@ -71,7 +86,7 @@ export class MemoryCounters implements Counters {
       for (let i = 0; i < n; i++) {
         const entry = found[i];
         const s = next[i]!;
-        if (entry === undefined) this.#entries.set(keys[i]!, { a: s.a, b: s.b, c: s.c, expiresAt: s.expiresAt });
+        if (entry === undefined) tables[i]!.set(takes[i]!.key, { a: s.a, b: s.b, c: s.c, expiresAt: s.expiresAt, used: false });
         else {
           entry.a = s.a;
           entry.b = s.b;
@@ -86,35 +101,55 @@ export class MemoryCounters implements Counters {
   release(takes: readonly Take[]): void {
     for (const take of takes) {
       if (take.rule.algorithm !== 'concurrency') continue;
-      const key = counterKey(take);
-      const entry = this.#entries.get(key);
+      const table = this.#tables.get(take.rule.id);
+      const entry = table?.get(take.key);
       if (entry === undefined) continue;
       entry.b -= take.cost;
-      if (entry.b <= 0) this.#entries.delete(key);
+      if (entry.b <= 0) table!.delete(take.key);
     }
   }
 
-  /** Drops every state that has expired. */
+  /** Drops every state that has expired (and tables left empty). */
   sweep(now = this.#now()): void {
-    for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
+    for (const [id, table] of this.#tables) {
+      table.sweep(now);
+      if (table.size === 0) this.#tables.delete(id);
+    }
   }
 
-  #makeRoom(needed: number, now: number): boolean {
-    // A full sweep is O(n): at most one per second when the table stays full.
-    if (now - this.#lastFullSweep >= 1000) {
-      this.#lastFullSweep = now;
-      this.sweep(now);
+  #table(rule: Rule, maxKeys: number): CounterTable {
+    const evict = rule.evict === true && rule.algorithm !== 'concurrency';
+    let table = this.#tables.get(rule.id);
+    if (table === undefined) this.#tables.set(rule.id, (table = new CounterTable(maxKeys, evict, this.#stats)));
+    else {
+      table.max = maxKeys;
+      table.evict = evict;
     }
-    return this.#entries.size + needed <= this.#max;
+    return table;
+  }
+
+  /** Room in each table for the new keys of a decision (a table may take two, e.g. two replay keys). */
+  #makeRoom(n: number, now: number): boolean {
+    const tables = this.#in;
+    const found = this.#found;
+    for (let i = 0; i < n; i++) {
+      if (found[i] !== undefined) continue;
+      let needed = 1;
+      for (let j = i + 1; j < n; j++) if (tables[j] === tables[i] && found[j] === undefined) needed++;
+      let first = true;
+      for (let j = 0; j < i; j++) if (tables[j] === tables[i] && found[j] === undefined) first = false;
+      if (first && !tables[i]!.makeRoom(needed, now)) return false;
+    }
+    return true;
   }
 
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    this.#entries.clear();
+    this.#tables.clear();
   }
 }
 
-/** The counter's name: the rule's namespace and the partition key. */
+/** The counter's name across tables: the rule's namespace and the partition key. */
 export function counterKey(take: Take): string {
   return `${take.rule.id}\u001f${take.key}`;
 }

@@ -4,9 +4,15 @@
 // quota's window nor move its start. Nothing is written unless every limit allows. Every key gets a
 // TTL: a state is dropped once it is as good as fresh.
 //
-// KEYS[i]: the counter of take i. ARGV[1]: concurrency lease member. Then 6 per take: algorithm
-// (g, f, s, c), limit, periodMs, cost, calendar window (d = UTC day, m = UTC month, - = none), leaseMs.
-// Returns { allowed, remaining_1, resetMs_1, retryAfterMs_1, remaining_2, ... } (integers).
+// A decision carries its deadline in Redis's time (redis-clock.ts): one that reaches Redis after the
+// gateway has given up on it (a backlog run when a hung Redis resumes) decides nothing and writes
+// nothing, so a request already answered is never charged later.
+//
+// KEYS[i]: the counter of take i. ARGV[1]: concurrency lease member. ARGV[2]: deadline (epoch ms by
+// Redis's clock; 0 = none). Then 6 per take: algorithm (g, f, s, c), limit, periodMs, cost, calendar
+// window (d = UTC day, m = UTC month, - = none), leaseMs.
+// Returns { allowed, remaining_1, resetMs_1, retryAfterMs_1, remaining_2, ..., now } (integers), or
+// { -1, now } past the deadline; `now` is Redis's clock, from which the gateway learns the offset.
 
 /**
  * `calendar(kind, now)`: start and end (epoch ms) of the UTC day ('d') or month ('m') holding `now`,
@@ -44,10 +50,12 @@ export const DECIDE_LUA = `${CALENDAR_LUA}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local member = ARGV[1]
+local deadline = tonumber(ARGV[2])
+if deadline > 0 and now > deadline then return {-1, now} end
 local out = {1}
 local writes = {}
 for i = 1, #KEYS do
-  local b = 1 + (i - 1) * 6
+  local b = 2 + (i - 1) * 6
   local alg = ARGV[b + 1]
   local limit = tonumber(ARGV[b + 2])
   local period = tonumber(ARGV[b + 3])
@@ -57,15 +65,21 @@ for i = 1, #KEYS do
   local key = KEYS[i]
   local ok, remaining, reset, retry, w
   if alg == 'g' then
-    local tat = tonumber(redis.call('HGET', key, 'a')) or now
-    if tat < now then tat = now end
-    local cap = limit * period
-    local nxt = tat + cost * period
-    if nxt - now > cap then
-      ok = false; remaining = math.floor((cap - (tat - now)) / period); reset = tat - now; retry = nxt - now - cap
+    -- TAT = c + b * period, never a running sum; b = 0: an older version's TAT in a (algorithms.ts).
+    local v = redis.call('HMGET', key, 'a', 'b', 'c')
+    local base, taken = now, 0
+    local n = tonumber(v[2]) or 0
+    local at = tonumber(v[1])
+    if n > 0 then at = tonumber(v[3]) end
+    if at and n * period - (now - at) > 0 then base = at; taken = n end
+    local units = (now - base) * (1 + 2^-44) / period
+    local after = taken + cost
+    if after - limit > units then
+      ok = false; remaining = limit - taken + math.floor(units); reset = taken * period - (now - base)
+      retry = math.max(1, (after - limit) * period - (now - base))
     else
-      ok = true; remaining = math.floor((cap - (nxt - now)) / period); reset = nxt - now; retry = 0
-      w = {'h', key, nxt, 0, 0, nxt - now}
+      ok = true; remaining = limit - after + math.floor(units); reset = after * period - (now - base); retry = 0
+      w = {'h', key, base + after * period, after, base, reset}
     end
   elseif alg == 'f' then
     local start, stop
@@ -136,5 +150,34 @@ if out[1] == 1 then
     end
   end
 end
+out[#out + 1] = now
 return out
+`;
+
+/** Redis's clock (epoch ms), for the first offset before any decision. KEYS[1] routes it to the gateway's slot. */
+export const CLOCK_LUA = `
+local t = redis.call('TIME')
+return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/**
+ * Renews concurrency leases still held: KEYS[i] gets member ARGV[2i-1] rescored to now + ARGV[2i] ms,
+ * only if it is still there (XX: a lease that was released or ran out is not brought back).
+ */
+export const RENEW_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  local lease = tonumber(ARGV[2 * i])
+  if redis.call('ZADD', KEYS[i], 'XX', 'CH', now + lease, ARGV[2 * i - 1]) == 1 then
+    redis.call('PEXPIRE', KEYS[i], lease)
+  end
+end
+return 0
+`;
+
+/** Releases concurrency leases: member ARGV[i] from KEYS[i]. */
+export const RELEASE_LUA = `
+for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[i]) end
+return 0
 `;

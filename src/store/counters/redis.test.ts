@@ -10,10 +10,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { calendarWindow } from './calendar.ts';
 import { RedisCounters } from './redis.ts';
-import { CALENDAR_LUA } from './redis-script.ts';
+import { CALENDAR_LUA, DECIDE_LUA } from './redis-script.ts';
 import type { Rule, Take } from './types.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
+
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
+    await sleep(10);
+  }
+}
 
 describe('RedisCounters', { skip: REDIS_URL === undefined ? 'REDIS_URL is not set' : false }, () => {
   const prefix = `t${randomBytes(6).toString('hex')}`;
@@ -119,8 +127,8 @@ describe('RedisCounters', { skip: REDIS_URL === undefined ? 'REDIS_URL is not se
     assert.equal((await counters.consume([take(wide, 'a')])).states[0]!.remaining, 97);
   });
 
-  test('concurrency: slots are leases released by the request, and expire on their own', async () => {
-    const rule: Rule = { id: 'c', algorithm: 'concurrency', limit: 2, periodMs: 0, leaseMs: 300 };
+  test('concurrency: slots are leases released by the request, renewed while held, and expire once their gateway is gone', async () => {
+    const rule: Rule = { id: 'c', algorithm: 'concurrency', limit: 2, periodMs: 0, leaseMs: 600 };
     const a = await counters.consume([take(rule)]);
     const b = await counters.consume([take(rule)]);
     assert.equal(a.allowed && b.allowed, true);
@@ -130,8 +138,20 @@ describe('RedisCounters', { skip: REDIS_URL === undefined ? 'REDIS_URL is not se
     const c = await counters.consume([take(rule)]);
     assert.equal(c.allowed, true, 'a released slot is free again');
     assert.equal((await counters.consume([take(rule)])).allowed, false);
+    await sleep(1300);
+    assert.equal((await counters.consume([take(rule)])).allowed, false, 'slots still held are renewed past their lease');
+    counters.release([take(rule)], b.lease);
+    counters.release([take(rule)], c.lease);
+
+    // A gateway that dies holding slots: they run out with their lease.
+    const gone = new RedisCounters({ url: REDIS_URL!, timeoutMs: 1000, prefix });
+    await gone.ready();
+    const dead: Rule = { id: 'c-dead', algorithm: 'concurrency', limit: 2, periodMs: 0, leaseMs: 300 };
+    for (let i = 0; i < 2; i++) assert.equal((await gone.consume([take(dead)])).allowed, true);
+    await gone.close();
+    assert.equal((await counters.consume([take(dead)])).allowed, false);
     await sleep(350);
-    assert.equal(await admitted([take(rule)], 3), 2, 'slots never released expired with their lease');
+    assert.equal(await admitted([take(dead)], 3), 2, 'slots never released expired with their lease');
   });
 
   test('concurrency: a decision that times out does not keep its slot once Redis answers late', async () => {
@@ -152,14 +172,36 @@ describe('RedisCounters', { skip: REDIS_URL === undefined ? 'REDIS_URL is not se
       await slow.ready();
       const rule: Rule = { id: 'late', algorithm: 'concurrency', limit: 2, periodMs: 0, leaseMs: 60_000 };
       delayMs = 300;
-      for (let i = 0; i < 2; i++) await assert.rejects(slow.consume([take(rule)]), /no answer within 100 ms/);
-      await sleep(500); // the late answers (and the removals sent behind them) have come and gone
+      await assert.rejects(slow.consume([take(rule)]), /no answer within 100 ms/);
+      // The connection was dropped: nothing more is sent until the new one is ready.
+      await assert.rejects(slow.consume([take(rule)]), /not connected/);
+      await sleep(500); // the late answer has come and gone
       delayMs = 0;
+      // The removal is sent again once a new connection is ready.
+      await slow.ready();
+      await until(() => slow.backlog.unreleased === 0 && slow.backlog.pending === 0, 5000);
       assert.equal(await admitted([take(rule)], 3), 2, 'the timed-out decisions still hold their slots');
     } finally {
       await slow.close();
       relay.close();
     }
+  });
+
+  test('the script decides nothing past its deadline (Redis\'s clock), and every reply ends with that clock', async () => {
+    const key = `{${prefix}}:deadline\u001fk`;
+    const args = (deadline: number) => [1, key, '', deadline, 'f', 5, 3_600_000, 1, '-', 0];
+    const [seconds, micros] = await raw.time();
+    const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const late = (await raw.eval(DECIDE_LUA, ...(args(redisNow - 1) as [number, ...string[]]))) as number[];
+    assert.equal(late[0], -1, 'refused: past its deadline');
+    assert.ok(Math.abs(late[1]! - redisNow) < 5000, 'with Redis\'s clock');
+    assert.equal(await raw.exists(key), 0, 'nothing written');
+    const inTime = (await raw.eval(DECIDE_LUA, ...(args(redisNow + 60_000) as [number, ...string[]]))) as number[];
+    assert.equal(inTime[0], 1);
+    assert.equal(inTime[1], 4, 'remaining');
+    assert.ok(Math.abs(inTime[4]! - redisNow) < 5000, 'Redis\'s clock last');
+    const none = (await raw.eval(DECIDE_LUA, ...(args(0) as [number, ...string[]]))) as number[];
+    assert.equal(none[0], 1, 'deadline 0: none');
   });
 
   test('every key has a TTL and the gateway hash tag', async () => {

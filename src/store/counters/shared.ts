@@ -1,7 +1,8 @@
 // One Counters per store for the whole process, shared by every policy instance and kept across
 // config reloads (a reload must not reset limits): in-process by default, the cluster primary's in a
 // `serve --workers N` worker, Redis when a URL is configured. Remote ones are closed when the last
-// policy using them is closed.
+// policy using them is closed. In-process tables are one per limit; each policy decides through a
+// view that bounds its limits' tables by its own store.maxKeys (so a reload's new bound applies).
 import { IpcCounters } from './ipc-client.ts';
 import { MemoryCounters } from './memory.ts';
 import { LazyRedisCounters } from './lazy-redis.ts';
@@ -18,7 +19,7 @@ export interface CountersSpec {
 export interface SharedCounters {
   readonly counters: Counters;
   /** Counters of this process alone: the store itself when in-process, the onStoreError: local fallback otherwise. */
-  readonly local: MemoryCounters;
+  readonly local: Counters;
   release(): Promise<void>;
 }
 
@@ -36,7 +37,7 @@ export function localShare(): number {
 }
 
 export function sharedCounters(spec: CountersSpec): SharedCounters {
-  const mem = (local ??= new MemoryCounters({ maxKeys: spec.maxKeys }));
+  const mem = bounded((local ??= new MemoryCounters()), spec.maxKeys);
   const id = spec.redis !== undefined ? `redis\0${spec.redis}\0${spec.prefix}\0${spec.timeoutMs}\0${spec.cluster === true}` : isClusterWorker() ? `ipc\0${spec.timeoutMs}` : undefined;
   if (id === undefined) return { counters: mem, local: mem, release: async () => {} };
   let entry = remote.get(id);
@@ -49,7 +50,7 @@ export function sharedCounters(spec: CountersSpec): SharedCounters {
   const held = entry;
   let released = false;
   return {
-    counters: held.counters,
+    counters: bounded(held.counters, spec.maxKeys),
     local: mem,
     async release() {
       if (released) return;
@@ -58,5 +59,15 @@ export function sharedCounters(spec: CountersSpec): SharedCounters {
       remote.delete(id);
       await held.counters.close();
     },
+  };
+}
+
+/** `counters` deciding with one policy's table bound; closing it is the owner's business (release). */
+function bounded(counters: Counters, maxKeys: number): Counters {
+  return {
+    kind: counters.kind,
+    consume: (takes) => counters.consume(takes, maxKeys),
+    release: (takes, lease) => counters.release(takes, lease),
+    close: async () => {},
   };
 }

@@ -17,8 +17,14 @@ export interface Rule {
   readonly periodMs: number;
   /** fixed-window only: UTC calendar windows instead of fixed-length ones. */
   readonly calendar?: Calendar | undefined;
-  /** concurrency only: a slot not released within this time is freed anyway (a crashed holder). */
+  /** concurrency only: a slot not released (nor renewed) within this time is freed anyway (a crashed holder). */
   readonly leaseMs?: number | undefined;
+  /**
+   * In-process tables: when the limit's table is full, evict its least recently used key (which then
+   * starts afresh) rather than refuse new keys. Rate limits set it; what must not forget does not
+   * (replay nonces); concurrency slots in flight are never evicted.
+   */
+  readonly evict?: boolean | undefined;
 }
 
 /** One limit applied to one request. */
@@ -49,8 +55,12 @@ export interface Decision {
 
 export interface Counters {
   readonly kind: 'memory' | 'ipc' | 'redis';
-  /** Synchronous in-process; a promise for remote stores, rejected on store errors and timeouts. */
-  consume(takes: readonly Take[]): Decision | Promise<Decision>;
+  /**
+   * Synchronous in-process; a promise for remote stores, rejected on store errors and timeouts.
+   * `maxKeys`: the bound of each in-process table (one per limit) a new key lands in, the caller's
+   * `store.maxKeys` (in-process and cluster primary; Redis has none).
+   */
+  consume(takes: readonly Take[], maxKeys?: number): Decision | Promise<Decision>;
   /** Ends the request's concurrency slots (takes of other algorithms are ignored). */
   release(takes: readonly Take[], lease: string | undefined): void;
   close(): Promise<void>;
