@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { RequestContext } from '../core/context.ts';
 import { AuthFailure, AuthUnavailable } from './failure.ts';
 import { SignatureVerifier } from './signature.ts';
+import { MemoryCounters } from '../store/counters/memory.ts';
 
 const identity = (c: string) => ({ consumerId: c, subject: c, scopes: [], roles: [], claims: {}, method: 'signature' as const });
 const secrets = { victim: Buffer.from('v'.repeat(32)), attacker: Buffer.from('a'.repeat(32)) };
@@ -50,3 +51,25 @@ test('signatures: a reload (a new verifier with the same settings) still knows w
   // Another policy has its own store: it neither shares nor fills this one.
   assert.equal(outcome(new SignatureVerifier({ ...options, replayScope: 'apis[1].policies.auth-signature' }), signed('victim', 'n-reload-1', '/other')), 'victim');
 });
+
+test('signatures: in the shared replay store each policy has its own table, which another policy\'s flood cannot fill', async () => {
+  const replayStore = new MemoryCounters({ maxKeys: 50, sweepEveryMs: 0 });
+  const options = { keys, components: ['@method', '@target-uri'], label: undefined, maxAgeMs: 300_000, skewMs: 30_000, nonceRequired: true, replayEntries: 1000, replayStore };
+  const flooded = new SignatureVerifier({ ...options, replayScope: 'apis[0].policies.auth-signature' });
+  const other = new SignatureVerifier({ ...options, replayScope: 'apis[1].policies.auth-signature' });
+  const results = [];
+  for (let i = 0; i < 60; i++) results.push(await verifyAsync(flooded, signed('attacker', `flood-shared-${i}`, '/ping')));
+  // Fresh nonces refused: the table is full (it never forgets a live nonce).
+  assert.deepEqual([...new Set(results.slice(50))], ['replayed']);
+  assert.equal(await verifyAsync(other, signed('victim', 'n-other-1', '/transfer')), 'victim');
+});
+
+async function verifyAsync(v: SignatureVerifier, ctx: RequestContext): Promise<string> {
+  try {
+    return ((await v.verify(ctx)) as { consumerId: string }).consumerId;
+  } catch (error) {
+    if (error instanceof AuthFailure) return error.reason;
+    if (error instanceof AuthUnavailable) return 'unavailable';
+    throw error;
+  }
+}

@@ -58,10 +58,13 @@ function seenStore(scope: string, entries: number): ExpiringLru<true> {
 export class SignatureVerifier {
   readonly #o: SignatureOptions;
   readonly #seen: ExpiringLru<true>;
+  /** The shared counters' table of this policy: another policy's flood of nonces cannot fill it. */
+  readonly #replayRule: string;
 
   constructor(options: SignatureOptions) {
     this.#o = options;
     this.#seen = seenStore(options.replayScope ?? '', options.replayEntries);
+    this.#replayRule = `signature-replay ${options.replayScope ?? ''}`;
   }
 
   verify(ctx: RequestContext): Identity | Promise<Identity> {
@@ -147,7 +150,7 @@ export class SignatureVerifier {
    * it), so a copy sent to another process is refused too. A store that cannot answer: 503, never a pass.
    */
   async #sharedCheck(replayKeys: readonly string[], lifetimeMs: number): Promise<void> {
-    const rule = { id: 'signature-replay', algorithm: 'gcra' as const, limit: 1, periodMs: Math.max(1000, lifetimeMs) };
+    const rule = { id: this.#replayRule, algorithm: 'gcra' as const, limit: 1, periodMs: Math.max(1000, lifetimeMs) };
     let decision;
     try {
       decision = await this.#o.replayStore!.consume(replayKeys.map((key) => ({ rule, key, cost: 1 })));
