@@ -43,6 +43,7 @@ const bodies: Record<string, CannedBody> = {
   '/octet-pem': { type: 'application/octet-stream', body: '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n' },
   '/octet-nbsp': { type: 'application/octet-stream', body: 'card 4111\u00a01111\u00a01111\u00a01111 caf\u00e9' },
   '/octet-jwt': { type: 'application/octet-stream', body: `token ${JWT}` },
+  '/octet-ssn': { type: 'application/pdf', body: Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, ...Buffer.from(' Order 123-45-6789 '), 0xff]) },
   '/octet-clean': { type: 'application/octet-stream', body: Buffer.from([0x00, 0x01, 0x02, 0xff, 0x41, 0x4b, 0x49, 0x41]) },
   '/protobuf': { type: 'application/x-protobuf', body: Buffer.from([0x0a, 0x14, ...Buffer.from(KEY)]) },
   '/pdf': { type: 'application/pdf', body: '%PDF-1.4\n(card 4111111111111111) Tj\n' },
@@ -61,7 +62,7 @@ describe('data-leak by media type', () => {
   before(async () => {
     upstream = await servingBodies(bodies);
     gw = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: {}\n'));
-    blocking = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { actions: { cloudKey: block, card: report } }\n'));
+    blocking = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { actions: { cloudKey: block, card: report, ssn: block } }\n'));
     report = await startTestGateway(passthroughYaml(upstream.url, '    policies:\n      data-leak: { mode: report }\n'));
   });
   after(async () => {
@@ -125,8 +126,11 @@ describe('data-leak by media type', () => {
     // A reported type (JWT by default) is only reported; a clean body goes out byte for byte.
     await unchanged('/octet-jwt');
     await unchanged('/octet-clean');
+    // An SSN is a shape only (a part number, a build string look alike): reported, the file not withheld.
+    await unchanged('/octet-ssn');
     // With block, a blocking type withholds it; one set to report does not.
     await withheld('/octet-key', blocking);
+    await withheld('/octet-ssn', blocking);
     await unchanged('/octet-card', blocking);
     // Report mode changes nothing the client gets.
     await unchanged('/octet-card', report);

@@ -79,13 +79,17 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
     /**
      * A body the policy does not rewrite (media.ts), read byte for byte (every ASCII match, and a
      * single-byte no-break space) and, when it is UTF-8 beyond ASCII, as UTF-8 too (a UTF-8 no-break
-     * space): what would be masked, or blocks, withholds it whole; a rewrite would corrupt it.
+     * space): what would be masked, or blocks, withholds it whole; a rewrite would corrupt it. A type
+     * found by its shape alone (an SSN: part numbers and build strings look alike) is only reported
+     * there, unless it blocks: it would take whole files offline.
      */
     function withholdBytes(ctx: RequestContext, bytes: Buffer, wide: LeakFindings | undefined): undefined {
-      const findings: LeakFindings = { found: {}, masked: false };
+      let findings: LeakFindings = { found: {}, masked: false };
       scanText(carry(bytes), rules, findings);
       if (!isAscii(bytes) && isUtf8(bytes)) merge(findings, maskPlain(bytes.toString('utf8'), rules).findings);
-      report(ctx, wide === undefined ? findings : merge(findings, wide), true);
+      if (wide !== undefined) findings = merge(findings, wide);
+      const withheld = (Object.keys(findings.found) as LeakType[]).some((t) => rules.actions[t] === 'mask' && !SHAPE_ONLY.has(t));
+      report(ctx, findings, withheld);
       return undefined;
     }
 
@@ -105,6 +109,9 @@ export const dataLeak: PolicyFactory<DataLeakConfig> = {
     }
   },
 };
+
+/** Types found by their shape alone, with no checksum or marker to confirm them. */
+const SHAPE_ONLY: ReadonlySet<LeakType> = new Set(['ssn']);
 
 /**
  * How a body is read and written again: JSON (one text, or a sequence when it does not parse whole),
