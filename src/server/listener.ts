@@ -178,14 +178,14 @@ export function createListener(config: ListenerConfig, limits: ListenerLimits, b
     }
   };
   const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
   if (tls) {
-    let timer: NodeJS.Timeout | undefined;
     for (const path of [certPath, keyPath, ...clientCaPaths]) {
       try {
         watchers.push(
           watch(path, () => {
             clearTimeout(timer);
-            timer = setTimeout(reloadCertificate, 200);
+            timer = setTimeout(reloadCertificate, 200).unref();
           }),
         );
       } catch {
@@ -203,6 +203,7 @@ export function createListener(config: ListenerConfig, limits: ListenerLimits, b
     reloadCertificate,
     applyLimits,
     close() {
+      clearTimeout(timer); // a change just before closing: nothing to reload any more
       for (const w of watchers) w.close();
       server.close();
       server.closeIdleConnections();

@@ -68,6 +68,8 @@ export class Router<T> {
   #variant: string | undefined = undefined;
   /** The last #lookup matched a catch-all. */
   #rest = false;
+  /** The path templates added: with one, no variant of a path can reach another route. */
+  readonly #templates = new Set<string>();
 
   /** `pathVariants`: route variants of a documented path like any other path (an upstream that routes strictly). */
   constructor(options: { pathVariants?: boolean } = {}) {
@@ -76,6 +78,7 @@ export class Router<T> {
 
   /** `template` is an OpenAPI-style path ("/users/{id}", "/files/{name}.{ext}", "/proxy/*"). */
   add(method: string, template: string, value: T): void {
+    this.#templates.add(template);
     const segments = template.split('/').slice(1);
     const names: string[] = [];
     let node = this.#root;
@@ -96,7 +99,7 @@ export class Router<T> {
 
   lookup(method: string, path: string): LookupResult<T> {
     const found = this.#lookup(method, path);
-    if (this.#pathVariants || found.kind === 'variant') return found;
+    if (this.#pathVariants || found.kind === 'variant' || this.#templates.size < 2) return found;
     if (path.length >= 2 && path.charCodeAt(path.length - 1) === 0x2f) {
       // A trailing slash: a lenient upstream serves the path without it. Ambiguous when that reaches another route.
       const trimmed = this.lookup(method, path.slice(0, -1));
