@@ -74,7 +74,7 @@ export const rateLimitSchema = {
           minimum: 100,
           default: 1000000,
           description:
-            "In-process counters kept at most per limit (each limit and tier has its own table, about 200 bytes a key). A full table of a rate limit or quota evicts its least recently used key, which starts afresh; a concurrency limit's refuses new keys while full of requests in flight. Also the bound of the cluster primary's tables.",
+            "In-process counters kept at most per limit (each limit and tier has its own table, about 190 bytes a key). A full table of a rate limit or quota evicts its least recently used key, which starts afresh; a concurrency limit's refuses new keys while full of requests in flight. Also the bound of the cluster primary's tables.",
         },
       },
     },

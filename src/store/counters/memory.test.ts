@@ -224,6 +224,31 @@ describe('bounded tables: one per limit', () => {
     assert.equal(counters.consume([take(rule, 'c')], 2).allowed, true);
   });
 
+  // Each table had its bound, but nothing bounded them together: a policy with several limits keyed by
+  // a header a client chooses held maxKeys states in each (tables-mem.ts: 800,000 states, 153 MB).
+  test('every table together holds at most maxTotalKeys: a new key evicts from the largest rate-limit table', () => {
+    const counters = new MemoryCounters({ now: clock(0).now, sweepEveryMs: 0, maxTotalKeys: 300 });
+    for (let i = 0; i < 250; i++) counters.consume([take(limit('flood-a'), `a${i}`)], 200);
+    for (let i = 0; i < 250; i++) assert.equal(counters.consume([take(limit('flood-b'), `b${i}`)], 200).allowed, true);
+    assert.equal(counters.size, 300, 'the flood of b evicted from a beyond the ceiling');
+    const slots: Rule = { id: 'slots', algorithm: 'concurrency', limit: 1, periodMs: 0 };
+    for (let i = 0; i < 20; i++) assert.equal(counters.consume([take(slots, `s${i}`)], 200).allowed, true, 'a table that does not evict is not locked out by the floods');
+    assert.equal(counters.size, 300);
+    assert.equal(counters.overflows, 0);
+  });
+
+  test('at the ceiling with no rate-limit state to evict, a new key is refused; a policy\'s higher maxKeys raises the ceiling', () => {
+    const counters = new MemoryCounters({ now: clock(0).now, sweepEveryMs: 0, maxTotalKeys: 100 });
+    const nonces = (id: string): Rule => ({ id, algorithm: 'gcra', limit: 1, periodMs: 60_000 });
+    for (let i = 0; i < 60; i++) assert.equal(counters.consume([take(nonces('n1'), `k${i}`)], 100).allowed, true);
+    let admittedKeys = 0;
+    for (let i = 0; i < 60; i++) if (counters.consume([take(nonces('n2'), `k${i}`)], 100).allowed) admittedKeys++;
+    assert.equal(admittedKeys, 40);
+    assert.equal(counters.overflows, 20);
+    for (let i = 0; i < 300; i++) counters.consume([take(limit('big'), `k${i}`)], 500);
+    assert.equal(counters.size, 400, 'a table of a policy with maxKeys 500 grows past maxTotalKeys, up to its own bound');
+  });
+
   test('two new keys of one table in one decision: both fit, or the decision is refused whole', () => {
     const counters = new MemoryCounters({ now: clock(0).now, sweepEveryMs: 0 });
     const replay: Rule = { id: 'replay', algorithm: 'gcra', limit: 1, periodMs: 60_000 };

@@ -1,7 +1,11 @@
 // In-process counters: exact for one process, synchronous (no promise on the hot path). One bounded
 // table per limit (table.ts), holding at most the `maxKeys` of the policy that decides with it, so no
 // limit's keys can crowd out another's: a full rate-limit table evicts its least recently used key, a
-// full table of other counters refuses new keys. Expired states are swept every 10 s.
+// full table of other counters refuses new keys. The tables together hold at most `maxTotalKeys`
+// (or the deciding policy's maxKeys when higher): beyond it a new key evicts from the largest rate-limit
+// table, the one a key-minting flood fills, so no table is locked out by another's flood; only when no
+// rate-limit table holds a key is the new key refused. Expired states are swept every 10 s, by slices
+// of SLICE states with a turn of the event loop between them (2,000,000 states in one go took 100-460 ms).
 import { evaluate } from './algorithms.ts';
 import { CounterTable, type Stored, type TableStats } from './table.ts';
 import type { Counters, Decision, LimitState, Rule, Take } from './types.ts';
@@ -10,20 +14,30 @@ export interface MemoryCountersOptions {
   /** Default bound of each table, for decisions that name none. */
   readonly maxKeys?: number;
   readonly now?: () => number;
+  /** States kept at most over every table (default 4 × the default maxKeys, ~760 MB at ~190 B a state). */
+  readonly maxTotalKeys?: number;
   /** Background sweep of expired states; 0 turns it off (tests). */
   readonly sweepEveryMs?: number;
 }
 
 const FULL_RETRY_MS = 1000;
+/** States walked at most per turn of the background sweep (~1-3 ms). */
+const SLICE = 10_000;
 
 export class MemoryCounters implements Counters {
   readonly kind = 'memory';
   /** By rule id: kept across config reloads (the same limit keeps its id), dropped when empty. */
   readonly #tables = new Map<string, CounterTable>();
   readonly #max: number;
+  readonly #maxTotal: number;
   readonly #now: () => number;
   readonly #timer: NodeJS.Timeout | undefined;
-  readonly #stats: TableStats = { overflows: 0, evictions: 0 };
+  /** The next slice of a background sweep in progress. */
+  #slice: NodeJS.Immediate | undefined;
+  /** The tables of the sweep in progress, and the one it stands at. */
+  #pass: [string, CounterTable][] | undefined;
+  #passAt = 0;
+  readonly #stats: TableStats = { overflows: 0, evictions: 0, keys: 0 };
   // Scratch space of one decision (consume is synchronous, so one set per store is enough).
   readonly #scratch: Stored[] = [];
   readonly #found: (Stored | undefined)[] = [];
@@ -31,19 +45,20 @@ export class MemoryCounters implements Counters {
 
   constructor(options: MemoryCountersOptions = {}) {
     this.#max = options.maxKeys ?? 1_000_000;
+    this.#maxTotal = options.maxTotalKeys ?? 4_000_000;
     this.#now = options.now ?? Date.now;
     const every = options.sweepEveryMs ?? 10_000;
     if (every > 0) {
-      this.#timer = setInterval(() => this.sweep(), every);
+      this.#timer = setInterval(() => {
+        if (this.#slice === undefined) this.#sweepSlice();
+      }, every);
       this.#timer.unref();
     }
   }
 
   /** States kept, over every table. */
   get size(): number {
-    let n = 0;
-    for (const t of this.#tables.values()) n += t.size;
-    return n;
+    return this.#stats.keys;
   }
 
   /** New keys refused because a table that does not evict was full. */
@@ -76,7 +91,7 @@ export class MemoryCounters implements Counters {
       if (!state.allowed) allowed = false;
       if (entry === undefined) added++;
     }
-    if (allowed && added > 0 && !this.#makeRoom(n, now)) {
+    if (allowed && added > 0 && !this.#makeRoom(n, added, now, maxKeys)) {
       this.#stats.overflows++;
       for (const s of states) refuse(s);
       return { allowed: false, states };
@@ -109,13 +124,36 @@ export class MemoryCounters implements Counters {
     }
   }
 
-  /** Drops every state that has expired (and tables left empty). */
-  sweep(now = this.#now()): void {
-    for (const [id, table] of this.#tables) {
-      table.sweep(now);
-      if (table.size === 0) this.#tables.delete(id);
+  /**
+   * One slice of the sweep: up to `budget` states, from where the last slice stopped, table after
+   * table; a table left empty at the end of its pass is dropped. True when the pass is over.
+   */
+  sweepStep(now = this.#now(), budget = SLICE): boolean {
+    const pass = (this.#pass ??= [...this.#tables]);
+    while (this.#passAt < pass.length) {
+      const [id, table] = pass[this.#passAt]!;
+      const walked = table.sweep(now, budget);
+      if (walked >= budget) return false;
+      budget -= walked;
+      this.#passAt++;
+      if (table.size === 0 && this.#tables.get(id) === table) this.#tables.delete(id);
     }
+    this.#pass = undefined;
+    this.#passAt = 0;
+    return true;
   }
+
+  /** A whole pass at once, from each table's first state (tests; the background sweep goes by slices). */
+  sweep(now = this.#now()): void {
+    this.#pass = undefined;
+    this.#passAt = 0;
+    for (const table of this.#tables.values()) table.rewind();
+    this.sweepStep(now, Number.POSITIVE_INFINITY);
+  }
+
+  #sweepSlice = (): void => {
+    this.#slice = this.sweepStep() ? undefined : setImmediate(this.#sweepSlice).unref();
+  };
 
   #table(rule: Rule, maxKeys: number): CounterTable {
     const evict = rule.evict === true && rule.algorithm !== 'concurrency';
@@ -128,8 +166,11 @@ export class MemoryCounters implements Counters {
     return table;
   }
 
-  /** Room in each table for the new keys of a decision (a table may take two, e.g. two replay keys). */
-  #makeRoom(n: number, now: number): boolean {
+  /**
+   * Room in each table for the new keys of a decision (a table may take two, e.g. two replay keys),
+   * then under the ceiling of every table together.
+   */
+  #makeRoom(n: number, added: number, now: number, maxKeys: number): boolean {
     const tables = this.#in;
     const found = this.#found;
     for (let i = 0; i < n; i++) {
@@ -140,12 +181,29 @@ export class MemoryCounters implements Counters {
       for (let j = 0; j < i; j++) if (tables[j] === tables[i] && found[j] === undefined) first = false;
       if (first && !tables[i]!.makeRoom(needed, now)) return false;
     }
+    const cap = maxKeys > this.#maxTotal ? maxKeys : this.#maxTotal;
+    while (this.#stats.keys + added > cap) {
+      const victim = this.#largestEvicting();
+      if (victim === undefined) return false;
+      victim.evictOne(now);
+    }
     return true;
+  }
+
+  /** The rate-limit table holding most states (O(tables), only when every table together is full). */
+  #largestEvicting(): CounterTable | undefined {
+    let largest: CounterTable | undefined;
+    for (const t of this.#tables.values()) if (t.evict && t.size > 0 && (largest === undefined || t.size > largest.size)) largest = t;
+    return largest;
   }
 
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#slice) clearImmediate(this.#slice);
+    this.#slice = undefined;
+    this.#pass = undefined;
     this.#tables.clear();
+    this.#stats.keys = 0;
   }
 }
 

@@ -8,6 +8,9 @@
 // which fails ioredis's queue instead of keeping it for when Redis resumes; and each decision carries
 // its deadline in Redis's time (redis-clock.ts), past which the script writes nothing. A decision whose
 // connection broke under it may still run until that deadline, so its failure is reported only then.
+// Each connection reads Redis's clock before it takes decisions (one sent earlier would carry no
+// deadline, or one learnt from another node): the first one waits for that reading within the
+// timeout, later ones fail at once until it is in.
 import { randomBytes } from 'node:crypto';
 import { Redis, Cluster, ReplyError } from 'ioredis';
 import { withDeadline } from './deadline.ts';
@@ -53,11 +56,16 @@ export class RedisCounters implements Counters {
   readonly #leases: RedisLeases;
   /** The connection is being dropped (#stalled): nothing more is sent on it. */
   #dropping = false;
+  /** Counts connections made: a clock reading answered on an earlier one is ignored. */
+  #generation = 0;
   /**
-   * While the first connection is being made, decisions wait for it (bounded by the timeout) instead
-   * of failing at once. Once a connection attempt has failed, they fail at once like in any outage.
+   * While the first connection is being made (and its clock read), decisions wait for it (bounded by
+   * the timeout) instead of failing at once. Once that has failed, they fail at once like in any outage.
    */
   #connecting: Promise<void> | undefined;
+  #settleFirst: ((error?: Error) => void) | undefined;
+  /** ready() callers waiting for a connection with its clock read. */
+  readonly #waiting: (() => void)[] = [];
 
   constructor(o: RedisCountersOptions) {
     const options = {
@@ -92,23 +100,24 @@ export class RedisCounters implements Counters {
     this.#leases = new RedisLeases({
       release: (keys, members) => this.#send(() => this.#client.pclRelease!(keys.length, ...keys, ...members)),
       renew: (keys, args) => this.#send(() => this.#client.pclRenew!(keys.length, ...keys, ...args)),
-      ready: () => this.#usable(),
+      ready: () => this.#connected(),
     });
     this.#client.on('ready', () => this.#onReady());
     this.#connecting = new Promise((resolve, reject) => {
-      this.#client.once('ready', () => resolve());
-      this.#client.once('error', (error: Error) => reject(error));
+      this.#settleFirst = (error) => (error === undefined ? resolve() : reject(error));
+      this.#client.once('error', (error: Error) => this.#settleFirst?.(error));
     });
-    this.#connecting.then(
-      () => (this.#connecting = undefined),
-      () => (this.#connecting = undefined),
-    );
+    const settled = () => {
+      this.#connecting = undefined;
+      this.#settleFirst = undefined;
+    };
+    this.#connecting.then(settled, settled);
   }
 
-  /** Resolves once connected (for tests and startup checks). */
+  /** Resolves once connected, Redis's clock read (for tests and startup checks). */
   ready(): Promise<void> {
-    if (this.#client.status === 'ready') return Promise.resolve();
-    return new Promise((resolve) => this.#client.once('ready', () => resolve()));
+    if (this.#usable()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   /** Commands waiting for Redis, and the lease bookkeeping (tests, diagnostics). */
@@ -125,7 +134,7 @@ export class RedisCounters implements Counters {
       }
     }
     // Nothing is sent (so nothing can be charged) when Redis is away or already far behind.
-    if (!this.#usable()) throw new CounterStoreError(`Redis: not connected (${this.#client.status})`);
+    if (!this.#usable()) throw new CounterStoreError(this.#connected() ? "Redis: its clock is not read yet" : `Redis: not connected (${this.#client.status})`);
     if (this.#pending >= this.#maxPending) throw new CounterStoreError(`Redis: ${this.#pending} commands already wait for an answer`);
     const concurrency = takes.some((t) => t.rule.algorithm === 'concurrency');
     const lease = concurrency ? this.#leasePrefix + this.#leaseCount++ : '';
@@ -158,7 +167,7 @@ export class RedisCounters implements Counters {
       throw new CounterStoreError(`Redis: ${(error as Error).message}`, { cause: error });
     }
     const n = reply.length;
-    this.#clock.sample(reply[n - 1]!, performance.now());
+    this.#clock.sample(reply[n - 1]!, start, performance.now());
     if (reply[0] === EXPIRED) throw new CounterStoreError('Redis: the decision reached Redis after its deadline');
     const states: LimitState[] = new Array(takes.length);
     for (let i = 0; i < takes.length; i++) {
@@ -181,7 +190,7 @@ export class RedisCounters implements Counters {
 
   /** Counts a command until ioredis settles it; refuses one beyond the cap or while not connected. */
   #send(command: () => Promise<unknown>): Promise<unknown> {
-    if (!this.#usable()) return Promise.reject(new Error(`not connected (${this.#client.status})`));
+    if (!this.#connected()) return Promise.reject(new Error(`not connected (${this.#client.status})`));
     if (this.#pending >= this.#maxPending) return Promise.reject(new Error('too many commands wait for an answer'));
     this.#pending++;
     const call = command();
@@ -196,21 +205,53 @@ export class RedisCounters implements Counters {
    * fails every command queued on it at once instead of running it whenever Redis resumes.
    */
   #stalled(): void {
-    if (!this.#usable()) return;
+    if (!this.#connected()) return;
     this.#dropping = true;
     this.#client.disconnect(true);
   }
 
-  #usable(): boolean {
+  #connected(): boolean {
     return this.#client.status === 'ready' && !this.#dropping;
+  }
+
+  /** Connected, and Redis's clock read on this connection: decisions can carry their deadline. */
+  #usable(): boolean {
+    return this.#connected() && this.#clock.known;
   }
 
   #onReady(): void {
     this.#dropping = false;
-    // A first clock offset before any decision reply (then every reply refines it).
-    const sent = this.#send(() => this.#client.pclClock!(`${this.#tag}clock`));
-    sent.then((now) => this.#clock.sample(now as number, performance.now())).catch(() => {});
+    this.#clock.reset();
+    this.#readClock(++this.#generation);
     this.#leases.reconnected();
+  }
+
+  /**
+   * Reads Redis's clock on a new connection (then every reply refines it). No answer within the
+   * timeout drops the connection, like a decision's; an error answer is tried again a second later.
+   */
+  #readClock(generation: number): void {
+    let timedOut = false;
+    const sentAt = performance.now();
+    const sent = this.#send(() => this.#client.pclClock!(`${this.#tag}clock`));
+    const reading = withDeadline(sent, this.#timeoutMs, () => {
+      timedOut = true;
+      return new Error(`Redis's clock not read within ${this.#timeoutMs} ms`);
+    });
+    reading.then(
+      (now) => {
+        if (generation !== this.#generation) return;
+        this.#clock.sample(now as number, sentAt, performance.now());
+        this.#settleFirst?.();
+        for (const resolve of this.#waiting.splice(0)) resolve();
+      },
+      (error: Error) => {
+        if (generation !== this.#generation) return;
+        this.#settleFirst?.(error);
+        if (timedOut) this.#stalled();
+        else setTimeout(() => generation === this.#generation && this.#connected() && this.#readClock(generation), 1000).unref();
+      },
+    );
   }
 
   #key(t: Take): string {
