@@ -218,14 +218,15 @@ describe('_method overrides', () => {
 });
 
 test('a compressed JSON body a policy read raw (a signature digest) is checked decoded', () => {
-  const ctx = {
-    req: { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } },
-    body: gzipSync('{"_method":"DELETE"}'),
-    content: undefined,
-    bodyLimit: 1 << 20,
-  } as unknown as RequestContext;
-  assert.throws(() => refuseBodyOverride(ctx), { code: 'PCL_ERR_BAD_REQUEST' });
-  assert.doesNotThrow(() => refuseBodyOverride({ ...ctx, body: gzipSync('{"method":"card"}') } as unknown as RequestContext));
+  const ctx = (json: string) =>
+    ({
+      req: { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } },
+      body: gzipSync(json),
+      content: undefined,
+      bodyLimit: 1 << 20,
+    }) as unknown as RequestContext;
+  assert.throws(() => refuseBodyOverride(ctx('{"_method":"DELETE"}')), { code: 'PCL_ERR_BAD_REQUEST' });
+  assert.doesNotThrow(() => refuseBodyOverride(ctx('{"method":"card"}')));
 });
 
 describe('_method overrides with forwarding.methodOverride: true', () => {

@@ -8,7 +8,7 @@
 // Refused unless `forwarding.methodOverride` is on. The headers that do the same are refused in
 // handler.ts.
 import type { IncomingHttpHeaders } from 'node:http';
-import { decodedBody, readContent } from '../core/decoded-body.ts';
+import { contentOf, decodedBody, isEncoded, readContent } from '../core/decoded-body.ts';
 import type { RequestContext } from '../core/context.ts';
 import { GatewayError } from '../core/errors.ts';
 import { fieldNames } from '../policies/mass-assignment/form.ts';
@@ -25,9 +25,13 @@ export function refuseBodyOverride(ctx: RequestContext): void | Promise<void> {
   const type = headers['content-type'] ?? '';
   // An untyped body is forwarded as application/octet-stream instead (untypedBody): no form to any parser.
   if (readsAsForm(type) || readsAsMultipart(type)) return readContent(ctx).then((body) => refuseFieldOverride(body, type));
-  if (ctx.body === undefined || !readsAsJson(type)) return;
+  if (!readsAsJson(type)) return;
+  // Compressed, it is read whole and forwarded as the gateway encodes what was checked (decoded-body.ts):
+  // streamed as sent, its bytes could spell a `_method` the decoded body does not have.
+  if (ctx.body === undefined && isEncoded(headers['content-encoding'])) return readContent(ctx).then((body) => refuseJsonOverride(body, type));
+  if (ctx.body === undefined) return;
   // A body a policy read raw (a signature's digest) is decoded here as the upstream will read it.
-  refuseJsonOverride(ctx.content ?? decodedBody(ctx.body, headers['content-encoding'], ctx.bodyLimit), type);
+  refuseJsonOverride(contentOf(ctx), type);
 }
 
 /**
