@@ -15,6 +15,8 @@ const INTERNAL_NAME = re(
   '^(?:localhost|[\\w.-]{1,200}\\.localhost|localhost\\.localdomain|localhost[46](?:\\.localdomain[46])?|ip6-(?:localhost|loopback)|ipv6-localhost|(?:host|gateway|kubernetes)\\.docker\\.internal|host\\.containers\\.internal|kubernetes(?:\\.default(?:\\.svc(?:\\.cluster\\.local)?)?)|[\\w.-]{1,200}\\.svc\\.cluster\\.local|(?:[\\w-]{1,63}\\.)?(?:localtest\\.me|lvh\\.me)|(?:\\d{1,3}[.-]){3}\\d{1,3}\\.(?:nip|sslip|xip)\\.io)$',
 );
 const METADATA_NAME = re('^(?:metadata\\.google\\.internal|metadata\\.packet\\.net|metadata\\.azure\\.com|instance-data(?:\\.ec2\\.internal)?|metadata|metadata\\.tencentyun\\.com|metadata\\.platformequinix\\.com)$');
+/** One label, not a number (numbers are addresses, judged above), with an optional port. */
+const SINGLE_LABEL = re('^(?=[\\w-]{0,62}[a-z_])[\\w-]{1,63}\\.?(?::\\d{0,5})?$', 'i');
 const SCHEMELESS = re('^\\s{0,4}([\\w.\\-\\[\\]:]{1,253}?)(?::\\d{1,5})?/');
 const DATA_URI = re('^\\s{0,8}data:(?!//)(?!(?:image|font|audio|video)/)[a-z]{1,32}/[\\w.+-]{1,64}', 'i');
 const RISKY_SCHEMES = new Set(['gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'netdoc', 'jar', 'sftp', 'local_file', 'xri', 'rsync', 'acap', 'irc', 'pop3', 'imap', 'ssh', 'rtmp', 'telnet', 'smb']);
@@ -83,6 +85,12 @@ export const ssrf: Detector = {
           add(j.rule, j.paranoia, m.index);
           return hits;
         }
+      }
+      // A name of one label (`https://vm:9443/`, `http://intranet/`): no public host has one, and the
+      // upstream's resolver finds it in /etc/hosts or its search domains, on the internal network.
+      if (slashes > 0 && (WEB_SCHEMES.has(scheme) || RISKY_SCHEMES.has(scheme)) && SINGLE_LABEL.test(candidates[0]!)) {
+        add('ssrf-internal-name', 2, m.index);
+        return hits;
       }
       if (slashes > 0 && (scheme === 'gopher' || scheme === 'dict')) {
         add('ssrf-risky-scheme', 1, m.index);
