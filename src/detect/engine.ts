@@ -2,6 +2,7 @@
 
 import type { Detector, ScanValue } from './detector.ts';
 import { C, charMask } from './detector.ts';
+import { judgedByParent } from './detectors/proto-pollution.ts';
 import { excerpt } from './evidence.ts';
 import { XML_DOCUMENT } from './extract/xml.ts';
 import { decodeBase64Text, normalize } from './normalize/index.ts';
@@ -15,9 +16,9 @@ const NAMED_LOCATIONS = new Set<InputLocation>(['query', 'form', 'cookie', 'mult
 const NEEDS_NORMALIZING = C.percent | C.amp | C.backslash | C.nonAscii | C.ctrl;
 // Characters a base64 value can hold (letters have no bit); anything else rules decoding out.
 const BASE64_CHARS = C.digit | C.plus | C.slash | C.dash | C.underscore | C.eq | C.space | C.newline;
-// JSON keys and leaves are judged by their text alone (no detector looks at their path), so a text
-// already found clean in the same request is not scanned again: `sku`, `qty`, `price` repeat in
-// every item of a list.
+// JSON keys and leaves are judged by their text alone (no detector looks at their path, but for a
+// `prototype` key, judged by its parent and never remembered), so a text already found clean in the
+// same request is not scanned again: `sku`, `qty`, `price` repeat in every item of a list.
 const SAME_TEXT_SAME_VERDICT = new Set<InputLocation>(['json-key', 'body']);
 // An API's JSON keys are a small vocabulary repeated in every request: the clean ones are remembered
 // across requests (short keys only, a bounded set emptied when full). Leaf values are not: they vary,
@@ -74,11 +75,11 @@ export class Engine {
         if (memo) {
           const isKey = input.location === 'json-key';
           if ((isKey ? cleanKeys : cleanLeaves)?.has(value)) continue;
-          const before = best.size;
-          this.#scan(value, input.location, name, isKey, allowed, best);
-          if (best.size === before) {
+          // Clean means no hit at all: a hit de-duplicated against an earlier one of the same class
+          // and name (a repeated key, `{"a.k":1,"a":{"k":1}}`) leaves `best` unchanged all the same.
+          if (this.#scan(value, input.location, name, isKey, allowed, best) === 0) {
             if (!isKey) (cleanLeaves ??= new Set()).add(value);
-            else if (value.length <= MAX_REMEMBERED_KEY) {
+            else if (value.length <= MAX_REMEMBERED_KEY && !judgedByParent(value)) {
               if (cleanKeys.size >= MAX_REMEMBERED_KEYS) cleanKeys.clear();
               cleanKeys.add(value);
             }
@@ -121,25 +122,28 @@ export class Engine {
     isName: boolean,
     allowed: ReadonlySet<AttackClass> | null,
     best: Map<string, Match>,
-  ): void {
-    if (raw === '') return;
+  ): number {
+    if (raw === '') return 0;
     const rawChars = charMask(raw);
     const plain = (rawChars & NEEDS_NORMALIZING) === 0;
     const text = plain ? raw : normalize(raw);
     const chars = plain ? rawChars : charMask(text);
     const lower = text.toLowerCase();
-    this.#run({ raw, text, lower, chars, location, name, isName, fromBase64: false }, allowed, best);
+    let hits = this.#run({ raw, text, lower, chars, location, name, isName, fromBase64: false }, allowed, best);
     // Encoders produce upper-case letters: a value without any is not decoded.
     if (this.#o.base64 && (chars & ~BASE64_CHARS) === 0 && text.length >= 8 && lower !== text) {
       const decoded = decodeBase64Text(text);
       if (decoded !== null) {
         const t = normalize(decoded);
-        this.#run({ raw, text: t, lower: t.toLowerCase(), chars: charMask(t), location, name, isName, fromBase64: true }, allowed, best);
+        hits += this.#run({ raw, text: t, lower: t.toLowerCase(), chars: charMask(t), location, name, isName, fromBase64: true }, allowed, best);
       }
     }
+    return hits;
   }
 
-  #run(v: ScanValue, allowed: ReadonlySet<AttackClass> | null, best: Map<string, Match>): void {
+  /** Records the hits in `best` (the highest per class and input) and returns how many counted. */
+  #run(v: ScanValue, allowed: ReadonlySet<AttackClass> | null, best: Map<string, Match>): number {
+    let hits = 0;
     // A raw XML document is markup by definition; its names and values are separate inputs, so only
     // document-level checks (entities) look at it.
     const document = v.location === 'xml' && v.name === XML_DOCUMENT;
@@ -151,6 +155,7 @@ export class Engine {
       const pl = this.#o.classParanoia.get(d.class)!;
       for (const h of d.scan(v, pl)) {
         if (h.paranoia > pl) continue;
+        hits++;
         const key = `${d.class}\0${v.location}\0${v.name}`;
         const prev = best.get(key);
         if (prev && prev.score >= h.score) continue;
@@ -164,5 +169,6 @@ export class Engine {
         });
       }
     }
+    return hits;
   }
 }

@@ -34,6 +34,10 @@ const ATTACKS: Array<[string, Input]> = [
   ['java', { location: 'body', name: '$.x', value: "T(java.lang.Runtime).getRuntime().exec('id')" }],
   ['code-injection', { location: 'query', name: 'x', value: "require('child_process').exec('id')" }],
   ['proto-pollution', { location: 'query', name: '__proto__[isAdmin]', value: 'true' }],
+  ['proto-pollution', { location: 'query', name: 'a[constructor][prototype][isAdmin]', value: '1' }],
+  ['proto-pollution', { location: 'query', name: 'a[constructor].prototype.isAdmin', value: '1' }],
+  ['proto-pollution', { location: 'json-key', name: '$.constructor.prototype', value: 'prototype' }],
+  ['proto-pollution', { location: 'json-key', name: '$.user.constructor.prototype', value: 'prototype' }],
 ];
 
 const BENIGN: Input[] = [
@@ -44,6 +48,10 @@ const BENIGN: Input[] = [
   { location: 'body', name: '$.note', value: 'Select your size and drop it in the cart; update later.' },
   { location: 'json-key', name: '$.user_name', value: 'user_name' },
   { location: 'body', name: '$.tpl', value: 'Hello {{username}}, your order #{id} ships soon' },
+  { location: 'json-key', name: '$.constructor', value: 'constructor' },
+  { location: 'json-key', name: '$.design.prototype', value: 'prototype' },
+  { location: 'json-key', name: '$.constructor.name', value: 'name' },
+  { location: 'query', name: 'constructor', value: 'prototype' },
 ];
 
 test('each class catches its attacks', () => {

@@ -1,7 +1,8 @@
-// Base64 look-alikes (standard or URL alphabet, padded or not) decoded when the result is mostly
-// printable text: attackers wrap payloads in base64; random tokens decode to binary and are ignored.
-// One pass over the characters validates, decodes and counts printable bytes without allocating;
-// only text that qualifies is materialized.
+// Base64 look-alikes (standard or URL alphabet, padded or not, wrapped in lines or not) decoded when
+// the result is mostly printable text: attackers wrap payloads in base64; random tokens decode to
+// binary and are ignored. One pass over the characters validates, decodes and counts printable bytes
+// without allocating; only text that qualifies is materialized. No length cap here: the engine
+// passes at most `maxValueLength` characters, and a cap below it would let a payload hide past it.
 
 // Character code → 6-bit value, -1 outside the alphabet (`+`/`-` and `/`/`_` both accepted).
 const VALUE = new Int8Array(128).fill(-1);
@@ -17,9 +18,11 @@ VALUE[95] = 63; // _
 
 const isPrintable = (b: number) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09;
 
+const isBlank = (c: number) => c === 32 || c === 10 || c === 13;
+
 export function decodeBase64Text(s: string): string | null {
   const v = s.trim();
-  if (v.length < 8 || v.length > 65536) return null;
+  if (v.length < 8) return null;
   let end = v.length;
   if (v.charCodeAt(end - 1) === 61) end--;
   if (v.charCodeAt(end - 1) === 61) end--;
@@ -36,7 +39,11 @@ export function decodeBase64Text(s: string): string | null {
   for (let i = 0; i < end; i++) {
     const c = v.charCodeAt(i);
     const x = c < 128 ? VALUE[c]! : -1;
-    if (x < 0) return null;
+    if (x < 0) {
+      // MIME (76) and PEM (64) wrap lines; a decoder skips the breaks.
+      if (isBlank(c)) continue;
+      return null;
+    }
     if (x < 26) upper = true;
     else if (x < 62) lowerOrDigit = true;
     acc = ((acc << 6) | x) & 0xffffff;
@@ -48,6 +55,6 @@ export function decodeBase64Text(s: string): string | null {
     }
   }
   if (!upper || !lowerOrDigit || bytes < 5) return null;
-  const buf = Buffer.from(v.slice(0, end).replaceAll('-', '+').replaceAll('_', '/'), 'base64');
-  return buf.toString('latin1');
+  // Node's decoder takes both alphabets and skips blanks, as validated above.
+  return Buffer.from(v.slice(0, end), 'base64').toString('latin1');
 }

@@ -59,10 +59,14 @@ export function readAttributes(s: string, from: number, attrs: HtmlAttr[], maxAt
 
 export function scanTags(s: string, maxTags = 256): HtmlTag[] {
   const tags: HtmlTag[] = [];
+  // Past this point there is no `-->`: once a search failed, later comments are not searched again
+  // (`<!--<!--<!--...` would otherwise cost a search to the end each, quadratic).
+  let noCommentEnd = s.length;
   let i = s.indexOf('<');
   while (i >= 0 && i < s.length && tags.length < maxTags) {
     if (s.startsWith('<!--', i)) {
-      const end = s.indexOf('-->', i + 4);
+      const end = i + 4 >= noCommentEnd ? -1 : s.indexOf('-->', i + 4);
+      if (end < 0) noCommentEnd = i + 4;
       // Unterminated comment: what follows may still be parsed by a lenient consumer.
       i = end < 0 ? s.indexOf('<', i + 4) : s.indexOf('<', end + 3);
       continue;
