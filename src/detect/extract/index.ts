@@ -1,6 +1,7 @@
 // From a request to the list of decoded inputs the detectors inspect.
 
-import { readsAsMultipart } from '../../core/body-fields.ts';
+import { FORM, readsAsForm, readsAsMultipart } from '../../core/body-fields.ts';
+import { bareMediaType } from '../../core/media-type.ts';
 import { type Input, markTruncated, type RequestLike } from '../types.ts';
 import { cookieInputs } from './cookies.ts';
 import { jsonInputs, jsonStringInputs } from './json.ts';
@@ -8,7 +9,7 @@ import { detectedJsonEncoding, jsonText } from '../../core/json-text.ts';
 import { multipartInputs } from './multipart.ts';
 import { pathInputs } from './path.ts';
 import { looksLikeForm, parsePairs } from './query.ts';
-import { xmlInputs } from './xml.ts';
+import { isXmlMediaType, xmlInputs } from './xml.ts';
 
 export interface ExtractOptions {
   /** Header names inspected for every attack class (lower case), or 'all' minus `ignoreHeaders`. */
@@ -44,23 +45,34 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+const JSON_ANYWHERE = /json/i;
+
+/**
+ * A body read as its media type says: the bare type (no parameters) decides, so that
+ * `application/x-www-form-urlencoded; a=xml` is the form Express and PHP read, not XML.
+ */
 export function bodyInputs(body: string, contentType: string, out: Input[], o: ExtractOptions): void {
-  const ct = contentType.toLowerCase();
+  const type = bareMediaType(contentType);
+  const untyped = type === '' || type === 'text/plain';
+  // A form to PHP and Rack too, which cut the type at "," or a blank as well as ";".
+  const form = type.startsWith(FORM) && readsAsForm(contentType);
   const trimmed = body.trimStart();
-  if (ct.includes('json') || (ct === '' || ct.startsWith('text/plain')) && /^[[{]/.test(trimmed)) {
-    if (jsonInputs(body, out, { maxDepth: o.maxJsonDepth, maxItems: o.maxJsonItems })) return;
-    // Not JSON to JSON.parse, perhaps JSON to a lenient parser (NaN, comments): each string in it is
-    // inspected as a value (quotes inside a JSON string would otherwise hide an injection's own
-    // quotes), and the body then as what its type says (the whole text, or a form when untyped).
-    jsonStringInputs(body, out, o.maxJsonItems);
+  // Any type that names JSON, parameters included (Laravel's isJson() reads the whole header), is
+  // tried as JSON: an extra reading, never in place of a form's.
+  if (JSON_ANYWHERE.test(contentType) || (untyped && /^[[{]/.test(trimmed))) {
+    if (jsonInputs(body, out, { maxDepth: o.maxJsonDepth, maxItems: o.maxJsonItems })) {
+      if (!form) return;
+    } else {
+      // Not JSON to JSON.parse, perhaps JSON to a lenient parser (NaN, comments): each string in it is
+      // inspected as a value (quotes inside a JSON string would otherwise hide an injection's own
+      // quotes), and the body then as what its type says (the whole text, or a form when untyped).
+      jsonStringInputs(body, out, o.maxJsonItems);
+    }
   }
-  if (ct.includes('xml') || (!ct.includes('x-www-form-urlencoded') && trimmed.startsWith('<'))) {
-    return xmlInputs(body, out, o.maxParams * 4);
-  }
+  if (form) return parsePairs(body, 'form', out, o.maxParams);
+  if (isXmlMediaType(type) || trimmed.startsWith('<')) return xmlInputs(body, out, o.maxParams * 4);
   // Without a content type, servers and frameworks read bodies as forms; so do we.
-  if (ct.includes('x-www-form-urlencoded') || ct === '' || (ct.startsWith('text/plain') && looksLikeForm(body))) {
-    return parsePairs(body, 'form', out, o.maxParams);
-  }
+  if (type === '' || (type === 'text/plain' && looksLikeForm(body))) return parsePairs(body, 'form', out, o.maxParams);
   out.push({ location: 'body', name: '', value: body });
 }
 
@@ -149,7 +161,7 @@ export function extractInputs(req: RequestLike, options: ExtractOptions = DEFAUL
     // read as its parsers decode it (UTF-16 by its charset or first bytes, a byte-order mark dropped).
     if (typeof req.body !== 'string') {
       const head = req.body.subarray(0, options.maxBodyLength);
-      const json = contentType !== undefined && contentType.toLowerCase().includes('json') ? jsonText(head, contentType) : undefined;
+      const json = bareMediaType(contentType).includes('json') ? jsonText(head, contentType) : undefined;
       // Invalid UTF-8 is read as Latin-1 below; UTF-16 is kept decoded whatever it holds.
       if (json !== undefined && (!json.includes('\ufffd') || detectedJsonEncoding(head) !== 'utf-8')) text = json;
       else {

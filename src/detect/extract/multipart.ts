@@ -9,11 +9,12 @@
 // split otherwise, a field value could hide its end in a skipped "file". Such a body is marked
 // malformed, which blocks it whatever the options (the gateway answers 400).
 
+import { FORM } from '../../core/body-fields.ts';
 import { boundaryOf, forEachPart } from '../../core/multipart.ts';
 import { type Input, markMalformed, markTruncated } from '../types.ts';
 import { jsonInputs, type JsonLimits } from './json.ts';
 import { parsePairs } from './query.ts';
-import { xmlInputs } from './xml.ts';
+import { isXmlMediaType, xmlInputs } from './xml.ts';
 
 export interface MultipartLimits extends JsonLimits {
   maxParts: number;
@@ -41,10 +42,12 @@ export function multipartInputs(body: Buffer, contentType: string, out: Input[],
     if (filename !== undefined) out.push({ location: 'multipart', name: `${name}.filename`, value: filename });
     if (extendedFilename !== undefined && extendedFilename !== filename) out.push({ location: 'multipart', name: `${name}.filename`, value: extendedFilename });
     for (const reading of part.filenameReadings) out.push({ location: 'multipart', name: `${name}.filename`, value: reading });
-    // Structured parts, files or not, are read as the framework will read them.
+    // Structured parts, files or not, are read as the framework will read them; by their media type
+    // (`type` has no parameters), not by a word in it: `text/x-nonxml` is text. Any type naming JSON
+    // is tried as JSON, and read as its type says when it is not.
     if (type.includes('json') && jsonInputs(text(part.data), out, limits)) return;
-    if (type.includes('xml')) return xmlInputs(text(part.data), out, limits.maxParts * 4);
-    if (type.includes('x-www-form-urlencoded')) return parsePairs(text(part.data), 'form', out, limits.maxParts);
+    if (isXmlMediaType(type)) return xmlInputs(text(part.data), out, limits.maxParts * 4);
+    if (type === FORM) return parsePairs(text(part.data), 'form', out, limits.maxParts);
     // File contents only when declared as text. The whole value: the engine inspects it up to
     // maxValueLength and marks the verdict truncated beyond.
     // An empty filename makes no file to busboy, ASP.NET Core or Go: the part is a field there.
