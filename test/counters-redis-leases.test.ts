@@ -11,16 +11,9 @@ import { compileLimits } from '../src/policies/rate-limit/compile.ts';
 import { RedisCounters } from '../src/store/counters/redis.ts';
 import type { Rule, Take } from '../src/store/counters/types.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
+import { until } from './helpers/until.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
-
-async function until(done: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await done())) {
-    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
-    await sleep(10);
-  }
-}
 
 describe('Redis concurrency slots across a broken link', { skip: REDIS_URL === undefined ? 'REDIS_URL is not set' : false }, () => {
   const prefix = `t${randomBytes(6).toString('hex')}`;

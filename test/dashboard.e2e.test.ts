@@ -14,6 +14,7 @@ import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { dashboardYaml, ensureWebBuilt } from './helpers/web.ts';
+import { until } from './helpers/until.ts';
 
 const TOKEN = 'dashboard-e2e-admin-token';
 const XSS = '<img src=x onerror="window.__pwned=1">';
@@ -21,14 +22,6 @@ const PATH_XSS = '<svg/onload=window.__pwned=1>';
 const skip = chromiumMissing();
 
 /** Polls from Node (the page's CSP forbids the string evaluation waitForFunction would need). */
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('dashboard in Chromium', { skip }, () => {
   let upstream: TestUpstream;
   let gw: TestGateway;
@@ -79,9 +72,9 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.equal(await rps.textContent(), '0.0');
     for (let i = 0; i < 60; i++) await fetch(`${gw.url}/items/${i}`); // no key: 60 denials
     // The gateway counts in 5-second buckets and the page shows finished ones: at most ~10 s.
-    await until(async () => (await rps.textContent()) !== '0.0', 20_000);
+    await until(async () => (await rps.textContent()) !== '0.0', 20_000, 100);
     assert.ok(Number(await rps.textContent()) > 0);
-    await until(async () => (await page.getByTestId('tile-denied').textContent()) === '100.0 %', 5000);
+    await until(async () => (await page.getByTestId('tile-denied').textContent()) === '100.0 %', 5000, 100);
     await page.getByTestId('top-reasons').getByText('PCL_ERR_UNAUTHENTICATED').waitFor();
     await page.getByTestId('top-ips').getByText('127.0.0.1').waitFor();
     assert.equal(await page.locator('.chart canvas').count() >= 3, true);
@@ -129,7 +122,7 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.ok(all > 1, 'denials of several callers');
     await page.getByLabel('Consumer').fill('mobile-app');
     await page.getByLabel('Consumer').press('Enter');
-    await until(async () => (await rows.count()) < all, 10_000);
+    await until(async () => (await rows.count()) < all, 10_000, 100);
     assert.equal(await rows.count(), 1);
     assert.match((await rows.first().textContent()) ?? '', /mobile-app.*inspect.*PCL_ERR_ATTACK_DETECTED/);
     await page.getByLabel('Verdict').selectOption('allow');

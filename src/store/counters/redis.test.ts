@@ -12,16 +12,9 @@ import { calendarWindow } from './calendar.ts';
 import { RedisCounters } from './redis.ts';
 import { CALENDAR_LUA, DECIDE_LUA } from './redis-script.ts';
 import type { Rule, Take } from './types.ts';
+import { until } from '../../../test/helpers/until.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
-
-async function until(done: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
-    await sleep(10);
-  }
-}
 
 describe('RedisCounters', { skip: REDIS_URL === undefined ? 'REDIS_URL is not set' : false }, () => {
   const prefix = `t${randomBytes(6).toString('hex')}`;
