@@ -56,6 +56,15 @@ test('no false positives on order numbers, timestamps, phone numbers, UUIDs, ord
   for (const text of ordinary) assert.deepEqual(scan(text).found, {}, text);
 });
 
+test('password members in text: blanks before the colon (Jackson pretty-printed) and escaped names are masked', () => {
+  const mask = (text: string) => scanText(text, MASK_ALL, { found: {}, masked: false });
+  assert.equal(mask('{"password" : "hunter2secret"}'), '{"password":"[REDACTED]"}');
+  assert.equal(mask('[{"password"\t:"a"}]'), '[{"password":"[REDACTED]"}]');
+  assert.equal(mask('config: {"password"\n: "a"}'), 'config: {"password":"[REDACTED]"}');
+  assert.equal(mask('{"pass\\u0077ord":"hunter2secret"}'), '{"pass\\u0077ord":"[REDACTED]"}');
+  assert.equal(mask('{"passport" : "X1"}'), '{"passport" : "X1"}');
+});
+
 test('JSON: numbers and object keys are scanned; ignoreFields exempts only the string value itself', () => {
   const rules: LeakRules = { actions: { ...MASK_ALL.actions, password: 'mask' }, ignoreFields: new Set(['token']) };
   const walk = (value: unknown) => {

@@ -41,9 +41,9 @@ export function scanText(text: string, rules: LeakRules, findings: LeakFindings)
   }
   // Password members in text: JSON that does not parse as a whole (NaN, a byte-order mark, JSON sent
   // as text/html) or JSON inside a string value, which clients may still parse.
-  if (rules.actions.password !== 'off' && out.includes('":')) {
+  if (rules.actions.password !== 'off' && MEMBER_COLON.test(out)) {
     out = out.replace(JSON_MEMBER, (m, name: string, value: string) => {
-      if (!PASSWORD_FIELD.test(name) || value === '""') return m;
+      if (!PASSWORD_FIELD.test(name.includes('\\') ? unescapeName(name) : name) || value === '""') return m;
       count(findings, 'password');
       if (rules.actions.password !== 'mask') return m;
       findings.masked = true;
@@ -53,8 +53,17 @@ export function scanText(text: string, rules: LeakRules, findings: LeakFindings)
   return out;
 }
 
-/** `"name": value` with a string or number value, as JSON writes a member. */
-const JSON_MEMBER = /"([A-Za-z_]{1,40})"\s*:\s*("(?:[^"\\\n]|\\.)*"|-?\d[\d.eE+-]*)/g;
+/**
+ * `"name": value` with a string or number value, as JSON writes a member: blanks around the colon
+ * (Jackson's pretty printer writes `"name" : value`), letters of the name possibly escaped (`\u0077`).
+ */
+const JSON_MEMBER = /"((?:[A-Za-z_]|\\u[0-9A-Fa-f]{4}){1,40})"\s*:\s*("(?:[^"\\\n]|\\.)*"|-?\d[\d.eE+-]*)/g;
+/** A quote then a colon, blanks between: the cheap test before JSON_MEMBER runs. */
+const MEMBER_COLON = /"\s*:/;
+
+function unescapeName(name: string): string {
+  return name.replace(/\\u([0-9A-Fa-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
 
 /**
  * Walks a parsed JSON value; returns the same value when nothing was masked. String values, object
