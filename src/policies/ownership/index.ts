@@ -55,6 +55,15 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
     // document, which POST creates is unknown: every request but a GET is.
     const preflighted = !hasResponseRules ? undefined : env.operations ? preflightedOperations(responseRuled, byOperation, env.operations) : new Set(responseRuled);
     const limit = toBytes(config.maxBodySize);
+    /** An object of another caller refused as the config says: 403, or 404 as if it did not exist. */
+    const conceal = (error: unknown): unknown => (config.othersObjects === 'not-found' && error instanceof NotOwner ? new GatewayError('PCL_ERR_OBJECT_NOT_FOUND') : error);
+    const judged = (ctx: RequestContext, rules: readonly CompiledOwnerRule[]): void => {
+      try {
+        checkRequest(ctx, rules);
+      } catch (error) {
+        throw conceal(error);
+      }
+    };
 
     const applicable = (ctx: RequestContext, source: 'request' | 'response') => {
       const rules = ctx.operationId === undefined ? undefined : byOperation.get(ctx.operationId);
@@ -76,7 +85,8 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
             // A GET shows the copy it judged; which copy the upstream acts on is unknown.
             if (repeatsKeys(body.text(), body.json())) throw new GatewayError('PCL_ERR_RESPONSE_UNINSPECTABLE', 'The object repeats a key: its owner is ambiguous.');
           });
-        } catch (error) {
+        } catch (thrown) {
+          const error = conceal(thrown);
           if (c.clientGone()) throw error; // nothing to answer: proxy.ts records the client as gone
           const known = error instanceof GatewayError;
           c.record('ownership', config.mode === 'enforce' ? 'deny' : 'report', known ? error.code : 'PCL_ERR_INTERNAL', known ? error.detail : undefined);
@@ -99,9 +109,9 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
         // read it (once, shared with the body policies) before judging.
         const type = ctx.req.headers['content-type'];
         if (type !== undefined && hasBody(ctx.req.headers) && readsFields(type) && rules.some((r) => r.source !== 'header')) {
-          return readContent(ctx).then(() => checkRequest(ctx, rules));
+          return readContent(ctx).then(() => judged(ctx, rules));
         }
-        checkRequest(ctx, rules);
+        judged(ctx, rules);
         return undefined;
       },
       ...(hasResponseRules
@@ -112,7 +122,11 @@ export const ownership: PolicyFactory<OwnershipConfig> = {
               if (head.statusCode < 200 || head.statusCode >= 300) return undefined;
               const rules = applicable(ctx, 'response');
               if (!rules?.length) return undefined;
-              return judgeBody(ctx, rules, body);
+              try {
+                return judgeBody(ctx, rules, body);
+              } catch (error) {
+                throw conceal(error);
+              }
             },
           }
         : {}),
@@ -198,8 +212,11 @@ function holdsOwnedItems(value: unknown, after: readonly string[], depth: number
   return false;
 }
 
+/** An object of another caller: 403, or 404 with `othersObjects: not-found` (conceal). */
+class NotOwner extends GatewayError {}
+
 function notOwner(): GatewayError {
-  return new GatewayError('PCL_ERR_FORBIDDEN', 'The caller does not own this object.');
+  return new NotOwner('PCL_ERR_FORBIDDEN', 'The caller does not own this object.');
 }
 
 function replaceAt(root: unknown, path: readonly string[], replacement: unknown): unknown {

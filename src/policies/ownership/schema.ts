@@ -20,6 +20,12 @@ export const ownershipSchema = {
     overrideRoles: { type: 'array', items: { type: 'string' }, default: [], description: 'Roles that may access any object, for every rule.' },
     maxBodySize: { type: ['integer', 'string'], pattern: '^[0-9]+(\\.[0-9]+)?(b|kb|mb|gb)$', default: '1mb', description: 'Largest response checked by a response rule; larger ones are withheld (502, fail closed).' },
     onOversize: onOversizeSchema,
+    othersObjects: {
+      enum: ['forbidden', 'not-found'],
+      default: 'forbidden',
+      description:
+        "How an object of another caller is refused: 403 PCL_ERR_FORBIDDEN, or 404 PCL_ERR_OBJECT_NOT_FOUND like an object that does not exist, so its existence is not told (an upstream that answers 404 for both would otherwise gain an oracle: ids of others get 403, unknown ids 404).",
+    },
   },
 } as const;
 
@@ -37,4 +43,5 @@ export interface OwnershipConfig {
   overrideRoles: string[];
   maxBodySize: number | string;
   onOversize: OnOversize;
+  othersObjects: 'forbidden' | 'not-found';
 }
