@@ -21,6 +21,7 @@ export const ownershipSchema = {
     maxBodySize: { type: ['integer', 'string'], pattern: '^[0-9]+(\\.[0-9]+)?(b|kb|mb|gb)$', default: '1mb', description: 'Largest response checked by a response rule; larger ones are withheld (502, fail closed).' },
     onOversize: onOversizeSchema,
     othersObjects: {
+      type: 'string',
       enum: ['forbidden', 'not-found'],
       default: 'forbidden',
       description:
