@@ -375,6 +375,11 @@ describe('malformed requests against a gateway in front of a real upstream', () 
     assert.equal(doc.code, code);
     assert.equal(doc.status, status);
     assert.ok(!r.raw.toLowerCase().includes(M.toLowerCase()), `the answer echoes the request: ${r.raw}`);
+    // Security headers on every refusal, those written before any policy runs included.
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    assert.equal(r.headers['x-frame-options'], 'DENY');
+    assert.match(r.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/);
+    assert.equal(r.headers['cache-control'], 'no-store');
   }
 
   for (const c of CASES) {

@@ -54,6 +54,14 @@ type ServedSocket = Socket & {
 };
 
 /** `failing`: the failing request's response, when Node made one (never ended: the answer is written here). */
+/**
+ * Those of the security-headers policy's defaults that fit a problem body, on answers written before
+ * any policy runs (the policy never sees them).
+ */
+const SECURITY_HEADERS =
+  "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\ncontent-security-policy: default-src 'none'; frame-ancestors 'none'\r\n" +
+  'referrer-policy: no-referrer\r\ncross-origin-resource-policy: same-origin\r\n';
+
 export function answerClientError(error: Error & { code?: string }, socket: Socket, failing?: object): void {
   if (error.code === 'ECONNRESET' || !socket.writable || socket.destroyed) {
     socket.destroy();
@@ -96,7 +104,7 @@ function answer(socket: ServedSocket, code: ErrorCode): void {
   const body = JSON.stringify({ type: problemType(code), title, status, code });
   socket.end(
     `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n${SECURITY_HEADERS}` +
       `connection: close\r\n\r\n${body}`,
   );
   // A client that stops reading must not keep the socket alive.
