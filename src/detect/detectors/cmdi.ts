@@ -14,6 +14,7 @@ import { POWERSHELL, POWERSHELL_ALIASES, STRONG_UNIX, WEAK, WINDOWS } from '../t
 import type { Hit, Paranoia } from '../types.ts';
 import { configFileName, isUploadName } from './cmdi-upload.ts';
 import { windowsShell } from './cmdi-windows.ts';
+import { readsAsSentence } from './sentence.ts';
 
 const COMMANDS = new Set([...STRONG_UNIX, ...WINDOWS]);
 const ALIASES = new Set(POWERSHELL_ALIASES);
@@ -170,6 +171,16 @@ function startsWithCommand(lower: string): boolean {
   return w !== undefined && (WRAPPERS.has(w) || commandName(w) !== null);
 }
 
+// `I'd rate it`: an English contraction reads as an obfuscated `id` once the quote is dropped.
+const CONTRACTION = re("(?:^|\\s)([a-z]{1,8})'(d|s|t|ll|re|ve|m)(?=[\\s.,!?]|$)", 'g');
+
+function contraction(lower: string, word: string): boolean {
+  if (!lower.includes("'")) return false;
+  CONTRACTION.lastIndex = 0;
+  for (let m = CONTRACTION.exec(lower), n = 0; m && n < 32; m = CONTRACTION.exec(lower), n++) if (m[1]! + m[2]! === word) return true;
+  return false;
+}
+
 export const cmdi: Detector = {
   class: 'cmdi',
   gate: (v) =>
@@ -208,7 +219,7 @@ export const cmdi: Detector = {
     if (win) return hit('cmdi-windows', 1, 0, win[0]);
     // A command name obfuscated with quotes, backslashes or empty expansions (`w'h'o'am'i`).
     for (const w of obfuscatedCommands(form.pre)) {
-      if (commandName(w)) return hit('cmdi-evasion', prose ? 3 : 1, 0, w);
+      if (commandName(w)) return hit('cmdi-evasion', prose || (contraction(v.lower, w) && readsAsSentence(v.text)) ? 3 : 1, 0, w);
     }
     const h = commandHit(s, v.text.trimStart(), prose ? (Math.max(1, pl - 1) as Paranoia) : pl, prose, form.braces || form.variables);
     return h ? [h] : [];

@@ -43,7 +43,9 @@ const RULES: Rule[] = [
   { id: 'code-ssi', re: re('<!--\\s{0,4}#\\s{0,4}(?:exec|include|echo|set|config|fsize|flastmod|printenv|if|elif)\\s'), paranoia: 1 },
   // PHP
   { id: 'code-php', re: re('<\\?(?:php\\b|=)|(?<![.\\w$])(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|create_function|show_source|highlight_file|phpinfo)\\s{0,8}\\(\\s{0,8}(?:\\$|[\'"]|base64_decode|gzinflate|str_rot13|\\$_)|\\$_(?:get|post|request|cookie|server|files|env|session)\\s{0,4}\\[|\\bphp://(?:input|filter|memory)|[oa]:\\d{1,6}:"[\\w\\\\]{1,128}":\\d{1,6}:\\{'), paranoia: 1 },
-  { id: 'code-php', re: re('(?<![.\\w$])(?:phpinfo|system|passthru|shell_exec|proc_open|popen|pcntl_exec|eval|exec|assert|fopen|fsockopen|unserialize)\\s{0,8}\\('), paranoia: 2 },
+  // Not an empty call followed by a word (`eval() is evil`, `the system() call`): a syntax error in
+  // PHP, so a mention in a sentence.
+  { id: 'code-php', re: re('(?<![.\\w$])(?:phpinfo|system|passthru|shell_exec|proc_open|popen|pcntl_exec|eval|exec|assert|fopen|fsockopen|unserialize)\\s{0,8}\\((?!\\s{0,8}\\)\\s{1,8}(?!(?:and|or|xor|instanceof)\\b)[a-z])'), paranoia: 2 },
   // PHP functions that have no business in a parameter, called (spaces, comments or `=` before the
   // parenthesis are what filters miss): `base64_decode(`, `gzinflate/**/(`, `shell_exec=(`.
   { id: 'code-php', re: re(`(?:${PHP_FUNCTIONS})\\s{0,8}(?:/[*][^*]{0,64}[*]/\\s{0,8}|//[^\\n]{0,64}\\n\\s{0,8}|#[^\\n]{0,64}\\n\\s{0,8})?=?\\s{0,8}\\(`), paranoia: 1, notInProse: true },

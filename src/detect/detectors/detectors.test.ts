@@ -37,7 +37,14 @@ const ATTACKS: Array<[string, Input]> = [
   ['proto-pollution', { location: 'query', name: 'a[constructor][prototype][isAdmin]', value: '1' }],
   ['proto-pollution', { location: 'query', name: 'a[constructor].prototype.isAdmin', value: '1' }],
   ['proto-pollution', { location: 'json-key', name: '$.constructor.prototype', value: 'prototype' }],
-  ['proto-pollution', { location: 'json-key', name: '$.user.constructor.prototype', value: 'prototype' }],
+  ['proto-pollution', { location: 'json-key', name: '$.user.constructor.prototype', value: 'prototype' }],  // Still attacks next to the short sentences among the look-alikes.
+  ['sqli', { location: 'body', name: '$.comment', value: 'sleep(5) and 1=1' }],
+  ['sqli', { location: 'body', name: '$.comment', value: 'select from users--' }],
+  ['sqli', { location: 'body', name: '$.comment', value: "insert into users values (1, 'admin')" }],
+  ['xss', { location: 'body', name: '$.comment', value: 'javascript: alert(1)' }],
+  ['xss', { location: 'body', name: '$.comment', value: 'eval(atob(x))' }],
+  ['code-injection', { location: 'body', name: '$.comment', value: "system('id')" }],
+  ['cmdi', { location: 'body', name: '$.comment', value: "127.0.0.1;i'd" }],
 ];
 
 const BENIGN: Input[] = [
@@ -52,6 +59,17 @@ const BENIGN: Input[] = [
   { location: 'json-key', name: '$.design.prototype', value: 'prototype' },
   { location: 'json-key', name: '$.constructor.name', value: 'name' },
   { location: 'query', name: 'constructor', value: 'prototype' },
+  // Short sentences (reviews, comments) that mention code.
+  { location: 'body', name: '$.comment', value: "I'd rate it 5/5 -- great!" },
+  { location: 'body', name: '$.comment', value: 'insert into the slot and press' },
+  { location: 'body', name: '$.comment', value: 'javascript: the good parts' },
+  { location: 'body', name: '$.comment', value: "sleep(5) isn't enough; I need 8 hours" },
+  { location: 'body', name: '$.comment', value: 'nap time (sleep(20) mins)' },
+  { location: 'body', name: '$.comment', value: 'eval() is evil' },
+  { location: 'body', name: '$.comment', value: 'The system() call' },
+  { location: 'body', name: '$.comment', value: "Where's the drop-down? I can't select from it -- weird" },
+  { location: 'body', name: '$.comment', value: "The 'Select' button doesn't work" },
+  { location: 'body', name: '$.comment', value: 'Use {% raw %} tags' },
 ];
 
 test('each class catches its attacks', () => {

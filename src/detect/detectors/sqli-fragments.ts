@@ -32,7 +32,8 @@ const FRAGMENTS: Fragment[] = [
   // Chained conditions: `and id=`, `|| langCode ==`, `&&(e===`.
   { id: 'sqli-chained', re: re('(?:^|[\\s()\'"`;/]|^\\w{1,32}=)(?:(?:and|or|xor|div)\\b|&&|\\|\\|)[\\s(]{0,8}[\\w.@`\'"]{1,64}[\\s)]{0,8}(?:!?==?=?(?![|&>])|\\b(?:like|regexp|rlike)\\b)'), paranoia: 2 },
   { id: 'sqli-chained', re: re('(?:^|[\\s()\'"`;/]|^\\w{1,32}=)(?:(?:and|or|xor)\\b|&&|\\|\\|)[\\s(]{0,8}\\d{1,20}[\\s)]{0,8}[=!]'), paranoia: 2 },
-  { id: 'sqli-chained', re: re('(?:^|[;>])\\s{0,8}(?:insert\\s{1,8}into|set\\s{1,8}@|declare\\s{0,8}@)|[;>]\\s{0,8}(?:update\\s{1,8}[\\w`."]{1,64}|delete\\s{1,8}from|drop\\s{1,8}[\\w`."]{1,64})'), paranoia: 2 },
+  // At the start of a value, `insert into` needs a table and what follows it (`insert into the slot`).
+  { id: 'sqli-chained', re: re('[;>]\\s{0,8}insert\\s{1,8}into|^\\s{0,8}insert\\s{1,8}into\\s{1,8}[\\w`."\\[\\]]{1,64}\\s{0,8}(?:\\(|values\\b|select\\b|set\\b|default\\b|;|--|#|/\\*|$)|(?:^|[;>])\\s{0,8}(?:set\\s{1,8}@|declare\\s{0,8}@)|[;>]\\s{0,8}(?:update\\s{1,8}[\\w`."]{1,64}|delete\\s{1,8}from|drop\\s{1,8}[\\w`."]{1,64})'), paranoia: 2 },
   { id: 'sqli-chained', re: re('(?:^|[;>\\s])set\\s{1,8}@@?[\\w.]{1,64}'), paranoia: 2, needs: '@' },
   { id: 'sqli-chained', re: re('(?:^|[\\s(=])\\(\\s{0,8}select\\s{0,8}$'), paranoia: 2, needs: 'select' },
   // Clause keywords: `order by` alone, `having 1=`, `from x where`, `) as y from`.

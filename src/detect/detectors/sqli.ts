@@ -11,6 +11,7 @@ import type { Hit, Paranoia } from '../types.ts';
 import { type SqlToken, tokenizeSql } from '../tokenizers/sql.ts';
 import { CALL_NAMES, CATALOGS, DANGEROUS_FUNCTIONS, FUNCTIONS } from '../tokenizers/sql-words.ts';
 import { fragmentHit } from './sqli-fragments.ts';
+import { readsAsSentence } from './sentence.ts';
 
 const COMPARISONS = new Set(['=', '==', '<', '>', '<=', '>=', '<>', '!=', '<=>', '!<', '!>', 'like', 'ilike', 'rlike', 'regexp', 'glob', 'sounds', 'is', 'in', 'between', 'match', 'similar', 'notnull', 'isnull', 'member']);
 const RELATIONAL = new Set(['<', '>', '<=', '>=']);
@@ -285,7 +286,11 @@ function functionHit(tokens: SqlToken[], text: string, pl: Paranoia): Hit | null
     const arg = tokens[i + 2];
     const ev = () => excerpt(text, t.start, (arg ?? open).end + 8);
     if (TIME_FUNCTIONS.has(base) && arg && (arg.type === 'n' || arg.type === 'v' || arg.type === 's' || arg.type === 'f' || arg.type === 'E' || arg.type === '(' || arg.value === '-')) {
-      return { rule: 'sqli-time-delay', score: 5, paranoia: 1, evidence: ev() };
+      // `sleep(5) isn't enough`: in a sentence the call alone does not block, unless SQL goes on
+      // after it (`sleep(5) and ...`, `sleep(5)--`).
+      const next = tokens[i + 3]?.type === ')' ? tokens[i + 4] : undefined;
+      const sentence = (next === undefined || !'&oqc;,'.includes(next.type)) && readsAsSentence(text);
+      return { rule: 'sqli-time-delay', score: sentence ? 3 : 5, paranoia: 1, evidence: ev() };
     } else if (TIME_FUNCTIONS.has(base)) {
       if (pl >= 2 && text.length <= 48) return { rule: 'sqli-time-delay', score: 5, paranoia: 2, evidence: ev() };
     } else if (DANGEROUS_FUNCTIONS.has(base) || DANGEROUS_FUNCTIONS.has(t.value)) {
@@ -351,7 +356,9 @@ function scanText(text: string, lower: string, pl: Paranoia): Hit[] {
     const hits: Hit[] = [];
     const plain = tokenizeSql(text);
     const streams = [plain];
-    if (!analyse(plain, AS_IS, pl, '', text, hits)) {
+    // `I can't select from it -- weird`: a select without columns in a sentence is English.
+    const plainGuard = (r: Rule, matched: string) => !(r.id === 'sqli-select-from' && matched.startsWith('SF') && readsAsSentence(text));
+    if (!analyse(plain, AS_IS, pl, '', text, hits, plainGuard)) {
       for (const q of ["'", '"'] as const) {
         if (text.indexOf(q) < 0) continue;
         const tokens = tokenizeSql(text, q);
@@ -367,6 +374,8 @@ function scanText(text: string, lower: string, pl: Paranoia): Hit[] {
         const leadEmpty = lead.end - lead.start <= 1;
         const guard = (r: Rule, matched: string) => {
           if (r.id === 'sqli-breakout-comment') return leadIsWord || rest[0]!.value !== '#';
+          // A quoted word in a sentence (`the 'Select' button`), not a breakout.
+          if (r.id === 'sqli-breakout-select' && text[rest[0]!.start - 1] === q && rest[1]?.type === 's' && rest[1].start === rest[0]!.end) return !readsAsSentence(text);
           // Ending on the victim's own quote (`x' or 'y`) is only telling after a one-word string.
           if (matched.endsWith('z')) return leadIsWord && !(leadEmpty && r.id === 'sqli-breakout-compare' && matched.length <= 3);
           return true;

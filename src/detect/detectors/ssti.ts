@@ -14,7 +14,8 @@ const DANGEROUS_BODY = re(
   '\\d\\s{0,8}[-+*/%]\\s{0,8}\\d|\\w\\s{0,4}\\(|__\\w{1,32}__|\\.\\s{0,4}(?:class|constructor|getclass|forname|getruntime|exec|system|popen|mro|subclasses|globals|builtins|import)\\b|\\b(?:if|for|set|import|include|block|macro|endif|endfor|system|exec|eval|require|runtime|process|self|config|request|lipsum|cycler|joiner|namespace)\\b|\\[\\s{0,4}[\'"]',
   'i',
 );
-const STATEMENT = re('\\{%\\s{0,16}(?:if|for|set|import|include|extends|block|macro|raw|filter|with|call|from)\\b', 'i');
+// Not `{% raw %}`: it turns template processing off, and documentation mentions it.
+const STATEMENT = re('\\{%\\s{0,16}(?:if|for|set|import|include|extends|block|macro|filter|with|call|from)\\b', 'i');
 
 export const ssti: Detector = {
   class: 'ssti',

@@ -10,6 +10,7 @@ import { percentDecode } from '../normalize/url.ts';
 import { re } from '../regex.ts';
 import { type HtmlAttr, readAttributes, scanTags } from '../tokenizers/html.ts';
 import type { Hit, Paranoia } from '../types.ts';
+import { readsAsSentence } from './sentence.ts';
 
 const CODE_TAGS = new Set([
   'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'import', 'xss',
@@ -42,11 +43,15 @@ const URL_ATTRS = new Set([
 // Scheme of a URL once control characters and spaces browsers ignore are removed.
 const SCRIPT_URL = re('^(?:javascript|vbscript|livescript|mocha|data\\s{0,4}:\\s{0,4}(?:text/html|image/svg|application/(?:x-)?(?:javascript|ecmascript|xhtml))|jar:|view-source:)', 'i');
 const SCRIPT_SCHEME = re('(?:^|[\\s"\'`=(<>])(?:javascript|vbscript|livescript)\\s{0,4}:', 'i');
+// `javascript: the good parts`: a sentence after the scheme, nothing JavaScript could run without a
+// call, a template, an assignment or an operator.
+const SCHEME_THEN_WORDS = re('^\\s{0,4}javascript\\s{0,4}:\\s{1,8}[a-z][a-z\'\\s,.!?-]{0,256}$', 'i');
 const CSS_CODE = re('expression\\s{0,8}\\(|-moz-binding|behavior\\s{0,8}:|javascript:|@import|url\\s{0,8}\\(\\s{0,8}[\'"]?\\s{0,8}(?:javascript|vbscript|data):', 'i');
 const EVENT_ATTR = re('^on[a-z]{3,40}$');
-// JavaScript that reaches for the page: sinks and dialog functions called directly.
+// JavaScript that reaches for the page: sinks and dialog functions called directly (not an empty
+// call followed by a word, `eval() is evil`: a syntax error in JavaScript, a mention in a sentence).
 const JS_SINKS = re(
-  '(?:\\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|btoa|fetch|execscript|msgbox)\\s{0,8}(?:\\(|`)|\\bdocument\\s{0,4}\\.\\s{0,4}(?:cookie|domain|write|location|body)|\\bwindow\\s{0,4}\\.\\s{0,4}(?:location|open|name)|\\.innerhtml\\b|\\bstring\\.fromcharcode\\b|\\bfunction\\s{0,8}\\(\\s{0,8}\\)\\s{0,8}\\{|\\b(?:top|self|parent|frames)\\s{0,4}\\[\\s{0,4}[\'"`]|\\bconstructor\\s{0,4}\\.\\s{0,4}constructor\\b|\\bimport\\s{0,8}\\(|\\b(?:window|self|top|parent|globalthis|document)\\s{0,4}\\)?\\s{0,4}\\[\\s{0,4}[\'"`]|\\.\\s{0,4}(?:call|apply|bind)\\s{0,4}`|\\$\\{\\s{0,4}(?:alert|prompt|confirm|eval)\\b|\\bdocument\\s{0,4}\\.\\s{0,4}(?:queryselector|getelementbyid|createelement)\\s{0,4}\\()',
+  '(?:\\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|btoa|fetch|execscript|msgbox)\\s{0,8}(?:\\((?!\\s{0,8}\\)\\s{1,8}(?!(?:in|instanceof)\\b)[a-z])|`)|\\bdocument\\s{0,4}\\.\\s{0,4}(?:cookie|domain|write|location|body)|\\bwindow\\s{0,4}\\.\\s{0,4}(?:location|open|name)|\\.innerhtml\\b|\\bstring\\.fromcharcode\\b|\\bfunction\\s{0,8}\\(\\s{0,8}\\)\\s{0,8}\\{|\\b(?:top|self|parent|frames)\\s{0,4}\\[\\s{0,4}[\'"`]|\\bconstructor\\s{0,4}\\.\\s{0,4}constructor\\b|\\bimport\\s{0,8}\\(|\\b(?:window|self|top|parent|globalthis|document)\\s{0,4}\\)?\\s{0,4}\\[\\s{0,4}[\'"`]|\\.\\s{0,4}(?:call|apply|bind)\\s{0,4}`|\\$\\{\\s{0,4}(?:alert|prompt|confirm|eval)\\b|\\bdocument\\s{0,4}\\.\\s{0,4}(?:queryselector|getelementbyid|createelement)\\s{0,4}\\()',
 );
 // Characters browsers drop inside a scheme name: `java\tscript:`, `java&#0;script:`.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters
@@ -195,6 +200,7 @@ function scanOnce(s: string, pl: Paranoia): Hit | null {
     }
   }
   const compact = s.replace(IGNORED_IN_URL, '');
+  if (SCHEME_THEN_WORDS.test(s) && readsAsSentence(s)) return unknownTag;
   if (SCRIPT_URL.test(compact)) return { rule: 'xss-script-url', score: 5, paranoia: 1, evidence: excerpt(s, 0, 80) };
   const m = SCRIPT_SCHEME.exec(s);
   if (m) return { rule: 'xss-script-url', score: 5, paranoia: 1, evidence: excerpt(s, m.index, m.index + 80) };
