@@ -32,6 +32,9 @@ test('detectors find and mask each type, keeping what identifies it', () => {
   assert.deepEqual(scan('card 4111 1111 1111 1111 ok'), { text: 'card ************1111 ok', found: { card: 1 } });
   assert.deepEqual(scan('5500-0000-0000-0004').found, { card: 1 });
   assert.deepEqual(scan('IBAN GB82 WEST 1234 5698 7654 32.').text, 'IBAN GB****************5432.');
+  // No-break spaces between the groups (French formatting), narrow ones too.
+  assert.deepEqual(scan('IBAN FR76\u00a03000\u00a06000\u00a00112\u00a03456\u00a07890\u00a0189.').text, 'IBAN FR*********************0189.');
+  assert.deepEqual(scan('DE89\u202f3704\u202f0044\u202f0532\u202f0130\u202f00').found, { iban: 1 });
   assert.deepEqual(scan('ssn 078-05-1120').text, 'ssn ***-**-1120');
   assert.deepEqual(scan(`key ${PEM} end`).text, 'key [REDACTED PRIVATE KEY] end');
   assert.deepEqual(scan('AKIAIOSFODNN7EXAMPLE').text, 'AKIA[REDACTED]');

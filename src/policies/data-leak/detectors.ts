@@ -27,6 +27,7 @@ interface TextDetector {
 const DASHES = '\\-\\u2010-\\u2015\\u2212\\ufe58\\ufe63\\uff0d\\uf796\\uf797';
 const SEPARATORS = `[ ${DASHES}\\u00a0\\u00ad\\u2000-\\u200d\\u202f\\u205f\\u2060\\u3000\\ufeff\\uf7a0\\uf7ad\\ufffd]`;
 const digitsOnly = (s: string) => s.replace(/\D/g, '');
+const ibanChars = (s: string) => s.replace(/[^A-Z0-9]/g, '');
 const hasDigitRun = (min: number) => {
   const re = new RegExp(`\\d(?:${SEPARATORS}?\\d){${min - 1}}`);
   return (text: string) => re.test(text);
@@ -93,10 +94,12 @@ export const TEXT_DETECTORS: readonly TextDetector[] = [
   },
   {
     type: 'iban',
-    pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g,
+    // Groups of four between spaces, no-break ones included (French and German formatting), and a
+    // single-byte body's no-break space in both its readings (as for cards, above).
+    pattern: /\b[A-Z]{2}\d{2}(?:[ \u00a0\u202f\uf7a0\ufffd]?[A-Z0-9]{4}){2,7}(?:[ \u00a0\u202f\uf7a0\ufffd]?[A-Z0-9]{1,4})?\b/g,
     hint: (t) => /[A-Z]{2}\d{2}/.test(t),
-    verify: (m) => ibanValid(m.replace(/ /g, '')),
-    mask: (m) => `${m.slice(0, 2)}${'*'.repeat(m.replace(/ /g, '').length - 6)}${m.replace(/ /g, '').slice(-4)}`,
+    verify: (m) => ibanValid(ibanChars(m)),
+    mask: (m) => `${m.slice(0, 2)}${'*'.repeat(ibanChars(m).length - 6)}${ibanChars(m).slice(-4)}`,
   },
   {
     type: 'ssn',
