@@ -12,6 +12,7 @@ import { RedisCounters } from '../src/store/counters/redis.ts';
 import type { Rule, Take } from '../src/store/counters/types.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 import { until } from './helpers/until.ts';
+import { deleteKeys } from './helpers/redis-keys.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
 
@@ -30,8 +31,7 @@ describe('Redis concurrency slots across a broken link', { skip: REDIS_URL === u
     raw = new Redis(REDIS_URL!);
   });
   after(async () => {
-    const keys = await raw.keys(`{${prefix}}:*`);
-    if (keys.length) await raw.del(...keys);
+    await deleteKeys(raw, `{${prefix}}:*`);
     raw.disconnect();
     await counters.close();
     await proxy.close();

@@ -8,6 +8,7 @@ import { compileLimits } from '../src/policies/rate-limit/compile.ts';
 import { MemoryCounters } from '../src/store/counters/memory.ts';
 import { RedisCounters } from '../src/store/counters/redis.ts';
 import type { Rule } from '../src/store/counters/types.ts';
+import { deleteKeys } from './helpers/redis-keys.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
 const SETTINGS = [
@@ -85,8 +86,7 @@ describe('gcra in Redis', { skip: REDIS_URL === undefined ? 'REDIS_URL is not se
     raw = new Redis(REDIS_URL!);
   });
   after(async () => {
-    const keys = await raw.keys(`*${prefix}*`);
-    if (keys.length) await raw.del(...keys);
+    await deleteKeys(raw, `*${prefix}*`);
     raw.disconnect();
     await counters.close();
   });

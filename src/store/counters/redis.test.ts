@@ -13,6 +13,7 @@ import { RedisCounters } from './redis.ts';
 import { CALENDAR_LUA, DECIDE_LUA } from './redis-script.ts';
 import type { Rule, Take } from './types.ts';
 import { until } from '../../../test/helpers/until.ts';
+import { deleteKeys } from '../../../test/helpers/redis-keys.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
 
@@ -33,8 +34,7 @@ describe('RedisCounters', { skip: REDIS_URL === undefined ? 'REDIS_URL is not se
     raw = new Redis(REDIS_URL!);
   });
   after(async () => {
-    const keys = await raw.keys(`{${prefix}}:*`);
-    if (keys.length) await raw.del(...keys);
+    await deleteKeys(raw, `{${prefix}}:*`);
     raw.disconnect();
     await counters.close();
   });
